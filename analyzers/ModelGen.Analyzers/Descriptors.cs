@@ -1,0 +1,56 @@
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using ModelGen.Generators.Diagnostics;
+
+namespace ModelGen.Analyzers
+{
+    /// <summary>Every diagnostic ModelGen reports on model declarations. Help pages: docs/diagnostics/ID.md.</summary>
+    internal static class Descriptors
+    {
+        private const string HelpBase = "https://github.com/modelgen/modelgen/blob/main/docs/diagnostics/";
+
+        public static readonly DiagnosticDescriptor ModelNotPartial = Error(DiagnosticIds.ModelNotPartial, "ModelGen.Declaration",
+            "Model class must be partial",
+            "Model class '{0}' must be declared 'partial' so ModelGen can generate its implementation");
+
+        public static readonly DiagnosticDescriptor NoLayers = Error(DiagnosticIds.NoLayers, "ModelGen.Declaration",
+            "Model has no layers",
+            "Model '{0}' declares no layers; add at least one '[Dense(units)] partial Dense Name {{ get; }}' property");
+
+        public static readonly DiagnosticDescriptor NonPositiveSize = Error(DiagnosticIds.NonPositiveSize, "ModelGen.Shape",
+            "Size must be positive",
+            "{0} of '{1}' must be positive, but is {2}");
+
+        public static readonly DiagnosticDescriptor InvalidArgument = Error(DiagnosticIds.InvalidArgument, "ModelGen.Declaration",
+            "Invalid attribute argument",
+            "[{0}] argument '{1}' is missing or invalid; expected {2}");
+
+        public static readonly DiagnosticDescriptor InvalidLayerProperty = Error(DiagnosticIds.InvalidLayerProperty, "ModelGen.Declaration",
+            "Layer must be a partial get-only Dense property",
+            "Layer '{0}' must be an instance property declared 'partial Dense {0} {{ get; }}'");
+
+        public static readonly DiagnosticDescriptor LossOrOptimizerCount = Error(DiagnosticIds.LossOrOptimizerCount, "ModelGen.Declaration",
+            "Model needs exactly one loss and one optimizer",
+            "Model '{0}' must declare exactly one {1} ({2}), but declares {3}");
+
+        public static readonly DiagnosticDescriptor UnsupportedModelClass = Error(DiagnosticIds.UnsupportedModelClass, "ModelGen.Declaration",
+            "Unsupported model class",
+            "Model '{0}' cannot be generated: {1}");
+
+        public static readonly DiagnosticDescriptor SoftmaxOverSingleUnit = Error(DiagnosticIds.SoftmaxOverSingleUnit, "ModelGen.Loss",
+            "Softmax over a single unit",
+            "Softmax cross-entropy on output layer '{0}' with {1} unit(s) is constant (softmax of one value is always 1); use 2 or more classes, or MeanSquaredError");
+
+        public static readonly ImmutableArray<DiagnosticDescriptor> All = ImmutableArray.Create(
+            ModelNotPartial, NoLayers, NonPositiveSize, InvalidArgument, InvalidLayerProperty, LossOrOptimizerCount, UnsupportedModelClass, SoftmaxOverSingleUnit);
+
+        private static readonly Dictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);
+
+        public static DiagnosticDescriptor For(string id) => ById[id];
+
+        private static DiagnosticDescriptor Error(string id, string category, string title, string message)
+            => new DiagnosticDescriptor(id, title, message, category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpBase + id + ".md");
+    }
+}

@@ -1,0 +1,55 @@
+using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
+using ModelGen.Generators.Shapes;
+
+namespace ModelGen.Generators.Emit
+{
+    /// <summary>What op emitters need: the writer and spellings of buffers and parameter slices.</summary>
+    internal sealed class EmitContext
+    {
+        public EmitContext(CodeWriter writer, TrainingProgram program)
+        {
+            Writer = writer;
+            Program = program;
+        }
+
+        public CodeWriter Writer { get; }
+
+        public TrainingProgram Program { get; }
+
+        public int OutputNode => Program.OutputNode;
+
+        public int OutputWidth => Program.Nodes[Program.OutputNode].Width;
+
+        public string OutputLayer => Layer(Program.Nodes[Program.OutputNode]).Name;
+
+        public LayerShape Layer(GraphNode node) => Program.Model.Layers[node.Layer];
+
+        /// <summary>The node's value for the current batch; the input node is the caller's span.</summary>
+        public string Value(int node)
+        {
+            int buffer = Program.ValueBuffer[node];
+            return buffer < 0 ? "inputs" : Slice(buffer);
+        }
+
+        public string Gradient(int node) => Slice(Program.GradientBuffer[node]);
+
+        public bool SharesValue(int a, int b) => Program.ValueBuffer[a] == Program.ValueBuffer[b];
+
+        public bool SharesGradient(int a, int b) => Program.GradientBuffer[a] == Program.GradientBuffer[b];
+
+        public string Weights(LayerShape layer) => $"_parameters.AsSpan({layer.WeightOffset}, {(long)layer.Inputs * layer.Units})";
+
+        public string Bias(LayerShape layer) => $"_parameters.AsSpan({layer.BiasOffset}, {layer.Units})";
+
+        public string WeightGradient(LayerShape layer) => $"_gradients.AsSpan({layer.WeightOffset}, {(long)layer.Inputs * layer.Units})";
+
+        public string BiasGradient(LayerShape layer) => $"_gradients.AsSpan({layer.BiasOffset}, {layer.Units})";
+
+        private string Slice(int buffer)
+        {
+            BufferSpec spec = Program.Buffers[buffer];
+            return $"{spec.Name}.AsSpan(0, batch * {spec.Width})";
+        }
+    }
+}

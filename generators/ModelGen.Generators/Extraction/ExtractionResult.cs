@@ -1,0 +1,51 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Extraction
+{
+    /// <summary>The attributes and properties each <see cref="SiteKind"/> refers to. Held only outside the incremental pipeline.</summary>
+    internal sealed class Sites
+    {
+        public Sites(INamedTypeSymbol model) => Model = model;
+
+        public INamedTypeSymbol Model { get; }
+        public AttributeData? ModelAttribute { get; set; }
+        public AttributeData? LossAttribute { get; set; }
+        public AttributeData? OptimizerAttribute { get; set; }
+        public AttributeData? ClipAttribute { get; set; }
+        public List<(AttributeData Attribute, IPropertySymbol Property)> Layers { get; } = new List<(AttributeData, IPropertySymbol)>();
+    }
+
+    /// <summary>A declaration plus the means to place its problems in source.</summary>
+    internal sealed class ExtractionResult
+    {
+        private readonly Sites _sites;
+
+        public ExtractionResult(ModelDeclaration model, Sites sites)
+        {
+            Model = model;
+            _sites = sites;
+        }
+
+        public ModelDeclaration Model { get; }
+
+        public Location Locate(Problem problem)
+        {
+            Location? location = problem.Site switch
+            {
+                SiteKind.ModelAttribute => Of(_sites.ModelAttribute),
+                SiteKind.LossAttribute => Of(_sites.LossAttribute),
+                SiteKind.OptimizerAttribute => Of(_sites.OptimizerAttribute),
+                SiteKind.ClipAttribute => Of(_sites.ClipAttribute),
+                SiteKind.LayerAttribute when problem.LayerIndex >= 0 && problem.LayerIndex < _sites.Layers.Count => Of(_sites.Layers[problem.LayerIndex].Attribute),
+                SiteKind.LayerProperty when problem.LayerIndex >= 0 && problem.LayerIndex < _sites.Layers.Count => _sites.Layers[problem.LayerIndex].Property.Locations.FirstOrDefault(),
+                _ => null,
+            };
+            return location ?? _sites.Model.Locations.FirstOrDefault() ?? Location.None;
+        }
+
+        private static Location? Of(AttributeData? attribute) => attribute?.ApplicationSyntaxReference?.GetSyntax().GetLocation();
+    }
+}

@@ -1,0 +1,249 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ModelGen.Generators.Diagnostics;
+using ModelGen.Generators.Helpers;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Extraction
+{
+    /// <summary>
+    /// Reads a <c>[Model]</c> class into a <see cref="ModelDeclaration"/>. Shared by the generator (which keeps only
+    /// the declaration) and the analyzer (which also uses <see cref="ExtractionResult.Locate"/> to place diagnostics).
+    /// Never throws on malformed code: every unreadable argument becomes a <see cref="Problem"/>.
+    /// </summary>
+    internal static class ModelExtractor
+    {
+        public const string ModelAttributeName = "ModelGen.ModelAttribute";
+        private const string DenseAttributeName = "ModelGen.DenseAttribute";
+        private const string DenseTypeName = "ModelGen.Dense";
+
+        public static ExtractionResult Extract(INamedTypeSymbol model, CancellationToken cancellationToken)
+        {
+            var problems = new List<Problem>();
+            var sites = new Sites(model);
+
+            bool isPartial = model.DeclaringSyntaxReferences
+                .Select(r => r.GetSyntax(cancellationToken))
+                .OfType<TypeDeclarationSyntax>()
+                .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
+            if (!isPartial)
+                problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
+            if (model.IsGenericType || model.IsStatic || model.IsAbstract)
+                problems.Add(Problem.At(DiagnosticIds.UnsupportedModelClass, SiteKind.Class, model.Name, "a model class must be a non-generic, non-static, non-abstract class"));
+
+            var containing = new List<ContainingType>();
+            for (INamedTypeSymbol? outer = model.ContainingType; outer is not null; outer = outer.ContainingType)
+            {
+                var declaration = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
+                if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword) || outer.IsGenericType)
+                    problems.Add(Problem.At(DiagnosticIds.UnsupportedModelClass, SiteKind.Class, model.Name, $"its enclosing type '{outer.Name}' must be a non-generic partial type"));
+                containing.Insert(0, new ContainingType(declaration is null ? "class" : KeywordOf(declaration), outer.Name));
+            }
+
+            int inputSize = 0, seed = 0;
+            LossKind loss = LossKind.None;
+            int lossCount = 0, optimizerCount = 0;
+            var optimizer = new OptimizerDeclaration(OptimizerKind.None, 0, 0, false, 0, 0, 0);
+            float? clipNorm = null;
+
+            foreach (AttributeData attribute in model.GetAttributes())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                switch (attribute.AttributeClass?.ToDisplayString())
+                {
+                    case ModelAttributeName:
+                        sites.ModelAttribute = attribute;
+                        inputSize = ReadNamed(attribute, "InputSize", 0, "Model", SiteKind.ModelAttribute, problems);
+                        seed = ReadNamed(attribute, "Seed", 0, "Model", SiteKind.ModelAttribute, problems);
+                        break;
+                    case "ModelGen.SoftmaxCrossEntropyAttribute":
+                        sites.LossAttribute ??= attribute;
+                        loss = LossKind.SoftmaxCrossEntropy;
+                        lossCount++;
+                        break;
+                    case "ModelGen.MeanSquaredErrorAttribute":
+                        sites.LossAttribute ??= attribute;
+                        loss = LossKind.MeanSquaredError;
+                        lossCount++;
+                        break;
+                    case "ModelGen.SgdAttribute":
+                        sites.OptimizerAttribute ??= attribute;
+                        optimizerCount++;
+                        optimizer = ReadSgd(attribute, problems);
+                        break;
+                    case "ModelGen.AdamAttribute":
+                        sites.OptimizerAttribute ??= attribute;
+                        optimizerCount++;
+                        optimizer = ReadAdam(attribute, problems);
+                        break;
+                    case "ModelGen.ClipGlobalNormAttribute":
+                        sites.ClipAttribute = attribute;
+                        if (TryReadConstructorArgument(attribute, 0, out float maxNorm) && maxNorm > 0 && !float.IsInfinity(maxNorm))
+                            clipNorm = maxNorm;
+                        else
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ClipAttribute, "ClipGlobalNorm", "maxNorm", "a finite number greater than 0"));
+                        break;
+                }
+            }
+
+            if (lossCount != 1)
+                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, lossCount == 0 ? SiteKind.Class : SiteKind.LossAttribute, model.Name, "loss", "[SoftmaxCrossEntropy] or [MeanSquaredError]", lossCount.ToString(CultureInfo.InvariantCulture)));
+            if (optimizerCount != 1)
+                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, optimizerCount == 0 ? SiteKind.Class : SiteKind.OptimizerAttribute, model.Name, "optimizer", "[Adam] or [Sgd]", optimizerCount.ToString(CultureInfo.InvariantCulture)));
+
+            var layers = new List<LayerDeclaration>();
+            foreach (ISymbol member in model.GetMembers())
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (member is not IPropertySymbol property)
+                    continue;
+                AttributeData? dense = property.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DenseAttributeName);
+                if (dense is null)
+                    continue;
+                int index = layers.Count;
+                sites.Layers.Add((dense, property));
+                var declaration = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
+                bool wellFormed = declaration is not null
+                    && declaration.Modifiers.Any(SyntaxKind.PartialKeyword)
+                    && !property.IsStatic
+                    && property.SetMethod is null
+                    && property.Type.ToDisplayString() == DenseTypeName;
+                if (!wellFormed)
+                {
+                    problems.Add(Problem.AtLayer(DiagnosticIds.InvalidLayerProperty, SiteKind.LayerProperty, index, property.Name));
+                    // Keep the slot so layer indices match the analyzer's site list; it is never emitted.
+                }
+                layers.Add(ReadDense(dense, property.Name, wellFormed && declaration is not null ? ModifiersOf(declaration) : "", index, problems));
+            }
+
+            var declarationModel = new ModelDeclaration(
+                model.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
+                model.Name,
+                containing.ToEquatableArray(),
+                inputSize,
+                seed,
+                loss,
+                optimizer,
+                clipNorm,
+                layers.ToEquatableArray(),
+                problems.ToEquatableArray());
+            return new ExtractionResult(declarationModel, sites);
+        }
+
+        private static LayerDeclaration ReadDense(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
+        {
+            int units = 0;
+            var activation = ActivationKind.Identity;
+            if (attribute.AttributeConstructor is null
+                || !TryReadConstructorArgument(attribute, 0, out units)
+                || (attribute.ConstructorArguments.Length > 1 && !TryReadEnum(attribute.ConstructorArguments[1], out activation)))
+            {
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "units/activation", "Dense(int units, Activation activation = Activation.Identity)"));
+                units = 0;
+            }
+
+            var initializer = InitializerKind.Default;
+            float slope = 0.01f;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == "Initializer")
+                {
+                    if (!TryReadEnum(argument.Value, out initializer))
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "Initializer", "a defined ModelGen.Initializer value"));
+                }
+                else if (argument.Key == "NegativeSlope")
+                {
+                    if (!(argument.Value.Value is float s) || !(s > 0 && s < 1))
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "NegativeSlope", "a number in (0, 1)"));
+                    else
+                        slope = s;
+                }
+            }
+            return new LayerDeclaration(name, modifiers, units, activation, initializer, slope);
+        }
+
+        private static OptimizerDeclaration ReadSgd(AttributeData attribute, List<Problem> problems)
+        {
+            float rate = ReadNamed(attribute, "LearningRate", 0.01f, "Sgd", SiteKind.OptimizerAttribute, problems);
+            float momentum = ReadNamed(attribute, "Momentum", 0f, "Sgd", SiteKind.OptimizerAttribute, problems);
+            bool nesterov = ReadNamed(attribute, "Nesterov", false, "Sgd", SiteKind.OptimizerAttribute, problems);
+            RequireRange(rate > 0 && !float.IsInfinity(rate), "Sgd", "LearningRate", "a finite number greater than 0", problems);
+            RequireRange(momentum >= 0 && momentum < 1, "Sgd", "Momentum", "a number in [0, 1)", problems);
+            RequireRange(!nesterov || momentum > 0, "Sgd", "Nesterov", "Momentum > 0 (Nesterov needs momentum)", problems);
+            return new OptimizerDeclaration(OptimizerKind.Sgd, rate, momentum, nesterov, 0, 0, 0);
+        }
+
+        private static OptimizerDeclaration ReadAdam(AttributeData attribute, List<Problem> problems)
+        {
+            float rate = ReadNamed(attribute, "LearningRate", 1e-3f, "Adam", SiteKind.OptimizerAttribute, problems);
+            float beta1 = ReadNamed(attribute, "Beta1", 0.9f, "Adam", SiteKind.OptimizerAttribute, problems);
+            float beta2 = ReadNamed(attribute, "Beta2", 0.999f, "Adam", SiteKind.OptimizerAttribute, problems);
+            float epsilon = ReadNamed(attribute, "Epsilon", 1e-8f, "Adam", SiteKind.OptimizerAttribute, problems);
+            RequireRange(rate > 0 && !float.IsInfinity(rate), "Adam", "LearningRate", "a finite number greater than 0", problems);
+            RequireRange(beta1 >= 0 && beta1 < 1, "Adam", "Beta1", "a number in [0, 1)", problems);
+            RequireRange(beta2 >= 0 && beta2 < 1, "Adam", "Beta2", "a number in [0, 1)", problems);
+            RequireRange(epsilon > 0 && !float.IsInfinity(epsilon), "Adam", "Epsilon", "a finite number greater than 0", problems);
+            return new OptimizerDeclaration(OptimizerKind.Adam, rate, 0, false, beta1, beta2, epsilon);
+        }
+
+        private static void RequireRange(bool ok, string attribute, string argument, string expected, List<Problem> problems)
+        {
+            if (!ok)
+                problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.OptimizerAttribute, attribute, argument, expected));
+        }
+
+        private static T ReadNamed<T>(AttributeData attribute, string name, T fallback, string attributeName, SiteKind site, List<Problem> problems)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key != name)
+                    continue;
+                if (argument.Value.Kind != TypedConstantKind.Error && argument.Value.Value is T value)
+                    return value;
+                problems.Add(Problem.At(DiagnosticIds.InvalidArgument, site, attributeName, name, "a constant of type " + typeof(T).Name));
+            }
+            return fallback;
+        }
+
+        private static bool TryReadConstructorArgument<T>(AttributeData attribute, int index, out T value)
+        {
+            if (attribute.ConstructorArguments.Length > index
+                && attribute.ConstructorArguments[index].Kind != TypedConstantKind.Error
+                && attribute.ConstructorArguments[index].Value is T typed)
+            {
+                value = typed;
+                return true;
+            }
+            value = default!;
+            return false;
+        }
+
+        private static bool TryReadEnum<TEnum>(TypedConstant constant, out TEnum value) where TEnum : struct, Enum
+        {
+            value = default;
+            if (constant.Kind != TypedConstantKind.Enum || !(constant.Value is int raw) || !Enum.IsDefined(typeof(TEnum), raw))
+                return false;
+            value = (TEnum)(object)raw;
+            return true;
+        }
+
+        private static string KeywordOf(TypeDeclarationSyntax declaration) => declaration switch
+        {
+            RecordDeclarationSyntax record => record.ClassOrStructKeyword.IsKind(SyntaxKind.StructKeyword) ? "record struct" : "record",
+            StructDeclarationSyntax => "struct",
+            InterfaceDeclarationSyntax => "interface",
+            _ => "class",
+        };
+
+        /// <summary>The accessibility written on the declaring part; the implementing part must repeat it exactly.</summary>
+        private static string ModifiersOf(PropertyDeclarationSyntax declaration) => string.Join(" ", declaration.Modifiers
+            .Where(m => m.IsKind(SyntaxKind.PublicKeyword) || m.IsKind(SyntaxKind.PrivateKeyword) || m.IsKind(SyntaxKind.ProtectedKeyword) || m.IsKind(SyntaxKind.InternalKeyword))
+            .Select(m => m.Text));
+    }
+}

@@ -1,0 +1,52 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ModelGen.Generators.Emit;
+using ModelGen.Generators.Extraction;
+using ModelGen.Generators.Graph;
+using ModelGen.Generators.Shapes;
+
+namespace ModelGen.Generators
+{
+    /// <summary>Names of the pipeline steps, for incrementality tests and generator tracing.</summary>
+    internal static class TrackingNames
+    {
+        public const string Extract = nameof(Extract);
+        public const string CheckShapes = nameof(CheckShapes);
+        public const string Differentiate = nameof(Differentiate);
+        public const string Fuse = nameof(Fuse);
+        public const string Emit = nameof(Emit);
+    }
+
+    /// <summary>
+    /// extract → check shapes → differentiate → fuse → emit (CPU). Every step's output is an equatable value,
+    /// so an edit that does not change a model leaves all its steps cached. The generator reports nothing:
+    /// diagnostics come from ModelDeclarationAnalyzer, which runs the same extraction and shape checks.
+    /// </summary>
+    [Generator(LanguageNames.CSharp)]
+    public sealed class ModelGenerator : IIncrementalGenerator
+    {
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            var sources = context.SyntaxProvider
+                .ForAttributeWithMetadataName(
+                    ModelExtractor.ModelAttributeName,
+                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (attributed, cancellationToken) => ModelExtractor.Extract((INamedTypeSymbol)attributed.TargetSymbol, cancellationToken).Model)
+                .WithTrackingName(TrackingNames.Extract)
+                .Select(static (model, _) => ShapeChecker.Check(model))
+                .WithTrackingName(TrackingNames.CheckShapes)
+                .Select(static (model, _) => Differentiator.Differentiate(model))
+                .WithTrackingName(TrackingNames.Differentiate)
+                .Select(static (program, _) => Fuser.Fuse(program))
+                .WithTrackingName(TrackingNames.Fuse)
+                .Select(static (program, _) => ModelEmitter.Emit(program))
+                .WithTrackingName(TrackingNames.Emit);
+
+            context.RegisterSourceOutput(sources, static (output, source) =>
+            {
+                if (source is not null)
+                    output.AddSource(source.HintName, source.Text);
+            });
+        }
+    }
+}

@@ -1,0 +1,48 @@
+using System.Collections.Generic;
+using System.Globalization;
+using ModelGen.Generators.Diagnostics;
+using ModelGen.Generators.Emit;
+using ModelGen.Generators.Graph;
+using ModelGen.Generators.Model;
+using ModelGen.Generators.Shapes;
+
+namespace ModelGen.Generators.Ops
+{
+    /// <summary>
+    /// Dense layer, generator side: shape rule, and the forward and backward calls it emits into
+    /// ModelGen.Ops.DenseOp (runtime kernels in src/ModelGen/Ops/DenseOp.cs).
+    ///   forward   y  = x · W + b          x [batch × in], W [in × out], b [out]
+    ///   backward  dW = xᵀ · dy,  db = Σ_batch dy,  dx = dy · Wᵀ
+    /// </summary>
+    internal static class DenseOp
+    {
+        /// <summary>[batch × in] → [batch × units]; units must be positive.</summary>
+        public static int InferShape(LayerDeclaration layer, int index, bool alreadyReported, List<Problem> problems)
+        {
+            if (layer.Units <= 0 && !alreadyReported)
+                problems.Add(Problem.AtLayer(DiagnosticIds.NonPositiveSize, SiteKind.LayerAttribute, index, "Units", layer.Name, layer.Units.ToString(CultureInfo.InvariantCulture)));
+            return layer.Units;
+        }
+
+        public static void EmitForward(EmitContext context, GraphNode node)
+        {
+            LayerShape layer = context.Layer(node);
+            context.Writer.Line($"// {layer.Name}: [batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}] + b[{layer.Units}]");
+            context.Writer.Line($"global::ModelGen.Ops.DenseOp.Forward<T>({context.Value(node.Inputs[0])}, {context.Weights(layer)}, {context.Bias(layer)}, {context.Value(node.Id)}, batch, {layer.Inputs}, {layer.Units});");
+        }
+
+        public static void EmitParameterGradient(EmitContext context, GraphNode node)
+        {
+            LayerShape layer = context.Layer(node);
+            context.Writer.Line($"// {layer.Name}: dW = xᵀ · dy, db = Σ dy");
+            context.Writer.Line($"global::ModelGen.Ops.DenseOp.BackwardParameters<T>({context.Value(node.Inputs[0])}, {context.Gradient(node.Id)}, {context.WeightGradient(layer)}, {context.BiasGradient(layer)}, batch, {layer.Inputs}, {layer.Units});");
+        }
+
+        public static void EmitInputGradient(EmitContext context, GraphNode node, int input)
+        {
+            LayerShape layer = context.Layer(node);
+            context.Writer.Line($"// {layer.Name}: dx = dy · Wᵀ");
+            context.Writer.Line($"global::ModelGen.Ops.DenseOp.BackwardInput<T>({context.Gradient(node.Id)}, {context.Weights(layer)}, {context.Gradient(input)}, batch, {layer.Inputs}, {layer.Units});");
+        }
+    }
+}

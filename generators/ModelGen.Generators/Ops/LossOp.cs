@@ -1,0 +1,105 @@
+using System.Collections.Generic;
+using System.Globalization;
+using ModelGen.Generators.Diagnostics;
+using ModelGen.Generators.Emit;
+using ModelGen.Generators.Model;
+using ModelGen.Generators.Shapes;
+
+namespace ModelGen.Generators.Ops
+{
+    /// <summary>A loss on the model's output: its output check, target argument, and emitted calls.</summary>
+    internal abstract class LossOp
+    {
+        public static LossOp? For(LossKind kind) => kind switch
+        {
+            LossKind.SoftmaxCrossEntropy => SoftmaxCrossEntropy.Instance,
+            LossKind.MeanSquaredError => MeanSquaredError.Instance,
+            _ => null,
+        };
+
+        public abstract void CheckOutput(LayerShape output, int index, List<Problem> problems);
+
+        /// <summary>Parameter list entry for the targets, e.g. <c>ReadOnlySpan&lt;int&gt; labels</c>.</summary>
+        public abstract string TargetParameter(string element);
+
+        public abstract string TargetName { get; }
+
+        public abstract string TargetDocumentation { get; }
+
+        public abstract string PredictDocumentation { get; }
+
+        /// <summary>Validates the targets; <paramref name="entry"/> is a C# expression naming the public entry point.</summary>
+        public abstract void EmitGuard(EmitContext context, string entry);
+
+        public abstract string LossAndGradient(EmitContext context);
+
+        public abstract string LossOnly(EmitContext context);
+
+        public abstract void EmitPredictOutput(EmitContext context);
+
+        /// <summary>
+        /// Stable softmax + cross-entropy, fused: loss = logsumexp(z) − z_y, dz = (softmax(z) − onehot(y)) / batch.
+        /// Runtime: src/ModelGen/Ops/SoftmaxCrossEntropyOp.cs.
+        /// </summary>
+        private sealed class SoftmaxCrossEntropy : LossOp
+        {
+            public static readonly SoftmaxCrossEntropy Instance = new SoftmaxCrossEntropy();
+
+            public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
+            {
+                if (output.Units < 2)
+                    problems.Add(Problem.AtLayer(DiagnosticIds.SoftmaxOverSingleUnit, SiteKind.LayerAttribute, index, output.Name, output.Units.ToString(CultureInfo.InvariantCulture)));
+            }
+
+            public override string TargetParameter(string element) => "global::System.ReadOnlySpan<int> labels";
+
+            public override string TargetName => "labels";
+
+            public override string TargetDocumentation => "One class index per sample, each in [0, OutputSize).";
+
+            public override string PredictDocumentation => "Writes class probabilities (a stable softmax of the logits), [batch × OutputSize].";
+
+            public override void EmitGuard(EmitContext context, string entry)
+                => context.Writer.Line($"global::ModelGen.InputGuard.Labels(ModelName, {entry}, labels, batch, {context.OutputWidth}, \"{context.OutputLayer}\");");
+
+            public override string LossAndGradient(EmitContext context)
+                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({context.Value(context.OutputNode)}, labels, {context.Gradient(context.OutputNode)}, batch, {context.OutputWidth})";
+
+            public override string LossOnly(EmitContext context)
+                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({context.Value(context.OutputNode)}, labels, batch, {context.OutputWidth})";
+
+            public override void EmitPredictOutput(EmitContext context)
+                => context.Writer.Line($"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Probabilities<T>({context.Value(context.OutputNode)}, outputs, batch, {context.OutputWidth});");
+        }
+
+        /// <summary>Mean squared error over all outputs. Runtime: src/ModelGen/Ops/MeanSquaredErrorOp.cs.</summary>
+        private sealed class MeanSquaredError : LossOp
+        {
+            public static readonly MeanSquaredError Instance = new MeanSquaredError();
+
+            public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
+            {
+            }
+
+            public override string TargetParameter(string element) => $"global::System.ReadOnlySpan<{element}> targets";
+
+            public override string TargetName => "targets";
+
+            public override string TargetDocumentation => "Regression targets, [batch × OutputSize], finite.";
+
+            public override string PredictDocumentation => "Writes the network outputs, [batch × OutputSize].";
+
+            public override void EmitGuard(EmitContext context, string entry)
+                => context.Writer.Line($"global::ModelGen.InputGuard.Targets<T>(ModelName, {entry}, targets, batch, {context.OutputWidth}, \"{context.OutputLayer}\");");
+
+            public override string LossAndGradient(EmitContext context)
+                => $"global::ModelGen.Ops.MeanSquaredErrorOp.ForwardBackward<T>({context.Value(context.OutputNode)}, targets, {context.Gradient(context.OutputNode)}, batch * {context.OutputWidth})";
+
+            public override string LossOnly(EmitContext context)
+                => $"global::ModelGen.Ops.MeanSquaredErrorOp.Loss<T>({context.Value(context.OutputNode)}, targets, batch * {context.OutputWidth})";
+
+            public override void EmitPredictOutput(EmitContext context)
+                => context.Writer.Line($"{context.Value(context.OutputNode)}.CopyTo(outputs);");
+        }
+    }
+}

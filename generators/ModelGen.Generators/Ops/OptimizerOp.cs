@@ -1,0 +1,38 @@
+using ModelGen.Generators.Helpers;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Ops
+{
+    /// <summary>
+    /// Optimizers, generator side: the state buffers each one needs (mirroring the parameter buffer) and the
+    /// single fused update call (runtime: src/ModelGen/Optimizers). Clipping arrives as a gradient scale.
+    /// </summary>
+    internal static class OptimizerOp
+    {
+        public static string[] StateBuffers(OptimizerDeclaration optimizer) => optimizer.Kind switch
+        {
+            OptimizerKind.Adam => new[] { "_firstMoment", "_secondMoment" },
+            OptimizerKind.Sgd when optimizer.Momentum > 0 => new[] { "_velocity" },
+            _ => new string[0],
+        };
+
+        public static string Describe(OptimizerDeclaration optimizer) => optimizer.Kind switch
+        {
+            OptimizerKind.Adam => $"Adam (lr {Literal(optimizer.LearningRate)}, β₁ {Literal(optimizer.Beta1)}, β₂ {Literal(optimizer.Beta2)}, ε {Literal(optimizer.Epsilon)})",
+            OptimizerKind.Sgd when optimizer.Momentum > 0 => $"SGD (lr {Literal(optimizer.LearningRate)}, {(optimizer.Nesterov ? "Nesterov " : "")}momentum {Literal(optimizer.Momentum)})",
+            _ => $"SGD (lr {Literal(optimizer.LearningRate)})",
+        };
+
+        public static string Update(OptimizerDeclaration optimizer, string scale) => optimizer.Kind switch
+        {
+            OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>(_parameters, _gradients, _firstMoment, _secondMoment, {T(optimizer.LearningRate)}, {T(optimizer.Beta1)}, {T(optimizer.Beta2)}, {T(optimizer.Epsilon)}, _step, {scale});",
+            OptimizerKind.Sgd when optimizer.Momentum > 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, _velocity, {T(optimizer.LearningRate)}, {T(optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale});",
+            _ => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, {T(optimizer.LearningRate)}, {scale});",
+        };
+
+        /// <summary>A hyper-parameter as T, converted from its declared float value.</summary>
+        public static string T(float value) => $"T.CreateChecked({CodeWriter.Float(value)})";
+
+        private static string Literal(float value) => CodeWriter.Float(value).TrimEnd('f');
+    }
+}

@@ -1,0 +1,34 @@
+using System.Linq;
+using ModelGen.Generators.Diagnostics;
+using ModelGen.Generators.Helpers;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Shapes
+{
+    /// <summary>A layer with its inferred shape, resolved initializer and place in the parameter buffer.</summary>
+    internal sealed record LayerShape(
+        string Name,
+        string Modifiers,
+        int Inputs,
+        int Units,
+        ActivationKind Activation,
+        InitializerKind Initializer,
+        float NegativeSlope,
+        int WeightOffset,
+        int BiasOffset);
+
+    /// <summary>Output of the shape-checking step.</summary>
+    internal sealed record CheckedModel(
+        ModelDeclaration Declaration,
+        EquatableArray<LayerShape> Layers,
+        int ParameterCount,
+        EquatableArray<Problem> Problems)
+    {
+        public bool HasErrors => Problems.Count > 0;
+
+        /// <summary>False when even partial declarations cannot be emitted without creating compiler errors of their own.</summary>
+        public bool CanEmitDeclarations => !Problems.Any(p => p.Id == DiagnosticIds.ModelNotPartial || p.Id == DiagnosticIds.UnsupportedModelClass);
+
+        public int OutputSize => Layers.Count == 0 ? 0 : Layers[Layers.Count - 1].Units;
+    }
+}

@@ -1,0 +1,70 @@
+using System.Numerics;
+using System.Runtime.Intrinsics;
+
+namespace ModelGen;
+
+/// <summary>
+/// Checks made by every generated public entry before it touches any state, so a rejected call leaves
+/// the model unchanged. Messages name the model, the layer and the expected shape.
+/// </summary>
+public static class InputGuard
+{
+    /// <summary>Returns the batch size implied by <paramref name="inputs"/>, or throws.</summary>
+    public static int BatchSize<T>(string model, string entry, ReadOnlySpan<T> inputs, int inputSize, string firstLayer)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (inputs.Length == 0)
+            throw new ArgumentException($"{model}.{entry}: the batch is empty; inputs to layer '{firstLayer}' must have shape [batch × {inputSize}] with batch ≥ 1.", "inputs");
+        if (inputs.Length % inputSize != 0)
+            throw new ArgumentException($"{model}.{entry}: inputs has {inputs.Length} elements, not a multiple of {inputSize}; layer '{firstLayer}' expects shape [batch × {inputSize}].", "inputs");
+        RequireFinite(model, entry, "inputs", inputs, inputSize, $"layer '{firstLayer}' input [batch × {inputSize}]");
+        return inputs.Length / inputSize;
+    }
+
+    /// <summary>Checks one class label per sample, each in [0, classes).</summary>
+    public static void Labels(string model, string entry, ReadOnlySpan<int> labels, int batch, int classes, string outputLayer)
+    {
+        if (labels.Length != batch)
+            throw new ArgumentException($"{model}.{entry}: labels has {labels.Length} elements; expected shape [{batch}] (one class index per sample) for output layer '{outputLayer}' [batch × {classes}].", "labels");
+        for (int i = 0; i < labels.Length; i++)
+            if ((uint)labels[i] >= (uint)classes)
+                throw new ArgumentOutOfRangeException("labels", labels[i], $"{model}.{entry}: label {labels[i]} of sample {i} is out of range; output layer '{outputLayer}' [batch × {classes}] expects class indices in [0, {classes}).");
+    }
+
+    /// <summary>Checks a regression target of shape [batch × outputs] with finite values.</summary>
+    public static void Targets<T>(string model, string entry, ReadOnlySpan<T> targets, int batch, int outputs, string outputLayer)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (targets.Length != batch * outputs)
+            throw new ArgumentException($"{model}.{entry}: targets has {targets.Length} elements; output layer '{outputLayer}' expects shape [{batch} × {outputs}].", "targets");
+        RequireFinite(model, entry, "targets", targets, outputs, $"output layer '{outputLayer}' [batch × {outputs}]");
+    }
+
+    /// <summary>Checks an output buffer of shape [batch × outputs].</summary>
+    public static void Outputs(string model, string entry, int length, int batch, int outputs, string outputLayer)
+    {
+        if (length != batch * outputs)
+            throw new ArgumentException($"{model}.{entry}: outputs has {length} elements; output layer '{outputLayer}' produces shape [{batch} × {outputs}].", "outputs");
+    }
+
+    private static void RequireFinite<T>(string model, string entry, string argument, ReadOnlySpan<T> values, int rowLength, string what)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        // x − x is 0 for finite x and NaN for NaN or ±∞: one vector pass, then find the culprit only on failure.
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var bad = Vector512<T>.Zero;
+            for (; i + Vector512<T>.Count <= values.Length; i += Vector512<T>.Count)
+            {
+                var v = Vector512.Create(values.Slice(i, Vector512<T>.Count));
+                bad |= ~Vector512.Equals(v - v, Vector512<T>.Zero);
+            }
+            if (bad != Vector512<T>.Zero)
+                i = 0;
+        }
+        for (; i < values.Length; i++)
+            if (!T.IsFinite(values[i]))
+                throw new ArgumentException($"{model}.{entry}: {argument} holds {values[i]} at sample {i / rowLength}, feature {i % rowLength}; {what} needs finite values.", argument);
+    }
+}

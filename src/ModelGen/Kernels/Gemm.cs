@@ -1,0 +1,310 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using ModelGen.Simd;
+
+namespace ModelGen.Kernels;
+
+/// <summary>Which operand of <c>C = A · B</c> is stored transposed. All matrices are row-major and contiguous.</summary>
+public enum GemmForm
+{
+    /// <summary>C[m×n] = A[m×k] · B[k×n] (dense forward).</summary>
+    AB,
+    /// <summary>C[m×n] = Aᵀ · B with A stored [k×m] (weight gradient Xᵀ·dY).</summary>
+    AtB,
+    /// <summary>C[m×n] = A · Bᵀ with B stored [n×k] (input gradient dY·Wᵀ).</summary>
+    ABt,
+}
+
+/// <summary>
+/// Single-precision and double-precision matrix products for the three forms training needs,
+/// none of which materializes a transpose. Register-tiled SIMD micro-kernels; single-threaded.
+/// </summary>
+public static class Gemm
+{
+    /// <summary>
+    /// C = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/> is true.
+    /// </summary>
+    public static void Multiply<T>(GemmForm form, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, bool accumulate)
+        where T : unmanaged, INumberBase<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        if (a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * n)
+            throw new ArgumentException($"GEMM {form} of [{m}×{k}]·[{k}×{n}] got spans of {a.Length}, {b.Length}, {c.Length} elements.");
+        if (m == 0 || n == 0)
+            return;
+        if (k == 0)
+        {
+            if (!accumulate) c[..(m * n)].Clear();
+            return;
+        }
+
+        ref T ra = ref MemoryMarshal.GetReference(a);
+        ref T rb = ref MemoryMarshal.GetReference(b);
+        ref T rc = ref MemoryMarshal.GetReference(c);
+        if (form == GemmForm.ABt)
+        {
+            if (Vector512Ops<T>.IsSupported && k >= Vector512<T>.Count)
+                DotProducts<T, Vector512<T>, Vector512Ops<T>>(ref ra, ref rb, ref rc, m, k, n, accumulate);
+            else
+                DotProducts<T, Vector256<T>, Vector256Ops<T>>(ref ra, ref rb, ref rc, m, k, n, accumulate);
+            return;
+        }
+
+        // A(i, p) lives at a[i·rowStride + p·depthStride].
+        (int rowStride, int depthStride) = form == GemmForm.AB ? (k, 1) : (1, m);
+        int column = 0;
+        if (Vector512Ops<T>.IsSupported)
+            column = BroadcastColumns<T, Vector512<T>, Vector512Ops<T>>(ref ra, rowStride, depthStride, ref rb, ref rc, m, k, n, column, accumulate);
+        if (Vector256Ops<T>.IsSupported)
+            column = BroadcastColumns<T, Vector256<T>, Vector256Ops<T>>(ref ra, rowStride, depthStride, ref rb, ref rc, m, k, n, column, accumulate);
+        ScalarColumns(ref ra, rowStride, depthStride, ref rb, ref rc, m, k, n, column, accumulate);
+    }
+
+    // ---- Broadcast form (AB, AtB): C[i, j..j+V] += A(i, p) · B[p, j..j+V] ----
+
+    /// <summary>Covers columns [<paramref name="column"/>, n) in whole vectors; returns the first column left over.</summary>
+    private static int BroadcastColumns<T, TVector, TOps>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int m, int k, int n, int column, bool accumulate)
+        where T : unmanaged
+        where TVector : struct
+        where TOps : IVectorOps<T, TVector>
+    {
+        int width = TOps.Count;
+        for (; column + 3 * width <= n; column += 3 * width)
+        {
+            int row = 0;
+            for (; row + 4 <= m; row += 4)
+                Tile4x3<T, TVector, TOps>(ref a, rowStride, depthStride, ref b, ref c, row, column, k, n, accumulate);
+            for (; row < m; row++)
+                Tile1x3<T, TVector, TOps>(ref a, rowStride, depthStride, ref b, ref c, row, column, k, n, accumulate);
+        }
+        for (; column + width <= n; column += width)
+        {
+            int row = 0;
+            for (; row + 4 <= m; row += 4)
+                Tile4x1<T, TVector, TOps>(ref a, rowStride, depthStride, ref b, ref c, row, column, k, n, accumulate);
+            for (; row < m; row++)
+                Tile1x1<T, TVector, TOps>(ref a, rowStride, depthStride, ref b, ref c, row, column, k, n, accumulate);
+        }
+        return column;
+    }
+
+    // 4 rows × 3 vectors: 12 accumulators, 3 loads and 4 broadcasts per 12 FMAs.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile4x3<T, TVector, TOps>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int row, int column, int k, int n, bool accumulate)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        int w = TOps.Count;
+        ref T c0 = ref Unsafe.Add(ref c, (nint)row * n + column);
+        ref T c1 = ref Unsafe.Add(ref c0, n);
+        ref T c2 = ref Unsafe.Add(ref c1, n);
+        ref T c3 = ref Unsafe.Add(ref c2, n);
+        TVector s00 = TOps.Zero, s01 = TOps.Zero, s02 = TOps.Zero;
+        TVector s10 = TOps.Zero, s11 = TOps.Zero, s12 = TOps.Zero;
+        TVector s20 = TOps.Zero, s21 = TOps.Zero, s22 = TOps.Zero;
+        TVector s30 = TOps.Zero, s31 = TOps.Zero, s32 = TOps.Zero;
+        ref T a0 = ref Unsafe.Add(ref a, (nint)row * rowStride);
+        ref T bRow = ref Unsafe.Add(ref b, column);
+        for (int p = 0; p < k; p++)
+        {
+            TVector b0 = TOps.Load(in bRow);
+            TVector b1 = TOps.Load(in Unsafe.Add(ref bRow, w));
+            TVector b2 = TOps.Load(in Unsafe.Add(ref bRow, 2 * w));
+            TVector x = TOps.Broadcast(a0);
+            s00 = TOps.MultiplyAdd(x, b0, s00); s01 = TOps.MultiplyAdd(x, b1, s01); s02 = TOps.MultiplyAdd(x, b2, s02);
+            x = TOps.Broadcast(Unsafe.Add(ref a0, rowStride));
+            s10 = TOps.MultiplyAdd(x, b0, s10); s11 = TOps.MultiplyAdd(x, b1, s11); s12 = TOps.MultiplyAdd(x, b2, s12);
+            x = TOps.Broadcast(Unsafe.Add(ref a0, 2 * rowStride));
+            s20 = TOps.MultiplyAdd(x, b0, s20); s21 = TOps.MultiplyAdd(x, b1, s21); s22 = TOps.MultiplyAdd(x, b2, s22);
+            x = TOps.Broadcast(Unsafe.Add(ref a0, 3 * rowStride));
+            s30 = TOps.MultiplyAdd(x, b0, s30); s31 = TOps.MultiplyAdd(x, b1, s31); s32 = TOps.MultiplyAdd(x, b2, s32);
+            a0 = ref Unsafe.Add(ref a0, depthStride);
+            bRow = ref Unsafe.Add(ref bRow, n);
+        }
+        StoreRow<T, TVector, TOps>(ref c0, s00, s01, s02, accumulate);
+        StoreRow<T, TVector, TOps>(ref c1, s10, s11, s12, accumulate);
+        StoreRow<T, TVector, TOps>(ref c2, s20, s21, s22, accumulate);
+        StoreRow<T, TVector, TOps>(ref c3, s30, s31, s32, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile1x3<T, TVector, TOps>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int row, int column, int k, int n, bool accumulate)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        int w = TOps.Count;
+        TVector s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero;
+        ref T a0 = ref Unsafe.Add(ref a, (nint)row * rowStride);
+        ref T bRow = ref Unsafe.Add(ref b, column);
+        for (int p = 0; p < k; p++)
+        {
+            TVector x = TOps.Broadcast(a0);
+            s0 = TOps.MultiplyAdd(x, TOps.Load(in bRow), s0);
+            s1 = TOps.MultiplyAdd(x, TOps.Load(in Unsafe.Add(ref bRow, w)), s1);
+            s2 = TOps.MultiplyAdd(x, TOps.Load(in Unsafe.Add(ref bRow, 2 * w)), s2);
+            a0 = ref Unsafe.Add(ref a0, depthStride);
+            bRow = ref Unsafe.Add(ref bRow, n);
+        }
+        StoreRow<T, TVector, TOps>(ref Unsafe.Add(ref c, (nint)row * n + column), s0, s1, s2, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile4x1<T, TVector, TOps>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int row, int column, int k, int n, bool accumulate)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        TVector s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero;
+        ref T a0 = ref Unsafe.Add(ref a, (nint)row * rowStride);
+        ref T bRow = ref Unsafe.Add(ref b, column);
+        for (int p = 0; p < k; p++)
+        {
+            TVector bv = TOps.Load(in bRow);
+            s0 = TOps.MultiplyAdd(TOps.Broadcast(a0), bv, s0);
+            s1 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a0, rowStride)), bv, s1);
+            s2 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a0, 2 * rowStride)), bv, s2);
+            s3 = TOps.MultiplyAdd(TOps.Broadcast(Unsafe.Add(ref a0, 3 * rowStride)), bv, s3);
+            a0 = ref Unsafe.Add(ref a0, depthStride);
+            bRow = ref Unsafe.Add(ref bRow, n);
+        }
+        ref T c0 = ref Unsafe.Add(ref c, (nint)row * n + column);
+        StoreVector<T, TVector, TOps>(ref c0, s0, accumulate);
+        StoreVector<T, TVector, TOps>(ref Unsafe.Add(ref c0, n), s1, accumulate);
+        StoreVector<T, TVector, TOps>(ref Unsafe.Add(ref c0, 2 * n), s2, accumulate);
+        StoreVector<T, TVector, TOps>(ref Unsafe.Add(ref c0, 3 * n), s3, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile1x1<T, TVector, TOps>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int row, int column, int k, int n, bool accumulate)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        TVector s = TOps.Zero;
+        ref T a0 = ref Unsafe.Add(ref a, (nint)row * rowStride);
+        ref T bRow = ref Unsafe.Add(ref b, column);
+        for (int p = 0; p < k; p++)
+        {
+            s = TOps.MultiplyAdd(TOps.Broadcast(a0), TOps.Load(in bRow), s);
+            a0 = ref Unsafe.Add(ref a0, depthStride);
+            bRow = ref Unsafe.Add(ref bRow, n);
+        }
+        StoreVector<T, TVector, TOps>(ref Unsafe.Add(ref c, (nint)row * n + column), s, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow<T, TVector, TOps>(ref T c, TVector s0, TVector s1, TVector s2, bool accumulate)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        int w = TOps.Count;
+        StoreVector<T, TVector, TOps>(ref c, s0, accumulate);
+        StoreVector<T, TVector, TOps>(ref Unsafe.Add(ref c, w), s1, accumulate);
+        StoreVector<T, TVector, TOps>(ref Unsafe.Add(ref c, 2 * w), s2, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreVector<T, TVector, TOps>(ref T c, TVector s, bool accumulate)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.Store(accumulate ? TOps.Add(TOps.Load(in c), s) : s, ref c);
+
+    /// <summary>Columns narrower than the smallest vector (fewer than 8 floats or 4 doubles).</summary>
+    private static void ScalarColumns<T>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int m, int k, int n, int column, bool accumulate)
+        where T : unmanaged, INumberBase<T>
+    {
+        for (; column < n; column++)
+        {
+            for (int row = 0; row < m; row++)
+            {
+                T sum = T.Zero;
+                ref T ai = ref Unsafe.Add(ref a, (nint)row * rowStride);
+                for (int p = 0; p < k; p++)
+                    sum += Unsafe.Add(ref ai, (nint)p * depthStride) * Unsafe.Add(ref b, (nint)p * n + column);
+                ref T target = ref Unsafe.Add(ref c, (nint)row * n + column);
+                target = accumulate ? target + sum : sum;
+            }
+        }
+    }
+
+    // ---- Dot form (ABt): C[i, j] = A[i, :] · B[j, :], both rows contiguous ----
+
+    private static void DotProducts<T, TVector, TOps>(ref T a, ref T b, ref T c, int m, int k, int n, bool accumulate)
+        where T : unmanaged, INumberBase<T>
+        where TVector : struct
+        where TOps : IVectorOps<T, TVector>
+    {
+        int row = 0;
+        for (; row + 2 <= m; row += 2)
+        {
+            int column = 0;
+            for (; column + 4 <= n; column += 4)
+                Dot2x4<T, TVector, TOps>(ref a, ref b, ref c, row, column, k, n, accumulate);
+            for (; column < n; column++)
+            {
+                Accumulate(ref Unsafe.Add(ref c, (nint)row * n + column), Dot<T, TVector, TOps>(ref Unsafe.Add(ref a, (nint)row * k), ref Unsafe.Add(ref b, (nint)column * k), k), accumulate);
+                Accumulate(ref Unsafe.Add(ref c, (nint)(row + 1) * n + column), Dot<T, TVector, TOps>(ref Unsafe.Add(ref a, (nint)(row + 1) * k), ref Unsafe.Add(ref b, (nint)column * k), k), accumulate);
+            }
+        }
+        for (; row < m; row++)
+            for (int column = 0; column < n; column++)
+                Accumulate(ref Unsafe.Add(ref c, (nint)row * n + column), Dot<T, TVector, TOps>(ref Unsafe.Add(ref a, (nint)row * k), ref Unsafe.Add(ref b, (nint)column * k), k), accumulate);
+    }
+
+    // 2 rows of A × 4 rows of B: 8 accumulators, 6 loads per 8 FMAs.
+    private static void Dot2x4<T, TVector, TOps>(ref T a, ref T b, ref T c, int row, int column, int k, int n, bool accumulate)
+        where T : unmanaged, INumberBase<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        int w = TOps.Count;
+        ref T a0 = ref Unsafe.Add(ref a, (nint)row * k);
+        ref T a1 = ref Unsafe.Add(ref a0, k);
+        ref T b0 = ref Unsafe.Add(ref b, (nint)column * k);
+        ref T b1 = ref Unsafe.Add(ref b0, k);
+        ref T b2 = ref Unsafe.Add(ref b1, k);
+        ref T b3 = ref Unsafe.Add(ref b2, k);
+        TVector s00 = TOps.Zero, s01 = TOps.Zero, s02 = TOps.Zero, s03 = TOps.Zero;
+        TVector s10 = TOps.Zero, s11 = TOps.Zero, s12 = TOps.Zero, s13 = TOps.Zero;
+        int p = 0;
+        for (; p + w <= k; p += w)
+        {
+            TVector x0 = TOps.Load(in Unsafe.Add(ref a0, p)), x1 = TOps.Load(in Unsafe.Add(ref a1, p));
+            TVector y = TOps.Load(in Unsafe.Add(ref b0, p));
+            s00 = TOps.MultiplyAdd(x0, y, s00); s10 = TOps.MultiplyAdd(x1, y, s10);
+            y = TOps.Load(in Unsafe.Add(ref b1, p));
+            s01 = TOps.MultiplyAdd(x0, y, s01); s11 = TOps.MultiplyAdd(x1, y, s11);
+            y = TOps.Load(in Unsafe.Add(ref b2, p));
+            s02 = TOps.MultiplyAdd(x0, y, s02); s12 = TOps.MultiplyAdd(x1, y, s12);
+            y = TOps.Load(in Unsafe.Add(ref b3, p));
+            s03 = TOps.MultiplyAdd(x0, y, s03); s13 = TOps.MultiplyAdd(x1, y, s13);
+        }
+        T t00 = TOps.Sum(s00), t01 = TOps.Sum(s01), t02 = TOps.Sum(s02), t03 = TOps.Sum(s03);
+        T t10 = TOps.Sum(s10), t11 = TOps.Sum(s11), t12 = TOps.Sum(s12), t13 = TOps.Sum(s13);
+        for (; p < k; p++)
+        {
+            T x0 = Unsafe.Add(ref a0, p), x1 = Unsafe.Add(ref a1, p);
+            T y0 = Unsafe.Add(ref b0, p), y1 = Unsafe.Add(ref b1, p), y2 = Unsafe.Add(ref b2, p), y3 = Unsafe.Add(ref b3, p);
+            t00 += x0 * y0; t01 += x0 * y1; t02 += x0 * y2; t03 += x0 * y3;
+            t10 += x1 * y0; t11 += x1 * y1; t12 += x1 * y2; t13 += x1 * y3;
+        }
+        ref T c0 = ref Unsafe.Add(ref c, (nint)row * n + column);
+        ref T c1 = ref Unsafe.Add(ref c0, n);
+        Accumulate(ref c0, t00, accumulate); Accumulate(ref Unsafe.Add(ref c0, 1), t01, accumulate);
+        Accumulate(ref Unsafe.Add(ref c0, 2), t02, accumulate); Accumulate(ref Unsafe.Add(ref c0, 3), t03, accumulate);
+        Accumulate(ref c1, t10, accumulate); Accumulate(ref Unsafe.Add(ref c1, 1), t11, accumulate);
+        Accumulate(ref Unsafe.Add(ref c1, 2), t12, accumulate); Accumulate(ref Unsafe.Add(ref c1, 3), t13, accumulate);
+    }
+
+    private static T Dot<T, TVector, TOps>(ref T x, ref T y, int k)
+        where T : unmanaged, INumberBase<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        int w = TOps.Count;
+        TVector s = TOps.Zero;
+        int p = 0;
+        for (; p + w <= k; p += w)
+            s = TOps.MultiplyAdd(TOps.Load(in Unsafe.Add(ref x, p)), TOps.Load(in Unsafe.Add(ref y, p)), s);
+        T total = TOps.Sum(s);
+        for (; p < k; p++)
+            total += Unsafe.Add(ref x, p) * Unsafe.Add(ref y, p);
+        return total;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate<T>(ref T target, T value, bool accumulate) where T : INumberBase<T>
+        => target = accumulate ? target + value : value;
+}

@@ -1,0 +1,71 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace ModelGen.Ops;
+
+/// <summary>
+/// Softmax fused with cross-entropy against integer labels, computed stably:
+/// loss_row = log Σ exp(z − max z) + max z − z_label, and dz = (softmax(z) − onehot(label)) / batch.
+/// <c>TensorPrimitives.SoftMax</c> is deliberately not used: it returns NaN for [1000, 1000, 999].
+/// </summary>
+public static class SoftmaxCrossEntropyOp
+{
+    /// <summary>Mean loss over the batch; writes the gradient with respect to the logits into <paramref name="logitsGradient"/>.</summary>
+    public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, Span<T> logitsGradient, int batch, int classes)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T total = T.Zero;
+        T inverseBatch = T.One / T.CreateChecked(batch);
+        for (int row = 0; row < batch; row++)
+        {
+            ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
+            Span<T> g = logitsGradient.Slice(row * classes, classes);
+            T max = TensorPrimitives.Max(z);
+            TensorPrimitives.Subtract(z, max, g);
+            TensorPrimitives.Exp(g, g);
+            T sum = TensorPrimitives.Sum<T>(g);
+            int label = labels[row];
+            total += T.Log(sum) + max - z[label];
+            TensorPrimitives.Multiply(g, inverseBatch / sum, g);
+            g[label] -= inverseBatch;
+        }
+        return total * inverseBatch;
+    }
+
+    /// <summary>Mean loss over the batch, without a gradient.</summary>
+    public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int batch, int classes)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T total = T.Zero;
+        for (int row = 0; row < batch; row++)
+        {
+            ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
+            total += LogSumExp(z) - z[labels[row]];
+        }
+        return total / T.CreateChecked(batch);
+    }
+
+    /// <summary>Row-wise stable softmax: probabilities = exp(z − max z) / Σ exp(z − max z).</summary>
+    public static void Probabilities<T>(ReadOnlySpan<T> logits, Span<T> probabilities, int batch, int classes)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int row = 0; row < batch; row++)
+        {
+            ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
+            Span<T> p = probabilities.Slice(row * classes, classes);
+            TensorPrimitives.Subtract(z, TensorPrimitives.Max(z), p);
+            TensorPrimitives.Exp(p, p);
+            TensorPrimitives.Divide(p, TensorPrimitives.Sum<T>(p), p);
+        }
+    }
+
+    /// <summary>log Σ exp(z), shifted by the maximum so no term overflows.</summary>
+    private static T LogSumExp<T>(ReadOnlySpan<T> z) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T max = TensorPrimitives.Max(z);
+        T sum = T.Zero;
+        foreach (T value in z)
+            sum += T.Exp(value - max);
+        return T.Log(sum) + max;
+    }
+}

@@ -1,0 +1,19 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace ModelGen.Optimizers;
+
+/// <summary>Global-norm clipping, folded into the optimizer pass as a scale on every gradient.</summary>
+public static class GradientClipping
+{
+    /// <summary>
+    /// The factor min(1, maxNorm / (‖g‖₂ + 1e-6)) that brings the global norm of all gradients to at most
+    /// <paramref name="maxNorm"/> (PyTorch's <c>clip_grad_norm_</c>). The norm is computed once, over the whole buffer.
+    /// </summary>
+    public static T GlobalNormScale<T>(ReadOnlySpan<T> gradients, T maxNorm) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T norm = T.Sqrt(TensorPrimitives.SumOfSquares(gradients));
+        T scale = maxNorm / (norm + T.CreateChecked(1e-6));
+        return scale < T.One ? scale : T.One;
+    }
+}
