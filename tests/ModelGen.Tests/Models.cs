@@ -2,6 +2,8 @@ using ModelGen;
 
 namespace ModelGen.Tests;
 
+// Models compiled by the real generator (referenced as an analyzer), exercised by the tests in this project.
+
 [Model(InputSize = 784, Seed = 42)]
 [SoftmaxCrossEntropy]
 [Adam(LearningRate = 1e-3f), ClipGlobalNorm(5f)]
@@ -9,4 +11,70 @@ public partial class DigitClassifier
 {
     [Dense(256, Activation.ReLU)] public partial Dense Hidden { get; }
     [Dense(10)] public partial Dense Logits { get; }
+}
+
+/// <summary>Every activation and both initializer families in one stack, softmax cross-entropy on 3 classes.</summary>
+[Model(InputSize = 5, Seed = 3)]
+[SoftmaxCrossEntropy]
+[Sgd(LearningRate = 0.1f)]
+public partial class ActivationZoo
+{
+    [Dense(7, Activation.ReLU)] public partial Dense Rectified { get; }
+    [Dense(9, Activation.LeakyReLU, NegativeSlope = 0.1f, Initializer = Initializer.HeNormal)] public partial Dense Leaky { get; }
+    [Dense(6, Activation.Sigmoid, Initializer = Initializer.GlorotNormal)] public partial Dense Squashed { get; }
+    [Dense(8, Activation.Tanh)] public partial Dense Hyperbolic { get; }
+    [Dense(4)] public partial Dense Linear { get; }
+    [Dense(3)] public partial Dense Scores { get; }
+}
+
+/// <summary>Regression: mean squared error on a linear output, SGD with Nesterov momentum.</summary>
+[Model(InputSize = 3, Seed = 11)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true), ClipGlobalNorm(1f)]
+public partial class Regressor
+{
+    [Dense(17, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}
+
+/// <summary>MSE with a sigmoid output and classic momentum.</summary>
+[Model(InputSize = 4, Seed = 5)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.05f, Momentum = 0.5f)]
+public partial class SigmoidRegressor
+{
+    [Dense(33, Activation.LeakyReLU)] public partial Dense Hidden { get; }
+    [Dense(3, Activation.Sigmoid)] public partial Dense Output { get; }
+}
+
+[Model(InputSize = 2, Seed = 1)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 0.05f)]
+public partial class XorNet
+{
+    [Dense(8, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Logits { get; }
+}
+
+[Model(InputSize = 2, Seed = 7)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
+public partial class SpiralNet
+{
+    [Dense(64, Activation.ReLU)] public partial Dense Hidden1 { get; }
+    [Dense(64, Activation.ReLU)] public partial Dense Hidden2 { get; }
+    [Dense(2)] public partial Dense Logits { get; }
+}
+
+public static partial class Outer
+{
+    /// <summary>A model nested in a partial type, in a namespace, with private layers.</summary>
+    [Model(InputSize = 2, Seed = 9)]
+    [MeanSquaredError]
+    [Sgd]
+    internal partial class Nested
+    {
+        [Dense(3)] private partial Dense Only { get; }
+        public Dense Layer => Only;
+    }
 }

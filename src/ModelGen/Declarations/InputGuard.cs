@@ -17,7 +17,7 @@ public static class InputGuard
             throw new ArgumentException($"{model}.{entry}: the batch is empty; inputs to layer '{firstLayer}' must have shape [batch × {inputSize}] with batch ≥ 1.", "inputs");
         if (inputs.Length % inputSize != 0)
             throw new ArgumentException($"{model}.{entry}: inputs has {inputs.Length} elements, not a multiple of {inputSize}; layer '{firstLayer}' expects shape [batch × {inputSize}].", "inputs");
-        RequireFinite(model, entry, "inputs", inputs, inputSize, $"layer '{firstLayer}' input [batch × {inputSize}]");
+        RequireFinite(model, entry, "inputs", inputs, inputSize, "layer '{0}' input [batch × {1}]", firstLayer);
         return inputs.Length / inputSize;
     }
 
@@ -37,7 +37,7 @@ public static class InputGuard
     {
         if (targets.Length != batch * outputs)
             throw new ArgumentException($"{model}.{entry}: targets has {targets.Length} elements; output layer '{outputLayer}' expects shape [{batch} × {outputs}].", "targets");
-        RequireFinite(model, entry, "targets", targets, outputs, $"output layer '{outputLayer}' [batch × {outputs}]");
+        RequireFinite(model, entry, "targets", targets, outputs, "output layer '{0}' [batch × {1}]", outputLayer);
     }
 
     /// <summary>Checks an output buffer of shape [batch × outputs].</summary>
@@ -47,7 +47,11 @@ public static class InputGuard
             throw new ArgumentException($"{model}.{entry}: outputs has {length} elements; output layer '{outputLayer}' produces shape [{batch} × {outputs}].", "outputs");
     }
 
-    private static void RequireFinite<T>(string model, string entry, string argument, ReadOnlySpan<T> values, int rowLength, string what)
+    private static string Describe<T>(T value) where T : IBinaryFloatingPointIeee754<T>
+        => T.IsNaN(value) ? "NaN" : T.IsPositive(value) ? "+∞" : "−∞";
+
+    // The description is formatted only on failure: the success path must not allocate.
+    private static void RequireFinite<T>(string model, string entry, string argument, ReadOnlySpan<T> values, int rowLength, string whatFormat, string layer)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         // x − x is 0 for finite x and NaN for NaN or ±∞: one vector pass, then find the culprit only on failure.
@@ -65,6 +69,6 @@ public static class InputGuard
         }
         for (; i < values.Length; i++)
             if (!T.IsFinite(values[i]))
-                throw new ArgumentException($"{model}.{entry}: {argument} holds {values[i]} at sample {i / rowLength}, feature {i % rowLength}; {what} needs finite values.", argument);
+                throw new ArgumentException($"{model}.{entry}: {argument} holds {Describe(values[i])} at sample {i / rowLength}, feature {i % rowLength}; {string.Format(System.Globalization.CultureInfo.InvariantCulture, whatFormat, layer, rowLength)} needs finite values.", argument);
     }
 }

@@ -30,7 +30,10 @@ public static class Activation<TActivation> where TActivation : IActivation
 {
     /// <summary>Applies the activation in place.</summary>
     public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => TActivation.Forward(values, negativeSlope);
+    {
+        if (!values.IsEmpty) // TensorPrimitives rejects empty spans
+            TActivation.Forward(values, negativeSlope);
+    }
 
     /// <summary>
     /// inputGradient = outputGradient ⊙ f′(output), element-wise over equal-length spans. The two gradient spans

@@ -1,0 +1,64 @@
+using ModelGen.Kernels;
+
+namespace ModelGen.Tests;
+
+/// <summary>All three GEMM forms against a float64 scalar reference, across SIMD tail lengths and awkward shapes.</summary>
+public class GemmTests
+{
+    public static TheoryData<int, int, int> Shapes()
+    {
+        var data = new TheoryData<int, int, int>();
+        // Every column count 0…70 crosses the 3×16, 16, 8 and scalar column paths and the 4-row/1-row tiles.
+        for (int n = 0; n <= 70; n++)
+            data.Add(5, 7, n);
+        foreach (int size in new[] { 0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 47, 48, 49, 63, 64, 65, 127, 129, 257 })
+            data.Add(size, size, size);
+        data.Add(1, 257, 1); data.Add(257, 1, 3); data.Add(1, 1, 257); data.Add(13, 97, 1); data.Add(97, 13, 53); data.Add(2, 0, 5);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void AllFormsMatchFloat64Reference(int m, int k, int n)
+    {
+        double[] a = Reference.Random(m * k, 1 + m + k), b = Reference.Random(k * n, 2 + k + n), bias = Reference.Random(m * n, 3 + n);
+        double[] expected = Reference.MatMul(a, b, m, k, n);
+        double[] expectedAccumulated = expected.Select((v, i) => v + bias[i]).ToArray();
+        var cases = new (GemmForm Form, double[] A, double[] B)[]
+        {
+            (GemmForm.AB, a, b),
+            (GemmForm.AtB, Reference.Transpose(a, m, k), b),
+            (GemmForm.ABt, a, Reference.Transpose(b, k, n)),
+        };
+        foreach (var (form, left, right) in cases)
+        {
+            var c64 = new double[m * n];
+            Gemm.Multiply<double>(form, left, right, c64, m, k, n, accumulate: false);
+            Reference.Close(expected, c64, 1e-12, 1e-12, $"double {form} {m}×{k}×{n}");
+
+            var c32 = Reference.ToFloat(bias);
+            Gemm.Multiply<float>(form, Reference.ToFloat(left), Reference.ToFloat(right), c32, m, k, n, accumulate: true);
+            Reference.Close(expectedAccumulated, c32, 1e-5, 2e-6 * Math.Sqrt(k + 1), $"float {form} {m}×{k}×{n} accumulate");
+        }
+    }
+
+    [Fact]
+    public void ShortSpansAreRejected()
+    {
+        var error = Assert.Throws<ArgumentException>(() => Gemm.Multiply<float>(GemmForm.AB, new float[5], new float[6], new float[6], 2, 3, 2, false));
+        Assert.Contains("[2×3]·[3×2]", error.Message);
+    }
+
+    [Fact]
+    public void WritesNothingOutsideTheResult()
+    {
+        // A guard element after C must survive every form, including column tails.
+        foreach (GemmForm form in Enum.GetValues<GemmForm>())
+        {
+            var c = new float[9 * 19 + 1];
+            c[^1] = 42f;
+            Gemm.Multiply<float>(form, Reference.ToFloat(Reference.Random(9 * 11, 4)), Reference.ToFloat(Reference.Random(11 * 19, 5)), c.AsSpan(0, 9 * 19), 9, 11, 19, false);
+            Assert.Equal(42f, c[^1]);
+        }
+    }
+}
