@@ -1,3 +1,4 @@
+using System.Globalization;
 using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Shapes;
@@ -38,18 +39,21 @@ namespace ModelGen.Generators.Emit
 
         public bool SharesGradient(int a, int b) => Program.GradientBuffer[a] == Program.GradientBuffer[b];
 
-        public string Weights(LayerShape layer) => $"_parameters.AsSpan({layer.WeightOffset}, {(long)layer.Inputs * layer.Units})";
+        public string Weights(LayerShape layer) => Span("_parameters", layer.WeightOffset, ((long)layer.Inputs * layer.Units).ToString(CultureInfo.InvariantCulture));
 
-        public string Bias(LayerShape layer) => $"_parameters.AsSpan({layer.BiasOffset}, {layer.Units})";
+        public string Bias(LayerShape layer) => Span("_parameters", layer.BiasOffset, CodeWriter.Int(layer.Units));
 
-        public string WeightGradient(LayerShape layer) => $"_gradients.AsSpan({layer.WeightOffset}, {(long)layer.Inputs * layer.Units})";
+        public string WeightGradient(LayerShape layer) => Span("_gradients", layer.WeightOffset, ((long)layer.Inputs * layer.Units).ToString(CultureInfo.InvariantCulture));
 
-        public string BiasGradient(LayerShape layer) => $"_gradients.AsSpan({layer.BiasOffset}, {layer.Units})";
+        public string BiasGradient(LayerShape layer) => Span("_gradients", layer.BiasOffset, CodeWriter.Int(layer.Units));
 
         private string Slice(int buffer)
         {
             BufferSpec spec = Program.Buffers[buffer];
-            return $"{spec.Name}.AsSpan(0, batch * {spec.Width})";
+            return Span(spec.Name, 0, $"batch * {spec.Width}");
         }
+
+        /// <summary>A span over part of an array, spelled without extension methods so it compiles without any using directive.</summary>
+        public static string Span(string array, int start, string length) => $"new global::System.Span<T>({array}, {start}, {length})";
     }
 }

@@ -151,7 +151,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("// Activation buffers, [capacity × width]; grown once when a larger batch arrives, never per step.");
             writer.Line("private int _capacity;");
             foreach (BufferSpec buffer in program.Buffers)
-                writer.Line($"private T[] {buffer.Name} = [];   // [batch × {buffer.Width}] {buffer.Description}");
+                writer.Line($"private T[] {buffer.Name} = global::System.Array.Empty<T>();   // [batch × {buffer.Width}] {buffer.Description}");
             writer.Line();
 
             writer.Line("/// <summary>Initializes weights from <paramref name=\"seed\"/>; biases start at zero.</summary>");

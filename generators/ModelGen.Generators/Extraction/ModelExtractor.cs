@@ -33,7 +33,14 @@ namespace ModelGen.Generators.Extraction
                 .OfType<TypeDeclarationSyntax>()
                 .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
             if (!isPartial)
+            {
+                // Nothing can be generated for it, and every other finding would follow from this one.
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
+                return new ExtractionResult(
+                    new ModelDeclaration(null, model.Name, EquatableArray<ContainingType>.Empty, 0, 0, LossKind.None,
+                        new OptimizerDeclaration(OptimizerKind.None, 0, 0, false, 0, 0, 0), null, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
+                    sites);
+            }
             if (model.IsGenericType || model.IsStatic || model.IsAbstract)
                 problems.Add(Problem.At(DiagnosticIds.UnsupportedModelClass, SiteKind.Class, model.Name, "a model class must be a non-generic, non-static, non-abstract class"));
 

@@ -17,6 +17,8 @@ namespace ModelGen.Generators.Shapes
         public static CheckedModel Check(ModelDeclaration model)
         {
             var problems = new List<Problem>(model.Problems);
+            if (problems.Any(p => p.Id == DiagnosticIds.ModelNotPartial))
+                return new CheckedModel(model, EquatableArray<LayerShape>.Empty, 0, model.Problems);
             if (model.InputSize <= 0 && !problems.Any(p => p.Site == SiteKind.ModelAttribute))
                 problems.Add(Problem.At(DiagnosticIds.NonPositiveSize, SiteKind.ModelAttribute, "InputSize", model.ClassName, model.InputSize.ToString(CultureInfo.InvariantCulture)));
             if (model.Layers.Count == 0)
