@@ -1,0 +1,132 @@
+using System.Diagnostics;
+using System.IO.Compression;
+
+namespace ModelGen.Tests;
+
+/// <summary>
+/// What a new user does: pack ModelGen, reference the nupkg from a local feed in a fresh project outside the
+/// solution, declare a model, build and train it.
+/// </summary>
+public class PackageConsumerTests
+{
+    [Fact]
+    public void FreshProjectReferencingThePackageBuildsAndTrains()
+    {
+        string root = RepositoryRoot();
+        string work = Directory.CreateTempSubdirectory("modelgen-consumer-").FullName;
+        try
+        {
+            string feed = Path.Combine(work, "feed");
+            string version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
+            // A separate artifacts folder keeps this build from touching the outputs of the running test session.
+            Run("dotnet", $"pack \"{Path.Combine(root, "src", "ModelGen")}\" -c Release -o \"{feed}\" -p:PackageVersion={version} -p:ArtifactsPath=\"{Path.Combine(work, "artifacts")}\"", root);
+
+            string package = Path.Combine(feed, $"ModelGen.{version}.nupkg");
+            using (ZipArchive zip = ZipFile.OpenRead(package))
+            {
+                string[] entries = zip.Entries.Select(e => e.FullName).ToArray();
+                Assert.Contains("lib/net10.0/ModelGen.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/ModelGen.Generators.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/ModelGen.Analyzers.dll", entries);
+                Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Generators", StringComparison.Ordinal));
+                using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
+                string manifest = nuspec.ReadToEnd();
+                Assert.Contains("System.Numerics.Tensors", manifest);
+                Assert.DoesNotContain("Microsoft.CodeAnalysis", manifest);
+            }
+
+            string app = Path.Combine(work, "app");
+            Directory.CreateDirectory(app);
+            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <add key="local" value="{feed}" />
+                  </packageSources>
+                </configuration>
+                """);
+            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+                <Project Sdk="Microsoft.NET.Sdk">
+                  <PropertyGroup>
+                    <OutputType>Exe</OutputType>
+                    <TargetFramework>net10.0</TargetFramework>
+                    <Nullable>enable</Nullable>
+                    <ImplicitUsings>disable</ImplicitUsings>
+                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
+                  </PropertyGroup>
+                  <ItemGroup>
+                    <PackageReference Include="ModelGen" Version="{version}" />
+                  </ItemGroup>
+                </Project>
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using ModelGen;
+
+                var net = new Xor();
+                float[] inputs = { 0, 0, 0, 1, 1, 0, 1, 1 };
+                int[] labels = { 0, 1, 1, 0 };
+                float first = net.TrainStep(inputs, labels), last = first;
+                for (int i = 0; i < 300; i++)
+                    last = net.TrainStep(inputs, labels);
+                float[] probabilities = new float[8];
+                net.Predict(inputs, probabilities);
+                int correct = 0;
+                for (int i = 0; i < 4; i++)
+                    if ((probabilities[2 * i + 1] > 0.5f ? 1 : 0) == labels[i]) correct++;
+                System.Console.WriteLine($"loss {first:F4} -> {last:F4}, {correct}/4 correct, {net.Hidden}");
+                return correct == 4 && last < first ? 0 : 1;
+
+                [Model(InputSize = 2, Seed = 1)]
+                [SoftmaxCrossEntropy]
+                [Adam(LearningRate = 0.05f), ClipGlobalNorm(5f)]
+                partial class Xor
+                {
+                    [Dense(8, Activation.Tanh)] public partial Dense Hidden { get; }
+                    [Dense(2)] partial Dense Logits { get; }
+                }
+                """);
+            string output = Run("dotnet", "run -c Release", app);
+            Assert.Contains("4/4 correct", output);
+            Assert.Contains("Xor.Hidden: Dense [2 → 8], Tanh", output);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
+    internal static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "ModelGen.sln")))
+                return directory.FullName;
+        throw new InvalidOperationException("ModelGen.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    internal static string Run(string file, string arguments, string directory)
+    {
+        var start = new ProcessStartInfo(file, arguments)
+        {
+            WorkingDirectory = directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+        // Don't let the outer test run's MSBuild settings leak into the child build.
+        start.Environment.Remove("MSBuildExtensionsPath");
+        start.Environment.Remove("MSBuildSDKsPath");
+        start.Environment.Remove("MSBUILD_EXE_PATH");
+        using Process process = Process.Start(start)!;
+        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
+        Task<string> stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromMinutes(8)))
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"'{file} {arguments}' timed out");
+        }
+        string output = stdout.Result + stderr.Result;
+        Assert.True(process.ExitCode == 0, $"'{file} {arguments}' exited with {process.ExitCode}:\n{output}");
+        return output;
+    }
+}
