@@ -5,7 +5,7 @@ using ModelGen.Initialization;
 // Trains DigitClassifier on 8,000 real MNIST digits and reports accuracy on 2,000 held-out digits.
 // Usage: dotnet run -c Release --project samples/Mnist [-- --epochs N] [--batch N] [--data DIR]
 int epochs = ArgumentOr("--epochs", 12);
-int batchSize = ArgumentOr("--batch", 64);
+int batchSize = ArgumentOr("--batch", 32);
 string cache = Path.GetFullPath(ArgumentOr("--data", Environment.GetEnvironmentVariable("MODELGEN_MNIST_DIR") is { Length: > 0 } env ? env : DefaultCache()));
 
 MnistData data = MnistData.Load(cache);
