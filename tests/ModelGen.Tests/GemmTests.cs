@@ -13,6 +13,8 @@ public class GemmTests
             data.Add(5, 7, n);
         foreach (int size in new[] { 0, 1, 2, 3, 4, 5, 7, 8, 9, 15, 16, 17, 31, 33, 47, 48, 49, 63, 64, 65, 127, 129, 257 })
             data.Add(size, size, size);
+        // Packed path: several depth blocks (k > 256), column blocks (n > 512), the two-core split and edge tiles.
+        data.Add(40, 600, 700); data.Add(131, 300, 65); data.Add(8, 8, 16); data.Add(13, 513, 129); data.Add(300, 70, 100);
         data.Add(1, 257, 1); data.Add(257, 1, 3); data.Add(1, 1, 257); data.Add(13, 97, 1); data.Add(97, 13, 53); data.Add(2, 0, 5);
         return data;
     }

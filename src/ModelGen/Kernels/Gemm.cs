@@ -19,7 +19,8 @@ public enum GemmForm
 
 /// <summary>
 /// Single-precision and double-precision matrix products for the three forms training needs,
-/// none of which materializes a transpose. Register-tiled SIMD micro-kernels; single-threaded.
+/// none of which materializes a transpose. Float products of 8 rows or more go to <see cref="PackedSgemm"/>
+/// (packed, cache-blocked, AVX-512, two cores); the rest use the direct register-tiled kernels here.
 /// </summary>
 public static class Gemm
 {
@@ -39,6 +40,12 @@ public static class Gemm
         if (k == 0)
         {
             if (!accumulate) c[..(m * n)].Clear();
+            return;
+        }
+
+        if (typeof(T) == typeof(float) && UsePacked(m, k, n))
+        {
+            MultiplyPacked(form, MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), m, k, n, accumulate, default(NoEpilogue));
             return;
         }
 
@@ -62,6 +69,19 @@ public static class Gemm
         if (Vector256Ops<T>.IsSupported)
             column = BroadcastColumns<T, Vector256<T>, Vector256Ops<T>>(ref ra, rowStride, depthStride, ref rb, ref rc, m, k, n, column, accumulate);
         ScalarColumns(ref ra, rowStride, depthStride, ref rb, ref rc, m, k, n, column, accumulate);
+    }
+
+    /// <summary>
+    /// Packing B costs k·n copies, repaid over m/6 micro-kernel rows: below 8 rows (batch-1 and small-batch
+    /// products) the direct register-tiled kernels below are faster.
+    /// </summary>
+    internal static bool UsePacked(int m, int k, int n) => PackedSgemm.IsSupported && m >= 8 && n >= 16 && k >= 8;
+
+    internal static unsafe void MultiplyPacked<TEpilogue>(GemmForm form, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        fixed (float* pa = a, pb = b, pc = c)
+            PackedSgemm.Multiply(form, pa, pb, pc, m, k, n, accumulate, epilogue);
     }
 
     // ---- Broadcast form (AB, AtB): C[i, j..j+V] += A(i, p) · B[p, j..j+V] ----

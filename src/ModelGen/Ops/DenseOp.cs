@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 using ModelGen.Kernels;
 
 namespace ModelGen.Ops;
@@ -14,9 +15,73 @@ public static class DenseOp
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, Span<T> y, int batch, int inputs, int outputs)
         where T : unmanaged, INumberBase<T>
     {
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs, outputs))
+        {
+            ForwardBiasPacked(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(weights), MemoryMarshal.Cast<T, float>(bias), MemoryMarshal.Cast<T, float>(y), batch, inputs, outputs);
+            return;
+        }
         for (int row = 0; row < batch; row++)
             bias[..outputs].CopyTo(y.Slice(row * outputs, outputs));
         Gemm.Multiply(GemmForm.AB, x, weights, y, batch, inputs, outputs, accumulate: true);
+    }
+
+    /// <summary>y = f(x · W + b), the activation applied to each finished GEMM tile while it is in cache.</summary>
+    public static void Forward<T, TActivation>(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, Span<T> y, int batch, int inputs, int outputs, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TActivation : IActivation
+    {
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs, outputs))
+        {
+            ForwardPacked<TActivation>(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(weights), MemoryMarshal.Cast<T, float>(bias), MemoryMarshal.Cast<T, float>(y), batch, inputs, outputs, float.CreateTruncating(negativeSlope));
+            return;
+        }
+        Forward(x, weights, bias, y, batch, inputs, outputs);
+        Activation<TActivation>.Forward(y[..(batch * outputs)], negativeSlope);
+    }
+
+    /// <summary>dx = (dy · Wᵀ) ⊙ f′(y_in), where y_in = f(·) is this layer's input as produced by the previous layer's activation.</summary>
+    public static void BackwardInput<T, TInputActivation>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weights, Span<T> dx, ReadOnlySpan<T> input, int batch, int inputs, int outputs, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInputActivation : IActivation
+    {
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, outputs, inputs))
+        {
+            BackwardInputPacked<TInputActivation>(MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(weights), MemoryMarshal.Cast<T, float>(dx), MemoryMarshal.Cast<T, float>(input), batch, inputs, outputs, float.CreateTruncating(negativeSlope));
+            return;
+        }
+        BackwardInput(dy, weights, dx, batch, inputs, outputs);
+        Span<T> gradient = dx[..(batch * inputs)];
+        Activation<TInputActivation>.Backward(input[..(batch * inputs)], gradient, gradient, negativeSlope);
+    }
+
+    private static unsafe void ForwardPacked<TActivation>(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs, float negativeSlope)
+        where TActivation : IActivation
+    {
+        CheckLengths(x.Length, weights.Length, bias.Length, y.Length, batch, inputs, outputs);
+        fixed (float* b = bias)
+            Gemm.MultiplyPacked(GemmForm.AB, x, weights, y, batch, inputs, outputs, accumulate: false, new BiasActivationEpilogue<TActivation>(b, negativeSlope));
+    }
+
+    private static unsafe void BackwardInputPacked<TInputActivation>(ReadOnlySpan<float> dy, ReadOnlySpan<float> weights, Span<float> dx, ReadOnlySpan<float> input, int batch, int inputs, int outputs, float negativeSlope)
+        where TInputActivation : IActivation
+    {
+        if (input.Length < batch * inputs || dx.Length < batch * inputs)
+            throw new ArgumentException($"Dense backward of [{batch} × {inputs}] got spans of {dx.Length} and {input.Length} elements.");
+        fixed (float* y = input)
+            Gemm.MultiplyPacked(GemmForm.ABt, dy, weights, dx, batch, outputs, inputs, accumulate: false, new ActivationDerivativeEpilogue<TInputActivation>(y, inputs, negativeSlope));
+    }
+
+    private static unsafe void ForwardBiasPacked(ReadOnlySpan<float> x, ReadOnlySpan<float> weights, ReadOnlySpan<float> bias, Span<float> y, int batch, int inputs, int outputs)
+    {
+        CheckLengths(x.Length, weights.Length, bias.Length, y.Length, batch, inputs, outputs);
+        fixed (float* b = bias)
+            Gemm.MultiplyPacked(GemmForm.AB, x, weights, y, batch, inputs, outputs, accumulate: false, new BiasEpilogue(b));
+    }
+
+    private static void CheckLengths(int x, int weights, int bias, int y, int batch, int inputs, int outputs)
+    {
+        if (x < batch * inputs || weights < inputs * outputs || bias < outputs || y < batch * outputs)
+            throw new ArgumentException($"Dense [{batch} × {inputs}] → [{batch} × {outputs}] got spans of {x}, {weights}, {bias} and {y} elements.");
     }
 
     /// <summary>dW = xᵀ · dy and db = Σ_rows dy (both overwritten).</summary>

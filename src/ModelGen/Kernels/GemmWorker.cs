@@ -1,0 +1,115 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+
+namespace ModelGen.Kernels;
+
+/// <summary>A part of a GEMM that one core computes: rows [rowStart, rowEnd) × columns [columnStart, columnEnd) of C.</summary>
+internal interface IGemmJob
+{
+    void Run(int rowStart, int rowEnd, int columnStart, int columnEnd);
+}
+
+/// <summary>
+/// One persistent helper thread for the second core. The caller hands it half of a product and computes the
+/// other half itself; no allocation, no thread-pool queueing. The helper spins briefly after each job (training
+/// issues GEMMs back to back) and then sleeps. Calls from several threads at once simply run single-threaded.
+/// </summary>
+internal static unsafe class GemmWorker
+{
+    private const int Idle = 0, Pending = 1, Done = 2;
+    private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 µs
+
+    private static readonly ManualResetEventSlim Wake = new(false);
+    private static int s_state;
+    private static int s_sleeping;
+    private static int s_busy;
+    private static delegate*<void*, int, int, int, int, void> s_run;
+    private static void* s_job;
+    private static int s_rowStart, s_rowEnd, s_columnStart, s_columnEnd;
+    private static Exception? s_failure;
+    private static Thread? s_thread;
+
+    /// <summary>Two cores or more, unless MODELGEN_THREADS=1 asks for one (as OMP_NUM_THREADS does for libtorch).</summary>
+    public static readonly bool IsAvailable = Environment.ProcessorCount > 1 && Environment.GetEnvironmentVariable("MODELGEN_THREADS") != "1";
+
+    /// <summary>Runs the first range on this thread and the second on the helper; returns when both are done.</summary>
+    public static void RunPair<TJob>(ref TJob job, int rowStart0, int rowEnd0, int columnStart0, int columnEnd0, int rowStart1, int rowEnd1, int columnStart1, int columnEnd1)
+        where TJob : struct, IGemmJob
+    {
+        if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
+        {
+            job.Run(rowStart0, rowEnd0, columnStart0, columnEnd0);
+            job.Run(rowStart1, rowEnd1, columnStart1, columnEnd1);
+            return;
+        }
+        try
+        {
+            EnsureStarted();
+            s_run = &RunJob<TJob>;
+            s_job = Unsafe.AsPointer(ref job); // job lives on the caller's stack until this method returns
+            (s_rowStart, s_rowEnd, s_columnStart, s_columnEnd) = (rowStart1, rowEnd1, columnStart1, columnEnd1);
+            Interlocked.Exchange(ref s_state, Pending);
+            if (Volatile.Read(ref s_sleeping) == 1)
+                Wake.Set();
+
+            job.Run(rowStart0, rowEnd0, columnStart0, columnEnd0);
+
+            var spinner = new SpinWait();
+            while (Volatile.Read(ref s_state) != Done)
+                spinner.SpinOnce(sleep1Threshold: -1);
+            Volatile.Write(ref s_state, Idle);
+            s_job = null;
+            if (s_failure is { } failure)
+            {
+                s_failure = null;
+                throw new AggregateException("GEMM helper thread failed", failure);
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref s_busy, 0);
+        }
+    }
+
+    private static void RunJob<TJob>(void* job, int rowStart, int rowEnd, int columnStart, int columnEnd) where TJob : struct, IGemmJob
+        => Unsafe.AsRef<TJob>(job).Run(rowStart, rowEnd, columnStart, columnEnd);
+
+    private static void EnsureStarted()
+    {
+        if (s_thread is not null)
+            return;
+        s_thread = new Thread(Loop) { IsBackground = true, Name = "ModelGen GEMM helper" };
+        s_thread.Start();
+    }
+
+    private static void Loop()
+    {
+        while (true)
+        {
+            long deadline = Stopwatch.GetTimestamp() + SpinTicks;
+            while (Volatile.Read(ref s_state) != Pending)
+            {
+                if (Stopwatch.GetTimestamp() < deadline)
+                {
+                    Thread.SpinWait(32);
+                    continue;
+                }
+                Interlocked.Exchange(ref s_sleeping, 1);
+                if (Volatile.Read(ref s_state) != Pending) // re-check after announcing sleep: no lost wake-up
+                    Wake.Wait();
+                Wake.Reset();
+                Interlocked.Exchange(ref s_sleeping, 0);
+                deadline = Stopwatch.GetTimestamp() + SpinTicks;
+            }
+            try
+            {
+                s_run(s_job, s_rowStart, s_rowEnd, s_columnStart, s_columnEnd);
+            }
+            catch (Exception e)
+            {
+                s_failure = e;
+            }
+            Volatile.Write(ref s_state, Done);
+        }
+    }
+}
