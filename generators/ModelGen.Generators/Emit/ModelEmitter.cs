@@ -228,7 +228,7 @@ namespace ModelGen.Generators.Emit
             foreach (GraphStep step in program.Forward)
             {
                 GraphNode node = program.Nodes[step.Node];
-                if (node.Kind == NodeKind.Dense) DenseOp.EmitForward(context, node);
+                if (node.Kind == NodeKind.Dense) DenseOp.EmitForward(context, step);
                 else ActivationOp.EmitForward(context, node);
             }
             writer.Close();
@@ -240,7 +240,7 @@ namespace ModelGen.Generators.Emit
             {
                 GraphNode node = program.Nodes[step.Node];
                 if (step.Kind == StepKind.ParameterGradient) DenseOp.EmitParameterGradient(context, node);
-                else if (node.Kind == NodeKind.Dense) DenseOp.EmitInputGradient(context, node, step.Input);
+                else if (node.Kind == NodeKind.Dense) DenseOp.EmitInputGradient(context, step);
                 else ActivationOp.EmitInputGradient(context, node, step.Input);
             }
             writer.Close();

@@ -6,10 +6,12 @@ namespace ModelGen.Generators.Graph
 {
     /// <summary>
     /// Pipeline step 4: fuses an activation into the dense layer that feeds it when that layer has no other
-    /// consumer. The activation then runs in place on the layer's output (forward) and its derivative in place
-    /// on the layer's output gradient (backward): no extra buffer, no copy. This is sound because Dense's
-    /// backward needs only its input and output gradient, and every activation's derivative is computed from
-    /// its output, which is what the shared buffer holds.
+    /// consumer. The pair shares one value buffer and one gradient buffer (sound because Dense's backward needs
+    /// only its input and output gradient, and every activation's derivative is computed from its output, which
+    /// is what the shared buffer holds). Then the activation's steps disappear into GEMM epilogues: forward,
+    /// f is applied to each finished tile of the layer's product; backward, f′ multiplies each finished tile of
+    /// the consuming Dense layer's input gradient. Only an activation on the model output keeps a separate
+    /// (in-place) backward step, since the loss, not a GEMM, produces its gradient.
     /// </summary>
     internal static class Fuser
     {
@@ -25,6 +27,8 @@ namespace ModelGen.Generators.Graph
 
             int[] values = program.ValueBuffer.ToArray();
             int[] gradients = program.GradientBuffer.ToArray();
+            List<GraphStep> forward = program.Forward.ToList();
+            List<GraphStep> backward = program.Backward.ToList();
             foreach (GraphNode node in program.Nodes)
             {
                 if (node.Kind != NodeKind.Activation)
@@ -34,6 +38,17 @@ namespace ModelGen.Generators.Graph
                     continue;
                 values[node.Id] = values[producer];
                 gradients[node.Id] = gradients[producer];
+
+                forward.RemoveAll(s => s.Kind == StepKind.Forward && s.Node == node.Id);
+                int producerStep = forward.FindIndex(s => s.Kind == StepKind.Forward && s.Node == producer);
+                forward[producerStep] = forward[producerStep] with { Epilogue = node.Id };
+
+                int consumerStep = backward.FindIndex(s => s.Kind == StepKind.InputGradient && s.Input == node.Id && program.Nodes[s.Node].Kind == NodeKind.Dense);
+                if (consumerStep >= 0 && consumers[node.Id] == 1)
+                {
+                    backward[consumerStep] = backward[consumerStep] with { Epilogue = node.Id };
+                    backward.RemoveAll(s => s.Kind == StepKind.InputGradient && s.Node == node.Id);
+                }
             }
 
             // Drop buffers nothing refers to any more and renumber the rest in their original order.
@@ -52,6 +67,8 @@ namespace ModelGen.Generators.Graph
 
             return program with
             {
+                Forward = forward.ToEquatableArray(),
+                Backward = backward.ToEquatableArray(),
                 Buffers = buffers.ToEquatableArray(),
                 ValueBuffer = values.Select(b => b < 0 ? -1 : renumber[b]).ToEquatableArray(),
                 GradientBuffer = gradients.Select(b => b < 0 ? -1 : renumber[b]).ToEquatableArray(),

@@ -18,7 +18,11 @@ namespace ModelGen.Generators.Graph
         InputGradient,
     }
 
-    internal sealed record GraphStep(StepKind Kind, int Node, int Input);
+    /// <summary>
+    /// One step of the program. <see cref="Epilogue"/> names an activation node fused into this step (−1: none):
+    /// applied to a Dense forward's output, or its derivative to a Dense input gradient, inside the GEMM.
+    /// </summary>
+    internal sealed record GraphStep(StepKind Kind, int Node, int Input, int Epilogue = -1);
 
     /// <summary>An activation buffer: per-sample width; allocated for the largest batch seen.</summary>
     internal sealed record BufferSpec(string Name, int Width, string Description);

@@ -37,7 +37,7 @@ namespace ModelGen.Generators.Ops
             context.Writer.Line($"global::ModelGen.Ops.Activation<{RuntimeType(layer.Activation)}>.Backward<T>({context.Value(node.Id)}, {context.Gradient(node.Id)}, {context.Gradient(input)}, {Slope(layer)});");
         }
 
-        private static string Slope(LayerShape layer)
+        public static string Slope(LayerShape layer)
             => layer.Activation == ActivationKind.LeakyReLU ? $"T.CreateChecked({CodeWriter.Float(layer.NegativeSlope)})" : "T.Zero";
     }
 }

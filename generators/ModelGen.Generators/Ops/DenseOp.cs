@@ -4,6 +4,7 @@ using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Graph;
 using ModelGen.Generators.Model;
+using ModelGen.Generators.Ops;
 using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Ops
@@ -24,11 +25,20 @@ namespace ModelGen.Generators.Ops
             return layer.Units;
         }
 
-        public static void EmitForward(EmitContext context, GraphNode node)
+        public static void EmitForward(EmitContext context, GraphStep step)
         {
+            GraphNode node = context.Program.Nodes[step.Node];
             LayerShape layer = context.Layer(node);
-            context.Writer.Line($"// {layer.Name}: [batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}] + b[{layer.Units}]");
-            context.Writer.Line($"global::ModelGen.Ops.DenseOp.Forward<T>({context.Value(node.Inputs[0])}, {context.Weights(layer)}, {context.Bias(layer)}, {context.Value(node.Id)}, batch, {layer.Inputs}, {layer.Units});");
+            string arguments = $"{context.Value(node.Inputs[0])}, {context.Weights(layer)}, {context.Bias(layer)}, {context.Value(node.Id)}, batch, {layer.Inputs}, {layer.Units}";
+            if (step.Epilogue < 0)
+            {
+                context.Writer.Line($"// {layer.Name}: [batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}] + b[{layer.Units}]");
+                context.Writer.Line($"global::ModelGen.Ops.DenseOp.Forward<T>({arguments});");
+                return;
+            }
+            LayerShape activation = context.Layer(context.Program.Nodes[step.Epilogue]);
+            context.Writer.Line($"// {layer.Name}: {activation.Activation}([batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}] + b[{layer.Units}]), bias and {activation.Activation} fused into the GEMM epilogue");
+            context.Writer.Line($"global::ModelGen.Ops.DenseOp.Forward<T, {ActivationOp.RuntimeType(activation.Activation)}>({arguments}, {ActivationOp.Slope(activation)});");
         }
 
         public static void EmitParameterGradient(EmitContext context, GraphNode node)
@@ -38,11 +48,20 @@ namespace ModelGen.Generators.Ops
             context.Writer.Line($"global::ModelGen.Ops.DenseOp.BackwardParameters<T>({context.Value(node.Inputs[0])}, {context.Gradient(node.Id)}, {context.WeightGradient(layer)}, {context.BiasGradient(layer)}, batch, {layer.Inputs}, {layer.Units});");
         }
 
-        public static void EmitInputGradient(EmitContext context, GraphNode node, int input)
+        public static void EmitInputGradient(EmitContext context, GraphStep step)
         {
+            GraphNode node = context.Program.Nodes[step.Node];
             LayerShape layer = context.Layer(node);
-            context.Writer.Line($"// {layer.Name}: dx = dy · Wᵀ");
-            context.Writer.Line($"global::ModelGen.Ops.DenseOp.BackwardInput<T>({context.Gradient(node.Id)}, {context.Weights(layer)}, {context.Gradient(input)}, batch, {layer.Inputs}, {layer.Units});");
+            string arguments = $"{context.Gradient(node.Id)}, {context.Weights(layer)}, {context.Gradient(step.Input)}";
+            if (step.Epilogue < 0)
+            {
+                context.Writer.Line($"// {layer.Name}: dx = dy · Wᵀ");
+                context.Writer.Line($"global::ModelGen.Ops.DenseOp.BackwardInput<T>({arguments}, batch, {layer.Inputs}, {layer.Units});");
+                return;
+            }
+            LayerShape activation = context.Layer(context.Program.Nodes[step.Epilogue]);
+            context.Writer.Line($"// {layer.Name}: dx = (dy · Wᵀ) ⊙ {activation.Activation}′(x), the derivative of {activation.Name}'s activation fused into the GEMM epilogue");
+            context.Writer.Line($"global::ModelGen.Ops.DenseOp.BackwardInput<T, {ActivationOp.RuntimeType(activation.Activation)}>({arguments}, {context.Value(step.Epilogue)}, batch, {layer.Inputs}, {layer.Units}, {ActivationOp.Slope(activation)});");
         }
     }
 }

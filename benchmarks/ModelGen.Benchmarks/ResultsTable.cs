@@ -1,0 +1,92 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using BenchmarkDotNet.Reports;
+
+namespace ModelGen.Benchmarks;
+
+/// <summary>Turns a run's summaries into the ratio tables of benchmarks/README.md (between the results markers).</summary>
+internal static class ResultsTable
+{
+    private const string Start = "<!-- results:start -->", End = "<!-- results:end -->";
+
+    public static string Write(IEnumerable<Summary> summaries)
+    {
+        var rows = summaries.SelectMany(s => s.Reports).Where(r => r.Success && r.ResultStatistics is not null)
+            .Select(r => (Method: r.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo.Trim('\''), Parameters: r.BenchmarkCase.Parameters.PrintInfo, Nanoseconds: r.ResultStatistics!.Median,
+                Allocated: r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0))
+            .ToList();
+        double Time(string method, string parameters = "") => rows.First(r => r.Method == method && r.Parameters.Contains(parameters, StringComparison.Ordinal)).Nanoseconds;
+        long Bytes(string method, string parameters = "") => rows.First(r => r.Method == method && r.Parameters.Contains(parameters, StringComparison.Ordinal)).Allocated;
+        string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+
+        double peak1 = PeakBenchmarks.FlopsPerCore / Time("FMA peak, 1 core");
+        double peak2 = 2 * PeakBenchmarks.FlopsPerCore / Time("FMA peak, 2 cores");
+        var text = new StringBuilder();
+        text.AppendLine(Start);
+        text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Machine()}, {RuntimeInformation.FrameworkDescription}, " +
+            $"TorchSharp-cpu 0.107.0 (libtorch 2.10), {Environment.ProcessorCount} threads for both. Medians of 15 iterations (BenchmarkDotNet, in-process).");
+        text.AppendLine();
+        text.AppendLine($"FP32 FMA peak measured by the suite: **{F(peak1, "F0")} GFLOP/s** on one core, **{F(peak2, "F0")} GFLOP/s** on two.");
+        text.AppendLine();
+        text.AppendLine("### SGEMM, C = A·B, square");
+        text.AppendLine();
+        text.AppendLine("| n | ModelGen GFLOP/s | % of 2-core peak | libtorch GFLOP/s | % of peak | ModelGen ÷ libtorch (speed) | ModelGen alloc |");
+        text.AppendLine("|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (int n in new[] { 256, 512, 1024, 2048 })
+        {
+            string p = $"N={n}";
+            double ours = SgemmBenchmarks.Flops(n) / Time("ModelGen SGEMM", p), theirs = SgemmBenchmarks.Flops(n) / Time("libtorch SGEMM", p);
+            text.AppendLine($"| {n} | {F(ours, "F1")} | {F(100 * ours / peak2, "F0")}% | {F(theirs, "F1")} | {F(100 * theirs / peak2, "F0")}% | **{F(ours / theirs, "F2")}×** | {Bytes("ModelGen SGEMM", p)} B |");
+        }
+        text.AppendLine();
+        text.AppendLine("### MLP 784-256-128-10 (ReLU, softmax cross-entropy, Adam), same initial weights");
+        text.AppendLine();
+        text.AppendLine("| batch | step | ModelGen µs | libtorch µs | speed-up | ModelGen alloc/op |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|");
+        foreach (string step in new[] { "TrainStep", "Predict" })
+            foreach (int batch in new[] { 1, 32, 256 })
+            {
+                string p = $"Batch={batch}";
+                double ours = Time($"ModelGen {step}", p), theirs = Time($"libtorch {step}", p);
+                text.AppendLine($"| {batch} | {step} | {F(ours / 1000, "F1")} | {F(theirs / 1000, "F1")} | **{F(theirs / ours, "F2")}×** | {Bytes($"ModelGen {step}", p)} B |");
+            }
+        text.AppendLine();
+        text.AppendLine("### Tiny MLP 4-32-32-2 (tanh), batch 1");
+        text.AppendLine();
+        text.AppendLine("| step | ModelGen µs | libtorch µs | speed-up | ModelGen alloc/op |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (string step in new[] { "Predict", "TrainStep" })
+        {
+            double ours = Time($"ModelGen {step}", ""), theirs = Time($"libtorch {step}", "");
+            text.AppendLine($"| {step} | {F(ours / 1000, "F2")} | {F(theirs / 1000, "F2")} | **{F(theirs / ours, "F1")}×** | {Bytes($"ModelGen {step}", "")} B |");
+        }
+        text.AppendLine(End);
+
+        string path = Path.Combine(RepositoryRoot(), "benchmarks", "README.md");
+        string existing = File.Exists(path) ? File.ReadAllText(path) : Start + "\n" + End + "\n";
+        int from = existing.IndexOf(Start, StringComparison.Ordinal), to = existing.IndexOf(End, StringComparison.Ordinal);
+        if (from < 0 || to < from)
+            existing += "\n" + Start + "\n" + End + "\n";
+        from = existing.IndexOf(Start, StringComparison.Ordinal);
+        to = existing.IndexOf(End, StringComparison.Ordinal) + End.Length;
+        File.WriteAllText(path, existing[..from] + text.ToString().TrimEnd('\n') + existing[to..]);
+        return path;
+    }
+
+    private static string Machine()
+    {
+        string model = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
+            : RuntimeInformation.ProcessArchitecture.ToString();
+        return $"{model}, {Environment.ProcessorCount} cores, AVX-512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "on" : "off")}";
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "ModelGen.sln")))
+                return directory.FullName;
+        return Directory.GetCurrentDirectory();
+    }
+}
