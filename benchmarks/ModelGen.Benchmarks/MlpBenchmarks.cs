@@ -11,10 +11,15 @@ public class MlpBenchmarks
 {
     private Mlp _model = null!;
     private TorchMlp _torch = null!;
-    private float[] _inputs = [];
-    private int[] _labels = [];
+    // Training steps cycle through several batches with random labels, as real training does: repeating one batch
+    // would drive both peers to zero loss and into subnormal arithmetic, which measures the FPU, not the library.
+    private const int Batches = 16;
+    private float[][] _inputs = [];
+    private int[][] _labels = [];
     private float[] _outputs = [];
-    private Tensor _torchInputs = null!, _torchLabels = null!, _torchOutputs = null!;
+    private Tensor[] _torchInputs = [], _torchLabels = [];
+    private Tensor _torchOutputs = null!;
+    private int _next;
 
     [Params(1, 32, 256)]
     public int Batch { get; set; }
@@ -26,11 +31,11 @@ public class MlpBenchmarks
         var random = new ModelGen.Initialization.SeededRandom(1);
         _model = new Mlp();
         _torch = new TorchMlp([_model.Hidden1, _model.Hidden2, _model.Logits], tanh: false);
-        _inputs = Enumerable.Range(0, Batch * Mlp.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
-        _labels = Enumerable.Range(0, Batch).Select(i => i % Mlp.OutputSize).ToArray();
+        _inputs = Enumerable.Range(0, Batches).Select(_ => Enumerable.Range(0, Batch * Mlp.InputSize).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
+        _labels = Enumerable.Range(0, Batches).Select(_ => Enumerable.Range(0, Batch).Select(_ => random.NextInt(Mlp.OutputSize)).ToArray()).ToArray();
         _outputs = new float[Batch * Mlp.OutputSize];
-        _torchInputs = tensor(_inputs, [Batch, Mlp.InputSize]);
-        _torchLabels = tensor(_labels.Select(l => (long)l).ToArray(), [Batch]);
+        _torchInputs = _inputs.Select(x => tensor(x, [Batch, Mlp.InputSize])).ToArray();
+        _torchLabels = _labels.Select(l => tensor(l.Select(c => (long)c).ToArray(), [Batch])).ToArray();
         _torchOutputs = zeros(Batch, Mlp.OutputSize);
     }
 
@@ -38,24 +43,35 @@ public class MlpBenchmarks
     public void Cleanup()
     {
         _torch.Dispose();
-        _torchInputs.Dispose(); _torchLabels.Dispose(); _torchOutputs.Dispose();
+        foreach (Tensor t in _torchInputs.Concat(_torchLabels)) t.Dispose();
+        _torchOutputs.Dispose();
     }
 
+    private int Next() => _next = (_next + 1) % Batches;
+
     [Benchmark(Description = "ModelGen TrainStep")]
-    public float ModelGenTrainStep() => _model.TrainStep(_inputs, _labels);
+    public float ModelGenTrainStep()
+    {
+        int i = Next();
+        return _model.TrainStep(_inputs[i], _labels[i]);
+    }
 
     [Benchmark(Description = "libtorch TrainStep")]
-    public float TorchTrainStep() => _torch.TrainStep(_torchInputs, _torchLabels);
+    public float TorchTrainStep()
+    {
+        int i = Next();
+        return _torch.TrainStep(_torchInputs[i], _torchLabels[i]);
+    }
 
     [Benchmark(Description = "ModelGen Predict")]
     public float ModelGenPredict()
     {
-        _model.Predict(_inputs, _outputs);
+        _model.Predict(_inputs[0], _outputs);
         return _outputs[0];
     }
 
     [Benchmark(Description = "libtorch Predict")]
-    public void TorchPredict() => _torch.Predict(_torchInputs, _torchOutputs);
+    public void TorchPredict() => _torch.Predict(_torchInputs[0], _torchOutputs);
 }
 
 /// <summary>4-32-32-2 tanh MLP at batch 1, the size used in control and RL loops.</summary>
@@ -65,9 +81,11 @@ public class TinyMlpBenchmarks
     private TinyMlp _model = null!;
     private TorchMlp _torch = null!;
     private readonly float[] _input = [0.1f, -0.4f, 0.7f, 0.2f];
-    private readonly int[] _label = [1];
+    private readonly int[][] _labels = [[0], [1]];
     private readonly float[] _output = new float[2];
-    private Tensor _torchInput = null!, _torchLabel = null!, _torchOutput = null!;
+    private Tensor _torchInput = null!, _torchOutput = null!;
+    private Tensor[] _torchLabels = [];
+    private int _step;
 
     [GlobalSetup]
     public void Setup()
@@ -76,7 +94,7 @@ public class TinyMlpBenchmarks
         _model = new TinyMlp();
         _torch = new TorchMlp([_model.Hidden1, _model.Hidden2, _model.Logits], tanh: true);
         _torchInput = tensor(_input, [1, 4]);
-        _torchLabel = tensor(new long[] { 1 }, [1]);
+        _torchLabels = [tensor(new long[] { 0 }, [1]), tensor(new long[] { 1 }, [1])];
         _torchOutput = zeros(1, 2);
     }
 
@@ -84,7 +102,8 @@ public class TinyMlpBenchmarks
     public void Cleanup()
     {
         _torch.Dispose();
-        _torchInput.Dispose(); _torchLabel.Dispose(); _torchOutput.Dispose();
+        _torchInput.Dispose(); _torchOutput.Dispose();
+        foreach (Tensor t in _torchLabels) t.Dispose();
     }
 
     [Benchmark(Description = "ModelGen Predict")]
@@ -97,9 +116,10 @@ public class TinyMlpBenchmarks
     [Benchmark(Description = "libtorch Predict")]
     public void TorchPredict() => _torch.Predict(_torchInput, _torchOutput);
 
+    // Alternating labels keep the loss from converging to zero (see MlpBenchmarks).
     [Benchmark(Description = "ModelGen TrainStep")]
-    public float ModelGenTrainStep() => _model.TrainStep(_input, _label);
+    public float ModelGenTrainStep() => _model.TrainStep(_input, _labels[_step++ & 1]);
 
     [Benchmark(Description = "libtorch TrainStep")]
-    public float TorchTrainStep() => _torch.TrainStep(_torchInput, _torchLabel);
+    public float TorchTrainStep() => _torch.TrainStep(_torchInput, _torchLabels[_step++ & 1]);
 }

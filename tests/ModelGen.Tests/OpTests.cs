@@ -127,6 +127,23 @@ public class OpTests
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(16)]
+    [InlineData(37)]
+    public void AdamFlushesSubnormalMomentsToZero(int length)
+    {
+        // Converged: zero gradients, moments at the bottom of the normal range. One step takes them subnormal.
+        var p = new float[length];
+        var g = new float[length];
+        var m = Enumerable.Repeat(2e-38f, length).ToArray();
+        var v = Enumerable.Repeat(2e-38f, length).ToArray();
+        Adam.Update<float>(p, g, m, v, 1e-3f, 0.5f, 0.5f, 1e-8f, 10, 1f);
+        Assert.All(m, x => Assert.Equal(0f, x));
+        Assert.All(v, x => Assert.Equal(0f, x));
+        Assert.All(p, x => Assert.True(float.IsFinite(x)));
+    }
+
+    [Theory]
     [MemberData(nameof(Lengths))]
     public void SgdMatchesScalarReference(int length)
     {
