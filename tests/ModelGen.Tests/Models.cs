@@ -1,5 +1,8 @@
 using ModelGen;
 
+// These models exercise every op and optimizer path, not good practice: the pitfall warnings they earn are expected.
+#pragma warning disable MG0005, MG0010, MG0013, MG0019
+
 namespace ModelGen.Tests;
 
 // Models compiled by the real generator (referenced as an analyzer), exercised by the tests in this project.

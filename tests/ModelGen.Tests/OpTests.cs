@@ -175,3 +175,26 @@ public class OpTests
         Assert.Equal(2.0 / (5 + 1e-6), GradientClipping.GlobalNormScale<double>(g, 2), 15);
     }
 }
+
+public class StableMathTests
+{
+    [Fact]
+    public void SoftmaxAndLogSoftmaxAreStableWhereTensorPrimitivesIsNot()
+    {
+        float[] x = [1000f, 1000f, 999f];
+        var p = new float[3];
+        var logP = new float[3];
+        StableMath.Softmax<float>(x, p);
+        StableMath.LogSoftmax<float>(x, logP);
+        double e = Math.Exp(-1);
+        Reference.Close([1 / (2 + e), 1 / (2 + e), e / (2 + e)], p, 1e-6, 1e-7, "softmax");
+        Reference.Close([-Math.Log(2 + e), -Math.Log(2 + e), -1 - Math.Log(2 + e)], logP, 1e-6, 1e-6, "log-softmax");
+
+        // log(softmax) underflows to −∞ where log-softmax stays finite.
+        var far = new double[2];
+        StableMath.LogSoftmax<double>([0.0, -800.0], far);
+        Assert.Equal(-800.0, far[1], 9);
+        Assert.Throws<ArgumentException>(() => StableMath.Softmax<float>([], new float[1]));
+        Assert.Throws<ArgumentException>(() => StableMath.LogSoftmax<float>(x, new float[2]));
+    }
+}

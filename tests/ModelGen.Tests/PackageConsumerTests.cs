@@ -9,18 +9,94 @@ namespace ModelGen.Tests;
 /// </summary>
 public class PackageConsumerTests
 {
+    /// <summary>Packs ModelGen into a local feed under <paramref name="work"/>; returns the feed and the version.</summary>
+    private static (string Feed, string Version) Pack(string work)
+    {
+        string root = RepositoryRoot();
+        string feed = Path.Combine(work, "feed");
+        string version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff") + "." + Guid.NewGuid().ToString("N")[..6];
+        // A separate artifacts folder keeps this build from touching the outputs of the running test session.
+        Run("dotnet", $"pack \"{Path.Combine(root, "src", "ModelGen")}\" -c Release -o \"{feed}\" -p:PackageVersion={version} -p:ArtifactsPath=\"{Path.Combine(work, "artifacts")}\"", root);
+        return (feed, version);
+    }
+
+    private static void WriteProject(string app, string feed, string version, bool warningsAsErrors)
+    {
+        Directory.CreateDirectory(app);
+        File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
+            <?xml version="1.0" encoding="utf-8"?>
+            <configuration>
+              <packageSources>
+                <add key="local" value="{feed}" />
+              </packageSources>
+            </configuration>
+            """);
+        File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <Nullable>enable</Nullable>
+                <ImplicitUsings>disable</ImplicitUsings>
+                <TreatWarningsAsErrors>{(warningsAsErrors ? "true" : "false")}</TreatWarningsAsErrors>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="ModelGen" Version="{version}" />
+              </ItemGroup>
+            </Project>
+            """);
+    }
+
+    [Fact]
+    public void PitfallsAppearInDotnetBuildWithEditorConfigSeverities()
+    {
+        string work = Directory.CreateTempSubdirectory("modelgen-pitfalls-").FullName;
+        try
+        {
+            var (feed, version) = Pack(work);
+            string app = Path.Combine(work, "app");
+            WriteProject(app, feed, version, warningsAsErrors: false);
+            File.WriteAllText(Path.Combine(app, ".editorconfig"), """
+                root = true
+                [*.cs]
+                dotnet_diagnostic.MG0019.severity = none
+                dotnet_diagnostic.MG0021.severity = error
+                """);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using ModelGen;
+
+                System.Console.WriteLine(new Sloppy().Step);
+
+                [Model(InputSize = 4, Seed = 1)]
+                [SoftmaxCrossEntropy]
+                [Adam(LearningRate = 0.05f, Epsilon = 1e-12f)]
+                partial class Sloppy
+                {
+                    [Dense(16)] partial Dense Projection { get; }
+                    [Dense(3, Activation.ReLU)] partial Dense Logits { get; }
+                }
+                """);
+            string output = RunAllowingFailure("dotnet", "build -c Release", app, out int exitCode);
+            Assert.Contains("warning MG0005", output);   // linear layers stacked
+            Assert.Contains("warning MG0011", output);   // ReLU on the logits
+            Assert.Contains("warning MG0013", output);   // high learning rate, no clipping
+            Assert.Contains("error MG0021", output);     // raised to error by .editorconfig
+            Assert.DoesNotContain("MG0019", output);     // silenced by .editorconfig
+            Assert.NotEqual(0, exitCode);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
     [Fact]
     public void FreshProjectReferencingThePackageBuildsAndTrains()
     {
-        string root = RepositoryRoot();
         string work = Directory.CreateTempSubdirectory("modelgen-consumer-").FullName;
         try
         {
-            string feed = Path.Combine(work, "feed");
-            string version = "0.1.0-test." + DateTime.UtcNow.ToString("yyyyMMddHHmmssfff");
-            // A separate artifacts folder keeps this build from touching the outputs of the running test session.
-            Run("dotnet", $"pack \"{Path.Combine(root, "src", "ModelGen")}\" -c Release -o \"{feed}\" -p:PackageVersion={version} -p:ArtifactsPath=\"{Path.Combine(work, "artifacts")}\"", root);
-
+            var (feed, version) = Pack(work);
             string package = Path.Combine(feed, $"ModelGen.{version}.nupkg");
             using (ZipArchive zip = ZipFile.OpenRead(package))
             {
@@ -28,6 +104,7 @@ public class PackageConsumerTests
                 Assert.Contains("lib/net10.0/ModelGen.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/ModelGen.Generators.dll", entries);
                 Assert.Contains("analyzers/dotnet/cs/ModelGen.Analyzers.dll", entries);
+                Assert.Contains("analyzers/dotnet/cs/ModelGen.CodeFixes.dll", entries);
                 Assert.DoesNotContain(entries, e => e.StartsWith("lib/", StringComparison.Ordinal) && e.Contains("Generators", StringComparison.Ordinal));
                 using var nuspec = new StreamReader(zip.Entries.Single(e => e.FullName.EndsWith(".nuspec", StringComparison.Ordinal)).Open());
                 string manifest = nuspec.ReadToEnd();
@@ -36,29 +113,7 @@ public class PackageConsumerTests
             }
 
             string app = Path.Combine(work, "app");
-            Directory.CreateDirectory(app);
-            File.WriteAllText(Path.Combine(app, "nuget.config"), $"""
-                <?xml version="1.0" encoding="utf-8"?>
-                <configuration>
-                  <packageSources>
-                    <add key="local" value="{feed}" />
-                  </packageSources>
-                </configuration>
-                """);
-            File.WriteAllText(Path.Combine(app, "App.csproj"), $"""
-                <Project Sdk="Microsoft.NET.Sdk">
-                  <PropertyGroup>
-                    <OutputType>Exe</OutputType>
-                    <TargetFramework>net10.0</TargetFramework>
-                    <Nullable>enable</Nullable>
-                    <ImplicitUsings>disable</ImplicitUsings>
-                    <TreatWarningsAsErrors>true</TreatWarningsAsErrors>
-                  </PropertyGroup>
-                  <ItemGroup>
-                    <PackageReference Include="ModelGen" Version="{version}" />
-                  </ItemGroup>
-                </Project>
-                """);
+            WriteProject(app, feed, version, warningsAsErrors: true);
             File.WriteAllText(Path.Combine(app, "Program.cs"), """
                 using ModelGen;
 
@@ -66,7 +121,7 @@ public class PackageConsumerTests
                 float[] inputs = { 0, 0, 0, 1, 1, 0, 1, 1 };
                 int[] labels = { 0, 1, 1, 0 };
                 float first = net.TrainStep(inputs, labels), last = first;
-                for (int i = 0; i < 300; i++)
+                for (int i = 0; i < 1000; i++)
                     last = net.TrainStep(inputs, labels);
                 float[] probabilities = new float[8];
                 net.Predict(inputs, probabilities);
@@ -78,7 +133,7 @@ public class PackageConsumerTests
 
                 [Model(InputSize = 2, Seed = 1)]
                 [SoftmaxCrossEntropy]
-                [Adam(LearningRate = 0.05f), ClipGlobalNorm(5f)]
+                [Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
                 partial class Xor
                 {
                     [Dense(8, Activation.Tanh)] public partial Dense Hidden { get; }
@@ -105,6 +160,13 @@ public class PackageConsumerTests
 
     internal static string Run(string file, string arguments, string directory)
     {
+        string output = RunAllowingFailure(file, arguments, directory, out int exitCode);
+        Assert.True(exitCode == 0, $"'{file} {arguments}' exited with {exitCode}:\n{output}");
+        return output;
+    }
+
+    internal static string RunAllowingFailure(string file, string arguments, string directory, out int exitCode)
+    {
         var start = new ProcessStartInfo(file, arguments)
         {
             WorkingDirectory = directory,
@@ -125,8 +187,7 @@ public class PackageConsumerTests
             process.Kill(entireProcessTree: true);
             Assert.Fail($"'{file} {arguments}' timed out");
         }
-        string output = stdout.Result + stderr.Result;
-        Assert.True(process.ExitCode == 0, $"'{file} {arguments}' exited with {process.ExitCode}:\n{output}");
-        return output;
+        exitCode = process.ExitCode;
+        return stdout.Result + stderr.Result;
     }
 }

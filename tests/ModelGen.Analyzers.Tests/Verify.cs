@@ -1,0 +1,78 @@
+using System.Runtime.CompilerServices;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CodeFixes;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Testing;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Testing;
+
+namespace ModelGen.Analyzers.Tests;
+
+/// <summary>
+/// Runs an analyzer (and a code fix) with Microsoft.CodeAnalysis.Testing over user code plus the real ModelGen
+/// attribute declarations (read from src/ModelGen/Declarations), with C# preview for partial properties. Compiler
+/// diagnostics are ignored: without the generator, partial layer properties have no implementation part.
+/// </summary>
+internal static class Verify
+{
+    private static readonly string[] Declarations = ["Attributes.cs", "Dense.cs"];
+
+    /// <summary>Stand-ins for System.Numerics.Tensors and ModelGen.StableMath, so tests need no package download.</summary>
+    private const string NumericsStubs = """
+        namespace System.Numerics.Tensors
+        {
+            public static class TensorPrimitives
+            {
+                public static void SoftMax<T>(System.ReadOnlySpan<T> x, System.Span<T> destination) { }
+                public static void Log<T>(System.ReadOnlySpan<T> x, System.Span<T> destination) { }
+            }
+        }
+        namespace ModelGen
+        {
+            public static class StableMath
+            {
+                public static void Softmax<T>(System.ReadOnlySpan<T> x, System.Span<T> destination) { }
+                public static void LogSoftmax<T>(System.ReadOnlySpan<T> x, System.Span<T> destination) { }
+            }
+        }
+        """;
+
+    public static async Task Analyzer<TAnalyzer>(string source) where TAnalyzer : DiagnosticAnalyzer, new()
+    {
+        var test = new CSharpAnalyzerTest<TAnalyzer, DefaultVerifier> { TestCode = source };
+        Configure(test);
+        await test.RunAsync();
+    }
+
+    public static async Task CodeFix<TAnalyzer, TFix>(string source, string fixedSource)
+        where TAnalyzer : DiagnosticAnalyzer, new()
+        where TFix : CodeFixProvider, new()
+    {
+        var test = new CSharpCodeFixTest<TAnalyzer, TFix, DefaultVerifier> { TestCode = source, FixedCode = fixedSource };
+        Configure(test);
+        foreach (var (name, text) in Support())
+            test.FixedState.Sources.Add((name, text));
+        await test.RunAsync();
+    }
+
+    private static void Configure<TVerifier>(AnalyzerTest<TVerifier> test) where TVerifier : IVerifier, new()
+    {
+        test.ReferenceAssemblies = ReferenceAssemblies.Net.Net80;
+        test.CompilerDiagnostics = CompilerDiagnostics.None;
+        foreach (var (name, text) in Support())
+            test.TestState.Sources.Add((name, text));
+        test.SolutionTransforms.Add((solution, project) =>
+            solution.WithProjectParseOptions(project, new CSharpParseOptions(LanguageVersion.Preview)));
+    }
+
+    private static IEnumerable<(string, string)> Support()
+    {
+        yield return ("Usings.cs", "global using System;\n");
+        yield return ("NumericsStubs.cs", NumericsStubs);
+        foreach (string file in Declarations)
+            yield return (file, File.ReadAllText(Path.Combine(RepositoryRoot(), "src", "ModelGen", "Declarations", file)));
+    }
+
+    private static string RepositoryRoot([CallerFilePath] string thisFile = "")
+        => Path.GetFullPath(Path.Combine(Path.GetDirectoryName(thisFile)!, "..", ".."));
+}
