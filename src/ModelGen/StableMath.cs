@@ -16,7 +16,7 @@ public static class StableMath
         SoftmaxCrossEntropyOp.Probabilities(x, destination, 1, x.Length);
     }
 
-    /// <summary>destination = x − max x − log Σ exp(x − max x), computed directly (log-sum-exp), never as log(softmax(x)).</summary>
+    /// <summary>destination = (x − max x) − log Σ exp(x − max x), computed directly (log-sum-exp), never as log(softmax(x)).</summary>
     public static void LogSoftmax<T>(ReadOnlySpan<T> x, Span<T> destination) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         Check(x.Length, destination.Length);
@@ -24,8 +24,9 @@ public static class StableMath
         T sum = T.Zero;
         foreach (T value in x)
             sum += T.Exp(value - max);
-        T shift = max + T.Log(sum);
-        System.Numerics.Tensors.TensorPrimitives.Subtract(x, shift, destination);
+        // (x − max) first: exact for values near the maximum, where max + log Σ would round away their difference.
+        System.Numerics.Tensors.TensorPrimitives.Subtract(x, max, destination);
+        System.Numerics.Tensors.TensorPrimitives.Subtract(destination[..x.Length], T.Log(sum), destination);
     }
 
     private static void Check(int source, int destination)
