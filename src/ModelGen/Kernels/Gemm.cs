@@ -63,12 +63,47 @@ public static class Gemm
 
         // A(i, p) lives at a[i·rowStride + p·depthStride].
         (int rowStride, int depthStride) = form == GemmForm.AB ? (k, 1) : (1, m);
-        int column = 0;
+        if (typeof(T) == typeof(float) && m < 8 && (long)k * n >= SplitReadThreshold && n >= 2 * SplitAlignment && GemmWorker.IsAvailable)
+        {
+            DirectSplit(MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), rowStride, depthStride, m, k, n, accumulate);
+            return;
+        }
+        BroadcastRange(ref ra, rowStride, depthStride, ref rb, ref rc, m, k, n, 0, n, accumulate);
+    }
+
+    /// <summary>
+    /// Below 8 rows a product is bound by reading B. Once B outgrows a core's L2 (≥ 64 K elements, 256 KB), each
+    /// core takes half of B's columns: every call then streams the same half, which stays in that core's L2.
+    /// </summary>
+    private const long SplitReadThreshold = 1 << 16;
+    private const int SplitAlignment = 128;
+
+    private static unsafe void DirectSplit(ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int rowStride, int depthStride, int m, int k, int n, bool accumulate)
+    {
+        int split = (n / 2 + SplitAlignment - 1) / SplitAlignment * SplitAlignment;
+        fixed (float* pa = a, pb = b, pc = c)
+        {
+            var job = new DirectJob(pa, pb, pc, rowStride, depthStride, m, k, n, accumulate);
+            GemmWorker.RunPair(ref job, 0, m, 0, split, 0, m, split, n);
+        }
+    }
+
+    private readonly unsafe struct DirectJob(float* a, float* b, float* c, int rowStride, int depthStride, int m, int k, int n, bool accumulate) : IGemmJob
+    {
+        public void Run(int rowStart, int rowEnd, int columnStart, int columnEnd)
+            => BroadcastRange(ref *a, rowStride, depthStride, ref *b, ref *c, m, k, n, columnStart, columnEnd, accumulate);
+    }
+
+    /// <summary>Columns [start, end) of the broadcast form: widest vectors first, then narrower, then scalar.</summary>
+    private static void BroadcastRange<T>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int m, int k, int n, int start, int end, bool accumulate)
+        where T : unmanaged, INumberBase<T>
+    {
+        int column = start;
         if (Vector512Ops<T>.IsSupported)
-            column = BroadcastColumns<T, Vector512<T>, Vector512Ops<T>>(ref ra, rowStride, depthStride, ref rb, ref rc, m, k, n, column, accumulate);
+            column = BroadcastColumns<T, Vector512<T>, Vector512Ops<T>>(ref a, rowStride, depthStride, ref b, ref c, m, k, n, column, end, accumulate);
         if (Vector256Ops<T>.IsSupported)
-            column = BroadcastColumns<T, Vector256<T>, Vector256Ops<T>>(ref ra, rowStride, depthStride, ref rb, ref rc, m, k, n, column, accumulate);
-        ScalarColumns(ref ra, rowStride, depthStride, ref rb, ref rc, m, k, n, column, accumulate);
+            column = BroadcastColumns<T, Vector256<T>, Vector256Ops<T>>(ref a, rowStride, depthStride, ref b, ref c, m, k, n, column, end, accumulate);
+        ScalarColumns(ref a, rowStride, depthStride, ref b, ref c, m, k, n, column, end, accumulate);
     }
 
     /// <summary>
@@ -86,14 +121,21 @@ public static class Gemm
 
     // ---- Broadcast form (AB, AtB): C[i, j..j+V] += A(i, p) · B[p, j..j+V] ----
 
-    /// <summary>Covers columns [<paramref name="column"/>, n) in whole vectors; returns the first column left over.</summary>
-    private static int BroadcastColumns<T, TVector, TOps>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int m, int k, int n, int column, bool accumulate)
+    /// <summary>Covers columns [<paramref name="column"/>, <paramref name="end"/>) in whole vectors; returns the first column left over.</summary>
+    private static int BroadcastColumns<T, TVector, TOps>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int m, int k, int n, int column, int end, bool accumulate)
         where T : unmanaged
         where TVector : struct
         where TOps : IVectorOps<T, TVector>
     {
         int width = TOps.Count;
-        for (; column + 3 * width <= n; column += 3 * width)
+        if (m < 4)
+        {
+            // Batch-1-sized products (GEMV) are bound by reading B: stream each B row in 8-vector runs instead.
+            for (; column + 8 * width <= end; column += 8 * width)
+                for (int row = 0; row < m; row++)
+                    RowTile1x8<T, TVector, TOps>(ref a, rowStride, depthStride, ref b, ref c, row, column, k, n, accumulate);
+        }
+        for (; column + 3 * width <= end; column += 3 * width)
         {
             int row = 0;
             for (; row + 4 <= m; row += 4)
@@ -101,7 +143,7 @@ public static class Gemm
             for (; row < m; row++)
                 Tile1x3<T, TVector, TOps>(ref a, rowStride, depthStride, ref b, ref c, row, column, k, n, accumulate);
         }
-        for (; column + width <= n; column += width)
+        for (; column + width <= end; column += width)
         {
             int row = 0;
             for (; row + 4 <= m; row += 4)
@@ -170,6 +212,35 @@ public static class Gemm
         StoreRow<T, TVector, TOps>(ref Unsafe.Add(ref c, (nint)row * n + column), s0, s1, s2, accumulate);
     }
 
+    // 1 row × 8 vectors: 8 independent accumulators, each B row read as one contiguous 8-vector run.
+    private static void RowTile1x8<T, TVector, TOps>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int row, int column, int k, int n, bool accumulate)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        int w = TOps.Count;
+        TVector s0 = TOps.Zero, s1 = TOps.Zero, s2 = TOps.Zero, s3 = TOps.Zero, s4 = TOps.Zero, s5 = TOps.Zero, s6 = TOps.Zero, s7 = TOps.Zero;
+        ref T a0 = ref Unsafe.Add(ref a, (nint)row * rowStride);
+        ref T bRow = ref Unsafe.Add(ref b, column);
+        for (int p = 0; p < k; p++)
+        {
+            TVector x = TOps.Broadcast(a0);
+            s0 = TOps.MultiplyAdd(x, TOps.Load(in bRow), s0);
+            s1 = TOps.MultiplyAdd(x, TOps.Load(in Unsafe.Add(ref bRow, w)), s1);
+            s2 = TOps.MultiplyAdd(x, TOps.Load(in Unsafe.Add(ref bRow, 2 * w)), s2);
+            s3 = TOps.MultiplyAdd(x, TOps.Load(in Unsafe.Add(ref bRow, 3 * w)), s3);
+            s4 = TOps.MultiplyAdd(x, TOps.Load(in Unsafe.Add(ref bRow, 4 * w)), s4);
+            s5 = TOps.MultiplyAdd(x, TOps.Load(in Unsafe.Add(ref bRow, 5 * w)), s5);
+            s6 = TOps.MultiplyAdd(x, TOps.Load(in Unsafe.Add(ref bRow, 6 * w)), s6);
+            s7 = TOps.MultiplyAdd(x, TOps.Load(in Unsafe.Add(ref bRow, 7 * w)), s7);
+            a0 = ref Unsafe.Add(ref a0, depthStride);
+            bRow = ref Unsafe.Add(ref bRow, n);
+        }
+        ref T c0 = ref Unsafe.Add(ref c, (nint)row * n + column);
+        StoreRow<T, TVector, TOps>(ref c0, s0, s1, s2, accumulate);
+        StoreRow<T, TVector, TOps>(ref Unsafe.Add(ref c0, 3 * w), s3, s4, s5, accumulate);
+        StoreVector<T, TVector, TOps>(ref Unsafe.Add(ref c0, 6 * w), s6, accumulate);
+        StoreVector<T, TVector, TOps>(ref Unsafe.Add(ref c0, 7 * w), s7, accumulate);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Tile4x1<T, TVector, TOps>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int row, int column, int k, int n, bool accumulate)
         where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
@@ -226,10 +297,10 @@ public static class Gemm
         => TOps.Store(accumulate ? TOps.Add(TOps.Load(in c), s) : s, ref c);
 
     /// <summary>Columns narrower than the smallest vector (fewer than 8 floats or 4 doubles).</summary>
-    private static void ScalarColumns<T>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int m, int k, int n, int column, bool accumulate)
+    private static void ScalarColumns<T>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int m, int k, int n, int column, int end, bool accumulate)
         where T : unmanaged, INumberBase<T>
     {
-        for (; column < n; column++)
+        for (; column < end; column++)
         {
             for (int row = 0; row < m; row++)
             {
