@@ -19,7 +19,7 @@ internal static unsafe class PackedSgemm
     private const int ColumnBlock = 512; // NC: one packed B block (512 KB) stays in L2
 
     /// <summary>Products with fewer multiply-adds run on one core: waking the second costs more than it saves.</summary>
-    private const long ParallelThreshold = 1L << 23;
+    private const long ParallelThreshold = 1L << 22;
 
     [ThreadStatic] private static float* t_packedA;
     [ThreadStatic] private static float* t_packedB;
