@@ -6,7 +6,7 @@ namespace ModelGen.Tests;
 /// <summary>Each runtime op, forward against a float64 scalar reference and backward against finite differences, over SIMD tail lengths.</summary>
 public class OpTests
 {
-    public static TheoryData<int> Lengths() => new(Enumerable.Range(0, 70).Append(127).Append(257));
+    public static TheoryData<int> Lengths() => new(Enumerable.Range(0, 258));
 
     private static readonly (string Name, Func<double, double> F, Action<double[]> Forward, Action<double[], double[], double[]> Backward, Action<float[]> ForwardFloat)[] Activations =
     [
