@@ -15,8 +15,9 @@ internal static unsafe class PackedSgemm
 {
     public const int RowTile = 6;        // MR
     public const int ColumnTile = 64;    // NR: four zmm vectors
-    private const int DepthBlock = 256;  // KC: one A panel (6 KB) stays in L1
-    private const int ColumnBlock = 512; // NC: one packed B block (512 KB) stays in L2
+    private const int DepthBlock = 96;   // KC: one B micro-panel (96 × 64 floats, 24 KB) stays in L1
+    private const int RowBlock = 192;    // MC: one packed A block (192 × 96 floats, 72 KB) stays in L2
+    private const int ColumnBlock = 512; // NC: one packed B block (96 × 512 floats, 192 KB) stays in L2
 
     /// <summary>Products with fewer multiply-adds run on one core: waking the second costs more than it saves.</summary>
     private const long ParallelThreshold = 1L << 22;
@@ -67,7 +68,7 @@ internal static unsafe class PackedSgemm
             float* packedA = t_packedA, packedB = t_packedB;
             if (packedA == null)
             {
-                t_packedA = packedA = (float*)NativeMemory.AlignedAlloc(RowTile * DepthBlock * sizeof(float), 64);
+                t_packedA = packedA = (float*)NativeMemory.AlignedAlloc(RowBlock * DepthBlock * sizeof(float), 64);
                 t_packedB = packedB = (float*)NativeMemory.AlignedAlloc(DepthBlock * ColumnBlock * sizeof(float), 64);
             }
             float* edge = stackalloc float[RowTile * ColumnTile];
@@ -81,32 +82,40 @@ internal static unsafe class PackedSgemm
                     bool last = pc + kc == _k;
                     for (int jr = 0; jr < nc; jr += ColumnTile)
                         PackB(packedB + (long)jr * kc, pc, kc, jc + jr, Math.Min(ColumnTile, nc - jr));
-                    for (int ic = rowStart; ic < rowEnd; ic += RowTile)
+                    for (int ic = rowStart; ic < rowEnd; ic += RowBlock)
                     {
-                        int rows = Math.Min(RowTile, rowEnd - ic);
-                        PackA(packedA, ic, rows, pc, kc);
+                        int mc = Math.Min(RowBlock, rowEnd - ic);
+                        for (int ir = 0; ir < mc; ir += RowTile)
+                            PackA(packedA + (long)ir * kc, ic + ir, Math.Min(RowTile, mc - ir), pc, kc);
+                        // One B micro-panel (kc × 64) stays in L1 while every A micro-panel of the block streams past it.
                         for (int jr = 0; jr < nc; jr += ColumnTile)
                         {
                             int columns = Math.Min(ColumnTile, nc - jr);
-                            float* tile = _c + (long)ic * _n + jc + jr;
-                            if (rows == RowTile && columns == ColumnTile)
+                            float* panelB = packedB + (long)jr * kc;
+                            for (int ir = 0; ir < mc; ir += RowTile)
                             {
-                                Kernel(packedA, packedB + (long)jr * kc, kc, tile, _n, add);
-                            }
-                            else
-                            {
-                                // Edge tile: compute the full 6×64 into scratch, keep the part that exists.
-                                Kernel(packedA, packedB + (long)jr * kc, kc, edge, ColumnTile, add: false);
-                                for (int r = 0; r < rows; r++)
+                                int rows = Math.Min(RowTile, mc - ir);
+                                int row = ic + ir;
+                                float* tile = _c + (long)row * _n + jc + jr;
+                                if (rows == RowTile && columns == ColumnTile)
                                 {
-                                    float* source = edge + r * ColumnTile, target = tile + (long)r * _n;
-                                    for (int j = 0; j < columns; j++)
-                                        target[j] = add ? target[j] + source[j] : source[j];
+                                    Kernel(packedA + (long)ir * kc, panelB, kc, tile, _n, add);
                                 }
+                                else
+                                {
+                                    // Edge tile: compute the full 6×64 into scratch, keep the part that exists.
+                                    Kernel(packedA + (long)ir * kc, panelB, kc, edge, ColumnTile, add: false);
+                                    for (int r = 0; r < rows; r++)
+                                    {
+                                        float* source = edge + r * ColumnTile, target = tile + (long)r * _n;
+                                        for (int j = 0; j < columns; j++)
+                                            target[j] = add ? target[j] + source[j] : source[j];
+                                    }
+                                }
+                                if (last)
+                                    for (int r = 0; r < rows; r++)
+                                        _epilogue.Apply(tile + (long)r * _n, row + r, jc + jr, columns);
                             }
-                            if (last)
-                                for (int r = 0; r < rows; r++)
-                                    _epilogue.Apply(tile + (long)r * _n, ic + r, jc + jr, columns);
                         }
                     }
                 }
