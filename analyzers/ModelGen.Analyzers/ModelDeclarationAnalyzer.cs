@@ -1,9 +1,7 @@
 using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using ModelGen.Generators.Extraction;
 using ModelGen.Generators.Model;
-using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Analyzers
 {
@@ -20,28 +18,11 @@ namespace ModelGen.Analyzers
         {
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.EnableConcurrentExecution();
-            context.RegisterCompilationStartAction(start =>
+            ModelAnalysis.Register(context, static (symbolContext, analysis) =>
             {
-                INamedTypeSymbol? modelAttribute = start.Compilation.GetTypeByMetadataName(ModelExtractor.ModelAttributeName);
-                if (modelAttribute is null)
-                    return;
-                start.RegisterSymbolAction(symbolContext => Analyze(symbolContext, modelAttribute), SymbolKind.NamedType);
+                foreach (Problem problem in analysis.Model.Problems)
+                    symbolContext.ReportDiagnostic(Diagnostic.Create(Descriptors.For(problem.Id), analysis.Extraction.Locate(problem), problem.Arguments.ToArrayForMessage()));
             });
-        }
-
-        private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol modelAttribute)
-        {
-            var type = (INamedTypeSymbol)context.Symbol;
-            bool isModel = false;
-            foreach (AttributeData attribute in type.GetAttributes())
-                isModel |= SymbolEqualityComparer.Default.Equals(attribute.AttributeClass, modelAttribute);
-            if (!isModel)
-                return;
-
-            ExtractionResult extraction = ModelExtractor.Extract(type, context.CancellationToken);
-            CheckedModel model = ShapeChecker.Check(extraction.Model);
-            foreach (Problem problem in model.Problems)
-                context.ReportDiagnostic(Diagnostic.Create(Descriptors.For(problem.Id), extraction.Locate(problem), problem.Arguments.ToArrayForMessage()));
         }
     }
 

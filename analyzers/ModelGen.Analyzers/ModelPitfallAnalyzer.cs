@@ -4,7 +4,6 @@ using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using ModelGen.Generators.Extraction;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
 
@@ -28,28 +27,17 @@ namespace ModelGen.Analyzers
         {
             context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
             context.EnableConcurrentExecution();
-            context.RegisterCompilationStartAction(start =>
-            {
-                INamedTypeSymbol? modelAttribute = start.Compilation.GetTypeByMetadataName(ModelExtractor.ModelAttributeName);
-                if (modelAttribute is null)
-                    return;
-                start.RegisterSymbolAction(symbolContext => Analyze(symbolContext, modelAttribute), SymbolKind.NamedType);
-            });
+            ModelAnalysis.Register(context, static (symbolContext, analysis) => Analyze(symbolContext, analysis));
         }
 
-        private static void Analyze(SymbolAnalysisContext context, INamedTypeSymbol modelAttributeType)
+        private static void Analyze(SymbolAnalysisContext context, ModelAnalysis analysis)
         {
-            var type = (INamedTypeSymbol)context.Symbol;
-            AttributeData? modelAttribute = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, modelAttributeType));
-            if (modelAttribute is null)
-                return;
-            ExtractionResult extraction = ModelExtractor.Extract(type, context.CancellationToken);
-            CheckedModel model = ShapeChecker.Check(extraction.Model);
+            CheckedModel model = analysis.Model;
             if (model.HasErrors)
                 return;
 
             void Report(DiagnosticDescriptor descriptor, SiteKind site, int layer, ImmutableDictionary<string, string?>? properties, params string[] arguments)
-                => context.ReportDiagnostic(Diagnostic.Create(descriptor, extraction.Locate(new Problem(descriptor.Id, site, layer, default)), properties, arguments));
+                => context.ReportDiagnostic(Diagnostic.Create(descriptor, analysis.Locate(site, layer), properties, arguments));
 
             ModelDeclaration declaration = model.Declaration;
             int last = model.Layers.Count - 1;
@@ -106,9 +94,9 @@ namespace ModelGen.Analyzers
                 Report(PitfallDescriptors.AdamEpsilonTooSmall, SiteKind.OptimizerAttribute, -1, null, optimizer.Epsilon.ToString("G", CultureInfo.InvariantCulture));
 
             var implicitSettings = new List<string>();
-            if (!modelAttribute.NamedArguments.Any(a => a.Key == "Seed"))
+            if (!analysis.ModelAttribute.NamedArguments.Any(a => a.Key == "Seed"))
                 implicitSettings.Add("its seed");
-            AttributeData? optimizerAttribute = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is "ModelGen.AdamAttribute" or "ModelGen.SgdAttribute");
+            AttributeData? optimizerAttribute = analysis.Type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is "ModelGen.AdamAttribute" or "ModelGen.SgdAttribute");
             if (optimizerAttribute is not null && !optimizerAttribute.NamedArguments.Any(a => a.Key == "LearningRate"))
                 implicitSettings.Add("its learning rate");
             if (implicitSettings.Count > 0)

@@ -52,82 +52,64 @@ namespace ModelGen.CodeFixes
             => Task.FromResult(document.WithSyntaxRoot(root.ReplaceNode(oldNode, newNode)));
     }
 
+    /// <summary>A fix that rewrites the attribute a diagnostic sits on; subclasses say how.</summary>
+    public abstract class AttributeFix : CodeFixProvider
+    {
+        public sealed override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+        /// <summary>The action's title and the rewritten attribute, or null when the diagnostic carries nothing to fix.</summary>
+        protected abstract (string Title, AttributeSyntax Fixed)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic);
+
+        public sealed override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            Diagnostic diagnostic = context.Diagnostics[0];
+            if (await AttributeEdits.FindAttributeAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, attribute)
+                || Rewrite(attribute, diagnostic) is not var (title, fixedAttribute))
+                return;
+            context.RegisterCodeFix(CodeAction.Create(title, _ => AttributeEdits.ReplaceAsync(context.Document, root, attribute, fixedAttribute), GetType().Name + title), diagnostic);
+        }
+    }
+
     /// <summary>MG0002: switch the initializer to the one the activation needs (He for ReLU family, Glorot for sigmoid/tanh).</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InitializerFix)), Shared]
-    public sealed class InitializerFix : CodeFixProvider
+    public sealed class InitializerFix : AttributeFix
     {
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0002");
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-        {
-            Diagnostic diagnostic = context.Diagnostics[0];
-            if (!diagnostic.Properties.TryGetValue("Initializer", out string? initializer) || initializer is null)
-                return;
-            if (await AttributeEdits.FindAttributeAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, attribute))
-                return;
-            context.RegisterCodeFix(CodeAction.Create($"Use Initializer.{initializer}",
-                _ => AttributeEdits.ReplaceAsync(context.Document, root, attribute, AttributeEdits.WithNamedArgument(attribute, "Initializer", "Initializer." + initializer)),
-                nameof(InitializerFix) + initializer), diagnostic);
-        }
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => diagnostic.Properties.TryGetValue("Initializer", out string? initializer) && initializer is not null
+                ? ($"Use Initializer.{initializer}", AttributeEdits.WithNamedArgument(attribute, "Initializer", "Initializer." + initializer))
+                : null;
     }
 
     /// <summary>MG0005: give the linear layer a ReLU.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InsertReluFix)), Shared]
-    public sealed class InsertReluFix : CodeFixProvider
+    public sealed class InsertReluFix : AttributeFix
     {
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0005");
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-        {
-            Diagnostic diagnostic = context.Diagnostics[0];
-            if (await AttributeEdits.FindAttributeAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, attribute))
-                return;
-            context.RegisterCodeFix(CodeAction.Create("Add a ReLU activation",
-                _ => AttributeEdits.ReplaceAsync(context.Document, root, attribute, AttributeEdits.WithActivation(attribute, "Activation.ReLU")),
-                nameof(InsertReluFix)), diagnostic);
-        }
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => ("Add a ReLU activation", AttributeEdits.WithActivation(attribute, "Activation.ReLU"));
     }
 
     /// <summary>MG0011, MG0027: make the logits linear; the fused loss applies the softmax.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LinearLogitsFix)), Shared]
-    public sealed class LinearLogitsFix : CodeFixProvider
+    public sealed class LinearLogitsFix : AttributeFix
     {
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0011", "MG0027");
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-        {
-            Diagnostic diagnostic = context.Diagnostics[0];
-            if (await AttributeEdits.FindAttributeAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, attribute))
-                return;
-            context.RegisterCodeFix(CodeAction.Create("Remove the activation from the logits",
-                _ => AttributeEdits.ReplaceAsync(context.Document, root, attribute, AttributeEdits.WithActivation(attribute, null)),
-                nameof(LinearLogitsFix)), diagnostic);
-        }
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => ("Remove the activation from the logits", AttributeEdits.WithActivation(attribute, null));
     }
 
     /// <summary>MG0021: Adam ε = 1e-8.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AdamEpsilonFix)), Shared]
-    public sealed class AdamEpsilonFix : CodeFixProvider
+    public sealed class AdamEpsilonFix : AttributeFix
     {
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0021");
 
-        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
-
-        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
-        {
-            Diagnostic diagnostic = context.Diagnostics[0];
-            if (await AttributeEdits.FindAttributeAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, attribute))
-                return;
-            context.RegisterCodeFix(CodeAction.Create("Set Epsilon = 1e-8f",
-                _ => AttributeEdits.ReplaceAsync(context.Document, root, attribute, AttributeEdits.WithNamedArgument(attribute, "Epsilon", "1e-8f")),
-                nameof(AdamEpsilonFix)), diagnostic);
-        }
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => ("Set Epsilon = 1e-8f", AttributeEdits.WithNamedArgument(attribute, "Epsilon", "1e-8f"));
     }
 
     /// <summary>MG0013: add [ClipGlobalNorm(5f)] to the model class.</summary>

@@ -10,7 +10,8 @@ using ModelGen.Benchmarks.Peers;
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --smoke   every benchmark once (the test suite runs this)
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --filter '*Sgemm*'   any BenchmarkDotNet selection
 Console.WriteLine(Peer.Initialize());
-Type[] suites = [typeof(PeakBenchmarks), typeof(SgemmBenchmarks), typeof(MlpBenchmarks), typeof(TinyMlpBenchmarks)];
+// Latency-sized suites first: libtorch's OpenMP workers keep spinning for a while after its large parallel products.
+Type[] suites = [typeof(PeakBenchmarks), typeof(TinyMlpBenchmarks), typeof(MlpBenchmarks), typeof(SgemmBenchmarks)];
 
 // In-process: the peer's 1.5 GB of native libraries are not copied into a generated project per benchmark.
 if (args.Contains("--smoke"))
