@@ -11,13 +11,15 @@ internal interface IGemmJob
 
 /// <summary>
 /// One persistent helper thread for the second core. The caller hands it half of a product and computes the
-/// other half itself; no allocation, no thread-pool queueing. The helper spins briefly after each job (training
-/// issues GEMMs back to back) and then sleeps. Calls from several threads at once simply run single-threaded.
+/// other half itself; no allocation, no thread-pool queueing. The helper spins for 1 ms after each job (training
+/// issues GEMMs back to back) and then sleeps. A call that finds it asleep wakes it for the calls that follow but
+/// does its own work alone: waiting out a wake-up (tens to hundreds of µs on a VM) costs more than the split saves.
+/// Calls from several threads at once simply run single-threaded.
 /// </summary>
 internal static unsafe class GemmWorker
 {
     private const int Idle = 0, Pending = 1, Done = 2;
-    private static readonly long SpinTicks = Stopwatch.Frequency / 5000; // 200 µs
+    private static readonly long SpinTicks = Stopwatch.Frequency / 1000; // 1 ms, as OpenMP runtimes spin
 
     private static readonly ManualResetEventSlim Wake = new(false);
     private static int s_state;
@@ -36,6 +38,13 @@ internal static unsafe class GemmWorker
     public static void RunPair<TJob>(ref TJob job, int rowStart0, int rowEnd0, int columnStart0, int columnEnd0, int rowStart1, int rowEnd1, int columnStart1, int columnEnd1)
         where TJob : struct, IGemmJob
     {
+        if (s_thread is not null && Volatile.Read(ref s_sleeping) == 1)
+        {
+            Wake.Set();
+            job.Run(rowStart0, rowEnd0, columnStart0, columnEnd0);
+            job.Run(rowStart1, rowEnd1, columnStart1, columnEnd1);
+            return;
+        }
         if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
         {
             job.Run(rowStart0, rowEnd0, columnStart0, columnEnd0);
