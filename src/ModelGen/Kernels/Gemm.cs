@@ -84,7 +84,7 @@ public static class Gemm
         fixed (float* pa = a, pb = b, pc = c)
         {
             var job = new DirectJob(pa, pb, pc, rowStride, depthStride, m, k, n, accumulate);
-            GemmWorker.RunPair(ref job, 0, m, 0, split, 0, m, split, n);
+            GemmWorker.RunPair(ref job, 0, m, 0, split, 0, m, split, n, worthWaking: false);
         }
     }
 

@@ -35,10 +35,11 @@ internal static unsafe class GemmWorker
     public static readonly bool IsAvailable = Environment.ProcessorCount > 1 && Environment.GetEnvironmentVariable("MODELGEN_THREADS") != "1";
 
     /// <summary>Runs the first range on this thread and the second on the helper; returns when both are done.</summary>
-    public static void RunPair<TJob>(ref TJob job, int rowStart0, int rowEnd0, int columnStart0, int columnEnd0, int rowStart1, int rowEnd1, int columnStart1, int columnEnd1)
+    /// <remarks><c>worthWaking</c>: the job is long enough that waiting for a sleeping helper to wake pays off.</remarks>
+    public static void RunPair<TJob>(ref TJob job, int rowStart0, int rowEnd0, int columnStart0, int columnEnd0, int rowStart1, int rowEnd1, int columnStart1, int columnEnd1, bool worthWaking)
         where TJob : struct, IGemmJob
     {
-        if (s_thread is not null && Volatile.Read(ref s_sleeping) == 1)
+        if (!worthWaking && s_thread is not null && Volatile.Read(ref s_sleeping) == 1)
         {
             Wake.Set();
             job.Run(rowStart0, rowEnd0, columnStart0, columnEnd0);
