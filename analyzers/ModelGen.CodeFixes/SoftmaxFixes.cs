@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Composition;
+using System.Threading;
 using System.Threading.Tasks;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
@@ -21,10 +22,7 @@ namespace ModelGen.CodeFixes
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
             Diagnostic diagnostic = context.Diagnostics[0];
-            SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            SemanticModel? semantics = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            InvocationExpressionSyntax? call = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            if (root is null || semantics is null || call is null || semantics.GetSymbolInfo(call, context.CancellationToken).Symbol is not IMethodSymbol method)
+            if (await FindCallAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, call, method))
                 return;
             string element = ElementType(method);
             context.RegisterCodeFix(CodeAction.Create("Use ModelGen.StableMath.Softmax", _ =>
@@ -32,6 +30,17 @@ namespace ModelGen.CodeFixes
                 ExpressionSyntax target = ParseExpression($"ModelGen.StableMath.Softmax<{element}>");
                 return Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(call, call.WithExpression(target.WithTriviaFrom(call.Expression)))));
             }, nameof(StableSoftmaxFix)), diagnostic);
+        }
+
+        /// <summary>The invocation a diagnostic sits on, with the method it calls.</summary>
+        internal static async Task<(SyntaxNode Root, InvocationExpressionSyntax Call, IMethodSymbol Method)?> FindCallAsync(Document document, Diagnostic diagnostic, CancellationToken cancellationToken)
+        {
+            SyntaxNode? root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
+            SemanticModel? semantics = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
+            InvocationExpressionSyntax? call = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
+            if (root is null || semantics is null || call is null || semantics.GetSymbolInfo(call, cancellationToken).Symbol is not IMethodSymbol method)
+                return null;
+            return (root, call, method);
         }
 
         internal static string ElementType(IMethodSymbol method)
@@ -53,11 +62,8 @@ namespace ModelGen.CodeFixes
             Diagnostic diagnostic = context.Diagnostics[0];
             if (!diagnostic.Properties.TryGetValue("SoftmaxSource", out string? source) || source is null)
                 return;
-            SyntaxNode? root = await context.Document.GetSyntaxRootAsync(context.CancellationToken).ConfigureAwait(false);
-            SemanticModel? semantics = await context.Document.GetSemanticModelAsync(context.CancellationToken).ConfigureAwait(false);
-            InvocationExpressionSyntax? call = root?.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true).FirstAncestorOrSelf<InvocationExpressionSyntax>();
-            if (root is null || semantics is null || call is null || call.ArgumentList.Arguments.Count != 2
-                || semantics.GetSymbolInfo(call, context.CancellationToken).Symbol is not IMethodSymbol method)
+            if (await StableSoftmaxFix.FindCallAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, call, method)
+                || call.ArgumentList.Arguments.Count != 2)
                 return;
             string element = StableSoftmaxFix.ElementType(method);
             context.RegisterCodeFix(CodeAction.Create("Use ModelGen.StableMath.LogSoftmax", _ =>
