@@ -41,6 +41,6 @@ namespace ModelGen.Analyzers
             });
         }
 
-        public Location Locate(SiteKind site, int layer) => Extraction.Locate(new Problem("", site, layer, default));
+        public Location Locate(SiteKind site, int layer) => Extraction.Locate(site, layer);
     }
 }

@@ -31,16 +31,19 @@ namespace ModelGen.Generators.Extraction
 
         public ModelDeclaration Model { get; }
 
-        public Location Locate(Problem problem)
+        public Location Locate(Problem problem) => Locate(problem.Site, problem.LayerIndex);
+
+        /// <summary>The attribute or identifier a site names; the class name when that syntax is missing.</summary>
+        public Location Locate(SiteKind site, int layerIndex)
         {
-            Location? location = problem.Site switch
+            Location? location = site switch
             {
                 SiteKind.ModelAttribute => Of(_sites.ModelAttribute),
                 SiteKind.LossAttribute => Of(_sites.LossAttribute),
                 SiteKind.OptimizerAttribute => Of(_sites.OptimizerAttribute),
                 SiteKind.ClipAttribute => Of(_sites.ClipAttribute),
-                SiteKind.LayerAttribute when problem.LayerIndex >= 0 && problem.LayerIndex < _sites.Layers.Count => Of(_sites.Layers[problem.LayerIndex].Attribute),
-                SiteKind.LayerProperty when problem.LayerIndex >= 0 && problem.LayerIndex < _sites.Layers.Count => _sites.Layers[problem.LayerIndex].Property.Locations.FirstOrDefault(),
+                SiteKind.LayerAttribute when layerIndex >= 0 && layerIndex < _sites.Layers.Count => Of(_sites.Layers[layerIndex].Attribute),
+                SiteKind.LayerProperty when layerIndex >= 0 && layerIndex < _sites.Layers.Count => _sites.Layers[layerIndex].Property.Locations.FirstOrDefault(),
                 _ => null,
             };
             return location ?? _sites.Model.Locations.FirstOrDefault() ?? Location.None;
