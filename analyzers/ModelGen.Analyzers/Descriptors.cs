@@ -43,8 +43,13 @@ namespace ModelGen.Analyzers
             "Softmax over a single unit",
             "Softmax cross-entropy on output layer '{0}' with {1} unit(s) is constant (softmax of one value is always 1); use 2 or more classes, or MeanSquaredError");
 
+        public static readonly DiagnosticDescriptor DropoutRateInvalid = Error(DiagnosticIds.DropoutRateInvalid, "ModelGen.Regularization",
+            "Dropout rate invalid",
+            "Dropout rate {1} on {0} is invalid; a rate is a probability in [0, 1) (at 1 every unit is dropped and the survivors' scale 1/(1 − rate) is infinite)");
+
         public static readonly ImmutableArray<DiagnosticDescriptor> All = ImmutableArray.Create(
-            ModelNotPartial, NoLayers, NonPositiveSize, InvalidArgument, InvalidLayerProperty, LossOrOptimizerCount, UnsupportedModelClass, SoftmaxOverSingleUnit);
+            ModelNotPartial, NoLayers, NonPositiveSize, InvalidArgument, InvalidLayerProperty, LossOrOptimizerCount, UnsupportedModelClass, SoftmaxOverSingleUnit,
+            DropoutRateInvalid);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);
 

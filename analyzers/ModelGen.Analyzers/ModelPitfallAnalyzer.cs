@@ -5,6 +5,7 @@ using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using ModelGen.Generators.Model;
+using ModelGen.Generators.Ops;
 using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Analyzers
@@ -18,9 +19,13 @@ namespace ModelGen.Analyzers
     public sealed class ModelPitfallAnalyzer : DiagnosticAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(
-            PitfallDescriptors.InitializerMismatch, PitfallDescriptors.NoNonlinearity, PitfallDescriptors.RegressionLossOnProbabilities,
-            PitfallDescriptors.NonlinearityBeforeSoftmax, PitfallDescriptors.SaturatingDeepStack, PitfallDescriptors.NoGradientClipping,
-            PitfallDescriptors.LearningRateOutOfRange, PitfallDescriptors.AdamEpsilonTooSmall, PitfallDescriptors.SigmoidOutputForMultiClass,
+            PitfallDescriptors.ZeroInitialization, PitfallDescriptors.InitializerMismatch, PitfallDescriptors.NonZeroHiddenBias,
+            PitfallDescriptors.NoNonlinearity, PitfallDescriptors.ProbabilityLossOnLogits, PitfallDescriptors.DoubleSoftmax,
+            PitfallDescriptors.RegressionLossOnProbabilities, PitfallDescriptors.NonlinearityBeforeSoftmax, PitfallDescriptors.SaturatingDeepStack,
+            PitfallDescriptors.NoGradientClipping, PitfallDescriptors.DropoutRateHigh, PitfallDescriptors.DropoutOnOutput,
+            PitfallDescriptors.DecayOnBiases, PitfallDescriptors.ExcessiveRegularization, PitfallDescriptors.LearningRateOutOfRange,
+            PitfallDescriptors.HyperParameterOutOfRange, PitfallDescriptors.AdamEpsilonTooSmall, PitfallDescriptors.AdaGradOnDeepNet,
+            PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
             PitfallDescriptors.ImplicitHyperParameters);
 
         public override void Initialize(AnalysisContext context)
@@ -35,43 +40,137 @@ namespace ModelGen.Analyzers
             CheckedModel model = analysis.Model;
             if (model.HasErrors)
                 return;
+            var report = new Reporter(context, analysis);
+            ModelDeclaration declaration = model.Declaration;
+            CheckLayers(model, report);
+            CheckLoss(model, report, analysis);
+            CheckRegularization(model, report);
+            CheckOptimizer(model, report);
 
-            void Report(DiagnosticDescriptor descriptor, SiteKind site, int layer, ImmutableDictionary<string, string?>? properties, params string[] arguments)
-                => context.ReportDiagnostic(Diagnostic.Create(descriptor, analysis.Locate(site, layer), properties, arguments));
+            if (declaration.BatchSize > 0 && (declaration.BatchSize & (declaration.BatchSize - 1)) != 0)
+            {
+                int suggestion = NearestPowerOfTwo(declaration.BatchSize);
+                report.At(PitfallDescriptors.BatchSizeNotPowerOfTwo, SiteKind.ModelAttribute, -1, Property(FixProperties.BatchSize, Format(suggestion)),
+                    declaration.ClassName, Format(declaration.BatchSize), Format(suggestion));
+            }
 
+            var implicitSettings = new List<string>();
+            if (!analysis.ModelAttribute.NamedArguments.Any(a => a.Key == "Seed"))
+                implicitSettings.Add("its seed");
+            AttributeData? optimizerAttribute = analysis.Type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString()
+                is "ModelGen.AdamAttribute" or "ModelGen.SgdAttribute" or "ModelGen.RmsPropAttribute" or "ModelGen.AdaGradAttribute");
+            if (optimizerAttribute is not null && !optimizerAttribute.NamedArguments.Any(a => a.Key == "LearningRate"))
+                implicitSettings.Add("its learning rate");
+            if (implicitSettings.Count > 0)
+                report.At(PitfallDescriptors.ImplicitHyperParameters, implicitSettings[0] == "its seed" ? SiteKind.ModelAttribute : SiteKind.OptimizerAttribute, -1, null,
+                    declaration.ClassName, string.Join(" and ", implicitSettings));
+        }
+
+        /// <summary>Initialization, nonlinearity and hidden-unit choices, layer by layer.</summary>
+        private static void CheckLayers(CheckedModel model, Reporter report)
+        {
             ModelDeclaration declaration = model.Declaration;
             int last = model.Layers.Count - 1;
-            LayerShape output = model.Layers[last];
-
             for (int i = 0; i < model.Layers.Count; i++)
             {
                 LayerDeclaration layer = declaration.Layers[i];
-                if (SuggestedInitializer(layer) is InitializerKind suggestion)
-                    Report(PitfallDescriptors.InitializerMismatch, SiteKind.LayerAttribute, i,
-                        ImmutableDictionary<string, string?>.Empty.Add(FixProperties.Initializer, suggestion.ToString()),
-                        layer.Name, layer.Activation.ToString(), layer.Initializer.ToString(), suggestion.ToString());
-                if (i < last && layer.Activation == ActivationKind.Identity)
-                    Report(PitfallDescriptors.NoNonlinearity, SiteKind.LayerAttribute, i, null, layer.Name, declaration.Layers[i + 1].Name);
-            }
-
-            if (declaration.Loss == LossKind.MeanSquaredError && output.Activation == ActivationKind.Sigmoid)
-                Report(PitfallDescriptors.RegressionLossOnProbabilities, SiteKind.LossAttribute, -1, null, "sigmoid", output.Name);
-            if (declaration.Loss == LossKind.SoftmaxCrossEntropy && output.Activation != ActivationKind.Identity)
-            {
-                if (output.Activation == ActivationKind.Sigmoid && output.Units >= 3)
-                    Report(PitfallDescriptors.SigmoidOutputForMultiClass, SiteKind.LayerAttribute, last, null, output.Name, output.Units.ToString(CultureInfo.InvariantCulture));
-                else
-                    Report(PitfallDescriptors.NonlinearityBeforeSoftmax, SiteKind.LayerAttribute, last, null, output.Name, output.Activation.ToString());
+                bool hidden = i < last;
+                // Zeros on the output layer alone is a known-good choice (the hidden layers break the symmetry).
+                if (layer.Initializer == InitializerKind.Zeros && hidden)
+                {
+                    InitializerKind suggestion = ActivationOp.DefaultInitializer(layer.Activation);
+                    report.At(PitfallDescriptors.ZeroInitialization, SiteKind.LayerAttribute, i, Property(FixProperties.Initializer, suggestion.ToString()),
+                        layer.Name, suggestion.ToString());
+                }
+                if (SuggestedInitializer(layer) is InitializerKind better)
+                    report.At(PitfallDescriptors.InitializerMismatch, SiteKind.LayerAttribute, i, Property(FixProperties.Initializer, better.ToString()),
+                        layer.Name, layer.Activation.ToString(), layer.Initializer.ToString(), better.ToString());
+                if (hidden && layer.BiasInit != 0)
+                    report.At(PitfallDescriptors.NonZeroHiddenBias, SiteKind.LayerAttribute, i, null, layer.Name, Format(layer.BiasInit));
+                if (hidden && layer.Activation == ActivationKind.Identity)
+                    report.At(PitfallDescriptors.NoNonlinearity, SiteKind.LayerAttribute, i, null, layer.Name, declaration.Layers[i + 1].Name);
+                if (hidden && layer.Activation == ActivationKind.Softplus)
+                    report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString());
             }
 
             var saturating = model.Layers.Take(last).Select((l, i) => (Layer: l, Index: i))
                 .Where(l => l.Layer.Activation == ActivationKind.Sigmoid || l.Layer.Activation == ActivationKind.Tanh).ToList();
             if (saturating.Count >= 3)
-                Report(PitfallDescriptors.SaturatingDeepStack, SiteKind.LayerAttribute, saturating[2].Index, null,
-                    declaration.ClassName, saturating.Count.ToString(CultureInfo.InvariantCulture), string.Join(", ", saturating.Select(s => s.Layer.Name)));
+                report.At(PitfallDescriptors.SaturatingDeepStack, SiteKind.LayerAttribute, saturating[2].Index, null,
+                    declaration.ClassName, Format(saturating.Count), string.Join(", ", saturating.Select(s => s.Layer.Name)));
+        }
 
+        /// <summary>Logits versus probabilities: what the output layer produces against what the loss expects.</summary>
+        private static void CheckLoss(CheckedModel model, Reporter report, ModelAnalysis analysis)
+        {
+            LossDeclaration loss = model.Declaration.Loss;
+            int last = model.Layers.Count - 1;
+            LayerShape output = model.Layers[last];
+            ActivationKind activation = output.Activation;
+            switch (loss.Kind)
+            {
+                case LossKind.MeanSquaredError when activation == ActivationKind.Sigmoid || activation == ActivationKind.Softmax:
+                    // The fix rewrites the loss and the output layer together; it finds the layer through the additional location.
+                    // Only a sigmoid output has a drop-in replacement: binary cross-entropy keeps the float targets.
+                    report.At(PitfallDescriptors.RegressionLossOnProbabilities, SiteKind.LossAttribute, -1,
+                        activation == ActivationKind.Sigmoid ? Property(FixProperties.Replacement, "BinaryCrossEntropy") : null,
+                        new[] { analysis.Locate(SiteKind.LayerAttribute, last) }, activation == ActivationKind.Sigmoid ? "sigmoid" : "softmax", output.Name);
+                    break;
+                case LossKind.SoftmaxCrossEntropy when activation == ActivationKind.Softmax:
+                    report.At(PitfallDescriptors.DoubleSoftmax, SiteKind.LayerAttribute, last, null, output.Name, "softmax", "SoftmaxCrossEntropy");
+                    break;
+                case LossKind.SoftmaxCrossEntropy when activation == ActivationKind.Sigmoid && output.Units >= 3:
+                    report.At(PitfallDescriptors.SigmoidOutputForMultiClass, SiteKind.LayerAttribute, last, null, output.Name, Format(output.Units));
+                    break;
+                case LossKind.SoftmaxCrossEntropy when activation != ActivationKind.Identity:
+                    report.At(PitfallDescriptors.NonlinearityBeforeSoftmax, SiteKind.LayerAttribute, last, null, output.Name, activation.ToString(), "SoftmaxCrossEntropy", "softmax");
+                    break;
+                case LossKind.BinaryCrossEntropy when loss.FromLogits && activation == ActivationKind.Sigmoid:
+                    report.At(PitfallDescriptors.DoubleSoftmax, SiteKind.LayerAttribute, last, null, output.Name, "sigmoid", "BinaryCrossEntropy(FromLogits = true)");
+                    break;
+                case LossKind.BinaryCrossEntropy when loss.FromLogits && activation != ActivationKind.Identity:
+                    report.At(PitfallDescriptors.NonlinearityBeforeSoftmax, SiteKind.LayerAttribute, last, null, output.Name, activation.ToString(), "BinaryCrossEntropy", "sigmoid");
+                    break;
+                case LossKind.BinaryCrossEntropy when !loss.FromLogits && activation != ActivationKind.Sigmoid && activation != ActivationKind.Softmax:
+                    report.At(PitfallDescriptors.ProbabilityLossOnLogits, SiteKind.LossAttribute, -1, null, output.Name, activation == ActivationKind.Identity ? "linear" : activation.ToString());
+                    break;
+            }
+        }
+
+        /// <summary>Dropout rates and placement, weight decay coverage and strength.</summary>
+        private static void CheckRegularization(CheckedModel model, Reporter report)
+        {
+            ModelDeclaration declaration = model.Declaration;
+            RegularizationDeclaration regularization = declaration.Regularization;
+            int last = model.Layers.Count - 1;
+            if (regularization.InputDropout > 0.2f)
+                report.At(PitfallDescriptors.DropoutRateHigh, SiteKind.ModelAttribute, -1, Property(FixProperties.Rate, "0.2f"),
+                    "the input", Format(regularization.InputDropout), "0.2");
+            for (int i = 0; i < last; i++)
+                if (model.Layers[i].Dropout > 0.5f)
+                    report.At(PitfallDescriptors.DropoutRateHigh, SiteKind.LayerAttribute, i, Property(FixProperties.Rate, "0.5f"),
+                        $"hidden layer '{model.Layers[i].Name}'", Format(model.Layers[i].Dropout), "0.5");
+            if (model.Layers[last].Dropout > 0)
+                report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, last, null, model.Layers[last].Name, Format(model.Layers[last].Dropout));
+
+            if (regularization.WeightDecay is not float lambda)
+                return;
+            if (regularization.DecayBiases && lambda > 0)
+                report.At(PitfallDescriptors.DecayOnBiases, SiteKind.WeightDecayAttribute, -1, null, declaration.ClassName);
+            LayerShape? heavyDropout = model.Layers.Take(last).FirstOrDefault(l => l.Dropout >= 0.5f);
+            string? excess = lambda > 1e-2f ? $"decays weights with λ = {Format(lambda)} (above 1e-2)"
+                : lambda > 1e-3f && heavyDropout is not null ? $"combines weight decay λ = {Format(lambda)} (above 1e-3) with dropout {Format(heavyDropout.Dropout)} on '{heavyDropout.Name}'"
+                : null;
+            if (excess is not null)
+                report.At(PitfallDescriptors.ExcessiveRegularization, SiteKind.WeightDecayAttribute, -1, null, declaration.ClassName, excess);
+        }
+
+        /// <summary>Clipping, learning-rate and decay-rate ranges, Adam's ε, AdaGrad on deep nets.</summary>
+        private static void CheckOptimizer(CheckedModel model, Reporter report)
+        {
+            ModelDeclaration declaration = model.Declaration;
             OptimizerDeclaration optimizer = declaration.Optimizer;
-            string rate = optimizer.LearningRate.ToString("G", CultureInfo.InvariantCulture);
+            string rate = Format(optimizer.LearningRate);
             if (declaration.ClipNorm is null)
             {
                 string? reason = model.Layers.Count >= 8 ? $"is {model.Layers.Count} layers deep"
@@ -79,44 +178,94 @@ namespace ModelGen.Analyzers
                     : optimizer.Kind == OptimizerKind.Sgd && optimizer.LearningRate > 0.1f ? $"trains with SGD at learning rate {rate}"
                     : null;
                 if (reason is not null)
-                    Report(PitfallDescriptors.NoGradientClipping, SiteKind.Class, -1, null, declaration.ClassName, reason);
+                    report.At(PitfallDescriptors.NoGradientClipping, SiteKind.Class, -1, null, declaration.ClassName, reason);
             }
 
             string? range = optimizer.Kind switch
             {
                 OptimizerKind.Adam when optimizer.LearningRate > 1e-2f || optimizer.LearningRate < 1e-7f => "[1e-7, 1e-2]",
-                OptimizerKind.Sgd when optimizer.LearningRate > 1f || optimizer.LearningRate < 1e-7f => "[1e-7, 1]",
+                OptimizerKind.RmsProp when optimizer.LearningRate > 1e-1f || optimizer.LearningRate < 1e-7f => "[1e-7, 0.1]",
+                OptimizerKind.Sgd or OptimizerKind.AdaGrad when optimizer.LearningRate > 1f || optimizer.LearningRate < 1e-7f => "[1e-7, 1]",
                 _ => null,
             };
             if (range is not null)
-                Report(PitfallDescriptors.LearningRateOutOfRange, SiteKind.OptimizerAttribute, -1, null, optimizer.Kind.ToString(), rate, range);
-            if (optimizer.Kind == OptimizerKind.Adam && optimizer.Epsilon < 1e-10f)
-                Report(PitfallDescriptors.AdamEpsilonTooSmall, SiteKind.OptimizerAttribute, -1, null, optimizer.Epsilon.ToString("G", CultureInfo.InvariantCulture));
+                report.At(PitfallDescriptors.LearningRateOutOfRange, SiteKind.OptimizerAttribute, -1, null, optimizer.Kind.ToString(), rate, range);
 
-            var implicitSettings = new List<string>();
-            if (!analysis.ModelAttribute.NamedArguments.Any(a => a.Key == "Seed"))
-                implicitSettings.Add("its seed");
-            AttributeData? optimizerAttribute = analysis.Type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is "ModelGen.AdamAttribute" or "ModelGen.SgdAttribute");
-            if (optimizerAttribute is not null && !optimizerAttribute.NamedArguments.Any(a => a.Key == "LearningRate"))
-                implicitSettings.Add("its learning rate");
-            if (implicitSettings.Count > 0)
-                Report(PitfallDescriptors.ImplicitHyperParameters, implicitSettings[0] == "its seed" ? SiteKind.ModelAttribute : SiteKind.OptimizerAttribute, -1, null,
-                    declaration.ClassName, string.Join(" and ", implicitSettings));
+            switch (optimizer.Kind)
+            {
+                case OptimizerKind.Sgd when optimizer.Momentum < 0 || optimizer.Momentum >= 1:
+                    report.At(PitfallDescriptors.HyperParameterOutOfRange, SiteKind.OptimizerAttribute, -1, null, "Sgd", "Momentum", Format(optimizer.Momentum), "[0, 1)",
+                        optimizer.Momentum >= 1 ? "the velocity never decays and the steps grow without bound" : "negative momentum reverses the previous step");
+                    break;
+                case OptimizerKind.Adam:
+                    foreach ((string name, float beta) in new[] { ("Beta1", optimizer.Beta1), ("Beta2", optimizer.Beta2) })
+                        if (beta < 0 || beta >= 1)
+                            report.At(PitfallDescriptors.HyperParameterOutOfRange, SiteKind.OptimizerAttribute, -1, null, "Adam", name, Format(beta), "[0, 1)",
+                                beta >= 1 ? "the moment never forgets and the bias correction 1 − βᵗ divides by zero" : "a negative decay makes the moment estimate oscillate");
+                    break;
+                case OptimizerKind.RmsProp when optimizer.Rho <= 0 || optimizer.Rho >= 1:
+                    report.At(PitfallDescriptors.HyperParameterOutOfRange, SiteKind.OptimizerAttribute, -1, null, "RmsProp", "Rho", Format(optimizer.Rho), "(0, 1)",
+                        optimizer.Rho >= 1 ? "the squared-gradient average never updates from 0, so every step divides by ε" : "the average keeps no history and is no longer an average");
+                    break;
+            }
+            if (optimizer.Kind == OptimizerKind.Adam && optimizer.Epsilon < 1e-10f)
+                report.At(PitfallDescriptors.AdamEpsilonTooSmall, SiteKind.OptimizerAttribute, -1, null, Format(optimizer.Epsilon));
+            if (optimizer.Kind == OptimizerKind.AdaGrad && model.Layers.Count - 1 >= 3)
+                report.At(PitfallDescriptors.AdaGradOnDeepNet, SiteKind.OptimizerAttribute, -1, null, declaration.ClassName, Format(model.Layers.Count - 1));
         }
 
-        /// <summary>He for the ReLU family, Glorot for saturating units; the same distribution family (uniform/normal) as declared.</summary>
+        /// <summary>
+        /// He for the ReLU family, Glorot for saturating units, LeCun normal for SELU; keeps the declared distribution
+        /// family (uniform/normal) where there is a choice. Zeros is MG0001's business.
+        /// </summary>
         private static InitializerKind? SuggestedInitializer(LayerDeclaration layer)
         {
             bool relu = layer.Activation == ActivationKind.ReLU || layer.Activation == ActivationKind.LeakyReLU;
             bool saturating = layer.Activation == ActivationKind.Sigmoid || layer.Activation == ActivationKind.Tanh;
+            if (layer.Activation == ActivationKind.SELU)
+                return layer.Initializer is InitializerKind.Default or InitializerKind.LeCunNormal or InitializerKind.Zeros ? null : InitializerKind.LeCunNormal;
             return layer.Initializer switch
             {
-                InitializerKind.GlorotUniform when relu => InitializerKind.HeUniform,
-                InitializerKind.GlorotNormal when relu => InitializerKind.HeNormal,
+                InitializerKind.GlorotUniform or InitializerKind.LeCunUniform when relu => InitializerKind.HeUniform,
+                InitializerKind.GlorotNormal or InitializerKind.LeCunNormal when relu => InitializerKind.HeNormal,
                 InitializerKind.HeUniform when saturating => InitializerKind.GlorotUniform,
                 InitializerKind.HeNormal when saturating => InitializerKind.GlorotNormal,
                 _ => null,
             };
+        }
+
+        private static int NearestPowerOfTwo(int value)
+        {
+            int lower = 1;
+            while (lower <= value / 2)
+                lower *= 2;
+            long upper = (long)lower * 2;
+            return upper - value < value - lower && upper <= int.MaxValue ? (int)upper : lower;
+        }
+
+        private static string Format(float value) => value.ToString("G", CultureInfo.InvariantCulture);
+
+        private static string Format(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        private static ImmutableDictionary<string, string?> Property(string key, string value) => ImmutableDictionary<string, string?>.Empty.Add(key, value);
+
+        /// <summary>Reports at a model site.</summary>
+        private readonly struct Reporter
+        {
+            private readonly SymbolAnalysisContext _context;
+            private readonly ModelAnalysis _analysis;
+
+            public Reporter(SymbolAnalysisContext context, ModelAnalysis analysis)
+            {
+                _context = context;
+                _analysis = analysis;
+            }
+
+            public void At(DiagnosticDescriptor descriptor, SiteKind site, int layer, ImmutableDictionary<string, string?>? properties, params string[] arguments)
+                => At(descriptor, site, layer, properties, System.Array.Empty<Location>(), arguments);
+
+            public void At(DiagnosticDescriptor descriptor, SiteKind site, int layer, ImmutableDictionary<string, string?>? properties, Location[] additional, params string[] arguments)
+                => _context.ReportDiagnostic(Diagnostic.Create(descriptor, _analysis.Locate(site, layer), additional, properties, arguments));
         }
     }
 }

@@ -7,13 +7,29 @@ namespace ModelGen.Analyzers
     {
         private const string HelpBase = "https://github.com/modelgen/modelgen/blob/main/docs/diagnostics/";
 
+        public static readonly DiagnosticDescriptor ZeroInitialization = Create("MG0001", "ModelGen.Initialization", DiagnosticSeverity.Error,
+            "Zero weight initialization",
+            "Layer '{0}' initializes its weights to zeros, so all its units compute the same function and receive the same gradient (and ReLU units never activate); use {1}");
+
         public static readonly DiagnosticDescriptor InitializerMismatch = Create("MG0002", "ModelGen.Initialization", DiagnosticSeverity.Warning,
             "Initializer does not fit the activation",
             "Layer '{0}' initializes {1} weights with {2}; {3} keeps the activations' variance through {1} units");
 
+        public static readonly DiagnosticDescriptor NonZeroHiddenBias = Create("MG0003", "ModelGen.Initialization", DiagnosticSeverity.Info,
+            "Non-zero hidden bias initialization",
+            "Hidden layer '{0}' starts its biases at {1}; hidden biases start at 0, a shared offset only shifts every unit towards saturation (or, negative, towards dead ReLUs)");
+
         public static readonly DiagnosticDescriptor NoNonlinearity = Create("MG0005", "ModelGen.Architecture", DiagnosticSeverity.Warning,
             "No nonlinearity between linear layers",
             "Layer '{0}' has no activation before layer '{1}', so the two collapse into one linear map; give '{0}' a nonlinearity such as ReLU");
+
+        public static readonly DiagnosticDescriptor ProbabilityLossOnLogits = Create("MG0007", "ModelGen.Loss", DiagnosticSeverity.Error,
+            "Probability loss fed raw logits",
+            "BinaryCrossEntropy(FromLogits = false) takes the log of output layer '{0}' as a probability, but '{0}' is {1}, not sigmoid; set FromLogits = true so the loss applies the sigmoid stably");
+
+        public static readonly DiagnosticDescriptor DoubleSoftmax = Create("MG0008", "ModelGen.Loss", DiagnosticSeverity.Error,
+            "Double softmax / sigmoid",
+            "Output layer '{0}' applies {1} and {2} applies it again, squashing the outputs twice; make '{0}' linear and let the fused loss apply {1}");
 
         public static readonly DiagnosticDescriptor RegressionLossOnProbabilities = Create("MG0010", "ModelGen.Loss", DiagnosticSeverity.Warning,
             "Regression loss on probabilities",
@@ -21,7 +37,7 @@ namespace ModelGen.Analyzers
 
         public static readonly DiagnosticDescriptor NonlinearityBeforeSoftmax = Create("MG0011", "ModelGen.Loss", DiagnosticSeverity.Warning,
             "Nonlinearity right before softmax",
-            "Output layer '{0}' applies {1} to the logits before SoftmaxCrossEntropy's softmax; logits should be linear (Activation.Identity)");
+            "Output layer '{0}' applies {1} to the logits before {2}'s {3}; logits should be linear (Activation.Identity)");
 
         public static readonly DiagnosticDescriptor SaturatingDeepStack = Create("MG0012", "ModelGen.Architecture", DiagnosticSeverity.Warning,
             "Saturating activations in a deep stack",
@@ -31,13 +47,45 @@ namespace ModelGen.Analyzers
             "No gradient clipping",
             "Model '{0}' {1} but declares no gradient clipping; add [ClipGlobalNorm(5f)]");
 
+        public static readonly DiagnosticDescriptor DropoutRateHigh = Create("MG0015", "ModelGen.Regularization", DiagnosticSeverity.Warning,
+            "Dropout rate high",
+            "Dropout rate {1} on {0} is above {2}; keep at least half of the hidden units (rate ≤ 0.5) and 80% of the inputs (rate ≤ 0.2), or the network underfits");
+
+        public static readonly DiagnosticDescriptor DropoutOnOutput = Create("MG0016", "ModelGen.Regularization", DiagnosticSeverity.Warning,
+            "Dropout placement",
+            "Output layer '{0}' applies dropout (rate {1}) to the model's predictions, so the loss sees randomly zeroed outputs; apply dropout to hidden layers only");
+
+        public static readonly DiagnosticDescriptor DecayOnBiases = Create("MG0017", "ModelGen.Regularization", DiagnosticSeverity.Warning,
+            "Weight decay on biases",
+            "[WeightDecay] with IncludeBiases = true decays the biases of model '{0}'; biases add no capacity worth penalizing and decaying them only pulls units towards the origin, so decay weights only");
+
+        public static readonly DiagnosticDescriptor ExcessiveRegularization = Create("MG0018", "ModelGen.Regularization", DiagnosticSeverity.Warning,
+            "Excessive regularization",
+            "Model '{0}' {1}; regularization this strong makes the network underfit");
+
         public static readonly DiagnosticDescriptor LearningRateOutOfRange = Create("MG0019", "ModelGen.Optimization", DiagnosticSeverity.Warning,
             "Learning rate out of range",
             "{0} learning rate {1} is outside the usual range {2}");
 
+        public static readonly DiagnosticDescriptor HyperParameterOutOfRange = Create("MG0020", "ModelGen.Optimization", DiagnosticSeverity.Warning,
+            "Momentum or decay hyper-parameter out of range",
+            "{0} {1} = {2} is outside {3}: {4}");
+
         public static readonly DiagnosticDescriptor AdamEpsilonTooSmall = Create("MG0021", "ModelGen.Optimization", DiagnosticSeverity.Warning,
             "Adam epsilon too small",
             "Adam epsilon {0} is below 1e-10: when the second moment is tiny the update divides by almost zero; use 1e-8");
+
+        public static readonly DiagnosticDescriptor AdaGradOnDeepNet = Create("MG0022", "ModelGen.Optimization", DiagnosticSeverity.Info,
+            "AdaGrad on a deep non-convex net",
+            "Model '{0}' trains {1} hidden layers with AdaGrad, whose ever-growing sum of squared gradients shrinks the learning rate long before a deep net converges; use RMSProp or Adam");
+
+        public static readonly DiagnosticDescriptor BatchSizeNotPowerOfTwo = Create("MG0025", "ModelGen.Performance", DiagnosticSeverity.Info,
+            "Batch size not a power of two",
+            "Model '{0}' declares BatchSize {1}; a power of two such as {2} fills SIMD lanes and GEMM tiles evenly");
+
+        public static readonly DiagnosticDescriptor DiscouragedHiddenUnit = Create("MG0026", "ModelGen.Architecture", DiagnosticSeverity.Info,
+            "Discouraged hidden unit",
+            "Hidden layer '{0}' uses {1}, which is smooth but saturates on the negative side and trains slower than ReLU without working better; use ReLU");
 
         public static readonly DiagnosticDescriptor SigmoidOutputForMultiClass = Create("MG0027", "ModelGen.Loss", DiagnosticSeverity.Warning,
             "Sigmoid output for multi-class",
@@ -49,11 +97,15 @@ namespace ModelGen.Analyzers
 
         public static readonly DiagnosticDescriptor UnstableSoftmax = Create("MG0101", "ModelGen.Numerics", DiagnosticSeverity.Warning,
             "Unstable softmax",
-            "TensorPrimitives.SoftMax does not subtract the maximum and returns NaN for inputs such as [1000, 1000, 999]; use ModelGen.StableMath.Softmax");
+            "{0} does not subtract the maximum before exponentiating and returns NaN for inputs such as [1000, 1000, 999]; {1}");
 
         public static readonly DiagnosticDescriptor LogOfSoftmax = Create("MG0102", "ModelGen.Numerics", DiagnosticSeverity.Warning,
             "Log of a softmax",
             "'{0}' takes the log of a softmax result, which underflows to -∞ for small probabilities; compute log-softmax directly with ModelGen.StableMath.LogSoftmax");
+
+        public static readonly DiagnosticDescriptor LogWithoutFloor = Create("MG0103", "ModelGen.Numerics", DiagnosticSeverity.Info,
+            "Log of a probability without a floor",
+            "'{0}' takes the log of '{1}', which is -∞ when the probability is 0 and turns the loss and its gradient into NaN; clamp it first, e.g. Max({1}, 1e-7)");
 
         private static DiagnosticDescriptor Create(string id, string category, DiagnosticSeverity severity, string title, string message)
             => new DiagnosticDescriptor(id, title, message, category, severity, isEnabledByDefault: true, helpLinkUri: HelpBase + id + ".md");
@@ -63,5 +115,8 @@ namespace ModelGen.Analyzers
     internal static class FixProperties
     {
         public const string Initializer = nameof(Initializer);
+        public const string Rate = nameof(Rate);
+        public const string BatchSize = nameof(BatchSize);
+        public const string Replacement = nameof(Replacement);
     }
 }

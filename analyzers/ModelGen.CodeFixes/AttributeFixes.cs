@@ -32,6 +32,16 @@ namespace ModelGen.CodeFixes
             return attribute.WithArgumentList(list);
         }
 
+        /// <summary>Removes the named argument <paramref name="name"/> (and the argument list when it becomes empty).</summary>
+        public static AttributeSyntax WithoutNamedArgument(AttributeSyntax attribute, string name)
+        {
+            AttributeArgumentSyntax? existing = attribute.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.Text == name);
+            if (existing is null)
+                return attribute;
+            AttributeArgumentListSyntax list = attribute.ArgumentList!.RemoveNode(existing, SyntaxRemoveOptions.KeepNoTrivia)!;
+            return list.Arguments.Count == 0 ? attribute.WithArgumentList(null) : attribute.WithArgumentList(list);
+        }
+
         /// <summary>Sets the second positional argument (a Dense layer's activation), or removes it when <paramref name="value"/> is null.</summary>
         public static AttributeSyntax WithActivation(AttributeSyntax attribute, string? value)
         {
@@ -70,11 +80,11 @@ namespace ModelGen.CodeFixes
         }
     }
 
-    /// <summary>MG0002: switch the initializer to the one the activation needs (He for ReLU family, Glorot for sigmoid/tanh).</summary>
+    /// <summary>MG0001, MG0002: switch the initializer to the one the activation needs (He for ReLU family, LeCun normal for SELU, Glorot otherwise).</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InitializerFix)), Shared]
     public sealed class InitializerFix : AttributeFix
     {
-        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0002");
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0001", "MG0002");
 
         protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
             => diagnostic.Properties.TryGetValue("Initializer", out string? initializer) && initializer is not null
@@ -82,21 +92,21 @@ namespace ModelGen.CodeFixes
                 : null;
     }
 
-    /// <summary>MG0005: give the linear layer a ReLU.</summary>
+    /// <summary>MG0005: give the linear layer a ReLU; MG0026: replace a discouraged hidden unit with ReLU.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InsertReluFix)), Shared]
     public sealed class InsertReluFix : AttributeFix
     {
-        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0005");
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0005", "MG0026");
 
         protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
-            => ("Add a ReLU activation", AttributeEdits.WithActivation(attribute, "Activation.ReLU"));
+            => (diagnostic.Id == "MG0005" ? "Add a ReLU activation" : "Use ReLU", AttributeEdits.WithActivation(attribute, "Activation.ReLU"));
     }
 
-    /// <summary>MG0011, MG0027: make the logits linear; the fused loss applies the softmax.</summary>
+    /// <summary>MG0008, MG0011, MG0027: make the logits linear; the fused loss applies the softmax or sigmoid.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LinearLogitsFix)), Shared]
     public sealed class LinearLogitsFix : AttributeFix
     {
-        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0011", "MG0027");
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0008", "MG0011", "MG0027");
 
         protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
             => ("Remove the activation from the logits", AttributeEdits.WithActivation(attribute, null));
@@ -110,6 +120,101 @@ namespace ModelGen.CodeFixes
 
         protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
             => ("Set Epsilon = 1e-8f", AttributeEdits.WithNamedArgument(attribute, "Epsilon", "1e-8f"));
+    }
+
+    /// <summary>MG0007: let binary cross-entropy apply the sigmoid itself.</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(FromLogitsFix)), Shared]
+    public sealed class FromLogitsFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0007");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => ("Set FromLogits = true", AttributeEdits.WithNamedArgument(attribute, "FromLogits", "true"));
+    }
+
+    /// <summary>MG0015: lower a dropout rate to 0.5 (hidden units) or 0.2 (inputs).</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LowerDropoutFix)), Shared]
+    public sealed class LowerDropoutFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0015");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+        {
+            if (!diagnostic.Properties.TryGetValue("Rate", out string? rate) || rate is null)
+                return null;
+            string argument = attribute.Name.ToString().EndsWith("Model", System.StringComparison.Ordinal) || attribute.Name.ToString().EndsWith("ModelAttribute", System.StringComparison.Ordinal)
+                ? "InputDropout" : "Dropout";
+            return ($"Lower {argument} to {rate.TrimEnd('f')}", AttributeEdits.WithNamedArgument(attribute, argument, rate));
+        }
+    }
+
+    /// <summary>MG0003: hidden biases start at 0; MG0016: no dropout on the output; MG0017: exclude biases from decay.</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveArgumentFix)), Shared]
+    public sealed class RemoveArgumentFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0003", "MG0016", "MG0017");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic) => diagnostic.Id switch
+        {
+            "MG0003" => ("Start the biases at 0", AttributeEdits.WithoutNamedArgument(attribute, "BiasInit")),
+            "MG0016" => ("Remove dropout from the output layer", AttributeEdits.WithoutNamedArgument(attribute, "Dropout")),
+            "MG0017" => ("Exclude biases from weight decay", AttributeEdits.WithoutNamedArgument(attribute, "IncludeBiases")),
+            _ => null,
+        };
+    }
+
+    /// <summary>MG0025: round the declared batch size to the nearest power of two.</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(PowerOfTwoBatchFix)), Shared]
+    public sealed class PowerOfTwoBatchFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0025");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => diagnostic.Properties.TryGetValue("BatchSize", out string? size) && size is not null
+                ? ($"Set BatchSize = {size}", AttributeEdits.WithNamedArgument(attribute, "BatchSize", size))
+                : null;
+    }
+
+    /// <summary>MG0022: AdaGrad → RMSProp, keeping the declared learning rate (ε means something else in each).</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RmsPropFix)), Shared]
+    public sealed class RmsPropFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0022");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+        {
+            AttributeSyntax rmsProp = AttributeEdits.WithoutNamedArgument(attribute, "Epsilon").WithName(IdentifierName("RmsProp").WithTriviaFrom(attribute.Name));
+            return ("Use RMSProp", rmsProp);
+        }
+    }
+
+    /// <summary>
+    /// MG0010 on a sigmoid output: [MeanSquaredError] → [BinaryCrossEntropy] (from logits) and the output layer made
+    /// linear. Targets stay float probabilities and Predict still returns sigmoid outputs, so callers need no change.
+    /// </summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(CrossEntropyFix)), Shared]
+    public sealed class CrossEntropyFix : CodeFixProvider
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0010");
+
+        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            Diagnostic diagnostic = context.Diagnostics[0];
+            if (!diagnostic.Properties.ContainsKey("Replacement") || diagnostic.AdditionalLocations.Count == 0
+                || await AttributeEdits.FindAttributeAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, loss))
+                return;
+            AttributeSyntax? output = root.FindNode(diagnostic.AdditionalLocations[0].SourceSpan).FirstAncestorOrSelf<AttributeSyntax>();
+            if (output is null)
+                return;
+            context.RegisterCodeFix(CodeAction.Create("Use binary cross-entropy on linear logits", _ =>
+            {
+                AttributeSyntax crossEntropy = Attribute(IdentifierName("BinaryCrossEntropy")).WithTriviaFrom(loss);
+                AttributeSyntax linear = AttributeEdits.WithActivation(output, null);
+                return Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNodes(new[] { loss, output }, (original, _) => original == loss ? crossEntropy : linear)));
+            }, nameof(CrossEntropyFix)), diagnostic);
+        }
     }
 
     /// <summary>MG0013: add [ClipGlobalNorm(5f)] to the model class.</summary>

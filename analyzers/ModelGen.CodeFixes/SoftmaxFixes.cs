@@ -22,7 +22,9 @@ namespace ModelGen.CodeFixes
         public override async Task RegisterCodeFixesAsync(CodeFixContext context)
         {
             Diagnostic diagnostic = context.Diagnostics[0];
-            if (await FindCallAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, call, method))
+            // MG0101 also flags hand-written softmax (at its Exp call), which has no mechanical rewrite.
+            if (await FindCallAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, call, method)
+                || method.Name != "SoftMax")
                 return;
             string element = ElementType(method);
             context.RegisterCodeFix(CodeAction.Create("Use ModelGen.StableMath.Softmax", _ =>
@@ -73,6 +75,31 @@ namespace ModelGen.CodeFixes
                     .WithArgumentList(call.ArgumentList.ReplaceNode(call.ArgumentList.Arguments[0], Argument(ParseExpression(source)).WithTriviaFrom(call.ArgumentList.Arguments[0])));
                 return Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(call, replacement)));
             }, nameof(LogSoftmaxFix)), diagnostic);
+        }
+    }
+
+    /// <summary>MG0103: Log(p) → Log(Max(p, 1e-7)), with Math or MathF to match the log.</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LogFloorFix)), Shared]
+    public sealed class LogFloorFix : CodeFixProvider
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0103");
+
+        public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
+
+        public override async Task RegisterCodeFixesAsync(CodeFixContext context)
+        {
+            Diagnostic diagnostic = context.Diagnostics[0];
+            if (!diagnostic.Properties.TryGetValue("FloorType", out string? type) || type is null
+                || await StableSoftmaxFix.FindCallAsync(context.Document, diagnostic, context.CancellationToken).ConfigureAwait(false) is not var (root, call, _)
+                || call.ArgumentList.Arguments.Count != 1)
+                return;
+            ArgumentSyntax argument = call.ArgumentList.Arguments[0];
+            string floor = type == "MathF" ? "1e-7f" : "1e-7";
+            context.RegisterCodeFix(CodeAction.Create($"Floor the probability at {floor}", _ =>
+            {
+                ExpressionSyntax floored = ParseExpression($"System.{type}.Max({argument.Expression.WithoutTrivia()}, {floor})");
+                return Task.FromResult(context.Document.WithSyntaxRoot(root.ReplaceNode(argument.Expression, floored.WithTriviaFrom(argument.Expression))));
+            }, nameof(LogFloorFix)), diagnostic);
         }
     }
 }

@@ -34,6 +34,19 @@ public class BaselineTests
                 [Dense(2, Activation.Sigmoid)] protected internal partial Dense Output { get; }
             }
             """ },
+        { "RegularizedTagger", """
+            using ModelGen;
+            namespace Samples;
+            [Model(InputSize = 20, Seed = 3, BatchSize = 64, InputDropout = 0.2f)]
+            [BinaryCrossEntropy]
+            [RmsProp(LearningRate = 1e-3f), ClipGlobalNorm(1f), WeightDecay(1e-4f)]
+            public partial class RegularizedTagger
+            {
+                [Dense(32, Activation.SELU, Dropout = 0.1f)] public partial Dense Hidden { get; }
+                [Dense(8, Activation.Softmax, BiasInit = 0.5f)] public partial Dense Mixture { get; }
+                [Dense(4)] public partial Dense Tags { get; }
+            }
+            """ },
         { "NestedWithErrors", """
             using ModelGen;
             namespace Samples;

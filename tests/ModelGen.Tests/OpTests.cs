@@ -14,6 +14,8 @@ public class OpTests
         ("LeakyReLU", x => x > 0 ? x : 0.1 * x, v => Activation<LeakyReLU>.Forward<double>(v, 0.1), (y, dy, dx) => Activation<LeakyReLU>.Backward<double>(y, dy, dx, 0.1), v => Activation<LeakyReLU>.Forward<float>(v, 0.1f)),
         ("Sigmoid", x => 1 / (1 + Math.Exp(-x)), v => Activation<Sigmoid>.Forward<double>(v, 0), (y, dy, dx) => Activation<Sigmoid>.Backward<double>(y, dy, dx, 0), v => Activation<Sigmoid>.Forward<float>(v, 0)),
         ("Tanh", Math.Tanh, v => Activation<Tanh>.Forward<double>(v, 0), (y, dy, dx) => Activation<Tanh>.Backward<double>(y, dy, dx, 0), v => Activation<Tanh>.Forward<float>(v, 0)),
+        ("Softplus", x => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x))), v => Activation<Softplus>.Forward<double>(v, 0), (y, dy, dx) => Activation<Softplus>.Backward<double>(y, dy, dx, 0), v => Activation<Softplus>.Forward<float>(v, 0)),
+        ("SELU", x => SELU.Scale * (x > 0 ? x : SELU.Alpha * (Math.Exp(x) - 1)), v => Activation<SELU>.Forward<double>(v, 0), (y, dy, dx) => Activation<SELU>.Backward<double>(y, dy, dx, 0), v => Activation<SELU>.Forward<float>(v, 0)),
     ];
 
     [Theory]
@@ -165,6 +167,228 @@ public class OpTests
         double[] expected = plain.Select((x, i) => x - 0.1 * 2 * plainGradient[i]).ToArray();
         Sgd.Update<double>(plain, plainGradient, 0.1, 2);
         Reference.Close(expected, plain, 1e-14, 1e-15, "plain SGD");
+    }
+
+    [Fact]
+    public void SoftplusIsFiniteAndExactFarFromZero()
+    {
+        double[] z = [-800, -40, 40, 800];
+        Activation<Softplus>.Forward<double>(z, 0);
+        Assert.Equal(0.0, z[0]);
+        Assert.Equal(Math.Exp(-40), z[1], 1e-30);
+        Assert.Equal(40.0, z[2]);
+        Assert.Equal(800.0, z[3]);
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(3, 2)]
+    [InlineData(2, 17)]
+    [InlineData(4, 33)]
+    public void SoftmaxActivationMatchesReferenceAndFiniteDifferences(int batch, int width)
+    {
+        double[] z = Reference.Random(batch * width, batch * 13 + width, 5);
+        double[] y = (double[])z.Clone();
+        SoftmaxOp.Forward<double>(y, batch, width);
+        double[] Softmax(double[] values)
+        {
+            var result = new double[values.Length];
+            for (int row = 0; row < batch; row++)
+            {
+                var r = values.AsSpan(row * width, width);
+                double max = r.ToArray().Max(), sum = r.ToArray().Sum(v => Math.Exp(v - max));
+                for (int j = 0; j < width; j++) result[row * width + j] = Math.Exp(r[j] - max) / sum;
+            }
+            return result;
+        }
+        Reference.Close(Softmax(z), y, 1e-14, 1e-16, "softmax forward");
+
+        // Backward against finite differences of L = Σ dy ⊙ softmax(z).
+        double[] dy = Reference.Random(batch * width, 7 + width);
+        var dz = new double[z.Length];
+        SoftmaxOp.Backward<double>(y, dy, dz, batch, width);
+        var numeric = new double[z.Length];
+        for (int i = 0; i < z.Length; i++)
+        {
+            double saved = z[i];
+            z[i] = saved + 1e-6; double plus = Softmax(z).Zip(dy, (a, b) => a * b).Sum();
+            z[i] = saved - 1e-6; double minus = Softmax(z).Zip(dy, (a, b) => a * b).Sum();
+            z[i] = saved;
+            numeric[i] = (plus - minus) / 2e-6;
+        }
+        Reference.Close(numeric, dz, 1e-7, 1e-9, "softmax backward");
+        SoftmaxOp.Backward<double>(y, dy, dy, batch, width);
+        Reference.Close(dz, dy, 0, 0, "softmax in-place backward");
+
+        float[] large = [1000f, 1000f, 999f];
+        SoftmaxOp.Forward<float>(large, 1, 3);
+        Assert.All(large, p => Assert.True(float.IsFinite(p)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void DropoutMasksScaleAndRecomputeTheSameMask(int length)
+    {
+        const float rate = 0.3f;
+        double[] x = Reference.Random(length, 21 + length);
+        var y = new double[length];
+        DropoutOp.Forward<double>(x, y, rate, seed: 5, step: 9, stream: 2, training: true);
+        for (int i = 0; i < length; i++)
+        {
+            bool keeps = DropoutOp.Keeps(rate, 5, 9, 2, i);
+            Assert.Equal(keeps ? x[i] / (1 - (double)rate) : 0.0, y[i], 1e-7);
+        }
+
+        // The float SIMD path draws the same mask as the scalar double path.
+        float[] xf = Reference.ToFloat(x);
+        var yf = new float[length];
+        DropoutOp.Forward<float>(xf, yf, rate, 5, 9, 2, training: true);
+        for (int i = 0; i < length; i++)
+            Assert.Equal(DropoutOp.Keeps(rate, 5, 9, 2, i) ? xf[i] * (1f / (1f - rate)) : 0f, yf[i]);
+
+        // Backward multiplies by the same mask and scale (the op is linear, so this is its exact derivative).
+        double[] dy = Reference.Random(length, 22 + length);
+        var dx = new double[length];
+        DropoutOp.Backward<double>(dy, dx, rate, 5, 9, 2);
+        for (int i = 0; i < length; i++)
+            Assert.Equal(DropoutOp.Keeps(rate, 5, 9, 2, i) ? dy[i] / (1 - (double)rate) : 0.0, dx[i], 1e-12);
+
+        // Inference is the identity.
+        DropoutOp.Forward<double>(x, y, rate, 5, 9, 2, training: false);
+        Assert.Equal(x, y);
+    }
+
+    [Fact]
+    public void DropoutDropsAtTheDeclaredRateIndependentlyPerStepAndStream()
+    {
+        const int n = 200_000;
+        var ones = Enumerable.Repeat(1f, n).ToArray();
+        var a = new float[n];
+        var b = new float[n];
+        var c = new float[n];
+        DropoutOp.Forward<float>(ones, a, 0.5f, seed: 1, step: 0, stream: 1, training: true);
+        DropoutOp.Forward<float>(ones, b, 0.5f, seed: 1, step: 1, stream: 1, training: true);
+        DropoutOp.Forward<float>(ones, c, 0.5f, seed: 1, step: 0, stream: 2, training: true);
+        double dropped = a.Count(v => v == 0) / (double)n;
+        Assert.InRange(dropped, 0.495, 0.505); // ±4.5σ
+        Assert.All(a.Where(v => v != 0), v => Assert.Equal(2f, v));
+        // Masks of different steps and streams agree on about half the elements, as independent masks do.
+        Assert.InRange(a.Zip(b).Count(p => p.First == p.Second) / (double)n, 0.495, 0.505);
+        Assert.InRange(a.Zip(c).Count(p => p.First == p.Second) / (double)n, 0.495, 0.505);
+        DropoutOp.Forward<float>(ones, b, 0.1f, seed: 1, step: 0, stream: 1, training: true);
+        Assert.InRange(b.Count(v => v == 0) / (double)n, 0.097, 0.103);
+        DropoutOp.Forward<float>(ones, b, 0f, seed: 1, step: 0, stream: 1, training: true);
+        Assert.Equal(ones, b);
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void BinaryCrossEntropyMatchesReferenceAndFiniteDifferences(int length)
+    {
+        if (length == 0) return;
+        double[] z = Reference.Random(length, 31 + length, 6);
+        double[] t = Reference.Random(length, 32 + length).Select(v => Math.Abs(v)).ToArray();
+        double Sigmoid(double v) => 1 / (1 + Math.Exp(-v));
+        double expected = z.Select((v, i) => -(t[i] * Math.Log(Sigmoid(v)) + (1 - t[i]) * Math.Log(1 - Sigmoid(v)))).Sum() / length;
+        var gradient = new double[length];
+        double loss = BinaryCrossEntropyOp.ForwardBackwardFromLogits<double>(z, t, gradient, length);
+        Assert.Equal(expected, loss, 1e-12);
+        Assert.Equal(loss, BinaryCrossEntropyOp.LossFromLogits<double>(z, t, length), 1e-14);
+        double[] numeric = Numeric(z, values => BinaryCrossEntropyOp.LossFromLogits<double>(values, t, length));
+        Reference.Close(numeric, gradient, 1e-6, 1e-9, "BCE from logits gradient");
+
+        // From probabilities: same loss on σ(z), gradient by finite differences in p.
+        double[] p = z.Select(Sigmoid).ToArray();
+        double lossP = BinaryCrossEntropyOp.ForwardBackward<double>(p, t, gradient, length);
+        Assert.Equal(expected, lossP, 1e-9);
+        Assert.Equal(lossP, BinaryCrossEntropyOp.Loss<double>(p, t, length), 1e-14);
+        numeric = Numeric(p, values => BinaryCrossEntropyOp.Loss<double>(values, t, length));
+        Reference.Close(numeric, gradient, 1e-5, 1e-8, "BCE from probabilities gradient");
+
+        var probabilities = new double[length];
+        BinaryCrossEntropyOp.Probabilities<double>(z, probabilities, length);
+        Reference.Close(p, probabilities, 1e-15, 1e-16, "sigmoid probabilities");
+    }
+
+    [Fact]
+    public void BinaryCrossEntropyIsStableAtSaturation()
+    {
+        var gradient = new float[4];
+        float loss = BinaryCrossEntropyOp.ForwardBackwardFromLogits<float>([1000f, -1000f, 1000f, -1000f], [1f, 0f, 0f, 1f], gradient, 4);
+        Assert.Equal(500f, loss); // two exact hits (0) and two misses by 1000
+        Assert.Equal([0f, 0f, 0.25f, -0.25f], gradient);
+        // On probabilities, 0 and 1 are clamped: finite loss, zero gradient outside the clamp.
+        loss = BinaryCrossEntropyOp.ForwardBackward<float>([0f, 1f, 0.5f, 1f], [1f, 0f, 0.5f, 1f], gradient, 4);
+        Assert.True(float.IsFinite(loss));
+        Assert.Equal(0f, gradient[0]);
+        Assert.Equal(0f, gradient[1]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void AdaGradAndRmsPropMatchScalarReferences(int length)
+    {
+        double[] p = Reference.Random(length, 41), s = Reference.Random(length, 42).Select(Math.Abs).ToArray(), g = Reference.Random(length, 43);
+        double[] ep = (double[])p.Clone(), es = (double[])s.Clone();
+        for (int i = 0; i < length; i++)
+        {
+            double grad = g[i] * 0.5;
+            es[i] += grad * grad;
+            ep[i] -= 0.1 * grad / (Math.Sqrt(es[i]) + 1e-10);
+        }
+        AdaGrad.Update<double>(p, g, s, 0.1, 1e-10, 0.5);
+        Reference.Close(es, s, 1e-14, 1e-15, "AdaGrad accumulator");
+        Reference.Close(ep, p, 1e-13, 1e-14, "AdaGrad parameters");
+
+        double[] q = Reference.Random(length, 44), v = Reference.Random(length, 45).Select(Math.Abs).ToArray();
+        double[] eq = (double[])q.Clone(), ev = (double[])v.Clone();
+        for (int i = 0; i < length; i++)
+        {
+            double grad = g[i] * 2;
+            ev[i] = 0.9 * ev[i] + 0.1 * grad * grad;
+            eq[i] -= 0.01 * grad / (Math.Sqrt(ev[i]) + 1e-8);
+        }
+        RmsProp.Update<double>(q, g, v, 0.01, 0.9, 1e-8, 2);
+        Reference.Close(ev, v, 1e-14, 1e-15, "RMSProp average");
+        Reference.Close(eq, q, 1e-13, 1e-14, "RMSProp parameters");
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
+    public void WeightDecayAddsLambdaTimesWeightsAfterScaling(int length)
+    {
+        double[] g = Reference.Random(length, 51), w = Reference.Random(length, 52);
+        double[] expected = g.Select((x, i) => 0.5 * x + 0.01 * w[i]).ToArray();
+        WeightDecay.Apply<double>(g, w, 0.01, 0.5);
+        Reference.Close(expected, g, 1e-15, 1e-16, "weight decay");
+    }
+
+    [Fact]
+    public void LeCunAndZerosInitializersHaveTheirDistributions()
+    {
+        var random = new ModelGen.Initialization.SeededRandom(3);
+        var weights = new double[100_000];
+        ModelGen.Initialization.WeightInitializer.Fill<double>(Initializer.LeCunNormal, weights, fanIn: 400, fanOut: 250, random);
+        double std = Math.Sqrt(weights.Sum(x => x * x) / weights.Length);
+        Assert.InRange(std, 0.99 * Math.Sqrt(1.0 / 400), 1.01 * Math.Sqrt(1.0 / 400));
+        ModelGen.Initialization.WeightInitializer.Fill<double>(Initializer.LeCunUniform, weights, fanIn: 300, fanOut: 250, random);
+        Assert.InRange(weights.Max(Math.Abs), 0.999 * Math.Sqrt(3.0 / 300), Math.Sqrt(3.0 / 300));
+        ModelGen.Initialization.WeightInitializer.Fill<double>(Initializer.Zeros, weights, fanIn: 300, fanOut: 250, random);
+        Assert.All(weights, x => Assert.Equal(0.0, x));
+    }
+
+    private static double[] Numeric(double[] values, Func<double[], double> loss, double step = 1e-6)
+    {
+        var numeric = new double[values.Length];
+        for (int i = 0; i < values.Length; i++)
+        {
+            double saved = values[i];
+            values[i] = saved + step; double plus = loss(values);
+            values[i] = saved - step; double minus = loss(values);
+            values[i] = saved;
+            numeric[i] = (plus - minus) / (2 * step);
+        }
+        return numeric;
     }
 
     [Fact]

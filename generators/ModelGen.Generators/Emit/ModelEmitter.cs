@@ -129,6 +129,8 @@ namespace ModelGen.Generators.Emit
             ModelDeclaration declaration = model.Declaration;
             var context = new EmitContext(writer, program);
             string[] optimizerState = OptimizerOp.StateBuffers(declaration.Optimizer);
+            bool hasDropout = program.Nodes.Any(n => n.Kind == NodeKind.Dropout);
+            RegularizationDeclaration regularization = declaration.Regularization;
 
             writer.Line("/// <summary>");
             writer.Line($"/// {declaration.ClassName} compiled for element type <typeparamref name=\"T\"/> (float to train, double for gradient checks).");
@@ -136,9 +138,13 @@ namespace ModelGen.Generators.Emit
             foreach (LayerShape layer in model.Layers)
             {
                 writer.Line($"///   [{layer.WeightOffset}, {layer.BiasOffset}) {layer.Name}.Weights [{layer.Inputs} × {layer.Units}], {layer.Initializer}");
-                writer.Line($"///   [{layer.BiasOffset}, {layer.BiasOffset + layer.Units}) {layer.Name}.Bias [{layer.Units}], zeros");
+                writer.Line($"///   [{layer.BiasOffset}, {layer.BiasOffset + layer.Units}) {layer.Name}.Bias [{layer.Units}], {(layer.BiasInit == 0 ? "zeros" : "all " + CodeWriter.Literal(layer.BiasInit))}");
             }
-            writer.Line($"/// Loss: {declaration.Loss}. Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Float(clip).TrimEnd('f')}" : "")}.");
+            writer.Line($"/// Loss: {loss.Name}. Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Literal(clip)}" : "")}.");
+            if (regularization.WeightDecay is float decay)
+                writer.Line($"/// L2 weight decay λ = {CodeWriter.Literal(decay)} on the weights{(regularization.DecayBiases ? " and biases" : " (not the biases)")}.");
+            if (hasDropout)
+                writer.Line("/// Dropout is applied by TrainStep, ComputeGradients and ComputeTrainingLoss only; ComputeLoss and Predict run the full network.");
             writer.Line("/// </summary>");
             writer.Open("public sealed class Network<T> where T : unmanaged, global::System.Numerics.IBinaryFloatingPointIeee754<T>");
             writer.Line($"private const string ModelName = \"{declaration.ClassName}\";");
@@ -147,6 +153,8 @@ namespace ModelGen.Generators.Emit
             foreach (string state in optimizerState)
                 writer.Line($"private readonly T[] {state} = new T[ParameterCount];");
             writer.Line("private long _step;");
+            if (hasDropout)
+                writer.Line("private readonly int _seed; // with _step, selects the dropout masks");
             writer.Line();
             writer.Line("// Activation buffers, [capacity × width]; grown once when a larger batch arrives, never per step.");
             writer.Line("private int _capacity;");
@@ -154,11 +162,19 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"private T[] {buffer.Name} = global::System.Array.Empty<T>();   // [batch × {buffer.Width}] {buffer.Description}");
             writer.Line();
 
-            writer.Line("/// <summary>Initializes weights from <paramref name=\"seed\"/>; biases start at zero.</summary>");
+            writer.Line("/// <summary>Initializes weights from <paramref name=\"seed\"/>; biases as declared (zero unless BiasInit is set).</summary>");
             writer.Open("public Network(int seed)");
             writer.Line("var random = new global::ModelGen.Initialization.SeededRandom(seed);");
             foreach (LayerShape layer in model.Layers)
+            {
                 writer.Line($"global::ModelGen.Initialization.WeightInitializer.Fill<T>(global::ModelGen.Initializer.{layer.Initializer}, {context.Weights(layer)}, fanIn: {layer.Inputs}, fanOut: {layer.Units}, random);");
+                if (layer.BiasInit != 0)
+                    writer.Line($"{context.Bias(layer)}.Fill({OptimizerOp.T(layer.BiasInit)});");
+            }
+            if (hasDropout)
+                writer.Line("_seed = seed;");
+            if (declaration.BatchSize > 0)
+                writer.Line($"EnsureCapacity({declaration.BatchSize}); // the declared BatchSize: no allocation on the first steps");
             writer.Close();
             writer.Line();
             writer.Line("/// <summary>All parameters, laid out as described on this class.</summary>");
@@ -185,6 +201,17 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"T gradientScale = global::ModelGen.Optimizers.GradientClipping.GlobalNormScale<T>(_gradients, {OptimizerOp.T(maxNorm)});");
                 scale = "gradientScale";
             }
+            if (regularization.WeightDecay is float lambda)
+            {
+                writer.Line($"// L2 weight decay: g ← {(scale == "T.One" ? "" : "scale·")}g + λ·w on the weights{(regularization.DecayBiases ? " and biases" : scale == "T.One" ? "; biases are not decayed" : ", g ← scale·g on the biases")}.");
+                foreach (LayerShape layer in model.Layers)
+                {
+                    writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.WeightGradient(layer)}, {context.Weights(layer)}, {OptimizerOp.T(lambda)}, {scale});");
+                    if (regularization.DecayBiases || scale != "T.One")
+                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.BiasGradient(layer)}, {context.Bias(layer)}, {(regularization.DecayBiases ? OptimizerOp.T(lambda) : "T.Zero")}, {scale});");
+                }
+                scale = "T.One";
+            }
             writer.Line(OptimizerOp.Update(declaration.Optimizer, scale));
             writer.Line("return loss;");
             writer.Close();
@@ -197,7 +224,7 @@ namespace ModelGen.Generators.Emit
             writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, entry, inputs, {declaration.InputSize}, \"{first.Name}\");");
             loss.EmitGuard(context, "entry");
             writer.Line("EnsureCapacity(batch);");
-            writer.Line("Forward(inputs, batch);");
+            writer.Line(hasDropout ? "Forward(inputs, batch, training: true);" : "Forward(inputs, batch);");
             writer.Line($"T loss = {loss.LossAndGradient(context)};");
             writer.Line("Backward(inputs, batch);");
             writer.Line("return loss;");
@@ -209,26 +236,40 @@ namespace ModelGen.Generators.Emit
             writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, \"ComputeLoss\", inputs, {declaration.InputSize}, \"{first.Name}\");");
             loss.EmitGuard(context, "\"ComputeLoss\"");
             writer.Line("EnsureCapacity(batch);");
-            writer.Line("Forward(inputs, batch);");
+            writer.Line(hasDropout ? "Forward(inputs, batch, training: false);" : "Forward(inputs, batch);");
             writer.Line($"return {loss.LossOnly(context)};");
             writer.Close();
             writer.Line();
+
+            if (hasDropout)
+            {
+                writer.Line("/// <summary>Mean loss under the dropout masks of the next training step: the function <see cref=\"ComputeGradients\"/> differentiates.</summary>");
+                writer.Open($"public T ComputeTrainingLoss(global::System.ReadOnlySpan<T> inputs, {targets})");
+                writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, \"ComputeTrainingLoss\", inputs, {declaration.InputSize}, \"{first.Name}\");");
+                loss.EmitGuard(context, "\"ComputeTrainingLoss\"");
+                writer.Line("EnsureCapacity(batch);");
+                writer.Line("Forward(inputs, batch, training: true);");
+                writer.Line($"return {loss.LossOnly(context)};");
+                writer.Close();
+                writer.Line();
+            }
 
             writer.Line($"/// <summary>Inference on a batch. {loss.PredictDocumentation}</summary>");
             writer.Open("public void Predict(global::System.ReadOnlySpan<T> inputs, global::System.Span<T> outputs)");
             writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, \"Predict\", inputs, {declaration.InputSize}, \"{first.Name}\");");
             writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {context.OutputWidth}, \"{context.OutputLayer}\");");
             writer.Line("EnsureCapacity(batch);");
-            writer.Line("Forward(inputs, batch);");
+            writer.Line(hasDropout ? "Forward(inputs, batch, training: false);" : "Forward(inputs, batch);");
             loss.EmitPredictOutput(context);
             writer.Close();
             writer.Line();
 
-            writer.Open("private void Forward(global::System.ReadOnlySpan<T> inputs, int batch)");
+            writer.Open($"private void Forward(global::System.ReadOnlySpan<T> inputs, int batch{(hasDropout ? ", bool training" : "")})");
             foreach (GraphStep step in program.Forward)
             {
                 GraphNode node = program.Nodes[step.Node];
                 if (node.Kind == NodeKind.Dense) DenseOp.EmitForward(context, step);
+                else if (node.Kind == NodeKind.Dropout) DropoutOp.EmitForward(context, node);
                 else ActivationOp.EmitForward(context, node);
             }
             writer.Close();
@@ -241,6 +282,7 @@ namespace ModelGen.Generators.Emit
                 GraphNode node = program.Nodes[step.Node];
                 if (step.Kind == StepKind.ParameterGradient) DenseOp.EmitParameterGradient(context, node);
                 else if (node.Kind == NodeKind.Dense) DenseOp.EmitInputGradient(context, step);
+                else if (node.Kind == NodeKind.Dropout) DropoutOp.EmitInputGradient(context, node, step.Input);
                 else ActivationOp.EmitInputGradient(context, node, step.Input);
             }
             writer.Close();

@@ -37,8 +37,8 @@ namespace ModelGen.Generators.Extraction
                 // Nothing can be generated for it, and every other finding would follow from this one.
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
                 return new ExtractionResult(
-                    new ModelDeclaration(null, model.Name, EquatableArray<ContainingType>.Empty, 0, 0, LossKind.None,
-                        new OptimizerDeclaration(OptimizerKind.None, 0, 0, false, 0, 0, 0), null, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
+                    new ModelDeclaration(null, model.Name, EquatableArray<ContainingType>.Empty, 0, 0, 0, LossDeclaration.None,
+                        OptimizerDeclaration.None, null, RegularizationDeclaration.None, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
                     sites);
             }
             if (model.IsGenericType || model.IsStatic || model.IsAbstract)
@@ -53,11 +53,13 @@ namespace ModelGen.Generators.Extraction
                 containing.Insert(0, new ContainingType(declaration is null ? "class" : KeywordOf(declaration), outer.Name));
             }
 
-            int inputSize = 0, seed = 0;
-            LossKind loss = LossKind.None;
+            int inputSize = 0, seed = 0, batchSize = 0;
+            float inputDropout = 0;
+            LossDeclaration loss = LossDeclaration.None;
             int lossCount = 0, optimizerCount = 0;
-            var optimizer = new OptimizerDeclaration(OptimizerKind.None, 0, 0, false, 0, 0, 0);
-            float? clipNorm = null;
+            OptimizerDeclaration optimizer = OptimizerDeclaration.None;
+            float? clipNorm = null, weightDecay = null;
+            bool decayBiases = false;
 
             foreach (AttributeData attribute in model.GetAttributes())
             {
@@ -68,15 +70,26 @@ namespace ModelGen.Generators.Extraction
                         sites.ModelAttribute = attribute;
                         inputSize = ReadNamed(attribute, "InputSize", 0, "Model", SiteKind.ModelAttribute, problems);
                         seed = ReadNamed(attribute, "Seed", 0, "Model", SiteKind.ModelAttribute, problems);
+                        batchSize = ReadNamed(attribute, "BatchSize", 0, "Model", SiteKind.ModelAttribute, problems);
+                        if (batchSize < 0)
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "BatchSize", "0 (allocate on the first batch) or a positive batch size"));
+                        inputDropout = ReadNamed(attribute, "InputDropout", 0f, "Model", SiteKind.ModelAttribute, problems);
+                        if (!IsDropoutRate(inputDropout))
+                            problems.Add(Problem.At(DiagnosticIds.DropoutRateInvalid, SiteKind.ModelAttribute, "the input", Number(inputDropout)));
                         break;
                     case "ModelGen.SoftmaxCrossEntropyAttribute":
                         sites.LossAttribute ??= attribute;
-                        loss = LossKind.SoftmaxCrossEntropy;
+                        loss = new LossDeclaration(LossKind.SoftmaxCrossEntropy, true);
                         lossCount++;
                         break;
                     case "ModelGen.MeanSquaredErrorAttribute":
                         sites.LossAttribute ??= attribute;
-                        loss = LossKind.MeanSquaredError;
+                        loss = new LossDeclaration(LossKind.MeanSquaredError, false);
+                        lossCount++;
+                        break;
+                    case "ModelGen.BinaryCrossEntropyAttribute":
+                        sites.LossAttribute ??= attribute;
+                        loss = new LossDeclaration(LossKind.BinaryCrossEntropy, ReadNamed(attribute, "FromLogits", true, "BinaryCrossEntropy", SiteKind.LossAttribute, problems));
                         lossCount++;
                         break;
                     case "ModelGen.SgdAttribute":
@@ -89,6 +102,24 @@ namespace ModelGen.Generators.Extraction
                         optimizerCount++;
                         optimizer = ReadAdam(attribute, problems);
                         break;
+                    case "ModelGen.AdaGradAttribute":
+                        sites.OptimizerAttribute ??= attribute;
+                        optimizerCount++;
+                        optimizer = ReadAdaGrad(attribute, problems);
+                        break;
+                    case "ModelGen.RmsPropAttribute":
+                        sites.OptimizerAttribute ??= attribute;
+                        optimizerCount++;
+                        optimizer = ReadRmsProp(attribute, problems);
+                        break;
+                    case "ModelGen.WeightDecayAttribute":
+                        sites.WeightDecayAttribute = attribute;
+                        if (TryReadConstructorArgument(attribute, 0, out float lambda) && lambda >= 0 && !float.IsInfinity(lambda))
+                            weightDecay = lambda;
+                        else
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.WeightDecayAttribute, "WeightDecay", "lambda", "a finite number ≥ 0"));
+                        decayBiases = ReadNamed(attribute, "IncludeBiases", false, "WeightDecay", SiteKind.WeightDecayAttribute, problems);
+                        break;
                     case "ModelGen.ClipGlobalNormAttribute":
                         sites.ClipAttribute = attribute;
                         if (TryReadConstructorArgument(attribute, 0, out float maxNorm) && maxNorm > 0 && !float.IsInfinity(maxNorm))
@@ -100,9 +131,9 @@ namespace ModelGen.Generators.Extraction
             }
 
             if (lossCount != 1)
-                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, lossCount == 0 ? SiteKind.Class : SiteKind.LossAttribute, model.Name, "loss", "[SoftmaxCrossEntropy] or [MeanSquaredError]", lossCount.ToString(CultureInfo.InvariantCulture)));
+                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, lossCount == 0 ? SiteKind.Class : SiteKind.LossAttribute, model.Name, "loss", "[SoftmaxCrossEntropy], [BinaryCrossEntropy] or [MeanSquaredError]", lossCount.ToString(CultureInfo.InvariantCulture)));
             if (optimizerCount != 1)
-                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, optimizerCount == 0 ? SiteKind.Class : SiteKind.OptimizerAttribute, model.Name, "optimizer", "[Adam] or [Sgd]", optimizerCount.ToString(CultureInfo.InvariantCulture)));
+                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, optimizerCount == 0 ? SiteKind.Class : SiteKind.OptimizerAttribute, model.Name, "optimizer", "[Adam], [Sgd], [RmsProp] or [AdaGrad]", optimizerCount.ToString(CultureInfo.InvariantCulture)));
 
             var layers = new List<LayerDeclaration>();
             foreach (ISymbol member in model.GetMembers())
@@ -135,9 +166,11 @@ namespace ModelGen.Generators.Extraction
                 containing.ToEquatableArray(),
                 inputSize,
                 seed,
+                batchSize,
                 loss,
                 optimizer,
                 clipNorm,
+                new RegularizationDeclaration(inputDropout, weightDecay, decayBiases),
                 layers.ToEquatableArray(),
                 problems.ToEquatableArray());
             return new ExtractionResult(declarationModel, sites);
@@ -156,7 +189,7 @@ namespace ModelGen.Generators.Extraction
             }
 
             var initializer = InitializerKind.Default;
-            float slope = 0.01f;
+            float slope = 0.01f, biasInit = 0f, dropout = 0f;
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
             {
                 if (argument.Key == "Initializer")
@@ -171,8 +204,24 @@ namespace ModelGen.Generators.Extraction
                     else
                         slope = s;
                 }
+                else if (argument.Key == "BiasInit")
+                {
+                    if (!(argument.Value.Value is float b) || float.IsNaN(b) || float.IsInfinity(b))
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "a finite number"));
+                    else
+                        biasInit = b;
+                }
+                else if (argument.Key == "Dropout")
+                {
+                    if (!(argument.Value.Value is float rate))
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "Dropout", "a constant of type Single"));
+                    else if (!IsDropoutRate(rate))
+                        problems.Add(Problem.AtLayer(DiagnosticIds.DropoutRateInvalid, SiteKind.LayerAttribute, index, "layer '" + name + "'", Number(rate)));
+                    else
+                        dropout = rate;
+                }
             }
-            return new LayerDeclaration(name, modifiers, units, activation, initializer, slope);
+            return new LayerDeclaration(name, modifiers, units, activation, initializer, slope, biasInit, dropout);
         }
 
         private static OptimizerDeclaration ReadSgd(AttributeData attribute, List<Problem> problems)
@@ -181,9 +230,9 @@ namespace ModelGen.Generators.Extraction
             float momentum = ReadNamed(attribute, "Momentum", 0f, "Sgd", SiteKind.OptimizerAttribute, problems);
             bool nesterov = ReadNamed(attribute, "Nesterov", false, "Sgd", SiteKind.OptimizerAttribute, problems);
             RequireRange(rate > 0 && !float.IsInfinity(rate), "Sgd", "LearningRate", "a finite number greater than 0", problems);
-            RequireRange(momentum >= 0 && momentum < 1, "Sgd", "Momentum", "a number in [0, 1)", problems);
+            RequireRange(!float.IsNaN(momentum) && !float.IsInfinity(momentum), "Sgd", "Momentum", "a finite number (MG0020 flags values outside [0, 1))", problems);
             RequireRange(!nesterov || momentum > 0, "Sgd", "Nesterov", "Momentum > 0 (Nesterov needs momentum)", problems);
-            return new OptimizerDeclaration(OptimizerKind.Sgd, rate, momentum, nesterov, 0, 0, 0);
+            return new OptimizerDeclaration(OptimizerKind.Sgd, rate, momentum, nesterov, 0, 0, 0, 0);
         }
 
         private static OptimizerDeclaration ReadAdam(AttributeData attribute, List<Problem> problems)
@@ -193,11 +242,36 @@ namespace ModelGen.Generators.Extraction
             float beta2 = ReadNamed(attribute, "Beta2", 0.999f, "Adam", SiteKind.OptimizerAttribute, problems);
             float epsilon = ReadNamed(attribute, "Epsilon", 1e-8f, "Adam", SiteKind.OptimizerAttribute, problems);
             RequireRange(rate > 0 && !float.IsInfinity(rate), "Adam", "LearningRate", "a finite number greater than 0", problems);
-            RequireRange(beta1 >= 0 && beta1 < 1, "Adam", "Beta1", "a number in [0, 1)", problems);
-            RequireRange(beta2 >= 0 && beta2 < 1, "Adam", "Beta2", "a number in [0, 1)", problems);
+            RequireRange(!float.IsNaN(beta1) && !float.IsInfinity(beta1), "Adam", "Beta1", "a finite number (MG0020 flags values outside [0, 1))", problems);
+            RequireRange(!float.IsNaN(beta2) && !float.IsInfinity(beta2), "Adam", "Beta2", "a finite number (MG0020 flags values outside [0, 1))", problems);
             RequireRange(epsilon > 0 && !float.IsInfinity(epsilon), "Adam", "Epsilon", "a finite number greater than 0", problems);
-            return new OptimizerDeclaration(OptimizerKind.Adam, rate, 0, false, beta1, beta2, epsilon);
+            return new OptimizerDeclaration(OptimizerKind.Adam, rate, 0, false, beta1, beta2, epsilon, 0);
         }
+
+        private static OptimizerDeclaration ReadAdaGrad(AttributeData attribute, List<Problem> problems)
+        {
+            float rate = ReadNamed(attribute, "LearningRate", 0.01f, "AdaGrad", SiteKind.OptimizerAttribute, problems);
+            float epsilon = ReadNamed(attribute, "Epsilon", 1e-10f, "AdaGrad", SiteKind.OptimizerAttribute, problems);
+            RequireRange(rate > 0 && !float.IsInfinity(rate), "AdaGrad", "LearningRate", "a finite number greater than 0", problems);
+            RequireRange(epsilon > 0 && !float.IsInfinity(epsilon), "AdaGrad", "Epsilon", "a finite number greater than 0", problems);
+            return new OptimizerDeclaration(OptimizerKind.AdaGrad, rate, 0, false, 0, 0, epsilon, 0);
+        }
+
+        private static OptimizerDeclaration ReadRmsProp(AttributeData attribute, List<Problem> problems)
+        {
+            float rate = ReadNamed(attribute, "LearningRate", 0.01f, "RmsProp", SiteKind.OptimizerAttribute, problems);
+            float rho = ReadNamed(attribute, "Rho", 0.99f, "RmsProp", SiteKind.OptimizerAttribute, problems);
+            float epsilon = ReadNamed(attribute, "Epsilon", 1e-8f, "RmsProp", SiteKind.OptimizerAttribute, problems);
+            RequireRange(rate > 0 && !float.IsInfinity(rate), "RmsProp", "LearningRate", "a finite number greater than 0", problems);
+            RequireRange(!float.IsNaN(rho) && !float.IsInfinity(rho), "RmsProp", "Rho", "a finite number (MG0020 flags values outside (0, 1))", problems);
+            RequireRange(epsilon > 0 && !float.IsInfinity(epsilon), "RmsProp", "Epsilon", "a finite number greater than 0", problems);
+            return new OptimizerDeclaration(OptimizerKind.RmsProp, rate, 0, false, 0, 0, epsilon, rho);
+        }
+
+        /// <summary>A dropout rate the runtime can apply: in [0, 1) (at 1 every unit is dropped and 1/(1 − rate) is infinite).</summary>
+        private static bool IsDropoutRate(float rate) => rate >= 0 && rate < 1;
+
+        private static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 
         private static void RequireRange(bool ok, string attribute, string argument, string expected, List<Problem> problems)
         {

@@ -25,6 +25,9 @@ namespace ModelGen.Generators.Graph
             var valueBuffer = new List<int> { -1 };
             var gradientBuffer = new List<int> { -1 };
             int previous = 0;
+            if (model.Declaration.Regularization.InputDropout > 0)
+                previous = AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Dropout, previous, model.Declaration.InputSize, -1,
+                    "inputsDropped", "dropout(inputs)");
             for (int layer = 0; layer < model.Layers.Count; layer++)
             {
                 LayerShape shape = model.Layers[layer];
@@ -33,6 +36,9 @@ namespace ModelGen.Generators.Graph
                 if (shape.Activation != ActivationKind.Identity)
                     previous = AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Activation, previous, shape.Units, layer,
                         CodeWriter.Camel(shape.Name) + shape.Activation, $"{shape.Activation}({shape.Name})");
+                if (shape.Dropout > 0)
+                    previous = AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Dropout, previous, shape.Units, layer,
+                        CodeWriter.Camel(shape.Name) + "Dropped", $"dropout({shape.Name})");
             }
 
             var forward = nodes.Skip(1).Select(n => new GraphStep(StepKind.Forward, n.Id, -1)).ToList();

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
 using ModelGen.Generators.Helpers;
+using ModelGen.Generators.Ops;
 
 namespace ModelGen.Generators.Graph
 {
@@ -11,7 +12,8 @@ namespace ModelGen.Generators.Graph
     /// is what the shared buffer holds). Then the activation's steps disappear into GEMM epilogues: forward,
     /// f is applied to each finished tile of the layer's product; backward, f′ multiplies each finished tile of
     /// the consuming Dense layer's input gradient. Only an activation on the model output keeps a separate
-    /// (in-place) backward step, since the loss, not a GEMM, produces its gradient.
+    /// (in-place) backward step, since the loss, not a GEMM, produces its gradient, and so does an activation followed
+    /// by dropout. Softmax couples a whole row, so it is never fused: it keeps its own buffers and steps.
     /// </summary>
     internal static class Fuser
     {
@@ -31,7 +33,7 @@ namespace ModelGen.Generators.Graph
             List<GraphStep> backward = program.Backward.ToList();
             foreach (GraphNode node in program.Nodes)
             {
-                if (node.Kind != NodeKind.Activation)
+                if (node.Kind != NodeKind.Activation || !ActivationOp.IsElementWise(program.Model.Layers[node.Layer].Activation))
                     continue;
                 int producer = node.Inputs[0];
                 if (program.Nodes[producer].Kind != NodeKind.Dense || consumers[producer] != 1)

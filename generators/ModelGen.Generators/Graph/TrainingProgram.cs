@@ -3,9 +3,12 @@ using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Graph
 {
-    internal enum NodeKind { Input, Dense, Activation }
+    internal enum NodeKind { Input, Dense, Activation, Dropout }
 
-    /// <summary>A node of the model's DAG. <see cref="Layer"/> indexes <see cref="CheckedModel.Layers"/> (−1 for the input).</summary>
+    /// <summary>
+    /// A node of the model's DAG. <see cref="Layer"/> indexes <see cref="CheckedModel.Layers"/>: −1 for the input and
+    /// for dropout on the input.
+    /// </summary>
     internal sealed record GraphNode(int Id, NodeKind Kind, EquatableArray<int> Inputs, int Width, int Layer);
 
     internal enum StepKind

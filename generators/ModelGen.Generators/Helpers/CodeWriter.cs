@@ -43,6 +43,9 @@ namespace ModelGen.Generators.Helpers
             return text + "f";
         }
 
+        /// <summary>A number for comments and descriptions: round-trip digits, no suffix.</summary>
+        public static string Literal(float value) => Float(value).TrimEnd('f');
+
         public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>lowerCamel form of a PascalCase layer name, for locals and fields.</summary>

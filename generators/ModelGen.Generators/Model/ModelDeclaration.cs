@@ -6,14 +6,14 @@ namespace ModelGen.Generators.Model
     // SyntaxNode, Location or Compilation may appear here; a reflection test enforces it.
 
     /// <summary>Mirrors ModelGen.Activation (runtime). A test checks names and values agree.</summary>
-    internal enum ActivationKind { Identity = 0, ReLU = 1, LeakyReLU = 2, Sigmoid = 3, Tanh = 4 }
+    internal enum ActivationKind { Identity = 0, ReLU = 1, LeakyReLU = 2, Sigmoid = 3, Tanh = 4, Softplus = 5, SELU = 6, Softmax = 7 }
 
     /// <summary>Mirrors ModelGen.Initializer (runtime).</summary>
-    internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4 }
+    internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7 }
 
-    internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError }
+    internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy }
 
-    internal enum OptimizerKind { None, Sgd, Adam }
+    internal enum OptimizerKind { None, Sgd, Adam, AdaGrad, RmsProp }
 
     /// <summary>A type that encloses the model class; it must be partial too.</summary>
     internal sealed record ContainingType(string Keyword, string Name);
@@ -25,7 +25,9 @@ namespace ModelGen.Generators.Model
         int Units,
         ActivationKind Activation,
         InitializerKind Initializer,
-        float NegativeSlope);
+        float NegativeSlope,
+        float BiasInit,
+        float Dropout);
 
     internal sealed record OptimizerDeclaration(
         OptimizerKind Kind,
@@ -34,7 +36,23 @@ namespace ModelGen.Generators.Model
         bool Nesterov,
         float Beta1,
         float Beta2,
-        float Epsilon);
+        float Epsilon,
+        float Rho)
+    {
+        public static readonly OptimizerDeclaration None = new OptimizerDeclaration(OptimizerKind.None, 0, 0, false, 0, 0, 0, 0);
+    }
+
+    /// <summary>The loss attribute: which loss, and for binary cross-entropy whether the outputs are logits.</summary>
+    internal sealed record LossDeclaration(LossKind Kind, bool FromLogits)
+    {
+        public static readonly LossDeclaration None = new LossDeclaration(LossKind.None, false);
+    }
+
+    /// <summary>Class-level regularization: input dropout and L2 weight decay (null: none).</summary>
+    internal sealed record RegularizationDeclaration(float InputDropout, float? WeightDecay, bool DecayBiases)
+    {
+        public static readonly RegularizationDeclaration None = new RegularizationDeclaration(0, null, false);
+    }
 
     /// <summary>Everything the generator knows about one model class, straight from its attributes.</summary>
     internal sealed record ModelDeclaration(
@@ -43,9 +61,11 @@ namespace ModelGen.Generators.Model
         EquatableArray<ContainingType> ContainingTypes,
         int InputSize,
         int Seed,
-        LossKind Loss,
+        int BatchSize,
+        LossDeclaration Loss,
         OptimizerDeclaration Optimizer,
         float? ClipNorm,
+        RegularizationDeclaration Regularization,
         EquatableArray<LayerDeclaration> Layers,
         EquatableArray<Problem> Problems)
     {

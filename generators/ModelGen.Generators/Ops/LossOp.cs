@@ -10,12 +10,16 @@ namespace ModelGen.Generators.Ops
     /// <summary>A loss on the model's output: its output check, target argument, and emitted calls.</summary>
     internal abstract class LossOp
     {
-        public static LossOp? For(LossKind kind) => kind switch
+        public static LossOp? For(LossDeclaration loss) => loss.Kind switch
         {
             LossKind.SoftmaxCrossEntropy => SoftmaxCrossEntropy.Instance,
             LossKind.MeanSquaredError => MeanSquaredError.Instance,
+            LossKind.BinaryCrossEntropy => loss.FromLogits ? BinaryCrossEntropy.FromLogits : BinaryCrossEntropy.FromProbabilities,
             _ => null,
         };
+
+        /// <summary>How the loss reads in the generated class's documentation.</summary>
+        public abstract string Name { get; }
 
         public abstract void CheckOutput(LayerShape output, int index, List<Problem> problems);
 
@@ -44,6 +48,8 @@ namespace ModelGen.Generators.Ops
         private sealed class SoftmaxCrossEntropy : LossOp
         {
             public static readonly SoftmaxCrossEntropy Instance = new SoftmaxCrossEntropy();
+
+            public override string Name => "softmax cross-entropy (fused, from logits)";
 
             public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
             {
@@ -77,6 +83,8 @@ namespace ModelGen.Generators.Ops
         {
             public static readonly MeanSquaredError Instance = new MeanSquaredError();
 
+            public override string Name => "mean squared error";
+
             public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
             {
             }
@@ -100,6 +108,49 @@ namespace ModelGen.Generators.Ops
 
             public override void EmitPredictOutput(EmitContext context)
                 => context.Writer.Line($"{context.Value(context.OutputNode)}.CopyTo(outputs);");
+        }
+            /// <summary>
+        /// Binary cross-entropy over all outputs, from logits (sigmoid fused, stable) or from probabilities (clamped).
+        /// Runtime: src/ModelGen/Ops/BinaryCrossEntropyOp.cs.
+        /// </summary>
+        private sealed class BinaryCrossEntropy : LossOp
+        {
+            public static readonly BinaryCrossEntropy FromLogits = new BinaryCrossEntropy(fromLogits: true);
+            public static readonly BinaryCrossEntropy FromProbabilities = new BinaryCrossEntropy(fromLogits: false);
+
+            private readonly bool _fromLogits;
+
+            private BinaryCrossEntropy(bool fromLogits) => _fromLogits = fromLogits;
+
+            public override string Name => _fromLogits ? "binary cross-entropy (sigmoid fused, from logits)" : "binary cross-entropy on probabilities (clamped to [1e-7, 1 − 1e-7])";
+
+            public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
+            {
+            }
+
+            public override string TargetParameter(string element) => $"global::System.ReadOnlySpan<{element}> targets";
+
+            public override string TargetName => "targets";
+
+            public override string TargetDocumentation => "Binary targets, [batch × OutputSize], each in [0, 1].";
+
+            public override string PredictDocumentation => _fromLogits
+                ? "Writes per-output probabilities (the sigmoid of the logits), [batch × OutputSize]."
+                : "Writes the network outputs (probabilities), [batch × OutputSize].";
+
+            public override void EmitGuard(EmitContext context, string entry)
+                => context.Writer.Line($"global::ModelGen.InputGuard.ProbabilityTargets<T>(ModelName, {entry}, targets, batch, {context.OutputWidth}, \"{context.OutputLayer}\");");
+
+            public override string LossAndGradient(EmitContext context)
+                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "ForwardBackwardFromLogits" : "ForwardBackward")}<T>({context.Value(context.OutputNode)}, targets, {context.Gradient(context.OutputNode)}, batch * {context.OutputWidth})";
+
+            public override string LossOnly(EmitContext context)
+                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "LossFromLogits" : "Loss")}<T>({context.Value(context.OutputNode)}, targets, batch * {context.OutputWidth})";
+
+            public override void EmitPredictOutput(EmitContext context)
+                => context.Writer.Line(_fromLogits
+                    ? $"global::ModelGen.Ops.BinaryCrossEntropyOp.Probabilities<T>({context.Value(context.OutputNode)}, outputs, batch * {context.OutputWidth});"
+                    : $"{context.Value(context.OutputNode)}.CopyTo(outputs);");
         }
     }
 }

@@ -12,27 +12,31 @@ namespace ModelGen.Generators.Ops
         public static string[] StateBuffers(OptimizerDeclaration optimizer) => optimizer.Kind switch
         {
             OptimizerKind.Adam => new[] { "_firstMoment", "_secondMoment" },
-            OptimizerKind.Sgd when optimizer.Momentum > 0 => new[] { "_velocity" },
+            OptimizerKind.AdaGrad => new[] { "_squareSum" },
+            OptimizerKind.RmsProp => new[] { "_squareAverage" },
+            OptimizerKind.Sgd when optimizer.Momentum != 0 => new[] { "_velocity" },
             _ => new string[0],
         };
 
         public static string Describe(OptimizerDeclaration optimizer) => optimizer.Kind switch
         {
-            OptimizerKind.Adam => $"Adam (lr {Literal(optimizer.LearningRate)}, β₁ {Literal(optimizer.Beta1)}, β₂ {Literal(optimizer.Beta2)}, ε {Literal(optimizer.Epsilon)})",
-            OptimizerKind.Sgd when optimizer.Momentum > 0 => $"SGD (lr {Literal(optimizer.LearningRate)}, {(optimizer.Nesterov ? "Nesterov " : "")}momentum {Literal(optimizer.Momentum)})",
-            _ => $"SGD (lr {Literal(optimizer.LearningRate)})",
+            OptimizerKind.Adam => $"Adam (lr {CodeWriter.Literal(optimizer.LearningRate)}, β₁ {CodeWriter.Literal(optimizer.Beta1)}, β₂ {CodeWriter.Literal(optimizer.Beta2)}, ε {CodeWriter.Literal(optimizer.Epsilon)})",
+            OptimizerKind.AdaGrad => $"AdaGrad (lr {CodeWriter.Literal(optimizer.LearningRate)}, ε {CodeWriter.Literal(optimizer.Epsilon)})",
+            OptimizerKind.RmsProp => $"RMSProp (lr {CodeWriter.Literal(optimizer.LearningRate)}, ρ {CodeWriter.Literal(optimizer.Rho)}, ε {CodeWriter.Literal(optimizer.Epsilon)})",
+            OptimizerKind.Sgd when optimizer.Momentum != 0 => $"SGD (lr {CodeWriter.Literal(optimizer.LearningRate)}, {(optimizer.Nesterov ? "Nesterov " : "")}momentum {CodeWriter.Literal(optimizer.Momentum)})",
+            _ => $"SGD (lr {CodeWriter.Literal(optimizer.LearningRate)})",
         };
 
         public static string Update(OptimizerDeclaration optimizer, string scale) => optimizer.Kind switch
         {
             OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>(_parameters, _gradients, _firstMoment, _secondMoment, {T(optimizer.LearningRate)}, {T(optimizer.Beta1)}, {T(optimizer.Beta2)}, {T(optimizer.Epsilon)}, _step, {scale});",
-            OptimizerKind.Sgd when optimizer.Momentum > 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, _velocity, {T(optimizer.LearningRate)}, {T(optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale});",
+            OptimizerKind.AdaGrad => $"global::ModelGen.Optimizers.AdaGrad.Update<T>(_parameters, _gradients, _squareSum, {T(optimizer.LearningRate)}, {T(optimizer.Epsilon)}, {scale});",
+            OptimizerKind.RmsProp => $"global::ModelGen.Optimizers.RmsProp.Update<T>(_parameters, _gradients, _squareAverage, {T(optimizer.LearningRate)}, {T(optimizer.Rho)}, {T(optimizer.Epsilon)}, {scale});",
+            OptimizerKind.Sgd when optimizer.Momentum != 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, _velocity, {T(optimizer.LearningRate)}, {T(optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale});",
             _ => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, {T(optimizer.LearningRate)}, {scale});",
         };
 
         /// <summary>A hyper-parameter as T, converted from its declared float value.</summary>
         public static string T(float value) => $"T.CreateChecked({CodeWriter.Float(value)})";
-
-        private static string Literal(float value) => CodeWriter.Float(value).TrimEnd('f');
     }
 }

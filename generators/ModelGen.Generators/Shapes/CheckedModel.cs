@@ -14,6 +14,8 @@ namespace ModelGen.Generators.Shapes
         ActivationKind Activation,
         InitializerKind Initializer,
         float NegativeSlope,
+        float BiasInit,
+        float Dropout,
         int WeightOffset,
         int BiasOffset);
 

@@ -41,7 +41,7 @@ namespace ModelGen.Generators.Shapes
                 layers.Add(new LayerShape(
                     layer.Name, layer.Modifiers, width, units, layer.Activation,
                     layer.Initializer == InitializerKind.Default ? ActivationOp.DefaultInitializer(layer.Activation) : layer.Initializer,
-                    layer.NegativeSlope, (int)offset, (int)(offset + weights)));
+                    layer.NegativeSlope, layer.BiasInit, layer.Dropout, (int)offset, (int)(offset + weights)));
                 offset += weights + units;
                 width = units;
             }

@@ -10,8 +10,17 @@ public sealed class ModelAttribute : Attribute
     /// <summary>Features per input sample.</summary>
     public int InputSize { get; set; }
 
-    /// <summary>Seed for initialization; the same seed gives bit-identical weights and losses.</summary>
+    /// <summary>Seed for initialization and dropout masks; the same seed gives bit-identical weights and losses.</summary>
     public int Seed { get; set; }
+
+    /// <summary>
+    /// Training batch size the activation buffers are allocated for when the model is created (0: allocate on the
+    /// first batch). Larger batches still work; they grow the buffers once.
+    /// </summary>
+    public int BatchSize { get; set; }
+
+    /// <summary>Dropout rate on the input features while training (0: none). Rates above 0.2 discard too much input.</summary>
+    public float InputDropout { get; set; }
 }
 
 /// <summary>Fully connected layer: <c>y = activation(x · W + b)</c>, W is [inputs × units].</summary>
@@ -29,6 +38,15 @@ public sealed class DenseAttribute(int units, Activation activation = Activation
 
     /// <summary>Slope of <see cref="Activation.LeakyReLU"/> for negative inputs.</summary>
     public float NegativeSlope { get; set; } = 0.01f;
+
+    /// <summary>Initial value of every bias (default 0).</summary>
+    public float BiasInit { get; set; }
+
+    /// <summary>
+    /// Inverted dropout on this layer's output while training: each unit is zeroed with this probability and the
+    /// survivors are scaled by 1/(1 − rate), so inference (no dropout) needs no rescaling. 0 disables it.
+    /// </summary>
+    public float Dropout { get; set; }
 }
 
 /// <summary>Element-wise nonlinearities.</summary>
@@ -44,9 +62,15 @@ public enum Activation
     Sigmoid = 3,
     /// <summary>Hyperbolic tangent.</summary>
     Tanh = 4,
+    /// <summary>log(1 + e^x), a smooth ReLU.</summary>
+    Softplus = 5,
+    /// <summary>Scaled exponential linear unit: λx for x &gt; 0, λα(e^x − 1) otherwise (self-normalizing with LeCun normal weights).</summary>
+    SELU = 6,
+    /// <summary>Row-wise softmax, e^(x − max) / Σ e^(x − max): probabilities over the layer's units.</summary>
+    Softmax = 7,
 }
 
-/// <summary>Weight initializers (biases always start at zero).</summary>
+/// <summary>Weight initializers (biases start at <see cref="DenseAttribute.BiasInit"/>, 0 by default).</summary>
 public enum Initializer
 {
     /// <summary>He uniform for ReLU/LeakyReLU, Glorot uniform otherwise.</summary>
@@ -59,6 +83,12 @@ public enum Initializer
     HeUniform = 3,
     /// <summary>N(0, 2/fanIn).</summary>
     HeNormal = 4,
+    /// <summary>All zeros: every unit computes the same function and gets the same gradient.</summary>
+    Zeros = 5,
+    /// <summary>U(±√(3/fanIn)).</summary>
+    LeCunUniform = 6,
+    /// <summary>N(0, 1/fanIn), the initializer SELU's self-normalization assumes.</summary>
+    LeCunNormal = 7,
 }
 
 /// <summary>Softmax over the last layer fused with cross-entropy against integer class labels (stable: log-sum-exp with max subtraction).</summary>
@@ -68,6 +98,21 @@ public sealed class SoftmaxCrossEntropyAttribute : Attribute;
 /// <summary>Mean squared error against float targets, averaged over every output element.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class MeanSquaredErrorAttribute : Attribute;
+
+/// <summary>
+/// Binary cross-entropy against float targets in [0, 1], one independent yes/no per output unit, averaged over every
+/// output element. With <see cref="FromLogits"/> (the default) the last layer must be linear: the sigmoid is fused into
+/// the loss, loss = max(z, 0) − z·t + log(1 + e^−|z|), which never takes the log of 0.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class BinaryCrossEntropyAttribute : Attribute
+{
+    /// <summary>
+    /// True: the outputs are logits and the loss applies the sigmoid itself (stable). False: the outputs are
+    /// probabilities (a sigmoid output layer), clamped to [1e-7, 1 − 1e-7] before the log.
+    /// </summary>
+    public bool FromLogits { get; set; } = true;
+}
 
 /// <summary>Stochastic gradient descent with optional (Nesterov) momentum, as in PyTorch's <c>torch.optim.SGD</c>.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
@@ -93,6 +138,43 @@ public sealed class AdamAttribute : Attribute
     public float Beta2 { get; set; } = 0.999f;
     /// <summary>Added to the denominator for stability.</summary>
     public float Epsilon { get; set; } = 1e-8f;
+}
+
+/// <summary>AdaGrad, as in PyTorch's <c>torch.optim.Adagrad</c>: s ← s + g², p ← p − lr · g / (√s + ε).</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class AdaGradAttribute : Attribute
+{
+    /// <summary>Step size.</summary>
+    public float LearningRate { get; set; } = 0.01f;
+    /// <summary>Added to the denominator for stability.</summary>
+    public float Epsilon { get; set; } = 1e-10f;
+}
+
+/// <summary>RMSProp, as in PyTorch's <c>torch.optim.RMSprop</c>: v ← ρv + (1−ρ)g², p ← p − lr · g / (√v + ε).</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class RmsPropAttribute : Attribute
+{
+    /// <summary>Step size.</summary>
+    public float LearningRate { get; set; } = 0.01f;
+    /// <summary>Decay ρ of the running average of squared gradients, in (0, 1) (PyTorch's <c>alpha</c>).</summary>
+    public float Rho { get; set; } = 0.99f;
+    /// <summary>Added to the denominator for stability.</summary>
+    public float Epsilon { get; set; } = 1e-8f;
+}
+
+/// <summary>
+/// L2 weight decay, as PyTorch's optimizer <c>weight_decay</c>: λ·w is added to each weight's gradient (after clipping)
+/// before the optimizer step. Biases are excluded unless <see cref="IncludeBiases"/> is set: decaying them only pulls
+/// the model towards the origin without reducing its capacity.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class WeightDecayAttribute(float lambda) : Attribute
+{
+    /// <summary>Decay coefficient λ ≥ 0.</summary>
+    public float Lambda { get; } = lambda;
+
+    /// <summary>Decay the biases too (discouraged).</summary>
+    public bool IncludeBiases { get; set; }
 }
 
 /// <summary>Rescales all gradients together so their global L2 norm is at most <paramref name="maxNorm"/>.</summary>

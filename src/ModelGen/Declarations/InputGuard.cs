@@ -40,6 +40,16 @@ public static class InputGuard
         RequireFinite(model, entry, "targets", targets, outputs, "output layer '{0}' [batch × {1}]", outputLayer);
     }
 
+    /// <summary>Checks binary targets of shape [batch × outputs], each in [0, 1].</summary>
+    public static void ProbabilityTargets<T>(string model, string entry, ReadOnlySpan<T> targets, int batch, int outputs, string outputLayer)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Targets(model, entry, targets, batch, outputs, outputLayer);
+        for (int i = 0; i < targets.Length; i++)
+            if (targets[i] < T.Zero || targets[i] > T.One)
+                throw new ArgumentOutOfRangeException("targets", targets[i], $"{model}.{entry}: target {targets[i]} at sample {i / outputs}, output {i % outputs} is outside [0, 1]; binary cross-entropy on output layer '{outputLayer}' [batch × {outputs}] needs probabilities.");
+    }
+
     /// <summary>Checks an output buffer of shape [batch × outputs].</summary>
     public static void Outputs(string model, string entry, int length, int batch, int outputs, string outputLayer)
     {

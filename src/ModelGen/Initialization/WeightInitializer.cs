@@ -18,6 +18,9 @@ public static class WeightInitializer
             case Initializer.GlorotNormal: Normal(weights, Math.Sqrt(2.0 / (fanIn + fanOut)), random); break;
             case Initializer.HeUniform: Uniform(weights, Math.Sqrt(6.0 / fanIn), random); break;
             case Initializer.HeNormal: Normal(weights, Math.Sqrt(2.0 / fanIn), random); break;
+            case Initializer.LeCunUniform: Uniform(weights, Math.Sqrt(3.0 / fanIn), random); break;
+            case Initializer.LeCunNormal: Normal(weights, Math.Sqrt(1.0 / fanIn), random); break;
+            case Initializer.Zeros: weights.Clear(); break;
             default: throw new ArgumentOutOfRangeException(nameof(initializer), initializer, "The generator resolves Default before calling Fill.");
         }
     }

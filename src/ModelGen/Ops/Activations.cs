@@ -146,3 +146,146 @@ public readonly struct Tanh : IActivation
     public static Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Vector256<T>.One - output * output;
 }
+
+/// <summary>
+/// softplus(z) = log(1 + e^z), computed as max(z, 0) + log(1 + e^−|z|) so e^z never overflows;
+/// f′ = σ(z) = 1 − e^−y.
+/// </summary>
+public readonly struct Softplus : IActivation
+{
+    /// <inheritdoc/>
+    public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int chunk = Math.Min(values.Length, ChunkedMath.Chunk);
+        Span<T> softPart = stackalloc T[chunk];
+        Span<T> onePlus = stackalloc T[chunk];
+        for (int start = 0; start < values.Length; start += ChunkedMath.Chunk)
+        {
+            Span<T> z = values.Slice(start, Math.Min(ChunkedMath.Chunk, values.Length - start));
+            Span<T> t = softPart[..z.Length];
+            TensorPrimitives.Abs(z, t);
+            TensorPrimitives.Negate(t, t);
+            TensorPrimitives.Exp(t, t);
+            ChunkedMath.LogOnePlus(t, onePlus[..z.Length]);
+            TensorPrimitives.Max(z, T.Zero, z);
+            TensorPrimitives.Add(z, t, z);
+        }
+    }
+    /// <inheritdoc/>
+    public static T Derivative<T>(T output, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => -T.ExpM1(-output);
+    /// <inheritdoc/>
+    public static Vector512<T> Derivative<T>(Vector512<T> output, Vector512<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => Vector512<T>.One - ChunkedMath.Exp(-output);
+    /// <inheritdoc/>
+    public static Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => Vector256<T>.One - ChunkedMath.Exp(-output);
+}
+
+/// <summary>
+/// SELU (Klambauer et al.): λz for z &gt; 0, λα(e^z − 1) otherwise. y &gt; 0 exactly when z &gt; 0, so
+/// f′ = λ where y &gt; 0 and y + λα elsewhere.
+/// </summary>
+public readonly struct SELU : IActivation
+{
+    /// <summary>λ of the paper.</summary>
+    public const double Scale = 1.0507009873554804934193349852946;
+    /// <summary>α of the paper.</summary>
+    public const double Alpha = 1.6732632423543772848170429916717;
+
+    /// <inheritdoc/>
+    public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T scale = T.CreateChecked(Scale), scaledAlpha = T.CreateChecked(Scale * Alpha);
+        Span<T> negativePart = stackalloc T[Math.Min(values.Length, ChunkedMath.Chunk)];
+        for (int start = 0; start < values.Length; start += ChunkedMath.Chunk)
+        {
+            Span<T> z = values.Slice(start, Math.Min(ChunkedMath.Chunk, values.Length - start));
+            Span<T> t = negativePart[..z.Length];
+            TensorPrimitives.Min(z, T.Zero, t);
+            TensorPrimitives.ExpM1(t, t);
+            // Select rather than add: the vectorized ExpM1(0) is off by an ulp, which must not leak into positive outputs.
+            ChunkedMath.SelectPositive(z, t, scale, scaledAlpha);
+        }
+    }
+    /// <inheritdoc/>
+    public static T Derivative<T>(T output, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => output > T.Zero ? T.CreateChecked(Scale) : output + T.CreateChecked(Scale * Alpha);
+    /// <inheritdoc/>
+    public static Vector512<T> Derivative<T>(Vector512<T> output, Vector512<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => Vector512.ConditionalSelect(Vector512.GreaterThan(output, Vector512<T>.Zero), Vector512.Create(T.CreateChecked(Scale)), output + Vector512.Create(T.CreateChecked(Scale * Alpha)));
+    /// <inheritdoc/>
+    public static Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => Vector256.ConditionalSelect(Vector256.GreaterThan(output, Vector256<T>.Zero), Vector256.Create(T.CreateChecked(Scale)), output + Vector256.Create(T.CreateChecked(Scale * Alpha)));
+}
+
+/// <summary>Helpers for activations whose forward needs a scratch row and whose derivative needs a vector exp.</summary>
+internal static class ChunkedMath
+{
+    /// <summary>Elements per stack scratch chunk (2 KB of doubles).</summary>
+    public const int Chunk = 256;
+
+    /// <summary>
+    /// x ← log(1 + x) for x ≥ 0, accurate for tiny x (TensorPrimitives.LogP1 computes log(1 + x) after rounding 1 + x,
+    /// which loses x below one ulp of 1). Goldberg's trick: with u = 1 + x rounded, log1p(x) = log(u) · x / (u − 1),
+    /// and x itself where u rounds to 1.
+    /// </summary>
+    public static void LogOnePlus<T>(Span<T> x, Span<T> scratch) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Add(x, T.One, scratch);
+        TensorPrimitives.Log(scratch, scratch);
+        ref T xr = ref MemoryMarshal.GetReference(x);
+        ref T lr = ref MemoryMarshal.GetReference(scratch);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + Vector512<T>.Count <= x.Length; i += Vector512<T>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
+                var rounded = (v + Vector512<T>.One) - Vector512<T>.One;
+                var corrected = Vector512.LoadUnsafe(ref lr, (nuint)i) * (v / rounded);
+                Vector512.ConditionalSelect(Vector512.Equals(rounded, Vector512<T>.Zero), v, corrected).StoreUnsafe(ref xr, (nuint)i);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            T v = Unsafe.Add(ref xr, i);
+            T rounded = (v + T.One) - T.One;
+            Unsafe.Add(ref xr, i) = rounded == T.Zero ? v : Unsafe.Add(ref lr, i) * (v / rounded);
+        }
+    }
+
+    /// <summary>z ← z &gt; 0 ? positiveScale·z : negativeScale·negative, element-wise.</summary>
+    public static void SelectPositive<T>(Span<T> z, ReadOnlySpan<T> negative, T positiveScale, T negativeScale) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        ref T zr = ref MemoryMarshal.GetReference(z);
+        ref T nr = ref MemoryMarshal.GetReference(negative);
+        int i = 0;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            var vPositive = Vector512.Create(positiveScale);
+            var vNegative = Vector512.Create(negativeScale);
+            for (; i + Vector512<T>.Count <= z.Length; i += Vector512<T>.Count)
+            {
+                var v = Vector512.LoadUnsafe(ref zr, (nuint)i);
+                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<T>.Zero), v * vPositive, Vector512.LoadUnsafe(ref nr, (nuint)i) * vNegative).StoreUnsafe(ref zr, (nuint)i);
+            }
+        }
+        for (; i < z.Length; i++)
+            Unsafe.Add(ref zr, i) = Unsafe.Add(ref zr, i) > T.Zero ? Unsafe.Add(ref zr, i) * positiveScale : Unsafe.Add(ref nr, i) * negativeScale;
+    }
+
+    public static Vector512<T> Exp<T>(Vector512<T> x) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return Vector512.Exp(x.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.Exp(x.AsDouble()).As<double, T>();
+        throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
+    }
+
+    public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float)) return Vector256.Exp(x.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector256.Exp(x.AsDouble()).As<double, T>();
+        throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
+    }
+}
