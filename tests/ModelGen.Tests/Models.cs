@@ -1,7 +1,7 @@
 using ModelGen;
 
 // These models exercise every op and optimizer path, not good practice: the pitfall warnings they earn are expected.
-#pragma warning disable MG0005, MG0010, MG0013, MG0019
+#pragma warning disable MG0003, MG0005, MG0010, MG0013, MG0017, MG0019, MG0026
 
 namespace ModelGen.Tests;
 
@@ -80,4 +80,39 @@ public static partial class Outer
         [Dense(3)] private partial Dense Only { get; }
         public Dense Layer => Only;
     }
+}
+
+/// <summary>
+/// Softplus, SELU and a softmax hidden layer, a non-zero bias start, dropout on the inputs and two hidden layers,
+/// binary cross-entropy from logits, RMSProp with weight decay on the weights, buffers preallocated for batch 16.
+/// </summary>
+[Model(InputSize = 6, Seed = 13, BatchSize = 16, InputDropout = 0.2f)]
+[BinaryCrossEntropy]
+[RmsProp(LearningRate = 1e-3f, Rho = 0.9f), WeightDecay(1e-3f)]
+public partial class RegularizedZoo
+{
+    [Dense(9, Activation.Softplus, BiasInit = 0.1f, Dropout = 0.3f)] public partial Dense Smooth { get; }
+    [Dense(7, Activation.SELU, Dropout = 0.5f)] public partial Dense SelfNormalizing { get; }
+    [Dense(5, Activation.Softmax)] public partial Dense Mixture { get; }
+    [Dense(3)] public partial Dense Tags { get; }
+}
+
+/// <summary>Binary cross-entropy on sigmoid probabilities, AdaGrad, decay on weights and biases, with clipping.</summary>
+[Model(InputSize = 4, Seed = 17)]
+[BinaryCrossEntropy(FromLogits = false)]
+[AdaGrad(LearningRate = 0.05f), WeightDecay(1e-4f, IncludeBiases = true), ClipGlobalNorm(0.05f)]
+public partial class ProbabilityTagger
+{
+    [Dense(10, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(3, Activation.Sigmoid)] public partial Dense Tags { get; }
+}
+
+/// <summary>Multi-label classifier with dropout, trained in a test.</summary>
+[Model(InputSize = 2, Seed = 23)]
+[BinaryCrossEntropy]
+[Adam(LearningRate = 0.01f)]
+public partial class QuadrantTagger
+{
+    [Dense(32, Activation.ReLU, Dropout = 0.1f)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Tags { get; }
 }

@@ -27,7 +27,7 @@ public static class BinaryCrossEntropyOp
             T sigmoid = z >= T.Zero ? T.One / (T.One + e) : e / (T.One + e);
             logitsGradient[i] = (sigmoid - t) * inverseCount;
         }
-        return total * inverseCount;
+        return total / T.CreateChecked(count); // as in LossFromLogits, so both report the same bits
     }
 
     /// <summary>Mean loss over logits, without a gradient.</summary>
@@ -62,7 +62,7 @@ public static class BinaryCrossEntropyOp
             total -= t * T.Log(clamped) + (T.One - t) * T.Log(T.One - clamped);
             probabilitiesGradient[i] = p == clamped ? (p - t) / (p * (T.One - p)) * inverseCount : T.Zero;
         }
-        return total * inverseCount;
+        return total / T.CreateChecked(count); // as in Loss, so both report the same bits
     }
 
     /// <summary>Mean loss over probabilities, without a gradient.</summary>

@@ -1,0 +1,199 @@
+namespace ModelGen.Tests;
+
+/// <summary>Generated models with dropout, weight decay, AdaGrad/RMSProp, binary cross-entropy and the newer activations.</summary>
+public class RegularizedModelTests
+{
+    private static void CheckGradients(Span<double> parameters, ReadOnlySpan<double> analytic, Func<double> loss, string model)
+    {
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            double saved = parameters[i];
+            const double h = 1e-6;
+            parameters[i] = saved + h; double plus = loss();
+            parameters[i] = saved - h; double minus = loss();
+            parameters[i] = saved;
+            double numeric = (plus - minus) / (2 * h);
+            double tolerance = 1e-8 + 1e-5 * Math.Max(Math.Abs(numeric), Math.Abs(analytic[i]));
+            if (!(Math.Abs(numeric - analytic[i]) <= tolerance))
+                Assert.Fail($"{model}: ∂loss/∂parameter[{i}] is {analytic[i]:R}, finite differences give {numeric:R}");
+        }
+    }
+
+    private static double[] Probabilities(int count, int seed) => Reference.Random(count, seed).Select(Math.Abs).ToArray();
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(19)]
+    public void DropoutSoftplusSeluAndSoftmaxLayersBackpropagateCorrectly(int batch)
+    {
+        var net = new RegularizedZoo.Network<double>(seed: 4);
+        double[] inputs = Reference.Random(batch * 6, 60 + batch, 2), targets = Probabilities(batch * 3, 61 + batch);
+        net.ComputeGradients(inputs, targets);
+        double[] analytic = net.Gradients.ToArray();
+        Assert.Contains(analytic, g => g != 0);
+        // Dropout makes the training loss a different function from the inference loss; its masks are fixed per step.
+        CheckGradients(net.Parameters.Span, analytic, () => net.ComputeTrainingLoss(inputs, targets), nameof(RegularizedZoo));
+        Assert.NotEqual(net.ComputeLoss(inputs, targets), net.ComputeTrainingLoss(inputs, targets));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    public void BinaryCrossEntropyOnProbabilitiesBackpropagatesCorrectly(int batch)
+    {
+        var net = new ProbabilityTagger.Network<double>(seed: 2);
+        double[] inputs = Reference.Random(batch * 4, 70 + batch, 2), targets = Probabilities(batch * 3, 71 + batch);
+        net.ComputeGradients(inputs, targets);
+        CheckGradients(net.Parameters.Span, net.Gradients.ToArray(), () => net.ComputeLoss(inputs, targets), nameof(ProbabilityTagger));
+    }
+
+    [Fact]
+    public void DropoutMasksChangeEveryStepAndTrainStepReportsTheTrainingLoss()
+    {
+        var net = new RegularizedZoo.Network<double>(seed: 1);
+        double[] inputs = Reference.Random(8 * 6, 3), targets = Probabilities(8 * 3, 4);
+        double before = net.ComputeTrainingLoss(inputs, targets);
+        Assert.Equal(before, net.ComputeTrainingLoss(inputs, targets)); // same step, same masks
+        Assert.Equal(before, net.TrainStep(inputs, targets));
+        double[] afterOne = net.Parameters.ToArray();
+        // The next step's masks differ: re-running the new step's loss on the old parameters gives another value.
+        var twin = new RegularizedZoo.Network<double>(seed: 1);
+        twin.TrainStep(inputs, targets);
+        afterOne.CopyTo(twin.Parameters.Span);
+        Assert.Equal(net.ComputeTrainingLoss(inputs, targets), twin.ComputeTrainingLoss(inputs, targets));
+        Assert.NotEqual(before, net.ComputeTrainingLoss(inputs, targets));
+    }
+
+    [Fact]
+    public void WeightDecayAppliesToWeightsOnlyBeforeTheRmsPropStep()
+    {
+        var layers = new RegularizedZoo();
+        var net = new RegularizedZoo.Network<double>(seed: 6);
+        double[] inputs = Reference.Random(4 * 6, 8), targets = Probabilities(4 * 3, 9);
+        double[] p = net.Parameters.ToArray();
+        net.ComputeGradients(inputs, targets); // same step (0), so the same dropout masks as the TrainStep below
+        double[] g = net.Gradients.ToArray();
+        net.TrainStep(inputs, targets);
+
+        bool[] isWeight = WeightMask([layers.Smooth, layers.SelfNormalizing, layers.Mixture, layers.Tags]);
+        var expected = new double[p.Length];
+        for (int i = 0; i < p.Length; i++)
+        {
+            // Hyper-parameters are declared as floats: compare against their float values.
+            double grad = g[i] + (isWeight[i] ? (double)1e-3f * p[i] : 0);
+            double average = (1 - (double)0.9f) * grad * grad; // from zero
+            expected[i] = p[i] - (double)1e-3f * grad / (Math.Sqrt(average) + (double)1e-8f);
+        }
+        Reference.Close(expected, net.Parameters.Span, 1e-9, 1e-12, "RMSProp step with weight decay");
+    }
+
+    [Fact]
+    public void ClippedDecayOfWeightsAndBiasesFeedsAdaGrad()
+    {
+        var net = new ProbabilityTagger.Network<double>(seed: 3);
+        double[] inputs = Reference.Random(5 * 4, 10, 3), targets = Probabilities(5 * 3, 11);
+        double[] p = net.Parameters.ToArray();
+        net.ComputeGradients(inputs, targets);
+        double[] g = net.Gradients.ToArray();
+        net.TrainStep(inputs, targets);
+        double norm = Math.Sqrt(g.Sum(x => x * x));
+        double scale = norm > (double)0.05f ? (double)0.05f / (norm + 1e-6) : 1;
+        Assert.True(scale < 1, "the test needs a gradient above the clipping threshold");
+        var expected = p.Select((w, i) =>
+        {
+            double grad = scale * g[i] + (double)1e-4f * w; // decay is added after clipping, biases included
+            return w - (double)0.05f * grad / (Math.Abs(grad) + (double)1e-10f);
+        }).ToArray();
+        Reference.Close(expected, net.Parameters.Span, 1e-9, 1e-12, "AdaGrad step with clipping and decay");
+    }
+
+    [Fact]
+    public void MultiLabelModelWithDropoutLearnsQuadrants()
+    {
+        // Three independent labels per point: x > 0, y > 0, and x·y > 0 (XOR of the first two).
+        var random = new ModelGen.Initialization.SeededRandom(5);
+        const int n = 512;
+        var inputs = new float[n * 2];
+        var targets = new float[n * 3];
+        for (int i = 0; i < n; i++)
+        {
+            float x = (float)(2 * random.NextDouble() - 1), y = (float)(2 * random.NextDouble() - 1);
+            inputs[2 * i] = x; inputs[2 * i + 1] = y;
+            targets[3 * i] = x > 0 ? 1 : 0; targets[3 * i + 1] = y > 0 ? 1 : 0; targets[3 * i + 2] = x * y > 0 ? 1 : 0;
+        }
+        var net = new QuadrantTagger();
+        for (int epoch = 0; epoch < 60; epoch++)
+            for (int start = 0; start < n; start += 64)
+                net.TrainStep(inputs.AsSpan(start * 2, 128), targets.AsSpan(start * 3, 192));
+        var predictions = new float[n * 3];
+        net.Predict(inputs, predictions);
+        double accuracy = predictions.Select((p, i) => (p > 0.5f ? 1f : 0f) == targets[i]).Count(ok => ok) / (double)predictions.Length;
+        Assert.True(accuracy >= 0.97, $"multi-label accuracy {accuracy:P1}");
+        Assert.All(predictions, p => Assert.InRange(p, 0f, 1f));
+    }
+
+    [Fact]
+    public void DeclaredBatchSizeAllocatesBuffersUpFront()
+    {
+        float[] inputs = Reference.ToFloat(Reference.Random(16 * 6, 12));
+        float[] targets = Reference.ToFloat(Probabilities(16 * 3, 13));
+        var warmUp = new RegularizedZoo(); // JIT-compiles every path first
+        for (int i = 0; i < 100; i++) warmUp.TrainStep(inputs, targets);
+
+        var net = new RegularizedZoo();
+        var outputs = new float[16 * 3];
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        net.TrainStep(inputs, targets);
+        net.Predict(inputs, outputs);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+
+        // Without a declared size the first step of a larger batch grows the buffers (Regressor declares none).
+        var warmRegressor = new Regressor();
+        for (int i = 0; i < 100; i++) warmRegressor.TrainStep(new float[3], new float[2]);
+        var regressor = new Regressor();
+        before = GC.GetAllocatedBytesForCurrentThread();
+        regressor.TrainStep(new float[3], new float[2]);
+        Assert.NotEqual(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void BinaryTargetsOutsideZeroOneAreRejectedWithoutSideEffects()
+    {
+        var net = new ProbabilityTagger();
+        float[] inputs = [1, 2, 3, 4];
+        net.TrainStep(inputs, [0, 1, 0.5f]);
+        float[] before = net.Parameters.ToArray();
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => net.TrainStep(inputs, [0, 1.5f, 0]));
+        Assert.Contains("ProbabilityTagger.TrainStep", error.Message);
+        Assert.Contains("'Tags'", error.Message);
+        Assert.Contains("[0, 1]", error.Message);
+        Assert.Contains("sample 0, output 1", error.Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => net.ComputeLoss(inputs, [-0.1f, 0, 0]));
+        Assert.True(net.Parameters.SequenceEqual(before));
+        Assert.Equal(1, net.Step);
+    }
+
+    [Fact]
+    public void LayersStartFromTheirDeclaredInitializersAndBiases()
+    {
+        var net = new RegularizedZoo(seed: 2);
+        Assert.All(net.Smooth.Bias.ToArray(), b => Assert.Equal(0.1f, b));
+        Assert.All(net.SelfNormalizing.Bias.ToArray(), b => Assert.Equal(0f, b));
+        // SELU defaults to LeCun normal, N(0, 1/fanIn): 63 draws, so only a loose bound on their spread.
+        double std = Math.Sqrt(net.SelfNormalizing.Weights.ToArray().Sum(w => (double)w * w) / 63);
+        Assert.InRange(std, 0.6 / 3, 1.4 / 3);
+        Assert.Equal("RegularizedZoo.Mixture: Dense [7 → 5], Softmax", net.Mixture.ToString());
+    }
+
+    private static bool[] WeightMask(Dense[] layers)
+    {
+        var mask = new List<bool>();
+        foreach (Dense layer in layers)
+        {
+            mask.AddRange(Enumerable.Repeat(true, layer.Inputs * layer.Units));
+            mask.AddRange(Enumerable.Repeat(false, layer.Units));
+        }
+        return mask.ToArray();
+    }
+}
