@@ -144,7 +144,8 @@ namespace ModelGen.CodeFixes
                 return null;
             string argument = attribute.Name.ToString().EndsWith("Model", System.StringComparison.Ordinal) || attribute.Name.ToString().EndsWith("ModelAttribute", System.StringComparison.Ordinal)
                 ? "InputDropout" : "Dropout";
-            return ($"Lower {argument} to {rate.TrimEnd('f')}", AttributeEdits.WithNamedArgument(attribute, argument, rate));
+            // One title for both sites, so Fix All lowers every rate in one pass.
+            return ("Lower the dropout rate (hidden ≤ 0.5, input ≤ 0.2)", AttributeEdits.WithNamedArgument(attribute, argument, rate));
         }
     }
 

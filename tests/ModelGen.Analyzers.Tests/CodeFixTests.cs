@@ -74,4 +74,85 @@ public class CodeFixTests
     public Task RewritesLogOfSoftmaxToLogSoftmax() => Verify.CodeFix<SoftmaxNumericsAnalyzer, LogSoftmaxFix>(
         Code.Replace("BODY", "ModelGen.StableMath.Softmax<float>(logits, p);\n        {|MG0102:TensorPrimitives.Log<float>(p, logP)|};"),
         Code.Replace("BODY", "ModelGen.StableMath.Softmax<float>(logits, p);\n        ModelGen.StableMath.LogSoftmax<float>(logits, logP);"));
+
+    private static string Declared(string layers, string loss = "[SoftmaxCrossEntropy]", string optimizer = "[Adam(LearningRate = 1e-3f)]", string model = "[Model(InputSize = 4, Seed = 1)]") => $$"""
+        using ModelGen;
+
+        {{model}}
+        {{loss}}
+        {{optimizer}}
+        public partial class Net
+        {
+            {{layers}}
+        }
+        """;
+
+    private const string Logits = "\n    [Dense(3)] partial Dense Logits { get; }";
+
+    [Fact]
+    public Task ReplacesZeroInitialization() => Verify.CodeFix<ModelPitfallAnalyzer, InitializerFix>(
+        Declared("[{|MG0001:Dense(8, Activation.ReLU, Initializer = Initializer.Zeros)|}] partial Dense Hidden { get; }" + Logits),
+        Declared("[Dense(8, Activation.ReLU, Initializer = Initializer.HeUniform)] partial Dense Hidden { get; }" + Logits));
+
+    [Fact]
+    public Task GivesSeluLeCunNormal() => Verify.CodeFix<ModelPitfallAnalyzer, InitializerFix>(
+        Declared("[{|MG0002:Dense(8, Activation.SELU, Initializer = Initializer.GlorotUniform)|}] partial Dense Hidden { get; }" + Logits),
+        Declared("[Dense(8, Activation.SELU, Initializer = Initializer.LeCunNormal)] partial Dense Hidden { get; }" + Logits));
+
+    [Fact]
+    public Task StartsHiddenBiasesAtZero() => Verify.CodeFix<ModelPitfallAnalyzer, RemoveArgumentFix>(
+        Declared("[{|MG0003:Dense(8, Activation.ReLU, BiasInit = 0.1f)|}] partial Dense Hidden { get; }" + Logits),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits));
+
+    [Fact]
+    public Task LetsBinaryCrossEntropyApplyTheSigmoid() => Verify.CodeFix<ModelPitfallAnalyzer, FromLogitsFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, loss: "[{|MG0007:BinaryCrossEntropy(FromLogits = false)|}]"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, loss: "[BinaryCrossEntropy(FromLogits = true)]"));
+
+    [Fact]
+    public Task RemovesRedundantSoftmax() => Verify.CodeFix<ModelPitfallAnalyzer, LinearLogitsFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [{|MG0008:Dense(3, Activation.Softmax)|}] partial Dense Logits { get; }"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits));
+
+    [Fact]
+    public Task ReplacesMseWithCrossEntropyOnSigmoidOutput() => Verify.CodeFix<ModelPitfallAnalyzer, CrossEntropyFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Dense(3, Activation.Sigmoid)] partial Dense Tags { get; }", loss: "[{|MG0010:MeanSquaredError|}]"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Dense(3)] partial Dense Tags { get; }", loss: "[BinaryCrossEntropy]"));
+
+    [Fact]
+    public Task LowersDropoutRates() => Verify.CodeFix<ModelPitfallAnalyzer, LowerDropoutFix>(
+        Declared("[{|MG0015:Dense(8, Activation.ReLU, Dropout = 0.8f)|}] partial Dense Hidden { get; }" + Logits, model: "[{|MG0015:Model(InputSize = 4, Seed = 1, InputDropout = 0.5f)|}]"),
+        Declared("[Dense(8, Activation.ReLU, Dropout = 0.5f)] partial Dense Hidden { get; }" + Logits, model: "[Model(InputSize = 4, Seed = 1, InputDropout = 0.2f)]"));
+
+    [Fact]
+    public Task RemovesDropoutFromTheOutput() => Verify.CodeFix<ModelPitfallAnalyzer, RemoveArgumentFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [{|MG0016:Dense(3, Dropout = 0.3f)|}] partial Dense Logits { get; }"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits));
+
+    [Fact]
+    public Task ExcludesBiasesFromWeightDecay() => Verify.CodeFix<ModelPitfallAnalyzer, RemoveArgumentFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true)|}]"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, optimizer: "[Adam(LearningRate = 1e-3f), WeightDecay(1e-4f)]"));
+
+    [Fact]
+    public Task ReplacesAdaGradWithRmsProp() => Verify.CodeFix<ModelPitfallAnalyzer, RmsPropFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense A { get; }\n    [Dense(8, Activation.ReLU)] partial Dense B { get; }\n    [Dense(8, Activation.ReLU)] partial Dense C { get; }" + Logits,
+            optimizer: "[{|MG0022:AdaGrad(LearningRate = 0.01f, Epsilon = 1e-10f)|}]"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense A { get; }\n    [Dense(8, Activation.ReLU)] partial Dense B { get; }\n    [Dense(8, Activation.ReLU)] partial Dense C { get; }" + Logits,
+            optimizer: "[RmsProp(LearningRate = 0.01f)]"));
+
+    [Fact]
+    public Task RoundsBatchSizeToAPowerOfTwo() => Verify.CodeFix<ModelPitfallAnalyzer, PowerOfTwoBatchFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, model: "[{|MG0025:Model(InputSize = 4, Seed = 1, BatchSize = 100)|}]"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, model: "[Model(InputSize = 4, Seed = 1, BatchSize = 128)]"));
+
+    [Fact]
+    public Task ReplacesSoftplusWithRelu() => Verify.CodeFix<ModelPitfallAnalyzer, InsertReluFix>(
+        Declared("[{|MG0026:Dense(8, Activation.Softplus)|}] partial Dense Hidden { get; }" + Logits),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits));
+
+    [Fact]
+    public Task FloorsTheLogOfAProbability() => Verify.CodeFix<SoftmaxNumericsAnalyzer, LogFloorFix>(
+        "public static class Code { public static float CrossEntropyLoss(float[] p, int label) => -{|MG0103:MathF.Log(p[label])|}; }",
+        "public static class Code { public static float CrossEntropyLoss(float[] p, int label) => -MathF.Log(System.MathF.Max(p[label], 1e-7f)); }");
 }

@@ -133,4 +133,128 @@ public class ModelPitfallTests
         [Dense(0)] partial Dense Hidden { get; }
         [Dense(3, Activation.ReLU)] partial Dense Logits { get; }
         """));
+
+    private const string Hidden = "[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }";
+
+    [Fact]
+    public Task ZeroInitializedHiddenLayer() => Check(Model("""
+        [{|MG0001:Dense(8, Activation.ReLU, Initializer = Initializer.Zeros)|}] partial Dense Hidden { get; }
+        [Dense(3, Initializer = Initializer.Zeros)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task ZeroInitializedSingleLayerIsFine() => Check(Model("[Dense(3, Initializer = Initializer.Zeros)] partial Dense Logits { get; }"));
+
+    [Fact]
+    public Task SeluWithoutLeCun() => Check(Model("""
+        [{|MG0002:Dense(8, Activation.SELU, Initializer = Initializer.HeNormal)|}] partial Dense Hidden { get; }
+        [Dense(8, Activation.SELU)] partial Dense Default { get; }
+        [Dense(8, Activation.SELU, Initializer = Initializer.LeCunNormal)] partial Dense Explicit { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task NonZeroHiddenBias() => Check(Model("""
+        [{|MG0003:Dense(8, Activation.ReLU, BiasInit = 0.1f)|}] partial Dense Hidden { get; }
+        [Dense(3, BiasInit = -1f)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task ProbabilityLossOnLinearOutput() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Tags { get; }",
+        loss: "[{|MG0007:BinaryCrossEntropy(FromLogits = false)|}]"));
+
+    [Fact]
+    public Task ProbabilityLossOnSigmoidIsFine() => Check(Model(Hidden + "\n[Dense(3, Activation.Sigmoid)] partial Dense Tags { get; }",
+        loss: "[BinaryCrossEntropy(FromLogits = false)]"));
+
+    [Fact]
+    public Task SoftmaxLayerBeforeSoftmaxLoss() => Check(Model(Hidden + "\n[{|MG0008:Dense(3, Activation.Softmax)|}] partial Dense Logits { get; }"));
+
+    [Fact]
+    public Task SigmoidLayerBeforeFusedBinaryLoss() => Check(Model(Hidden + "\n[{|MG0008:Dense(3, Activation.Sigmoid)|}] partial Dense Tags { get; }",
+        loss: "[BinaryCrossEntropy]"));
+
+    [Fact]
+    public Task FusedBinaryLossOnLinearLogitsIsFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Tags { get; }", loss: "[BinaryCrossEntropy]"));
+
+    [Fact]
+    public Task MseOnSoftmax() => Check(Model(Hidden + "\n[Dense(3, Activation.Softmax)] partial Dense Output { get; }", loss: "[{|MG0010:MeanSquaredError|}]"));
+
+    [Fact]
+    public Task TanhBeforeFusedBinaryLoss() => Check(Model(Hidden + "\n[{|MG0011:Dense(3, Activation.Tanh)|}] partial Dense Tags { get; }", loss: "[BinaryCrossEntropy]"));
+
+    [Fact]
+    public Task HighDropoutRates() => Check(Model("""
+        [{|MG0015:Dense(8, Activation.ReLU, Dropout = 0.7f)|}] partial Dense Hidden { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, model: "[{|MG0015:Model(InputSize = 4, Seed = 1, InputDropout = 0.5f)|}]"));
+
+    [Fact]
+    public Task ModerateDropoutRatesAreFine() => Check(Model("""
+        [Dense(8, Activation.ReLU, Dropout = 0.5f)] partial Dense Hidden { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, model: "[Model(InputSize = 4, Seed = 1, InputDropout = 0.2f)]"));
+
+    [Fact]
+    public Task DropoutOnTheOutput() => Check(Model(Hidden + "\n[{|MG0016:Dense(3, Dropout = 0.2f)|}] partial Dense Logits { get; }"));
+
+    [Fact]
+    public Task WeightDecayOnBiases() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true)|}]"));
+
+    [Fact]
+    public Task WeightDecayOnWeightsIsFine() => Check(Model("""
+        [Dense(8, Activation.ReLU, Dropout = 0.5f)] partial Dense Hidden { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, optimizer: "[Adam(LearningRate = 1e-3f), WeightDecay(1e-3f)]"));
+
+    [Fact]
+    public Task StrongWeightDecay() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[Adam(LearningRate = 1e-3f), {|MG0018:WeightDecay(0.05f)|}]"));
+
+    [Fact]
+    public Task WeightDecayWithHeavyDropout() => Check(Model("""
+        [Dense(8, Activation.ReLU, Dropout = 0.5f)] partial Dense Hidden { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, optimizer: "[Adam(LearningRate = 1e-3f), {|MG0018:WeightDecay(5e-3f)|}]"));
+
+    [Fact]
+    public Task RmsPropLearningRateOutOfRange() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[{|MG0019:RmsProp(LearningRate = 0.5f)|}]"));
+
+    [Fact]
+    public Task MomentumAndDecayRatesOutOfRange() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "A",
+        optimizer: "[{|MG0020:Sgd(LearningRate = 0.01f, Momentum = 1.2f)|}]")
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "B", optimizer: "[{|MG0020:Adam(LearningRate = 1e-3f, Beta2 = 1f)|}]").Replace("using ModelGen;", "")
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "C", optimizer: "[{|MG0020:RmsProp(LearningRate = 1e-3f, Rho = 0f)|}]").Replace("using ModelGen;", ""));
+
+    [Fact]
+    public Task MomentumAndDecayRatesInRangeAreFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "A",
+        optimizer: "[Sgd(LearningRate = 0.01f, Momentum = 0f)]")
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "B", optimizer: "[Adam(LearningRate = 1e-3f, Beta1 = 0f, Beta2 = 0.9999f)]").Replace("using ModelGen;", "")
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "C", optimizer: "[RmsProp(LearningRate = 1e-3f, Rho = 0.9f)]").Replace("using ModelGen;", ""));
+
+    [Fact]
+    public Task AdaGradOnADeepNet() => Check(Model("""
+        [Dense(8, Activation.ReLU)] partial Dense A { get; }
+        [Dense(8, Activation.ReLU)] partial Dense B { get; }
+        [Dense(8, Activation.ReLU)] partial Dense C { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, optimizer: "[{|MG0022:AdaGrad(LearningRate = 0.01f)|}]"));
+
+    [Fact]
+    public Task AdaGradOnAShallowNetIsFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", optimizer: "[AdaGrad(LearningRate = 0.01f)]"));
+
+    [Fact]
+    public Task BatchSizeNotAPowerOfTwo() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        model: "[{|MG0025:Model(InputSize = 4, Seed = 1, BatchSize = 48)|}]"));
+
+    [Fact]
+    public Task PowerOfTwoBatchSizeIsFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", model: "[Model(InputSize = 4, Seed = 1, BatchSize = 64)]"));
+
+    [Fact]
+    public Task SoftplusHiddenUnit() => Check(Model("[{|MG0026:Dense(8, Activation.Softplus)|}] partial Dense Hidden { get; }\n[Dense(3)] partial Dense Logits { get; }"));
+
+    [Fact]
+    public Task SoftplusOutputForPositiveRegressionIsFine() => Check(Model(Hidden + "\n[Dense(2, Activation.Softplus)] partial Dense Rate { get; }", loss: "[MeanSquaredError]"));
 }
