@@ -75,12 +75,30 @@ public class PackageConsumerTests
                     [Dense(16)] partial Dense Projection { get; }
                     [Dense(3, Activation.ReLU)] partial Dense Logits { get; }
                 }
+
+                [Model(InputSize = 4, Seed = 2, BatchSize = 16)]
+                [BinaryCrossEntropy]
+                [RmsProp(LearningRate = 1e-3f), WeightDecay(1e-4f, IncludeBiases = true)]
+                partial class Tagger
+                {
+                    [Dense(16, Activation.ReLU, Dropout = 0.8f)] partial Dense Hidden { get; }
+                    [Dense(3, Activation.Sigmoid)] partial Dense Tags { get; }
+                }
+
+                static class Scores
+                {
+                    public static void Normalize(float[] logits, float[] p) => System.Numerics.Tensors.TensorPrimitives.SoftMax(logits, p);
+                }
                 """);
             string output = RunAllowingFailure("dotnet", "build -c Release", app, out int exitCode);
             Assert.Contains("warning MG0005", output);   // linear layers stacked
             Assert.Contains("warning MG0011", output);   // ReLU on the logits
             Assert.Contains("warning MG0013", output);   // high learning rate, no clipping
             Assert.Contains("error MG0021", output);     // raised to error by .editorconfig
+            Assert.Contains("warning MG0015", output);   // dropout 0.8 on a hidden layer
+            Assert.Contains("warning MG0017", output);   // weight decay on biases
+            Assert.Contains("error MG0008", output);     // sigmoid output under the fused binary cross-entropy
+            Assert.Contains("warning MG0101", output);   // TensorPrimitives.SoftMax in ordinary code
             Assert.DoesNotContain("MG0019", output);     // silenced by .editorconfig
             Assert.NotEqual(0, exitCode);
         }
