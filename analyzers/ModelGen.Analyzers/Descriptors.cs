@@ -28,8 +28,8 @@ namespace ModelGen.Analyzers
             "[{0}] argument '{1}' is missing or invalid; expected {2}");
 
         public static readonly DiagnosticDescriptor InvalidLayerProperty = Error(DiagnosticIds.InvalidLayerProperty, "ModelGen.Declaration",
-            "Layer must be a partial get-only Dense property",
-            "Layer '{0}' must be an instance property declared 'partial Dense {0} {{ get; }}'");
+            "Layer must be a partial get-only layer property",
+            "Layer '{0}' must be an instance property declared 'partial {1} {0} {{ get; }}'");
 
         public static readonly DiagnosticDescriptor LossOrOptimizerCount = Error(DiagnosticIds.LossOrOptimizerCount, "ModelGen.Declaration",
             "Model needs exactly one loss and one optimizer",

@@ -19,13 +19,13 @@ namespace ModelGen.Analyzers
     public sealed class ModelPitfallAnalyzer : DiagnosticAnalyzer
     {
         public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics => ImmutableArray.Create(
-            PitfallDescriptors.ZeroInitialization, PitfallDescriptors.InitializerMismatch, PitfallDescriptors.NonZeroHiddenBias,
+            PitfallDescriptors.ZeroInitialization, PitfallDescriptors.InitializerMismatch, PitfallDescriptors.NonZeroHiddenBias, PitfallDescriptors.BiasBeforeNormalization,
             PitfallDescriptors.NoNonlinearity, PitfallDescriptors.ProbabilityLossOnLogits, PitfallDescriptors.DoubleSoftmax,
             PitfallDescriptors.RegressionLossOnProbabilities, PitfallDescriptors.NonlinearityBeforeSoftmax, PitfallDescriptors.SaturatingDeepStack,
             PitfallDescriptors.NoGradientClipping, PitfallDescriptors.DropoutRateHigh, PitfallDescriptors.DropoutOnOutput,
             PitfallDescriptors.DecayOnBiases, PitfallDescriptors.ExcessiveRegularization, PitfallDescriptors.LearningRateOutOfRange,
             PitfallDescriptors.HyperParameterOutOfRange, PitfallDescriptors.AdamEpsilonTooSmall, PitfallDescriptors.AdaGradOnDeepNet,
-            PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
+            PitfallDescriptors.BatchNormTinyBatch, PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
             PitfallDescriptors.ImplicitHyperParameters);
 
         public override void Initialize(AnalysisContext context)
@@ -47,6 +47,9 @@ namespace ModelGen.Analyzers
             CheckRegularization(model, report);
             CheckOptimizer(model, report);
 
+            LayerShape? normalization = model.Layers.FirstOrDefault(l => l.Kind == LayerKind.BatchNorm);
+            if (normalization is not null && declaration.BatchSize > 0 && declaration.BatchSize < 8)
+                report.At(PitfallDescriptors.BatchNormTinyBatch, SiteKind.ModelAttribute, -1, null, declaration.ClassName, normalization.Name, Format(declaration.BatchSize));
             if (declaration.BatchSize > 0 && (declaration.BatchSize & (declaration.BatchSize - 1)) != 0)
             {
                 int suggestion = NearestPowerOfTwo(declaration.BatchSize);
@@ -75,29 +78,52 @@ namespace ModelGen.Analyzers
             {
                 LayerDeclaration layer = declaration.Layers[i];
                 bool hidden = i < last;
-                // Zeros on the output layer alone is a known-good choice (the hidden layers break the symmetry).
-                if (layer.Initializer == InitializerKind.Zeros && hidden)
-                {
-                    InitializerKind suggestion = ActivationOp.DefaultInitializer(layer.Activation);
-                    report.At(PitfallDescriptors.ZeroInitialization, SiteKind.LayerAttribute, i, Property(FixProperties.Initializer, suggestion.ToString()),
-                        layer.Name, suggestion.ToString());
-                }
-                if (SuggestedInitializer(layer) is InitializerKind better)
-                    report.At(PitfallDescriptors.InitializerMismatch, SiteKind.LayerAttribute, i, Property(FixProperties.Initializer, better.ToString()),
-                        layer.Name, layer.Activation.ToString(), layer.Initializer.ToString(), better.ToString());
-                if (hidden && layer.BiasInit != 0)
-                    report.At(PitfallDescriptors.NonZeroHiddenBias, SiteKind.LayerAttribute, i, null, layer.Name, Format(layer.BiasInit));
-                if (hidden && layer.Activation == ActivationKind.Identity)
-                    report.At(PitfallDescriptors.NoNonlinearity, SiteKind.LayerAttribute, i, null, layer.Name, declaration.Layers[i + 1].Name);
+                if (layer.Kind == LayerKind.Dense)
+                    CheckDense(model, i, report);
                 if (hidden && layer.Activation == ActivationKind.Softplus)
                     report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString());
             }
 
+            // Normalization keeps pre-activations in the linear range, which is the cure this rule asks for.
             var saturating = model.Layers.Take(last).Select((l, i) => (Layer: l, Index: i))
                 .Where(l => l.Layer.Activation == ActivationKind.Sigmoid || l.Layer.Activation == ActivationKind.Tanh).ToList();
-            if (saturating.Count >= 3)
+            if (saturating.Count >= 3 && !model.Layers.Any(l => l.Kind == LayerKind.BatchNorm))
                 report.At(PitfallDescriptors.SaturatingDeepStack, SiteKind.LayerAttribute, saturating[2].Index, null,
                     declaration.ClassName, Format(saturating.Count), string.Join(", ", saturating.Select(s => s.Layer.Name)));
+        }
+
+        /// <summary>Initialization, biases and linearity of one Dense layer.</summary>
+        private static void CheckDense(CheckedModel model, int i, Reporter report)
+        {
+            ModelDeclaration declaration = model.Declaration;
+            LayerDeclaration layer = declaration.Layers[i];
+            int last = model.Layers.Count - 1;
+            bool hidden = i < last;
+            // Zeros on the output layer alone is a known-good choice (the hidden layers break the symmetry).
+            if (layer.Initializer == InitializerKind.Zeros && hidden)
+            {
+                InitializerKind suggestion = ActivationOp.DefaultInitializer(layer.Activation);
+                report.At(PitfallDescriptors.ZeroInitialization, SiteKind.LayerAttribute, i, Property(FixProperties.Initializer, suggestion.ToString()),
+                    layer.Name, suggestion.ToString());
+            }
+            if (SuggestedInitializer(layer) is InitializerKind better)
+                report.At(PitfallDescriptors.InitializerMismatch, SiteKind.LayerAttribute, i, Property(FixProperties.Initializer, better.ToString()),
+                    layer.Name, layer.Activation.ToString(), layer.Initializer.ToString(), better.ToString());
+            if (hidden && layer.BiasInit != 0)
+                report.At(PitfallDescriptors.NonZeroHiddenBias, SiteKind.LayerAttribute, i, null, layer.Name, Format(layer.BiasInit));
+            LayerDeclaration? next = hidden ? declaration.Layers[i + 1] : null;
+            if (next?.Kind == LayerKind.BatchNorm && layer.UseBias && layer.Activation == ActivationKind.Identity && layer.Dropout == 0)
+                report.At(PitfallDescriptors.BiasBeforeNormalization, SiteKind.LayerAttribute, i, null, layer.Name, next.Name);
+            if (hidden && layer.Activation == ActivationKind.Identity)
+            {
+                // Batch norms in between are affine at inference: the stack is linear unless one of them has an activation.
+                int j = i + 1;
+                bool nonlinear = false;
+                while (j <= last && declaration.Layers[j].Kind == LayerKind.BatchNorm)
+                    nonlinear |= declaration.Layers[j++].Activation != ActivationKind.Identity;
+                if (!nonlinear && j <= last)
+                    report.At(PitfallDescriptors.NoNonlinearity, SiteKind.LayerAttribute, i, null, layer.Name, declaration.Layers[j].Name);
+            }
         }
 
         /// <summary>Logits versus probabilities: what the output layer produces against what the loss expects.</summary>
@@ -151,12 +177,18 @@ namespace ModelGen.Analyzers
                     report.At(PitfallDescriptors.DropoutRateHigh, SiteKind.LayerAttribute, i, Property(FixProperties.Rate, "0.5f"),
                         $"hidden layer '{model.Layers[i].Name}'", Format(model.Layers[i].Dropout), "0.5");
             if (model.Layers[last].Dropout > 0)
-                report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, last, null, model.Layers[last].Name, Format(model.Layers[last].Dropout));
+                report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, last, null,
+                    $"Output layer '{model.Layers[last].Name}' applies dropout (rate {Format(model.Layers[last].Dropout)}) to the model's predictions, so the loss sees randomly zeroed outputs; apply dropout to hidden layers only");
+            for (int i = 0; i < last; i++)
+                if (model.Layers[i].Dropout > 0 && model.Layers[i + 1].Kind == LayerKind.BatchNorm)
+                    report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, i, null,
+                        $"Layer '{model.Layers[i].Name}' applies dropout right before batch norm '{model.Layers[i + 1].Name}', whose training statistics then see a variance inference never has (the variance shift); apply dropout after the normalization");
 
             if (regularization.WeightDecay is not float lambda)
                 return;
             if (regularization.DecayBiases && lambda > 0)
-                report.At(PitfallDescriptors.DecayOnBiases, SiteKind.WeightDecayAttribute, -1, null, declaration.ClassName);
+                report.At(PitfallDescriptors.DecayOnBiases, SiteKind.WeightDecayAttribute, -1, null, declaration.ClassName,
+                    model.Layers.Any(l => l.Kind == LayerKind.BatchNorm) ? "biases and batch-norm γ/β" : "biases");
             LayerShape? heavyDropout = model.Layers.Take(last).FirstOrDefault(l => l.Dropout >= 0.5f);
             string? excess = lambda > 1e-2f ? $"decays weights with λ = {Format(lambda)} (above 1e-2)"
                 : lambda > 1e-3f && heavyDropout is not null ? $"combines weight decay λ = {Format(lambda)} (above 1e-3) with dropout {Format(heavyDropout.Dropout)} on '{heavyDropout.Name}'"

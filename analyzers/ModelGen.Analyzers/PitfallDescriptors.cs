@@ -19,6 +19,10 @@ namespace ModelGen.Analyzers
             "Non-zero hidden bias initialization",
             "Hidden layer '{0}' starts its biases at {1}; hidden biases start at 0, a shared offset only shifts every unit towards saturation (or, negative, towards dead ReLUs)");
 
+        public static readonly DiagnosticDescriptor BiasBeforeNormalization = Create("MG0004", "ModelGen.Architecture", DiagnosticSeverity.Info,
+            "Bias before normalization is redundant",
+            "Layer '{0}' has a bias, but batch norm '{1}' subtracts the batch mean right after it, so the bias never changes the output and β plays its role; declare '{0}' with UseBias = false");
+
         public static readonly DiagnosticDescriptor NoNonlinearity = Create("MG0005", "ModelGen.Architecture", DiagnosticSeverity.Warning,
             "No nonlinearity between linear layers",
             "Layer '{0}' has no activation before layer '{1}', so the two collapse into one linear map; give '{0}' a nonlinearity such as ReLU");
@@ -53,11 +57,11 @@ namespace ModelGen.Analyzers
 
         public static readonly DiagnosticDescriptor DropoutOnOutput = Create("MG0016", "ModelGen.Regularization", DiagnosticSeverity.Warning,
             "Dropout placement",
-            "Output layer '{0}' applies dropout (rate {1}) to the model's predictions, so the loss sees randomly zeroed outputs; apply dropout to hidden layers only");
+            "{0}");
 
         public static readonly DiagnosticDescriptor DecayOnBiases = Create("MG0017", "ModelGen.Regularization", DiagnosticSeverity.Warning,
             "Weight decay on biases",
-            "[WeightDecay] with IncludeBiases = true decays the biases of model '{0}'; biases add no capacity worth penalizing and decaying them only pulls units towards the origin, so decay weights only");
+            "[WeightDecay] with IncludeBiases = true decays the {1} of model '{0}'; they add no capacity worth penalizing and decaying them only pulls units towards the origin (and γ towards 0), so decay weights only");
 
         public static readonly DiagnosticDescriptor ExcessiveRegularization = Create("MG0018", "ModelGen.Regularization", DiagnosticSeverity.Warning,
             "Excessive regularization",
@@ -78,6 +82,10 @@ namespace ModelGen.Analyzers
         public static readonly DiagnosticDescriptor AdaGradOnDeepNet = Create("MG0022", "ModelGen.Optimization", DiagnosticSeverity.Info,
             "AdaGrad on a deep non-convex net",
             "Model '{0}' trains {1} hidden layers with AdaGrad, whose ever-growing sum of squared gradients shrinks the learning rate long before a deep net converges; use RMSProp or Adam");
+
+        public static readonly DiagnosticDescriptor BatchNormTinyBatch = Create("MG0024", "ModelGen.Architecture", DiagnosticSeverity.Warning,
+            "BatchNorm with a tiny batch",
+            "Model '{0}' normalizes with batch statistics ('{1}') but declares BatchSize {2}; below 8 samples the batch mean and variance are too noisy to normalize with and differ from the running estimates used at inference");
 
         public static readonly DiagnosticDescriptor BatchSizeNotPowerOfTwo = Create("MG0025", "ModelGen.Performance", DiagnosticSeverity.Info,
             "Batch size not a power of two",

@@ -149,17 +149,21 @@ namespace ModelGen.CodeFixes
         }
     }
 
-    /// <summary>MG0003: hidden biases start at 0; MG0016: no dropout on the output; MG0017: exclude biases from decay.</summary>
+    /// <summary>
+    /// MG0003: hidden biases start at 0; MG0016: no dropout on the output or before batch norm; MG0017: exclude biases
+    /// from decay; MG0004: no bias before batch norm.
+    /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveArgumentFix)), Shared]
     public sealed class RemoveArgumentFix : AttributeFix
     {
-        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0003", "MG0016", "MG0017");
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0003", "MG0004", "MG0016", "MG0017");
 
         protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic) => diagnostic.Id switch
         {
             "MG0003" => ("Start the biases at 0", AttributeEdits.WithoutNamedArgument(attribute, "BiasInit")),
-            "MG0016" => ("Remove dropout from the output layer", AttributeEdits.WithoutNamedArgument(attribute, "Dropout")),
+            "MG0016" => ("Remove the misplaced dropout", AttributeEdits.WithoutNamedArgument(attribute, "Dropout")),
             "MG0017" => ("Exclude biases from weight decay", AttributeEdits.WithoutNamedArgument(attribute, "IncludeBiases")),
+            "MG0004" => ("Remove the bias (UseBias = false)", AttributeEdits.WithNamedArgument(AttributeEdits.WithoutNamedArgument(attribute, "BiasInit"), "UseBias", "false")),
             _ => null,
         };
     }

@@ -155,4 +155,14 @@ public class CodeFixTests
     public Task FloorsTheLogOfAProbability() => Verify.CodeFix<SoftmaxNumericsAnalyzer, LogFloorFix>(
         "public static class Code { public static float CrossEntropyLoss(float[] p, int label) => -{|MG0103:MathF.Log(p[label])|}; }",
         "public static class Code { public static float CrossEntropyLoss(float[] p, int label) => -MathF.Log(System.MathF.Max(p[label], 1e-7f)); }");
+
+    [Fact]
+    public Task RemovesTheBiasBeforeBatchNorm() => Verify.CodeFix<ModelPitfallAnalyzer, RemoveArgumentFix>(
+        Declared("[{|MG0004:Dense(16)|}] partial Dense Hidden { get; }\n    [BatchNorm(Activation.ReLU)] partial BatchNorm Norm { get; }" + Logits),
+        Declared("[Dense(16, UseBias = false)] partial Dense Hidden { get; }\n    [BatchNorm(Activation.ReLU)] partial BatchNorm Norm { get; }" + Logits));
+
+    [Fact]
+    public Task MovesDropoutOffTheLayerBeforeBatchNorm() => Verify.CodeFix<ModelPitfallAnalyzer, RemoveArgumentFix>(
+        Declared("[{|MG0016:Dense(16, Activation.ReLU, Dropout = 0.3f)|}] partial Dense Hidden { get; }\n    [BatchNorm] partial BatchNorm Norm { get; }" + Logits),
+        Declared("[Dense(16, Activation.ReLU)] partial Dense Hidden { get; }\n    [BatchNorm] partial BatchNorm Norm { get; }" + Logits));
 }

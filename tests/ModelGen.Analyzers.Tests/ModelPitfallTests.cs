@@ -257,4 +257,71 @@ public class ModelPitfallTests
 
     [Fact]
     public Task SoftplusOutputForPositiveRegressionIsFine() => Check(Model(Hidden + "\n[Dense(2, Activation.Softplus)] partial Dense Rate { get; }", loss: "[MeanSquaredError]"));
+
+    [Fact]
+    public Task BiasBeforeBatchNorm() => Check(Model("""
+        [{|MG0004:Dense(16)|}] partial Dense Hidden { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm HiddenNorm { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task BiasFreeLayerBeforeBatchNormIsFine() => Check(Model("""
+        [Dense(16, UseBias = false)] partial Dense Hidden { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm HiddenNorm { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task LinearLayersAroundAnIdentityBatchNormCollapse() => Check(Model("""
+        [{|MG0005:Dense(16, UseBias = false)|}] partial Dense Hidden { get; }
+        [BatchNorm] partial BatchNorm HiddenNorm { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task BatchNormWithATinyBatch() => Check(Model("""
+        [Dense(16, UseBias = false)] partial Dense Hidden { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm HiddenNorm { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, model: "[{|MG0024:Model(InputSize = 4, Seed = 1, BatchSize = 4)|}]"));
+
+    [Fact]
+    public Task BatchNormWithABatchOfSixtyFourIsFine() => Check(Model("""
+        [Dense(16, UseBias = false)] partial Dense Hidden { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm HiddenNorm { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, model: "[Model(InputSize = 4, Seed = 1, BatchSize = 64)]"));
+
+    [Fact]
+    public Task DropoutRightBeforeBatchNorm() => Check(Model("""
+        [{|MG0016:Dense(16, Activation.ReLU, Dropout = 0.3f)|}] partial Dense Hidden { get; }
+        [BatchNorm] partial BatchNorm HiddenNorm { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task DropoutAfterBatchNormIsFine() => Check(Model("""
+        [Dense(16, UseBias = false)] partial Dense Hidden { get; }
+        [BatchNorm(Activation.ReLU, Dropout = 0.3f)] partial BatchNorm HiddenNorm { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task NormalizedSaturatingStackIsFine() => Check(Model("""
+        [Dense(8, UseBias = false)] partial Dense A { get; }
+        [BatchNorm(Activation.Tanh)] partial BatchNorm ANorm { get; }
+        [Dense(8, UseBias = false)] partial Dense B { get; }
+        [BatchNorm(Activation.Tanh)] partial BatchNorm BNorm { get; }
+        [Dense(8, UseBias = false)] partial Dense C { get; }
+        [BatchNorm(Activation.Tanh)] partial BatchNorm CNorm { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task WeightDecayOnBatchNormParameters() => Check(Model("""
+        [Dense(16, UseBias = false)] partial Dense Hidden { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm HiddenNorm { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true)|}]"));
 }

@@ -47,6 +47,18 @@ public class BaselineTests
                 [Dense(4)] public partial Dense Tags { get; }
             }
             """ },
+        { "NormalizedNet", """
+            using ModelGen;
+            [Model(InputSize = 6, Seed = 5, BatchSize = 32)]
+            [SoftmaxCrossEntropy]
+            [Adam(LearningRate = 1e-3f), WeightDecay(1e-4f)]
+            public partial class NormalizedNet
+            {
+                [Dense(16, UseBias = false)] public partial Dense Hidden { get; }
+                [BatchNorm(Activation.ReLU)] public partial BatchNorm HiddenNorm { get; }
+                [Dense(3)] public partial Dense Logits { get; }
+            }
+            """ },
         { "NestedWithErrors", """
             using ModelGen;
             namespace Samples;

@@ -116,3 +116,16 @@ public partial class QuadrantTagger
     [Dense(32, Activation.ReLU, Dropout = 0.1f)] public partial Dense Hidden { get; }
     [Dense(3)] public partial Dense Tags { get; }
 }
+
+/// <summary>Batch norm after bias-free Dense layers (ReLU and tanh on the normalization), dropout after one, SGD with decay on γ/β too.</summary>
+[Model(InputSize = 5, Seed = 29)]
+[SoftmaxCrossEntropy]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f), WeightDecay(1e-3f, IncludeBiases = true)]
+public partial class NormalizedNet
+{
+    [Dense(12, UseBias = false)] public partial Dense Hidden { get; }
+    [BatchNorm(Activation.ReLU, Dropout = 0.2f)] public partial BatchNorm HiddenNorm { get; }
+    [Dense(8, UseBias = false)] public partial Dense Second { get; }
+    [BatchNorm(Activation.Tanh, Momentum = 0.2f)] public partial BatchNorm SecondNorm { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}

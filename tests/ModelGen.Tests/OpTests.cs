@@ -377,6 +377,65 @@ public class OpTests
         Assert.All(weights, x => Assert.Equal(0.0, x));
     }
 
+    [Theory]
+    [InlineData(2, 1)]
+    [InlineData(3, 17)]
+    [InlineData(8, 33)]
+    [InlineData(5, 300)]
+    public void BatchNormMatchesReferenceAndFiniteDifferences(int batch, int width)
+    {
+        double[] x = Reference.Random(batch * width, batch + width, 3).Select((v, i) => v + i % 5).ToArray(); // non-zero means
+        double[] gamma = Reference.Random(width, 2 + width).Select(v => 1 + v / 2).ToArray(), beta = Reference.Random(width, 3 + width);
+        const double epsilon = 1e-5;
+        double[] Reference_(double[] input, double[] g, double[] b)
+        {
+            var y = new double[input.Length];
+            for (int j = 0; j < width; j++)
+            {
+                double mean = Enumerable.Range(0, batch).Average(r => input[r * width + j]);
+                double variance = Enumerable.Range(0, batch).Average(r => Math.Pow(input[r * width + j] - mean, 2));
+                for (int r = 0; r < batch; r++)
+                    y[r * width + j] = g[j] * (input[r * width + j] - mean) / Math.Sqrt(variance + epsilon) + b[j];
+            }
+            return y;
+        }
+        var normalized = new double[x.Length];
+        var y = new double[x.Length];
+        var mean = new double[width];
+        var inverse = new double[width];
+        BatchNormOp.ForwardTraining<double>(x, normalized, y, gamma, beta, mean, inverse, batch, width, epsilon);
+        Reference.Close(Reference_(x, gamma, beta), y, 1e-12, 1e-12, "batch norm forward");
+
+        double[] dy = Reference.Random(x.Length, 9 + width);
+        double Loss(double[] input, double[] g, double[] b) => Reference_(input, g, b).Zip(dy, (a, c) => a * c).Sum();
+        var dGamma = new double[width];
+        var dBeta = new double[width];
+        var dx = new double[x.Length];
+        BatchNormOp.BackwardParameters<double>(normalized, dy, dGamma, dBeta, batch, width);
+        BatchNormOp.BackwardInput<double>(normalized, dy, gamma, inverse, dGamma, dBeta, dx, batch, width);
+        Reference.Close(Numeric(x, v => Loss(v, gamma, beta)), dx, 1e-5, 1e-8, "batch norm dx");
+        Reference.Close(Numeric(gamma, v => Loss(x, v, beta)), dGamma, 1e-6, 1e-8, "batch norm dγ");
+        Reference.Close(Numeric(beta, v => Loss(x, gamma, v)), dBeta, 1e-6, 1e-8, "batch norm dβ");
+
+        // Running estimates: momentum-weighted, with the unbiased batch variance; inference uses them.
+        double[] runningMean = Enumerable.Repeat(0.5, width).ToArray(), runningVariance = Enumerable.Repeat(2.0, width).ToArray();
+        BatchNormOp.UpdateRunningStatistics<double>(mean, inverse, runningMean, runningVariance, batch, 0.1, epsilon);
+        for (int j = 0; j < width; j++)
+        {
+            double m = Enumerable.Range(0, batch).Average(r => x[r * width + j]);
+            double unbiased = Enumerable.Range(0, batch).Sum(r => Math.Pow(x[r * width + j] - m, 2)) / (batch - 1);
+            Assert.Equal(0.9 * 0.5 + 0.1 * m, runningMean[j], 1e-12);
+            Assert.Equal(0.9 * 2.0 + 0.1 * unbiased, runningVariance[j], 1e-9);
+        }
+        var inference = new double[x.Length];
+        BatchNormOp.ForwardInference<double>(x, inference, gamma, beta, runningMean, runningVariance, batch, width, epsilon);
+        for (int i = 0; i < x.Length; i++)
+        {
+            int j = i % width;
+            Assert.Equal(gamma[j] * (x[i] - runningMean[j]) / Math.Sqrt(runningVariance[j] + epsilon) + beta[j], inference[i], 1e-12);
+        }
+    }
+
     private static double[] Numeric(double[] values, Func<double[], double> loss, double step = 1e-6)
     {
         var numeric = new double[values.Length];

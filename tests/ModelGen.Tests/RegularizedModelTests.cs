@@ -197,3 +197,131 @@ public class RegularizedModelTests
         return mask.ToArray();
     }
 }
+
+/// <summary>Generated models with batch normalization.</summary>
+public class BatchNormModelTests
+{
+    [Theory]
+    [InlineData(2)]
+    [InlineData(9)]
+    public void BatchNormLayersBackpropagateCorrectly(int batch)
+    {
+        var net = new NormalizedNet.Network<double>(seed: 3);
+        double[] inputs = Reference.Random(batch * 5, 80 + batch, 2);
+        int[] labels = Enumerable.Range(0, batch).Select(i => i % 3).ToArray();
+        net.ComputeGradients(inputs, labels);
+        double[] analytic = net.Gradients.ToArray();
+        Span<double> parameters = net.Parameters.Span;
+        for (int i = 0; i < parameters.Length; i++)
+        {
+            double saved = parameters[i];
+            parameters[i] = saved + 1e-6; double plus = net.ComputeTrainingLoss(inputs, labels);
+            parameters[i] = saved - 1e-6; double minus = net.ComputeTrainingLoss(inputs, labels);
+            parameters[i] = saved;
+            double numeric = (plus - minus) / 2e-6;
+            double tolerance = 1e-8 + 1e-5 * Math.Max(Math.Abs(numeric), Math.Abs(analytic[i]));
+            Assert.True(Math.Abs(numeric - analytic[i]) <= tolerance, $"NormalizedNet: ∂loss/∂parameter[{i}] is {analytic[i]:R}, finite differences give {numeric:R}");
+        }
+    }
+
+    [Fact]
+    public void RunningStatisticsMoveOnlyInTrainStepAndServeInference()
+    {
+        var net = new NormalizedNet(seed: 1);
+        float[] inputs = Reference.ToFloat(Reference.Random(16 * 5, 5, 3).Select(v => v + 2).ToArray());
+        int[] labels = Enumerable.Range(0, 16).Select(i => i % 3).ToArray();
+        Assert.All(net.HiddenNorm.RunningMean.ToArray(), m => Assert.Equal(0f, m));
+        Assert.All(net.HiddenNorm.RunningVariance.ToArray(), v => Assert.Equal(1f, v));
+        Assert.All(net.HiddenNorm.Gamma.ToArray(), g => Assert.Equal(1f, g));
+
+        var outputs = new float[16 * 3];
+        net.ComputeLoss(inputs, labels);
+        net.Predict(inputs, outputs);
+        Assert.All(net.HiddenNorm.RunningMean.ToArray(), m => Assert.Equal(0f, m)); // inference leaves them alone
+
+        // One step moves the running mean by momentum 0.1 towards the batch mean of Hidden's output.
+        float[] hidden = new float[16 * 12];
+        for (int r = 0; r < 16; r++)
+            for (int j = 0; j < 12; j++)
+                for (int k = 0; k < 5; k++)
+                    hidden[r * 12 + j] += inputs[r * 5 + k] * net.Hidden.Weights[k * 12 + j];
+        net.TrainStep(inputs, labels);
+        for (int j = 0; j < 12; j++)
+            Assert.Equal(0.1 * Enumerable.Range(0, 16).Average(r => hidden[r * 12 + j]), net.HiddenNorm.RunningMean[j], 1e-4);
+
+        // Inference is deterministic and independent of the batch: one sample alone gives the same outputs as in a batch.
+        net.Predict(inputs, outputs);
+        var single = new float[3];
+        net.Predict(inputs.AsSpan(5, 5), single);
+        Reference.Close(Array.ConvertAll(outputs[3..6], v => (double)v), single, 1e-5, 1e-6, "batch-independent inference");
+    }
+
+    [Fact]
+    public void DropoutAndBatchNormStepsDoNotAllocateAfterWarmUp()
+    {
+        var net = new NormalizedNet();
+        float[] inputs = Reference.ToFloat(Reference.Random(16 * 5, 6));
+        int[] labels = Enumerable.Range(0, 16).Select(i => i % 3).ToArray();
+        var outputs = new float[16 * 3];
+        for (int i = 0; i < 100; i++) { net.TrainStep(inputs, labels); net.Predict(inputs, outputs); }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) { net.TrainStep(inputs, labels); net.Predict(inputs, outputs); }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
+    public void TrainingBatchesOfOneAreRejected()
+    {
+        var net = new NormalizedNet();
+        var error = Assert.Throws<ArgumentException>(() => net.TrainStep(new float[5], [0]));
+        Assert.Contains("NormalizedNet.TrainStep", error.Message);
+        Assert.Contains("'HiddenNorm'", error.Message);
+        Assert.Contains("at least 2 samples", error.Message);
+        Assert.Equal(0, net.Step);
+        Assert.All(net.HiddenNorm.RunningMean.ToArray(), m => Assert.Equal(0f, m));
+        var outputs = new float[3];
+        net.Predict(new float[5], outputs); // inference on one sample is fine
+        Assert.Equal(1f, outputs.Sum(), 5);
+    }
+
+    [Fact]
+    public void NormalizedNetworkLearnsClusters()
+    {
+        const int perClass = 150;
+        var inputs = new float[3 * perClass * 5];
+        var labels = new int[3 * perClass];
+        var random = new ModelGen.Initialization.SeededRandom(2);
+        for (int c = 0; c < 3; c++)
+            for (int i = 0; i < perClass; i++)
+            {
+                double angle = c * 2 * Math.PI / 3;
+                int sample = c * perClass + i;
+                double x = 1.5 * Math.Cos(angle) + 0.4 * random.NextGaussian(), y = 1.5 * Math.Sin(angle) + 0.4 * random.NextGaussian();
+                float[] features = [(float)x, (float)y, (float)(x * y), (float)(x - y), (float)(random.NextDouble() - 0.5)];
+                features.CopyTo(inputs, sample * 5);
+                labels[sample] = c;
+            }
+        int[] order = Enumerable.Range(0, labels.Length).ToArray();
+        var net = new NormalizedNet();
+        var batchInputs = new float[32 * 5];
+        var batchLabels = new int[32];
+        for (int epoch = 0; epoch < 40; epoch++)
+        {
+            for (int i = order.Length - 1; i > 0; i--) { int j = (int)(random.NextDouble() * (i + 1)); (order[i], order[j]) = (order[j], order[i]); }
+            for (int start = 0; start + 32 <= order.Length; start += 32)
+            {
+                for (int b = 0; b < 32; b++)
+                {
+                    inputs.AsSpan(order[start + b] * 5, 5).CopyTo(batchInputs.AsSpan(b * 5));
+                    batchLabels[b] = labels[order[start + b]];
+                }
+                net.TrainStep(batchInputs, batchLabels);
+            }
+        }
+        var probabilities = new float[labels.Length * 3];
+        net.Predict(inputs, probabilities);
+        int correct = Enumerable.Range(0, labels.Length).Count(i => System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(probabilities.AsSpan(i * 3, 3)) == labels[i]);
+        double accuracy = (double)correct / labels.Length;
+        Assert.True(accuracy >= 0.95, $"three clusters with batch norm: {accuracy:P1}");
+    }
+}

@@ -39,13 +39,15 @@ namespace ModelGen.Generators.Emit
 
         public bool SharesGradient(int a, int b) => Program.GradientBuffer[a] == Program.GradientBuffer[b];
 
-        public string Weights(LayerShape layer) => Span("_parameters", layer.WeightOffset, ((long)layer.Inputs * layer.Units).ToString(CultureInfo.InvariantCulture));
+        /// <summary>A Dense layer's W, or a batch norm's γ.</summary>
+        public string Weights(LayerShape layer) => Span("_parameters", layer.WeightOffset, layer.WeightCount.ToString(CultureInfo.InvariantCulture));
 
-        public string Bias(LayerShape layer) => Span("_parameters", layer.BiasOffset, CodeWriter.Int(layer.Units));
+        /// <summary>A Dense layer's b, or a batch norm's β.</summary>
+        public string Bias(LayerShape layer) => Span("_parameters", layer.BiasOffset, CodeWriter.Int(layer.BiasCount));
 
-        public string WeightGradient(LayerShape layer) => Span("_gradients", layer.WeightOffset, ((long)layer.Inputs * layer.Units).ToString(CultureInfo.InvariantCulture));
+        public string WeightGradient(LayerShape layer) => Span("_gradients", layer.WeightOffset, layer.WeightCount.ToString(CultureInfo.InvariantCulture));
 
-        public string BiasGradient(LayerShape layer) => Span("_gradients", layer.BiasOffset, CodeWriter.Int(layer.Units));
+        public string BiasGradient(LayerShape layer) => Span("_gradients", layer.BiasOffset, CodeWriter.Int(layer.BiasCount));
 
         private string Slice(int buffer)
         {

@@ -60,7 +60,7 @@ namespace ModelGen.Generators.Emit
                 LayerDeclaration layer = declaration.Layers[index];
                 if (model.Problems.Any(p => p.Site == SiteKind.LayerProperty && p.LayerIndex == index))
                     continue; // not a well-formed partial property: implementing it would add a compiler error
-                writer.Line($"{Prefix(layer.Modifiers)}partial global::ModelGen.Dense {layer.Name} => throw new global::System.InvalidOperationException(\"{declaration.ClassName} was not generated: fix the ModelGen errors (MG…) on its declaration.\");");
+                writer.Line($"{Prefix(layer.Modifiers)}partial global::ModelGen.{layer.Kind} {layer.Name} => throw new global::System.InvalidOperationException(\"{declaration.ClassName} was not generated: fix the ModelGen errors (MG…) on its declaration.\");");
             }
             writer.Close();
         }
@@ -82,7 +82,7 @@ namespace ModelGen.Generators.Emit
             writer.Line();
             writer.Line("private readonly Network<float> _network;");
             foreach (LayerShape layer in model.Layers)
-                writer.Line($"private readonly global::ModelGen.Dense _{CodeWriter.Camel(layer.Name)}Layer;");
+                writer.Line($"private readonly global::ModelGen.{layer.Kind} _{CodeWriter.Camel(layer.Name)}Layer;");
             writer.Line();
             writer.Line($"/// <summary>Creates the model with the declared seed ({declaration.Seed}).</summary>");
             writer.Line($"public {declaration.ClassName}() : this({declaration.Seed}) {{ }}");
@@ -92,15 +92,18 @@ namespace ModelGen.Generators.Emit
             writer.Line("_network = new Network<float>(seed);");
             foreach (LayerShape layer in model.Layers)
             {
-                long weights = (long)layer.Inputs * layer.Units;
-                writer.Line($"_{CodeWriter.Camel(layer.Name)}Layer = new global::ModelGen.Dense(\"{declaration.ClassName}\", \"{layer.Name}\", {layer.Inputs}, {layer.Units}, global::ModelGen.Activation.{layer.Activation},");
-                writer.Line($"    _network.Parameters.Slice({layer.WeightOffset}, {weights}), _network.Parameters.Slice({layer.BiasOffset}, {layer.Units}),");
-                writer.Line($"    _network.GradientMemory.Slice({layer.WeightOffset}, {weights}), _network.GradientMemory.Slice({layer.BiasOffset}, {layer.Units}));");
+                string name = CodeWriter.Camel(layer.Name);
+                string shape = layer.Kind == LayerKind.BatchNorm ? $"{layer.Units}" : $"{layer.Inputs}, {layer.Units}";
+                writer.Line($"_{name}Layer = new global::ModelGen.{layer.Kind}(\"{declaration.ClassName}\", \"{layer.Name}\", {shape}, global::ModelGen.Activation.{layer.Activation},");
+                writer.Line($"    _network.Parameters.Slice({layer.WeightOffset}, {layer.WeightCount}), _network.Parameters.Slice({layer.BiasOffset}, {layer.BiasCount}),");
+                writer.Line($"    _network.GradientMemory.Slice({layer.WeightOffset}, {layer.WeightCount}), _network.GradientMemory.Slice({layer.BiasOffset}, {layer.BiasCount}){(layer.Kind == LayerKind.BatchNorm ? "," : ");")}");
+                if (layer.Kind == LayerKind.BatchNorm)
+                    writer.Line($"    _network.{layer.Name}RunningMean, _network.{layer.Name}RunningVariance);");
             }
             writer.Close();
             writer.Line();
             foreach (LayerShape layer in model.Layers)
-                writer.Line($"{Prefix(layer.Modifiers)}partial global::ModelGen.Dense {layer.Name} => _{CodeWriter.Camel(layer.Name)}Layer;");
+                writer.Line($"{Prefix(layer.Modifiers)}partial global::ModelGen.{layer.Kind} {layer.Name} => _{CodeWriter.Camel(layer.Name)}Layer;");
             writer.Line();
             writer.Line("/// <summary>All parameters in one buffer (layout on <see cref=\"Network{T}\"/>); writes take effect at once.</summary>");
             writer.Line("public global::System.Span<float> Parameters => _network.Parameters.Span;");
@@ -130,6 +133,9 @@ namespace ModelGen.Generators.Emit
             var context = new EmitContext(writer, program);
             string[] optimizerState = OptimizerOp.StateBuffers(declaration.Optimizer);
             bool hasDropout = program.Nodes.Any(n => n.Kind == NodeKind.Dropout);
+            LayerShape[] normalizations = model.Layers.Where(l => l.Kind == LayerKind.BatchNorm).ToArray();
+            // Dropout and batch norm behave differently while training: such models get a training flag on Forward.
+            bool hasTrainingMode = hasDropout || normalizations.Length > 0;
             RegularizationDeclaration regularization = declaration.Regularization;
 
             writer.Line("/// <summary>");
@@ -137,14 +143,23 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// Parameter buffer layout, row-major:");
             foreach (LayerShape layer in model.Layers)
             {
+                if (layer.Kind == LayerKind.BatchNorm)
+                {
+                    writer.Line($"///   [{layer.WeightOffset}, {layer.BiasOffset}) {layer.Name}.Gamma [{layer.Units}], ones");
+                    writer.Line($"///   [{layer.BiasOffset}, {layer.BiasOffset + layer.Units}) {layer.Name}.Beta [{layer.Units}], zeros");
+                    continue;
+                }
                 writer.Line($"///   [{layer.WeightOffset}, {layer.BiasOffset}) {layer.Name}.Weights [{layer.Inputs} × {layer.Units}], {layer.Initializer}");
-                writer.Line($"///   [{layer.BiasOffset}, {layer.BiasOffset + layer.Units}) {layer.Name}.Bias [{layer.Units}], {(layer.BiasInit == 0 ? "zeros" : "all " + CodeWriter.Literal(layer.BiasInit))}");
+                if (layer.UseBias)
+                    writer.Line($"///   [{layer.BiasOffset}, {layer.BiasOffset + layer.Units}) {layer.Name}.Bias [{layer.Units}], {(layer.BiasInit == 0 ? "zeros" : "all " + CodeWriter.Literal(layer.BiasInit))}");
             }
             writer.Line($"/// Loss: {loss.Name}. Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Literal(clip)}" : "")}.");
             if (regularization.WeightDecay is float decay)
                 writer.Line($"/// L2 weight decay λ = {CodeWriter.Literal(decay)} on the weights{(regularization.DecayBiases ? " and biases" : " (not the biases)")}.");
             if (hasDropout)
                 writer.Line("/// Dropout is applied by TrainStep, ComputeGradients and ComputeTrainingLoss only; ComputeLoss and Predict run the full network.");
+            if (normalizations.Length > 0)
+                writer.Line("/// Batch norm uses batch statistics in TrainStep, ComputeGradients and ComputeTrainingLoss, and the running estimates (updated by TrainStep only) in ComputeLoss and Predict.");
             writer.Line("/// </summary>");
             writer.Open("public sealed class Network<T> where T : unmanaged, global::System.Numerics.IBinaryFloatingPointIeee754<T>");
             writer.Line($"private const string ModelName = \"{declaration.ClassName}\";");
@@ -156,10 +171,17 @@ namespace ModelGen.Generators.Emit
             if (hasDropout)
                 writer.Line("private readonly int _seed; // with _step, selects the dropout masks");
             writer.Line();
+            foreach (LayerShape layer in normalizations)
+            {
+                BatchNormOp.EmitFields(writer, layer);
+                writer.Line();
+            }
             writer.Line("// Activation buffers, [capacity × width]; grown once when a larger batch arrives, never per step.");
             writer.Line("private int _capacity;");
             foreach (BufferSpec buffer in program.Buffers)
                 writer.Line($"private T[] {buffer.Name} = global::System.Array.Empty<T>();   // [batch × {buffer.Width}] {buffer.Description}");
+            foreach (LayerShape layer in normalizations)
+                BatchNormOp.EmitNormalizedField(writer, layer);
             writer.Line();
 
             writer.Line("/// <summary>Initializes weights from <paramref name=\"seed\"/>; biases as declared (zero unless BiasInit is set).</summary>");
@@ -167,6 +189,11 @@ namespace ModelGen.Generators.Emit
             writer.Line("var random = new global::ModelGen.Initialization.SeededRandom(seed);");
             foreach (LayerShape layer in model.Layers)
             {
+                if (layer.Kind == LayerKind.BatchNorm)
+                {
+                    BatchNormOp.EmitInitialization(context, layer);
+                    continue;
+                }
                 writer.Line($"global::ModelGen.Initialization.WeightInitializer.Fill<T>(global::ModelGen.Initializer.{layer.Initializer}, {context.Weights(layer)}, fanIn: {layer.Inputs}, fanOut: {layer.Units}, random);");
                 if (layer.BiasInit != 0)
                     writer.Line($"{context.Bias(layer)}.Fill({OptimizerOp.T(layer.BiasInit)});");
@@ -185,6 +212,12 @@ namespace ModelGen.Generators.Emit
             writer.Line();
             writer.Line("internal global::System.Memory<T> GradientMemory => _gradients;");
             writer.Line();
+            foreach (LayerShape layer in normalizations)
+            {
+                writer.Line($"internal global::System.Memory<T> {layer.Name}RunningMean => {BatchNormOp.RunningMean(layer)};");
+                writer.Line($"internal global::System.Memory<T> {layer.Name}RunningVariance => {BatchNormOp.RunningVariance(layer)};");
+                writer.Line();
+            }
             writer.Line("/// <summary>Optimizer steps taken.</summary>");
             writer.Line("public long Step => _step;");
             writer.Line();
@@ -193,6 +226,13 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>Forward, loss, backward, clipping and the optimizer update, over preallocated buffers.</summary>");
             writer.Open($"public T TrainStep(global::System.ReadOnlySpan<T> inputs, {targets})");
             writer.Line($"T loss = ComputeGradients(inputs, {loss.TargetName}, \"TrainStep\");");
+            if (normalizations.Length > 0)
+            {
+                writer.Line($"int batch = inputs.Length / {declaration.InputSize};");
+                writer.Line("// Running estimates move only on a real training step, not in ComputeGradients or ComputeTrainingLoss.");
+                foreach (LayerShape layer in normalizations)
+                    BatchNormOp.EmitRunningUpdate(context, layer);
+            }
             writer.Line("_step++;");
             string scale = "T.One";
             if (declaration.ClipNorm is float maxNorm)
@@ -204,11 +244,15 @@ namespace ModelGen.Generators.Emit
             if (regularization.WeightDecay is float lambda)
             {
                 writer.Line($"// L2 weight decay: g ← {(scale == "T.One" ? "" : "scale·")}g + λ·w on the weights{(regularization.DecayBiases ? " and biases" : scale == "T.One" ? "; biases are not decayed" : ", g ← scale·g on the biases")}.");
+                string biasDecay = regularization.DecayBiases ? OptimizerOp.T(lambda) : "T.Zero";
                 foreach (LayerShape layer in model.Layers)
                 {
-                    writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.WeightGradient(layer)}, {context.Weights(layer)}, {OptimizerOp.T(lambda)}, {scale});");
-                    if (regularization.DecayBiases || scale != "T.One")
-                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.BiasGradient(layer)}, {context.Bias(layer)}, {(regularization.DecayBiases ? OptimizerOp.T(lambda) : "T.Zero")}, {scale});");
+                    // Batch norm's γ is a scale, not a weight: it is decayed like a bias, only with IncludeBiases.
+                    string weightDecay = layer.Kind == LayerKind.BatchNorm ? biasDecay : OptimizerOp.T(lambda);
+                    if (weightDecay != "T.Zero" || scale != "T.One")
+                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.WeightGradient(layer)}, {context.Weights(layer)}, {weightDecay}, {scale});");
+                    if (layer.BiasCount > 0 && (regularization.DecayBiases || scale != "T.One"))
+                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.BiasGradient(layer)}, {context.Bias(layer)}, {biasDecay}, {scale});");
                 }
                 scale = "T.One";
             }
@@ -223,8 +267,10 @@ namespace ModelGen.Generators.Emit
             writer.Open($"private T ComputeGradients(global::System.ReadOnlySpan<T> inputs, {targets}, string entry)");
             writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, entry, inputs, {declaration.InputSize}, \"{first.Name}\");");
             loss.EmitGuard(context, "entry");
+            if (normalizations.Length > 0)
+                writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, entry, batch, \"{normalizations[0].Name}\");");
             writer.Line("EnsureCapacity(batch);");
-            writer.Line(hasDropout ? "Forward(inputs, batch, training: true);" : "Forward(inputs, batch);");
+            writer.Line(hasTrainingMode ? "Forward(inputs, batch, training: true);" : "Forward(inputs, batch);");
             writer.Line($"T loss = {loss.LossAndGradient(context)};");
             writer.Line("Backward(inputs, batch);");
             writer.Line("return loss;");
@@ -236,17 +282,19 @@ namespace ModelGen.Generators.Emit
             writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, \"ComputeLoss\", inputs, {declaration.InputSize}, \"{first.Name}\");");
             loss.EmitGuard(context, "\"ComputeLoss\"");
             writer.Line("EnsureCapacity(batch);");
-            writer.Line(hasDropout ? "Forward(inputs, batch, training: false);" : "Forward(inputs, batch);");
+            writer.Line(hasTrainingMode ? "Forward(inputs, batch, training: false);" : "Forward(inputs, batch);");
             writer.Line($"return {loss.LossOnly(context)};");
             writer.Close();
             writer.Line();
 
-            if (hasDropout)
+            if (hasTrainingMode)
             {
-                writer.Line("/// <summary>Mean loss under the dropout masks of the next training step: the function <see cref=\"ComputeGradients\"/> differentiates.</summary>");
+                writer.Line($"/// <summary>Mean loss in training mode ({(hasDropout ? "the dropout masks of the next step" : "")}{(hasDropout && normalizations.Length > 0 ? ", " : "")}{(normalizations.Length > 0 ? "batch statistics" : "")}), without changing the model: the function <see cref=\"ComputeGradients\"/> differentiates.</summary>");
                 writer.Open($"public T ComputeTrainingLoss(global::System.ReadOnlySpan<T> inputs, {targets})");
                 writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, \"ComputeTrainingLoss\", inputs, {declaration.InputSize}, \"{first.Name}\");");
                 loss.EmitGuard(context, "\"ComputeTrainingLoss\"");
+                if (normalizations.Length > 0)
+                    writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, \"ComputeTrainingLoss\", batch, \"{normalizations[0].Name}\");");
                 writer.Line("EnsureCapacity(batch);");
                 writer.Line("Forward(inputs, batch, training: true);");
                 writer.Line($"return {loss.LossOnly(context)};");
@@ -259,16 +307,17 @@ namespace ModelGen.Generators.Emit
             writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, \"Predict\", inputs, {declaration.InputSize}, \"{first.Name}\");");
             writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {context.OutputWidth}, \"{context.OutputLayer}\");");
             writer.Line("EnsureCapacity(batch);");
-            writer.Line(hasDropout ? "Forward(inputs, batch, training: false);" : "Forward(inputs, batch);");
+            writer.Line(hasTrainingMode ? "Forward(inputs, batch, training: false);" : "Forward(inputs, batch);");
             loss.EmitPredictOutput(context);
             writer.Close();
             writer.Line();
 
-            writer.Open($"private void Forward(global::System.ReadOnlySpan<T> inputs, int batch{(hasDropout ? ", bool training" : "")})");
+            writer.Open($"private void Forward(global::System.ReadOnlySpan<T> inputs, int batch{(hasTrainingMode ? ", bool training" : "")})");
             foreach (GraphStep step in program.Forward)
             {
                 GraphNode node = program.Nodes[step.Node];
                 if (node.Kind == NodeKind.Dense) DenseOp.EmitForward(context, step);
+                else if (node.Kind == NodeKind.BatchNorm) BatchNormOp.EmitForward(context, node);
                 else if (node.Kind == NodeKind.Dropout) DropoutOp.EmitForward(context, node);
                 else ActivationOp.EmitForward(context, node);
             }
@@ -280,8 +329,10 @@ namespace ModelGen.Generators.Emit
             foreach (GraphStep step in program.Backward)
             {
                 GraphNode node = program.Nodes[step.Node];
-                if (step.Kind == StepKind.ParameterGradient) DenseOp.EmitParameterGradient(context, node);
+                if (step.Kind == StepKind.ParameterGradient && node.Kind == NodeKind.BatchNorm) BatchNormOp.EmitParameterGradient(context, node);
+                else if (step.Kind == StepKind.ParameterGradient) DenseOp.EmitParameterGradient(context, node);
                 else if (node.Kind == NodeKind.Dense) DenseOp.EmitInputGradient(context, step);
+                else if (node.Kind == NodeKind.BatchNorm) BatchNormOp.EmitInputGradient(context, node, step.Input);
                 else if (node.Kind == NodeKind.Dropout) DropoutOp.EmitInputGradient(context, node, step.Input);
                 else ActivationOp.EmitInputGradient(context, node, step.Input);
             }
@@ -293,6 +344,8 @@ namespace ModelGen.Generators.Emit
             writer.Line("    return;");
             foreach (BufferSpec buffer in program.Buffers)
                 writer.Line($"{buffer.Name} = new T[batch * {buffer.Width}];");
+            foreach (LayerShape layer in normalizations)
+                BatchNormOp.EmitCapacity(writer, layer);
             writer.Line("_capacity = batch;");
             writer.Close();
             writer.Close();

@@ -21,7 +21,7 @@ namespace ModelGen.Generators.Extraction
     {
         public const string ModelAttributeName = "ModelGen.ModelAttribute";
         private const string DenseAttributeName = "ModelGen.DenseAttribute";
-        private const string DenseTypeName = "ModelGen.Dense";
+        private const string BatchNormAttributeName = "ModelGen.BatchNormAttribute";
 
         public static ExtractionResult Extract(INamedTypeSymbol model, CancellationToken cancellationToken)
         {
@@ -141,23 +141,28 @@ namespace ModelGen.Generators.Extraction
                 cancellationToken.ThrowIfCancellationRequested();
                 if (member is not IPropertySymbol property)
                     continue;
-                AttributeData? dense = property.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == DenseAttributeName);
-                if (dense is null)
+                AttributeData? layerAttribute = property.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is DenseAttributeName or BatchNormAttributeName);
+                if (layerAttribute is null)
                     continue;
+                bool normalization = layerAttribute.AttributeClass!.ToDisplayString() == BatchNormAttributeName;
+                string typeName = normalization ? "BatchNorm" : "Dense";
                 int index = layers.Count;
-                sites.Layers.Add((dense, property));
+                sites.Layers.Add((layerAttribute, property));
                 var declaration = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
                 bool wellFormed = declaration is not null
                     && declaration.Modifiers.Any(SyntaxKind.PartialKeyword)
                     && !property.IsStatic
                     && property.SetMethod is null
-                    && property.Type.ToDisplayString() == DenseTypeName;
+                    && property.Type.ToDisplayString() == "ModelGen." + typeName;
                 if (!wellFormed)
                 {
-                    problems.Add(Problem.AtLayer(DiagnosticIds.InvalidLayerProperty, SiteKind.LayerProperty, index, property.Name));
+                    problems.Add(Problem.AtLayer(DiagnosticIds.InvalidLayerProperty, SiteKind.LayerProperty, index, property.Name, typeName));
                     // Keep the slot so layer indices match the analyzer's site list; it is never emitted.
                 }
-                layers.Add(ReadDense(dense, property.Name, wellFormed && declaration is not null ? ModifiersOf(declaration) : "", index, problems));
+                string modifiers = wellFormed && declaration is not null ? ModifiersOf(declaration) : "";
+                layers.Add(normalization
+                    ? ReadBatchNorm(layerAttribute, property.Name, modifiers, index, problems)
+                    : ReadDense(layerAttribute, property.Name, modifiers, index, problems));
             }
 
             var declarationModel = new ModelDeclaration(
@@ -190,6 +195,7 @@ namespace ModelGen.Generators.Extraction
 
             var initializer = InitializerKind.Default;
             float slope = 0.01f, biasInit = 0f, dropout = 0f;
+            bool useBias = true;
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
             {
                 if (argument.Key == "Initializer")
@@ -213,15 +219,54 @@ namespace ModelGen.Generators.Extraction
                 }
                 else if (argument.Key == "Dropout")
                 {
-                    if (!(argument.Value.Value is float rate))
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "Dropout", "a constant of type Single"));
-                    else if (!IsDropoutRate(rate))
-                        problems.Add(Problem.AtLayer(DiagnosticIds.DropoutRateInvalid, SiteKind.LayerAttribute, index, "layer '" + name + "'", Number(rate)));
+                    dropout = ReadDropout(argument.Value, "Dense", name, index, problems);
+                }
+                else if (argument.Key == "UseBias")
+                {
+                    if (argument.Value.Value is bool b)
+                        useBias = b;
                     else
-                        dropout = rate;
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "UseBias", "true or false"));
                 }
             }
-            return new LayerDeclaration(name, modifiers, units, activation, initializer, slope, biasInit, dropout);
+            if (!useBias && biasInit != 0)
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "no BiasInit on a layer with UseBias = false"));
+            return new LayerDeclaration(name, modifiers, LayerKind.Dense, units, activation, initializer, slope, biasInit, dropout, useBias, 0, 0);
+        }
+
+        private static LayerDeclaration ReadBatchNorm(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
+        {
+            var activation = ActivationKind.Identity;
+            if (attribute.AttributeConstructor is null
+                || (attribute.ConstructorArguments.Length > 0 && !TryReadEnum(attribute.ConstructorArguments[0], out activation)))
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "activation", "BatchNorm(Activation activation = Activation.Identity)"));
+            float momentum = 0.1f, epsilon = 1e-5f, slope = 0.01f, dropout = 0f;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                float value = argument.Value.Value is float f ? f : float.NaN;
+                switch (argument.Key)
+                {
+                    case "Momentum" when value > 0 && value <= 1: momentum = value; break;
+                    case "Momentum": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "Momentum", "a number in (0, 1]")); break;
+                    case "Epsilon" when value > 0 && !float.IsInfinity(value): epsilon = value; break;
+                    case "Epsilon": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "Epsilon", "a finite number greater than 0")); break;
+                    case "NegativeSlope" when value > 0 && value < 1: slope = value; break;
+                    case "NegativeSlope": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "NegativeSlope", "a number in (0, 1)")); break;
+                    case "Dropout": dropout = ReadDropout(argument.Value, "BatchNorm", name, index, problems); break;
+                }
+            }
+            return new LayerDeclaration(name, modifiers, LayerKind.BatchNorm, 0, activation, InitializerKind.Default, slope, 0, dropout, false, momentum, epsilon);
+        }
+
+        private static float ReadDropout(TypedConstant value, string attribute, string layer, int index, List<Problem> problems)
+        {
+            if (!(value.Value is float rate))
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, attribute, "Dropout", "a constant of type Single"));
+            else if (!IsDropoutRate(rate))
+                problems.Add(Problem.AtLayer(DiagnosticIds.DropoutRateInvalid, SiteKind.LayerAttribute, index, "layer '" + layer + "'", Number(rate)));
+            else
+                return rate;
+            return 0;
         }
 
         private static OptimizerDeclaration ReadSgd(AttributeData attribute, List<Problem> problems)

@@ -31,8 +31,11 @@ namespace ModelGen.Generators.Graph
             for (int layer = 0; layer < model.Layers.Count; layer++)
             {
                 LayerShape shape = model.Layers[layer];
-                previous = AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Dense, previous, shape.Units, layer,
-                    CodeWriter.Camel(shape.Name), $"{shape.Name} = x · W + b");
+                previous = shape.Kind == LayerKind.BatchNorm
+                    ? AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.BatchNorm, previous, shape.Units, layer,
+                        CodeWriter.Camel(shape.Name), $"{shape.Name} = γ · x̂ + β")
+                    : AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Dense, previous, shape.Units, layer,
+                        CodeWriter.Camel(shape.Name), shape.UseBias ? $"{shape.Name} = x · W + b" : $"{shape.Name} = x · W");
                 if (shape.Activation != ActivationKind.Identity)
                     previous = AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Activation, previous, shape.Units, layer,
                         CodeWriter.Camel(shape.Name) + shape.Activation, $"{shape.Activation}({shape.Name})");
@@ -46,12 +49,12 @@ namespace ModelGen.Generators.Graph
             // Reverse mode: a node needs a gradient iff its value depends on a parameter.
             var dependsOnParameters = new bool[nodes.Count];
             foreach (GraphNode node in nodes)
-                dependsOnParameters[node.Id] = node.Kind == NodeKind.Dense || node.Inputs.Any(i => dependsOnParameters[i]);
+                dependsOnParameters[node.Id] = HasParameters(node) || node.Inputs.Any(i => dependsOnParameters[i]);
             var backward = new List<GraphStep>();
             for (int id = nodes.Count - 1; id > 0; id--)
             {
                 GraphNode node = nodes[id];
-                if (node.Kind == NodeKind.Dense)
+                if (HasParameters(node))
                     backward.Add(new GraphStep(StepKind.ParameterGradient, id, -1));
                 // Fan-out (residual wiring) will need gradient accumulation; sequential models give each input one consumer.
                 foreach (int input in node.Inputs)
@@ -65,6 +68,8 @@ namespace ModelGen.Generators.Graph
             return new TrainingProgram(model, nodes.ToEquatableArray(), buffers.ToEquatableArray(), valueBuffer.ToEquatableArray(),
                 gradientBuffer.ToEquatableArray(), forward.ToEquatableArray(), backward.ToEquatableArray(), nodes.Count - 1);
         }
+
+        private static bool HasParameters(GraphNode node) => node.Kind == NodeKind.Dense || node.Kind == NodeKind.BatchNorm;
 
         private static int AddNode(List<GraphNode> nodes, List<BufferSpec> buffers, List<int> valueBuffer, List<int> gradientBuffer,
             NodeKind kind, int input, int width, int layer, string name, string description)

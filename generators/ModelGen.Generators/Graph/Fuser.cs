@@ -13,7 +13,8 @@ namespace ModelGen.Generators.Graph
     /// f is applied to each finished tile of the layer's product; backward, f′ multiplies each finished tile of
     /// the consuming Dense layer's input gradient. Only an activation on the model output keeps a separate
     /// (in-place) backward step, since the loss, not a GEMM, produces its gradient, and so does an activation followed
-    /// by dropout. Softmax couples a whole row, so it is never fused: it keeps its own buffers and steps.
+    /// by dropout. Softmax couples a whole row, so it is never fused: it keeps its own buffers and steps. An activation
+    /// after batch norm shares its buffers and runs in place, but keeps its own steps (there is no GEMM to fold it into).
     /// </summary>
     internal static class Fuser
     {
@@ -36,7 +37,16 @@ namespace ModelGen.Generators.Graph
                 if (node.Kind != NodeKind.Activation || !ActivationOp.IsElementWise(program.Model.Layers[node.Layer].Activation))
                     continue;
                 int producer = node.Inputs[0];
-                if (program.Nodes[producer].Kind != NodeKind.Dense || consumers[producer] != 1)
+                if (consumers[producer] != 1)
+                    continue;
+                if (program.Nodes[producer].Kind == NodeKind.BatchNorm)
+                {
+                    // In place on the normalized output, as separate steps: batch norm's backward reads x̂, not its output.
+                    values[node.Id] = values[producer];
+                    gradients[node.Id] = gradients[producer];
+                    continue;
+                }
+                if (program.Nodes[producer].Kind != NodeKind.Dense)
                     continue;
                 values[node.Id] = values[producer];
                 gradients[node.Id] = gradients[producer];

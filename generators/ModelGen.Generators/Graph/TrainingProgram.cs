@@ -3,7 +3,7 @@ using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Graph
 {
-    internal enum NodeKind { Input, Dense, Activation, Dropout }
+    internal enum NodeKind { Input, Dense, BatchNorm, Activation, Dropout }
 
     /// <summary>
     /// A node of the model's DAG. <see cref="Layer"/> indexes <see cref="CheckedModel.Layers"/>: −1 for the input and

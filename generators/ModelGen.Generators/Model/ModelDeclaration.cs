@@ -11,6 +11,8 @@ namespace ModelGen.Generators.Model
     /// <summary>Mirrors ModelGen.Initializer (runtime).</summary>
     internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7 }
 
+    internal enum LayerKind { Dense, BatchNorm }
+
     internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy }
 
     internal enum OptimizerKind { None, Sgd, Adam, AdaGrad, RmsProp }
@@ -18,16 +20,23 @@ namespace ModelGen.Generators.Model
     /// <summary>A type that encloses the model class; it must be partial too.</summary>
     internal sealed record ContainingType(string Keyword, string Name);
 
-    /// <summary>One <c>[Dense]</c> property, as declared.</summary>
+    /// <summary>
+    /// One layer property, as declared: <c>[Dense]</c> (Units, Initializer, BiasInit, UseBias) or <c>[BatchNorm]</c>
+    /// (Momentum, Epsilon; its width is the previous layer's).
+    /// </summary>
     internal sealed record LayerDeclaration(
         string Name,
         string Modifiers,
+        LayerKind Kind,
         int Units,
         ActivationKind Activation,
         InitializerKind Initializer,
         float NegativeSlope,
         float BiasInit,
-        float Dropout);
+        float Dropout,
+        bool UseBias,
+        float Momentum,
+        float Epsilon);
 
     internal sealed record OptimizerDeclaration(
         OptimizerKind Kind,

@@ -29,6 +29,11 @@ namespace ModelGen.Generators.Ops
         {
             GraphNode node = context.Program.Nodes[step.Node];
             LayerShape layer = context.Layer(node);
+            if (!layer.UseBias)
+            {
+                EmitForwardWithoutBias(context, step, node, layer);
+                return;
+            }
             string arguments = $"{context.Value(node.Inputs[0])}, {context.Weights(layer)}, {context.Bias(layer)}, {context.Value(node.Id)}, batch, {layer.Inputs}, {layer.Units}";
             if (step.Epilogue < 0)
             {
@@ -41,9 +46,29 @@ namespace ModelGen.Generators.Ops
             context.Writer.Line($"global::ModelGen.Ops.DenseOp.Forward<T, {ActivationOp.RuntimeType(activation.Activation)}>({arguments}, {ActivationOp.Slope(activation)});");
         }
 
+        private static void EmitForwardWithoutBias(EmitContext context, GraphStep step, GraphNode node, LayerShape layer)
+        {
+            string arguments = $"{context.Value(node.Inputs[0])}, {context.Weights(layer)}, {context.Value(node.Id)}, batch, {layer.Inputs}, {layer.Units}";
+            if (step.Epilogue < 0)
+            {
+                context.Writer.Line($"// {layer.Name}: [batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}], no bias");
+                context.Writer.Line($"global::ModelGen.Ops.DenseOp.ForwardWithoutBias<T>({arguments});");
+                return;
+            }
+            LayerShape activation = context.Layer(context.Program.Nodes[step.Epilogue]);
+            context.Writer.Line($"// {layer.Name}: {activation.Activation}([batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}]), no bias");
+            context.Writer.Line($"global::ModelGen.Ops.DenseOp.ForwardWithoutBias<T, {ActivationOp.RuntimeType(activation.Activation)}>({arguments}, {ActivationOp.Slope(activation)});");
+        }
+
         public static void EmitParameterGradient(EmitContext context, GraphNode node)
         {
             LayerShape layer = context.Layer(node);
+            if (!layer.UseBias)
+            {
+                context.Writer.Line($"// {layer.Name}: dW = xᵀ · dy");
+                context.Writer.Line($"global::ModelGen.Ops.DenseOp.BackwardWeights<T>({context.Value(node.Inputs[0])}, {context.Gradient(node.Id)}, {context.WeightGradient(layer)}, batch, {layer.Inputs}, {layer.Units});");
+                return;
+            }
             context.Writer.Line($"// {layer.Name}: dW = xᵀ · dy, db = Σ dy");
             context.Writer.Line($"global::ModelGen.Ops.DenseOp.BackwardParameters<T>({context.Value(node.Inputs[0])}, {context.Gradient(node.Id)}, {context.WeightGradient(layer)}, {context.BiasGradient(layer)}, batch, {layer.Inputs}, {layer.Units});");
         }

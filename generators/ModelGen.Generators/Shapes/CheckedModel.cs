@@ -5,10 +5,14 @@ using ModelGen.Generators.Model;
 
 namespace ModelGen.Generators.Shapes
 {
-    /// <summary>A layer with its inferred shape, resolved initializer and place in the parameter buffer.</summary>
+    /// <summary>
+    /// A layer with its inferred shape, resolved initializer and place in the parameter buffer. For batch norm the
+    /// "weights" are γ and the "bias" is β, one of each per feature.
+    /// </summary>
     internal sealed record LayerShape(
         string Name,
         string Modifiers,
+        LayerKind Kind,
         int Inputs,
         int Units,
         ActivationKind Activation,
@@ -16,8 +20,16 @@ namespace ModelGen.Generators.Shapes
         float NegativeSlope,
         float BiasInit,
         float Dropout,
+        bool UseBias,
+        float Momentum,
+        float Epsilon,
         int WeightOffset,
-        int BiasOffset);
+        int BiasOffset)
+    {
+        public long WeightCount => Kind == LayerKind.BatchNorm ? Units : (long)Inputs * Units;
+
+        public int BiasCount => Kind == LayerKind.BatchNorm || UseBias ? Units : 0;
+    }
 
     /// <summary>Output of the shape-checking step.</summary>
     internal sealed record CheckedModel(

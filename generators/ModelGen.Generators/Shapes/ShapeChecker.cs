@@ -31,18 +31,22 @@ namespace ModelGen.Generators.Shapes
             {
                 LayerDeclaration layer = model.Layers[index];
                 bool alreadyReported = problems.Any(p => p.LayerIndex == index);
-                int units = DenseOp.InferShape(layer, index, alreadyReported, problems);
-                long weights = (long)width * units;
-                if (offset + weights + units > int.MaxValue)
+                bool normalization = layer.Kind == LayerKind.BatchNorm;
+                int units = normalization ? width : DenseOp.InferShape(layer, index, alreadyReported, problems);
+                long weights = normalization ? units : (long)width * units;
+                int biases = normalization || layer.UseBias ? units : 0;
+                if (offset + weights + biases > int.MaxValue)
                 {
                     problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "units", "a size that keeps the model under 2^31 parameters"));
                     break;
                 }
+                InitializerKind initializer = normalization ? InitializerKind.Default
+                    : layer.Initializer == InitializerKind.Default ? ActivationOp.DefaultInitializer(layer.Activation) : layer.Initializer;
                 layers.Add(new LayerShape(
-                    layer.Name, layer.Modifiers, width, units, layer.Activation,
-                    layer.Initializer == InitializerKind.Default ? ActivationOp.DefaultInitializer(layer.Activation) : layer.Initializer,
-                    layer.NegativeSlope, layer.BiasInit, layer.Dropout, (int)offset, (int)(offset + weights)));
-                offset += weights + units;
+                    layer.Name, layer.Modifiers, layer.Kind, width, units, layer.Activation, initializer,
+                    layer.NegativeSlope, layer.BiasInit, layer.Dropout, layer.UseBias, layer.Momentum, layer.Epsilon,
+                    (int)offset, (int)(offset + weights)));
+                offset += weights + biases;
                 width = units;
             }
 

@@ -42,10 +42,38 @@ public sealed class DenseAttribute(int units, Activation activation = Activation
     /// <summary>Initial value of every bias (default 0).</summary>
     public float BiasInit { get; set; }
 
+    /// <summary>Whether the layer has a bias (default true). A layer that feeds <see cref="BatchNormAttribute"/> needs none: the normalization subtracts it again and β takes its place.</summary>
+    public bool UseBias { get; set; } = true;
+
     /// <summary>
     /// Inverted dropout on this layer's output while training: each unit is zeroed with this probability and the
     /// survivors are scaled by 1/(1 − rate), so inference (no dropout) needs no rescaling. 0 disables it.
     /// </summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
+/// Batch normalization of the previous layer's output (Ioffe and Szegedy), then an optional activation:
+/// y = f(γ · (x − μ) / √(σ² + ε) + β) per feature. Training uses the batch's mean and (biased) variance and updates
+/// running estimates, as PyTorch's <c>BatchNorm1d</c> does (running ← (1 − momentum)·running + momentum·batch, with
+/// the unbiased variance); inference uses the running estimates. γ starts at 1, β at 0.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class BatchNormAttribute(Activation activation = Activation.Identity) : Attribute
+{
+    /// <summary>Nonlinearity applied after the normalization and affine map.</summary>
+    public Activation Activation { get; } = activation;
+
+    /// <summary>Weight of the current batch in the running estimates, in (0, 1].</summary>
+    public float Momentum { get; set; } = 0.1f;
+
+    /// <summary>Added to the variance before the square root.</summary>
+    public float Epsilon { get; set; } = 1e-5f;
+
+    /// <summary>Slope of <see cref="Activation.LeakyReLU"/> for negative inputs.</summary>
+    public float NegativeSlope { get; set; } = 0.01f;
+
+    /// <summary>Inverted dropout on this layer's output while training (0: none).</summary>
     public float Dropout { get; set; }
 }
 
@@ -164,8 +192,8 @@ public sealed class RmsPropAttribute : Attribute
 
 /// <summary>
 /// L2 weight decay, as PyTorch's optimizer <c>weight_decay</c>: λ·w is added to each weight's gradient (after clipping)
-/// before the optimizer step. Biases are excluded unless <see cref="IncludeBiases"/> is set: decaying them only pulls
-/// the model towards the origin without reducing its capacity.
+/// before the optimizer step. Biases and batch-norm γ/β are excluded unless <see cref="IncludeBiases"/> is set: decaying
+/// them only pulls the model towards the origin (or γ towards 0) without reducing its capacity.
 /// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class WeightDecayAttribute(float lambda) : Attribute
@@ -173,7 +201,7 @@ public sealed class WeightDecayAttribute(float lambda) : Attribute
     /// <summary>Decay coefficient λ ≥ 0.</summary>
     public float Lambda { get; } = lambda;
 
-    /// <summary>Decay the biases too (discouraged).</summary>
+    /// <summary>Decay the biases and batch-norm γ/β too (discouraged).</summary>
     public bool IncludeBiases { get; set; }
 }
 

@@ -21,6 +21,13 @@ public static class InputGuard
         return inputs.Length / inputSize;
     }
 
+    /// <summary>Batch statistics need two samples: with one, every feature's variance is 0 and the layer outputs β alone.</summary>
+    public static void TrainingBatch(string model, string entry, int batch, string normalizationLayer)
+    {
+        if (batch < 2)
+            throw new ArgumentException($"{model}.{entry}: batch normalization in layer '{normalizationLayer}' needs at least 2 samples per training batch, got {batch}.", "inputs");
+    }
+
     /// <summary>Checks one class label per sample, each in [0, classes).</summary>
     public static void Labels(string model, string entry, ReadOnlySpan<int> labels, int batch, int classes, string outputLayer)
     {

@@ -39,6 +39,20 @@ public static class DenseOp
         Activation<TActivation>.Forward(y[..(batch * outputs)], negativeSlope);
     }
 
+    /// <summary>y = x · W, for a layer declared without a bias (it feeds a batch normalization, whose β replaces it).</summary>
+    public static void ForwardWithoutBias<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, Span<T> y, int batch, int inputs, int outputs)
+        where T : unmanaged, INumberBase<T>
+        => Gemm.Multiply(GemmForm.AB, x, weights, y, batch, inputs, outputs, accumulate: false);
+
+    /// <summary>y = f(x · W) for a layer without a bias.</summary>
+    public static void ForwardWithoutBias<T, TActivation>(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, Span<T> y, int batch, int inputs, int outputs, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TActivation : IActivation
+    {
+        ForwardWithoutBias(x, weights, y, batch, inputs, outputs);
+        Activation<TActivation>.Forward(y[..(batch * outputs)], negativeSlope);
+    }
+
     /// <summary>dx = (dy · Wᵀ) ⊙ f′(y_in), where y_in = f(·) is this layer's input as produced by the previous layer's activation.</summary>
     public static void BackwardInput<T, TInputActivation>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weights, Span<T> dx, ReadOnlySpan<T> input, int batch, int inputs, int outputs, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -94,6 +108,11 @@ public static class DenseOp
         for (int row = 1; row < batch; row++)
             TensorPrimitives.Add(db, dy.Slice(row * outputs, outputs), db);
     }
+
+    /// <summary>dW = xᵀ · dy (overwritten), for a layer without a bias.</summary>
+    public static void BackwardWeights<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> weightGradient, int batch, int inputs, int outputs)
+        where T : unmanaged, INumberBase<T>
+        => Gemm.Multiply(GemmForm.AtB, x, dy, weightGradient, inputs, batch, outputs, accumulate: false);
 
     /// <summary>dx = dy · Wᵀ (overwritten).</summary>
     public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weights, Span<T> dx, int batch, int inputs, int outputs)

@@ -1,0 +1,128 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace ModelGen.Ops;
+
+/// <summary>
+/// Batch normalization over the rows of a row-major [batch × width] tensor, per feature (column):
+///   training   μ = mean(x), σ² = mean((x − μ)²), x̂ = (x − μ)/√(σ² + ε), y = γ·x̂ + β
+///   inference  the same with the running μ and σ²
+///   backward   dβ = Σ dy, dγ = Σ dy·x̂, dx = γ/(N·√(σ² + ε)) · (N·dy − dβ − x̂·dγ)
+/// Reductions run row by row with vector adds across the features, so every pass is SIMD over contiguous memory.
+/// </summary>
+public static class BatchNormOp
+{
+    /// <summary>Features per stack scratch chunk in the passes that need per-feature temporaries.</summary>
+    private const int FeatureChunk = 256;
+
+    /// <summary>Training forward: writes x̂, y, and the batch mean and 1/√(σ² + ε) per feature.</summary>
+    public static void ForwardTraining<T>(ReadOnlySpan<T> x, Span<T> normalized, Span<T> y, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> batchMean, Span<T> batchInverseDeviation, int batch, int width, T epsilon)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T inverseBatch = T.One / T.CreateChecked(batch);
+        batchMean.Clear();
+        for (int row = 0; row < batch; row++)
+            TensorPrimitives.Add(batchMean, x.Slice(row * width, width), batchMean);
+        TensorPrimitives.Multiply(batchMean, inverseBatch, batchMean);
+
+        // Two passes (centre, then square) rather than E[x²] − E[x]²: no cancellation when |μ| ≫ σ.
+        Span<T> variance = batchInverseDeviation;
+        variance.Clear();
+        for (int row = 0; row < batch; row++)
+        {
+            Span<T> centred = normalized.Slice(row * width, width);
+            TensorPrimitives.Subtract(x.Slice(row * width, width), batchMean, centred);
+            TensorPrimitives.MultiplyAdd(centred, centred, variance, variance);
+        }
+        TensorPrimitives.Multiply(variance, inverseBatch, variance);
+        TensorPrimitives.Add(variance, epsilon, variance);
+        TensorPrimitives.ReciprocalSqrt(variance, batchInverseDeviation);
+
+        for (int row = 0; row < batch; row++)
+        {
+            Span<T> n = normalized.Slice(row * width, width);
+            TensorPrimitives.Multiply(n, batchInverseDeviation, n);
+            TensorPrimitives.MultiplyAdd(n, gamma, beta, y.Slice(row * width, width));
+        }
+    }
+
+    /// <summary>Inference forward with the running estimates: y = γ·(x − μ)/√(σ² + ε) + β.</summary>
+    public static void ForwardInference<T>(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        ReadOnlySpan<T> runningMean, ReadOnlySpan<T> runningVariance, int batch, int width, T epsilon)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        // Fold into one scale and shift per feature, y = x·s + (β − μ·s) with s = γ/√(σ² + ε), a chunk of features at a time.
+        Span<T> scaleChunk = stackalloc T[FeatureChunk];
+        Span<T> shiftChunk = stackalloc T[FeatureChunk];
+        for (int start = 0; start < width; start += FeatureChunk)
+        {
+            int count = Math.Min(FeatureChunk, width - start);
+            Span<T> scale = scaleChunk[..count], shift = shiftChunk[..count];
+            TensorPrimitives.Add(runningVariance.Slice(start, count), epsilon, scale);
+            TensorPrimitives.ReciprocalSqrt(scale, scale);
+            TensorPrimitives.Multiply(scale, gamma.Slice(start, count), scale);
+            TensorPrimitives.Multiply(runningMean.Slice(start, count), scale, shift);
+            TensorPrimitives.Subtract(beta.Slice(start, count), shift, shift);
+            for (int row = 0; row < batch; row++)
+                TensorPrimitives.MultiplyAdd(x.Slice(row * width + start, count), scale, shift, y.Slice(row * width + start, count));
+        }
+    }
+
+    /// <summary>dγ = Σ dy·x̂ and dβ = Σ dy over the batch.</summary>
+    public static void BackwardParameters<T>(ReadOnlySpan<T> normalized, ReadOnlySpan<T> outputGradient, Span<T> gammaGradient, Span<T> betaGradient, int batch, int width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        gammaGradient.Clear();
+        betaGradient.Clear();
+        for (int row = 0; row < batch; row++)
+        {
+            ReadOnlySpan<T> dy = outputGradient.Slice(row * width, width);
+            TensorPrimitives.MultiplyAdd(dy, normalized.Slice(row * width, width), gammaGradient, gammaGradient);
+            TensorPrimitives.Add(betaGradient, dy, betaGradient);
+        }
+    }
+
+    /// <summary>dx = γ/(N·√(σ² + ε)) · (N·dy − dβ − x̂·dγ), using the dγ and dβ of <see cref="BackwardParameters"/>.</summary>
+    public static void BackwardInput<T>(ReadOnlySpan<T> normalized, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> gamma, ReadOnlySpan<T> batchInverseDeviation,
+        ReadOnlySpan<T> gammaGradient, ReadOnlySpan<T> betaGradient, Span<T> inputGradient, int batch, int width)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T inverseBatch = T.One / T.CreateChecked(batch);
+        Span<T> scaleChunk = stackalloc T[FeatureChunk];
+        Span<T> meanGradientChunk = stackalloc T[FeatureChunk];
+        Span<T> meanProjectionChunk = stackalloc T[FeatureChunk];
+        for (int start = 0; start < width; start += FeatureChunk)
+        {
+            int count = Math.Min(FeatureChunk, width - start);
+            Span<T> scale = scaleChunk[..count], meanGradient = meanGradientChunk[..count], meanProjection = meanProjectionChunk[..count];
+            TensorPrimitives.Multiply(gamma.Slice(start, count), batchInverseDeviation.Slice(start, count), scale); // γ/σ
+            TensorPrimitives.Multiply(betaGradient.Slice(start, count), inverseBatch, meanGradient);                // dβ/N
+            TensorPrimitives.Multiply(gammaGradient.Slice(start, count), inverseBatch, meanProjection);             // dγ/N
+            for (int row = 0; row < batch; row++)
+            {
+                Span<T> dx = inputGradient.Slice(row * width + start, count);
+                TensorPrimitives.Multiply(normalized.Slice(row * width + start, count), meanProjection, dx); // x̂·dγ/N
+                TensorPrimitives.Add(dx, meanGradient, dx);                                                   // + dβ/N
+                TensorPrimitives.Subtract(outputGradient.Slice(row * width + start, count), dx, dx);
+                TensorPrimitives.Multiply(dx, scale, dx);
+            }
+        }
+    }
+
+    /// <summary>running ← (1 − m)·running + m·batch, with the batch variance made unbiased (× N/(N − 1)) as PyTorch does.</summary>
+    public static void UpdateRunningStatistics<T>(ReadOnlySpan<T> batchMean, ReadOnlySpan<T> batchInverseDeviation, Span<T> runningMean, Span<T> runningVariance,
+        int batch, T momentum, T epsilon)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T keep = T.One - momentum;
+        T unbiased = T.CreateChecked(batch) / T.CreateChecked(batch - 1);
+        for (int j = 0; j < runningMean.Length; j++)
+        {
+            T inverse = batchInverseDeviation[j];
+            T variance = T.Max(T.One / (inverse * inverse) - epsilon, T.Zero);
+            runningMean[j] = keep * runningMean[j] + momentum * batchMean[j];
+            runningVariance[j] = keep * runningVariance[j] + momentum * variance * unbiased;
+        }
+    }
+}
