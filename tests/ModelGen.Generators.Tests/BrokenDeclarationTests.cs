@@ -26,6 +26,14 @@ public class BrokenDeclarationTests
         "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class",
         "[Model(",
         "[Model(InputSize = 2)] partial class M : Missing { [Dense(3)] partial Dense A { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [BatchNorm(\"relu\")] partial BatchNorm N { get; } [Dense(3)] partial Dense A { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [BatchNorm(Momentum = \"x\", Epsilon = -1f)] partial BatchNorm N { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [BatchNorm][Dense(3)] partial Dense A { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [BatchNorm(Activation.",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd, WeightDecay] public partial class M { [Dense(3)] partial Dense A { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd, WeightDecay(float.NaN, IncludeBiases = 1)] public partial class M { [Dense(3)] partial Dense A { get; } }",
+        "[Model(InputSize = 2, BatchSize = \"big\", InputDropout = float.NaN)][BinaryCrossEntropy(FromLogits = \"yes\")][RmsProp(Rho = \"x\")] public partial class M { [Dense(3, Dropout = \"half\", UseBias = 0, BiasInit = float.NaN)] partial Dense A { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][AdaGrad(Epsilon = 0f)][Sgd] public partial class M { [Dense(3, Activation.Softmax, Initializer = Initializer.Zeros)] partial Dense A { get; } }",
     };
 
     [Theory]
@@ -47,5 +55,16 @@ public class BrokenDeclarationTests
     {
         Harness.Run run = Harness.GenerateAndAnalyze($"using ModelGen;\n[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M {{ {attribute} partial Dense A {{ get; }} }}");
         Assert.Contains(run.ModelGenDiagnostics, d => d.Id == id);
+    }
+
+    [Theory]
+    [InlineData("[BatchNorm] partial BatchNorm Inputs { get; } [Dense(3)] partial Dense A { get; }")]
+    [InlineData("[Dense(4, UseBias = false)] partial Dense A { get; } [BatchNorm(Activation.Softmax, Dropout = 0.1f)] partial BatchNorm Out { get; }")]
+    [InlineData("[BatchNorm(Activation.Tanh)] partial BatchNorm Only { get; }")]
+    public void BatchNormAnywhereCompiles(string layers)
+    {
+        Harness.Run run = Harness.GenerateAndAnalyze($"using ModelGen;\n[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.01f)] public partial class M {{ {layers} }}");
+        Assert.Empty(run.CompilerErrors);
+        Assert.DoesNotContain(run.ModelGenDiagnostics, d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
     }
 }
