@@ -222,6 +222,10 @@ namespace ModelGen.Analyzers
             };
             if (range is not null)
                 report.At(PitfallDescriptors.LearningRateOutOfRange, SiteKind.OptimizerAttribute, -1, null, optimizer.Kind.ToString(), rate, range);
+            // The catalogue's softer sub-rule: a linear decay should end near 1% of the start (informational).
+            if (declaration.Schedule is ScheduleDeclaration schedule && (schedule.FinalFraction < 0.002f || schedule.FinalFraction > 0.05f))
+                report.At(PitfallDescriptors.LearningRateOutOfRange, SiteKind.ScheduleAttribute, -1, DiagnosticSeverity.Info,
+                    "LinearDecay's final", $"{Format(schedule.FinalFraction)} × the initial rate", "of about 0.01 × the initial rate (0.002–0.05)");
 
             switch (optimizer.Kind)
             {
@@ -298,6 +302,10 @@ namespace ModelGen.Analyzers
 
             public void At(DiagnosticDescriptor descriptor, SiteKind site, int layer, ImmutableDictionary<string, string?>? properties, Location[] additional, params string[] arguments)
                 => _context.ReportDiagnostic(Diagnostic.Create(descriptor, _analysis.Locate(site, layer), additional, properties, arguments));
+
+            /// <summary>Reports with a severity below the descriptor's default, for a rule's softer sub-case.</summary>
+            public void At(DiagnosticDescriptor descriptor, SiteKind site, int layer, DiagnosticSeverity severity, params string[] arguments)
+                => _context.ReportDiagnostic(Diagnostic.Create(descriptor, _analysis.Locate(site, layer), severity, null, null, arguments));
         }
     }
 }

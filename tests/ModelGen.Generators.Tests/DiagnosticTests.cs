@@ -38,6 +38,8 @@ public class DiagnosticTests
         { "MG1004", "BatchNorm(Momentum = 0f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3)] partial Dense A { get; } [BatchNorm(Momentum = 0f)] partial BatchNorm Norm { get; } }" },
         { "MG1004", "Dense(3, UseBias = false, BiasInit = 1f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, UseBias = false, BiasInit = 1f)] partial Dense A { get; } }" },
         { "MG0014", "BatchNorm(Activation.ReLU, Dropout = 2f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, UseBias = false)] partial Dense A { get; } [BatchNorm(Activation.ReLU, Dropout = 2f)] partial BatchNorm Norm { get; } [Dense(1)] partial Dense B { get; } }" },
+        { "MG1004", "LinearDecay(0)", "[Model(InputSize = 2)][MeanSquaredError][Sgd, LinearDecay(0)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
+        { "MG1004", "LinearDecay(100, FinalFraction = 2f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd, LinearDecay(100, FinalFraction = 2f)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1006", "BinaryCrossEntropy", "[Model(InputSize = 2)][BinaryCrossEntropy][MeanSquaredError][Sgd] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "Adam(Epsilon = 0f)", "[Model(InputSize = 2)][MeanSquaredError][Adam(Epsilon = 0f)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "Sgd(Nesterov = true)", "[Model(InputSize = 2)][MeanSquaredError][Sgd(Nesterov = true)] public partial class M { [Dense(3)] partial Dense A { get; } }" },

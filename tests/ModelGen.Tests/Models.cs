@@ -129,3 +129,13 @@ public partial class NormalizedNet
     [BatchNorm(Activation.Tanh, Momentum = 0.2f)] public partial BatchNorm SecondNorm { get; }
     [Dense(3)] public partial Dense Logits { get; }
 }
+
+/// <summary>Plain SGD whose learning rate decays linearly to 1% over four steps.</summary>
+[Model(InputSize = 3, Seed = 31)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.1f), LinearDecay(4)]
+public partial class DecayedRegressor
+{
+    [Dense(4, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(1)] public partial Dense Output { get; }
+}

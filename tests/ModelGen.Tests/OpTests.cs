@@ -451,6 +451,13 @@ public class OpTests
     }
 
     [Fact]
+    public void LinearDecayFallsToTheFinalFractionThenHolds()
+    {
+        double[] rates = Enumerable.Range(1, 7).Select(k => LearningRateSchedule.Linear<double>(0.1, 0.01, k, 4)).ToArray();
+        Reference.Close([0.1, 0.07525, 0.0505, 0.02575, 0.001, 0.001, 0.001], rates, 1e-14, 1e-16, "linear decay");
+    }
+
+    [Fact]
     public void GlobalNormScaleClipsOnlyAboveTheThreshold()
     {
         double[] g = [3, 4]; // norm 5

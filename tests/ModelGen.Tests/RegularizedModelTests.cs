@@ -109,6 +109,22 @@ public class RegularizedModelTests
     }
 
     [Fact]
+    public void LinearDecayScalesEachSgdStep()
+    {
+        var net = new DecayedRegressor.Network<double>(seed: 2);
+        double[] inputs = Reference.Random(6 * 3, 14), targets = Reference.Random(6, 15);
+        for (int k = 1; k <= 6; k++)
+        {
+            double[] before = net.Parameters.ToArray();
+            net.ComputeGradients(inputs, targets);
+            double[] g = net.Gradients.ToArray();
+            net.TrainStep(inputs, targets);
+            double alpha = Math.Min((k - 1) / 4.0, 1), rate = (1 - alpha) * (double)0.1f + alpha * (double)0.01f * (double)0.1f;
+            Reference.Close(before.Select((p, i) => p - rate * g[i]).ToArray(), net.Parameters.Span, 1e-12, 1e-14, $"SGD step {k}");
+        }
+    }
+
+    [Fact]
     public void MultiLabelModelWithDropoutLearnsQuadrants()
     {
         // Three independent labels per point: x > 0, y > 0, and x·y > 0 (XOR of the first two).

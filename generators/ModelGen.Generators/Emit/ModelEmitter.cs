@@ -154,6 +154,8 @@ namespace ModelGen.Generators.Emit
                     writer.Line($"///   [{layer.BiasOffset}, {layer.BiasOffset + layer.Units}) {layer.Name}.Bias [{layer.Units}], {(layer.BiasInit == 0 ? "zeros" : "all " + CodeWriter.Literal(layer.BiasInit))}");
             }
             writer.Line($"/// Loss: {loss.Name}. Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Literal(clip)}" : "")}.");
+            if (declaration.Schedule is ScheduleDeclaration linear)
+                writer.Line($"/// Learning rate: linear decay to {CodeWriter.Literal(linear.FinalFraction)} of the initial rate over {linear.Steps} steps.");
             if (regularization.WeightDecay is float decay)
                 writer.Line($"/// L2 weight decay λ = {CodeWriter.Literal(decay)} on the weights{(regularization.DecayBiases ? " and biases" : " (not the biases)")}.");
             if (hasDropout)
@@ -256,7 +258,14 @@ namespace ModelGen.Generators.Emit
                 }
                 scale = "T.One";
             }
-            writer.Line(OptimizerOp.Update(declaration.Optimizer, scale));
+            string rate = OptimizerOp.T(declaration.Optimizer.LearningRate);
+            if (declaration.Schedule is ScheduleDeclaration schedule)
+            {
+                writer.Line($"// Linear decay to {CodeWriter.Literal(schedule.FinalFraction)} × the initial rate over {schedule.Steps} steps, constant afterwards.");
+                writer.Line($"T learningRate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<T>({rate}, {OptimizerOp.T(schedule.FinalFraction)}, _step, {schedule.Steps});");
+                rate = "learningRate";
+            }
+            writer.Line(OptimizerOp.Update(declaration.Optimizer, rate, scale));
             writer.Line("return loss;");
             writer.Close();
             writer.Line();

@@ -16,6 +16,7 @@ namespace ModelGen.Generators.Extraction
         public AttributeData? OptimizerAttribute { get; set; }
         public AttributeData? ClipAttribute { get; set; }
         public AttributeData? WeightDecayAttribute { get; set; }
+        public AttributeData? ScheduleAttribute { get; set; }
         public List<(AttributeData Attribute, IPropertySymbol Property)> Layers { get; } = new List<(AttributeData, IPropertySymbol)>();
     }
 
@@ -44,6 +45,7 @@ namespace ModelGen.Generators.Extraction
                 SiteKind.OptimizerAttribute => Of(_sites.OptimizerAttribute),
                 SiteKind.ClipAttribute => Of(_sites.ClipAttribute),
                 SiteKind.WeightDecayAttribute => Of(_sites.WeightDecayAttribute),
+                SiteKind.ScheduleAttribute => Of(_sites.ScheduleAttribute),
                 SiteKind.LayerAttribute when layerIndex >= 0 && layerIndex < _sites.Layers.Count => Of(_sites.Layers[layerIndex].Attribute),
                 SiteKind.LayerProperty when layerIndex >= 0 && layerIndex < _sites.Layers.Count => _sites.Layers[layerIndex].Property.Locations.FirstOrDefault(),
                 _ => null,

@@ -38,7 +38,7 @@ namespace ModelGen.Generators.Extraction
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
                 return new ExtractionResult(
                     new ModelDeclaration(null, model.Name, EquatableArray<ContainingType>.Empty, 0, 0, 0, LossDeclaration.None,
-                        OptimizerDeclaration.None, null, RegularizationDeclaration.None, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
+                        OptimizerDeclaration.None, null, null, RegularizationDeclaration.None, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
                     sites);
             }
             if (model.IsGenericType || model.IsStatic || model.IsAbstract)
@@ -59,6 +59,7 @@ namespace ModelGen.Generators.Extraction
             int lossCount = 0, optimizerCount = 0;
             OptimizerDeclaration optimizer = OptimizerDeclaration.None;
             float? clipNorm = null, weightDecay = null;
+            ScheduleDeclaration? schedule = null;
             bool decayBiases = false;
 
             foreach (AttributeData attribute in model.GetAttributes())
@@ -111,6 +112,16 @@ namespace ModelGen.Generators.Extraction
                         sites.OptimizerAttribute ??= attribute;
                         optimizerCount++;
                         optimizer = ReadRmsProp(attribute, problems);
+                        break;
+                    case "ModelGen.LinearDecayAttribute":
+                        sites.ScheduleAttribute = attribute;
+                        float fraction = ReadNamed(attribute, "FinalFraction", 0.01f, "LinearDecay", SiteKind.ScheduleAttribute, problems);
+                        if (!TryReadConstructorArgument(attribute, 0, out int steps) || steps <= 0)
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ScheduleAttribute, "LinearDecay", "steps", "a positive number of optimizer steps"));
+                        else if (!(fraction >= 0 && fraction <= 1))
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ScheduleAttribute, "LinearDecay", "FinalFraction", "a number in [0, 1]"));
+                        else
+                            schedule = new ScheduleDeclaration(steps, fraction);
                         break;
                     case "ModelGen.WeightDecayAttribute":
                         sites.WeightDecayAttribute = attribute;
@@ -174,6 +185,7 @@ namespace ModelGen.Generators.Extraction
                 batchSize,
                 loss,
                 optimizer,
+                schedule,
                 clipNorm,
                 new RegularizationDeclaration(inputDropout, weightDecay, decayBiases),
                 layers.ToEquatableArray(),

@@ -51,6 +51,9 @@ namespace ModelGen.Generators.Model
         public static readonly OptimizerDeclaration None = new OptimizerDeclaration(OptimizerKind.None, 0, 0, false, 0, 0, 0, 0);
     }
 
+    /// <summary><c>[LinearDecay]</c>: the learning rate falls linearly to FinalFraction of itself over Steps updates.</summary>
+    internal sealed record ScheduleDeclaration(int Steps, float FinalFraction);
+
     /// <summary>The loss attribute: which loss, and for binary cross-entropy whether the outputs are logits.</summary>
     internal sealed record LossDeclaration(LossKind Kind, bool FromLogits)
     {
@@ -73,6 +76,7 @@ namespace ModelGen.Generators.Model
         int BatchSize,
         LossDeclaration Loss,
         OptimizerDeclaration Optimizer,
+        ScheduleDeclaration? Schedule,
         float? ClipNorm,
         RegularizationDeclaration Regularization,
         EquatableArray<LayerDeclaration> Layers,

@@ -27,13 +27,14 @@ namespace ModelGen.Generators.Ops
             _ => $"SGD (lr {CodeWriter.Literal(optimizer.LearningRate)})",
         };
 
-        public static string Update(OptimizerDeclaration optimizer, string scale) => optimizer.Kind switch
+        /// <summary>The update call; <paramref name="rate"/> is the learning-rate expression (a constant, or the scheduled local).</summary>
+        public static string Update(OptimizerDeclaration optimizer, string rate, string scale) => optimizer.Kind switch
         {
-            OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>(_parameters, _gradients, _firstMoment, _secondMoment, {T(optimizer.LearningRate)}, {T(optimizer.Beta1)}, {T(optimizer.Beta2)}, {T(optimizer.Epsilon)}, _step, {scale});",
-            OptimizerKind.AdaGrad => $"global::ModelGen.Optimizers.AdaGrad.Update<T>(_parameters, _gradients, _squareSum, {T(optimizer.LearningRate)}, {T(optimizer.Epsilon)}, {scale});",
-            OptimizerKind.RmsProp => $"global::ModelGen.Optimizers.RmsProp.Update<T>(_parameters, _gradients, _squareAverage, {T(optimizer.LearningRate)}, {T(optimizer.Rho)}, {T(optimizer.Epsilon)}, {scale});",
-            OptimizerKind.Sgd when optimizer.Momentum != 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, _velocity, {T(optimizer.LearningRate)}, {T(optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale});",
-            _ => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, {T(optimizer.LearningRate)}, {scale});",
+            OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>(_parameters, _gradients, _firstMoment, _secondMoment, {rate}, {T(optimizer.Beta1)}, {T(optimizer.Beta2)}, {T(optimizer.Epsilon)}, _step, {scale});",
+            OptimizerKind.AdaGrad => $"global::ModelGen.Optimizers.AdaGrad.Update<T>(_parameters, _gradients, _squareSum, {rate}, {T(optimizer.Epsilon)}, {scale});",
+            OptimizerKind.RmsProp => $"global::ModelGen.Optimizers.RmsProp.Update<T>(_parameters, _gradients, _squareAverage, {rate}, {T(optimizer.Rho)}, {T(optimizer.Epsilon)}, {scale});",
+            OptimizerKind.Sgd when optimizer.Momentum != 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, _velocity, {rate}, {T(optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale});",
+            _ => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, {rate}, {scale});",
         };
 
         /// <summary>A hyper-parameter as T, converted from its declared float value.</summary>

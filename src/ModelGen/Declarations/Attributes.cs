@@ -205,6 +205,20 @@ public sealed class WeightDecayAttribute(float lambda) : Attribute
     public bool IncludeBiases { get; set; }
 }
 
+/// <summary>
+/// Linear learning-rate decay (Goodfellow et al. §8.3.1): update k uses ε_k = (1 − α)·ε₀ + α·ε_τ with α = (k − 1)/τ,
+/// from the optimizer's rate ε₀ down to ε_τ = <see cref="FinalFraction"/>·ε₀ at update τ + 1, constant afterwards.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class LinearDecayAttribute(int steps) : Attribute
+{
+    /// <summary>τ: optimizer steps over which the rate decays.</summary>
+    public int Steps { get; } = steps;
+
+    /// <summary>ε_τ / ε₀, in [0, 1]; about 1% is the usual choice.</summary>
+    public float FinalFraction { get; set; } = 0.01f;
+}
+
 /// <summary>Rescales all gradients together so their global L2 norm is at most <paramref name="maxNorm"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class ClipGlobalNormAttribute(float maxNorm) : Attribute
