@@ -21,7 +21,7 @@ namespace ModelGen.Generators.Ops
         public static void EmitForward(EmitContext context, GraphNode node)
         {
             float rate = Rate(context.Program.Model, node);
-            context.Writer.Line($"// {Site(context.Program.Model, node)}: dropout at rate {CodeWriter.Literal(rate)} while training (kept units × {CodeWriter.Literal(1 / (1 - rate))}); a copy at inference");
+            context.Writer.Line($"// {Site(context.Program.Model, node)}: dropout at rate {CodeWriter.Literal(rate)} while training (kept units × {(1 / (1 - (double)rate)).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)}); a copy at inference");
             context.Writer.Line($"global::ModelGen.Ops.DropoutOp.Forward<T>({context.Value(node.Inputs[0])}, {context.Value(node.Id)}, {OptimizerOp.T(rate)}, _seed, _step, stream: {node.Id}, training);");
         }
 
