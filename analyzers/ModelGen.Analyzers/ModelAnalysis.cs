@@ -1,5 +1,6 @@
 using System;
 using System.Linq;
+using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 using ModelGen.Generators.Extraction;
@@ -9,8 +10,11 @@ using ModelGen.Generators.Shapes;
 namespace ModelGen.Analyzers
 {
     /// <summary>A [Model] class as the analyzers see it: the generator's own extraction and shape check, plus source locations.</summary>
-    internal readonly struct ModelAnalysis
+    internal sealed class ModelAnalysis
     {
+        /// <summary>Keyed weakly by the symbol, so an entry lives exactly as long as its compilation.</summary>
+        private static readonly ConditionalWeakTable<INamedTypeSymbol, ModelAnalysis> Cache = new ConditionalWeakTable<INamedTypeSymbol, ModelAnalysis>();
+
         public ModelAnalysis(INamedTypeSymbol type, AttributeData modelAttribute, ExtractionResult extraction, CheckedModel model)
         {
             Type = type; ModelAttribute = modelAttribute; Extraction = extraction; Model = model;
@@ -35,8 +39,13 @@ namespace ModelGen.Analyzers
                     AttributeData? modelAttribute = type.GetAttributes().FirstOrDefault(a => SymbolEqualityComparer.Default.Equals(a.AttributeClass, modelAttributeType));
                     if (modelAttribute is null)
                         return;
-                    ExtractionResult extraction = ModelExtractor.Extract(type, symbolContext.CancellationToken);
-                    analyze(symbolContext, new ModelAnalysis(type, modelAttribute, extraction, ShapeChecker.Check(extraction.Model)));
+                    // Both model analyzers see the same symbol; the first to get here extracts and checks it for both.
+                    ModelAnalysis analysis = Cache.GetValue(type, _ =>
+                    {
+                        ExtractionResult extraction = ModelExtractor.Extract(type, symbolContext.CancellationToken);
+                        return new ModelAnalysis(type, modelAttribute, extraction, ShapeChecker.Check(extraction.Model));
+                    });
+                    analyze(symbolContext, analysis);
                 }, SymbolKind.NamedType);
             });
         }
