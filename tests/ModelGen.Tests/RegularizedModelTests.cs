@@ -273,6 +273,22 @@ public class BatchNormModelTests
     }
 
     [Fact]
+    public void FloatAndDoubleModelsAgreeWithDropoutAndBatchNorm()
+    {
+        var single = new NormalizedNet(seed: 4);
+        var dual = new NormalizedNet.Network<double>(seed: 4);
+        double[] inputs = Reference.Random(8 * 5, 16);
+        int[] labels = [0, 1, 2, 0, 1, 2, 0, 1];
+        for (int step = 0; step < 3; step++)
+        {
+            float lossSingle = single.TrainStep(Reference.ToFloat(inputs), labels);
+            double lossDouble = dual.TrainStep(inputs, labels);
+            Assert.Equal(lossDouble, lossSingle, 4);
+        }
+        Reference.Close(dual.Parameters.ToArray(), single.Parameters, 1e-3, 1e-5, "parameters after three steps");
+    }
+
+    [Fact]
     public void DropoutAndBatchNormStepsDoNotAllocateAfterWarmUp()
     {
         var net = new NormalizedNet();
