@@ -15,6 +15,8 @@ public class GemmTests
             data.Add(size, size, size);
         // Packed path: several depth blocks (k > 256), column blocks (n > 512), the two-core split and edge tiles.
         data.Add(40, 600, 700); data.Add(131, 300, 65); data.Add(8, 8, 16); data.Add(13, 513, 129); data.Add(300, 70, 100);
+        // B read in place (≤ 24 rows, AB form): full and edge panels, several depth blocks, split across two cores.
+        data.Add(24, 700, 512); data.Add(20, 1000, 300); data.Add(25, 200, 130);
         // Few rows, large B: the column split across two cores (GEMV-shaped products).
         data.Add(1, 784, 256); data.Add(3, 300, 333); data.Add(7, 256, 257); data.Add(2, 1024, 129);
         data.Add(1, 257, 1); data.Add(257, 1, 3); data.Add(1, 1, 257); data.Add(13, 97, 1); data.Add(97, 13, 53); data.Add(2, 0, 5);
