@@ -110,14 +110,24 @@ internal static unsafe class PackedSgemm
                                 int rows = Math.Min(RowTile, mc - ir);
                                 int row = ic + ir;
                                 float* tile = _c + (long)row * _n + jc + jr;
-                                if (rows == RowTile && columns == ColumnTile)
+                                if (columns == ColumnTile)
                                 {
-                                    Kernel(packedA + (long)ir * kc, panelB, panelStride, kc, tile, _n, add);
+                                    // Row edges run a kernel compiled for their row count: no wasted rows, no scratch copy.
+                                    float* panelA = packedA + (long)ir * kc;
+                                    switch (rows)
+                                    {
+                                        case 6: Kernel<Rows6>(panelA, panelB, panelStride, kc, tile, _n, add); break;
+                                        case 5: Kernel<Rows5>(panelA, panelB, panelStride, kc, tile, _n, add); break;
+                                        case 4: Kernel<Rows4>(panelA, panelB, panelStride, kc, tile, _n, add); break;
+                                        case 3: Kernel<Rows3>(panelA, panelB, panelStride, kc, tile, _n, add); break;
+                                        case 2: Kernel<Rows2>(panelA, panelB, panelStride, kc, tile, _n, add); break;
+                                        default: Kernel<Rows1>(panelA, panelB, panelStride, kc, tile, _n, add); break;
+                                    }
                                 }
                                 else
                                 {
                                     // Edge tile: compute the full 6×64 into scratch, keep the part that exists.
-                                    Kernel(packedA + (long)ir * kc, panelB, panelStride, kc, edge, ColumnTile, add: false);
+                                    Kernel<Rows6>(packedA + (long)ir * kc, panelB, panelStride, kc, edge, ColumnTile, add: false);
                                     for (int r = 0; r < rows; r++)
                                     {
                                         float* source = edge + r * ColumnTile, target = tile + (long)r * _n;
@@ -207,9 +217,13 @@ internal static unsafe class PackedSgemm
         }
     }
 
-    /// <summary>C[6×64] (+)= A panel [depth × 6] · B panel [depth × 64]. 24 accumulators + 4 B vectors + 1 broadcast: 29 of 32 zmm.</summary>
+    /// <summary>
+    /// C[rows×64] (+)= A panel [depth × 6] · B panel [depth × 64], rows = <typeparamref name="TRows"/> (6 for full tiles):
+    /// the JIT compiles one kernel per row count and drops the unused rows' work. 24 accumulators + 4 B vectors +
+    /// 1 broadcast: 29 of 32 zmm. B rows are <paramref name="ldb"/> floats apart (64 packed, n when read in place).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel(float* a, float* b, int ldb, int depth, float* c, int ldc, bool add)
+    private static void Kernel<TRows>(float* a, float* b, int ldb, int depth, float* c, int ldc, bool add) where TRows : struct, IRowCount
     {
         Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default, c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
         for (int p = 0; p < depth; p++)
@@ -217,25 +231,40 @@ internal static unsafe class PackedSgemm
             Vector512<float> b0 = Vector512.Load(b + 0), b1 = Vector512.Load(b + 16), b2 = Vector512.Load(b + 32), b3 = Vector512.Load(b + 48);
             Vector512<float> a0 = Vector512.Create(a[0]);
             c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01); c02 = Vector512.FusedMultiplyAdd(a0, b2, c02); c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-            Vector512<float> a1 = Vector512.Create(a[1]);
-            c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11); c12 = Vector512.FusedMultiplyAdd(a1, b2, c12); c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
-            Vector512<float> a2 = Vector512.Create(a[2]);
-            c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21); c22 = Vector512.FusedMultiplyAdd(a2, b2, c22); c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
-            Vector512<float> a3 = Vector512.Create(a[3]);
-            c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31); c32 = Vector512.FusedMultiplyAdd(a3, b2, c32); c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
-            Vector512<float> a4 = Vector512.Create(a[4]);
-            c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41); c42 = Vector512.FusedMultiplyAdd(a4, b2, c42); c43 = Vector512.FusedMultiplyAdd(a4, b3, c43);
-            Vector512<float> a5 = Vector512.Create(a[5]);
-            c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51); c52 = Vector512.FusedMultiplyAdd(a5, b2, c52); c53 = Vector512.FusedMultiplyAdd(a5, b3, c53);
+            if (TRows.Count > 1)
+            {
+                Vector512<float> a1 = Vector512.Create(a[1]);
+                c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11); c12 = Vector512.FusedMultiplyAdd(a1, b2, c12); c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
+            }
+            if (TRows.Count > 2)
+            {
+                Vector512<float> a2 = Vector512.Create(a[2]);
+                c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21); c22 = Vector512.FusedMultiplyAdd(a2, b2, c22); c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
+            }
+            if (TRows.Count > 3)
+            {
+                Vector512<float> a3 = Vector512.Create(a[3]);
+                c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31); c32 = Vector512.FusedMultiplyAdd(a3, b2, c32); c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
+            }
+            if (TRows.Count > 4)
+            {
+                Vector512<float> a4 = Vector512.Create(a[4]);
+                c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41); c42 = Vector512.FusedMultiplyAdd(a4, b2, c42); c43 = Vector512.FusedMultiplyAdd(a4, b3, c43);
+            }
+            if (TRows.Count > 5)
+            {
+                Vector512<float> a5 = Vector512.Create(a[5]);
+                c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51); c52 = Vector512.FusedMultiplyAdd(a5, b2, c52); c53 = Vector512.FusedMultiplyAdd(a5, b3, c53);
+            }
             a += 6;
             b += ldb;
         }
         Store(c + 0 * ldc, c00, c01, c02, c03, add);
-        Store(c + 1 * ldc, c10, c11, c12, c13, add);
-        Store(c + 2 * ldc, c20, c21, c22, c23, add);
-        Store(c + 3 * ldc, c30, c31, c32, c33, add);
-        Store(c + 4 * ldc, c40, c41, c42, c43, add);
-        Store(c + 5 * ldc, c50, c51, c52, c53, add);
+        if (TRows.Count > 1) Store(c + 1 * ldc, c10, c11, c12, c13, add);
+        if (TRows.Count > 2) Store(c + 2 * ldc, c20, c21, c22, c23, add);
+        if (TRows.Count > 3) Store(c + 3 * ldc, c30, c31, c32, c33, add);
+        if (TRows.Count > 4) Store(c + 4 * ldc, c40, c41, c42, c43, add);
+        if (TRows.Count > 5) Store(c + 5 * ldc, c50, c51, c52, c53, add);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -248,3 +277,16 @@ internal static unsafe class PackedSgemm
         Vector512.Store(s0, c); Vector512.Store(s1, c + 16); Vector512.Store(s2, c + 32); Vector512.Store(s3, c + 48);
     }
 }
+
+/// <summary>A micro-kernel's row count as a type, so each count gets its own compiled kernel.</summary>
+internal interface IRowCount
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct Rows1 : IRowCount { public static int Count => 1; }
+internal readonly struct Rows2 : IRowCount { public static int Count => 2; }
+internal readonly struct Rows3 : IRowCount { public static int Count => 3; }
+internal readonly struct Rows4 : IRowCount { public static int Count => 4; }
+internal readonly struct Rows5 : IRowCount { public static int Count => 5; }
+internal readonly struct Rows6 : IRowCount { public static int Count => 6; }
