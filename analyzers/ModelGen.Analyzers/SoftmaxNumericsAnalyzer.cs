@@ -114,7 +114,7 @@ namespace ModelGen.Analyzers
             IEnumerable<IInvocationOperation> exps, IEnumerable<ICompoundAssignmentOperation> accumulations, IEnumerable<IOperation> divisors)
         {
             var expsBySink = new Dictionary<ISymbol, List<IInvocationOperation>>(SymbolEqualityComparer.Default);
-            var direct = new Dictionary<IOperation, IInvocationOperation>();
+            var unshifted = new HashSet<IOperation>();
             foreach (IInvocationOperation exp in exps)
             {
                 IOperation current = exp;
@@ -132,7 +132,7 @@ namespace ModelGen.Analyzers
                         expsBySink[sink] = list = new List<IInvocationOperation>();
                     list.Add(exp);
                 }
-                direct[exp] = exp;
+                unshifted.Add(exp);
             }
 
             var fedBy = new Dictionary<ISymbol, List<IInvocationOperation>>(SymbolEqualityComparer.Default);
@@ -143,7 +143,7 @@ namespace ModelGen.Analyzers
                 var feeding = new List<IInvocationOperation>();
                 foreach (IOperation part in accumulation.Value.DescendantsAndSelf())
                 {
-                    if (part is IInvocationOperation invocation && direct.ContainsKey(invocation))
+                    if (part is IInvocationOperation invocation && unshifted.Contains(invocation))
                         feeding.Add(invocation);
                     else if (ReferencedSymbol(part) is { } source && expsBySink.TryGetValue(source, out List<IInvocationOperation>? stored))
                         feeding.AddRange(stored);
