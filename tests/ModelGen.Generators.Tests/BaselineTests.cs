@@ -39,7 +39,7 @@ public class BaselineTests
             namespace Samples;
             [Model(InputSize = 20, Seed = 3, BatchSize = 64, InputDropout = 0.2f)]
             [BinaryCrossEntropy]
-            [RmsProp(LearningRate = 1e-3f), ClipGlobalNorm(1f), WeightDecay(1e-4f)]
+            [RmsProp(LearningRate = 1e-3f), ClipGlobalNorm(1f), WeightDecay(1e-4f), CheckFinite]
             public partial class RegularizedTagger
             {
                 [Dense(32, Activation.SELU, Dropout = 0.1f)] public partial Dense Hidden { get; }

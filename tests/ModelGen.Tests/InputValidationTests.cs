@@ -57,4 +57,41 @@ public class InputValidationTests
         Assert.Contains("targets", error.Message);
         Assert.Equal(0, net.Step);
     }
+
+    [Fact]
+    public void CheckFiniteNamesTheFirstLayerThatProducedNaNOrInfinity()
+    {
+        var net = new CheckedNet();
+        float[] inputs = [0, 1, 2, 1, 0, 1];
+        net.TrainStep(inputs, [0, 2]); // finite everywhere: no complaint
+
+        // 0 · ∞ = NaN in Hidden's product, for sample 0 (its first feature is 0).
+        net.Hidden.Weights[0] = float.PositiveInfinity;
+        float[] before = net.Parameters.ToArray();
+        var error = Assert.Throws<NonFiniteException>(() => net.TrainStep(inputs, [0, 2]));
+        Assert.Equal("Hidden", error.Layer);
+        Assert.Equal("forward", error.Step);
+        Assert.Contains("CheckedNet: forward of layer 'Hidden' produced NaN at sample 0, column 0", error.Message);
+        Assert.True(net.Parameters.SequenceEqual(before), "a failed step changed the parameters");
+        Assert.Equal(1, net.Step);
+        Assert.Throws<NonFiniteException>(() => net.Predict(inputs, new float[6]));
+
+        // Logits that overflow to ∞ are caught at the layer that overflowed, not later in the loss.
+        var overflow = new CheckedNet();
+        overflow.Logits.Weights.Fill(3e38f);
+        error = Assert.Throws<NonFiniteException>(() => overflow.TrainStep(inputs, [0, 2]));
+        Assert.Equal("Logits", error.Layer);
+        Assert.Contains("∞", error.Message);
+    }
+
+    [Fact]
+    public void CheckFiniteAddsNoAllocation()
+    {
+        var net = new CheckedNet();
+        float[] inputs = [0.5f, 1, 2, 1, 0, 1];
+        for (int i = 0; i < 100; i++) net.TrainStep(inputs, [0, 2]);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++) net.TrainStep(inputs, [0, 2]);
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
 }

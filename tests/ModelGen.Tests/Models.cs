@@ -139,3 +139,13 @@ public partial class DecayedRegressor
     [Dense(4, Activation.Tanh)] public partial Dense Hidden { get; }
     [Dense(1)] public partial Dense Output { get; }
 }
+
+/// <summary>[CheckFinite]: every forward value, the loss and every gradient are checked.</summary>
+[Model(InputSize = 3, Seed = 37)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-3f), CheckFinite]
+public partial class CheckedNet
+{
+    [Dense(8, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}

@@ -158,6 +158,8 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"/// Learning rate: linear decay to {CodeWriter.Literal(linear.FinalFraction)} of the initial rate over {linear.Steps} steps.");
             if (regularization.WeightDecay is float decay)
                 writer.Line($"/// L2 weight decay λ = {CodeWriter.Literal(decay)} on the weights{(regularization.DecayBiases ? " and biases" : " (not the biases)")}.");
+            if (declaration.CheckFinite)
+                writer.Line("/// [CheckFinite]: every step below is followed by a check of what it wrote; the first NaN or ±∞ throws NonFiniteException.");
             if (hasDropout)
                 writer.Line("/// Dropout is applied by TrainStep, ComputeGradients and ComputeTrainingLoss only; ComputeLoss and Predict run the full network.");
             if (normalizations.Length > 0)
@@ -281,6 +283,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("EnsureCapacity(batch);");
             writer.Line(hasTrainingMode ? "Forward(inputs, batch, training: true);" : "Forward(inputs, batch);");
             writer.Line($"T loss = {loss.LossAndGradient(context)};");
+            FiniteChecks.AfterLoss(context);
             writer.Line("Backward(inputs, batch);");
             writer.Line("return loss;");
             writer.Close();
@@ -329,6 +332,7 @@ namespace ModelGen.Generators.Emit
                 else if (node.Kind == NodeKind.BatchNorm) BatchNormOp.EmitForward(context, node);
                 else if (node.Kind == NodeKind.Dropout) DropoutOp.EmitForward(context, node);
                 else ActivationOp.EmitForward(context, node);
+                FiniteChecks.AfterForward(context, node);
             }
             writer.Close();
             writer.Line();
@@ -344,6 +348,7 @@ namespace ModelGen.Generators.Emit
                 else if (node.Kind == NodeKind.BatchNorm) BatchNormOp.EmitInputGradient(context, node, step.Input);
                 else if (node.Kind == NodeKind.Dropout) DropoutOp.EmitInputGradient(context, node, step.Input);
                 else ActivationOp.EmitInputGradient(context, node, step.Input);
+                FiniteChecks.AfterBackward(context, step);
             }
             writer.Close();
             writer.Line();

@@ -38,7 +38,7 @@ namespace ModelGen.Generators.Extraction
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
                 return new ExtractionResult(
                     new ModelDeclaration(null, model.Name, EquatableArray<ContainingType>.Empty, 0, 0, 0, LossDeclaration.None,
-                        OptimizerDeclaration.None, null, null, RegularizationDeclaration.None, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
+                        OptimizerDeclaration.None, null, null, RegularizationDeclaration.None, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
                     sites);
             }
             if (model.IsGenericType || model.IsStatic || model.IsAbstract)
@@ -60,7 +60,7 @@ namespace ModelGen.Generators.Extraction
             OptimizerDeclaration optimizer = OptimizerDeclaration.None;
             float? clipNorm = null, weightDecay = null;
             ScheduleDeclaration? schedule = null;
-            bool decayBiases = false;
+            bool decayBiases = false, checkFinite = false;
 
             foreach (AttributeData attribute in model.GetAttributes())
             {
@@ -112,6 +112,9 @@ namespace ModelGen.Generators.Extraction
                         sites.OptimizerAttribute ??= attribute;
                         optimizerCount++;
                         optimizer = ReadRmsProp(attribute, problems);
+                        break;
+                    case "ModelGen.CheckFiniteAttribute":
+                        checkFinite = true;
                         break;
                     case "ModelGen.LinearDecayAttribute":
                         sites.ScheduleAttribute = attribute;
@@ -188,6 +191,7 @@ namespace ModelGen.Generators.Extraction
                 schedule,
                 clipNorm,
                 new RegularizationDeclaration(inputDropout, weightDecay, decayBiases),
+                checkFinite,
                 layers.ToEquatableArray(),
                 problems.ToEquatableArray());
             return new ExtractionResult(declarationModel, sites);

@@ -79,6 +79,7 @@ namespace ModelGen.Generators.Model
         ScheduleDeclaration? Schedule,
         float? ClipNorm,
         RegularizationDeclaration Regularization,
+        bool CheckFinite,
         EquatableArray<LayerDeclaration> Layers,
         EquatableArray<Problem> Problems)
     {

@@ -219,6 +219,14 @@ public sealed class LinearDecayAttribute(int steps) : Attribute
     public float FinalFraction { get; set; } = 0.01f;
 }
 
+/// <summary>
+/// Runtime monitor: every forward value, loss, and gradient the generated code produces is checked, and the first
+/// NaN or ±∞ throws <see cref="NonFiniteException"/> naming the layer and the step that produced it, before the
+/// optimizer touches the parameters. Costs one extra pass over each buffer; meant for debugging a diverging run.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class CheckFiniteAttribute : Attribute;
+
 /// <summary>Rescales all gradients together so their global L2 norm is at most <paramref name="maxNorm"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class ClipGlobalNormAttribute(float maxNorm) : Attribute

@@ -64,14 +64,12 @@ public static class InputGuard
             throw new ArgumentException($"{model}.{entry}: outputs has {length} elements; output layer '{outputLayer}' produces shape [{batch} × {outputs}].", "outputs");
     }
 
-    private static string Describe<T>(T value) where T : IBinaryFloatingPointIeee754<T>
+    internal static string Describe<T>(T value) where T : IBinaryFloatingPointIeee754<T>
         => T.IsNaN(value) ? "NaN" : T.IsPositive(value) ? "+∞" : "−∞";
 
-    // The description is formatted only on failure: the success path must not allocate.
-    private static void RequireFinite<T>(string model, string entry, string argument, ReadOnlySpan<T> values, int rowLength, string whatFormat, string layer)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    /// <summary>Index of the first NaN or ±∞, or −1. One vector pass (x − x is 0 for finite x, NaN otherwise), then a scalar search only on failure.</summary>
+    internal static int FirstNonFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        // x − x is 0 for finite x and NaN for NaN or ±∞: one vector pass, then find the culprit only on failure.
         int i = 0;
         if (Vector512.IsHardwareAccelerated)
         {
@@ -86,6 +84,16 @@ public static class InputGuard
         }
         for (; i < values.Length; i++)
             if (!T.IsFinite(values[i]))
-                throw new ArgumentException($"{model}.{entry}: {argument} holds {Describe(values[i])} at sample {i / rowLength}, feature {i % rowLength}; {string.Format(System.Globalization.CultureInfo.InvariantCulture, whatFormat, layer, rowLength)} needs finite values.", argument);
+                return i;
+        return -1;
+    }
+
+    // The description is formatted only on failure: the success path must not allocate.
+    private static void RequireFinite<T>(string model, string entry, string argument, ReadOnlySpan<T> values, int rowLength, string whatFormat, string layer)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int i = FirstNonFinite(values);
+        if (i >= 0)
+            throw new ArgumentException($"{model}.{entry}: {argument} holds {Describe(values[i])} at sample {i / rowLength}, feature {i % rowLength}; {string.Format(System.Globalization.CultureInfo.InvariantCulture, whatFormat, layer, rowLength)} needs finite values.", argument);
     }
 }
