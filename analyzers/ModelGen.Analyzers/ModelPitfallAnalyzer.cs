@@ -187,8 +187,12 @@ namespace ModelGen.Analyzers
             if (regularization.WeightDecay is not float lambda)
                 return;
             if (regularization.DecayBiases && lambda > 0)
-                report.At(PitfallDescriptors.DecayOnBiases, SiteKind.WeightDecayAttribute, -1, null, declaration.ClassName,
-                    model.Layers.Any(l => l.Kind == LayerKind.BatchNorm) ? "biases and batch-norm γ/β" : "biases");
+                report.At(PitfallDescriptors.DecayOnBiases, SiteKind.WeightDecayAttribute, -1, null,
+                    $"[WeightDecay] with IncludeBiases = true decays the {(model.Layers.Any(l => l.Kind == LayerKind.BatchNorm) ? "biases and batch-norm γ/β" : "biases")} of model '{declaration.ClassName}'; they add no capacity worth penalizing and decaying them only pulls units towards the origin (and γ towards 0), so decay weights only");
+            // The catalogue's softer sub-rule: L2 in the gradient is not weight decay under Adam (informational).
+            if (!regularization.Decoupled && lambda > 0 && declaration.Optimizer.Kind == OptimizerKind.Adam)
+                report.At(PitfallDescriptors.DecayOnBiases, SiteKind.WeightDecayAttribute, -1, DiagnosticSeverity.Info, Property(FixProperties.Decoupled, "true"),
+                    $"[WeightDecay] on Adam adds λw to the gradient of model '{declaration.ClassName}', where Adam's per-parameter denominator rescales it, so large weights decay least; set Decoupled = true (AdamW)");
             LayerShape? heavyDropout = model.Layers.Take(last).FirstOrDefault(l => l.Dropout >= 0.5f);
             string? excess = lambda > 1e-2f ? $"decays weights with λ = {Format(lambda)} (above 1e-2)"
                 : lambda > 1e-3f && heavyDropout is not null ? $"combines weight decay λ = {Format(lambda)} (above 1e-3) with dropout {Format(heavyDropout.Dropout)} on '{heavyDropout.Name}'"
@@ -305,7 +309,10 @@ namespace ModelGen.Analyzers
 
             /// <summary>Reports with a severity below the descriptor's default, for a rule's softer sub-case.</summary>
             public void At(DiagnosticDescriptor descriptor, SiteKind site, int layer, DiagnosticSeverity severity, params string[] arguments)
-                => _context.ReportDiagnostic(Diagnostic.Create(descriptor, _analysis.Locate(site, layer), severity, null, null, arguments));
+                => At(descriptor, site, layer, severity, null, arguments);
+
+            public void At(DiagnosticDescriptor descriptor, SiteKind site, int layer, DiagnosticSeverity severity, ImmutableDictionary<string, string?>? properties, params string[] arguments)
+                => _context.ReportDiagnostic(Diagnostic.Create(descriptor, _analysis.Locate(site, layer), severity, null, properties, arguments));
         }
     }
 }

@@ -61,7 +61,7 @@ namespace ModelGen.Analyzers
 
         public static readonly DiagnosticDescriptor DecayOnBiases = Create("MG0017", "ModelGen.Regularization", DiagnosticSeverity.Warning,
             "Weight decay on biases",
-            "[WeightDecay] with IncludeBiases = true decays the {1} of model '{0}'; they add no capacity worth penalizing and decaying them only pulls units towards the origin (and γ towards 0), so decay weights only");
+            "{0}");
 
         public static readonly DiagnosticDescriptor ExcessiveRegularization = Create("MG0018", "ModelGen.Regularization", DiagnosticSeverity.Warning,
             "Excessive regularization",
@@ -126,5 +126,6 @@ namespace ModelGen.Analyzers
         public const string Rate = nameof(Rate);
         public const string BatchSize = nameof(BatchSize);
         public const string Replacement = nameof(Replacement);
+        public const string Decoupled = nameof(Decoupled);
     }
 }

@@ -151,7 +151,7 @@ namespace ModelGen.CodeFixes
 
     /// <summary>
     /// MG0003: hidden biases start at 0; MG0016: no dropout on the output or before batch norm; MG0017: exclude biases
-    /// from decay; MG0004: no bias before batch norm.
+    /// from decay, or decouple it under Adam; MG0004: no bias before batch norm.
     /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveArgumentFix)), Shared]
     public sealed class RemoveArgumentFix : AttributeFix
@@ -162,6 +162,7 @@ namespace ModelGen.CodeFixes
         {
             "MG0003" => ("Start the biases at 0", AttributeEdits.WithoutNamedArgument(attribute, "BiasInit")),
             "MG0016" => ("Remove the misplaced dropout", AttributeEdits.WithoutNamedArgument(attribute, "Dropout")),
+            "MG0017" when diagnostic.Properties.ContainsKey("Decoupled") => ("Decouple weight decay (AdamW)", AttributeEdits.WithNamedArgument(attribute, "Decoupled", "true")),
             "MG0017" => ("Exclude biases from weight decay", AttributeEdits.WithoutNamedArgument(attribute, "IncludeBiases")),
             "MG0004" => ("Remove the bias (UseBias = false)", AttributeEdits.WithNamedArgument(AttributeEdits.WithoutNamedArgument(attribute, "BiasInit"), "UseBias", "false")),
             _ => null,

@@ -131,8 +131,13 @@ public class CodeFixTests
 
     [Fact]
     public Task ExcludesBiasesFromWeightDecay() => Verify.CodeFix<ModelPitfallAnalyzer, RemoveArgumentFix>(
-        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true)|}]"),
-        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, optimizer: "[Adam(LearningRate = 1e-3f), WeightDecay(1e-4f)]"));
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, optimizer: "[Sgd(LearningRate = 0.01f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true)|}]"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, optimizer: "[Sgd(LearningRate = 0.01f), WeightDecay(1e-4f)]"));
+
+    [Fact]
+    public Task DecouplesWeightDecayUnderAdam() => Verify.CodeFix<ModelPitfallAnalyzer, RemoveArgumentFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f)|}]"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, optimizer: "[Adam(LearningRate = 1e-3f), WeightDecay(1e-4f, Decoupled = true)]"));
 
     [Fact]
     public Task ReplacesAdaGradWithRmsProp() => Verify.CodeFix<ModelPitfallAnalyzer, RmsPropFix>(

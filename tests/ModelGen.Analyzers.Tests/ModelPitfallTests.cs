@@ -200,23 +200,31 @@ public class ModelPitfallTests
 
     [Fact]
     public Task WeightDecayOnBiases() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
-        optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true)|}]"));
+        optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true, Decoupled = true)|}]"));
 
     [Fact]
     public Task WeightDecayOnWeightsIsFine() => Check(Model("""
         [Dense(8, Activation.ReLU, Dropout = 0.5f)] partial Dense Hidden { get; }
         [Dense(3)] partial Dense Logits { get; }
-        """, optimizer: "[Adam(LearningRate = 1e-3f), WeightDecay(1e-3f)]"));
+        """, optimizer: "[Adam(LearningRate = 1e-3f), WeightDecay(1e-3f, Decoupled = true)]"));
+
+    [Fact]
+    public Task CoupledWeightDecayUnderAdam() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f)|}]"));
+
+    [Fact]
+    public Task CoupledWeightDecayUnderSgdIsFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[Sgd(LearningRate = 0.01f), WeightDecay(1e-4f)]"));
 
     [Fact]
     public Task StrongWeightDecay() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
-        optimizer: "[Adam(LearningRate = 1e-3f), {|MG0018:WeightDecay(0.05f)|}]"));
+        optimizer: "[Adam(LearningRate = 1e-3f), {|MG0018:WeightDecay(0.05f, Decoupled = true)|}]"));
 
     [Fact]
     public Task WeightDecayWithHeavyDropout() => Check(Model("""
         [Dense(8, Activation.ReLU, Dropout = 0.5f)] partial Dense Hidden { get; }
         [Dense(3)] partial Dense Logits { get; }
-        """, optimizer: "[Adam(LearningRate = 1e-3f), {|MG0018:WeightDecay(5e-3f)|}]"));
+        """, optimizer: "[Adam(LearningRate = 1e-3f), {|MG0018:WeightDecay(5e-3f, Decoupled = true)|}]"));
 
     [Fact]
     public Task RmsPropLearningRateOutOfRange() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
@@ -323,7 +331,7 @@ public class ModelPitfallTests
         [Dense(16, UseBias = false)] partial Dense Hidden { get; }
         [BatchNorm(Activation.ReLU)] partial BatchNorm HiddenNorm { get; }
         [Dense(3)] partial Dense Logits { get; }
-        """, optimizer: "[Adam(LearningRate = 1e-3f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true)|}]"));
+        """, optimizer: "[Sgd(LearningRate = 0.01f), {|MG0017:WeightDecay(1e-4f, IncludeBiases = true)|}]"));
 
     [Fact]
     public Task LinearDecayThatBarelyAnneals() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",

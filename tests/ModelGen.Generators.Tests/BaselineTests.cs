@@ -51,7 +51,7 @@ public class BaselineTests
             using ModelGen;
             [Model(InputSize = 6, Seed = 5, BatchSize = 32)]
             [SoftmaxCrossEntropy]
-            [Adam(LearningRate = 1e-3f), WeightDecay(1e-4f)]
+            [Adam(LearningRate = 1e-3f), WeightDecay(1e-4f, Decoupled = true)]
             public partial class NormalizedNet
             {
                 [Dense(16, UseBias = false)] public partial Dense Hidden { get; }

@@ -149,3 +149,13 @@ public partial class CheckedNet
     [Dense(8, Activation.Tanh)] public partial Dense Hidden { get; }
     [Dense(3)] public partial Dense Logits { get; }
 }
+
+/// <summary>AdamW: Adam with decoupled weight decay on the weights.</summary>
+[Model(InputSize = 4, Seed = 41)]
+[MeanSquaredError]
+[Adam(LearningRate = 1e-2f), WeightDecay(1e-2f, Decoupled = true)]
+public partial class AdamWRegressor
+{
+    [Dense(6, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

@@ -361,6 +361,9 @@ public class OpTests
         double[] expected = g.Select((x, i) => 0.5 * x + 0.01 * w[i]).ToArray();
         WeightDecay.Apply<double>(g, w, 0.01, 0.5);
         Reference.Close(expected, g, 1e-15, 1e-16, "weight decay");
+        double[] shrunk = w.Select(x => x * (1 - 0.1 * 0.01)).ToArray();
+        WeightDecay.Shrink<double>(w, 0.1, 0.01);
+        Reference.Close(shrunk, w, 1e-15, 1e-16, "decoupled weight decay");
     }
 
     [Fact]

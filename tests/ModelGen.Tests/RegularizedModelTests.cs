@@ -89,6 +89,23 @@ public class RegularizedModelTests
     }
 
     [Fact]
+    public void DecoupledDecayShrinksWeightsBeforeTheAdamStep()
+    {
+        var layers = new AdamWRegressor();
+        var net = new AdamWRegressor.Network<double>(seed: 5);
+        double[] inputs = Reference.Random(3 * 4, 17), targets = Reference.Random(3 * 2, 18);
+        double[] p = net.Parameters.ToArray();
+        net.ComputeGradients(inputs, targets);
+        double[] g = net.Gradients.ToArray();
+        net.TrainStep(inputs, targets);
+        bool[] isWeight = WeightMask([layers.Hidden, layers.Output]);
+        double rate = (double)1e-2f, lambda = (double)1e-2f, epsilon = (double)1e-8f;
+        // Step 1 of Adam: m̂ = g, v̂ = g², so the step is lr·g/(|g| + ε); decay multiplies the weights first.
+        var expected = p.Select((w, i) => (isWeight[i] ? w * (1 - rate * lambda) : w) - rate * g[i] / (Math.Abs(g[i]) + epsilon)).ToArray();
+        Reference.Close(expected, net.Parameters.Span, 1e-9, 1e-12, "AdamW step");
+    }
+
+    [Fact]
     public void ClippedDecayOfWeightsAndBiasesFeedsAdaGrad()
     {
         var net = new ProbabilityTagger.Network<double>(seed: 3);

@@ -157,7 +157,7 @@ namespace ModelGen.Generators.Emit
             if (declaration.Schedule is ScheduleDeclaration linear)
                 writer.Line($"/// Learning rate: linear decay to {CodeWriter.Literal(linear.FinalFraction)} of the initial rate over {linear.Steps} steps.");
             if (regularization.WeightDecay is float decay)
-                writer.Line($"/// L2 weight decay λ = {CodeWriter.Literal(decay)} on the weights{(regularization.DecayBiases ? " and biases" : " (not the biases)")}.");
+                writer.Line($"/// {(regularization.Decoupled ? "Decoupled (AdamW)" : "L2")} weight decay λ = {CodeWriter.Literal(decay)} on the weights{(regularization.DecayBiases ? " and biases" : " (not the biases)")}.");
             if (declaration.CheckFinite)
                 writer.Line("/// [CheckFinite]: every step below is followed by a check of what it wrote; the first NaN or ±∞ throws NonFiniteException.");
             if (hasDropout)
@@ -245,27 +245,39 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"T gradientScale = global::ModelGen.Optimizers.GradientClipping.GlobalNormScale<T>(_gradients, {OptimizerOp.T(maxNorm)});");
                 scale = "gradientScale";
             }
-            if (regularization.WeightDecay is float lambda)
-            {
-                writer.Line($"// L2 weight decay: g ← {(scale == "T.One" ? "" : "scale·")}g + λ·w on the weights{(regularization.DecayBiases ? " and biases" : scale == "T.One" ? "; biases are not decayed" : ", g ← scale·g on the biases")}.");
-                string biasDecay = regularization.DecayBiases ? OptimizerOp.T(lambda) : "T.Zero";
-                foreach (LayerShape layer in model.Layers)
-                {
-                    // Batch norm's γ is a scale, not a weight: it is decayed like a bias, only with IncludeBiases.
-                    string weightDecay = layer.Kind == LayerKind.BatchNorm ? biasDecay : OptimizerOp.T(lambda);
-                    if (weightDecay != "T.Zero" || scale != "T.One")
-                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.WeightGradient(layer)}, {context.Weights(layer)}, {weightDecay}, {scale});");
-                    if (layer.BiasCount > 0 && (regularization.DecayBiases || scale != "T.One"))
-                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.BiasGradient(layer)}, {context.Bias(layer)}, {biasDecay}, {scale});");
-                }
-                scale = "T.One";
-            }
             string rate = OptimizerOp.T(declaration.Optimizer.LearningRate);
             if (declaration.Schedule is ScheduleDeclaration schedule)
             {
                 writer.Line($"// Linear decay to {CodeWriter.Literal(schedule.FinalFraction)} × the initial rate over {schedule.Steps} steps, constant afterwards.");
                 writer.Line($"T learningRate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<T>({rate}, {OptimizerOp.T(schedule.FinalFraction)}, _step, {schedule.Steps});");
                 rate = "learningRate";
+            }
+            if (regularization.WeightDecay is float lambda && regularization.Decoupled)
+            {
+                writer.Line($"// Decoupled weight decay (AdamW), before the step: w ← w·(1 − lr·λ) on the weights{(regularization.DecayBiases ? " and biases" : "; biases are not decayed")}.");
+                foreach (LayerShape layer in model.Layers)
+                {
+                    // Batch norm's γ is a scale, not a weight: it is decayed like a bias, only with IncludeBiases.
+                    if (layer.Kind != LayerKind.BatchNorm || regularization.DecayBiases)
+                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Shrink<T>({context.Weights(layer)}, {rate}, {OptimizerOp.T(lambda)});");
+                    if (layer.BiasCount > 0 && regularization.DecayBiases)
+                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Shrink<T>({context.Bias(layer)}, {rate}, {OptimizerOp.T(lambda)});");
+                }
+            }
+            else if (regularization.WeightDecay is float coupled)
+            {
+                writer.Line($"// L2 weight decay: g ← {(scale == "T.One" ? "" : "scale·")}g + λ·w on the weights{(regularization.DecayBiases ? " and biases" : scale == "T.One" ? "; biases are not decayed" : ", g ← scale·g on the biases")}.");
+                string biasDecay = regularization.DecayBiases ? OptimizerOp.T(coupled) : "T.Zero";
+                foreach (LayerShape layer in model.Layers)
+                {
+                    // Batch norm's γ is a scale, not a weight: it is decayed like a bias, only with IncludeBiases.
+                    string weightDecay = layer.Kind == LayerKind.BatchNorm ? biasDecay : OptimizerOp.T(coupled);
+                    if (weightDecay != "T.Zero" || scale != "T.One")
+                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.WeightGradient(layer)}, {context.Weights(layer)}, {weightDecay}, {scale});");
+                    if (layer.BiasCount > 0 && (regularization.DecayBiases || scale != "T.One"))
+                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.BiasGradient(layer)}, {context.Bias(layer)}, {biasDecay}, {scale});");
+                }
+                scale = "T.One";
             }
             writer.Line(OptimizerOp.Update(declaration.Optimizer, rate, scale));
             writer.Line("return loss;");

@@ -60,7 +60,7 @@ namespace ModelGen.Generators.Extraction
             OptimizerDeclaration optimizer = OptimizerDeclaration.None;
             float? clipNorm = null, weightDecay = null;
             ScheduleDeclaration? schedule = null;
-            bool decayBiases = false, checkFinite = false;
+            bool decayBiases = false, decoupled = false, checkFinite = false;
 
             foreach (AttributeData attribute in model.GetAttributes())
             {
@@ -133,6 +133,7 @@ namespace ModelGen.Generators.Extraction
                         else
                             problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.WeightDecayAttribute, "WeightDecay", "lambda", "a finite number ≥ 0"));
                         decayBiases = ReadNamed(attribute, "IncludeBiases", false, "WeightDecay", SiteKind.WeightDecayAttribute, problems);
+                        decoupled = ReadNamed(attribute, "Decoupled", false, "WeightDecay", SiteKind.WeightDecayAttribute, problems);
                         break;
                     case "ModelGen.ClipGlobalNormAttribute":
                         sites.ClipAttribute = attribute;
@@ -190,7 +191,7 @@ namespace ModelGen.Generators.Extraction
                 optimizer,
                 schedule,
                 clipNorm,
-                new RegularizationDeclaration(inputDropout, weightDecay, decayBiases),
+                new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled),
                 checkFinite,
                 layers.ToEquatableArray(),
                 problems.ToEquatableArray());

@@ -60,10 +60,10 @@ namespace ModelGen.Generators.Model
         public static readonly LossDeclaration None = new LossDeclaration(LossKind.None, false);
     }
 
-    /// <summary>Class-level regularization: input dropout and L2 weight decay (null: none).</summary>
-    internal sealed record RegularizationDeclaration(float InputDropout, float? WeightDecay, bool DecayBiases)
+    /// <summary>Class-level regularization: input dropout and L2 weight decay (null: none), coupled or decoupled.</summary>
+    internal sealed record RegularizationDeclaration(float InputDropout, float? WeightDecay, bool DecayBiases, bool Decoupled)
     {
-        public static readonly RegularizationDeclaration None = new RegularizationDeclaration(0, null, false);
+        public static readonly RegularizationDeclaration None = new RegularizationDeclaration(0, null, false, false);
     }
 
     /// <summary>Everything the generator knows about one model class, straight from its attributes.</summary>

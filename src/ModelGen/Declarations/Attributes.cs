@@ -203,6 +203,13 @@ public sealed class WeightDecayAttribute(float lambda) : Attribute
 
     /// <summary>Decay the biases and batch-norm γ/β too (discouraged).</summary>
     public bool IncludeBiases { get; set; }
+
+    /// <summary>
+    /// Decoupled decay (Loshchilov and Hutter; PyTorch's <c>AdamW</c>): w ← w·(1 − lr·λ) before the optimizer step,
+    /// instead of adding λw to the gradient. With Adam the coupled form is rescaled per parameter by the adaptive
+    /// denominator, so it does not act as weight decay; the decoupled form does, for every optimizer.
+    /// </summary>
+    public bool Decoupled { get; set; }
 }
 
 /// <summary>
