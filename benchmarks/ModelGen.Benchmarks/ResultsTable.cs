@@ -52,6 +52,18 @@ internal static class ResultsTable
                 text.AppendLine($"| {batch} | {step} | {F(ours / 1000, "F1")} | {F(theirs / 1000, "F1")} | **{F(theirs / ours, "F2")}×** | {Bytes($"ModelGen {step}", p)} B |");
             }
         text.AppendLine();
+        text.AppendLine("### Regularized MLP 784-256-128-10: bias-free Dense → BatchNorm + ReLU → dropout 0.3 (twice), AdamW");
+        text.AppendLine();
+        text.AppendLine("| batch | step | ModelGen µs | libtorch µs | speed-up | ModelGen alloc/op |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|");
+        foreach (string step in new[] { "TrainStep", "Predict" })
+            foreach (int batch in new[] { 32, 256 })
+            {
+                string p = $"Batch={batch}";
+                double ours = Time($"ModelGen regularized {step}", p), theirs = Time($"libtorch regularized {step}", p);
+                text.AppendLine($"| {batch} | {step} | {F(ours / 1000, "F1")} | {F(theirs / 1000, "F1")} | **{F(theirs / ours, "F2")}×** | {Bytes($"ModelGen regularized {step}", p)} B |");
+            }
+        text.AppendLine();
         text.AppendLine("### Tiny MLP 4-32-32-2 (tanh), batch 1");
         text.AppendLine();
         text.AppendLine("| step | ModelGen µs | libtorch µs | speed-up | ModelGen alloc/op |");
