@@ -124,6 +124,17 @@ public class OpTests
         }
         Adam.Update<double>(p, g, m, v, rate, b1, b2, eps, step, scale);
         Reference.Close(em, m, 1e-14, 1e-15, "Adam m");
+        // Decoupled decay folded into the same pass: p ← keep·p − step.
+        double[] decayed = (double[])p.Clone(), mCopy = (double[])m.Clone(), vCopy = (double[])v.Clone();
+        double[] expectedDecayed = new double[length];
+        for (int i = 0; i < length; i++)
+        {
+            double grad = g[i] * scale;
+            double mi = b1 * mCopy[i] + (1 - b1) * grad, vi = b2 * vCopy[i] + (1 - b2) * grad * grad;
+            expectedDecayed[i] = 0.99 * decayed[i] - rate * (mi / (1 - Math.Pow(b1, step))) / (Math.Sqrt(vi / (1 - Math.Pow(b2, step))) + eps);
+        }
+        Adam.Update<double>(decayed, g, mCopy, vCopy, rate, b1, b2, eps, step, scale, keep: 0.99);
+        Reference.Close(expectedDecayed, decayed, 1e-12, 1e-12, "Adam with decoupled decay");
         Reference.Close(ev, v, 1e-14, 1e-15, "Adam v");
         Reference.Close(ep, p, 1e-12, 1e-12, "Adam parameters");
     }
@@ -355,15 +366,38 @@ public class OpTests
 
     [Theory]
     [MemberData(nameof(Lengths))]
+    public void DecoupledDecayScalesParametersBeforeEveryOptimizerStep(int length)
+    {
+        // The step never reads the parameters, so update(p, keep) must equal update(keep·p, 1), state included.
+        const double keep = 0.9;
+        double[] g = Reference.Random(length, 61), p = Reference.Random(length, 62), state = Reference.Random(length, 63).Select(Math.Abs).ToArray();
+        var cases = new (string Name, Action<double[], double[], double> Update)[]
+        {
+            ("SGD", (x, s, k) => Sgd.Update<double>(x, g, 0.1, 0.5, k)),
+            ("SGD momentum", (x, s, k) => Sgd.Update<double>(x, g, s, 0.1, 0.9, nesterov: true, 0.5, k)),
+            ("AdaGrad", (x, s, k) => AdaGrad.Update<double>(x, g, s, 0.1, 1e-10, 0.5, k)),
+            ("RMSProp", (x, s, k) => RmsProp.Update<double>(x, g, s, 0.01, 0.9, 1e-8, 0.5, k)),
+            ("Adam", (x, s, k) => Adam.Update<double>(x, g, s, (double[])s.Clone(), 0.01, 0.9, 0.99, 1e-8, 2, 0.5, k)),
+        };
+        foreach (var (name, update) in cases)
+        {
+            double[] decayed = (double[])p.Clone(), stateA = (double[])state.Clone();
+            update(decayed, stateA, keep);
+            double[] scaled = p.Select(x => keep * x).ToArray(), stateB = (double[])state.Clone();
+            update(scaled, stateB, 1);
+            Reference.Close(scaled, decayed, 1e-15, 1e-16, $"{name} with decoupled decay");
+            Reference.Close(stateB, stateA, 0, 0, $"{name} state");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Lengths))]
     public void WeightDecayAddsLambdaTimesWeightsAfterScaling(int length)
     {
         double[] g = Reference.Random(length, 51), w = Reference.Random(length, 52);
         double[] expected = g.Select((x, i) => 0.5 * x + 0.01 * w[i]).ToArray();
         WeightDecay.Apply<double>(g, w, 0.01, 0.5);
         Reference.Close(expected, g, 1e-15, 1e-16, "weight decay");
-        double[] shrunk = w.Select(x => x * (1 - 0.1 * 0.01)).ToArray();
-        WeightDecay.Shrink<double>(w, 0.1, 0.01);
-        Reference.Close(shrunk, w, 1e-15, 1e-16, "decoupled weight decay");
     }
 
     [Fact]

@@ -254,15 +254,10 @@ namespace ModelGen.Generators.Emit
             }
             if (regularization.WeightDecay is float lambda && regularization.Decoupled)
             {
-                writer.Line($"// Decoupled weight decay (AdamW), before the step: w ← w·(1 − lr·λ) on the weights{(regularization.DecayBiases ? " and biases" : "; biases are not decayed")}.");
-                foreach (LayerShape layer in model.Layers)
-                {
-                    // Batch norm's γ is a scale, not a weight: it is decayed like a bias, only with IncludeBiases.
-                    if (layer.Kind != LayerKind.BatchNorm || regularization.DecayBiases)
-                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Shrink<T>({context.Weights(layer)}, {rate}, {OptimizerOp.T(lambda)});");
-                    if (layer.BiasCount > 0 && regularization.DecayBiases)
-                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Shrink<T>({context.Bias(layer)}, {rate}, {OptimizerOp.T(lambda)});");
-                }
+                writer.Line($"// Decoupled weight decay (AdamW), folded into the update: w ← w·(1 − lr·λ) before the step on the weights{(regularization.DecayBiases ? " and biases" : "; biases are not decayed")}.");
+                writer.Line($"T keep = T.One - {rate} * {OptimizerOp.T(lambda)};");
+                foreach (var (start, length, decayed) in DecayRanges(model, regularization.DecayBiases))
+                    writer.Line(OptimizerOp.Update(declaration.Optimizer, rate, scale, start, length, decayed ? "keep" : "T.One"));
             }
             else if (regularization.WeightDecay is float coupled)
             {
@@ -279,7 +274,8 @@ namespace ModelGen.Generators.Emit
                 }
                 scale = "T.One";
             }
-            writer.Line(OptimizerOp.Update(declaration.Optimizer, rate, scale));
+            if (!(regularization.WeightDecay is float && regularization.Decoupled))
+                writer.Line(OptimizerOp.Update(declaration.Optimizer, rate, scale));
             writer.Line("return loss;");
             writer.Close();
             writer.Line();
@@ -375,6 +371,30 @@ namespace ModelGen.Generators.Emit
             writer.Line("_capacity = batch;");
             writer.Close();
             writer.Close();
+        }
+
+        /// <summary>
+        /// The parameter buffer cut into maximal runs that are all decayed or all not (weights; biases and batch-norm
+        /// γ/β only with IncludeBiases), so decoupled decay rides along with the optimizer's single pass.
+        /// </summary>
+        private static System.Collections.Generic.List<(int Start, int Length, bool Decayed)> DecayRanges(CheckedModel model, bool decayBiases)
+        {
+            var ranges = new System.Collections.Generic.List<(int Start, int Length, bool Decayed)>();
+            void Add(int start, long length, bool decayed)
+            {
+                if (length == 0)
+                    return;
+                if (ranges.Count > 0 && ranges[ranges.Count - 1].Decayed == decayed && ranges[ranges.Count - 1].Start + ranges[ranges.Count - 1].Length == start)
+                    ranges[ranges.Count - 1] = (ranges[ranges.Count - 1].Start, ranges[ranges.Count - 1].Length + (int)length, decayed);
+                else
+                    ranges.Add((start, (int)length, decayed));
+            }
+            foreach (LayerShape layer in model.Layers)
+            {
+                Add(layer.WeightOffset, layer.WeightCount, layer.Kind == LayerKind.Dense || decayBiases);
+                Add(layer.BiasOffset, layer.BiasCount, decayBiases);
+            }
+            return ranges;
         }
 
         private static string Prefix(string modifiers) => modifiers.Length == 0 ? "" : modifiers + " ";

@@ -27,14 +27,26 @@ namespace ModelGen.Generators.Ops
             _ => $"SGD (lr {CodeWriter.Literal(optimizer.LearningRate)})",
         };
 
-        /// <summary>The update call; <paramref name="rate"/> is the learning-rate expression (a constant, or the scheduled local).</summary>
-        public static string Update(OptimizerDeclaration optimizer, string rate, string scale) => optimizer.Kind switch
+        /// <summary>The update call over the whole buffer; <paramref name="rate"/> is the learning-rate expression (a constant, or the scheduled local).</summary>
+        public static string Update(OptimizerDeclaration optimizer, string rate, string scale)
+            => Update(optimizer, rate, scale, Buffer, "");
+
+        /// <summary>
+        /// The update call over parameters [start, start + length) with decoupled decay folded in: the optimizer first
+        /// multiplies those parameters by <paramref name="keep"/> (1 − lr·λ, or 1), in the same pass.
+        /// </summary>
+        public static string Update(OptimizerDeclaration optimizer, string rate, string scale, int start, int length, string keep)
+            => Update(optimizer, rate, scale, name => Emit.EmitContext.Span(name, start, CodeWriter.Int(length)), ", " + keep);
+
+        private static string Buffer(string name) => name;
+
+        private static string Update(OptimizerDeclaration optimizer, string rate, string scale, System.Func<string, string> slice, string keep) => optimizer.Kind switch
         {
-            OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>(_parameters, _gradients, _firstMoment, _secondMoment, {rate}, {T(optimizer.Beta1)}, {T(optimizer.Beta2)}, {T(optimizer.Epsilon)}, _step, {scale});",
-            OptimizerKind.AdaGrad => $"global::ModelGen.Optimizers.AdaGrad.Update<T>(_parameters, _gradients, _squareSum, {rate}, {T(optimizer.Epsilon)}, {scale});",
-            OptimizerKind.RmsProp => $"global::ModelGen.Optimizers.RmsProp.Update<T>(_parameters, _gradients, _squareAverage, {rate}, {T(optimizer.Rho)}, {T(optimizer.Epsilon)}, {scale});",
-            OptimizerKind.Sgd when optimizer.Momentum != 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, _velocity, {rate}, {T(optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale});",
-            _ => $"global::ModelGen.Optimizers.Sgd.Update<T>(_parameters, _gradients, {rate}, {scale});",
+            OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_firstMoment")}, {slice("_secondMoment")}, {rate}, {T(optimizer.Beta1)}, {T(optimizer.Beta2)}, {T(optimizer.Epsilon)}, _step, {scale}{keep});",
+            OptimizerKind.AdaGrad => $"global::ModelGen.Optimizers.AdaGrad.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareSum")}, {rate}, {T(optimizer.Epsilon)}, {scale}{keep});",
+            OptimizerKind.RmsProp => $"global::ModelGen.Optimizers.RmsProp.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareAverage")}, {rate}, {T(optimizer.Rho)}, {T(optimizer.Epsilon)}, {scale}{keep});",
+            OptimizerKind.Sgd when optimizer.Momentum != 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_velocity")}, {rate}, {T(optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale}{keep});",
+            _ => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {rate}, {scale}{keep});",
         };
 
         /// <summary>A hyper-parameter as T, converted from its declared float value.</summary>

@@ -19,6 +19,15 @@ public static class Adam
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> firstMoment, Span<T> secondMoment,
         T learningRate, T beta1, T beta2, T epsilon, long step, T gradientScale)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => Update(parameters, gradients, firstMoment, secondMoment, learningRate, beta1, beta2, epsilon, step, gradientScale, T.One);
+
+    /// <summary>
+    /// The same step with the parameters first multiplied by <paramref name="keep"/> = 1 − lr·λ: decoupled weight decay
+    /// (AdamW) in the same pass over memory rather than a pass of its own.
+    /// </summary>
+    public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> firstMoment, Span<T> secondMoment,
+        T learningRate, T beta1, T beta2, T epsilon, long step, T gradientScale, T keep)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int length = parameters.Length;
         if (gradients.Length != length || firstMoment.Length != length || secondMoment.Length != length)
@@ -40,6 +49,7 @@ public static class Adam
             var vBeta2 = Vector512.Create(beta2); var vOneMinusBeta2 = Vector512.Create(oneMinusBeta2);
             var vInv2 = Vector512.Create(inverseCorrection2); var vEps = Vector512.Create(epsilon); var vStep = Vector512.Create(stepSize);
             var vSmallest = Vector512.Create(SmallestNormal<T>());
+            var vKeep = Vector512.Create(keep);
             for (; i + Vector512<T>.Count <= length; i += Vector512<T>.Count)
             {
                 var grad = Vector512.LoadUnsafe(ref g, (nuint)i) * vScale;
@@ -50,7 +60,7 @@ public static class Adam
                 mi.StoreUnsafe(ref m, (nuint)i);
                 vi.StoreUnsafe(ref v, (nuint)i);
                 var denominator = Vector512.Sqrt(vi) * vInv2 + vEps;
-                (Vector512.LoadUnsafe(ref p, (nuint)i) - vStep * mi / denominator).StoreUnsafe(ref p, (nuint)i);
+                (vKeep * Vector512.LoadUnsafe(ref p, (nuint)i) - vStep * mi / denominator).StoreUnsafe(ref p, (nuint)i);
             }
         }
         for (; i < length; i++)
@@ -62,7 +72,7 @@ public static class Adam
             if (T.IsSubnormal(vi)) vi = T.Zero;
             Unsafe.Add(ref m, i) = mi;
             Unsafe.Add(ref v, i) = vi;
-            Unsafe.Add(ref p, i) -= stepSize * mi / (T.Sqrt(vi) * inverseCorrection2 + epsilon);
+            Unsafe.Add(ref p, i) = keep * Unsafe.Add(ref p, i) - stepSize * mi / (T.Sqrt(vi) * inverseCorrection2 + epsilon);
         }
     }
 

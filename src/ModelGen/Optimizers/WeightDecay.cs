@@ -21,11 +21,4 @@ public static class WeightDecay
             TensorPrimitives.Multiply(gradients, gradientScale, gradients);
         TensorPrimitives.MultiplyAdd(parameters, lambda, gradients, gradients);
     }
-
-    /// <summary>Decoupled decay: parameters ← parameters · (1 − learningRate·λ), over one slice of the parameter buffer.</summary>
-    public static void Shrink<T>(Span<T> parameters, T learningRate, T lambda) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        if (!parameters.IsEmpty)
-            TensorPrimitives.Multiply(parameters, T.One - learningRate * lambda, parameters);
-    }
 }
