@@ -3,22 +3,6 @@ namespace ModelGen.Tests;
 /// <summary>Generated models: compile-time gradients against finite differences in float64, training, determinism, allocation.</summary>
 public class GeneratedModelTests
 {
-    private static void CheckGradients(Span<double> parameters, ReadOnlySpan<double> analytic, Func<double> loss, IEnumerable<int> indices, string model)
-    {
-        foreach (int i in indices)
-        {
-            double saved = parameters[i];
-            const double h = 1e-6;
-            parameters[i] = saved + h; double plus = loss();
-            parameters[i] = saved - h; double minus = loss();
-            parameters[i] = saved;
-            double numeric = (plus - minus) / (2 * h);
-            double tolerance = 1e-8 + 1e-5 * Math.Max(Math.Abs(numeric), Math.Abs(analytic[i]));
-            if (!(Math.Abs(numeric - analytic[i]) <= tolerance))
-                Assert.Fail($"{model}: ∂loss/∂parameter[{i}] is {analytic[i]:R}, finite differences give {numeric:R}");
-        }
-    }
-
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
@@ -31,7 +15,7 @@ public class GeneratedModelTests
         net.ComputeGradients(inputs, labels);
         double[] analytic = net.Gradients.ToArray();
         Assert.Contains(analytic, g => g != 0);
-        CheckGradients(net.Parameters.Span, analytic, () => net.ComputeLoss(inputs, labels), Enumerable.Range(0, ActivationZoo.ParameterCount), nameof(ActivationZoo));
+        Reference.CheckGradients(net.Parameters.Span, analytic, () => net.ComputeLoss(inputs, labels), nameof(ActivationZoo));
     }
 
     [Theory]
@@ -42,12 +26,12 @@ public class GeneratedModelTests
         var regressor = new Regressor.Network<double>(seed: 2);
         double[] inputs = Reference.Random(batch * 3, 40 + batch), targets = Reference.Random(batch * 2, 41 + batch);
         regressor.ComputeGradients(inputs, targets);
-        CheckGradients(regressor.Parameters.Span, regressor.Gradients.ToArray(), () => regressor.ComputeLoss(inputs, targets), Enumerable.Range(0, Regressor.ParameterCount), nameof(Regressor));
+        Reference.CheckGradients(regressor.Parameters.Span, regressor.Gradients.ToArray(), () => regressor.ComputeLoss(inputs, targets), nameof(Regressor));
 
         var sigmoid = new SigmoidRegressor.Network<double>(seed: 2);
         double[] x = Reference.Random(batch * 4, 50 + batch), t = Reference.Random(batch * 3, 51 + batch).Select(Math.Abs).ToArray();
         sigmoid.ComputeGradients(x, t);
-        CheckGradients(sigmoid.Parameters.Span, sigmoid.Gradients.ToArray(), () => sigmoid.ComputeLoss(x, t), Enumerable.Range(0, SigmoidRegressor.ParameterCount), nameof(SigmoidRegressor));
+        Reference.CheckGradients(sigmoid.Parameters.Span, sigmoid.Gradients.ToArray(), () => sigmoid.ComputeLoss(x, t), nameof(SigmoidRegressor));
     }
 
     [Fact]
@@ -59,7 +43,7 @@ public class GeneratedModelTests
         int[] labels = [3, 1, 4, 1, 5];
         net.ComputeGradients(inputs, labels);
         var indices = Enumerable.Range(0, DigitClassifier.ParameterCount).Where(i => i % 613 == 0 || i >= 200704);
-        CheckGradients(net.Parameters.Span, net.Gradients.ToArray(), () => net.ComputeLoss(inputs, labels), indices, nameof(DigitClassifier));
+        Reference.CheckGradients(net.Parameters.Span, net.Gradients.ToArray(), () => net.ComputeLoss(inputs, labels), nameof(DigitClassifier), indices);
     }
 
     [Fact]

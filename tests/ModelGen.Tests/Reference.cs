@@ -51,4 +51,24 @@ internal static class Reference
 
     public static void Close(ReadOnlySpan<double> expected, ReadOnlySpan<float> actual, double relative, double absolute, string what)
         => Close(expected, Array.ConvertAll(actual.ToArray(), v => (double)v), relative, absolute, what);
+
+    /// <summary>
+    /// Central finite differences (h = 1e-6) of <paramref name="loss"/> against <paramref name="analytic"/>, parameter
+    /// by parameter (all of them unless <paramref name="indices"/> says which); names the first mismatch.
+    /// </summary>
+    public static void CheckGradients(Span<double> parameters, ReadOnlySpan<double> analytic, Func<double> loss, string model, IEnumerable<int>? indices = null)
+    {
+        foreach (int i in indices ?? Enumerable.Range(0, parameters.Length))
+        {
+            double saved = parameters[i];
+            const double h = 1e-6;
+            parameters[i] = saved + h; double plus = loss();
+            parameters[i] = saved - h; double minus = loss();
+            parameters[i] = saved;
+            double numeric = (plus - minus) / (2 * h);
+            double tolerance = 1e-8 + 1e-5 * Math.Max(Math.Abs(numeric), Math.Abs(analytic[i]));
+            if (!(Math.Abs(numeric - analytic[i]) <= tolerance))
+                Assert.Fail($"{model}: ∂loss/∂parameter[{i}] is {analytic[i]:R}, finite differences give {numeric:R}");
+        }
+    }
 }

@@ -3,22 +3,6 @@ namespace ModelGen.Tests;
 /// <summary>Generated models with dropout, weight decay, AdaGrad/RMSProp, binary cross-entropy and the newer activations.</summary>
 public class RegularizedModelTests
 {
-    private static void CheckGradients(Span<double> parameters, ReadOnlySpan<double> analytic, Func<double> loss, string model)
-    {
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            double saved = parameters[i];
-            const double h = 1e-6;
-            parameters[i] = saved + h; double plus = loss();
-            parameters[i] = saved - h; double minus = loss();
-            parameters[i] = saved;
-            double numeric = (plus - minus) / (2 * h);
-            double tolerance = 1e-8 + 1e-5 * Math.Max(Math.Abs(numeric), Math.Abs(analytic[i]));
-            if (!(Math.Abs(numeric - analytic[i]) <= tolerance))
-                Assert.Fail($"{model}: ∂loss/∂parameter[{i}] is {analytic[i]:R}, finite differences give {numeric:R}");
-        }
-    }
-
     private static double[] Probabilities(int count, int seed) => Reference.Random(count, seed).Select(Math.Abs).ToArray();
 
     [Theory]
@@ -33,7 +17,7 @@ public class RegularizedModelTests
         double[] analytic = net.Gradients.ToArray();
         Assert.Contains(analytic, g => g != 0);
         // Dropout makes the training loss a different function from the inference loss; its masks are fixed per step.
-        CheckGradients(net.Parameters.Span, analytic, () => net.ComputeTrainingLoss(inputs, targets), nameof(RegularizedZoo));
+        Reference.CheckGradients(net.Parameters.Span, analytic, () => net.ComputeTrainingLoss(inputs, targets), nameof(RegularizedZoo));
         Assert.NotEqual(net.ComputeLoss(inputs, targets), net.ComputeTrainingLoss(inputs, targets));
     }
 
@@ -45,7 +29,7 @@ public class RegularizedModelTests
         var net = new ProbabilityTagger.Network<double>(seed: 2);
         double[] inputs = Reference.Random(batch * 4, 70 + batch, 2), targets = Probabilities(batch * 3, 71 + batch);
         net.ComputeGradients(inputs, targets);
-        CheckGradients(net.Parameters.Span, net.Gradients.ToArray(), () => net.ComputeLoss(inputs, targets), nameof(ProbabilityTagger));
+        Reference.CheckGradients(net.Parameters.Span, net.Gradients.ToArray(), () => net.ComputeLoss(inputs, targets), nameof(ProbabilityTagger));
     }
 
     [Fact]
@@ -243,18 +227,7 @@ public class BatchNormModelTests
         double[] inputs = Reference.Random(batch * 5, 80 + batch, 2);
         int[] labels = Enumerable.Range(0, batch).Select(i => i % 3).ToArray();
         net.ComputeGradients(inputs, labels);
-        double[] analytic = net.Gradients.ToArray();
-        Span<double> parameters = net.Parameters.Span;
-        for (int i = 0; i < parameters.Length; i++)
-        {
-            double saved = parameters[i];
-            parameters[i] = saved + 1e-6; double plus = net.ComputeTrainingLoss(inputs, labels);
-            parameters[i] = saved - 1e-6; double minus = net.ComputeTrainingLoss(inputs, labels);
-            parameters[i] = saved;
-            double numeric = (plus - minus) / 2e-6;
-            double tolerance = 1e-8 + 1e-5 * Math.Max(Math.Abs(numeric), Math.Abs(analytic[i]));
-            Assert.True(Math.Abs(numeric - analytic[i]) <= tolerance, $"NormalizedNet: ∂loss/∂parameter[{i}] is {analytic[i]:R}, finite differences give {numeric:R}");
-        }
+        Reference.CheckGradients(net.Parameters.Span, net.Gradients.ToArray(), () => net.ComputeTrainingLoss(inputs, labels), nameof(NormalizedNet));
     }
 
     [Fact]
