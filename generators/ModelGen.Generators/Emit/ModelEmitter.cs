@@ -227,6 +227,19 @@ namespace ModelGen.Generators.Emit
             writer.Line();
 
             string targets = loss.TargetParameter("T");
+
+            // What every entry does first: validate the batch and the targets or outputs (before touching any state),
+            // grow the buffers, run the forward pass in the entry's mode. `entry` is a C# expression naming the entry.
+            void EmitPrologue(string entry, System.Action guard, bool training)
+            {
+                writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, {entry}, inputs, {declaration.InputSize}, \"{first.Name}\");");
+                guard();
+                if (training && normalizations.Length > 0)
+                    writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, {entry}, batch, \"{normalizations[0].Name}\");");
+                writer.Line("EnsureCapacity(batch);");
+                writer.Line(hasTrainingMode ? $"Forward(inputs, batch, training: {(training ? "true" : "false")});" : "Forward(inputs, batch);");
+            }
+
             writer.Line("/// <summary>Forward, loss, backward, clipping and the optimizer update, over preallocated buffers.</summary>");
             writer.Open($"public T TrainStep(global::System.ReadOnlySpan<T> inputs, {targets})");
             writer.Line($"T loss = ComputeGradients(inputs, {loss.TargetName}, \"TrainStep\");");
@@ -284,12 +297,7 @@ namespace ModelGen.Generators.Emit
             writer.Line($"public T ComputeGradients(global::System.ReadOnlySpan<T> inputs, {targets}) => ComputeGradients(inputs, {loss.TargetName}, \"ComputeGradients\");");
             writer.Line();
             writer.Open($"private T ComputeGradients(global::System.ReadOnlySpan<T> inputs, {targets}, string entry)");
-            writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, entry, inputs, {declaration.InputSize}, \"{first.Name}\");");
-            loss.EmitGuard(context, "entry");
-            if (normalizations.Length > 0)
-                writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, entry, batch, \"{normalizations[0].Name}\");");
-            writer.Line("EnsureCapacity(batch);");
-            writer.Line(hasTrainingMode ? "Forward(inputs, batch, training: true);" : "Forward(inputs, batch);");
+            EmitPrologue("entry", () => loss.EmitGuard(context, "entry"), training: true);
             writer.Line($"T loss = {loss.LossAndGradient(context)};");
             FiniteChecks.AfterLoss(context);
             writer.Line("Backward(inputs, batch);");
@@ -299,10 +307,7 @@ namespace ModelGen.Generators.Emit
 
             writer.Line("/// <summary>Mean loss on a batch, without changing parameters or gradients.</summary>");
             writer.Open($"public T ComputeLoss(global::System.ReadOnlySpan<T> inputs, {targets})");
-            writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, \"ComputeLoss\", inputs, {declaration.InputSize}, \"{first.Name}\");");
-            loss.EmitGuard(context, "\"ComputeLoss\"");
-            writer.Line("EnsureCapacity(batch);");
-            writer.Line(hasTrainingMode ? "Forward(inputs, batch, training: false);" : "Forward(inputs, batch);");
+            EmitPrologue("\"ComputeLoss\"", () => loss.EmitGuard(context, "\"ComputeLoss\""), training: false);
             writer.Line($"return {loss.LossOnly(context)};");
             writer.Close();
             writer.Line();
@@ -311,12 +316,7 @@ namespace ModelGen.Generators.Emit
             {
                 writer.Line($"/// <summary>Mean loss in training mode ({(hasDropout ? "the dropout masks of the next step" : "")}{(hasDropout && normalizations.Length > 0 ? ", " : "")}{(normalizations.Length > 0 ? "batch statistics" : "")}), without changing the model: the function <see cref=\"ComputeGradients\"/> differentiates.</summary>");
                 writer.Open($"public T ComputeTrainingLoss(global::System.ReadOnlySpan<T> inputs, {targets})");
-                writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, \"ComputeTrainingLoss\", inputs, {declaration.InputSize}, \"{first.Name}\");");
-                loss.EmitGuard(context, "\"ComputeTrainingLoss\"");
-                if (normalizations.Length > 0)
-                    writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, \"ComputeTrainingLoss\", batch, \"{normalizations[0].Name}\");");
-                writer.Line("EnsureCapacity(batch);");
-                writer.Line("Forward(inputs, batch, training: true);");
+                EmitPrologue("\"ComputeTrainingLoss\"", () => loss.EmitGuard(context, "\"ComputeTrainingLoss\""), training: true);
                 writer.Line($"return {loss.LossOnly(context)};");
                 writer.Close();
                 writer.Line();
@@ -324,10 +324,7 @@ namespace ModelGen.Generators.Emit
 
             writer.Line($"/// <summary>Inference on a batch. {loss.PredictDocumentation}</summary>");
             writer.Open("public void Predict(global::System.ReadOnlySpan<T> inputs, global::System.Span<T> outputs)");
-            writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, \"Predict\", inputs, {declaration.InputSize}, \"{first.Name}\");");
-            writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {context.OutputWidth}, \"{context.OutputLayer}\");");
-            writer.Line("EnsureCapacity(batch);");
-            writer.Line(hasTrainingMode ? "Forward(inputs, batch, training: false);" : "Forward(inputs, batch);");
+            EmitPrologue("\"Predict\"", () => writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {context.OutputWidth}, \"{context.OutputLayer}\");"), training: false);
             loss.EmitPredictOutput(context);
             writer.Close();
             writer.Line();

@@ -29,35 +29,22 @@ namespace ModelGen.Generators.Ops
         {
             GraphNode node = context.Program.Nodes[step.Node];
             LayerShape layer = context.Layer(node);
-            if (!layer.UseBias)
-            {
-                EmitForwardWithoutBias(context, step, node, layer);
-                return;
-            }
-            string arguments = $"{context.Value(node.Inputs[0])}, {context.Weights(layer)}, {context.Bias(layer)}, {context.Value(node.Id)}, batch, {layer.Inputs}, {layer.Units}";
+            // A layer without a bias (it feeds a batch norm, whose β replaces it) calls the ForwardWithoutBias kernels.
+            string kernel = layer.UseBias ? "Forward" : "ForwardWithoutBias";
+            string bias = layer.UseBias ? $"{context.Bias(layer)}, " : "";
+            string affine = $"[batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}]{(layer.UseBias ? $" + b[{layer.Units}]" : "")}";
+            string arguments = $"{context.Value(node.Inputs[0])}, {context.Weights(layer)}, {bias}{context.Value(node.Id)}, batch, {layer.Inputs}, {layer.Units}";
             if (step.Epilogue < 0)
             {
-                context.Writer.Line($"// {layer.Name}: [batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}] + b[{layer.Units}]");
-                context.Writer.Line($"global::ModelGen.Ops.DenseOp.Forward<T>({arguments});");
+                context.Writer.Line($"// {layer.Name}: {affine}{(layer.UseBias ? "" : ", no bias")}");
+                context.Writer.Line($"global::ModelGen.Ops.DenseOp.{kernel}<T>({arguments});");
                 return;
             }
             LayerShape activation = context.Layer(context.Program.Nodes[step.Epilogue]);
-            context.Writer.Line($"// {layer.Name}: {activation.Activation}([batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}] + b[{layer.Units}]), bias and {activation.Activation} fused into the GEMM epilogue");
-            context.Writer.Line($"global::ModelGen.Ops.DenseOp.Forward<T, {ActivationOp.RuntimeType(activation.Activation)}>({arguments}, {ActivationOp.Slope(activation)});");
-        }
-
-        private static void EmitForwardWithoutBias(EmitContext context, GraphStep step, GraphNode node, LayerShape layer)
-        {
-            string arguments = $"{context.Value(node.Inputs[0])}, {context.Weights(layer)}, {context.Value(node.Id)}, batch, {layer.Inputs}, {layer.Units}";
-            if (step.Epilogue < 0)
-            {
-                context.Writer.Line($"// {layer.Name}: [batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}], no bias");
-                context.Writer.Line($"global::ModelGen.Ops.DenseOp.ForwardWithoutBias<T>({arguments});");
-                return;
-            }
-            LayerShape activation = context.Layer(context.Program.Nodes[step.Epilogue]);
-            context.Writer.Line($"// {layer.Name}: {activation.Activation}([batch × {layer.Inputs}] · W[{layer.Inputs} × {layer.Units}]), no bias");
-            context.Writer.Line($"global::ModelGen.Ops.DenseOp.ForwardWithoutBias<T, {ActivationOp.RuntimeType(activation.Activation)}>({arguments}, {ActivationOp.Slope(activation)});");
+            context.Writer.Line(layer.UseBias
+                ? $"// {layer.Name}: {activation.Activation}({affine}), bias and {activation.Activation} fused into the GEMM epilogue"
+                : $"// {layer.Name}: {activation.Activation}({affine}), no bias");
+            context.Writer.Line($"global::ModelGen.Ops.DenseOp.{kernel}<T, {ActivationOp.RuntimeType(activation.Activation)}>({arguments}, {ActivationOp.Slope(activation)});");
         }
 
         public static void EmitParameterGradient(EmitContext context, GraphNode node)
