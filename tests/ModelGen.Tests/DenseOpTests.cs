@@ -32,6 +32,15 @@ public class DenseOpTests
         var doubles = new double[batch * outputs];
         DenseOp.Forward<double, LeakyReLU>(x, w, b, doubles, batch, inputs, outputs, 0.1);
         Reference.Close(z.Select(v => v > 0 ? v : 0.1 * v).ToArray(), doubles, 1e-12, 1e-12, "double Dense+LeakyReLU");
+
+        // Without a bias (a layer that feeds batch norm).
+        double[] product = Reference.MatMul(x, w, batch, inputs, outputs);
+        var noBias = new float[batch * outputs];
+        DenseOp.ForwardWithoutBias<float, ReLU>(Reference.ToFloat(x), Reference.ToFloat(w), noBias, batch, inputs, outputs, 0f);
+        Reference.Close(product.Select(v => Math.Max(0, v)).ToArray(), noBias, 1e-4, 1e-4, "Dense (no bias)+ReLU");
+        var noBiasLinear = new float[batch * outputs];
+        DenseOp.ForwardWithoutBias<float>(Reference.ToFloat(x), Reference.ToFloat(w), noBiasLinear, batch, inputs, outputs);
+        Reference.Close(product, noBiasLinear, 1e-4, 1e-4, "Dense (no bias)");
     }
 
     [Theory]

@@ -41,9 +41,7 @@ namespace ModelGen.Generators.Ops
                 return;
             }
             LayerShape activation = context.Layer(context.Program.Nodes[step.Epilogue]);
-            context.Writer.Line(layer.UseBias
-                ? $"// {layer.Name}: {activation.Activation}({affine}), bias and {activation.Activation} fused into the GEMM epilogue"
-                : $"// {layer.Name}: {activation.Activation}({affine}), no bias");
+            context.Writer.Line($"// {layer.Name}: {activation.Activation}({affine}), {(layer.UseBias ? "bias and " : "")}{activation.Activation} fused into the GEMM epilogue");
             context.Writer.Line($"global::ModelGen.Ops.DenseOp.{kernel}<T, {ActivationOp.RuntimeType(activation.Activation)}>({arguments}, {ActivationOp.Slope(activation)});");
         }
 

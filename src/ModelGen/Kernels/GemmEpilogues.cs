@@ -31,6 +31,14 @@ public readonly unsafe struct BiasActivationEpilogue<TActivation>(float* bias, f
     }
 }
 
+/// <summary>Dense forward without a bias: C = f(C).</summary>
+public readonly struct ActivationEpilogue<TActivation>(float negativeSlope) : IGemmEpilogue
+    where TActivation : IActivation
+{
+    /// <inheritdoc/>
+    public unsafe void Apply(float* c, int row, int column, int count) => TActivation.Forward(new Span<float>(c, count), negativeSlope);
+}
+
 /// <summary>Dense forward without a nonlinearity: C = C + b.</summary>
 public readonly unsafe struct BiasEpilogue(float* bias) : IGemmEpilogue
 {

@@ -44,11 +44,17 @@ public static class DenseOp
         where T : unmanaged, INumberBase<T>
         => Gemm.Multiply(GemmForm.AB, x, weights, y, batch, inputs, outputs, accumulate: false);
 
-    /// <summary>y = f(x · W) for a layer without a bias.</summary>
+    /// <summary>y = f(x · W) for a layer without a bias, the activation applied to each finished GEMM tile.</summary>
     public static void ForwardWithoutBias<T, TActivation>(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, Span<T> y, int batch, int inputs, int outputs, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TActivation : IActivation
     {
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs, outputs))
+        {
+            Gemm.MultiplyPacked(GemmForm.AB, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(weights), MemoryMarshal.Cast<T, float>(y), batch, inputs, outputs,
+                accumulate: false, new ActivationEpilogue<TActivation>(float.CreateTruncating(negativeSlope)));
+            return;
+        }
         ForwardWithoutBias(x, weights, y, batch, inputs, outputs);
         Activation<TActivation>.Forward(y[..(batch * outputs)], negativeSlope);
     }
