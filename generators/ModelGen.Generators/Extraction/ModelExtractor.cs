@@ -62,6 +62,20 @@ namespace ModelGen.Generators.Extraction
             ScheduleDeclaration? schedule = null;
             bool decayBiases = false, decoupled = false, checkFinite = false;
 
+            // Several losses or optimizers are counted (MG1006) and the first one's attribute is where that is reported.
+            void SetLoss(AttributeData attribute, LossDeclaration declared)
+            {
+                sites.LossAttribute ??= attribute;
+                loss = declared;
+                lossCount++;
+            }
+            void SetOptimizer(AttributeData attribute, OptimizerDeclaration declared)
+            {
+                sites.OptimizerAttribute ??= attribute;
+                optimizer = declared;
+                optimizerCount++;
+            }
+
             foreach (AttributeData attribute in model.GetAttributes())
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -79,39 +93,25 @@ namespace ModelGen.Generators.Extraction
                             problems.Add(Problem.At(DiagnosticIds.DropoutRateInvalid, SiteKind.ModelAttribute, "the input", Number(inputDropout)));
                         break;
                     case "ModelGen.SoftmaxCrossEntropyAttribute":
-                        sites.LossAttribute ??= attribute;
-                        loss = new LossDeclaration(LossKind.SoftmaxCrossEntropy, true);
-                        lossCount++;
+                        SetLoss(attribute, new LossDeclaration(LossKind.SoftmaxCrossEntropy, true));
                         break;
                     case "ModelGen.MeanSquaredErrorAttribute":
-                        sites.LossAttribute ??= attribute;
-                        loss = new LossDeclaration(LossKind.MeanSquaredError, false);
-                        lossCount++;
+                        SetLoss(attribute, new LossDeclaration(LossKind.MeanSquaredError, false));
                         break;
                     case "ModelGen.BinaryCrossEntropyAttribute":
-                        sites.LossAttribute ??= attribute;
-                        loss = new LossDeclaration(LossKind.BinaryCrossEntropy, ReadNamed(attribute, "FromLogits", true, "BinaryCrossEntropy", SiteKind.LossAttribute, problems));
-                        lossCount++;
+                        SetLoss(attribute, new LossDeclaration(LossKind.BinaryCrossEntropy, ReadNamed(attribute, "FromLogits", true, "BinaryCrossEntropy", SiteKind.LossAttribute, problems)));
                         break;
                     case "ModelGen.SgdAttribute":
-                        sites.OptimizerAttribute ??= attribute;
-                        optimizerCount++;
-                        optimizer = ReadSgd(attribute, problems);
+                        SetOptimizer(attribute, ReadSgd(attribute, problems));
                         break;
                     case "ModelGen.AdamAttribute":
-                        sites.OptimizerAttribute ??= attribute;
-                        optimizerCount++;
-                        optimizer = ReadAdam(attribute, problems);
+                        SetOptimizer(attribute, ReadAdam(attribute, problems));
                         break;
                     case "ModelGen.AdaGradAttribute":
-                        sites.OptimizerAttribute ??= attribute;
-                        optimizerCount++;
-                        optimizer = ReadAdaGrad(attribute, problems);
+                        SetOptimizer(attribute, ReadAdaGrad(attribute, problems));
                         break;
                     case "ModelGen.RmsPropAttribute":
-                        sites.OptimizerAttribute ??= attribute;
-                        optimizerCount++;
-                        optimizer = ReadRmsProp(attribute, problems);
+                        SetOptimizer(attribute, ReadRmsProp(attribute, problems));
                         break;
                     case "ModelGen.CheckFiniteAttribute":
                         checkFinite = true;
