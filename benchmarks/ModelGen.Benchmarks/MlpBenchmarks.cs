@@ -10,16 +10,8 @@ namespace ModelGen.Benchmarks;
 public class MlpBenchmarks
 {
     private Mlp _model = null!;
-    private TorchMlp _torch = null!;
-    // Training steps cycle through several batches with random labels, as real training does: repeating one batch
-    // would drive both peers to zero loss and into subnormal arithmetic, which measures the FPU, not the library.
-    private const int Batches = 16;
-    private float[][] _inputs = [];
-    private int[][] _labels = [];
-    private float[] _outputs = [];
-    private Tensor[] _torchInputs = [], _torchLabels = [];
-    private Tensor _torchOutputs = null!;
-    private int _next;
+    private TorchNetwork _torch = null!;
+    private ClassificationBatches _data = null!;
 
     [Params(1, 32, 256)]
     public int Batch { get; set; }
@@ -28,50 +20,41 @@ public class MlpBenchmarks
     public void Setup()
     {
         Peer.Initialize();
-        var random = new ModelGen.Initialization.SeededRandom(1);
         _model = new Mlp();
-        _torch = new TorchMlp([_model.Hidden1, _model.Hidden2, _model.Logits], tanh: false);
-        _inputs = Enumerable.Range(0, Batches).Select(_ => Enumerable.Range(0, Batch * Mlp.InputSize).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
-        _labels = Enumerable.Range(0, Batches).Select(_ => Enumerable.Range(0, Batch).Select(_ => random.NextInt(Mlp.OutputSize)).ToArray()).ToArray();
-        _outputs = new float[Batch * Mlp.OutputSize];
-        _torchInputs = _inputs.Select(x => tensor(x, [Batch, Mlp.InputSize])).ToArray();
-        _torchLabels = _labels.Select(l => tensor(l.Select(c => (long)c).ToArray(), [Batch])).ToArray();
-        _torchOutputs = zeros(Batch, Mlp.OutputSize);
+        _torch = TorchNetwork.Mlp([_model.Hidden1, _model.Hidden2, _model.Logits], tanh: false);
+        _data = new ClassificationBatches(Batch, Mlp.InputSize, Mlp.OutputSize, seed: 1);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _torch.Dispose();
-        foreach (Tensor t in _torchInputs.Concat(_torchLabels)) t.Dispose();
-        _torchOutputs.Dispose();
+        _data.Dispose();
     }
-
-    private int Next() => _next = (_next + 1) % Batches;
 
     [Benchmark(Description = "ModelGen TrainStep")]
     public float ModelGenTrainStep()
     {
-        int i = Next();
-        return _model.TrainStep(_inputs[i], _labels[i]);
+        int i = _data.Next();
+        return _model.TrainStep(_data.Inputs[i], _data.Labels[i]);
     }
 
     [Benchmark(Description = "libtorch TrainStep")]
     public float TorchTrainStep()
     {
-        int i = Next();
-        return _torch.TrainStep(_torchInputs[i], _torchLabels[i]);
+        int i = _data.Next();
+        return _torch.TrainStep(_data.TorchInputs[i], _data.TorchLabels[i]);
     }
 
     [Benchmark(Description = "ModelGen Predict")]
     public float ModelGenPredict()
     {
-        _model.Predict(_inputs[0], _outputs);
-        return _outputs[0];
+        _model.Predict(_data.Inputs[0], _data.Outputs);
+        return _data.Outputs[0];
     }
 
     [Benchmark(Description = "libtorch Predict")]
-    public void TorchPredict() => _torch.Predict(_torchInputs[0], _torchOutputs);
+    public void TorchPredict() => _torch.Predict(_data.TorchInputs[0], _data.TorchOutputs);
 }
 
 /// <summary>4-32-32-2 tanh MLP at batch 1, the size used in control and RL loops.</summary>
@@ -79,7 +62,7 @@ public class MlpBenchmarks
 public class TinyMlpBenchmarks
 {
     private TinyMlp _model = null!;
-    private TorchMlp _torch = null!;
+    private TorchNetwork _torch = null!;
     private readonly float[] _input = [0.1f, -0.4f, 0.7f, 0.2f];
     private readonly int[][] _labels = [[0], [1]];
     private readonly float[] _output = new float[2];
@@ -92,7 +75,7 @@ public class TinyMlpBenchmarks
     {
         Peer.Initialize();
         _model = new TinyMlp();
-        _torch = new TorchMlp([_model.Hidden1, _model.Hidden2, _model.Logits], tanh: true);
+        _torch = TorchNetwork.Mlp([_model.Hidden1, _model.Hidden2, _model.Logits], tanh: true);
         _torchInput = tensor(_input, [1, 4]);
         _torchLabels = [tensor(new long[] { 0 }, [1]), tensor(new long[] { 1 }, [1])];
         _torchOutput = zeros(1, 2);
@@ -132,14 +115,8 @@ public class TinyMlpBenchmarks
 public class RegularizedMlpBenchmarks
 {
     private RegularizedMlp _model = null!;
-    private TorchRegularizedMlp _torch = null!;
-    private const int Batches = 16;
-    private float[][] _inputs = [];
-    private int[][] _labels = [];
-    private float[] _outputs = [];
-    private Tensor[] _torchInputs = [], _torchLabels = [];
-    private Tensor _torchOutputs = null!;
-    private int _next;
+    private TorchNetwork _torch = null!;
+    private ClassificationBatches _data = null!;
 
     [Params(32, 256)]
     public int Batch { get; set; }
@@ -148,48 +125,77 @@ public class RegularizedMlpBenchmarks
     public void Setup()
     {
         Peer.Initialize();
-        var random = new ModelGen.Initialization.SeededRandom(2);
         _model = new RegularizedMlp();
-        _torch = new TorchRegularizedMlp(_model);
-        _inputs = Enumerable.Range(0, Batches).Select(_ => Enumerable.Range(0, Batch * RegularizedMlp.InputSize).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
-        _labels = Enumerable.Range(0, Batches).Select(_ => Enumerable.Range(0, Batch).Select(_ => random.NextInt(RegularizedMlp.OutputSize)).ToArray()).ToArray();
-        _outputs = new float[Batch * RegularizedMlp.OutputSize];
-        _torchInputs = _inputs.Select(x => tensor(x, [Batch, RegularizedMlp.InputSize])).ToArray();
-        _torchLabels = _labels.Select(l => tensor(l.Select(c => (long)c).ToArray(), [Batch])).ToArray();
-        _torchOutputs = zeros(Batch, RegularizedMlp.OutputSize);
+        _torch = TorchNetwork.Regularized(_model);
+        _data = new ClassificationBatches(Batch, RegularizedMlp.InputSize, RegularizedMlp.OutputSize, seed: 2);
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
         _torch.Dispose();
-        foreach (Tensor t in _torchInputs.Concat(_torchLabels)) t.Dispose();
-        _torchOutputs.Dispose();
+        _data.Dispose();
     }
-
-    private int Next() => _next = (_next + 1) % Batches;
 
     [Benchmark(Description = "ModelGen regularized TrainStep")]
     public float ModelGenTrainStep()
     {
-        int i = Next();
-        return _model.TrainStep(_inputs[i], _labels[i]);
+        int i = _data.Next();
+        return _model.TrainStep(_data.Inputs[i], _data.Labels[i]);
     }
 
     [Benchmark(Description = "libtorch regularized TrainStep")]
     public float TorchTrainStep()
     {
-        int i = Next();
-        return _torch.TrainStep(_torchInputs[i], _torchLabels[i]);
+        int i = _data.Next();
+        return _torch.TrainStep(_data.TorchInputs[i], _data.TorchLabels[i]);
     }
 
     [Benchmark(Description = "ModelGen regularized Predict")]
     public float ModelGenPredict()
     {
-        _model.Predict(_inputs[0], _outputs);
-        return _outputs[0];
+        _model.Predict(_data.Inputs[0], _data.Outputs);
+        return _data.Outputs[0];
     }
 
     [Benchmark(Description = "libtorch regularized Predict")]
-    public void TorchPredict() => _torch.Predict(_torchInputs[0], _torchOutputs);
+    public void TorchPredict() => _torch.Predict(_data.TorchInputs[0], _data.TorchOutputs);
+}
+
+/// <summary>
+/// Random classification batches for both peers, as arrays and as torch tensors. Training steps cycle through several
+/// batches with random labels, as real training does: repeating one batch would drive both peers to zero loss and into
+/// subnormal arithmetic, which measures the FPU, not the library.
+/// </summary>
+internal sealed class ClassificationBatches : IDisposable
+{
+    private const int Count = 16;
+    private int _next;
+
+    public ClassificationBatches(int batch, int inputSize, int classes, int seed)
+    {
+        var random = new ModelGen.Initialization.SeededRandom(seed);
+        Inputs = Enumerable.Range(0, Count).Select(_ => Enumerable.Range(0, batch * inputSize).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
+        Labels = Enumerable.Range(0, Count).Select(_ => Enumerable.Range(0, batch).Select(_ => random.NextInt(classes)).ToArray()).ToArray();
+        Outputs = new float[batch * classes];
+        TorchInputs = Inputs.Select(x => tensor(x, [batch, inputSize])).ToArray();
+        TorchLabels = Labels.Select(l => tensor(l.Select(c => (long)c).ToArray(), [batch])).ToArray();
+        TorchOutputs = zeros(batch, classes);
+    }
+
+    public float[][] Inputs { get; }
+    public int[][] Labels { get; }
+    public float[] Outputs { get; }
+    public Tensor[] TorchInputs { get; }
+    public Tensor[] TorchLabels { get; }
+    public Tensor TorchOutputs { get; }
+
+    /// <summary>The index of the next training batch.</summary>
+    public int Next() => _next = (_next + 1) % Count;
+
+    public void Dispose()
+    {
+        foreach (Tensor t in TorchInputs.Concat(TorchLabels)) t.Dispose();
+        TorchOutputs.Dispose();
+    }
 }
