@@ -1,6 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace ModelGen.Optimizers;
@@ -19,34 +17,27 @@ public static class AdaGrad
     /// <summary>The same step with the parameters first multiplied by <paramref name="keep"/> (decoupled weight decay).</summary>
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> squareSum, T learningRate, T epsilon, T gradientScale, T keep)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => ElementwiseUpdate.Run("AdaGrad", parameters, gradients, squareSum, Span<T>.Empty, new Rule<T>(gradientScale, learningRate, epsilon, keep));
+
+    private readonly struct Rule<T>(T scale, T rate, T epsilon, T keep) : IUpdateRule<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int length = parameters.Length;
-        if (gradients.Length != length || squareSum.Length != length)
-            throw new ArgumentException("AdaGrad needs parameter, gradient and accumulator buffers of equal length.");
-        ref T p = ref MemoryMarshal.GetReference(parameters);
-        ref T g = ref MemoryMarshal.GetReference(gradients);
-        ref T s = ref MemoryMarshal.GetReference(squareSum);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        private readonly Vector512<T> _scale = Vector512.Create(scale), _rate = Vector512.Create(rate), _epsilon = Vector512.Create(epsilon), _keep = Vector512.Create(keep);
+
+        public static int States => 1;
+
+        public T Apply(T p, T g, ref T sum, ref T unused)
         {
-            var vScale = Vector512.Create(gradientScale);
-            var vRate = Vector512.Create(learningRate);
-            var vEps = Vector512.Create(epsilon);
-            var vKeep = Vector512.Create(keep);
-            for (; i + Vector512<T>.Count <= length; i += Vector512<T>.Count)
-            {
-                var grad = Vector512.LoadUnsafe(ref g, (nuint)i) * vScale;
-                var si = Vector512.LoadUnsafe(ref s, (nuint)i) + grad * grad;
-                si.StoreUnsafe(ref s, (nuint)i);
-                (vKeep * Vector512.LoadUnsafe(ref p, (nuint)i) - vRate * grad / (Vector512.Sqrt(si) + vEps)).StoreUnsafe(ref p, (nuint)i);
-            }
+            T grad = g * scale;
+            sum += grad * grad;
+            return keep * p - rate * grad / (T.Sqrt(sum) + epsilon);
         }
-        for (; i < length; i++)
+
+        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> sum, ref Vector512<T> unused)
         {
-            T grad = Unsafe.Add(ref g, i) * gradientScale;
-            T si = Unsafe.Add(ref s, i) + grad * grad;
-            Unsafe.Add(ref s, i) = si;
-            Unsafe.Add(ref p, i) = keep * Unsafe.Add(ref p, i) - learningRate * grad / (T.Sqrt(si) + epsilon);
+            var grad = g * _scale;
+            sum += grad * grad;
+            return _keep * p - _rate * grad / (Vector512.Sqrt(sum) + _epsilon);
         }
     }
 }

@@ -1,6 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace ModelGen.Optimizers;
@@ -29,53 +27,45 @@ public static class Adam
         T learningRate, T beta1, T beta2, T epsilon, long step, T gradientScale, T keep)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int length = parameters.Length;
-        if (gradients.Length != length || firstMoment.Length != length || secondMoment.Length != length)
-            throw new ArgumentException("Adam needs parameter, gradient and moment buffers of equal length.");
         T stepT = T.CreateChecked(step);
-        T stepSize = learningRate / (T.One - T.Pow(beta1, stepT));
-        T inverseCorrection2 = T.One / T.Sqrt(T.One - T.Pow(beta2, stepT));
-        T oneMinusBeta1 = T.One - beta1, oneMinusBeta2 = T.One - beta2;
-
-        ref T p = ref MemoryMarshal.GetReference(parameters);
-        ref T g = ref MemoryMarshal.GetReference(gradients);
-        ref T m = ref MemoryMarshal.GetReference(firstMoment);
-        ref T v = ref MemoryMarshal.GetReference(secondMoment);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var vScale = Vector512.Create(gradientScale);
-            var vBeta1 = Vector512.Create(beta1); var vOneMinusBeta1 = Vector512.Create(oneMinusBeta1);
-            var vBeta2 = Vector512.Create(beta2); var vOneMinusBeta2 = Vector512.Create(oneMinusBeta2);
-            var vInv2 = Vector512.Create(inverseCorrection2); var vEps = Vector512.Create(epsilon); var vStep = Vector512.Create(stepSize);
-            var vSmallest = Vector512.Create(SmallestNormal<T>());
-            var vKeep = Vector512.Create(keep);
-            for (; i + Vector512<T>.Count <= length; i += Vector512<T>.Count)
-            {
-                var grad = Vector512.LoadUnsafe(ref g, (nuint)i) * vScale;
-                var mi = vBeta1 * Vector512.LoadUnsafe(ref m, (nuint)i) + vOneMinusBeta1 * grad;
-                var vi = vBeta2 * Vector512.LoadUnsafe(ref v, (nuint)i) + vOneMinusBeta2 * grad * grad;
-                mi = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(mi), vSmallest), Vector512<T>.Zero, mi);
-                vi = Vector512.ConditionalSelect(Vector512.LessThan(vi, vSmallest), Vector512<T>.Zero, vi);
-                mi.StoreUnsafe(ref m, (nuint)i);
-                vi.StoreUnsafe(ref v, (nuint)i);
-                var denominator = Vector512.Sqrt(vi) * vInv2 + vEps;
-                (vKeep * Vector512.LoadUnsafe(ref p, (nuint)i) - vStep * mi / denominator).StoreUnsafe(ref p, (nuint)i);
-            }
-        }
-        for (; i < length; i++)
-        {
-            T grad = Unsafe.Add(ref g, i) * gradientScale;
-            T mi = beta1 * Unsafe.Add(ref m, i) + oneMinusBeta1 * grad;
-            T vi = beta2 * Unsafe.Add(ref v, i) + oneMinusBeta2 * grad * grad;
-            if (T.IsSubnormal(mi)) mi = T.Zero;
-            if (T.IsSubnormal(vi)) vi = T.Zero;
-            Unsafe.Add(ref m, i) = mi;
-            Unsafe.Add(ref v, i) = vi;
-            Unsafe.Add(ref p, i) = keep * Unsafe.Add(ref p, i) - stepSize * mi / (T.Sqrt(vi) * inverseCorrection2 + epsilon);
-        }
+        var rule = new Rule<T>(gradientScale, beta1, beta2, epsilon, keep,
+            stepSize: learningRate / (T.One - T.Pow(beta1, stepT)), inverseCorrection2: T.One / T.Sqrt(T.One - T.Pow(beta2, stepT)));
+        ElementwiseUpdate.Run("Adam", parameters, gradients, firstMoment, secondMoment, rule);
     }
 
-    private static T SmallestNormal<T>() where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => typeof(T) == typeof(float) ? T.CreateTruncating(1.17549435E-38f) : T.CreateTruncating(2.2250738585072014E-308); // 2^-126, 2^-1022
+    private readonly struct Rule<T>(T scale, T beta1, T beta2, T epsilon, T keep, T stepSize, T inverseCorrection2) : IUpdateRule<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly Vector512<T> _scale = Vector512.Create(scale), _beta1 = Vector512.Create(beta1), _oneMinusBeta1 = Vector512.Create(T.One - beta1),
+            _beta2 = Vector512.Create(beta2), _oneMinusBeta2 = Vector512.Create(T.One - beta2), _epsilon = Vector512.Create(epsilon),
+            _keep = Vector512.Create(keep), _stepSize = Vector512.Create(stepSize), _inverseCorrection2 = Vector512.Create(inverseCorrection2),
+            _smallestNormal = Vector512.Create(SmallestNormal());
+
+        public static int States => 2;
+
+        public T Apply(T p, T g, ref T m, ref T v)
+        {
+            T grad = g * scale;
+            T mi = beta1 * m + (T.One - beta1) * grad;
+            T vi = beta2 * v + (T.One - beta2) * grad * grad;
+            if (T.IsSubnormal(mi)) mi = T.Zero;
+            if (T.IsSubnormal(vi)) vi = T.Zero;
+            m = mi;
+            v = vi;
+            return keep * p - stepSize * mi / (T.Sqrt(vi) * inverseCorrection2 + epsilon);
+        }
+
+        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> m, ref Vector512<T> v)
+        {
+            var grad = g * _scale;
+            var mi = _beta1 * m + _oneMinusBeta1 * grad;
+            var vi = _beta2 * v + _oneMinusBeta2 * grad * grad;
+            m = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(mi), _smallestNormal), Vector512<T>.Zero, mi);
+            v = Vector512.ConditionalSelect(Vector512.LessThan(vi, _smallestNormal), Vector512<T>.Zero, vi);
+            return _keep * p - _stepSize * m / (Vector512.Sqrt(v) * _inverseCorrection2 + _epsilon);
+        }
+
+        private static T SmallestNormal()
+            => typeof(T) == typeof(float) ? T.CreateTruncating(1.17549435E-38f) : T.CreateTruncating(2.2250738585072014E-308); // 2^-126, 2^-1022
+    }
 }

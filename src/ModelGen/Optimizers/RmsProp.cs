@@ -1,6 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace ModelGen.Optimizers;
@@ -19,37 +17,28 @@ public static class RmsProp
     /// <summary>The same step with the parameters first multiplied by <paramref name="keep"/> (decoupled weight decay).</summary>
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> squareAverage, T learningRate, T rho, T epsilon, T gradientScale, T keep)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => ElementwiseUpdate.Run("RMSProp", parameters, gradients, squareAverage, Span<T>.Empty, new Rule<T>(gradientScale, learningRate, rho, epsilon, keep));
+
+    private readonly struct Rule<T>(T scale, T rate, T rho, T epsilon, T keep) : IUpdateRule<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int length = parameters.Length;
-        if (gradients.Length != length || squareAverage.Length != length)
-            throw new ArgumentException("RMSProp needs parameter, gradient and average buffers of equal length.");
-        T oneMinusRho = T.One - rho;
-        ref T p = ref MemoryMarshal.GetReference(parameters);
-        ref T g = ref MemoryMarshal.GetReference(gradients);
-        ref T v = ref MemoryMarshal.GetReference(squareAverage);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        private readonly Vector512<T> _scale = Vector512.Create(scale), _rate = Vector512.Create(rate), _rho = Vector512.Create(rho),
+            _oneMinusRho = Vector512.Create(T.One - rho), _epsilon = Vector512.Create(epsilon), _keep = Vector512.Create(keep);
+
+        public static int States => 1;
+
+        public T Apply(T p, T g, ref T average, ref T unused)
         {
-            var vScale = Vector512.Create(gradientScale);
-            var vRate = Vector512.Create(learningRate);
-            var vRho = Vector512.Create(rho);
-            var vOneMinusRho = Vector512.Create(oneMinusRho);
-            var vEps = Vector512.Create(epsilon);
-            var vKeep = Vector512.Create(keep);
-            for (; i + Vector512<T>.Count <= length; i += Vector512<T>.Count)
-            {
-                var grad = Vector512.LoadUnsafe(ref g, (nuint)i) * vScale;
-                var vi = vRho * Vector512.LoadUnsafe(ref v, (nuint)i) + vOneMinusRho * grad * grad;
-                vi.StoreUnsafe(ref v, (nuint)i);
-                (vKeep * Vector512.LoadUnsafe(ref p, (nuint)i) - vRate * grad / (Vector512.Sqrt(vi) + vEps)).StoreUnsafe(ref p, (nuint)i);
-            }
+            T grad = g * scale;
+            average = rho * average + (T.One - rho) * grad * grad;
+            return keep * p - rate * grad / (T.Sqrt(average) + epsilon);
         }
-        for (; i < length; i++)
+
+        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> average, ref Vector512<T> unused)
         {
-            T grad = Unsafe.Add(ref g, i) * gradientScale;
-            T vi = rho * Unsafe.Add(ref v, i) + oneMinusRho * grad * grad;
-            Unsafe.Add(ref v, i) = vi;
-            Unsafe.Add(ref p, i) = keep * Unsafe.Add(ref p, i) - learningRate * grad / (T.Sqrt(vi) + epsilon);
+            var grad = g * _scale;
+            average = _rho * average + _oneMinusRho * grad * grad;
+            return _keep * p - _rate * grad / (Vector512.Sqrt(average) + _epsilon);
         }
     }
 }

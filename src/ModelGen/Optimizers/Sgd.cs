@@ -1,6 +1,4 @@
 using System.Numerics;
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 
 namespace ModelGen.Optimizers;
@@ -19,16 +17,7 @@ public static class Sgd
     /// <summary>Plain SGD with the parameters first multiplied by <paramref name="keep"/> (decoupled weight decay).</summary>
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate, T gradientScale, T keep)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        if (gradients.Length != parameters.Length)
-            throw new ArgumentException("SGD needs parameter and gradient buffers of equal length.");
-        if (parameters.IsEmpty)
-            return;
-        if (keep != T.One)
-            System.Numerics.Tensors.TensorPrimitives.Multiply(parameters, keep, parameters);
-        T step = learningRate * gradientScale;
-        System.Numerics.Tensors.TensorPrimitives.MultiplyAdd(gradients, -step, parameters, parameters);
-    }
+        => ElementwiseUpdate.Run("SGD", parameters, gradients, Span<T>.Empty, Span<T>.Empty, new Plain<T>(learningRate * gradientScale, keep));
 
     /// <summary>SGD with (Nesterov) momentum.</summary>
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> velocity, T learningRate, T momentum, bool nesterov, T gradientScale)
@@ -39,34 +28,50 @@ public static class Sgd
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> velocity, T learningRate, T momentum, bool nesterov, T gradientScale, T keep)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int length = parameters.Length;
-        if (gradients.Length != length || velocity.Length != length)
-            throw new ArgumentException("SGD needs parameter, gradient and velocity buffers of equal length.");
-        ref T p = ref MemoryMarshal.GetReference(parameters);
-        ref T g = ref MemoryMarshal.GetReference(gradients);
-        ref T b = ref MemoryMarshal.GetReference(velocity);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        if (nesterov)
+            ElementwiseUpdate.Run("SGD", parameters, gradients, velocity, Span<T>.Empty, new Momentum<T, Yes>(gradientScale, learningRate, momentum, keep));
+        else
+            ElementwiseUpdate.Run("SGD", parameters, gradients, velocity, Span<T>.Empty, new Momentum<T, No>(gradientScale, learningRate, momentum, keep));
+    }
+
+    /// <summary>p ← keep·p − (lr·scale)·g.</summary>
+    private readonly struct Plain<T>(T step, T keep) : IUpdateRule<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly Vector512<T> _step = Vector512.Create(step), _keep = Vector512.Create(keep);
+
+        public static int States => 0;
+
+        public T Apply(T p, T g, ref T unused1, ref T unused2) => keep * p - step * g;
+
+        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> unused1, ref Vector512<T> unused2) => _keep * p - _step * g;
+    }
+
+    /// <summary>b ← μb + g·scale; p ← keep·p − lr·(Nesterov ? g·scale + μb : b). Nesterov is a type so the choice is compiled in.</summary>
+    private readonly struct Momentum<T, TNesterov>(T scale, T rate, T momentum, T keep) : IUpdateRule<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TNesterov : struct, IFlag
+    {
+        private readonly Vector512<T> _scale = Vector512.Create(scale), _rate = Vector512.Create(rate), _momentum = Vector512.Create(momentum), _keep = Vector512.Create(keep);
+
+        public static int States => 1;
+
+        public T Apply(T p, T g, ref T velocity, ref T unused)
         {
-            var vScale = Vector512.Create(gradientScale);
-            var vMomentum = Vector512.Create(momentum);
-            var vRate = Vector512.Create(learningRate);
-            var vKeep = Vector512.Create(keep);
-            for (; i + Vector512<T>.Count <= length; i += Vector512<T>.Count)
-            {
-                var grad = Vector512.LoadUnsafe(ref g, (nuint)i) * vScale;
-                var bi = vMomentum * Vector512.LoadUnsafe(ref b, (nuint)i) + grad;
-                bi.StoreUnsafe(ref b, (nuint)i);
-                var direction = nesterov ? grad + vMomentum * bi : bi;
-                (vKeep * Vector512.LoadUnsafe(ref p, (nuint)i) - vRate * direction).StoreUnsafe(ref p, (nuint)i);
-            }
+            T grad = g * scale;
+            velocity = momentum * velocity + grad;
+            return keep * p - rate * (TNesterov.Value ? grad + momentum * velocity : velocity);
         }
-        for (; i < length; i++)
+
+        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> velocity, ref Vector512<T> unused)
         {
-            T grad = Unsafe.Add(ref g, i) * gradientScale;
-            T bi = momentum * Unsafe.Add(ref b, i) + grad;
-            Unsafe.Add(ref b, i) = bi;
-            Unsafe.Add(ref p, i) = keep * Unsafe.Add(ref p, i) - learningRate * (nesterov ? grad + momentum * bi : bi);
+            var grad = g * _scale;
+            velocity = _momentum * velocity + grad;
+            return _keep * p - _rate * (TNesterov.Value ? grad + _momentum * velocity : velocity);
         }
     }
+
+    private interface IFlag { static abstract bool Value { get; } }
+    private readonly struct Yes : IFlag { public static bool Value => true; }
+    private readonly struct No : IFlag { public static bool Value => false; }
 }
