@@ -13,6 +13,9 @@ namespace ModelGen.Generators.Ops
     /// </summary>
     internal static class BatchNormOp
     {
+        /// <summary>[batch × width] → [batch × width]: it normalizes the features it is given, with one γ and one β each.</summary>
+        public static int InferShape(int inputWidth) => inputWidth;
+
         private static string Field(LayerShape layer, string what) => $"_{CodeWriter.Camel(layer.Name)}{what}";
 
         public static string RunningMean(LayerShape layer) => Field(layer, "RunningMean");

@@ -32,7 +32,7 @@ namespace ModelGen.Generators.Shapes
                 LayerDeclaration layer = model.Layers[index];
                 bool alreadyReported = problems.Any(p => p.LayerIndex == index);
                 bool normalization = layer.Kind == LayerKind.BatchNorm;
-                int units = normalization ? width : DenseOp.InferShape(layer, index, alreadyReported, problems);
+                int units = normalization ? BatchNormOp.InferShape(width) : DenseOp.InferShape(layer, index, alreadyReported, problems);
                 long weights = normalization ? units : (long)width * units;
                 int biases = normalization || layer.UseBias ? units : 0;
                 if (offset + weights + biases > int.MaxValue)
