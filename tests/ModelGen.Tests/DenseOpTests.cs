@@ -10,10 +10,13 @@ public class DenseOpTests
         { 1, 5, 3 }, { 7, 9, 17 }, { 8, 16, 16 }, { 32, 784, 256 }, { 33, 129, 65 }, { 64, 256, 10 }, { 9, 300, 70 },
     };
 
+    public static TheoryData<int, int, int, int> WidthsAndShapes() => Widths.Cross(Shapes());
+
     [Theory]
-    [MemberData(nameof(Shapes))]
-    public void FusedForwardMatchesComposition(int batch, int inputs, int outputs)
+    [MemberData(nameof(WidthsAndShapes))]
+    public void FusedForwardMatchesComposition(int bits, int batch, int inputs, int outputs)
     {
+        using var width = Widths.Force(bits);
         double[] x = Reference.Random(batch * inputs, 1), w = Reference.Random(inputs * outputs, 2, 0.2), b = Reference.Random(outputs, 3);
         double[] z = Reference.MatMul(x, w, batch, inputs, outputs).Select((v, i) => v + b[i % outputs]).ToArray();
 
@@ -44,9 +47,10 @@ public class DenseOpTests
     }
 
     [Theory]
-    [MemberData(nameof(Shapes))]
-    public void FusedInputGradientMatchesComposition(int batch, int inputs, int outputs)
+    [MemberData(nameof(WidthsAndShapes))]
+    public void FusedInputGradientMatchesComposition(int bits, int batch, int inputs, int outputs)
     {
+        using var width = Widths.Force(bits);
         double[] dy = Reference.Random(batch * outputs, 4), w = Reference.Random(inputs * outputs, 5, 0.2);
         double[] input = Reference.Random(batch * inputs, 6).Select(v => Math.Max(0, v)).ToArray(); // a ReLU output
         double[] dx = Reference.MatMul(dy, Reference.Transpose(w, inputs, outputs), batch, outputs, inputs)

@@ -23,6 +23,10 @@ public class GemmTests
         return data;
     }
 
+    public static TheoryData<int, int, int, int> WidthsAndShapes() => Widths.Cross(Shapes());
+
+    public static TheoryData<int, int, int, int> WidthsAndSweep() => Widths.Cross(Sweep());
+
     /// <summary>Every size 0…257 in each dimension in turn (all SIMD tails, tile edges and block edges).</summary>
     public static TheoryData<int, int, int> Sweep()
     {
@@ -37,13 +41,14 @@ public class GemmTests
     }
 
     [Theory]
-    [MemberData(nameof(Sweep))]
-    public void EverySizeMatchesFloat64Reference(int m, int k, int n) => AllFormsMatchFloat64Reference(m, k, n);
+    [MemberData(nameof(WidthsAndSweep))]
+    public void EverySizeMatchesFloat64Reference(int bits, int m, int k, int n) => AllFormsMatchFloat64Reference(bits, m, k, n);
 
     [Theory]
-    [MemberData(nameof(Shapes))]
-    public void AllFormsMatchFloat64Reference(int m, int k, int n)
+    [MemberData(nameof(WidthsAndShapes))]
+    public void AllFormsMatchFloat64Reference(int bits, int m, int k, int n)
     {
+        using var width = Widths.Force(bits);
         double[] a = Reference.Random(m * k, 1 + m + k), b = Reference.Random(k * n, 2 + k + n), bias = Reference.Random(m * n, 3 + n);
         double[] expected = Reference.MatMul(a, b, m, k, n);
         double[] expectedAccumulated = expected.Select((v, i) => v + bias[i]).ToArray();

@@ -4,11 +4,10 @@ namespace ModelGen.Tests;
 public class GeneratedModelTests
 {
     [Theory]
-    [InlineData(1)]
-    [InlineData(3)]
-    [InlineData(17)]
-    public void EveryActivationBackpropagatesCorrectly(int batch)
+    [MemberData(nameof(Widths.Each), 1, 3, 17, MemberType = typeof(Widths))]
+    public void EveryActivationBackpropagatesCorrectly(int bits, int batch)
     {
+        using var width = Widths.Force(bits);
         var net = new ActivationZoo.Network<double>(seed: 5);
         double[] inputs = Reference.Random(batch * 5, batch, 2);
         int[] labels = Enumerable.Range(0, batch).Select(i => i % 3).ToArray();
@@ -19,10 +18,10 @@ public class GeneratedModelTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(6)]
-    public void MeanSquaredErrorModelsBackpropagateCorrectly(int batch)
+    [MemberData(nameof(Widths.Each), 1, 6, MemberType = typeof(Widths))]
+    public void MeanSquaredErrorModelsBackpropagateCorrectly(int bits, int batch)
     {
+        using var width = Widths.Force(bits);
         var regressor = new Regressor.Network<double>(seed: 2);
         double[] inputs = Reference.Random(batch * 3, 40 + batch), targets = Reference.Random(batch * 2, 41 + batch);
         regressor.ComputeGradients(inputs, targets);
@@ -34,9 +33,11 @@ public class GeneratedModelTests
         Reference.CheckGradients(sigmoid.Parameters.Span, sigmoid.Gradients.ToArray(), () => sigmoid.ComputeLoss(x, t), nameof(SigmoidRegressor));
     }
 
-    [Fact]
-    public void WideModelBackpropagatesCorrectly()
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void WideModelBackpropagatesCorrectly(int bits)
     {
+        using var width = Widths.Force(bits);
         // 784-wide input crosses every GEMM tile path; check a stride of parameters across both layers.
         var net = new DigitClassifier.Network<double>(seed: 1);
         double[] inputs = Reference.Random(5 * 784, 77).Select(Math.Abs).ToArray();
@@ -46,9 +47,11 @@ public class GeneratedModelTests
         Reference.CheckGradients(net.Parameters.Span, net.Gradients.ToArray(), () => net.ComputeLoss(inputs, labels), nameof(DigitClassifier), indices);
     }
 
-    [Fact]
-    public void FloatModelAgreesWithDoubleModel()
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void FloatModelAgreesWithDoubleModel(int bits)
     {
+        using var width = Widths.Force(bits);
         var single = new DigitClassifier(seed: 8);
         var dual = new DigitClassifier.Network<double>(seed: 8);
         double[] inputs = Reference.Random(4 * 784, 3).Select(Math.Abs).ToArray();

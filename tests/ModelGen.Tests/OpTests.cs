@@ -6,7 +6,8 @@ namespace ModelGen.Tests;
 /// <summary>Each runtime op, forward against a float64 scalar reference and backward against finite differences, over SIMD tail lengths.</summary>
 public class OpTests
 {
-    public static TheoryData<int> Lengths() => new(Enumerable.Range(0, 258));
+    /// <summary>Every length 0…257 (all tails of every width) at every vector width.</summary>
+    public static TheoryData<int, int> WidthsAndLengths() => Widths.Cross(Enumerable.Range(0, 258));
 
     private static readonly (string Name, Func<double, double> F, Action<double[]> Forward, Action<double[], double[], double[]> Backward, Action<float[]> ForwardFloat)[] Activations =
     [
@@ -19,9 +20,10 @@ public class OpTests
     ];
 
     [Theory]
-    [MemberData(nameof(Lengths))]
-    public void ActivationsMatchReferenceAndFiniteDifferences(int length)
+    [MemberData(nameof(WidthsAndLengths))]
+    public void ActivationsMatchReferenceAndFiniteDifferences(int bits, int length)
     {
+        using var width = Widths.Force(bits);
         foreach (var (name, f, forward, backward, forwardFloat) in Activations)
         {
             // Keep inputs away from ReLU's kink so central differences are exact there.
@@ -89,9 +91,10 @@ public class OpTests
     }
 
     [Theory]
-    [MemberData(nameof(Lengths))]
-    public void MeanSquaredErrorGradientMatchesFiniteDifferences(int length)
+    [MemberData(nameof(WidthsAndLengths))]
+    public void MeanSquaredErrorGradientMatchesFiniteDifferences(int bits, int length)
     {
+        using var width = Widths.Force(bits);
         if (length == 0) return;
         double[] outputs = Reference.Random(length, 5 + length), targets = Reference.Random(length, 6 + length);
         var gradient = new double[length];
@@ -106,9 +109,10 @@ public class OpTests
     }
 
     [Theory]
-    [MemberData(nameof(Lengths))]
-    public void AdamMatchesScalarReference(int length)
+    [MemberData(nameof(WidthsAndLengths))]
+    public void AdamMatchesScalarReference(int bits, int length)
     {
+        using var width = Widths.Force(bits);
         double[] p = Reference.Random(length, 1), m = Reference.Random(length, 2, 0.1), v = Reference.Random(length, 3).Select(Math.Abs).ToArray();
         double[] g = Reference.Random(length, 4);
         double[] ep = (double[])p.Clone(), em = (double[])m.Clone(), ev = (double[])v.Clone();
@@ -157,9 +161,10 @@ public class OpTests
     }
 
     [Theory]
-    [MemberData(nameof(Lengths))]
-    public void SgdMatchesScalarReference(int length)
+    [MemberData(nameof(WidthsAndLengths))]
+    public void SgdMatchesScalarReference(int bits, int length)
     {
+        using var width = Widths.Force(bits);
         foreach (bool nesterov in new[] { false, true })
         {
             double[] p = Reference.Random(length, 7), b = Reference.Random(length, 8), g = Reference.Random(length, 9);
@@ -237,9 +242,10 @@ public class OpTests
     }
 
     [Theory]
-    [MemberData(nameof(Lengths))]
-    public void DropoutMasksScaleAndRecomputeTheSameMask(int length)
+    [MemberData(nameof(WidthsAndLengths))]
+    public void DropoutMasksScaleAndRecomputeTheSameMask(int bits, int length)
     {
+        using var width = Widths.Force(bits);
         const float rate = 0.3f;
         double[] x = Reference.Random(length, 21 + length);
         var y = new double[length];
@@ -293,9 +299,10 @@ public class OpTests
     }
 
     [Theory]
-    [MemberData(nameof(Lengths))]
-    public void BinaryCrossEntropyMatchesReferenceAndFiniteDifferences(int length)
+    [MemberData(nameof(WidthsAndLengths))]
+    public void BinaryCrossEntropyMatchesReferenceAndFiniteDifferences(int bits, int length)
     {
+        using var width = Widths.Force(bits);
         if (length == 0) return;
         double[] z = Reference.Random(length, 31 + length, 6);
         double[] t = Reference.Random(length, 32 + length).Select(v => Math.Abs(v)).ToArray();
@@ -336,9 +343,10 @@ public class OpTests
     }
 
     [Theory]
-    [MemberData(nameof(Lengths))]
-    public void AdaGradAndRmsPropMatchScalarReferences(int length)
+    [MemberData(nameof(WidthsAndLengths))]
+    public void AdaGradAndRmsPropMatchScalarReferences(int bits, int length)
     {
+        using var width = Widths.Force(bits);
         double[] p = Reference.Random(length, 41), s = Reference.Random(length, 42).Select(Math.Abs).ToArray(), g = Reference.Random(length, 43);
         double[] ep = (double[])p.Clone(), es = (double[])s.Clone();
         for (int i = 0; i < length; i++)
@@ -365,9 +373,10 @@ public class OpTests
     }
 
     [Theory]
-    [MemberData(nameof(Lengths))]
-    public void DecoupledDecayScalesParametersBeforeEveryOptimizerStep(int length)
+    [MemberData(nameof(WidthsAndLengths))]
+    public void DecoupledDecayScalesParametersBeforeEveryOptimizerStep(int bits, int length)
     {
+        using var width = Widths.Force(bits);
         // The step never reads the parameters, so update(p, keep) must equal update(keep·p, 1), state included.
         const double keep = 0.9;
         double[] g = Reference.Random(length, 61), p = Reference.Random(length, 62), state = Reference.Random(length, 63).Select(Math.Abs).ToArray();
@@ -391,9 +400,10 @@ public class OpTests
     }
 
     [Theory]
-    [MemberData(nameof(Lengths))]
-    public void WeightDecayAddsLambdaTimesWeightsAfterScaling(int length)
+    [MemberData(nameof(WidthsAndLengths))]
+    public void WeightDecayAddsLambdaTimesWeightsAfterScaling(int bits, int length)
     {
+        using var width = Widths.Force(bits);
         double[] g = Reference.Random(length, 51), w = Reference.Random(length, 52);
         double[] expected = g.Select((x, i) => 0.5 * x + 0.01 * w[i]).ToArray();
         WeightDecay.Apply<double>(g, w, 0.01, 0.5);

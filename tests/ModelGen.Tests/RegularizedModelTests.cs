@@ -6,11 +6,10 @@ public class RegularizedModelTests
     private static double[] Probabilities(int count, int seed) => Reference.Random(count, seed).Select(Math.Abs).ToArray();
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(5)]
-    [InlineData(19)]
-    public void DropoutSoftplusSeluAndSoftmaxLayersBackpropagateCorrectly(int batch)
+    [MemberData(nameof(Widths.Each), 1, 5, 19, MemberType = typeof(Widths))]
+    public void DropoutSoftplusSeluAndSoftmaxLayersBackpropagateCorrectly(int bits, int batch)
     {
+        using var width = Widths.Force(bits);
         var net = new RegularizedZoo.Network<double>(seed: 4);
         double[] inputs = Reference.Random(batch * 6, 60 + batch, 2), targets = Probabilities(batch * 3, 61 + batch);
         net.ComputeGradients(inputs, targets);
@@ -22,10 +21,10 @@ public class RegularizedModelTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(7)]
-    public void BinaryCrossEntropyOnProbabilitiesBackpropagatesCorrectly(int batch)
+    [MemberData(nameof(Widths.Each), 1, 7, MemberType = typeof(Widths))]
+    public void BinaryCrossEntropyOnProbabilitiesBackpropagatesCorrectly(int bits, int batch)
     {
+        using var width = Widths.Force(bits);
         var net = new ProbabilityTagger.Network<double>(seed: 2);
         double[] inputs = Reference.Random(batch * 4, 70 + batch, 2), targets = Probabilities(batch * 3, 71 + batch);
         net.ComputeGradients(inputs, targets);
@@ -219,10 +218,10 @@ public class RegularizedModelTests
 public class BatchNormModelTests
 {
     [Theory]
-    [InlineData(2)]
-    [InlineData(9)]
-    public void BatchNormLayersBackpropagateCorrectly(int batch)
+    [MemberData(nameof(Widths.Each), 2, 9, MemberType = typeof(Widths))]
+    public void BatchNormLayersBackpropagateCorrectly(int bits, int batch)
     {
+        using var width = Widths.Force(bits);
         var net = new NormalizedNet.Network<double>(seed: 3);
         double[] inputs = Reference.Random(batch * 5, 80 + batch, 2);
         int[] labels = Enumerable.Range(0, batch).Select(i => i % 3).ToArray();
@@ -262,9 +261,11 @@ public class BatchNormModelTests
         Reference.Close(Array.ConvertAll(outputs[3..6], v => (double)v), single, 1e-5, 1e-6, "batch-independent inference");
     }
 
-    [Fact]
-    public void FloatAndDoubleModelsAgreeWithDropoutAndBatchNorm()
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void FloatAndDoubleModelsAgreeWithDropoutAndBatchNorm(int bits)
     {
+        using var width = Widths.Force(bits);
         var single = new NormalizedNet(seed: 4);
         var dual = new NormalizedNet.Network<double>(seed: 4);
         double[] inputs = Reference.Random(8 * 5, 16);

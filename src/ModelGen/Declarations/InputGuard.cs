@@ -1,5 +1,7 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ModelGen.Simd;
 
 namespace ModelGen;
 
@@ -70,22 +72,51 @@ public static class InputGuard
     /// <summary>Index of the first NaN or ±∞, or −1. One vector pass (x − x is 0 for finite x, NaN otherwise), then a scalar search only on failure.</summary>
     internal static int FirstNonFinite<T>(ReadOnlySpan<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var kernel = new NonFiniteKernel<T>(values);
+        Vectorized.Run<T, NonFiniteKernel<T>>(ref kernel, values.Length);
+        return kernel.First;
+    }
+
+    /// <summary>Finds the first NaN or ±∞; the vector widths only tell whether their part holds one.</summary>
+    private ref struct NonFiniteKernel<T>(ReadOnlySpan<T> values) : IVectorKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly ReadOnlySpan<T> _values = values;
+        private bool _found;
+
+        public int First { get; private set; } = -1;
+
+        public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            var bad = Vector512<T>.Zero;
-            for (; i + Vector512<T>.Count <= values.Length; i += Vector512<T>.Count)
+            if (_found)
+                return length;
+            ref T v0 = ref MemoryMarshal.GetReference(_values);
+            if (TOps.Count == 1)
             {
-                var v = Vector512.Create(values.Slice(i, Vector512<T>.Count));
-                bad |= ~Vector512.Equals(v - v, Vector512<T>.Zero);
-            }
-            if (bad != Vector512<T>.Zero)
-                i = 0;
-        }
-        for (; i < values.Length; i++)
-            if (!T.IsFinite(values[i]))
+                for (; i < length; i++)
+                    if (!T.IsFinite(Unsafe.Add(ref v0, i)))
+                    {
+                        (_found, First) = (true, i);
+                        return length;
+                    }
                 return i;
-        return -1;
+            }
+            TVector bad = TOps.Zero;
+            int start = i;
+            for (; i + TOps.Count <= length; i += TOps.Count)
+            {
+                TVector v = TOps.Load(in Unsafe.Add(ref v0, i));
+                bad = TOps.Or(bad, TOps.Not(TOps.Equal(TOps.Subtract(v, v), TOps.Zero)));
+            }
+            if (TOps.AllBitsClear(bad))
+                return i;
+            for (int j = start; j < i; j++) // the failure path: find which element
+                if (!T.IsFinite(Unsafe.Add(ref v0, j)))
+                {
+                    (_found, First) = (true, j);
+                    return length;
+                }
+            return i;
+        }
     }
 
     // The description is formatted only on failure: the success path must not allocate.

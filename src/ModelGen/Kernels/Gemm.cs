@@ -20,7 +20,9 @@ public enum GemmForm
 /// <summary>
 /// Single-precision and double-precision matrix products for the three forms training needs,
 /// none of which materializes a transpose. Float products of 8 rows or more go to <see cref="PackedSgemm"/>
-/// (packed, cache-blocked, AVX-512, two cores); the rest use the direct register-tiled kernels here.
+/// (packed, cache-blocked, at every vector width, two cores); the rest use the direct register-tiled kernels here,
+/// written once over <see cref="IVectorOps{T, TVector}"/> and run at the current width, then narrower widths for
+/// the columns left, then scalar.
 /// </summary>
 public static class Gemm
 {
@@ -28,7 +30,7 @@ public static class Gemm
     /// C = op(A)·op(B), or C += op(A)·op(B) when <paramref name="accumulate"/> is true.
     /// </summary>
     public static void Multiply<T>(GemmForm form, ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, bool accumulate)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(k);
@@ -54,10 +56,15 @@ public static class Gemm
         ref T rc = ref MemoryMarshal.GetReference(c);
         if (form == GemmForm.ABt)
         {
-            if (Vector512Ops<T>.IsSupported && k >= Vector512<T>.Count)
+            SimdWidth width = Vectorized.Current;
+            if (width == SimdWidth.Bits512 && k >= Vector512<T>.Count)
                 DotProducts<T, Vector512<T>, Vector512Ops<T>>(ref ra, ref rb, ref rc, m, k, n, accumulate);
-            else
+            else if (width >= SimdWidth.Bits256 && k >= Vector256<T>.Count)
                 DotProducts<T, Vector256<T>, Vector256Ops<T>>(ref ra, ref rb, ref rc, m, k, n, accumulate);
+            else if (width >= SimdWidth.Bits128)
+                DotProducts<T, Vector128<T>, Vector128Ops<T>>(ref ra, ref rb, ref rc, m, k, n, accumulate);
+            else
+                DotProducts<T, T, ScalarOps<T>>(ref ra, ref rb, ref rc, m, k, n, accumulate);
             return;
         }
 
@@ -96,13 +103,21 @@ public static class Gemm
 
     /// <summary>Columns [start, end) of the broadcast form: widest vectors first, then narrower, then scalar.</summary>
     private static void BroadcastRange<T>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int m, int k, int n, int start, int end, bool accumulate)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
     {
         int column = start;
-        if (Vector512Ops<T>.IsSupported)
-            column = BroadcastColumns<T, Vector512<T>, Vector512Ops<T>>(ref a, rowStride, depthStride, ref b, ref c, m, k, n, column, end, accumulate);
-        if (Vector256Ops<T>.IsSupported)
-            column = BroadcastColumns<T, Vector256<T>, Vector256Ops<T>>(ref a, rowStride, depthStride, ref b, ref c, m, k, n, column, end, accumulate);
+        switch (Vectorized.Current)
+        {
+            case SimdWidth.Bits512:
+                column = BroadcastColumns<T, Vector512<T>, Vector512Ops<T>>(ref a, rowStride, depthStride, ref b, ref c, m, k, n, column, end, accumulate);
+                goto case SimdWidth.Bits256;
+            case SimdWidth.Bits256:
+                column = BroadcastColumns<T, Vector256<T>, Vector256Ops<T>>(ref a, rowStride, depthStride, ref b, ref c, m, k, n, column, end, accumulate);
+                goto case SimdWidth.Bits128;
+            case SimdWidth.Bits128:
+                column = BroadcastColumns<T, Vector128<T>, Vector128Ops<T>>(ref a, rowStride, depthStride, ref b, ref c, m, k, n, column, end, accumulate);
+                break;
+        }
         ScalarColumns(ref a, rowStride, depthStride, ref b, ref c, m, k, n, column, end, accumulate);
     }
 
@@ -110,7 +125,7 @@ public static class Gemm
     /// Packing B costs k·n copies, repaid over m/6 micro-kernel rows: below 8 rows (batch-1 and small-batch
     /// products) the direct register-tiled kernels below are faster.
     /// </summary>
-    internal static bool UsePacked(int m, int k, int n) => PackedSgemm.IsSupported && m >= 8 && n >= 16 && k >= 8;
+    internal static bool UsePacked(int m, int k, int n) => Vectorized.Current != SimdWidth.Scalar && m >= 8 && n >= 16 && k >= 8;
 
     internal static unsafe void MultiplyPacked<TEpilogue>(GemmForm form, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
@@ -298,7 +313,7 @@ public static class Gemm
 
     /// <summary>Columns narrower than the smallest vector (fewer than 8 floats or 4 doubles).</summary>
     private static void ScalarColumns<T>(ref T a, int rowStride, int depthStride, ref T b, ref T c, int m, int k, int n, int column, int end, bool accumulate)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
     {
         for (; column < end; column++)
         {
@@ -317,7 +332,7 @@ public static class Gemm
     // ---- Dot form (ABt): C[i, j] = A[i, :] · B[j, :], both rows contiguous ----
 
     private static void DotProducts<T, TVector, TOps>(ref T a, ref T b, ref T c, int m, int k, int n, bool accumulate)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
         where TVector : struct
         where TOps : IVectorOps<T, TVector>
     {
@@ -340,7 +355,7 @@ public static class Gemm
 
     // 2 rows of A × 4 rows of B: 8 accumulators, 6 loads per 8 FMAs.
     private static void Dot2x4<T, TVector, TOps>(ref T a, ref T b, ref T c, int row, int column, int k, int n, bool accumulate)
-        where T : unmanaged, INumberBase<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        where T : unmanaged, INumber<T> where TVector : struct where TOps : IVectorOps<T, TVector>
     {
         int w = TOps.Count;
         ref T a0 = ref Unsafe.Add(ref a, (nint)row * k);
@@ -382,7 +397,7 @@ public static class Gemm
     }
 
     private static T Dot<T, TVector, TOps>(ref T x, ref T y, int k)
-        where T : unmanaged, INumberBase<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        where T : unmanaged, INumber<T> where TVector : struct where TOps : IVectorOps<T, TVector>
     {
         int w = TOps.Count;
         TVector s = TOps.Zero;
@@ -396,6 +411,6 @@ public static class Gemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<T>(ref T target, T value, bool accumulate) where T : INumberBase<T>
+    private static void Accumulate<T>(ref T target, T value, bool accumulate) where T : INumber<T>
         => target = accumulate ? target + value : value;
 }

@@ -1,29 +1,40 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using ModelGen.Simd;
 
 namespace ModelGen.Kernels;
 
 /// <summary>
-/// Single-precision GEMM for AVX-512, BLIS-style: B is packed into 64-column panels of depth KC (all three
-/// forms become the same panel layout, so no transpose is ever materialized), A into 6-row panels, and a
-/// 6×64 register-tiled micro-kernel (24 zmm accumulators) runs over them. The epilogue (bias, activation,
-/// activation derivative) runs on each finished tile while it is still in L1. Large products are split
-/// across two cores (<see cref="GemmWorker"/>).
+/// Single-precision GEMM, BLIS-style, written once for every vector width: B is packed into NR-column panels of
+/// depth KC (all three forms become the same panel layout, so no transpose is ever materialized), A into MR-row
+/// panels, and an MR×NR register-tiled micro-kernel runs over them. The tile shape is chosen per width
+/// (<see cref="PackedSgemm"/>); the block sizes follow the caches the machine reports (<see cref="CacheSizes"/>).
+/// The epilogue (bias, activation, activation derivative) runs on each finished tile while it is still in L1.
+/// Large products are split across two cores (<see cref="GemmWorker"/>).
 /// </summary>
-internal static unsafe class PackedSgemm
+internal static unsafe class PackedSgemm<TVector, TOps, TTile>
+    where TVector : struct
+    where TOps : IVectorOps<float, TVector>
+    where TTile : struct, IMicroTile
 {
-    public const int RowTile = 6;        // MR
-    public const int ColumnTile = 64;    // NR: four zmm vectors
-    private const int DepthBlock = 96;   // KC: one B micro-panel (96 × 64 floats, 24 KB) stays in L1
-    private const int RowBlock = 192;    // MC: one packed A block (192 × 96 floats, 72 KB) stays in L2
-    private const int ColumnBlock = 512; // NC: one packed B block (96 × 512 floats, 192 KB) stays in L2
+    /// <summary>NR: columns of one micro-tile.</summary>
+    public static int ColumnTile => TTile.ColumnVectors * TOps.Count;
+
+    /// <summary>KC: one B micro-panel (KC × NR) fills three quarters of L1, leaving room for the A micro-panel and C.</summary>
+    public static readonly int DepthBlock = Math.Clamp(CacheSizes.Level1 * 3 / 4 / (ColumnTile * sizeof(float)) / 16 * 16, 32, 512);
+
+    /// <summary>MC: one packed A block (MC × KC) fills a quarter of L2.</summary>
+    public static readonly int RowBlock = Math.Clamp(CacheSizes.Level2 / 4 / (DepthBlock * sizeof(float)) / TTile.Rows * TTile.Rows, 4 * TTile.Rows, 64 * TTile.Rows);
+
+    /// <summary>NC: one packed B block (KC × NC) fills half of L2.</summary>
+    public static readonly int ColumnBlock = Math.Clamp(CacheSizes.Level2 / 2 / (DepthBlock * sizeof(float)) / ColumnTile * ColumnTile, 4 * ColumnTile, 4096);
+
     /// <summary>
     /// Up to this many rows per job a full B panel of the AB form is read in place (row stride n) rather than packed:
-    /// with ≤ 4 six-row tiles reusing it, copying B costs more than its strided reads. Interleaved A/B timing on one
-    /// core (784 × 256 weights): 1.25–1.6× faster at 8–24 rows, even at 32, 5% slower at 48.
+    /// with ≤ 4 row tiles reusing it, copying B costs more than its strided reads (measured 1.25–1.6× faster at
+    /// 8–24 rows with 6×64 tiles).
     /// </summary>
-    private const int DirectBRows = 24;
+    private static int DirectBRows => 4 * TTile.Rows;
 
     /// <summary>Products with fewer multiply-adds run on one core: waking the second costs more than it saves.</summary>
     private const long ParallelThreshold = 1L << 22;
@@ -33,8 +44,6 @@ internal static unsafe class PackedSgemm
 
     [ThreadStatic] private static float* t_packedA;
     [ThreadStatic] private static float* t_packedB;
-
-    public static bool IsSupported => Vector512.IsHardwareAccelerated;
 
     /// <summary>C (+)= op(A)·op(B), then the epilogue on every element of C. Pointers must stay pinned for the call.</summary>
     public static void Multiply<TEpilogue>(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
@@ -47,14 +56,15 @@ internal static unsafe class PackedSgemm
             return;
         }
         bool worthWaking = (long)m * n * k >= WakeThreshold;
-        if (n >= 2 * ColumnTile)
+        int columnTile = ColumnTile;
+        if (n >= 2 * columnTile)
         {
-            int split = (n / 2 + ColumnTile - 1) / ColumnTile * ColumnTile;
+            int split = (n / 2 + columnTile - 1) / columnTile * columnTile;
             GemmWorker.RunPair(ref job, 0, m, 0, split, 0, m, split, n, worthWaking);
         }
         else
         {
-            int split = (m / 2 + RowTile - 1) / RowTile * RowTile;
+            int split = (m / 2 + TTile.Rows - 1) / TTile.Rows * TTile.Rows;
             GemmWorker.RunPair(ref job, 0, split, 0, n, split, m, 0, n, worthWaking);
         }
     }
@@ -75,47 +85,51 @@ internal static unsafe class PackedSgemm
         /// <summary>Computes rows [rowStart, rowEnd) × columns [columnStart, columnEnd) of C.</summary>
         public void Run(int rowStart, int rowEnd, int columnStart, int columnEnd)
         {
+            int rowTile = TTile.Rows, columnTile = ColumnTile;
+            int depthBlock = DepthBlock, rowBlock = RowBlock, columnBlock = ColumnBlock;
             float* packedA = t_packedA, packedB = t_packedB;
             if (packedA == null)
             {
-                t_packedA = packedA = (float*)NativeMemory.AlignedAlloc(RowBlock * DepthBlock * sizeof(float), 64);
-                t_packedB = packedB = (float*)NativeMemory.AlignedAlloc(DepthBlock * ColumnBlock * sizeof(float), 64);
+                t_packedA = packedA = (float*)NativeMemory.AlignedAlloc((nuint)(rowBlock * depthBlock * sizeof(float)), 64);
+                t_packedB = packedB = (float*)NativeMemory.AlignedAlloc((nuint)(depthBlock * columnBlock * sizeof(float)), 64);
             }
-            float* edge = stackalloc float[RowTile * ColumnTile];
-            for (int jc = columnStart; jc < columnEnd; jc += ColumnBlock)
+            float* edge = stackalloc float[8 * 64]; // the largest tile (MR ≤ 8, NR ≤ 64)
+            for (int jc = columnStart; jc < columnEnd; jc += columnBlock)
             {
-                int nc = Math.Min(ColumnBlock, columnEnd - jc);
-                for (int pc = 0; pc < _k; pc += DepthBlock)
+                int nc = Math.Min(columnBlock, columnEnd - jc);
+                for (int pc = 0; pc < _k; pc += depthBlock)
                 {
-                    int kc = Math.Min(DepthBlock, _k - pc);
+                    int kc = Math.Min(depthBlock, _k - pc);
                     bool add = _accumulate || pc > 0;
                     bool last = pc + kc == _k;
-                    for (int jr = 0; jr < nc; jr += ColumnTile)
-                        if (!ReadsBDirectly(rowEnd - rowStart, Math.Min(ColumnTile, nc - jr)))
-                            PackB(packedB + (long)jr * kc, pc, kc, jc + jr, Math.Min(ColumnTile, nc - jr));
-                    for (int ic = rowStart; ic < rowEnd; ic += RowBlock)
+                    for (int jr = 0; jr < nc; jr += columnTile)
+                        if (!ReadsBDirectly(rowEnd - rowStart, Math.Min(columnTile, nc - jr)))
+                            PackB(packedB + (long)jr * kc, pc, kc, jc + jr, Math.Min(columnTile, nc - jr));
+                    for (int ic = rowStart; ic < rowEnd; ic += rowBlock)
                     {
-                        int mc = Math.Min(RowBlock, rowEnd - ic);
-                        for (int ir = 0; ir < mc; ir += RowTile)
-                            PackA(packedA + (long)ir * kc, ic + ir, Math.Min(RowTile, mc - ir), pc, kc);
-                        // One B micro-panel (kc × 64) stays in L1 while every A micro-panel of the block streams past it.
-                        for (int jr = 0; jr < nc; jr += ColumnTile)
+                        int mc = Math.Min(rowBlock, rowEnd - ic);
+                        for (int ir = 0; ir < mc; ir += rowTile)
+                            PackA(packedA + (long)ir * kc, ic + ir, Math.Min(rowTile, mc - ir), pc, kc);
+                        // One B micro-panel (kc × NR) stays in L1 while every A micro-panel of the block streams past it.
+                        for (int jr = 0; jr < nc; jr += columnTile)
                         {
-                            int columns = Math.Min(ColumnTile, nc - jr);
+                            int columns = Math.Min(columnTile, nc - jr);
                             bool direct = ReadsBDirectly(rowEnd - rowStart, columns);
                             float* panelB = direct ? _b + (long)pc * _n + jc + jr : packedB + (long)jr * kc;
-                            int panelStride = direct ? _n : ColumnTile;
-                            for (int ir = 0; ir < mc; ir += RowTile)
+                            int panelStride = direct ? _n : columnTile;
+                            for (int ir = 0; ir < mc; ir += rowTile)
                             {
-                                int rows = Math.Min(RowTile, mc - ir);
+                                int rows = Math.Min(rowTile, mc - ir);
                                 int row = ic + ir;
                                 float* tile = _c + (long)row * _n + jc + jr;
-                                if (columns == ColumnTile)
+                                float* panelA = packedA + (long)ir * kc;
+                                if (columns == columnTile)
                                 {
                                     // Row edges run a kernel compiled for their row count: no wasted rows, no scratch copy.
-                                    float* panelA = packedA + (long)ir * kc;
                                     switch (rows)
                                     {
+                                        case 8: Kernel<Rows8>(panelA, panelB, panelStride, kc, tile, _n, add); break;
+                                        case 7: Kernel<Rows7>(panelA, panelB, panelStride, kc, tile, _n, add); break;
                                         case 6: Kernel<Rows6>(panelA, panelB, panelStride, kc, tile, _n, add); break;
                                         case 5: Kernel<Rows5>(panelA, panelB, panelStride, kc, tile, _n, add); break;
                                         case 4: Kernel<Rows4>(panelA, panelB, panelStride, kc, tile, _n, add); break;
@@ -126,11 +140,15 @@ internal static unsafe class PackedSgemm
                                 }
                                 else
                                 {
-                                    // Edge tile: compute the full 6×64 into scratch, keep the part that exists.
-                                    Kernel<Rows6>(packedA + (long)ir * kc, panelB, panelStride, kc, edge, ColumnTile, add: false);
+                                    // Edge tile: compute the full tile into scratch, keep the part that exists.
+                                    switch (rowTile)
+                                    {
+                                        case 8: Kernel<Rows8>(panelA, panelB, panelStride, kc, edge, columnTile, add: false); break;
+                                        default: Kernel<Rows6>(panelA, panelB, panelStride, kc, edge, columnTile, add: false); break;
+                                    }
                                     for (int r = 0; r < rows; r++)
                                     {
-                                        float* source = edge + r * ColumnTile, target = tile + (long)r * _n;
+                                        float* source = edge + r * columnTile, target = tile + (long)r * _n;
                                         for (int j = 0; j < columns; j++)
                                             target[j] = add ? target[j] + source[j] : source[j];
                                     }
@@ -146,137 +164,180 @@ internal static unsafe class PackedSgemm
         }
 
         /// <summary>
-        /// Few rows reuse each B panel only a few times, too few to repay copying it: a full 64-column panel of a
-        /// row-major B (the AB form) is then read in place, row stride n, instead of packed.
+        /// Few rows reuse each B panel only a few times, too few to repay copying it: a full panel of a row-major B
+        /// (the AB form) is then read in place, row stride n, instead of packed.
         /// </summary>
         private bool ReadsBDirectly(int rows, int columns) => _form == GemmForm.AB && columns == ColumnTile && rows <= DirectBRows;
 
-        /// <summary>B(p, j) for p in [pc, pc+kc), j in [column, column+columns) into a 64-wide panel, zero-padded.</summary>
+        /// <summary>B(p, j) for p in [pc, pc+kc), j in [column, column+columns) into an NR-wide panel, zero-padded.</summary>
         private void PackB(float* panel, int pc, int kc, int column, int columns)
         {
+            int columnTile = ColumnTile;
             if (_form == GemmForm.ABt)
             {
                 // B stored [n × k]: B(p, j) = b[j·k + p]. Transposed while packing, one source row at a time.
-                if (columns < ColumnTile)
-                    new Span<float>(panel, kc * ColumnTile).Clear();
+                if (columns < columnTile)
+                    new Span<float>(panel, kc * columnTile).Clear();
                 for (int j = 0; j < columns; j++)
                 {
                     float* source = _b + (long)(column + j) * _k + pc;
                     for (int p = 0; p < kc; p++)
-                        panel[p * ColumnTile + j] = source[p];
+                        panel[p * columnTile + j] = source[p];
                 }
                 return;
             }
             for (int p = 0; p < kc; p++)
             {
                 float* source = _b + (long)(pc + p) * _n + column;
-                float* target = panel + p * ColumnTile;
-                if (columns == ColumnTile)
+                float* target = panel + p * columnTile;
+                if (columns == columnTile)
                 {
-                    Vector512.Store(Vector512.Load(source), target);
-                    Vector512.Store(Vector512.Load(source + 16), target + 16);
-                    Vector512.Store(Vector512.Load(source + 32), target + 32);
-                    Vector512.Store(Vector512.Load(source + 48), target + 48);
+                    for (int j = 0; j < columnTile; j += TOps.Count)
+                        TOps.Store(TOps.Load(in source[j]), ref target[j]);
                 }
                 else
                 {
                     int j = 0;
                     for (; j < columns; j++) target[j] = source[j];
-                    for (; j < ColumnTile; j++) target[j] = 0;
+                    for (; j < columnTile; j++) target[j] = 0;
                 }
             }
         }
 
-        /// <summary>A(i, p) for i in [row, row+rows), p in [pc, pc+kc) into a 6-row panel, p-major, zero-padded.</summary>
+        /// <summary>A(i, p) for i in [row, row+rows), p in [pc, pc+kc) into an MR-row panel, p-major, zero-padded.</summary>
         private void PackA(float* panel, int row, int rows, int pc, int kc)
         {
+            int rowTile = TTile.Rows;
             if (_form == GemmForm.AtB)
             {
-                // A stored [k × m]: A(i, p) = a[p·m + i]; the 6 rows of one p are contiguous.
+                // A stored [k × m]: A(i, p) = a[p·m + i]; the rows of one p are contiguous.
                 for (int p = 0; p < kc; p++)
                 {
                     float* source = _a + (long)(pc + p) * _m + row;
-                    float* target = panel + p * RowTile;
+                    float* target = panel + p * rowTile;
                     int r = 0;
                     for (; r < rows; r++) target[r] = source[r];
-                    for (; r < RowTile; r++) target[r] = 0;
+                    for (; r < rowTile; r++) target[r] = 0;
                 }
                 return;
             }
-            for (int r = 0; r < RowTile; r++)
+            for (int r = 0; r < rowTile; r++)
             {
                 if (r >= rows)
                 {
-                    for (int p = 0; p < kc; p++) panel[p * RowTile + r] = 0;
+                    for (int p = 0; p < kc; p++) panel[p * rowTile + r] = 0;
                     continue;
                 }
                 float* source = _a + (long)(row + r) * _k + pc;
                 for (int p = 0; p < kc; p++)
-                    panel[p * RowTile + r] = source[p];
+                    panel[p * rowTile + r] = source[p];
             }
         }
     }
 
     /// <summary>
-    /// C[rows×64] (+)= A panel [depth × 6] · B panel [depth × 64], rows = <typeparamref name="TRows"/> (6 for full tiles):
-    /// the JIT compiles one kernel per row count and drops the unused rows' work. 24 accumulators + 4 B vectors +
-    /// 1 broadcast: 29 of 32 zmm. B rows are <paramref name="ldb"/> floats apart (64 packed, n when read in place).
+    /// C[rows × NR] (+)= A panel [depth × MR] · B panel [depth × NR] with rows = <typeparamref name="TRows"/> (MR for
+    /// full tiles): the JIT compiles one kernel per row count and drops the accumulators a tile shape does not use
+    /// (6×4 vectors: 24 zmm of 32; 6×2: 12 ymm of 16; 8×3: 24 of ARM64's 32). B rows are <paramref name="ldb"/> floats apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel<TRows>(float* a, float* b, int ldb, int depth, float* c, int ldc, bool add) where TRows : struct, IRowCount
     {
-        Vector512<float> c00 = default, c01 = default, c02 = default, c03 = default, c10 = default, c11 = default, c12 = default, c13 = default, c20 = default, c21 = default, c22 = default, c23 = default, c30 = default, c31 = default, c32 = default, c33 = default, c40 = default, c41 = default, c42 = default, c43 = default, c50 = default, c51 = default, c52 = default, c53 = default;
+        int w = TOps.Count;
+        TVector c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
+        TVector c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
+        TVector c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
+        TVector c30 = TOps.Zero, c31 = TOps.Zero, c32 = TOps.Zero, c33 = TOps.Zero;
+        TVector c40 = TOps.Zero, c41 = TOps.Zero, c42 = TOps.Zero, c43 = TOps.Zero;
+        TVector c50 = TOps.Zero, c51 = TOps.Zero, c52 = TOps.Zero, c53 = TOps.Zero;
+        TVector c60 = TOps.Zero, c61 = TOps.Zero, c62 = TOps.Zero, c63 = TOps.Zero;
+        TVector c70 = TOps.Zero, c71 = TOps.Zero, c72 = TOps.Zero, c73 = TOps.Zero;
         for (int p = 0; p < depth; p++)
         {
-            Vector512<float> b0 = Vector512.Load(b + 0), b1 = Vector512.Load(b + 16), b2 = Vector512.Load(b + 32), b3 = Vector512.Load(b + 48);
-            Vector512<float> a0 = Vector512.Create(a[0]);
-            c00 = Vector512.FusedMultiplyAdd(a0, b0, c00); c01 = Vector512.FusedMultiplyAdd(a0, b1, c01); c02 = Vector512.FusedMultiplyAdd(a0, b2, c02); c03 = Vector512.FusedMultiplyAdd(a0, b3, c03);
-            if (TRows.Count > 1)
-            {
-                Vector512<float> a1 = Vector512.Create(a[1]);
-                c10 = Vector512.FusedMultiplyAdd(a1, b0, c10); c11 = Vector512.FusedMultiplyAdd(a1, b1, c11); c12 = Vector512.FusedMultiplyAdd(a1, b2, c12); c13 = Vector512.FusedMultiplyAdd(a1, b3, c13);
-            }
-            if (TRows.Count > 2)
-            {
-                Vector512<float> a2 = Vector512.Create(a[2]);
-                c20 = Vector512.FusedMultiplyAdd(a2, b0, c20); c21 = Vector512.FusedMultiplyAdd(a2, b1, c21); c22 = Vector512.FusedMultiplyAdd(a2, b2, c22); c23 = Vector512.FusedMultiplyAdd(a2, b3, c23);
-            }
-            if (TRows.Count > 3)
-            {
-                Vector512<float> a3 = Vector512.Create(a[3]);
-                c30 = Vector512.FusedMultiplyAdd(a3, b0, c30); c31 = Vector512.FusedMultiplyAdd(a3, b1, c31); c32 = Vector512.FusedMultiplyAdd(a3, b2, c32); c33 = Vector512.FusedMultiplyAdd(a3, b3, c33);
-            }
-            if (TRows.Count > 4)
-            {
-                Vector512<float> a4 = Vector512.Create(a[4]);
-                c40 = Vector512.FusedMultiplyAdd(a4, b0, c40); c41 = Vector512.FusedMultiplyAdd(a4, b1, c41); c42 = Vector512.FusedMultiplyAdd(a4, b2, c42); c43 = Vector512.FusedMultiplyAdd(a4, b3, c43);
-            }
-            if (TRows.Count > 5)
-            {
-                Vector512<float> a5 = Vector512.Create(a[5]);
-                c50 = Vector512.FusedMultiplyAdd(a5, b0, c50); c51 = Vector512.FusedMultiplyAdd(a5, b1, c51); c52 = Vector512.FusedMultiplyAdd(a5, b2, c52); c53 = Vector512.FusedMultiplyAdd(a5, b3, c53);
-            }
-            a += 6;
+            TVector b0 = TOps.Load(in b[0]);
+            TVector b1 = TTile.ColumnVectors > 1 ? TOps.Load(in b[1 * w]) : TOps.Zero;
+            TVector b2 = TTile.ColumnVectors > 2 ? TOps.Load(in b[2 * w]) : TOps.Zero;
+            TVector b3 = TTile.ColumnVectors > 3 ? TOps.Load(in b[3 * w]) : TOps.Zero;
+            if (TRows.Count > 0) { TVector x = TOps.Broadcast(a[0]); c00 = TOps.MultiplyAdd(x, b0, c00); if (TTile.ColumnVectors > 1) c01 = TOps.MultiplyAdd(x, b1, c01); if (TTile.ColumnVectors > 2) c02 = TOps.MultiplyAdd(x, b2, c02); if (TTile.ColumnVectors > 3) c03 = TOps.MultiplyAdd(x, b3, c03); }
+            if (TRows.Count > 1) { TVector x = TOps.Broadcast(a[1]); c10 = TOps.MultiplyAdd(x, b0, c10); if (TTile.ColumnVectors > 1) c11 = TOps.MultiplyAdd(x, b1, c11); if (TTile.ColumnVectors > 2) c12 = TOps.MultiplyAdd(x, b2, c12); if (TTile.ColumnVectors > 3) c13 = TOps.MultiplyAdd(x, b3, c13); }
+            if (TRows.Count > 2) { TVector x = TOps.Broadcast(a[2]); c20 = TOps.MultiplyAdd(x, b0, c20); if (TTile.ColumnVectors > 1) c21 = TOps.MultiplyAdd(x, b1, c21); if (TTile.ColumnVectors > 2) c22 = TOps.MultiplyAdd(x, b2, c22); if (TTile.ColumnVectors > 3) c23 = TOps.MultiplyAdd(x, b3, c23); }
+            if (TRows.Count > 3) { TVector x = TOps.Broadcast(a[3]); c30 = TOps.MultiplyAdd(x, b0, c30); if (TTile.ColumnVectors > 1) c31 = TOps.MultiplyAdd(x, b1, c31); if (TTile.ColumnVectors > 2) c32 = TOps.MultiplyAdd(x, b2, c32); if (TTile.ColumnVectors > 3) c33 = TOps.MultiplyAdd(x, b3, c33); }
+            if (TRows.Count > 4) { TVector x = TOps.Broadcast(a[4]); c40 = TOps.MultiplyAdd(x, b0, c40); if (TTile.ColumnVectors > 1) c41 = TOps.MultiplyAdd(x, b1, c41); if (TTile.ColumnVectors > 2) c42 = TOps.MultiplyAdd(x, b2, c42); if (TTile.ColumnVectors > 3) c43 = TOps.MultiplyAdd(x, b3, c43); }
+            if (TRows.Count > 5) { TVector x = TOps.Broadcast(a[5]); c50 = TOps.MultiplyAdd(x, b0, c50); if (TTile.ColumnVectors > 1) c51 = TOps.MultiplyAdd(x, b1, c51); if (TTile.ColumnVectors > 2) c52 = TOps.MultiplyAdd(x, b2, c52); if (TTile.ColumnVectors > 3) c53 = TOps.MultiplyAdd(x, b3, c53); }
+            if (TRows.Count > 6) { TVector x = TOps.Broadcast(a[6]); c60 = TOps.MultiplyAdd(x, b0, c60); if (TTile.ColumnVectors > 1) c61 = TOps.MultiplyAdd(x, b1, c61); if (TTile.ColumnVectors > 2) c62 = TOps.MultiplyAdd(x, b2, c62); if (TTile.ColumnVectors > 3) c63 = TOps.MultiplyAdd(x, b3, c63); }
+            if (TRows.Count > 7) { TVector x = TOps.Broadcast(a[7]); c70 = TOps.MultiplyAdd(x, b0, c70); if (TTile.ColumnVectors > 1) c71 = TOps.MultiplyAdd(x, b1, c71); if (TTile.ColumnVectors > 2) c72 = TOps.MultiplyAdd(x, b2, c72); if (TTile.ColumnVectors > 3) c73 = TOps.MultiplyAdd(x, b3, c73); }
+            a += TTile.Rows;
             b += ldb;
         }
-        Store(c + 0 * ldc, c00, c01, c02, c03, add);
-        if (TRows.Count > 1) Store(c + 1 * ldc, c10, c11, c12, c13, add);
-        if (TRows.Count > 2) Store(c + 2 * ldc, c20, c21, c22, c23, add);
-        if (TRows.Count > 3) Store(c + 3 * ldc, c30, c31, c32, c33, add);
-        if (TRows.Count > 4) Store(c + 4 * ldc, c40, c41, c42, c43, add);
-        if (TRows.Count > 5) Store(c + 5 * ldc, c50, c51, c52, c53, add);
+        if (TRows.Count > 0) StoreRow(c + 0 * ldc, c00, c01, c02, c03, add);
+        if (TRows.Count > 1) StoreRow(c + 1 * ldc, c10, c11, c12, c13, add);
+        if (TRows.Count > 2) StoreRow(c + 2 * ldc, c20, c21, c22, c23, add);
+        if (TRows.Count > 3) StoreRow(c + 3 * ldc, c30, c31, c32, c33, add);
+        if (TRows.Count > 4) StoreRow(c + 4 * ldc, c40, c41, c42, c43, add);
+        if (TRows.Count > 5) StoreRow(c + 5 * ldc, c50, c51, c52, c53, add);
+        if (TRows.Count > 6) StoreRow(c + 6 * ldc, c60, c61, c62, c63, add);
+        if (TRows.Count > 7) StoreRow(c + 7 * ldc, c70, c71, c72, c73, add);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Store(float* c, Vector512<float> s0, Vector512<float> s1, Vector512<float> s2, Vector512<float> s3, bool add)
+    private static void StoreRow(float* c, TVector s0, TVector s1, TVector s2, TVector s3, bool add)
     {
+        int w = TOps.Count;
         if (add)
         {
-            s0 += Vector512.Load(c); s1 += Vector512.Load(c + 16); s2 += Vector512.Load(c + 32); s3 += Vector512.Load(c + 48);
+            s0 = TOps.Add(s0, TOps.Load(in c[0]));
+            if (TTile.ColumnVectors > 1) s1 = TOps.Add(s1, TOps.Load(in c[w]));
+            if (TTile.ColumnVectors > 2) s2 = TOps.Add(s2, TOps.Load(in c[2 * w]));
+            if (TTile.ColumnVectors > 3) s3 = TOps.Add(s3, TOps.Load(in c[3 * w]));
         }
-        Vector512.Store(s0, c); Vector512.Store(s1, c + 16); Vector512.Store(s2, c + 32); Vector512.Store(s3, c + 48);
+        TOps.Store(s0, ref c[0]);
+        if (TTile.ColumnVectors > 1) TOps.Store(s1, ref c[w]);
+        if (TTile.ColumnVectors > 2) TOps.Store(s2, ref c[2 * w]);
+        if (TTile.ColumnVectors > 3) TOps.Store(s3, ref c[3 * w]);
     }
 }
+
+/// <summary>
+/// The packed GEMM for the width this thread runs at, with the micro-tile shaped for that width's register file.
+/// </summary>
+internal static unsafe class PackedSgemm
+{
+    /// <summary>C (+)= op(A)·op(B), then the epilogue, at the current width (<see cref="Vectorized.Current"/>); not for <see cref="SimdWidth.Scalar"/>.</summary>
+    public static void Multiply<TEpilogue>(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+    {
+        switch (Vectorized.Current)
+        {
+            case SimdWidth.Bits512:
+                // 6×64: 24 zmm accumulators + 4 B vectors + 1 broadcast of AVX-512's 32 registers.
+                PackedSgemm<System.Runtime.Intrinsics.Vector512<float>, Vector512Ops<float>, Tile6x4>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                break;
+            case SimdWidth.Bits256:
+                // 6×16: 12 ymm accumulators + 2 B vectors + 1 broadcast of AVX2's 16 registers.
+                PackedSgemm<System.Runtime.Intrinsics.Vector256<float>, Vector256Ops<float>, Tile6x2>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                break;
+            default:
+                if (RuntimeInformation.ProcessArchitecture == Architecture.Arm64)
+                    // 8×12: 24 of ARM64's 32 vector registers.
+                    PackedSgemm<System.Runtime.Intrinsics.Vector128<float>, Vector128Ops<float>, Tile8x3>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                else
+                    // 6×8: 12 xmm accumulators of x64's 16.
+                    PackedSgemm<System.Runtime.Intrinsics.Vector128<float>, Vector128Ops<float>, Tile6x2>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                break;
+        }
+    }
+}
+
+/// <summary>A micro-tile's shape: MR rows × <see cref="ColumnVectors"/> vectors (NR = vectors × lanes).</summary>
+internal interface IMicroTile
+{
+    static abstract int Rows { get; }
+    static abstract int ColumnVectors { get; }
+}
+
+internal readonly struct Tile6x4 : IMicroTile { public static int Rows => 6; public static int ColumnVectors => 4; }
+internal readonly struct Tile6x2 : IMicroTile { public static int Rows => 6; public static int ColumnVectors => 2; }
+internal readonly struct Tile8x3 : IMicroTile { public static int Rows => 8; public static int ColumnVectors => 3; }
 
 /// <summary>A micro-kernel's row count as a type, so each count gets its own compiled kernel.</summary>
 internal interface IRowCount
@@ -290,3 +351,5 @@ internal readonly struct Rows3 : IRowCount { public static int Count => 3; }
 internal readonly struct Rows4 : IRowCount { public static int Count => 4; }
 internal readonly struct Rows5 : IRowCount { public static int Count => 5; }
 internal readonly struct Rows6 : IRowCount { public static int Count => 6; }
+internal readonly struct Rows7 : IRowCount { public static int Count => 7; }
+internal readonly struct Rows8 : IRowCount { public static int Count => 8; }

@@ -2,7 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using ModelGen.Simd;
 
 namespace ModelGen.Ops;
 
@@ -15,14 +15,12 @@ public interface IActivation
     /// <summary>z ← f(z), in place.</summary>
     static abstract void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
-    /// <summary>f′ in terms of the output y = f(z).</summary>
-    static abstract T Derivative<T>(T output, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>;
-
-    /// <summary>Vector form of the scalar derivative.</summary>
-    static abstract Vector512<T> Derivative<T>(Vector512<T> output, Vector512<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>;
-
-    /// <summary>256-bit vector form of the scalar derivative.</summary>
-    static abstract Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+    /// <summary>
+    /// f′ in terms of the output y = f(z), written once for every vector width (and for one lane,
+    /// <see cref="ScalarOps{T}"/>), so the scalar tail and each width compute the same function.
+    /// </summary>
+    static abstract TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>;
 }
 
 /// <summary>Drivers shared by every activation: the gradient pass <c>dx = dy ⊙ f′(y)</c>, SIMD with a scalar tail.</summary>
@@ -44,24 +42,26 @@ public static class Activation<TActivation> where TActivation : IActivation
     {
         if (output.Length != outputGradient.Length || output.Length != inputGradient.Length)
             throw new ArgumentException($"Activation backward needs equal lengths, got {output.Length}, {outputGradient.Length} and {inputGradient.Length}.");
-        ref T y = ref MemoryMarshal.GetReference(output);
-        ref T dy = ref MemoryMarshal.GetReference(outputGradient);
-        ref T dx = ref MemoryMarshal.GetReference(inputGradient);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var kernel = new BackwardKernel<T>(output, outputGradient, inputGradient, negativeSlope);
+        Vectorized.Run<T, BackwardKernel<T>>(ref kernel, output.Length);
+    }
+
+    private readonly ref struct BackwardKernel<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient, T negativeSlope) : IVectorKernel<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly ReadOnlySpan<T> _output = output, _outputGradient = outputGradient;
+        private readonly Span<T> _inputGradient = inputGradient;
+
+        public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            var slope = Vector512.Create(negativeSlope);
-            for (; i + Vector512<T>.Count <= output.Length; i += Vector512<T>.Count)
-                (Vector512.LoadUnsafe(ref dy, (nuint)i) * TActivation.Derivative(Vector512.LoadUnsafe(ref y, (nuint)i), slope)).StoreUnsafe(ref dx, (nuint)i);
+            ref T y = ref MemoryMarshal.GetReference(_output);
+            ref T dy = ref MemoryMarshal.GetReference(_outputGradient);
+            ref T dx = ref MemoryMarshal.GetReference(_inputGradient);
+            TVector slope = TOps.Broadcast(negativeSlope);
+            for (; i + TOps.Count <= length; i += TOps.Count)
+                TOps.Store(TOps.Multiply(TOps.Load(in Unsafe.Add(ref dy, i)), TActivation.Derivative<T, TVector, TOps>(TOps.Load(in Unsafe.Add(ref y, i)), slope)), ref Unsafe.Add(ref dx, i));
+            return i;
         }
-        if (Vector256.IsHardwareAccelerated)
-        {
-            var slope = Vector256.Create(negativeSlope);
-            for (; i + Vector256<T>.Count <= output.Length; i += Vector256<T>.Count)
-                (Vector256.LoadUnsafe(ref dy, (nuint)i) * TActivation.Derivative(Vector256.LoadUnsafe(ref y, (nuint)i), slope)).StoreUnsafe(ref dx, (nuint)i);
-        }
-        for (; i < output.Length; i++)
-            Unsafe.Add(ref dx, i) = Unsafe.Add(ref dy, i) * TActivation.Derivative(Unsafe.Add(ref y, i), negativeSlope);
     }
 }
 
@@ -72,14 +72,9 @@ public readonly struct ReLU : IActivation
     public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => TensorPrimitives.Max(values, T.Zero, values);
     /// <inheritdoc/>
-    public static T Derivative<T>(T output, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => output > T.Zero ? T.One : T.Zero;
-    /// <inheritdoc/>
-    public static Vector512<T> Derivative<T>(Vector512<T> output, Vector512<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector512.ConditionalSelect(Vector512.GreaterThan(output, Vector512<T>.Zero), Vector512<T>.One, Vector512<T>.Zero);
-    /// <inheritdoc/>
-    public static Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector256.ConditionalSelect(Vector256.GreaterThan(output, Vector256<T>.Zero), Vector256<T>.One, Vector256<T>.Zero);
+    public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.ConditionalSelect(TOps.GreaterThan(output, TOps.Zero), TOps.One, TOps.Zero);
 }
 
 /// <summary>max(0, z) + slope·min(0, z); for slope &gt; 0 the sign of y equals the sign of z, so f′ follows from y.</summary>
@@ -88,29 +83,31 @@ public readonly struct LeakyReLU : IActivation
     /// <inheritdoc/>
     public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ref T z = ref MemoryMarshal.GetReference(values);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var slope = Vector512.Create(negativeSlope);
-            for (; i + Vector512<T>.Count <= values.Length; i += Vector512<T>.Count)
-            {
-                var v = Vector512.LoadUnsafe(ref z, (nuint)i);
-                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<T>.Zero), v, v * slope).StoreUnsafe(ref z, (nuint)i);
-            }
-        }
-        for (; i < values.Length; i++)
-            if (Unsafe.Add(ref z, i) < T.Zero) Unsafe.Add(ref z, i) *= negativeSlope;
+        var kernel = new ForwardKernel<T>(values, negativeSlope);
+        Vectorized.Run<T, ForwardKernel<T>>(ref kernel, values.Length);
     }
     /// <inheritdoc/>
-    public static T Derivative<T>(T output, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => output > T.Zero ? T.One : negativeSlope;
-    /// <inheritdoc/>
-    public static Vector512<T> Derivative<T>(Vector512<T> output, Vector512<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector512.ConditionalSelect(Vector512.GreaterThan(output, Vector512<T>.Zero), Vector512<T>.One, negativeSlope);
-    /// <inheritdoc/>
-    public static Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector256.ConditionalSelect(Vector256.GreaterThan(output, Vector256<T>.Zero), Vector256<T>.One, negativeSlope);
+    public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.ConditionalSelect(TOps.GreaterThan(output, TOps.Zero), TOps.One, negativeSlope);
+
+    private readonly ref struct ForwardKernel<T>(Span<T> values, T negativeSlope) : IVectorKernel<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly Span<T> _values = values;
+
+        public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        {
+            ref T z = ref MemoryMarshal.GetReference(_values);
+            TVector slope = TOps.Broadcast(negativeSlope);
+            for (; i + TOps.Count <= length; i += TOps.Count)
+            {
+                TVector v = TOps.Load(in Unsafe.Add(ref z, i));
+                TOps.Store(TOps.ConditionalSelect(TOps.GreaterThan(v, TOps.Zero), v, TOps.Multiply(v, slope)), ref Unsafe.Add(ref z, i));
+            }
+            return i;
+        }
+    }
 }
 
 /// <summary>σ(z) = 1/(1+e^−z); f′ = y(1−y).</summary>
@@ -120,14 +117,9 @@ public readonly struct Sigmoid : IActivation
     public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => TensorPrimitives.Sigmoid(values, values);
     /// <inheritdoc/>
-    public static T Derivative<T>(T output, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => output * (T.One - output);
-    /// <inheritdoc/>
-    public static Vector512<T> Derivative<T>(Vector512<T> output, Vector512<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => output * (Vector512<T>.One - output);
-    /// <inheritdoc/>
-    public static Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => output * (Vector256<T>.One - output);
+    public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.Multiply(output, TOps.Subtract(TOps.One, output));
 }
 
 /// <summary>tanh(z); f′ = 1 − y².</summary>
@@ -137,14 +129,9 @@ public readonly struct Tanh : IActivation
     public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => TensorPrimitives.Tanh(values, values);
     /// <inheritdoc/>
-    public static T Derivative<T>(T output, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => T.One - output * output;
-    /// <inheritdoc/>
-    public static Vector512<T> Derivative<T>(Vector512<T> output, Vector512<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector512<T>.One - output * output;
-    /// <inheritdoc/>
-    public static Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector256<T>.One - output * output;
+    public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.Subtract(TOps.One, TOps.Multiply(output, output));
 }
 
 /// <summary>
@@ -172,14 +159,9 @@ public readonly struct Softplus : IActivation
         }
     }
     /// <inheritdoc/>
-    public static T Derivative<T>(T output, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => -T.ExpM1(-output);
-    /// <inheritdoc/>
-    public static Vector512<T> Derivative<T>(Vector512<T> output, Vector512<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector512<T>.One - ChunkedMath.Exp(-output);
-    /// <inheritdoc/>
-    public static Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector256<T>.One - ChunkedMath.Exp(-output);
+    public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.Subtract(TOps.One, TOps.Exp(TOps.Subtract(TOps.Zero, output)));
 }
 
 /// <summary>
@@ -209,17 +191,12 @@ public readonly struct SELU : IActivation
         }
     }
     /// <inheritdoc/>
-    public static T Derivative<T>(T output, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => output > T.Zero ? T.CreateChecked(Scale) : output + T.CreateChecked(Scale * Alpha);
-    /// <inheritdoc/>
-    public static Vector512<T> Derivative<T>(Vector512<T> output, Vector512<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector512.ConditionalSelect(Vector512.GreaterThan(output, Vector512<T>.Zero), Vector512.Create(T.CreateChecked(Scale)), output + Vector512.Create(T.CreateChecked(Scale * Alpha)));
-    /// <inheritdoc/>
-    public static Vector256<T> Derivative<T>(Vector256<T> output, Vector256<T> negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Vector256.ConditionalSelect(Vector256.GreaterThan(output, Vector256<T>.Zero), Vector256.Create(T.CreateChecked(Scale)), output + Vector256.Create(T.CreateChecked(Scale * Alpha)));
+    public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.ConditionalSelect(TOps.GreaterThan(output, TOps.Zero), TOps.Broadcast(T.CreateChecked(Scale)), TOps.Add(output, TOps.Broadcast(T.CreateChecked(Scale * Alpha))));
 }
 
-/// <summary>Helpers for activations whose forward needs a scratch row and whose derivative needs a vector exp.</summary>
+/// <summary>Helpers for activations whose forward needs a scratch row.</summary>
 internal static class ChunkedMath
 {
     /// <summary>Elements per stack scratch chunk (2 KB of doubles).</summary>
@@ -234,58 +211,56 @@ internal static class ChunkedMath
     {
         TensorPrimitives.Add(x, T.One, scratch);
         TensorPrimitives.Log(scratch, scratch);
-        ref T xr = ref MemoryMarshal.GetReference(x);
-        ref T lr = ref MemoryMarshal.GetReference(scratch);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
-        {
-            for (; i + Vector512<T>.Count <= x.Length; i += Vector512<T>.Count)
-            {
-                var v = Vector512.LoadUnsafe(ref xr, (nuint)i);
-                var rounded = (v + Vector512<T>.One) - Vector512<T>.One;
-                var corrected = Vector512.LoadUnsafe(ref lr, (nuint)i) * (v / rounded);
-                Vector512.ConditionalSelect(Vector512.Equals(rounded, Vector512<T>.Zero), v, corrected).StoreUnsafe(ref xr, (nuint)i);
-            }
-        }
-        for (; i < x.Length; i++)
-        {
-            T v = Unsafe.Add(ref xr, i);
-            T rounded = (v + T.One) - T.One;
-            Unsafe.Add(ref xr, i) = rounded == T.Zero ? v : Unsafe.Add(ref lr, i) * (v / rounded);
-        }
+        var kernel = new LogOnePlusKernel<T>(x, scratch);
+        Vectorized.Run<T, LogOnePlusKernel<T>>(ref kernel, x.Length);
     }
 
     /// <summary>z ← z &gt; 0 ? positiveScale·z : negativeScale·negative, element-wise.</summary>
     public static void SelectPositive<T>(Span<T> z, ReadOnlySpan<T> negative, T positiveScale, T negativeScale) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        ref T zr = ref MemoryMarshal.GetReference(z);
-        ref T nr = ref MemoryMarshal.GetReference(negative);
-        int i = 0;
-        if (Vector512.IsHardwareAccelerated)
+        var kernel = new SelectPositiveKernel<T>(z, negative, positiveScale, negativeScale);
+        Vectorized.Run<T, SelectPositiveKernel<T>>(ref kernel, z.Length);
+    }
+
+    private readonly ref struct LogOnePlusKernel<T>(Span<T> x, ReadOnlySpan<T> logOfRounded) : IVectorKernel<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private readonly Span<T> _x = x;
+        private readonly ReadOnlySpan<T> _logOfRounded = logOfRounded;
+
+        public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            var vPositive = Vector512.Create(positiveScale);
-            var vNegative = Vector512.Create(negativeScale);
-            for (; i + Vector512<T>.Count <= z.Length; i += Vector512<T>.Count)
+            ref T xr = ref MemoryMarshal.GetReference(_x);
+            ref T lr = ref MemoryMarshal.GetReference(_logOfRounded);
+            for (; i + TOps.Count <= length; i += TOps.Count)
             {
-                var v = Vector512.LoadUnsafe(ref zr, (nuint)i);
-                Vector512.ConditionalSelect(Vector512.GreaterThan(v, Vector512<T>.Zero), v * vPositive, Vector512.LoadUnsafe(ref nr, (nuint)i) * vNegative).StoreUnsafe(ref zr, (nuint)i);
+                TVector v = TOps.Load(in Unsafe.Add(ref xr, i));
+                TVector rounded = TOps.Subtract(TOps.Add(v, TOps.One), TOps.One);
+                TVector corrected = TOps.Multiply(TOps.Load(in Unsafe.Add(ref lr, i)), TOps.Divide(v, rounded));
+                TOps.Store(TOps.ConditionalSelect(TOps.Equal(rounded, TOps.Zero), v, corrected), ref Unsafe.Add(ref xr, i));
             }
+            return i;
         }
-        for (; i < z.Length; i++)
-            Unsafe.Add(ref zr, i) = Unsafe.Add(ref zr, i) > T.Zero ? Unsafe.Add(ref zr, i) * positiveScale : Unsafe.Add(ref nr, i) * negativeScale;
     }
 
-    public static Vector512<T> Exp<T>(Vector512<T> x) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    private readonly ref struct SelectPositiveKernel<T>(Span<T> z, ReadOnlySpan<T> negative, T positiveScale, T negativeScale) : IVectorKernel<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (typeof(T) == typeof(float)) return Vector512.Exp(x.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector512.Exp(x.AsDouble()).As<double, T>();
-        throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
-    }
+        private readonly Span<T> _z = z;
+        private readonly ReadOnlySpan<T> _negative = negative;
 
-    public static Vector256<T> Exp<T>(Vector256<T> x) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) return Vector256.Exp(x.AsSingle()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector256.Exp(x.AsDouble()).As<double, T>();
-        throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
+        public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        {
+            ref T zr = ref MemoryMarshal.GetReference(_z);
+            ref T nr = ref MemoryMarshal.GetReference(_negative);
+            TVector positive = TOps.Broadcast(positiveScale), negativeScaleVector = TOps.Broadcast(negativeScale);
+            for (; i + TOps.Count <= length; i += TOps.Count)
+            {
+                TVector v = TOps.Load(in Unsafe.Add(ref zr, i));
+                TVector n = TOps.Load(in Unsafe.Add(ref nr, i));
+                TOps.Store(TOps.ConditionalSelect(TOps.GreaterThan(v, TOps.Zero), TOps.Multiply(v, positive), TOps.Multiply(n, negativeScaleVector)), ref Unsafe.Add(ref zr, i));
+            }
+            return i;
+        }
     }
 }

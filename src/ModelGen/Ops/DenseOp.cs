@@ -13,7 +13,7 @@ public static class DenseOp
 {
     /// <summary>y = x · W + b.</summary>
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, Span<T> y, int batch, int inputs, int outputs)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
     {
         if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs, outputs))
         {
@@ -41,7 +41,7 @@ public static class DenseOp
 
     /// <summary>y = x · W, for a layer declared without a bias (it feeds a batch normalization, whose β replaces it).</summary>
     public static void ForwardWithoutBias<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, Span<T> y, int batch, int inputs, int outputs)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
         => Gemm.Multiply(GemmForm.AB, x, weights, y, batch, inputs, outputs, accumulate: false);
 
     /// <summary>y = f(x · W) for a layer without a bias, the activation applied to each finished GEMM tile.</summary>
@@ -106,7 +106,7 @@ public static class DenseOp
 
     /// <summary>dW = xᵀ · dy and db = Σ_rows dy (both overwritten).</summary>
     public static void BackwardParameters<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> weightGradient, Span<T> biasGradient, int batch, int inputs, int outputs)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
     {
         Gemm.Multiply(GemmForm.AtB, x, dy, weightGradient, inputs, batch, outputs, accumulate: false);
         Span<T> db = biasGradient[..outputs];
@@ -117,11 +117,11 @@ public static class DenseOp
 
     /// <summary>dW = xᵀ · dy (overwritten), for a layer without a bias.</summary>
     public static void BackwardWeights<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> dy, Span<T> weightGradient, int batch, int inputs, int outputs)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
         => Gemm.Multiply(GemmForm.AtB, x, dy, weightGradient, inputs, batch, outputs, accumulate: false);
 
     /// <summary>dx = dy · Wᵀ (overwritten).</summary>
     public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weights, Span<T> dx, int batch, int inputs, int outputs)
-        where T : unmanaged, INumberBase<T>
+        where T : unmanaged, INumber<T>
         => Gemm.Multiply(GemmForm.ABt, dy, weights, dx, batch, outputs, inputs, accumulate: false);
 }

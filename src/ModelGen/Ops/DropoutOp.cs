@@ -1,7 +1,7 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
+using ModelGen.Simd;
 
 namespace ModelGen.Ops;
 
@@ -47,25 +47,49 @@ public static class DropoutOp
         uint key = Key(seed, step, stream);
         uint threshold = Threshold(float.CreateChecked(rate));
         T scale = T.One / (T.One - rate);
-        ref T x = ref MemoryMarshal.GetReference(source);
-        ref T y = ref MemoryMarshal.GetReference(destination);
-        int i = 0;
-        if (typeof(T) == typeof(float) && Vector512.IsHardwareAccelerated)
+        if (typeof(T) == typeof(float))
         {
-            var vKey = Vector512.Create(key);
-            var vThreshold = Vector512.Create(threshold);
-            var vScale = Vector512.Create(float.CreateTruncating(scale));
-            var lane = Vector512.Create(0u, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
-            ref float xf = ref Unsafe.As<T, float>(ref x);
-            ref float yf = ref Unsafe.As<T, float>(ref y);
-            for (; i + 16 <= source.Length; i += 16)
-            {
-                var keep = Vector512.GreaterThanOrEqual(Hash(vKey, lane + Vector512.Create((uint)i)), vThreshold).AsSingle();
-                Vector512.ConditionalSelect(keep, Vector512.LoadUnsafe(ref xf, (nuint)i) * vScale, Vector512<float>.Zero).StoreUnsafe(ref yf, (nuint)i);
-            }
+            // float lanes and the uint lanes of their hashes have the same width: one mask lane per element.
+            var kernel = new MaskKernel(MemoryMarshal.Cast<T, float>(source), MemoryMarshal.Cast<T, float>(destination), key, threshold, float.CreateTruncating(scale));
+            Vectorized.Run<float, MaskKernel>(ref kernel, source.Length);
+            return;
         }
-        for (; i < source.Length; i++)
-            Unsafe.Add(ref y, i) = Hash(key, (uint)i) >= threshold ? Unsafe.Add(ref x, i) * scale : T.Zero;
+        for (int i = 0; i < source.Length; i++)
+            destination[i] = Hash(key, (uint)i) >= threshold ? source[i] * scale : T.Zero;
+    }
+
+    private readonly ref struct MaskKernel(ReadOnlySpan<float> source, Span<float> destination, uint key, uint threshold, float scale) : IVectorKernel<float>
+    {
+        private readonly ReadOnlySpan<float> _source = source;
+        private readonly Span<float> _destination = destination;
+
+        public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            if (TOps.Count == 1)
+                return RunAt<TVector, TOps, uint, ScalarOps<uint>>(i, length);
+            if (TOps.Count == 4)
+                return RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector128<uint>, Vector128Ops<uint>>(i, length);
+            if (TOps.Count == 8)
+                return RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector256<uint>, Vector256Ops<uint>>(i, length);
+            return RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector512<uint>, Vector512Ops<uint>>(i, length);
+        }
+
+        private int RunAt<TVector, TOps, TIndices, TIndexOps>(int i, int length)
+            where TVector : struct where TOps : IVectorOps<float, TVector>
+            where TIndices : struct where TIndexOps : IVectorOps<uint, TIndices>
+        {
+            ref float x = ref MemoryMarshal.GetReference(_source);
+            ref float y = ref MemoryMarshal.GetReference(_destination);
+            TIndices keyVector = TIndexOps.Broadcast(key), thresholdVector = TIndexOps.Broadcast(threshold);
+            TVector scaleVector = TOps.Broadcast(scale);
+            for (; i + TOps.Count <= length; i += TOps.Count)
+            {
+                TIndices hash = Hash<TIndices, TIndexOps>(keyVector, TIndexOps.Sequence((uint)i));
+                TVector keep = Unsafe.BitCast<TIndices, TVector>(TIndexOps.GreaterThanOrEqual(hash, thresholdVector));
+                TOps.Store(TOps.ConditionalSelect(keep, TOps.Multiply(TOps.Load(in Unsafe.Add(ref x, i)), scaleVector), TOps.Zero), ref Unsafe.Add(ref y, i));
+            }
+            return i;
+        }
     }
 
     /// <summary>Drop when the hash falls below rate · 2^32 (rate ∈ [0, 1)).</summary>
@@ -89,11 +113,11 @@ public static class DropoutOp
         return h ^ (h >> 16);
     }
 
-    private static Vector512<uint> Hash(Vector512<uint> key, Vector512<uint> index)
+    private static TIndices Hash<TIndices, TOps>(TIndices key, TIndices index) where TIndices : struct where TOps : IVectorOps<uint, TIndices>
     {
-        var h = key + index * Vector512.Create(0x9E3779B9u);
-        h = (h ^ Vector512.ShiftRightLogical(h, 16)) * Vector512.Create(0x85EBCA6Bu);
-        h = (h ^ Vector512.ShiftRightLogical(h, 13)) * Vector512.Create(0xC2B2AE35u);
-        return h ^ Vector512.ShiftRightLogical(h, 16);
+        TIndices h = TOps.Add(key, TOps.Multiply(index, TOps.Broadcast(0x9E3779B9u)));
+        h = TOps.Multiply(TOps.Xor(h, TOps.ShiftRightLogical(h, 16)), TOps.Broadcast(0x85EBCA6Bu));
+        h = TOps.Multiply(TOps.Xor(h, TOps.ShiftRightLogical(h, 13)), TOps.Broadcast(0xC2B2AE35u));
+        return TOps.Xor(h, TOps.ShiftRightLogical(h, 16));
     }
 }

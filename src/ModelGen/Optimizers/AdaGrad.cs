@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
+using ModelGen.Simd;
 
 namespace ModelGen.Optimizers;
 
@@ -22,22 +22,14 @@ public static class AdaGrad
     private readonly struct Rule<T>(T scale, T rate, T epsilon, T keep) : IUpdateRule<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        private readonly Vector512<T> _scale = Vector512.Create(scale), _rate = Vector512.Create(rate), _epsilon = Vector512.Create(epsilon), _keep = Vector512.Create(keep);
-
         public static int States => 1;
 
-        public T Apply(T p, T g, ref T sum, ref T unused)
+        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector sum, ref TVector unused) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            T grad = g * scale;
-            sum += grad * grad;
-            return keep * p - rate * grad / (T.Sqrt(sum) + epsilon);
-        }
-
-        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> sum, ref Vector512<T> unused)
-        {
-            var grad = g * _scale;
-            sum += grad * grad;
-            return _keep * p - _rate * grad / (Vector512.Sqrt(sum) + _epsilon);
+            TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
+            sum = TOps.Add(sum, TOps.Multiply(grad, grad));
+            TVector step = TOps.Divide(TOps.Multiply(TOps.Broadcast(rate), grad), TOps.Add(TOps.Sqrt(sum), TOps.Broadcast(epsilon)));
+            return TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), step);
         }
     }
 }

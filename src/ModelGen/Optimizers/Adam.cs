@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
+using ModelGen.Simd;
 
 namespace ModelGen.Optimizers;
 
@@ -36,33 +36,18 @@ public static class Adam
     private readonly struct Rule<T>(T scale, T beta1, T beta2, T epsilon, T keep, T stepSize, T inverseCorrection2) : IUpdateRule<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        private readonly Vector512<T> _scale = Vector512.Create(scale), _beta1 = Vector512.Create(beta1), _oneMinusBeta1 = Vector512.Create(T.One - beta1),
-            _beta2 = Vector512.Create(beta2), _oneMinusBeta2 = Vector512.Create(T.One - beta2), _epsilon = Vector512.Create(epsilon),
-            _keep = Vector512.Create(keep), _stepSize = Vector512.Create(stepSize), _inverseCorrection2 = Vector512.Create(inverseCorrection2),
-            _smallestNormal = Vector512.Create(SmallestNormal());
-
         public static int States => 2;
 
-        public T Apply(T p, T g, ref T m, ref T v)
+        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector m, ref TVector v) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            T grad = g * scale;
-            T mi = beta1 * m + (T.One - beta1) * grad;
-            T vi = beta2 * v + (T.One - beta2) * grad * grad;
-            if (T.IsSubnormal(mi)) mi = T.Zero;
-            if (T.IsSubnormal(vi)) vi = T.Zero;
-            m = mi;
-            v = vi;
-            return keep * p - stepSize * mi / (T.Sqrt(vi) * inverseCorrection2 + epsilon);
-        }
-
-        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> m, ref Vector512<T> v)
-        {
-            var grad = g * _scale;
-            var mi = _beta1 * m + _oneMinusBeta1 * grad;
-            var vi = _beta2 * v + _oneMinusBeta2 * grad * grad;
-            m = Vector512.ConditionalSelect(Vector512.LessThan(Vector512.Abs(mi), _smallestNormal), Vector512<T>.Zero, mi);
-            v = Vector512.ConditionalSelect(Vector512.LessThan(vi, _smallestNormal), Vector512<T>.Zero, vi);
-            return _keep * p - _stepSize * m / (Vector512.Sqrt(v) * _inverseCorrection2 + _epsilon);
+            TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
+            TVector mi = TOps.Add(TOps.Multiply(TOps.Broadcast(beta1), m), TOps.Multiply(TOps.Broadcast(T.One - beta1), grad));
+            TVector vi = TOps.Add(TOps.Multiply(TOps.Broadcast(beta2), v), TOps.Multiply(TOps.Multiply(TOps.Broadcast(T.One - beta2), grad), grad));
+            TVector smallestNormal = TOps.Broadcast(SmallestNormal());
+            m = TOps.ConditionalSelect(TOps.LessThan(TOps.Abs(mi), smallestNormal), TOps.Zero, mi);
+            v = TOps.ConditionalSelect(TOps.LessThan(vi, smallestNormal), TOps.Zero, vi);
+            TVector denominator = TOps.Add(TOps.Multiply(TOps.Sqrt(v), TOps.Broadcast(inverseCorrection2)), TOps.Broadcast(epsilon));
+            return TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), TOps.Divide(TOps.Multiply(TOps.Broadcast(stepSize), m), denominator));
         }
 
         private static T SmallestNormal()

@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
+using ModelGen.Simd;
 
 namespace ModelGen.Optimizers;
 
@@ -22,23 +22,14 @@ public static class RmsProp
     private readonly struct Rule<T>(T scale, T rate, T rho, T epsilon, T keep) : IUpdateRule<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        private readonly Vector512<T> _scale = Vector512.Create(scale), _rate = Vector512.Create(rate), _rho = Vector512.Create(rho),
-            _oneMinusRho = Vector512.Create(T.One - rho), _epsilon = Vector512.Create(epsilon), _keep = Vector512.Create(keep);
-
         public static int States => 1;
 
-        public T Apply(T p, T g, ref T average, ref T unused)
+        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector average, ref TVector unused) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            T grad = g * scale;
-            average = rho * average + (T.One - rho) * grad * grad;
-            return keep * p - rate * grad / (T.Sqrt(average) + epsilon);
-        }
-
-        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> average, ref Vector512<T> unused)
-        {
-            var grad = g * _scale;
-            average = _rho * average + _oneMinusRho * grad * grad;
-            return _keep * p - _rate * grad / (Vector512.Sqrt(average) + _epsilon);
+            TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
+            average = TOps.Add(TOps.Multiply(TOps.Broadcast(rho), average), TOps.Multiply(TOps.Multiply(TOps.Broadcast(T.One - rho), grad), grad));
+            TVector step = TOps.Divide(TOps.Multiply(TOps.Broadcast(rate), grad), TOps.Add(TOps.Sqrt(average), TOps.Broadcast(epsilon)));
+            return TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), step);
         }
     }
 }

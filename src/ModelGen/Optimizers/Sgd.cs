@@ -1,5 +1,5 @@
 using System.Numerics;
-using System.Runtime.Intrinsics;
+using ModelGen.Simd;
 
 namespace ModelGen.Optimizers;
 
@@ -38,13 +38,10 @@ public static class Sgd
     private readonly struct Plain<T>(T step, T keep) : IUpdateRule<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        private readonly Vector512<T> _step = Vector512.Create(step), _keep = Vector512.Create(keep);
-
         public static int States => 0;
 
-        public T Apply(T p, T g, ref T unused1, ref T unused2) => keep * p - step * g;
-
-        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> unused1, ref Vector512<T> unused2) => _keep * p - _step * g;
+        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector unused1, ref TVector unused2) where TVector : struct where TOps : IVectorOps<T, TVector>
+            => TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), TOps.Multiply(TOps.Broadcast(step), g));
     }
 
     /// <summary>b ← μb + g·scale; p ← keep·p − lr·(Nesterov ? g·scale + μb : b). Nesterov is a type so the choice is compiled in.</summary>
@@ -52,22 +49,15 @@ public static class Sgd
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TNesterov : struct, IFlag
     {
-        private readonly Vector512<T> _scale = Vector512.Create(scale), _rate = Vector512.Create(rate), _momentum = Vector512.Create(momentum), _keep = Vector512.Create(keep);
-
         public static int States => 1;
 
-        public T Apply(T p, T g, ref T velocity, ref T unused)
+        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector velocity, ref TVector unused) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            T grad = g * scale;
-            velocity = momentum * velocity + grad;
-            return keep * p - rate * (TNesterov.Value ? grad + momentum * velocity : velocity);
-        }
-
-        public Vector512<T> Apply(Vector512<T> p, Vector512<T> g, ref Vector512<T> velocity, ref Vector512<T> unused)
-        {
-            var grad = g * _scale;
-            velocity = _momentum * velocity + grad;
-            return _keep * p - _rate * (TNesterov.Value ? grad + _momentum * velocity : velocity);
+            TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
+            TVector mu = TOps.Broadcast(momentum);
+            velocity = TOps.Add(TOps.Multiply(mu, velocity), grad);
+            TVector direction = TNesterov.Value ? TOps.Add(grad, TOps.Multiply(mu, velocity)) : velocity;
+            return TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), TOps.Multiply(TOps.Broadcast(rate), direction));
         }
     }
 
