@@ -9,8 +9,14 @@ namespace ModelGen.Tests;
 /// </summary>
 public static class Widths
 {
-    /// <summary>One lane, Vector128, Vector256, Vector512.</summary>
-    public static readonly int[] Bits = [1, 128, 256, 512];
+    /// <summary>
+    /// One lane, Vector128, Vector256, Vector512 — or only the width the process runs at natively when
+    /// MODELGEN_TEST_WIDTHS=native (CI's reruns under DOTNET_EnableAVX512=0, DOTNET_EnableAVX2=0 and
+    /// DOTNET_EnableHWIntrinsic=0, which exist to run each width on real hardware, not emulated).
+    /// </summary>
+    public static readonly int[] Bits = Environment.GetEnvironmentVariable("MODELGEN_TEST_WIDTHS") == "native"
+        ? [(int)Vectorized.Native]
+        : [1, 128, 256, 512];
 
     /// <summary>Every width, as theory data.</summary>
     public static TheoryData<int> All() => new(Bits);
