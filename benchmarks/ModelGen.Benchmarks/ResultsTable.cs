@@ -5,10 +5,20 @@ using BenchmarkDotNet.Reports;
 
 namespace ModelGen.Benchmarks;
 
-/// <summary>Turns a run's summaries into the ratio tables of benchmarks/README.md (between the results markers).</summary>
+/// <summary>
+/// Turns a run's summaries into the ratio tables of benchmarks/README.md, between the results markers of the vector
+/// path this run took (one table per instruction set: AVX-512, AVX2, 128-bit), so a run on one machine kind keeps
+/// the others' tables.
+/// </summary>
 internal static class ResultsTable
 {
-    private const string Start = "<!-- results:start -->", End = "<!-- results:end -->";
+    /// <summary>The kernels' path in this process, as the markers and the header name it.</summary>
+    private static (string Key, string Name) Path => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? ("avx512", "AVX-512 (Vector512 kernels)")
+        : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? ("avx2", "AVX2 + FMA (Vector256 kernels)")
+        : ("vector128", "128-bit (Vector128 kernels)");
+
+    private static string Start => $"<!-- results:{Path.Key}:start -->";
+    private static string End => $"<!-- results:{Path.Key}:end -->";
 
     public static string Write(IEnumerable<Summary> summaries)
     {
@@ -24,10 +34,12 @@ internal static class ResultsTable
         double peak2 = 2 * PeakBenchmarks.FlopsPerCore / Time("FMA peak, 2 cores");
         var text = new StringBuilder();
         text.AppendLine(Start);
+        text.AppendLine($"#### {Path.Name}");
+        text.AppendLine();
         text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Machine()}, {RuntimeInformation.FrameworkDescription}, " +
             $"TorchSharp-cpu 0.107.0 (libtorch 2.10), {Environment.ProcessorCount} threads for both. Medians of 15 iterations (BenchmarkDotNet, in-process).");
         text.AppendLine();
-        text.AppendLine($"FP32 FMA peak measured by the suite: **{F(peak1, "F0")} GFLOP/s** on one core, **{F(peak2, "F0")} GFLOP/s** on two.");
+        text.AppendLine($"FP32 FMA peak measured by the suite with {PeakBenchmarks.VectorName}: **{F(peak1, "F0")} GFLOP/s** on one core, **{F(peak2, "F0")} GFLOP/s** on two.");
         text.AppendLine();
         text.AppendLine("### SGEMM, C = A·B, square");
         text.AppendLine();
@@ -75,7 +87,7 @@ internal static class ResultsTable
         }
         text.AppendLine(End);
 
-        string path = Path.Combine(RepositoryRoot(), "benchmarks", "README.md");
+        string path = System.IO.Path.Combine(RepositoryRoot(), "benchmarks", "README.md");
         string existing = File.Exists(path) ? File.ReadAllText(path) : Start + "\n" + End + "\n";
         int from = existing.IndexOf(Start, StringComparison.Ordinal), to = existing.IndexOf(End, StringComparison.Ordinal);
         if (from < 0 || to < from)
@@ -91,13 +103,15 @@ internal static class ResultsTable
         string model = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
             : RuntimeInformation.ProcessArchitecture.ToString();
-        return $"{model}, {Environment.ProcessorCount} cores, AVX-512 {(System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? "on" : "off")}";
+        string knobs = string.Join(" ", new[] { "DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic" }
+            .Where(k => Environment.GetEnvironmentVariable(k) == "0").Select(k => k + "=0"));
+        return $"{model}, {Environment.ProcessorCount} cores{(knobs.Length > 0 ? ", " + knobs : "")}";
     }
 
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(Path.Combine(directory.FullName, "ModelGen.sln")))
+            if (File.Exists(System.IO.Path.Combine(directory.FullName, "ModelGen.sln")))
                 return directory.FullName;
         return Directory.GetCurrentDirectory();
     }
