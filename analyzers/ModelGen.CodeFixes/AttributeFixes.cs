@@ -42,20 +42,35 @@ namespace ModelGen.CodeFixes
             return list.Arguments.Count == 0 ? attribute.WithArgumentList(null) : attribute.WithArgumentList(list);
         }
 
-        /// <summary>Sets the second positional argument (a Dense layer's activation), or removes it when <paramref name="value"/> is null.</summary>
+        /// <summary>
+        /// Sets the layer's activation argument, or removes it when <paramref name="value"/> is null. Its position comes
+        /// from the attribute: <c>Dense(units, activation)</c> has it second, <c>BatchNorm(activation)</c> first.
+        /// </summary>
         public static AttributeSyntax WithActivation(AttributeSyntax attribute, string? value)
         {
+            int position = IsBatchNorm(attribute) ? 0 : 1;
             AttributeArgumentListSyntax list = attribute.ArgumentList ?? AttributeArgumentList();
             var positional = list.Arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList();
-            AttributeArgumentSyntax? activation = positional.Count > 1 ? positional[1]
+            AttributeArgumentSyntax? activation = positional.Count > position ? positional[position]
                 : list.Arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.Text == "activation");
             if (value is null)
-                return activation is null ? attribute : attribute.WithArgumentList(list.RemoveNode(activation, SyntaxRemoveOptions.KeepNoTrivia)!);
+            {
+                if (activation is null)
+                    return attribute;
+                AttributeArgumentListSyntax remaining = list.RemoveNode(activation, SyntaxRemoveOptions.KeepNoTrivia)!;
+                return remaining.Arguments.Count == 0 ? attribute.WithArgumentList(null) : attribute.WithArgumentList(remaining);
+            }
             AttributeArgumentSyntax replacement = AttributeArgument(ParseExpression(value));
             if (activation is not null)
                 return attribute.WithArgumentList(list.ReplaceNode(activation, replacement.WithTriviaFrom(activation)));
-            int insertAt = positional.Count == 0 ? 0 : list.Arguments.IndexOf(positional[0]) + 1;
+            int insertAt = position == 0 || positional.Count == 0 ? 0 : list.Arguments.IndexOf(positional[0]) + 1;
             return attribute.WithArgumentList(list.WithArguments(list.Arguments.Insert(insertAt, replacement)));
+        }
+
+        private static bool IsBatchNorm(AttributeSyntax attribute)
+        {
+            string name = attribute.Name is QualifiedNameSyntax qualified ? qualified.Right.Identifier.Text : attribute.Name.ToString();
+            return name is "BatchNorm" or "BatchNormAttribute";
         }
 
         public static Task<Document> ReplaceAsync(Document document, SyntaxNode root, SyntaxNode oldNode, SyntaxNode newNode)

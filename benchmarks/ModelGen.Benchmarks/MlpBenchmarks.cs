@@ -5,13 +5,18 @@ using static TorchSharp.torch;
 
 namespace ModelGen.Benchmarks;
 
-/// <summary>784-256-128-10 MLP, train step (forward, loss, backward, Adam) and inference, ModelGen vs libtorch.</summary>
+/// <summary>
+/// 784-256-128-10 MLP, train step (forward, loss, backward, Adam) and inference, ModelGen vs libtorch; inference also
+/// vs ONNX Runtime.
+/// </summary>
 [MemoryDiagnoser]
 public class MlpBenchmarks
 {
     private Mlp _model = null!;
     private TorchNetwork _torch = null!;
+    private OnnxNetwork _onnx = null!;
     private ClassificationBatches _data = null!;
+    private float[] _onnxOutputs = [];
 
     [Params(1, 32, 256)]
     public int Batch { get; set; }
@@ -23,11 +28,20 @@ public class MlpBenchmarks
         _model = new Mlp();
         _torch = TorchNetwork.Mlp([_model.Hidden1, _model.Hidden2, _model.Logits], tanh: false);
         _data = new ClassificationBatches(Batch, Mlp.InputSize, Mlp.OutputSize, seed: 1);
+        _onnxOutputs = new float[Batch * Mlp.OutputSize];
+        _onnx = new OnnxNetwork([_model.Hidden1, _model.Hidden2, _model.Logits], _data.Inputs[0], _onnxOutputs, Batch);
+        // The peer must compute the same function, or its time means nothing.
+        _model.Predict(_data.Inputs[0], _data.Outputs);
+        _onnx.Predict();
+        for (int i = 0; i < _onnxOutputs.Length; i++)
+            if (Math.Abs(_onnxOutputs[i] - _data.Outputs[i]) > 1e-4f)
+                throw new InvalidOperationException($"ONNX Runtime disagrees with ModelGen at output {i}: {_onnxOutputs[i]} vs {_data.Outputs[i]}");
     }
 
     [GlobalCleanup]
     public void Cleanup()
     {
+        _onnx.Dispose();
         _torch.Dispose();
         _data.Dispose();
     }
@@ -55,6 +69,9 @@ public class MlpBenchmarks
 
     [Benchmark(Description = "libtorch Predict")]
     public void TorchPredict() => _torch.Predict(_data.TorchInputs[0], _data.TorchOutputs);
+
+    [Benchmark(Description = "ONNX Runtime Predict")]
+    public void OnnxPredict() => _onnx.Predict();
 }
 
 /// <summary>4-32-32-2 tanh MLP at batch 1, the size used in control and RL loops.</summary>

@@ -54,14 +54,18 @@ internal static class ResultsTable
         text.AppendLine();
         text.AppendLine("### MLP 784-256-128-10 (ReLU, softmax cross-entropy, Adam), same initial weights");
         text.AppendLine();
-        text.AppendLine("| batch | step | ModelGen µs | libtorch µs | speed-up | ModelGen alloc/op |");
-        text.AppendLine("|---:|---|---:|---:|---:|---:|");
+        text.AppendLine("Speed-up = peer time ÷ ModelGen time (above 1: ModelGen is faster). ONNX Runtime 1.32 serves the same weights (inference only).");
+        text.AppendLine();
+        text.AppendLine("| batch | step | ModelGen µs | libtorch µs | speed-up vs libtorch | ONNX Runtime µs | speed-up vs ONNX Runtime | ModelGen alloc/op |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|");
         foreach (string step in new[] { "TrainStep", "Predict" })
             foreach (int batch in new[] { 1, 32, 256 })
             {
                 string p = $"Batch={batch}";
                 double ours = Time($"ModelGen {step}", p), theirs = Time($"libtorch {step}", p);
-                text.AppendLine($"| {batch} | {step} | {F(ours / 1000, "F1")} | {F(theirs / 1000, "F1")} | **{F(theirs / ours, "F2")}×** | {Bytes($"ModelGen {step}", p)} B |");
+                string onnx = step == "Predict" ? F(Time("ONNX Runtime Predict", p) / 1000, "F1") : "—";
+                string onnxRatio = step == "Predict" ? $"**{F(Time("ONNX Runtime Predict", p) / ours, "F2")}×**" : "—";
+                text.AppendLine($"| {batch} | {step} | {F(ours / 1000, "F1")} | {F(theirs / 1000, "F1")} | **{F(theirs / ours, "F2")}×** | {onnx} | {onnxRatio} | {Bytes($"ModelGen {step}", p)} B |");
             }
         text.AppendLine();
         text.AppendLine("### Regularized MLP 784-256-128-10: bias-free Dense → BatchNorm + ReLU → dropout 0.3 (twice), AdamW");

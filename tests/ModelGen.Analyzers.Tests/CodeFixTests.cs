@@ -170,4 +170,27 @@ public class CodeFixTests
     public Task MovesDropoutOffTheLayerBeforeBatchNorm() => Verify.CodeFix<ModelPitfallAnalyzer, RemoveArgumentFix>(
         Declared("[{|MG0016:Dense(16, Activation.ReLU, Dropout = 0.3f)|}] partial Dense Hidden { get; }\n    [BatchNorm] partial BatchNorm Norm { get; }" + Logits),
         Declared("[Dense(16, Activation.ReLU)] partial Dense Hidden { get; }\n    [BatchNorm] partial BatchNorm Norm { get; }" + Logits));
+
+    // Batch norm takes its activation as the first positional argument, not the second as Dense does.
+    private const string BiasFreeLogits = "[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Dense(3, UseBias = false)] partial Dense Logits { get; }\n    ";
+
+    [Fact]
+    public Task ReplacesSoftplusWithReluOnBatchNorm() => Verify.CodeFix<ModelPitfallAnalyzer, InsertReluFix>(
+        Declared("[Dense(8, UseBias = false)] partial Dense Hidden { get; }\n    [{|MG0026:BatchNorm(Activation.Softplus)|}] partial BatchNorm Norm { get; }" + Logits),
+        Declared("[Dense(8, UseBias = false)] partial Dense Hidden { get; }\n    [BatchNorm(Activation.ReLU)] partial BatchNorm Norm { get; }" + Logits));
+
+    [Fact]
+    public Task MakesBatchNormLogitsLinear() => Verify.CodeFix<ModelPitfallAnalyzer, LinearLogitsFix>(
+        Declared(BiasFreeLogits + "[{|MG0011:BatchNorm(Activation.Tanh)|}] partial BatchNorm Norm { get; }"),
+        Declared(BiasFreeLogits + "[BatchNorm] partial BatchNorm Norm { get; }"));
+
+    [Fact]
+    public Task RemovesSoftmaxFromBatchNormLogits() => Verify.CodeFix<ModelPitfallAnalyzer, LinearLogitsFix>(
+        Declared(BiasFreeLogits + "[{|MG0008:BatchNorm(Activation.Softmax, Momentum = 0.2f)|}] partial BatchNorm Norm { get; }"),
+        Declared(BiasFreeLogits + "[BatchNorm(Momentum = 0.2f)] partial BatchNorm Norm { get; }"));
+
+    [Fact]
+    public Task ReplacesMseWithCrossEntropyOnBatchNormSigmoidOutput() => Verify.CodeFix<ModelPitfallAnalyzer, CrossEntropyFix>(
+        Declared(BiasFreeLogits + "[BatchNorm(Activation.Sigmoid)] partial BatchNorm Norm { get; }", loss: "[{|MG0010:MeanSquaredError|}]"),
+        Declared(BiasFreeLogits + "[BatchNorm] partial BatchNorm Norm { get; }", loss: "[BinaryCrossEntropy]"));
 }

@@ -1,4 +1,6 @@
+using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
@@ -11,7 +13,9 @@ namespace ModelGen.Analyzers.Tests;
 /// <summary>
 /// Runs an analyzer (and a code fix) with Microsoft.CodeAnalysis.Testing over user code plus the real ModelGen
 /// attribute declarations (read from src/ModelGen/Declarations), with C# preview for partial properties. Compiler
-/// diagnostics are ignored: without the generator, partial layer properties have no implementation part.
+/// diagnostics are ignored there (without the generator, partial layer properties have no implementation part), so
+/// every fixed result is then built for real — runtime assembly, generator, every analyzer — and must compile with
+/// no error and without the diagnostic it fixed.
 /// </summary>
 internal static class Verify
 {
@@ -53,6 +57,39 @@ internal static class Verify
         foreach (var (name, text) in Support())
             test.FixedState.Sources.Add((name, text));
         await test.RunAsync();
+        AssertFixedCodeBuilds(source, fixedSource);
+    }
+
+    private static readonly CSharpParseOptions BuildOptions = new(LanguageVersion.Preview);
+
+    private static readonly MetadataReference[] BuildReferences =
+        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+        .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "mscorlib.dll" or "netstandard.dll")
+        .Append(typeof(ModelGen.Dense).Assembly.Location)
+        .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
+        .ToArray();
+
+    private static readonly ImmutableArray<DiagnosticAnalyzer> AllAnalyzers = typeof(ModelGen.Analyzers.ModelPitfallAnalyzer).Assembly.GetTypes()
+        .Where(type => type.IsSubclassOf(typeof(DiagnosticAnalyzer)) && !type.IsAbstract)
+        .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
+        .ToImmutableArray();
+
+    /// <summary>The fixed code as a user's build sees it: generator output compiled in, every ModelGen analyzer run.</summary>
+    private static void AssertFixedCodeBuilds(string source, string fixedSource)
+    {
+        var fixedIds = Regex.Matches(source, @"\{\|(MG\d{4}):").Select(match => match.Groups[1].Value).ToHashSet();
+        var compilation = CSharpCompilation.Create("FixedUserCode",
+            new[] { fixedSource, "global using System;\n", NumericsStubs }.Select((text, i) => CSharpSyntaxTree.ParseText(text, BuildOptions, path: $"Fixed{i}.cs")),
+            BuildReferences,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
+        CSharpGeneratorDriver.Create([new ModelGen.Generators.ModelGenerator().AsSourceGenerator()], parseOptions: BuildOptions)
+            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation built, out _);
+        var errors = built.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(errors.Count == 0, "The fixed code does not compile:\n" + string.Join("\n", errors) + "\n" + fixedSource);
+        var reported = built.WithAnalyzers(AllAnalyzers).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()
+            .Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal) && d.Location.SourceTree?.FilePath == "Fixed0.cs").ToList();
+        var left = reported.Where(d => fixedIds.Contains(d.Id) || d.Severity == DiagnosticSeverity.Error).ToList();
+        Assert.True(left.Count == 0, "The fix left its diagnostic or introduced an error:\n" + string.Join("\n", left) + "\n" + fixedSource);
     }
 
     private static void Configure<TVerifier>(AnalyzerTest<TVerifier> test) where TVerifier : IVerifier, new()

@@ -62,18 +62,25 @@ internal static unsafe class GemmWorker
             if (Volatile.Read(ref s_sleeping) == 1)
                 Wake.Set();
 
-            job.Run(rowStart0, rowEnd0, columnStart0, columnEnd0);
+            Exception? mine = null;
+            try
+            {
+                job.Run(rowStart0, rowEnd0, columnStart0, columnEnd0);
+            }
+            catch (Exception e)
+            {
+                mine = e; // the helper still reads the job on this stack: wait for it before leaving
+            }
 
             var spinner = new SpinWait();
             while (Volatile.Read(ref s_state) != Done)
                 spinner.SpinOnce(sleep1Threshold: -1);
             Volatile.Write(ref s_state, Idle);
             s_job = null;
-            if (s_failure is { } failure)
-            {
-                s_failure = null;
-                throw new AggregateException("GEMM helper thread failed", failure);
-            }
+            Exception? helper = s_failure;
+            s_failure = null;
+            if (mine is not null || helper is not null)
+                throw new AggregateException("GEMM job failed", new[] { mine, helper }.OfType<Exception>());
         }
         finally
         {
