@@ -13,12 +13,12 @@ namespace ModelGen.Benchmarks;
 internal static class ResultsTable
 {
     /// <summary>The kernels' path in this process, as the markers and the header name it.</summary>
-    private static (string Key, string Name) Path => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? ("avx512", "AVX-512 (Vector512 kernels)")
+    private static (string Key, string Name) KernelPath => System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? ("avx512", "AVX-512 (Vector512 kernels)")
         : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? ("avx2", "AVX2 + FMA (Vector256 kernels)")
         : ("vector128", "128-bit (Vector128 kernels)");
 
-    private static string Start => $"<!-- results:{Path.Key}:start -->";
-    private static string End => $"<!-- results:{Path.Key}:end -->";
+    private static string Start => $"<!-- results:{KernelPath.Key}:start -->";
+    private static string End => $"<!-- results:{KernelPath.Key}:end -->";
 
     public static string Write(IEnumerable<Summary> summaries)
     {
@@ -34,7 +34,7 @@ internal static class ResultsTable
         double peak2 = 2 * PeakBenchmarks.FlopsPerCore / Time("FMA peak, 2 cores");
         var text = new StringBuilder();
         text.AppendLine(Start);
-        text.AppendLine($"#### {Path.Name}");
+        text.AppendLine($"#### {KernelPath.Name}");
         text.AppendLine();
         text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Machine()}, {RuntimeInformation.FrameworkDescription}, " +
             $"TorchSharp-cpu 0.107.0 (libtorch 2.10), {Environment.ProcessorCount} threads for both. Medians of 15 iterations (BenchmarkDotNet, in-process).");
@@ -91,7 +91,7 @@ internal static class ResultsTable
         }
         text.AppendLine(End);
 
-        string path = System.IO.Path.Combine(RepositoryRoot(), "benchmarks", "README.md");
+        string path = Path.Combine(RepositoryRoot(), "benchmarks", "README.md");
         string existing = File.Exists(path) ? File.ReadAllText(path) : Start + "\n" + End + "\n";
         int from = existing.IndexOf(Start, StringComparison.Ordinal), to = existing.IndexOf(End, StringComparison.Ordinal);
         if (from < 0 || to < from)
@@ -115,7 +115,7 @@ internal static class ResultsTable
     private static string RepositoryRoot()
     {
         for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-            if (File.Exists(System.IO.Path.Combine(directory.FullName, "ModelGen.sln")))
+            if (File.Exists(Path.Combine(directory.FullName, "ModelGen.sln")))
                 return directory.FullName;
         return Directory.GetCurrentDirectory();
     }

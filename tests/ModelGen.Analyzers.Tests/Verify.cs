@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Testing;
 using Microsoft.CodeAnalysis.Diagnostics;
 using Microsoft.CodeAnalysis.Testing;
+using ModelGen.Generators.Tests;
 
 namespace ModelGen.Analyzers.Tests;
 
@@ -60,15 +61,6 @@ internal static class Verify
         AssertFixedCodeBuilds(source, fixedSource);
     }
 
-    private static readonly CSharpParseOptions BuildOptions = new(LanguageVersion.Preview);
-
-    private static readonly MetadataReference[] BuildReferences =
-        ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-        .Where(path => Path.GetFileName(path).StartsWith("System.", StringComparison.Ordinal) || Path.GetFileName(path) is "mscorlib.dll" or "netstandard.dll")
-        .Append(typeof(ModelGen.Dense).Assembly.Location)
-        .Select(path => (MetadataReference)MetadataReference.CreateFromFile(path))
-        .ToArray();
-
     private static readonly ImmutableArray<DiagnosticAnalyzer> AllAnalyzers = typeof(ModelGen.Analyzers.ModelPitfallAnalyzer).Assembly.GetTypes()
         .Where(type => type.IsSubclassOf(typeof(DiagnosticAnalyzer)) && !type.IsAbstract)
         .Select(type => (DiagnosticAnalyzer)Activator.CreateInstance(type)!)
@@ -78,16 +70,12 @@ internal static class Verify
     private static void AssertFixedCodeBuilds(string source, string fixedSource)
     {
         var fixedIds = Regex.Matches(source, @"\{\|(MG\d{4}):").Select(match => match.Groups[1].Value).ToHashSet();
-        var compilation = CSharpCompilation.Create("FixedUserCode",
-            new[] { fixedSource, "global using System;\n", NumericsStubs }.Select((text, i) => CSharpSyntaxTree.ParseText(text, BuildOptions, path: $"Fixed{i}.cs")),
-            BuildReferences,
-            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
-        CSharpGeneratorDriver.Create([new ModelGen.Generators.ModelGenerator().AsSourceGenerator()], parseOptions: BuildOptions)
-            .RunGeneratorsAndUpdateCompilation(compilation, out Compilation built, out _);
+        CSharpCompilation compilation = Harness.Compile(fixedSource, "global using System;\n", NumericsStubs);
+        Harness.CreateDriver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation built, out _);
         var errors = built.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(errors.Count == 0, "The fixed code does not compile:\n" + string.Join("\n", errors) + "\n" + fixedSource);
         var reported = built.WithAnalyzers(AllAnalyzers).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult()
-            .Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal) && d.Location.SourceTree?.FilePath == "Fixed0.cs").ToList();
+            .Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal) && d.Location.SourceTree?.FilePath == "User0.cs").ToList();
         var left = reported.Where(d => fixedIds.Contains(d.Id) || d.Severity == DiagnosticSeverity.Error).ToList();
         Assert.True(left.Count == 0, "The fix left its diagnostic or introduced an error:\n" + string.Join("\n", left) + "\n" + fixedSource);
     }

@@ -2,12 +2,18 @@ using ModelGen.Kernels;
 
 namespace ModelGen.Tests;
 
-/// <summary>Runs alone: the failure test needs the helper free, not taken by another test's product.</summary>
-[CollectionDefinition(nameof(GemmWorkerTests), DisableParallelization = true)]
-public class GemmWorkerCollection;
+/// <summary>
+/// Tests that must not share the machine: the GEMM failure test needs the helper free rather than taken by another
+/// test's product, and the MNIST sample needs both cores.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public class RunsAlone
+{
+    public const string Name = "Runs alone";
+}
 
 /// <summary>The two-core GEMM helper under contention and failure: results stay exact, the process stays healthy.</summary>
-[Collection(nameof(GemmWorkerTests))]
+[Collection(RunsAlone.Name)]
 public class GemmWorkerTests
 {
     [Fact]

@@ -8,7 +8,7 @@ namespace ModelGen.Tests;
 /// first use, trains, and must reach the held-out accuracy the README documents (96.0% or better; 96.6–96.9% is
 /// what the vector paths measure). Runs alone so the other tests do not share its two cores.
 /// </summary>
-[Collection(nameof(GemmWorkerTests))]
+[Collection(RunsAlone.Name)]
 public class MnistSampleTests
 {
     [Fact]

@@ -77,29 +77,21 @@ public static class InputGuard
         return kernel.First;
     }
 
-    /// <summary>Finds the first NaN or ±∞; the vector widths only tell whether their part holds one.</summary>
+    /// <summary>
+    /// Finds the first NaN or ±∞. Each width only learns whether its part holds one (x − x ≠ 0); only then does it
+    /// search that part element by element.
+    /// </summary>
     private ref struct NonFiniteKernel<T>(ReadOnlySpan<T> values) : IVectorKernel<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         private readonly ReadOnlySpan<T> _values = values;
-        private bool _found;
 
         public int First { get; private set; } = -1;
 
         public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            if (_found)
+            if (First >= 0)
                 return length;
             ref T v0 = ref MemoryMarshal.GetReference(_values);
-            if (TOps.Count == 1)
-            {
-                for (; i < length; i++)
-                    if (!T.IsFinite(Unsafe.Add(ref v0, i)))
-                    {
-                        (_found, First) = (true, i);
-                        return length;
-                    }
-                return i;
-            }
             TVector bad = TOps.Zero;
             int start = i;
             for (; i + TOps.Count <= length; i += TOps.Count)
@@ -107,14 +99,10 @@ public static class InputGuard
                 TVector v = TOps.Load(in Unsafe.Add(ref v0, i));
                 bad = TOps.Or(bad, TOps.Not(TOps.Equal(TOps.Subtract(v, v), TOps.Zero)));
             }
-            if (TOps.AllBitsClear(bad))
-                return i;
-            for (int j = start; j < i; j++) // the failure path: find which element
-                if (!T.IsFinite(Unsafe.Add(ref v0, j)))
-                {
-                    (_found, First) = (true, j);
-                    return length;
-                }
+            if (!TOps.AllBitsClear(bad))
+                for (int j = start; j < i && First < 0; j++)
+                    if (!T.IsFinite(Unsafe.Add(ref v0, j)))
+                        First = j;
             return i;
         }
     }

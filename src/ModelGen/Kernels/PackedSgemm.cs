@@ -97,7 +97,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             int depthBlock = Balanced(_k, DepthBlock, 8);
             int rowBlock = Balanced(rowEnd - rowStart, RowBlock, rowTile);
             int columnBlock = Balanced(columnEnd - columnStart, ColumnBlock, columnTile);
-            float* edge = stackalloc float[8 * 64]; // the largest tile (MR ≤ 8, NR ≤ 64)
+            float* edge = stackalloc float[rowTile * columnTile];
             for (int jc = columnStart; jc < columnEnd; jc += columnBlock)
             {
                 int nc = Math.Min(columnBlock, columnEnd - jc);
@@ -129,27 +129,12 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                                 float* panelA = packedA + (long)ir * kc;
                                 if (columns == columnTile)
                                 {
-                                    // Row edges run a kernel compiled for their row count: no wasted rows, no scratch copy.
-                                    switch (rows)
-                                    {
-                                        case 8: Kernel<Rows8>(panelA, panelB, panelStride, kc, tile, _n, add); break;
-                                        case 7: Kernel<Rows7>(panelA, panelB, panelStride, kc, tile, _n, add); break;
-                                        case 6: Kernel<Rows6>(panelA, panelB, panelStride, kc, tile, _n, add); break;
-                                        case 5: Kernel<Rows5>(panelA, panelB, panelStride, kc, tile, _n, add); break;
-                                        case 4: Kernel<Rows4>(panelA, panelB, panelStride, kc, tile, _n, add); break;
-                                        case 3: Kernel<Rows3>(panelA, panelB, panelStride, kc, tile, _n, add); break;
-                                        case 2: Kernel<Rows2>(panelA, panelB, panelStride, kc, tile, _n, add); break;
-                                        default: Kernel<Rows1>(panelA, panelB, panelStride, kc, tile, _n, add); break;
-                                    }
+                                    MicroTile(rows, panelA, panelB, panelStride, kc, tile, _n, add);
                                 }
                                 else
                                 {
-                                    // Edge tile: compute the full tile into scratch, keep the part that exists.
-                                    switch (rowTile)
-                                    {
-                                        case 8: Kernel<Rows8>(panelA, panelB, panelStride, kc, edge, columnTile, add: false); break;
-                                        default: Kernel<Rows6>(panelA, panelB, panelStride, kc, edge, columnTile, add: false); break;
-                                    }
+                                    // Column edge: compute the tile's rows into scratch, keep the columns that exist.
+                                    MicroTile(rows, panelA, panelB, panelStride, kc, edge, columnTile, add: false);
                                     for (int r = 0; r < rows; r++)
                                     {
                                         float* source = edge + r * columnTile, target = tile + (long)r * _n;
@@ -247,10 +232,27 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         }
     }
 
+    /// <summary>Runs the micro-kernel compiled for this row count: row edges waste no rows and need no scratch copy.</summary>
+    private static void MicroTile(int rows, float* a, float* b, int ldb, int depth, float* c, int ldc, bool add)
+    {
+        switch (rows)
+        {
+            case 8: Kernel<Rows8>(a, b, ldb, depth, c, ldc, add); break;
+            case 7: Kernel<Rows7>(a, b, ldb, depth, c, ldc, add); break;
+            case 6: Kernel<Rows6>(a, b, ldb, depth, c, ldc, add); break;
+            case 5: Kernel<Rows5>(a, b, ldb, depth, c, ldc, add); break;
+            case 4: Kernel<Rows4>(a, b, ldb, depth, c, ldc, add); break;
+            case 3: Kernel<Rows3>(a, b, ldb, depth, c, ldc, add); break;
+            case 2: Kernel<Rows2>(a, b, ldb, depth, c, ldc, add); break;
+            default: Kernel<Rows1>(a, b, ldb, depth, c, ldc, add); break;
+        }
+    }
+
     /// <summary>
     /// C[rows × NR] (+)= A panel [depth × MR] · B panel [depth × NR] with rows = <typeparamref name="TRows"/> (MR for
     /// full tiles): the JIT compiles one kernel per row count and drops the accumulators a tile shape does not use
-    /// (6×4 vectors: 24 zmm of 32; 6×2: 12 ymm of 16; 8×3: 24 of ARM64's 32). B rows are <paramref name="ldb"/> floats apart.
+    /// (6×4 vectors: 24 zmm of 32; 6×2: 12 ymm of 16; 8×3: 24 of ARM64's 32).
+    /// B rows are <paramref name="ldb"/> floats apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Kernel<TRows>(float* a, float* b, int ldb, int depth, float* c, int ldc, bool add) where TRows : struct, IRowCount
@@ -270,14 +272,70 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             TVector b1 = TTile.ColumnVectors > 1 ? TOps.Load(in b[1 * w]) : TOps.Zero;
             TVector b2 = TTile.ColumnVectors > 2 ? TOps.Load(in b[2 * w]) : TOps.Zero;
             TVector b3 = TTile.ColumnVectors > 3 ? TOps.Load(in b[3 * w]) : TOps.Zero;
-            if (TRows.Count > 0) { TVector x = TOps.Broadcast(a[0]); c00 = TOps.MultiplyAdd(x, b0, c00); if (TTile.ColumnVectors > 1) c01 = TOps.MultiplyAdd(x, b1, c01); if (TTile.ColumnVectors > 2) c02 = TOps.MultiplyAdd(x, b2, c02); if (TTile.ColumnVectors > 3) c03 = TOps.MultiplyAdd(x, b3, c03); }
-            if (TRows.Count > 1) { TVector x = TOps.Broadcast(a[1]); c10 = TOps.MultiplyAdd(x, b0, c10); if (TTile.ColumnVectors > 1) c11 = TOps.MultiplyAdd(x, b1, c11); if (TTile.ColumnVectors > 2) c12 = TOps.MultiplyAdd(x, b2, c12); if (TTile.ColumnVectors > 3) c13 = TOps.MultiplyAdd(x, b3, c13); }
-            if (TRows.Count > 2) { TVector x = TOps.Broadcast(a[2]); c20 = TOps.MultiplyAdd(x, b0, c20); if (TTile.ColumnVectors > 1) c21 = TOps.MultiplyAdd(x, b1, c21); if (TTile.ColumnVectors > 2) c22 = TOps.MultiplyAdd(x, b2, c22); if (TTile.ColumnVectors > 3) c23 = TOps.MultiplyAdd(x, b3, c23); }
-            if (TRows.Count > 3) { TVector x = TOps.Broadcast(a[3]); c30 = TOps.MultiplyAdd(x, b0, c30); if (TTile.ColumnVectors > 1) c31 = TOps.MultiplyAdd(x, b1, c31); if (TTile.ColumnVectors > 2) c32 = TOps.MultiplyAdd(x, b2, c32); if (TTile.ColumnVectors > 3) c33 = TOps.MultiplyAdd(x, b3, c33); }
-            if (TRows.Count > 4) { TVector x = TOps.Broadcast(a[4]); c40 = TOps.MultiplyAdd(x, b0, c40); if (TTile.ColumnVectors > 1) c41 = TOps.MultiplyAdd(x, b1, c41); if (TTile.ColumnVectors > 2) c42 = TOps.MultiplyAdd(x, b2, c42); if (TTile.ColumnVectors > 3) c43 = TOps.MultiplyAdd(x, b3, c43); }
-            if (TRows.Count > 5) { TVector x = TOps.Broadcast(a[5]); c50 = TOps.MultiplyAdd(x, b0, c50); if (TTile.ColumnVectors > 1) c51 = TOps.MultiplyAdd(x, b1, c51); if (TTile.ColumnVectors > 2) c52 = TOps.MultiplyAdd(x, b2, c52); if (TTile.ColumnVectors > 3) c53 = TOps.MultiplyAdd(x, b3, c53); }
-            if (TRows.Count > 6) { TVector x = TOps.Broadcast(a[6]); c60 = TOps.MultiplyAdd(x, b0, c60); if (TTile.ColumnVectors > 1) c61 = TOps.MultiplyAdd(x, b1, c61); if (TTile.ColumnVectors > 2) c62 = TOps.MultiplyAdd(x, b2, c62); if (TTile.ColumnVectors > 3) c63 = TOps.MultiplyAdd(x, b3, c63); }
-            if (TRows.Count > 7) { TVector x = TOps.Broadcast(a[7]); c70 = TOps.MultiplyAdd(x, b0, c70); if (TTile.ColumnVectors > 1) c71 = TOps.MultiplyAdd(x, b1, c71); if (TTile.ColumnVectors > 2) c72 = TOps.MultiplyAdd(x, b2, c72); if (TTile.ColumnVectors > 3) c73 = TOps.MultiplyAdd(x, b3, c73); }
+            if (TRows.Count > 0)
+            {
+                TVector x = TOps.Broadcast(a[0]);
+                c00 = TOps.MultiplyAdd(x, b0, c00);
+                if (TTile.ColumnVectors > 1) c01 = TOps.MultiplyAdd(x, b1, c01);
+                if (TTile.ColumnVectors > 2) c02 = TOps.MultiplyAdd(x, b2, c02);
+                if (TTile.ColumnVectors > 3) c03 = TOps.MultiplyAdd(x, b3, c03);
+            }
+            if (TRows.Count > 1)
+            {
+                TVector x = TOps.Broadcast(a[1]);
+                c10 = TOps.MultiplyAdd(x, b0, c10);
+                if (TTile.ColumnVectors > 1) c11 = TOps.MultiplyAdd(x, b1, c11);
+                if (TTile.ColumnVectors > 2) c12 = TOps.MultiplyAdd(x, b2, c12);
+                if (TTile.ColumnVectors > 3) c13 = TOps.MultiplyAdd(x, b3, c13);
+            }
+            if (TRows.Count > 2)
+            {
+                TVector x = TOps.Broadcast(a[2]);
+                c20 = TOps.MultiplyAdd(x, b0, c20);
+                if (TTile.ColumnVectors > 1) c21 = TOps.MultiplyAdd(x, b1, c21);
+                if (TTile.ColumnVectors > 2) c22 = TOps.MultiplyAdd(x, b2, c22);
+                if (TTile.ColumnVectors > 3) c23 = TOps.MultiplyAdd(x, b3, c23);
+            }
+            if (TRows.Count > 3)
+            {
+                TVector x = TOps.Broadcast(a[3]);
+                c30 = TOps.MultiplyAdd(x, b0, c30);
+                if (TTile.ColumnVectors > 1) c31 = TOps.MultiplyAdd(x, b1, c31);
+                if (TTile.ColumnVectors > 2) c32 = TOps.MultiplyAdd(x, b2, c32);
+                if (TTile.ColumnVectors > 3) c33 = TOps.MultiplyAdd(x, b3, c33);
+            }
+            if (TRows.Count > 4)
+            {
+                TVector x = TOps.Broadcast(a[4]);
+                c40 = TOps.MultiplyAdd(x, b0, c40);
+                if (TTile.ColumnVectors > 1) c41 = TOps.MultiplyAdd(x, b1, c41);
+                if (TTile.ColumnVectors > 2) c42 = TOps.MultiplyAdd(x, b2, c42);
+                if (TTile.ColumnVectors > 3) c43 = TOps.MultiplyAdd(x, b3, c43);
+            }
+            if (TRows.Count > 5)
+            {
+                TVector x = TOps.Broadcast(a[5]);
+                c50 = TOps.MultiplyAdd(x, b0, c50);
+                if (TTile.ColumnVectors > 1) c51 = TOps.MultiplyAdd(x, b1, c51);
+                if (TTile.ColumnVectors > 2) c52 = TOps.MultiplyAdd(x, b2, c52);
+                if (TTile.ColumnVectors > 3) c53 = TOps.MultiplyAdd(x, b3, c53);
+            }
+            if (TRows.Count > 6)
+            {
+                TVector x = TOps.Broadcast(a[6]);
+                c60 = TOps.MultiplyAdd(x, b0, c60);
+                if (TTile.ColumnVectors > 1) c61 = TOps.MultiplyAdd(x, b1, c61);
+                if (TTile.ColumnVectors > 2) c62 = TOps.MultiplyAdd(x, b2, c62);
+                if (TTile.ColumnVectors > 3) c63 = TOps.MultiplyAdd(x, b3, c63);
+            }
+            if (TRows.Count > 7)
+            {
+                TVector x = TOps.Broadcast(a[7]);
+                c70 = TOps.MultiplyAdd(x, b0, c70);
+                if (TTile.ColumnVectors > 1) c71 = TOps.MultiplyAdd(x, b1, c71);
+                if (TTile.ColumnVectors > 2) c72 = TOps.MultiplyAdd(x, b2, c72);
+                if (TTile.ColumnVectors > 3) c73 = TOps.MultiplyAdd(x, b3, c73);
+            }
             a += TTile.Rows;
             b += ldb;
         }

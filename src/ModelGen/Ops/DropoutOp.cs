@@ -104,15 +104,10 @@ public static class DropoutOp
         return (uint)(z ^ (z >> 31));
     }
 
-    /// <summary>MurmurHash3's 32-bit finalizer of key + index·φ: full avalanche, so neighbouring elements are independent.</summary>
-    private static uint Hash(uint key, uint index)
-    {
-        uint h = key + index * 0x9E3779B9u;
-        h = (h ^ (h >> 16)) * 0x85EBCA6Bu;
-        h = (h ^ (h >> 13)) * 0xC2B2AE35u;
-        return h ^ (h >> 16);
-    }
+    /// <summary>One element's hash: the vector hash at one lane, so the scalar and vector masks cannot drift apart.</summary>
+    private static uint Hash(uint key, uint index) => Hash<uint, ScalarOps<uint>>(key, index);
 
+    /// <summary>MurmurHash3's 32-bit finalizer of key + index·φ per lane: full avalanche, so neighbouring elements are independent.</summary>
     private static TIndices Hash<TIndices, TOps>(TIndices key, TIndices index) where TIndices : struct where TOps : IVectorOps<uint, TIndices>
     {
         TIndices h = TOps.Add(key, TOps.Multiply(index, TOps.Broadcast(0x9E3779B9u)));

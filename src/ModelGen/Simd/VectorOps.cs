@@ -92,7 +92,7 @@ public readonly struct Vector512Ops<T> : IVectorOps<T, Vector512<T>> where T : u
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Broadcast(T value) => Vector512.Create(value);
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Sequence(T start) => Vector512.CreateSequence(start, Scalar.One<T>());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> Sequence(T start) => Vector512.Create(start) + Vector512<T>.Indices;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> MultiplyAdd(Vector512<T> a, Vector512<T> b, Vector512<T> c)
@@ -163,7 +163,7 @@ public readonly struct Vector256Ops<T> : IVectorOps<T, Vector256<T>> where T : u
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Broadcast(T value) => Vector256.Create(value);
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Sequence(T start) => Vector256.CreateSequence(start, Scalar.One<T>());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> Sequence(T start) => Vector256.Create(start) + Vector256<T>.Indices;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> MultiplyAdd(Vector256<T> a, Vector256<T> b, Vector256<T> c)
@@ -234,7 +234,7 @@ public readonly struct Vector128Ops<T> : IVectorOps<T, Vector128<T>> where T : u
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Broadcast(T value) => Vector128.Create(value);
     /// <inheritdoc/>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Sequence(T start) => Vector128.CreateSequence(start, Scalar.One<T>());
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> Sequence(T start) => Vector128.Create(start) + Vector128<T>.Indices;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> MultiplyAdd(Vector128<T> a, Vector128<T> b, Vector128<T> c)
@@ -391,18 +391,4 @@ public readonly struct ScalarOps<T> : IVectorOps<T, T> where T : unmanaged, INum
 internal static class Fused
 {
     public static bool IsHardwareAccelerated => System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
-}
-
-/// <summary>Scalar constants for element types known only as <c>unmanaged</c>.</summary>
-internal static class Scalar
-{
-    public static T One<T>() where T : unmanaged
-    {
-        if (typeof(T) == typeof(float)) return Unsafe.BitCast<float, T>(1f);
-        if (typeof(T) == typeof(double)) return Unsafe.BitCast<double, T>(1d);
-        if (typeof(T) == typeof(uint)) return Unsafe.BitCast<uint, T>(1u);
-        if (typeof(T) == typeof(int)) return Unsafe.BitCast<int, T>(1);
-        if (typeof(T) == typeof(ulong)) return Unsafe.BitCast<ulong, T>(1ul);
-        throw new NotSupportedException($"No unit for {typeof(T).Name}.");
-    }
 }
