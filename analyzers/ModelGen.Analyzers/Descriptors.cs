@@ -47,9 +47,13 @@ namespace ModelGen.Analyzers
             "Dropout rate invalid",
             "Dropout rate {1} on {0} is invalid; a rate is a probability in [0, 1) (at 1 every unit is dropped and the survivors' scale 1/(1 − rate) is infinite)");
 
+        public static readonly DiagnosticDescriptor ShapeMismatch = Error(DiagnosticIds.ShapeMismatch, "ModelGen.Shape",
+            "Shape mismatch",
+            "Layer '{0}' does not fit its wiring: {1}");
+
         public static readonly ImmutableArray<DiagnosticDescriptor> All = ImmutableArray.Create(
             ModelNotPartial, NoLayers, NonPositiveSize, InvalidArgument, InvalidLayerProperty, LossOrOptimizerCount, UnsupportedModelClass, SoftmaxOverSingleUnit,
-            DropoutRateInvalid);
+            DropoutRateInvalid, ShapeMismatch);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);
 

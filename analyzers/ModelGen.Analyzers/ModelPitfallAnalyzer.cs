@@ -102,7 +102,7 @@ namespace ModelGen.Analyzers
             // Zeros on the output layer alone is a known-good choice (the hidden layers break the symmetry).
             if (layer.Initializer == InitializerKind.Zeros && hidden)
             {
-                InitializerKind suggestion = ActivationOp.DefaultInitializer(layer.Activation);
+                InitializerKind suggestion = ActivationRules.DefaultInitializer(layer.Activation);
                 report.At(PitfallDescriptors.ZeroInitialization, SiteKind.LayerAttribute, i, Property(FixProperties.Initializer, suggestion.ToString()),
                     layer.Name, suggestion.ToString());
             }

@@ -30,7 +30,7 @@ namespace ModelGen.Generators
             var sources = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     ModelExtractor.ModelAttributeName,
-                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
                     static (attributed, cancellationToken) => ModelExtractor.Extract((INamedTypeSymbol)attributed.TargetSymbol, cancellationToken).Model)
                 .WithTrackingName(TrackingNames.Extract)
                 .Select(static (model, _) => ShapeChecker.Check(model))

@@ -15,5 +15,6 @@ namespace ModelGen.Generators.Diagnostics
         // Pitfalls from the catalogue (shared/knowledge/diagnostics-catalogue.md).
         public const string SoftmaxOverSingleUnit = "MG0009";
         public const string DropoutRateInvalid = "MG0014";
+        public const string ShapeMismatch = "MG0023";
     }
 }

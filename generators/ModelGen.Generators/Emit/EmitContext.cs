@@ -1,61 +1,97 @@
-using System.Globalization;
+using System.Collections.Generic;
 using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
+using ModelGen.Generators.Model;
+using ModelGen.Generators.Ops;
 using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Emit
 {
-    /// <summary>What op emitters need: the writer and spellings of buffers and parameter slices.</summary>
+    /// <summary>
+    /// What op emitters need: the writer and the spelling of every buffer, parameter view and saved buffer. Values and
+    /// gradients are locals declared at the top of Forward/Backward (see <see cref="UsedLocals"/>); parameters are
+    /// named views on the network (<c>Hidden1Weight</c>); saved buffers live on the workspace <see cref="Workspace"/>.
+    /// </summary>
     internal sealed class EmitContext
     {
-        public EmitContext(CodeWriter writer, TrainingProgram program)
+        private static readonly HashSet<string> Reserved = new HashSet<string> { "inputs", "batch", "w", "training", "loss", "labels", "targets", "outputs", "entry", "keep", "scale" };
+
+        private readonly bool _inline;
+
+        /// <param name="inline">Spell buffers as spans over the workspace's arrays (entry points), not as Forward/Backward's locals.</param>
+        public EmitContext(CodeWriter writer, TrainingProgram program, string workspace, bool inline = false)
         {
             Writer = writer;
             Program = program;
+            Workspace = workspace;
+            _inline = inline;
         }
 
         public CodeWriter Writer { get; }
 
         public TrainingProgram Program { get; }
 
-        public int OutputNode => Program.OutputNode;
+        public CheckedModel Model => Program.Model;
 
-        public int OutputWidth => Program.Nodes[Program.OutputNode].Width;
+        /// <summary>The expression naming the workspace the current method runs on.</summary>
+        public string Workspace { get; }
 
-        public string OutputLayer => Layer(Program.Nodes[Program.OutputNode]).Name;
+        public OpNode Node(int id) => Model.Nodes[id];
 
-        public LayerShape Layer(GraphNode node) => Program.Model.Layers[node.Layer];
+        public OpNode Output => Model.Nodes[Model.OutputNode];
 
-        /// <summary>The node's value for the current batch; the input node is the caller's span.</summary>
-        public string Value(int node)
-        {
-            int buffer = Program.ValueBuffer[node];
-            return buffer < 0 ? "inputs" : Slice(buffer);
-        }
+        /// <summary>The declared layer a node belongs to, or "inputs".</summary>
+        public string LayerName(OpNode node) => node.Layer < 0 ? "inputs" : Model.Declaration.Layers[node.Layer].Name;
 
-        public string Gradient(int node) => Slice(Program.GradientBuffer[node]);
+        /// <summary>The node's value for the current batch: a local span, or the caller's <c>inputs</c>.</summary>
+        public string Value(int node) => Program.ValueBuffer[node] < 0 ? "inputs" : Local(Program.ValueBuffer[node]);
+
+        public string Gradient(int node) => Local(Program.GradientBuffer[node]);
+
+        public string Partial(int node) => Local(Program.PartialBuffer[node]);
 
         public bool SharesValue(int a, int b) => Program.ValueBuffer[a] == Program.ValueBuffer[b];
 
         public bool SharesGradient(int a, int b) => Program.GradientBuffer[a] == Program.GradientBuffer[b];
 
-        /// <summary>A Dense layer's W, or a batch norm's γ.</summary>
-        public string Weights(LayerShape layer) => Span("_parameters", layer.WeightOffset, layer.WeightCount.ToString(CultureInfo.InvariantCulture));
+        /// <summary>The named view of a manifest entry (a property of the network over the parameter or state buffer).</summary>
+        public string Parameter(int index) => ViewName(Model.Parameters[index]);
 
-        /// <summary>A Dense layer's b, or a batch norm's β.</summary>
-        public string Bias(LayerShape layer) => Span("_parameters", layer.BiasOffset, CodeWriter.Int(layer.BiasCount));
+        public string ParameterGradient(int index) => ViewName(Model.Parameters[index]) + "Gradient";
 
-        public string WeightGradient(LayerShape layer) => Span("_gradients", layer.WeightOffset, layer.WeightCount.ToString(CultureInfo.InvariantCulture));
+        public static string ViewName(ParameterTensor tensor) => CodeWriter.Pascal(tensor.Name);
 
-        public string BiasGradient(LayerShape layer) => Span("_gradients", layer.BiasOffset, CodeWriter.Int(layer.BiasCount));
-
-        private string Slice(int buffer)
+        /// <summary>A buffer an op saved for backward, on the current workspace.</summary>
+        public string Saved(OpNode node, SavedBuffer buffer)
         {
-            BufferSpec spec = Program.Buffers[buffer];
-            return Span(spec.Name, 0, $"batch * {spec.Width}");
+            string field = $"{Workspace}.{SavedField(node, buffer)}";
+            return buffer.PerSample ? $"new global::System.Span<T>({field}, 0, batch * {buffer.Width})" : field;
         }
 
-        /// <summary>A span over part of an array, spelled without extension methods so it compiles without any using directive.</summary>
-        public static string Span(string array, int start, string length) => $"new global::System.Span<T>({array}, {start}, {length})";
+        public static string SavedField(OpNode node, SavedBuffer buffer) => CodeWriter.Pascal(node.Name) + buffer.Suffix;
+
+        /// <summary>The local span over buffer <paramref name="buffer"/>.</summary>
+        public string Local(int buffer)
+        {
+            if (_inline)
+                return $"new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, batch * {Program.Buffers[buffer].Width})";
+            string name = CodeWriter.Camel(Program.Buffers[buffer].Name);
+            bool keyword = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None;
+            return keyword || Reserved.Contains(name) ? name + "Values" : name;
+        }
+
+        /// <summary>Declarations of the buffer locals that <paramref name="body"/> mentions, in buffer order.</summary>
+        public IEnumerable<string> UsedLocals(string body)
+        {
+            for (int buffer = 0; buffer < Program.Buffers.Count; buffer++)
+            {
+                string local = Local(buffer);
+                if (System.Text.RegularExpressions.Regex.IsMatch(body, $@"\b{local}\b"))
+                    yield return $"var {local} = new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, batch * {Program.Buffers[buffer].Width});";
+            }
+        }
+
+        /// <summary>A hyper-parameter as T, converted from its declared float value.</summary>
+        public static string T(float value) => $"T.CreateChecked({CodeWriter.Float(value)})";
     }
 }

@@ -1,6 +1,4 @@
 using ModelGen.Generators.Graph;
-using ModelGen.Generators.Model;
-using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Emit
 {
@@ -10,54 +8,69 @@ namespace ModelGen.Generators.Emit
     /// </summary>
     internal static class FiniteChecks
     {
-        public static void AfterForward(EmitContext context, GraphNode node)
+        public static void AfterForward(EmitContext context, OpNode node, OpNode? epilogue)
         {
-            if (!context.Program.Model.Declaration.CheckFinite || node.Layer < 0)
+            if (!context.Model.Declaration.CheckFinite || node.Layer < 0)
                 return; // dropout on the validated inputs cannot create a non-finite value
-            LayerShape layer = context.Layer(node);
-            string step = node.Kind switch
+            // A fused activation writes the same buffer as its GEMM; the step is named after the GEMM, which produced it.
+            OpNode written = node;
+            string step = written.Kind switch
             {
-                NodeKind.Activation => $"forward ({layer.Activation})",
-                NodeKind.Dropout => "forward (dropout)",
-                NodeKind.BatchNorm => "forward (batch norm)",
-                _ => "forward",
+                OpKind.Activation => $"forward ({((ActivationAttributes)written.Attributes).Activation})",
+                OpKind.Dropout => "forward (dropout)",
+                OpKind.BatchNorm => "forward (batch norm)",
+                OpKind.Dense => "forward",
+                _ => $"forward ({written.Name})",
             };
-            Emit(context, context.Value(node.Id), node.Width, layer.Name, step, "sample");
+            Emit(context, context.Value(written.Id), written.Width, context.LayerName(node), step, "sample");
         }
 
         public static void AfterLoss(EmitContext context)
         {
-            if (!context.Program.Model.Declaration.CheckFinite)
+            if (!context.Model.Declaration.CheckFinite)
                 return;
-            context.Writer.Line($"global::ModelGen.FiniteCheck.Loss<T>(loss, ModelName, \"{context.OutputLayer}\");");
-            Emit(context, context.Gradient(context.OutputNode), context.OutputWidth, context.OutputLayer, "∂loss/∂output", "sample");
+            string layer = context.LayerName(context.Output);
+            context.Writer.Line($"global::ModelGen.FiniteCheck.Loss<T>(loss, ModelName, \"{layer}\");");
+            Emit(context, context.Gradient(context.Model.OutputNode), context.Output.Width, layer, "∂loss/∂output", "sample");
         }
 
-        public static void AfterBackward(EmitContext context, GraphStep step)
+        public static void AfterBackward(EmitContext context, GraphStep step, string target)
         {
-            if (!context.Program.Model.Declaration.CheckFinite)
+            if (!context.Model.Declaration.CheckFinite || step.Kind == StepKind.AddPartial)
                 return;
-            GraphNode node = context.Program.Nodes[step.Node];
-            LayerShape layer = context.Layer(node);
+            OpNode node = context.Node(step.Node);
+            string layer = context.LayerName(node);
             if (step.Kind == StepKind.ParameterGradient)
             {
-                bool normalization = layer.Kind == LayerKind.BatchNorm;
-                Emit(context, context.WeightGradient(layer), layer.Units, layer.Name, normalization ? "∂loss/∂γ" : "∂loss/∂weights", normalization ? "row" : "input");
-                if (layer.BiasCount > 0)
-                    Emit(context, context.BiasGradient(layer), layer.Units, layer.Name, normalization ? "∂loss/∂β" : "∂loss/∂bias", "row");
+                for (int index = 0; index < context.Model.Parameters.Count; index++)
+                {
+                    ParameterTensor tensor = context.Model.Parameters[index];
+                    if (tensor.Trainable && IsOwnedBy(node, index))
+                        Emit(context, EmitContext.ViewName(tensor) + "Gradient", tensor.Shape.Rank > 1 ? tensor.Shape.Dimensions[tensor.Shape.Rank - 1] : tensor.Length,
+                            layer, "∂loss/∂" + tensor.Name, tensor.Shape.Rank > 1 ? "input" : "row");
+                }
                 return;
             }
             string what = node.Kind switch
             {
-                NodeKind.Activation => $"backward through {layer.Activation}",
-                NodeKind.Dropout => "backward through dropout",
-                NodeKind.BatchNorm => "backward through batch norm",
-                _ => "∂loss/∂input",
+                OpKind.Activation => $"backward through {((ActivationAttributes)node.Attributes).Activation}",
+                OpKind.Dropout => "backward through dropout",
+                OpKind.BatchNorm => "backward through batch norm",
+                OpKind.Dense => "∂loss/∂input",
+                _ => $"backward through {node.Name}",
             };
-            Emit(context, context.Gradient(step.Input), context.Program.Nodes[step.Input].Width, layer.Name, what, "sample");
+            Emit(context, target, context.Node(node.Inputs[step.Slot]).Width, layer, what, "sample");
         }
 
+        private static bool IsOwnedBy(OpNode node, int tensor) => node.Attributes switch
+        {
+            DenseAttributes dense => dense.Weight == tensor || dense.Bias == tensor,
+            BatchNormAttributes norm => norm.Scale == tensor || norm.Shift == tensor,
+            _ => false,
+        };
+
         private static void Emit(EmitContext context, string buffer, int width, string layer, string step, string rowName)
-            => context.Writer.Line($"global::ModelGen.FiniteCheck.Values<T>({buffer}, {width}, ModelName, \"{layer}\", \"{step}\", \"{rowName}\");");
+            => context.Writer.Call("global::ModelGen.FiniteCheck.Values<T>", buffer, width.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                "ModelName", $"\"{layer}\"", $"\"{step}\"", $"\"{rowName}\"");
     }
 }

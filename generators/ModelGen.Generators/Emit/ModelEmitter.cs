@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System.Linq;
 using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
@@ -11,11 +12,14 @@ namespace ModelGen.Generators.Emit
     internal sealed record GeneratedSource(string HintName, string Text);
 
     /// <summary>
-    /// Pipeline step 5 (CPU backend): writes the user's partial class (float32 front) and a nested
-    /// <c>Network&lt;T&gt;</c> holding the straight-line forward, backward and update code for any IEEE element type.
+    /// Pipeline step 5 (CPU backend): writes the user's partial class (float32 front, parameter manifest, layer views)
+    /// and a nested <c>Network&lt;T&gt;</c> holding the straight-line forward, backward and update code for any IEEE
+    /// element type. Each op's calls come from its <see cref="OpDefinition"/>; this class only orders them.
     /// </summary>
     internal static class ModelEmitter
     {
+        private const string GeneratedCode = "[global::System.CodeDom.Compiler.GeneratedCode(\"ModelGen\", \"1.0\")]";
+
         public static GeneratedSource? Emit(TrainingProgram program)
         {
             CheckedModel model = program.Model;
@@ -30,7 +34,7 @@ namespace ModelGen.Generators.Emit
             if (declaration.Namespace is not null)
                 writer.Open($"namespace {declaration.Namespace}");
             foreach (ContainingType outer in declaration.ContainingTypes)
-                writer.Open($"partial {outer.Keyword} {outer.Name}");
+                writer.Open($"partial {outer.Keyword} {outer.Name}{outer.TypeParameters}");
 
             if (program.IsEmpty)
                 EmitPlaceholders(writer, model);
@@ -48,19 +52,22 @@ namespace ModelGen.Generators.Emit
         }
 
         /// <summary>
-        /// A model with errors still gets its layer properties implemented, so the only errors the user sees are
-        /// ModelGen's diagnostics on the declaration, not a cascade of "partial member has no implementation".
+        /// A model with errors still gets every partial layer property implemented, with the type and accessors it was
+        /// declared with, so the compiler has nothing of its own to report and ModelGen's diagnostics on the
+        /// declaration are what the user sees, in the IDE and in <c>dotnet build</c> alike.
         /// </summary>
         private static void EmitPlaceholders(CodeWriter writer, CheckedModel model)
         {
             ModelDeclaration declaration = model.Declaration;
-            writer.Open($"partial class {declaration.ClassName}");
-            for (int index = 0; index < declaration.Layers.Count; index++)
+            writer.Open($"partial {declaration.TypeKeyword} {declaration.ClassName}{declaration.TypeParameters}");
+            string failure = $"throw new global::System.InvalidOperationException(\"{declaration.ClassName} was not generated: fix the ModelGen errors (MG…) on its declaration.\")";
+            foreach (LayerDeclaration layer in declaration.Layers)
             {
-                LayerDeclaration layer = declaration.Layers[index];
-                if (model.Problems.Any(p => p.Site == SiteKind.LayerProperty && p.LayerIndex == index))
-                    continue; // not a well-formed partial property: implementing it would add a compiler error
-                writer.Line($"{Prefix(layer.Modifiers)}partial global::ModelGen.{layer.Kind} {layer.Name} => throw new global::System.InvalidOperationException(\"{declaration.ClassName} was not generated: fix the ModelGen errors (MG…) on its declaration.\");");
+                PropertySignature signature = layer.Signature;
+                if (!signature.IsPartial)
+                    continue; // an ordinary property needs no implementing part
+                string accessors = "get => " + failure + ";" + (signature.HasSetter ? " set => " + failure + ";" : signature.HasInit ? " init => " + failure + ";" : "");
+                writer.Line($"{Prefix(layer.Modifiers)}{(signature.IsStatic ? "static " : "")}partial {signature.Type} {layer.Name} {{ {accessors} }}");
             }
             writer.Close();
         }
@@ -70,7 +77,6 @@ namespace ModelGen.Generators.Emit
             CheckedModel model = program.Model;
             ModelDeclaration declaration = model.Declaration;
             LossOp loss = LossOp.For(declaration.Loss)!;
-            LayerShape first = model.Layers[0];
 
             writer.Open($"partial class {declaration.ClassName}");
             writer.Line("/// <summary>Features per input sample.</summary>");
@@ -79,7 +85,10 @@ namespace ModelGen.Generators.Emit
             writer.Line($"public const int OutputSize = {model.OutputSize};");
             writer.Line("/// <summary>Trainable parameters, all layers together.</summary>");
             writer.Line($"public const int ParameterCount = {model.ParameterCount};");
+            writer.Line("/// <summary>Non-trainable state (batch-norm running statistics), all layers together.</summary>");
+            writer.Line($"public const int StateCount = {model.StateCount};");
             writer.Line();
+            EmitManifest(writer, model);
             writer.Line("private readonly Network<float> _network;");
             foreach (LayerShape layer in model.Layers)
                 writer.Line($"private readonly global::ModelGen.{layer.Kind} _{CodeWriter.Camel(layer.Name)}Layer;");
@@ -91,308 +100,451 @@ namespace ModelGen.Generators.Emit
             writer.Open($"public {declaration.ClassName}(int seed)");
             writer.Line("_network = new Network<float>(seed);");
             foreach (LayerShape layer in model.Layers)
-            {
-                string name = CodeWriter.Camel(layer.Name);
-                string shape = layer.Kind == LayerKind.BatchNorm ? $"{layer.Units}" : $"{layer.Inputs}, {layer.Units}";
-                writer.Line($"_{name}Layer = new global::ModelGen.{layer.Kind}(\"{declaration.ClassName}\", \"{layer.Name}\", {shape}, global::ModelGen.Activation.{layer.Activation},");
-                writer.Line($"    _network.Parameters.Slice({layer.WeightOffset}, {layer.WeightCount}), _network.Parameters.Slice({layer.BiasOffset}, {layer.BiasCount}),");
-                writer.Line($"    _network.GradientMemory.Slice({layer.WeightOffset}, {layer.WeightCount}), _network.GradientMemory.Slice({layer.BiasOffset}, {layer.BiasCount}){(layer.Kind == LayerKind.BatchNorm ? "," : ");")}");
-                if (layer.Kind == LayerKind.BatchNorm)
-                    writer.Line($"    _network.{layer.Name}RunningMean, _network.{layer.Name}RunningVariance);");
-            }
+                EmitLayerView(writer, model, layer);
             writer.Close();
             writer.Line();
             foreach (LayerShape layer in model.Layers)
                 writer.Line($"{Prefix(layer.Modifiers)}partial global::ModelGen.{layer.Kind} {layer.Name} => _{CodeWriter.Camel(layer.Name)}Layer;");
             writer.Line();
-            writer.Line("/// <summary>All parameters in one buffer (layout on <see cref=\"Network{T}\"/>); writes take effect at once.</summary>");
+            writer.Line("/// <summary>All trainable parameters in one buffer, laid out as <see cref=\"Manifest\"/> says; writes take effect at once.</summary>");
             writer.Line("public global::System.Span<float> Parameters => _network.Parameters.Span;");
+            writer.Line();
+            writer.Line("/// <summary>Non-trainable state (batch-norm running statistics), laid out as <see cref=\"Manifest\"/> says.</summary>");
+            writer.Line("public global::System.Span<float> State => _network.State.Span;");
+            writer.Line();
+            writer.Line("/// <summary>The tensor <paramref name=\"name\"/> of <see cref=\"Manifest\"/> (e.g. \"Hidden1.weight\"), a live view.</summary>");
+            writer.Line("/// <exception cref=\"global::System.ArgumentException\">No tensor has that name; the message lists those that do.</exception>");
+            writer.Line("public global::System.Span<float> Parameter(string name) => _network.Parameter(name);");
             writer.Line();
             writer.Line("/// <summary>Optimizer steps taken.</summary>");
             writer.Line("public long Step => _network.Step;");
             writer.Line();
             writer.Line("/// <summary>One training step on a batch: forward, loss, backward, clipping and update. Returns the mean loss before the update.</summary>");
-            writer.Line($"/// <param name=\"inputs\">[batch × InputSize], row-major, finite.</param>");
+            writer.Line("/// <remarks>One writer at a time: a concurrent TrainStep, or a Predict/ComputeLoss started meanwhile, waits for it to finish.</remarks>");
+            writer.Line("/// <param name=\"inputs\">[batch × InputSize], row-major, finite.</param>");
             writer.Line($"/// <param name=\"{loss.TargetName}\">{loss.TargetDocumentation}</param>");
             writer.Line($"public float TrainStep(global::System.ReadOnlySpan<float> inputs, {loss.TargetParameter("float")}) => _network.TrainStep(inputs, {loss.TargetName});");
             writer.Line();
-            writer.Line("/// <summary>Mean loss on a batch, without changing the model.</summary>");
+            writer.Line("/// <summary>Mean loss on a batch, without changing the model. Safe to call from any number of threads at once.</summary>");
             writer.Line($"public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, {loss.TargetParameter("float")}) => _network.ComputeLoss(inputs, {loss.TargetName});");
             writer.Line();
-            writer.Line($"/// <summary>Inference on a batch. {loss.PredictDocumentation}</summary>");
+            writer.Line($"/// <summary>Inference on a batch. {loss.PredictDocumentation} Safe to call from any number of threads at once.</summary>");
             writer.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => _network.Predict(inputs, outputs);");
             writer.Line();
-            EmitNetwork(writer, program, loss, first);
+            EmitNetwork(writer, program, loss);
             writer.Close();
         }
 
-        private static void EmitNetwork(CodeWriter writer, TrainingProgram program, LossOp loss, LayerShape first)
+        /// <summary>The public manifest: every tensor by stable name, with its shape, place and initialization.</summary>
+        private static void EmitManifest(CodeWriter writer, CheckedModel model)
+        {
+            writer.Line("/// <summary>");
+            writer.Line("/// Every tensor of the model by stable name (PyTorch's state_dict names: <c>Layer.weight</c>, <c>Layer.bias</c>,");
+            writer.Line("/// <c>running_mean</c>…), with its shape, its offset in <see cref=\"Parameters\"/> (trainable) or <see cref=\"State\"/>,");
+            writer.Line("/// its initialization and whether weight decay applies. Dense weights are [inputs × units], used as x · W.");
+            writer.Line("/// </summary>");
+            writer.Line("public static global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo> Manifest { get; } =");
+            writer.Line("    new global::ModelGen.ParameterInfo[]");
+            writer.Line("{");
+            foreach (ParameterTensor tensor in model.Parameters)
+            {
+                string initialization = tensor.Initializer == InitializerKind.Default ? "constant " + CodeWriter.Literal(tensor.Fill) : tensor.Initializer.ToString();
+                writer.Line($"    new global::ModelGen.ParameterInfo(\"{tensor.Name}\", global::ModelGen.ParameterRole.{tensor.Role}, new[] {{ {string.Join(", ", tensor.Shape.Dimensions)} }},");
+                writer.Line($"        trainable: {Bool(tensor.Trainable)}, offset: {tensor.Offset}, \"{initialization}\", decayed: {Bool(tensor.Decayed)}),");
+            }
+            writer.Line("};");
+            writer.Line();
+        }
+
+        private static void EmitLayerView(CodeWriter writer, CheckedModel model, LayerShape layer)
+        {
+            string Slice(string suffix, bool gradient = false)
+            {
+                ParameterTensor? tensor = model.Parameters.FirstOrDefault(p => p.Property == layer.Name && p.Name == layer.Name + "." + suffix);
+                if (tensor is null)
+                    return "global::System.Memory<float>.Empty";
+                string buffer = !tensor.Trainable ? "State" : gradient ? "GradientMemory" : "Parameters";
+                return $"_network.{buffer}.Slice({tensor.Offset}, {tensor.Length})";
+            }
+            string field = $"_{CodeWriter.Camel(layer.Name)}Layer";
+            string head = $"global::ModelGen.{layer.Kind}";
+            string[] common = { $"\"{model.Declaration.ClassName}\"", $"\"{layer.Name}\"" };
+            string activation = $"global::ModelGen.Activation.{layer.Activation}";
+            string[] arguments = layer.Kind switch
+            {
+                LayerKind.Dense => common.Concat(new[] { CodeWriter.Int(layer.Inputs), CodeWriter.Int(layer.Units), activation,
+                    Slice("weight"), Slice("bias"), Slice("weight", true), Slice("bias", true) }).ToArray(),
+                LayerKind.BatchNorm => common.Concat(new[] { CodeWriter.Int(layer.Units), activation,
+                    Slice("weight"), Slice("bias"), Slice("weight", true), Slice("bias", true), Slice("running_mean"), Slice("running_var") }).ToArray(),
+                LayerKind.Highway => common.Concat(new[] { CodeWriter.Int(layer.Units), activation,
+                    Slice("weight"), Slice("bias"), Slice("gate.weight"), Slice("gate.bias") }).ToArray(),
+                _ => common.Concat(new[] { CodeWriter.Int(layer.Units) }).ToArray(),
+            };
+            writer.Assign(field, "new " + head, arguments);
+        }
+
+        private static void EmitNetwork(CodeWriter writer, TrainingProgram program, LossOp loss)
         {
             CheckedModel model = program.Model;
             ModelDeclaration declaration = model.Declaration;
-            var context = new EmitContext(writer, program);
+            var context = new EmitContext(writer, program, "w");
             string[] optimizerState = OptimizerOp.StateBuffers(declaration.Optimizer);
-            bool hasDropout = program.Nodes.Any(n => n.Kind == NodeKind.Dropout);
-            LayerShape[] normalizations = model.Layers.Where(l => l.Kind == LayerKind.BatchNorm).ToArray();
+            OpNode[] nodes = model.Nodes.ToArray();
+            bool hasDropout = nodes.Any(n => n.Kind == OpKind.Dropout);
+            OpNode[] normalizations = nodes.Where(n => n.Kind == OpKind.BatchNorm).ToArray();
             // Dropout and batch norm behave differently while training: such models get a training flag on Forward.
-            bool hasTrainingMode = hasDropout || normalizations.Length > 0;
+            bool hasTrainingMode = nodes.Any(n => OpRegistry.For(n.Kind).HasTrainingMode);
             RegularizationDeclaration regularization = declaration.Regularization;
 
             writer.Line("/// <summary>");
             writer.Line($"/// {declaration.ClassName} compiled for element type <typeparamref name=\"T\"/> (float to train, double for gradient checks).");
-            writer.Line("/// Parameter buffer layout, row-major:");
-            foreach (LayerShape layer in model.Layers)
-            {
-                if (layer.Kind == LayerKind.BatchNorm)
-                {
-                    writer.Line($"///   [{layer.WeightOffset}, {layer.BiasOffset}) {layer.Name}.Gamma [{layer.Units}], ones");
-                    writer.Line($"///   [{layer.BiasOffset}, {layer.BiasOffset + layer.Units}) {layer.Name}.Beta [{layer.Units}], zeros");
-                    continue;
-                }
-                writer.Line($"///   [{layer.WeightOffset}, {layer.BiasOffset}) {layer.Name}.Weights [{layer.Inputs} × {layer.Units}], {layer.Initializer}");
-                if (layer.UseBias)
-                    writer.Line($"///   [{layer.BiasOffset}, {layer.BiasOffset + layer.Units}) {layer.Name}.Bias [{layer.Units}], {(layer.BiasInit == 0 ? "zeros" : "all " + CodeWriter.Literal(layer.BiasInit))}");
-            }
+            writer.Line("/// Graph, in execution order:");
+            foreach (OpNode node in nodes.Skip(1))
+                writer.Line($"///   {node.Name}: {node.Kind}({string.Join(", ", node.Inputs.Select(i => nodes[i].Name))}) → {node.Shape}");
             writer.Line($"/// Loss: {loss.Name}. Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Literal(clip)}" : "")}.");
             if (declaration.Schedule is ScheduleDeclaration linear)
                 writer.Line($"/// Learning rate: linear decay to {CodeWriter.Literal(linear.FinalFraction)} of the initial rate over {linear.Steps} steps.");
             if (regularization.WeightDecay is float decay)
-                writer.Line($"/// {(regularization.Decoupled ? "Decoupled (AdamW)" : "L2")} weight decay λ = {CodeWriter.Literal(decay)} on the weights{(regularization.DecayBiases ? " and biases" : " (not the biases)")}.");
+                writer.Line($"/// {(regularization.Decoupled ? "Decoupled (AdamW)" : "L2")} weight decay λ = {CodeWriter.Literal(decay)} on the tensors the manifest marks decayed.");
             if (declaration.CheckFinite)
                 writer.Line("/// [CheckFinite]: every step below is followed by a check of what it wrote; the first NaN or ±∞ throws NonFiniteException.");
             if (hasDropout)
                 writer.Line("/// Dropout is applied by TrainStep, ComputeGradients and ComputeTrainingLoss only; ComputeLoss and Predict run the full network.");
             if (normalizations.Length > 0)
                 writer.Line("/// Batch norm uses batch statistics in TrainStep, ComputeGradients and ComputeTrainingLoss, and the running estimates (updated by TrainStep only) in ComputeLoss and Predict.");
+            writer.Line("/// Threads: Predict and ComputeLoss may run concurrently on one instance (each call rents its own workspace); TrainStep,");
+            writer.Line("/// ComputeGradients and ComputeTrainingLoss are one writer at a time, and wait for, or are waited on by, every other call.");
             writer.Line("/// </summary>");
+            writer.Line(GeneratedCode);
             writer.Open("public sealed class Network<T> where T : unmanaged, global::System.Numerics.IBinaryFloatingPointIeee754<T>");
             writer.Line($"private const string ModelName = \"{declaration.ClassName}\";");
             writer.Line("private readonly T[] _parameters = new T[ParameterCount];");
             writer.Line("private readonly T[] _gradients = new T[ParameterCount];");
+            writer.Line("private readonly T[] _state = new T[StateCount];");
             foreach (string state in optimizerState)
                 writer.Line($"private readonly T[] {state} = new T[ParameterCount];");
             writer.Line("private long _step;");
             if (hasDropout)
                 writer.Line("private readonly int _seed; // with _step, selects the dropout masks");
-            writer.Line();
-            foreach (LayerShape layer in normalizations)
-            {
-                BatchNormOp.EmitFields(writer, layer);
-                writer.Line();
-            }
-            writer.Line("// Activation buffers, [capacity × width]; grown once when a larger batch arrives, never per step.");
-            writer.Line("private int _capacity;");
-            foreach (BufferSpec buffer in program.Buffers)
-                writer.Line($"private T[] {buffer.Name} = global::System.Array.Empty<T>();   // [batch × {buffer.Width}] {buffer.Description}");
-            foreach (LayerShape layer in normalizations)
-                BatchNormOp.EmitNormalizedField(writer, layer);
+            writer.Line("// Training runs on one workspace under the write lock; every inference call rents one from the pool (reused, so 0 B per call).");
+            writer.Line("private readonly Workspace _training = new Workspace();");
+            writer.Line("private readonly global::ModelGen.WorkspacePool<Workspace> _inference =");
+            writer.Line("    new global::ModelGen.WorkspacePool<Workspace>(static () => new Workspace());");
+            writer.Line("private readonly global::System.Threading.ReaderWriterLockSlim _gate =");
+            writer.Line("    new global::System.Threading.ReaderWriterLockSlim(global::System.Threading.LockRecursionPolicy.NoRecursion);");
             writer.Line();
 
-            writer.Line("/// <summary>Initializes weights from <paramref name=\"seed\"/>; biases as declared (zero unless BiasInit is set).</summary>");
+            writer.Line("// Parameter views, named after the manifest.");
+            foreach (ParameterTensor tensor in model.Parameters)
+            {
+                string view = EmitContext.ViewName(tensor);
+                writer.Line($"private global::System.Span<T> {view} => new global::System.Span<T>({(tensor.Trainable ? "_parameters" : "_state")}, {tensor.Offset}, {tensor.Length});");
+                if (tensor.Trainable)
+                    writer.Line($"private global::System.Span<T> {view}Gradient => new global::System.Span<T>(_gradients, {tensor.Offset}, {tensor.Length});");
+            }
+            writer.Line();
+
+            writer.Line("/// <summary>Initializes every tensor of the manifest: weights from <paramref name=\"seed\"/>, the rest to their constants.</summary>");
             writer.Open("public Network(int seed)");
             writer.Line("var random = new global::ModelGen.Initialization.SeededRandom(seed);");
-            foreach (LayerShape layer in model.Layers)
+            foreach (ParameterTensor tensor in model.Parameters)
             {
-                if (layer.Kind == LayerKind.BatchNorm)
-                {
-                    BatchNormOp.EmitInitialization(context, layer);
-                    continue;
-                }
-                writer.Line($"global::ModelGen.Initialization.WeightInitializer.Fill<T>(global::ModelGen.Initializer.{layer.Initializer}, {context.Weights(layer)}, fanIn: {layer.Inputs}, fanOut: {layer.Units}, random);");
-                if (layer.BiasInit != 0)
-                    writer.Line($"{context.Bias(layer)}.Fill({OptimizerOp.T(layer.BiasInit)});");
+                if (tensor.Initializer != InitializerKind.Default)
+                    writer.Call("global::ModelGen.Initialization.WeightInitializer.Fill<T>", $"global::ModelGen.Initializer.{tensor.Initializer}", EmitContext.ViewName(tensor),
+                        $"fanIn: {tensor.FanIn}", $"fanOut: {tensor.FanOut}", "random");
+                else if (tensor.Fill != 0)
+                    writer.Line($"{EmitContext.ViewName(tensor)}.Fill({EmitContext.T(tensor.Fill)}); // {tensor.Name}");
             }
             if (hasDropout)
                 writer.Line("_seed = seed;");
             if (declaration.BatchSize > 0)
-                writer.Line($"EnsureCapacity({declaration.BatchSize}); // the declared BatchSize: no allocation on the first steps");
+            {
+                writer.Line($"// The declared BatchSize: no allocation on the first training steps, nor on the first inference call.");
+                writer.Line($"_training.Ensure({declaration.BatchSize}, training: true);");
+                writer.Line("var firstInference = new Workspace();");
+                writer.Line($"firstInference.Ensure({declaration.BatchSize}, training: false);");
+                writer.Line("_inference.Return(firstInference);");
+            }
             writer.Close();
             writer.Line();
-            writer.Line("/// <summary>All parameters, laid out as described on this class.</summary>");
+            writer.Line("/// <summary>All trainable parameters, laid out as the model's Manifest says.</summary>");
             writer.Line("public global::System.Memory<T> Parameters => _parameters;");
+            writer.Line();
+            writer.Line("/// <summary>Non-trainable state (batch-norm running statistics), laid out as the model's Manifest says.</summary>");
+            writer.Line("public global::System.Memory<T> State => _state;");
             writer.Line();
             writer.Line("/// <summary>∂loss/∂parameters from the last <see cref=\"ComputeGradients\"/> or <see cref=\"TrainStep\"/>, same layout.</summary>");
             writer.Line("public global::System.ReadOnlySpan<T> Gradients => _gradients;");
             writer.Line();
             writer.Line("internal global::System.Memory<T> GradientMemory => _gradients;");
             writer.Line();
-            foreach (LayerShape layer in normalizations)
-            {
-                writer.Line($"internal global::System.Memory<T> {layer.Name}RunningMean => {BatchNormOp.RunningMean(layer)};");
-                writer.Line($"internal global::System.Memory<T> {layer.Name}RunningVariance => {BatchNormOp.RunningVariance(layer)};");
-                writer.Line();
-            }
+            writer.Line("/// <summary>The manifest tensor <paramref name=\"name\"/>, a live view of the parameter or state buffer.</summary>");
+            writer.Open("public global::System.Span<T> Parameter(string name)");
+            writer.Line("global::ModelGen.ParameterInfo tensor = global::ModelGen.ParameterInfo.Find(Manifest, name, ModelName);");
+            writer.Line("return new global::System.Span<T>(tensor.IsTrainable ? _parameters : _state, tensor.Offset, tensor.Length);");
+            writer.Close();
+            writer.Line();
             writer.Line("/// <summary>Optimizer steps taken.</summary>");
             writer.Line("public long Step => _step;");
             writer.Line();
 
             string targets = loss.TargetParameter("T");
-
-            // What every entry does first: validate the batch and the targets or outputs (before touching any state),
-            // grow the buffers, run the forward pass in the entry's mode. `entry` is a C# expression naming the entry.
-            void EmitPrologue(string entry, System.Action guard, bool training)
+            // What every entry does first: validate the batch and the targets or outputs (before touching any state).
+            void EmitGuards(EmitContext entryContext, string entry, bool training, System.Action guard)
             {
-                writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, {entry}, inputs, {declaration.InputSize}, \"{first.Name}\");");
+                writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, {entry}, inputs, {declaration.InputSize}, \"{model.Layers[0].Name}\");");
                 guard();
                 if (training && normalizations.Length > 0)
-                    writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, {entry}, batch, \"{normalizations[0].Name}\");");
-                writer.Line("EnsureCapacity(batch);");
-                writer.Line(hasTrainingMode ? $"Forward(inputs, batch, training: {(training ? "true" : "false")});" : "Forward(inputs, batch);");
+                    writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, {entry}, batch, \"{entryContext.LayerName(normalizations[0])}\");");
             }
+            string ForwardCall(string workspace, bool training)
+                => hasTrainingMode ? $"Forward({workspace}, inputs, batch, training: {Bool(training)});" : $"Forward({workspace}, inputs, batch);";
 
+            var training = new EmitContext(writer, program, "_training", inline: true);
             writer.Line("/// <summary>Forward, loss, backward, clipping and the optimizer update, over preallocated buffers.</summary>");
             writer.Open($"public T TrainStep(global::System.ReadOnlySpan<T> inputs, {targets})");
-            writer.Line($"T loss = ComputeGradients(inputs, {loss.TargetName}, \"TrainStep\");");
+            writer.Line("_gate.EnterWriteLock();");
+            writer.Open("try");
+            writer.Line($"T loss = ForwardBackward(inputs, {loss.TargetName}, \"TrainStep\");");
             if (normalizations.Length > 0)
             {
                 writer.Line($"int batch = inputs.Length / {declaration.InputSize};");
                 writer.Line("// Running estimates move only on a real training step, not in ComputeGradients or ComputeTrainingLoss.");
-                foreach (LayerShape layer in normalizations)
-                    BatchNormOp.EmitRunningUpdate(context, layer);
+                foreach (OpNode node in nodes)
+                    OpRegistry.For(node.Kind).EmitTrainingStepEnd(training, node);
             }
             writer.Line("_step++;");
-            string scale = "T.One";
-            if (declaration.ClipNorm is float maxNorm)
-            {
-                writer.Line("// Global-norm clipping: the norm is computed once and applied as a scale inside the update pass.");
-                writer.Line($"T gradientScale = global::ModelGen.Optimizers.GradientClipping.GlobalNormScale<T>(_gradients, {OptimizerOp.T(maxNorm)});");
-                scale = "gradientScale";
-            }
-            string rate = OptimizerOp.T(declaration.Optimizer.LearningRate);
-            if (declaration.Schedule is ScheduleDeclaration schedule)
-            {
-                writer.Line($"// Linear decay to {CodeWriter.Literal(schedule.FinalFraction)} × the initial rate over {schedule.Steps} steps, constant afterwards.");
-                writer.Line($"T learningRate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<T>({rate}, {OptimizerOp.T(schedule.FinalFraction)}, _step, {schedule.Steps});");
-                rate = "learningRate";
-            }
-            if (regularization.WeightDecay is float lambda && regularization.Decoupled)
-            {
-                writer.Line($"// Decoupled weight decay (AdamW), folded into the update: w ← w·(1 − lr·λ) before the step on the weights{(regularization.DecayBiases ? " and biases" : "; biases are not decayed")}.");
-                writer.Line($"T keep = T.One - {rate} * {OptimizerOp.T(lambda)};");
-                foreach (var (start, length, decayed) in DecayRanges(model, regularization.DecayBiases))
-                    writer.Line(OptimizerOp.Update(declaration.Optimizer, rate, scale, start, length, decayed ? "keep" : "T.One"));
-            }
-            else if (regularization.WeightDecay is float coupled)
-            {
-                writer.Line($"// L2 weight decay: g ← {(scale == "T.One" ? "" : "scale·")}g + λ·w on the weights{(regularization.DecayBiases ? " and biases" : scale == "T.One" ? "; biases are not decayed" : ", g ← scale·g on the biases")}.");
-                string biasDecay = regularization.DecayBiases ? OptimizerOp.T(coupled) : "T.Zero";
-                foreach (LayerShape layer in model.Layers)
-                {
-                    // Batch norm's γ is a scale, not a weight: it is decayed like a bias, only with IncludeBiases.
-                    string weightDecay = layer.Kind == LayerKind.BatchNorm ? biasDecay : OptimizerOp.T(coupled);
-                    if (weightDecay != "T.Zero" || scale != "T.One")
-                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.WeightGradient(layer)}, {context.Weights(layer)}, {weightDecay}, {scale});");
-                    if (layer.BiasCount > 0 && (regularization.DecayBiases || scale != "T.One"))
-                        writer.Line($"global::ModelGen.Optimizers.WeightDecay.Apply<T>({context.BiasGradient(layer)}, {context.Bias(layer)}, {biasDecay}, {scale});");
-                }
-                scale = "T.One";
-            }
-            if (!(regularization.WeightDecay is float && regularization.Decoupled))
-                writer.Line(OptimizerOp.Update(declaration.Optimizer, rate, scale));
+            EmitUpdate(writer, model);
             writer.Line("return loss;");
+            writer.Close();
+            writer.Open("finally");
+            writer.Line("_gate.ExitWriteLock();");
+            writer.Close();
             writer.Close();
             writer.Line();
 
             writer.Line("/// <summary>Mean loss on a batch; fills <see cref=\"Gradients\"/> without updating parameters.</summary>");
-            writer.Line($"public T ComputeGradients(global::System.ReadOnlySpan<T> inputs, {targets}) => ComputeGradients(inputs, {loss.TargetName}, \"ComputeGradients\");");
+            writer.Open($"public T ComputeGradients(global::System.ReadOnlySpan<T> inputs, {targets})");
+            writer.Line("_gate.EnterWriteLock();");
+            writer.Line("try");
+            writer.Line("{");
+            writer.Line($"    return ForwardBackward(inputs, {loss.TargetName}, \"ComputeGradients\");");
+            writer.Line("}");
+            writer.Line("finally");
+            writer.Line("{");
+            writer.Line("    _gate.ExitWriteLock();");
+            writer.Line("}");
+            writer.Close();
             writer.Line();
-            writer.Open($"private T ComputeGradients(global::System.ReadOnlySpan<T> inputs, {targets}, string entry)");
-            EmitPrologue("entry", () => loss.EmitGuard(context, "entry"), training: true);
-            writer.Line($"T loss = {loss.LossAndGradient(context)};");
-            FiniteChecks.AfterLoss(context);
-            writer.Line("Backward(inputs, batch);");
+
+            writer.Open($"private T ForwardBackward(global::System.ReadOnlySpan<T> inputs, {targets}, string entry)");
+            EmitGuards(training, "entry", true, () => loss.EmitGuard(training, "entry"));
+            writer.Line("_training.Ensure(batch, training: true);");
+            writer.Line(ForwardCall("_training", true));
+            writer.Wrapped($"T loss = {loss.LossAndGradient(training)};");
+            FiniteChecks.AfterLoss(training);
+            writer.Line("Backward(_training, inputs, batch);");
             writer.Line("return loss;");
             writer.Close();
             writer.Line();
 
-            writer.Line("/// <summary>Mean loss on a batch, without changing parameters or gradients.</summary>");
-            writer.Open($"public T ComputeLoss(global::System.ReadOnlySpan<T> inputs, {targets})");
-            EmitPrologue("\"ComputeLoss\"", () => loss.EmitGuard(context, "\"ComputeLoss\""), training: false);
-            writer.Line($"return {loss.LossOnly(context)};");
-            writer.Close();
-            writer.Line();
+            // Inference entries: guards, then a rented workspace under the read lock.
+            void EmitInference(string signature, string entry, System.Action guard, System.Action<EmitContext> body)
+            {
+                writer.Open(signature);
+                var rented = new EmitContext(writer, program, "w", inline: true);
+                EmitGuards(rented, entry, false, guard);
+                writer.Line("Workspace w = _inference.Rent();");
+                writer.Line("_gate.EnterReadLock();");
+                writer.Open("try");
+                writer.Line("w.Ensure(batch, training: false);");
+                writer.Line(ForwardCall("w", false));
+                body(rented);
+                writer.Close();
+                writer.Open("finally");
+                writer.Line("_gate.ExitReadLock();");
+                writer.Line("_inference.Return(w);");
+                writer.Close();
+                writer.Close();
+                writer.Line();
+            }
+
+            writer.Line("/// <summary>Mean loss on a batch, without changing parameters or gradients. Thread-safe.</summary>");
+            EmitInference($"public T ComputeLoss(global::System.ReadOnlySpan<T> inputs, {targets})", "\"ComputeLoss\"",
+                () => loss.EmitGuard(training, "\"ComputeLoss\""), rented => writer.Wrapped($"return {loss.LossOnly(rented)};"));
 
             if (hasTrainingMode)
             {
                 writer.Line($"/// <summary>Mean loss in training mode ({(hasDropout ? "the dropout masks of the next step" : "")}{(hasDropout && normalizations.Length > 0 ? ", " : "")}{(normalizations.Length > 0 ? "batch statistics" : "")}), without changing the model: the function <see cref=\"ComputeGradients\"/> differentiates.</summary>");
                 writer.Open($"public T ComputeTrainingLoss(global::System.ReadOnlySpan<T> inputs, {targets})");
-                EmitPrologue("\"ComputeTrainingLoss\"", () => loss.EmitGuard(context, "\"ComputeTrainingLoss\""), training: true);
-                writer.Line($"return {loss.LossOnly(context)};");
+                writer.Line("_gate.EnterWriteLock();");
+                writer.Open("try");
+                EmitGuards(training, "\"ComputeTrainingLoss\"", true, () => loss.EmitGuard(training, "\"ComputeTrainingLoss\""));
+                writer.Line("_training.Ensure(batch, training: true);");
+                writer.Line(ForwardCall("_training", true));
+                writer.Wrapped($"return {loss.LossOnly(training)};");
+                writer.Close();
+                writer.Open("finally");
+                writer.Line("_gate.ExitWriteLock();");
+                writer.Close();
                 writer.Close();
                 writer.Line();
             }
 
-            writer.Line($"/// <summary>Inference on a batch. {loss.PredictDocumentation}</summary>");
-            writer.Open("public void Predict(global::System.ReadOnlySpan<T> inputs, global::System.Span<T> outputs)");
-            EmitPrologue("\"Predict\"", () => writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {context.OutputWidth}, \"{context.OutputLayer}\");"), training: false);
-            loss.EmitPredictOutput(context);
-            writer.Close();
-            writer.Line();
+            writer.Line($"/// <summary>Inference on a batch. {loss.PredictDocumentation} Thread-safe.</summary>");
+            EmitInference("public void Predict(global::System.ReadOnlySpan<T> inputs, global::System.Span<T> outputs)", "\"Predict\"",
+                () => writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {context.Output.Width}, \"{context.LayerName(context.Output)}\");"),
+                loss.EmitPredictOutput);
 
-            writer.Open($"private void Forward(global::System.ReadOnlySpan<T> inputs, int batch{(hasTrainingMode ? ", bool training" : "")})");
-            foreach (GraphStep step in program.Forward)
+            EmitForward(writer, context, hasTrainingMode);
+            EmitBackward(writer, context);
+            EmitWorkspace(writer, program);
+            writer.Close();
+        }
+
+        private static void EmitForward(CodeWriter writer, EmitContext context, bool hasTrainingMode)
+        {
+            var body = new CodeWriter(writer.Depth + 1);
+            var inner = new EmitContext(body, context.Program, "w");
+            foreach (GraphStep step in context.Program.Forward)
             {
-                GraphNode node = program.Nodes[step.Node];
-                if (node.Kind == NodeKind.Dense) DenseOp.EmitForward(context, step);
-                else if (node.Kind == NodeKind.BatchNorm) BatchNormOp.EmitForward(context, node);
-                else if (node.Kind == NodeKind.Dropout) DropoutOp.EmitForward(context, node);
-                else ActivationOp.EmitForward(context, node);
-                FiniteChecks.AfterForward(context, node);
+                OpNode node = context.Node(step.Node);
+                OpNode? epilogue = step.Epilogue < 0 ? null : context.Node(step.Epilogue);
+                OpRegistry.For(node.Kind).EmitForward(inner, node, epilogue);
+                FiniteChecks.AfterForward(inner, node, epilogue);
             }
+            writer.Open($"private void Forward(Workspace w, global::System.ReadOnlySpan<T> inputs, int batch{(hasTrainingMode ? ", bool training" : "")})");
+            foreach (string local in inner.UsedLocals(body.ToString()))
+                writer.Line(local);
+            writer.Raw(body.ToString());
             writer.Close();
             writer.Line();
+        }
 
+        private static void EmitBackward(CodeWriter writer, EmitContext context)
+        {
+            var body = new CodeWriter(writer.Depth + 1);
+            var inner = new EmitContext(body, context.Program, "w");
+            foreach (GraphStep step in context.Program.Backward)
+            {
+                OpNode node = context.Node(step.Node);
+                string target = "";
+                switch (step.Kind)
+                {
+                    case StepKind.ParameterGradient:
+                        OpRegistry.For(node.Kind).EmitParameterGradient(inner, node);
+                        break;
+                    case StepKind.InputGradient:
+                        int input = node.Inputs[step.Slot];
+                        target = step.IntoPartial ? inner.Partial(input) : inner.Gradient(input);
+                        OpRegistry.For(node.Kind).EmitInputGradient(inner, node, step.Slot, target, step.Accumulate, step.Epilogue < 0 ? null : context.Node(step.Epilogue));
+                        break;
+                    case StepKind.AddPartial:
+                        body.Line($"// {node.Name} fans out: add this consumer's share of its gradient");
+                        body.Call("global::ModelGen.Ops.AddOp.Backward<T>", inner.Partial(node.Id), inner.Gradient(node.Id), "accumulate: true");
+                        break;
+                }
+                FiniteChecks.AfterBackward(inner, step, target);
+            }
             writer.Line("/// <summary>Reverse mode, derived at compile time: starts from the loss gradient already in the output's gradient buffer.</summary>");
-            writer.Open("private void Backward(global::System.ReadOnlySpan<T> inputs, int batch)");
-            foreach (GraphStep step in program.Backward)
-            {
-                GraphNode node = program.Nodes[step.Node];
-                if (step.Kind == StepKind.ParameterGradient && node.Kind == NodeKind.BatchNorm) BatchNormOp.EmitParameterGradient(context, node);
-                else if (step.Kind == StepKind.ParameterGradient) DenseOp.EmitParameterGradient(context, node);
-                else if (node.Kind == NodeKind.Dense) DenseOp.EmitInputGradient(context, step);
-                else if (node.Kind == NodeKind.BatchNorm) BatchNormOp.EmitInputGradient(context, node, step.Input);
-                else if (node.Kind == NodeKind.Dropout) DropoutOp.EmitInputGradient(context, node, step.Input);
-                else ActivationOp.EmitInputGradient(context, node, step.Input);
-                FiniteChecks.AfterBackward(context, step);
-            }
+            writer.Open("private void Backward(Workspace w, global::System.ReadOnlySpan<T> inputs, int batch)");
+            foreach (string local in inner.UsedLocals(body.ToString()))
+                writer.Line(local);
+            writer.Raw(body.ToString());
             writer.Close();
             writer.Line();
+        }
 
-            writer.Open("private void EnsureCapacity(int batch)");
-            writer.Line("if (batch <= _capacity)");
-            writer.Line("    return;");
+        /// <summary>The buffer plan: values for inference; gradients, partial gradients and saved buffers only for training.</summary>
+        private static void EmitWorkspace(CodeWriter writer, TrainingProgram program)
+        {
+            var saved = program.Model.Nodes.SelectMany(n => OpRegistry.For(n.Kind).SavedBuffers(n).Select(b => (Node: n, Buffer: b))).ToArray();
+            writer.Line("/// <summary>");
+            writer.Line("/// Buffers for one pass, [rows × width] each, grown when a larger batch arrives and never per step. Inference needs only");
+            writer.Line("/// the values; training adds gradients and what backward reads. One workspace serves one call at a time.");
+            writer.Line("/// </summary>");
+            writer.Line(GeneratedCode);
+            writer.Open("private sealed class Workspace");
+            writer.Line("private int _rows, _trainingRows;");
             foreach (BufferSpec buffer in program.Buffers)
+                writer.Line($"public T[] {buffer.Name} = global::System.Array.Empty<T>(); // [batch × {buffer.Width}] {buffer.Description}{(buffer.Training ? " (training)" : "")}");
+            foreach (var (node, buffer) in saved)
+                writer.Line($"public T[] {EmitContext.SavedField(node, buffer)} = global::System.Array.Empty<T>(); // [{(buffer.PerSample ? "batch × " : "")}{buffer.Width}] {buffer.Description} (training)");
+            writer.Line();
+            writer.Open("public void Ensure(int batch, bool training)");
+            writer.Open("if (batch > _rows)");
+            foreach (BufferSpec buffer in program.Buffers.Where(b => !b.Training))
                 writer.Line($"{buffer.Name} = new T[batch * {buffer.Width}];");
-            foreach (LayerShape layer in normalizations)
-                BatchNormOp.EmitCapacity(writer, layer);
-            writer.Line("_capacity = batch;");
+            writer.Line("_rows = batch;");
+            writer.Close();
+            writer.Line("if (!training || batch <= _trainingRows)");
+            writer.Line("    return;");
+            foreach (BufferSpec buffer in program.Buffers.Where(b => b.Training))
+                writer.Line($"{buffer.Name} = new T[batch * {buffer.Width}];");
+            foreach (var (node, buffer) in saved)
+                writer.Line($"{EmitContext.SavedField(node, buffer)} = new T[{(buffer.PerSample ? "batch * " : "")}{buffer.Width}];");
+            writer.Line("_trainingRows = batch;");
             writer.Close();
             writer.Close();
         }
 
-        /// <summary>
-        /// The parameter buffer cut into maximal runs that are all decayed or all not (weights; biases and batch-norm
-        /// γ/β only with IncludeBiases), so decoupled decay rides along with the optimizer's single pass.
-        /// </summary>
-        private static System.Collections.Generic.List<(int Start, int Length, bool Decayed)> DecayRanges(CheckedModel model, bool decayBiases)
+        /// <summary>Clipping, schedule, weight decay and the optimizer's single fused pass over the parameter buffer.</summary>
+        private static void EmitUpdate(CodeWriter writer, CheckedModel model)
         {
-            var ranges = new System.Collections.Generic.List<(int Start, int Length, bool Decayed)>();
-            void Add(int start, long length, bool decayed)
+            ModelDeclaration declaration = model.Declaration;
+            RegularizationDeclaration regularization = declaration.Regularization;
+            string scale = "T.One";
+            if (declaration.ClipNorm is float maxNorm)
             {
-                if (length == 0)
-                    return;
-                if (ranges.Count > 0 && ranges[ranges.Count - 1].Decayed == decayed && ranges[ranges.Count - 1].Start + ranges[ranges.Count - 1].Length == start)
-                    ranges[ranges.Count - 1] = (ranges[ranges.Count - 1].Start, ranges[ranges.Count - 1].Length + (int)length, decayed);
-                else
-                    ranges.Add((start, (int)length, decayed));
+                writer.Line("// Global-norm clipping: the norm is computed once and applied as a scale inside the update pass.");
+                writer.Line($"T gradientScale = global::ModelGen.Optimizers.GradientClipping.GlobalNormScale<T>(_gradients, {EmitContext.T(maxNorm)});");
+                scale = "gradientScale";
             }
-            foreach (LayerShape layer in model.Layers)
+            string rate = EmitContext.T(declaration.Optimizer.LearningRate);
+            if (declaration.Schedule is ScheduleDeclaration schedule)
             {
-                Add(layer.WeightOffset, layer.WeightCount, layer.Kind == LayerKind.Dense || decayBiases);
-                Add(layer.BiasOffset, layer.BiasCount, decayBiases);
+                writer.Line($"// Linear decay to {CodeWriter.Literal(schedule.FinalFraction)} × the initial rate over {schedule.Steps} steps, constant afterwards.");
+                writer.Wrapped($"T learningRate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<T>({rate}, {EmitContext.T(schedule.FinalFraction)}, _step, {schedule.Steps});");
+                rate = "learningRate";
+            }
+            ParameterTensor[] trainable = model.Parameters.Where(p => p.Trainable).ToArray();
+            if (regularization.WeightDecay is float lambda && regularization.Decoupled)
+            {
+                writer.Line("// Decoupled weight decay (AdamW), folded into the update: w ← w·(1 − lr·λ) before the step on the tensors the manifest marks decayed.");
+                writer.Line($"T keep = T.One - {rate} * {EmitContext.T(lambda)};");
+                foreach (var (start, length, decayed) in DecayRanges(trainable))
+                    writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale, start, length, decayed ? "keep" : "T.One"));
+                return;
+            }
+            if (regularization.WeightDecay is float coupled)
+            {
+                writer.Line($"// L2 weight decay: g ← {(scale == "T.One" ? "" : "scale·")}g + λ·w on the tensors the manifest marks decayed{(scale == "T.One" ? "" : ", g ← scale·g on the rest")}.");
+                foreach (ParameterTensor tensor in trainable)
+                    if (tensor.Decayed || scale != "T.One")
+                        writer.Call("global::ModelGen.Optimizers.WeightDecay.Apply<T>", EmitContext.ViewName(tensor) + "Gradient", EmitContext.ViewName(tensor),
+                            tensor.Decayed ? EmitContext.T(coupled) : "T.Zero", scale);
+                scale = "T.One";
+            }
+            writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale));
+        }
+
+        /// <summary>The parameter buffer cut into maximal runs that are all decayed or all not, so decoupled decay rides along with the optimizer's single pass.</summary>
+        private static List<(int Start, int Length, bool Decayed)> DecayRanges(ParameterTensor[] trainable)
+        {
+            var ranges = new List<(int Start, int Length, bool Decayed)>();
+            foreach (ParameterTensor tensor in trainable.OrderBy(t => t.Offset))
+            {
+                if (tensor.Length == 0)
+                    continue;
+                if (ranges.Count > 0 && ranges[ranges.Count - 1].Decayed == tensor.Decayed && ranges[ranges.Count - 1].Start + ranges[ranges.Count - 1].Length == tensor.Offset)
+                    ranges[ranges.Count - 1] = (ranges[ranges.Count - 1].Start, ranges[ranges.Count - 1].Length + tensor.Length, tensor.Decayed);
+                else
+                    ranges.Add((tensor.Offset, tensor.Length, tensor.Decayed));
             }
             return ranges;
         }
+
+        private static string Bool(bool value) => value ? "true" : "false";
 
         private static string Prefix(string modifiers) => modifiers.Length == 0 ? "" : modifiers + " ";
     }

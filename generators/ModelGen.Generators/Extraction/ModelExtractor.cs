@@ -22,6 +22,11 @@ namespace ModelGen.Generators.Extraction
         public const string ModelAttributeName = "ModelGen.ModelAttribute";
         private const string DenseAttributeName = "ModelGen.DenseAttribute";
         private const string BatchNormAttributeName = "ModelGen.BatchNormAttribute";
+        private const string HighwayAttributeName = "ModelGen.HighwayAttribute";
+        private const string ConcatAttributeName = "ModelGen.ConcatAttribute";
+
+        private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+            .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
         public static ExtractionResult Extract(INamedTypeSymbol model, CancellationToken cancellationToken)
         {
@@ -37,12 +42,15 @@ namespace ModelGen.Generators.Extraction
                 // Nothing can be generated for it, and every other finding would follow from this one.
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
                 return new ExtractionResult(
-                    new ModelDeclaration(null, model.Name, EquatableArray<ContainingType>.Empty, 0, 0, 0, LossDeclaration.None,
+                    new ModelDeclaration(null, model.Name, "class", "", EquatableArray<ContainingType>.Empty, 0, 0, 0, LossDeclaration.None,
                         OptimizerDeclaration.None, null, null, RegularizationDeclaration.None, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
                     sites);
             }
-            if (model.IsGenericType || model.IsStatic || model.IsAbstract)
+            if (model.IsRecord)
+                problems.Add(Problem.At(DiagnosticIds.UnsupportedModelClass, SiteKind.Class, model.Name, "a model must be a class, not a record (a record's value equality and printing would cover its parameters and buffers)"));
+            else if (model.IsGenericType || model.IsStatic || model.IsAbstract)
                 problems.Add(Problem.At(DiagnosticIds.UnsupportedModelClass, SiteKind.Class, model.Name, "a model class must be a non-generic, non-static, non-abstract class"));
+            var modelSyntax = model.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().First();
 
             var containing = new List<ContainingType>();
             for (INamedTypeSymbol? outer = model.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -50,7 +58,8 @@ namespace ModelGen.Generators.Extraction
                 var declaration = outer.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
                 if (declaration is null || !declaration.Modifiers.Any(SyntaxKind.PartialKeyword) || outer.IsGenericType)
                     problems.Add(Problem.At(DiagnosticIds.UnsupportedModelClass, SiteKind.Class, model.Name, $"its enclosing type '{outer.Name}' must be a non-generic partial type"));
-                containing.Insert(0, new ContainingType(declaration is null ? "class" : KeywordOf(declaration), outer.Name));
+                containing.Insert(0, new ContainingType(declaration is null ? "class" : KeywordOf(declaration), outer.Name, TypeParametersOf(outer),
+                    declaration is not null && declaration.Modifiers.Any(SyntaxKind.PartialKeyword)));
             }
 
             int inputSize = 0, seed = 0, batchSize = 0;
@@ -156,33 +165,35 @@ namespace ModelGen.Generators.Extraction
                 cancellationToken.ThrowIfCancellationRequested();
                 if (member is not IPropertySymbol property)
                     continue;
-                AttributeData? layerAttribute = property.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() is DenseAttributeName or BatchNormAttributeName);
+                AttributeData? layerAttribute = property.GetAttributes().FirstOrDefault(a => KindOf(a) is not null);
                 if (layerAttribute is null)
                     continue;
-                bool normalization = layerAttribute.AttributeClass!.ToDisplayString() == BatchNormAttributeName;
-                string typeName = normalization ? "BatchNorm" : "Dense";
+                LayerKind kind = KindOf(layerAttribute)!.Value;
                 int index = layers.Count;
                 sites.Layers.Add((layerAttribute, property));
                 var declaration = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
-                bool wellFormed = declaration is not null
-                    && declaration.Modifiers.Any(SyntaxKind.PartialKeyword)
-                    && !property.IsStatic
-                    && property.SetMethod is null
-                    && property.Type.ToDisplayString() == "ModelGen." + typeName;
+                bool partialProperty = declaration is not null && declaration.Modifiers.Any(SyntaxKind.PartialKeyword);
+                var signature = new PropertySignature(property.Type.ToDisplayString(TypeFormat), property.IsStatic,
+                    property.SetMethod is { IsInitOnly: false }, property.SetMethod is { IsInitOnly: true }, partialProperty);
+                bool wellFormed = partialProperty && !property.IsStatic && property.SetMethod is null && property.Type.ToDisplayString() == "ModelGen." + kind;
                 if (!wellFormed)
+                    problems.Add(Problem.AtLayer(DiagnosticIds.InvalidLayerProperty, SiteKind.LayerProperty, index, property.Name, kind.ToString()));
+                string modifiers = declaration is not null ? ModifiersOf(declaration) : "";
+                LayerDeclaration layer = kind switch
                 {
-                    problems.Add(Problem.AtLayer(DiagnosticIds.InvalidLayerProperty, SiteKind.LayerProperty, index, property.Name, typeName));
-                    // Keep the slot so layer indices match the analyzer's site list; it is never emitted.
-                }
-                string modifiers = wellFormed && declaration is not null ? ModifiersOf(declaration) : "";
-                layers.Add(normalization
-                    ? ReadBatchNorm(layerAttribute, property.Name, modifiers, index, problems)
-                    : ReadDense(layerAttribute, property.Name, modifiers, index, problems));
+                    LayerKind.BatchNorm => ReadBatchNorm(layerAttribute, property.Name, modifiers, index, problems),
+                    LayerKind.Highway => ReadHighway(layerAttribute, property.Name, modifiers, index, problems),
+                    LayerKind.Concat => ReadConcat(layerAttribute, property.Name, modifiers, index, problems),
+                    _ => ReadDense(layerAttribute, property.Name, modifiers, index, problems),
+                };
+                layers.Add(layer with { Wiring = ReadWiring(layerAttribute, kind, index, problems, layer.Wiring), Signature = signature });
             }
 
             var declarationModel = new ModelDeclaration(
                 model.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 model.Name,
+                KeywordOf(modelSyntax),
+                TypeParametersOf(model),
                 containing.ToEquatableArray(),
                 inputSize,
                 seed,
@@ -248,7 +259,8 @@ namespace ModelGen.Generators.Extraction
             }
             if (!useBias && biasInit != 0)
                 problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "no BiasInit on a layer with UseBias = false"));
-            return new LayerDeclaration(name, modifiers, LayerKind.Dense, units, activation, initializer, slope, biasInit, dropout, useBias, 0, 0);
+            return new LayerDeclaration(name, modifiers, LayerKind.Dense, units, activation, initializer, slope, biasInit, dropout, useBias, 0, 0, 0,
+                LayerWiring.Sequential, NoSignature);
         }
 
         private static LayerDeclaration ReadBatchNorm(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
@@ -272,7 +284,102 @@ namespace ModelGen.Generators.Extraction
                     case "Dropout": dropout = ReadDropout(argument.Value, "BatchNorm", name, index, problems); break;
                 }
             }
-            return new LayerDeclaration(name, modifiers, LayerKind.BatchNorm, 0, activation, InitializerKind.Default, slope, 0, dropout, false, momentum, epsilon);
+            return new LayerDeclaration(name, modifiers, LayerKind.BatchNorm, 0, activation, InitializerKind.Default, slope, 0, dropout, false, momentum, epsilon, 0,
+                LayerWiring.Sequential, NoSignature);
+        }
+
+        private static readonly PropertySignature NoSignature = new PropertySignature("", false, false, false, false);
+
+        private static LayerKind? KindOf(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() switch
+        {
+            DenseAttributeName => LayerKind.Dense,
+            BatchNormAttributeName => LayerKind.BatchNorm,
+            HighwayAttributeName => LayerKind.Highway,
+            ConcatAttributeName => LayerKind.Concat,
+            _ => null,
+        };
+
+        /// <summary><c>[Highway(activation)]</c>: Initializer, NegativeSlope, BiasInit (of H), GateBias (of T), Dropout.</summary>
+        private static LayerDeclaration ReadHighway(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
+        {
+            var activation = ActivationKind.ReLU;
+            if (attribute.AttributeConstructor is null
+                || (attribute.ConstructorArguments.Length > 0 && !TryReadEnum(attribute.ConstructorArguments[0], out activation))
+                || activation == ActivationKind.Softmax)
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "activation", "an element-wise activation (not Softmax)"));
+            var initializer = InitializerKind.Default;
+            float slope = 0.01f, biasInit = 0f, gateBias = -2f, dropout = 0f;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                float value = argument.Value.Value is float f ? f : float.NaN;
+                switch (argument.Key)
+                {
+                    case "Initializer" when TryReadEnum(argument.Value, out initializer): break;
+                    case "Initializer": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "Initializer", "a defined ModelGen.Initializer value")); break;
+                    case "NegativeSlope" when value > 0 && value < 1: slope = value; break;
+                    case "NegativeSlope": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "NegativeSlope", "a number in (0, 1)")); break;
+                    case "BiasInit" when !float.IsNaN(value) && !float.IsInfinity(value): biasInit = value; break;
+                    case "BiasInit": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "BiasInit", "a finite number")); break;
+                    case "GateBias" when !float.IsNaN(value) && !float.IsInfinity(value): gateBias = value; break;
+                    case "GateBias": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "GateBias", "a finite number")); break;
+                    case "Dropout": dropout = ReadDropout(argument.Value, "Highway", name, index, problems); break;
+                }
+            }
+            return new LayerDeclaration(name, modifiers, LayerKind.Highway, 0, activation, initializer, slope, biasInit, dropout, true, 0, 0, gateBias,
+                LayerWiring.Sequential, NoSignature);
+        }
+
+        /// <summary><c>[Concat(params string[] inputs)]</c>: the names become the layer's wiring.</summary>
+        private static LayerDeclaration ReadConcat(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
+        {
+            var inputs = new List<string>();
+            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array)
+                foreach (TypedConstant item in attribute.ConstructorArguments[0].Values)
+                    if (item.Value is string input && input.Length > 0)
+                        inputs.Add(input);
+                    else
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Concat", "inputs", "layer names, e.g. nameof(Hidden1)"));
+            else
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Concat", "inputs", "layer names, e.g. [Concat(nameof(A), nameof(B))]"));
+            float dropout = 0;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                if (argument.Key == "Dropout")
+                    dropout = ReadDropout(argument.Value, "Concat", name, index, problems);
+            return new LayerDeclaration(name, modifiers, LayerKind.Concat, 0, ActivationKind.Identity, InitializerKind.Default, 0.01f, 0, dropout, false, 0, 0, 0,
+                new LayerWiring(inputs.ToEquatableArray(), null, false), NoSignature);
+        }
+
+        /// <summary>The wiring arguments every layer attribute inherits: Input, Residual, ResidualProjection.</summary>
+        private static LayerWiring ReadWiring(AttributeData attribute, LayerKind kind, int index, List<Problem> problems, LayerWiring declared)
+        {
+            EquatableArray<string> inputs = declared.Inputs;
+            string? residual = null;
+            bool projection = false;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                switch (argument.Key)
+                {
+                    case "Input" when kind == LayerKind.Concat:
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Concat", "Input", "the inputs as constructor arguments, [Concat(nameof(A), nameof(B))]"));
+                        break;
+                    case "Input" when argument.Value.Value is string input && input.Length > 0:
+                        inputs = new[] { input }.ToEquatableArray();
+                        break;
+                    case "Residual" when argument.Value.Value is string source && source.Length > 0:
+                        residual = source;
+                        break;
+                    case "ResidualProjection" when argument.Value.Value is bool b:
+                        projection = b;
+                        break;
+                    case "Input":
+                    case "Residual":
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kind.ToString(), argument.Key, "a layer name, e.g. nameof(Hidden1)"));
+                        break;
+                }
+            }
+            if (projection && residual is null)
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kind.ToString(), "ResidualProjection", "a Residual to project"));
+            return new LayerWiring(inputs, residual, projection);
         }
 
         private static float ReadDropout(TypedConstant value, string attribute, string layer, int index, List<Problem> problems)
@@ -375,6 +482,9 @@ namespace ModelGen.Generators.Extraction
             value = (TEnum)(object)raw;
             return true;
         }
+
+        private static string TypeParametersOf(INamedTypeSymbol type)
+            => type.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";
 
         private static string KeywordOf(TypeDeclarationSyntax declaration) => declaration switch
         {

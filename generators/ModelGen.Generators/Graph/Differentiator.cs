@@ -1,86 +1,88 @@
 using System.Collections.Generic;
 using System.Linq;
 using ModelGen.Generators.Helpers;
-using ModelGen.Generators.Model;
+using ModelGen.Generators.Ops;
 using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Graph
 {
     /// <summary>
-    /// Pipeline step 3: builds the DAG from the layers and differentiates it in reverse mode at compile time.
-    /// Walking nodes in reverse topological order, each node whose value depends on parameters gets its
-    /// parameter gradient and the gradients of those inputs that themselves depend on parameters; the input
-    /// node needs none, so the first layer never computes ∂loss/∂x. Every node gets its own buffers here;
+    /// Pipeline step 3: reverse mode over the op graph, at compile time. Walking nodes in reverse topological order,
+    /// each node whose value depends on parameters gets its parameter gradient and the gradients of those inputs that
+    /// themselves depend on parameters (the model input needs none, so the first layer never computes ∂loss/∂x).
+    /// A tensor read by several ops gets one gradient contribution from each: the first (in backward order) writes,
+    /// the rest add — in their own kernel when the op can (<see cref="OpDefinition.AccumulatesInputGradient"/>),
+    /// otherwise through a partial buffer and an AddPartial step. Every node gets its own buffers here;
     /// <see cref="Fuser"/> decides what may share memory.
     /// </summary>
     internal static class Differentiator
     {
         public static TrainingProgram Differentiate(CheckedModel model)
         {
-            if (model.HasErrors)
+            if (model.HasErrors || model.Nodes.Count == 0)
                 return TrainingProgram.Invalid(model);
 
-            var nodes = new List<GraphNode> { new GraphNode(0, NodeKind.Input, EquatableArray<int>.Empty, model.Declaration.InputSize, -1) };
             var buffers = new List<BufferSpec>();
-            var valueBuffer = new List<int> { -1 };
-            var gradientBuffer = new List<int> { -1 };
-            int previous = 0;
-            if (model.Declaration.Regularization.InputDropout > 0)
-                previous = AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Dropout, previous, model.Declaration.InputSize, -1,
-                    "inputsDropped", "dropout(inputs)");
-            for (int layer = 0; layer < model.Layers.Count; layer++)
+            var values = new int[model.Nodes.Count];
+            var gradients = new int[model.Nodes.Count];
+            var partials = Enumerable.Repeat(-1, model.Nodes.Count).ToArray();
+            var dependsOnParameters = new bool[model.Nodes.Count];
+            foreach (OpNode node in model.Nodes)
             {
-                LayerShape shape = model.Layers[layer];
-                previous = shape.Kind == LayerKind.BatchNorm
-                    ? AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.BatchNorm, previous, shape.Units, layer,
-                        CodeWriter.Camel(shape.Name), $"{shape.Name} = γ · x̂ + β")
-                    : AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Dense, previous, shape.Units, layer,
-                        CodeWriter.Camel(shape.Name), shape.UseBias ? $"{shape.Name} = x · W + b" : $"{shape.Name} = x · W");
-                if (shape.Activation != ActivationKind.Identity)
-                    previous = AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Activation, previous, shape.Units, layer,
-                        CodeWriter.Camel(shape.Name) + shape.Activation, $"{shape.Activation}({shape.Name})");
-                if (shape.Dropout > 0)
-                    previous = AddNode(nodes, buffers, valueBuffer, gradientBuffer, NodeKind.Dropout, previous, shape.Units, layer,
-                        CodeWriter.Camel(shape.Name) + "Dropped", $"dropout({shape.Name})");
+                dependsOnParameters[node.Id] = OpRegistry.For(node.Kind).HasParameters || node.Inputs.Any(i => dependsOnParameters[i]);
+                if (node.Kind == OpKind.Input)
+                {
+                    values[node.Id] = gradients[node.Id] = -1;
+                    continue;
+                }
+                string name = CodeWriter.Pascal(node.Name);
+                values[node.Id] = buffers.Count;
+                buffers.Add(new BufferSpec(name, node.Width, node.Name, Training: false));
+                gradients[node.Id] = -1;
+                if (dependsOnParameters[node.Id])
+                {
+                    gradients[node.Id] = buffers.Count;
+                    buffers.Add(new BufferSpec(name + "Gradient", node.Width, "∂loss/∂" + node.Name, Training: true));
+                }
             }
 
-            var forward = nodes.Skip(1).Select(n => new GraphStep(StepKind.Forward, n.Id, -1)).ToList();
-
-            // Reverse mode: a node needs a gradient iff its value depends on a parameter.
-            var dependsOnParameters = new bool[nodes.Count];
-            foreach (GraphNode node in nodes)
-                dependsOnParameters[node.Id] = HasParameters(node) || node.Inputs.Any(i => dependsOnParameters[i]);
+            var forward = model.Nodes.Skip(1).Where(n => n.Kind != OpKind.Input).Select(n => new GraphStep(StepKind.Forward, n.Id, -1)).ToList();
             var backward = new List<GraphStep>();
-            for (int id = nodes.Count - 1; id > 0; id--)
+            var written = new bool[model.Nodes.Count];
+            for (int id = model.Nodes.Count - 1; id > 0; id--)
             {
-                GraphNode node = nodes[id];
-                if (HasParameters(node))
-                    backward.Add(new GraphStep(StepKind.ParameterGradient, id, -1));
-                // Fan-out (residual wiring) will need gradient accumulation; sequential models give each input one consumer.
-                foreach (int input in node.Inputs)
-                    if (dependsOnParameters[input])
-                        backward.Add(new GraphStep(StepKind.InputGradient, id, input));
-            }
-            for (int id = 0; id < nodes.Count; id++)
+                OpNode node = model.Nodes[id];
                 if (!dependsOnParameters[id])
-                    gradientBuffer[id] = -1;
+                    continue;
+                OpDefinition op = OpRegistry.For(node.Kind);
+                if (op.HasParameters)
+                    backward.Add(new GraphStep(StepKind.ParameterGradient, id, -1));
+                for (int slot = 0; slot < node.Inputs.Count; slot++)
+                {
+                    int input = node.Inputs[slot];
+                    if (!dependsOnParameters[input])
+                        continue;
+                    if (!written[input])
+                        backward.Add(new GraphStep(StepKind.InputGradient, id, slot));
+                    else if (op.AccumulatesInputGradient)
+                        backward.Add(new GraphStep(StepKind.InputGradient, id, slot, Accumulate: true));
+                    else
+                    {
+                        if (partials[input] < 0)
+                        {
+                            partials[input] = buffers.Count;
+                            buffers.Add(new BufferSpec(CodeWriter.Pascal(model.Nodes[input].Name) + "GradientPart", model.Nodes[input].Width,
+                                "one consumer's share of ∂loss/∂" + model.Nodes[input].Name, Training: true));
+                        }
+                        backward.Add(new GraphStep(StepKind.InputGradient, id, slot, IntoPartial: true));
+                        backward.Add(new GraphStep(StepKind.AddPartial, input, -1));
+                    }
+                    written[input] = true;
+                }
+            }
 
-            return new TrainingProgram(model, nodes.ToEquatableArray(), buffers.ToEquatableArray(), valueBuffer.ToEquatableArray(),
-                gradientBuffer.ToEquatableArray(), forward.ToEquatableArray(), backward.ToEquatableArray(), nodes.Count - 1);
-        }
-
-        private static bool HasParameters(GraphNode node) => node.Kind == NodeKind.Dense || node.Kind == NodeKind.BatchNorm;
-
-        private static int AddNode(List<GraphNode> nodes, List<BufferSpec> buffers, List<int> valueBuffer, List<int> gradientBuffer,
-            NodeKind kind, int input, int width, int layer, string name, string description)
-        {
-            int id = nodes.Count;
-            nodes.Add(new GraphNode(id, kind, new[] { input }.ToEquatableArray(), width, layer));
-            valueBuffer.Add(buffers.Count);
-            buffers.Add(new BufferSpec("_" + name, width, description));
-            gradientBuffer.Add(buffers.Count);
-            buffers.Add(new BufferSpec("_" + name + "Gradient", width, "∂loss/∂" + description.Split(' ')[0]));
-            return id;
+            return new TrainingProgram(model, buffers.ToEquatableArray(), values.ToEquatableArray(), gradients.ToEquatableArray(),
+                partials.ToEquatableArray(), forward.ToEquatableArray(), backward.ToEquatableArray());
         }
     }
 }

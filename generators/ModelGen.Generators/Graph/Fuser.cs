@@ -6,15 +6,13 @@ using ModelGen.Generators.Ops;
 namespace ModelGen.Generators.Graph
 {
     /// <summary>
-    /// Pipeline step 4: fuses an activation into the dense layer that feeds it when that layer has no other
-    /// consumer. The pair shares one value buffer and one gradient buffer (sound because Dense's backward needs
-    /// only its input and output gradient, and every activation's derivative is computed from its output, which
-    /// is what the shared buffer holds). Then the activation's steps disappear into GEMM epilogues: forward,
-    /// f is applied to each finished tile of the layer's product; backward, f′ multiplies each finished tile of
-    /// the consuming Dense layer's input gradient. Only an activation on the model output keeps a separate
-    /// (in-place) backward step, since the loss, not a GEMM, produces its gradient, and so does an activation followed
-    /// by dropout. Softmax couples a whole row, so it is never fused: it keeps its own buffers and steps. An activation
-    /// after batch norm shares its buffers and runs in place, but keeps its own steps (there is no GEMM to fold it into).
+    /// Pipeline step 4, driven by the ops' capability flags. An element-wise epilogue op (an activation) whose producer
+    /// has no other consumer shares the producer's value and gradient buffers. When the producer takes epilogues (a
+    /// Dense GEMM), the activation runs on each finished tile of the product and its forward step disappears; its
+    /// derivative moves into the consumer's input-gradient GEMM too when that consumer is its only one and also takes
+    /// epilogues. Otherwise (the producer is batch norm, or the activation fans out) it runs in place as its own steps.
+    /// Sound because Dense's backward needs only its input and output gradient, and every activation's derivative is
+    /// computed from its output, which is what the shared buffer holds.
     /// </summary>
     internal static class Fuser
     {
@@ -22,9 +20,9 @@ namespace ModelGen.Generators.Graph
         {
             if (program.IsEmpty)
                 return program;
-
-            var consumers = new int[program.Nodes.Count];
-            foreach (GraphNode node in program.Nodes)
+            var nodes = program.Model.Nodes;
+            var consumers = new int[nodes.Count];
+            foreach (OpNode node in nodes)
                 foreach (int input in node.Inputs)
                     consumers[input]++;
 
@@ -32,31 +30,27 @@ namespace ModelGen.Generators.Graph
             int[] gradients = program.GradientBuffer.ToArray();
             List<GraphStep> forward = program.Forward.ToList();
             List<GraphStep> backward = program.Backward.ToList();
-            foreach (GraphNode node in program.Nodes)
+            foreach (OpNode node in nodes)
             {
-                if (node.Kind != NodeKind.Activation || !ActivationOp.IsElementWise(program.Model.Layers[node.Layer].Activation))
+                if (!OpRegistry.For(node.Kind).IsEpilogue(node))
                     continue;
                 int producer = node.Inputs[0];
-                if (consumers[producer] != 1)
-                    continue;
-                if (program.Nodes[producer].Kind == NodeKind.BatchNorm)
-                {
-                    // In place on the normalized output, as separate steps: batch norm's backward reads x̂, not its output.
-                    values[node.Id] = values[producer];
-                    gradients[node.Id] = gradients[producer];
-                    continue;
-                }
-                if (program.Nodes[producer].Kind != NodeKind.Dense)
+                OpDefinition producerOp = OpRegistry.For(nodes[producer].Kind);
+                if (consumers[producer] != 1 || !(producerOp.TakesEpilogue || producerOp.AllowsInPlaceSuccessor))
                     continue;
                 values[node.Id] = values[producer];
                 gradients[node.Id] = gradients[producer];
+                if (!producerOp.TakesEpilogue)
+                    continue;
 
-                forward.RemoveAll(s => s.Kind == StepKind.Forward && s.Node == node.Id);
-                int producerStep = forward.FindIndex(s => s.Kind == StepKind.Forward && s.Node == producer);
+                forward.RemoveAll(s => s.Node == node.Id);
+                int producerStep = forward.FindIndex(s => s.Node == producer);
                 forward[producerStep] = forward[producerStep] with { Epilogue = node.Id };
 
-                int consumerStep = backward.FindIndex(s => s.Kind == StepKind.InputGradient && s.Input == node.Id && program.Nodes[s.Node].Kind == NodeKind.Dense);
-                if (consumerStep >= 0 && consumers[node.Id] == 1)
+                if (consumers[node.Id] != 1)
+                    continue;
+                int consumerStep = backward.FindIndex(s => s.Kind == StepKind.InputGradient && nodes[s.Node].Inputs[s.Slot] == node.Id);
+                if (consumerStep >= 0 && OpRegistry.For(nodes[backward[consumerStep].Node].Kind).TakesEpilogue && !backward[consumerStep].IntoPartial)
                 {
                     backward[consumerStep] = backward[consumerStep] with { Epilogue = node.Id };
                     backward.RemoveAll(s => s.Kind == StepKind.InputGradient && s.Node == node.Id);
@@ -64,17 +58,17 @@ namespace ModelGen.Generators.Graph
             }
 
             // Drop buffers nothing refers to any more and renumber the rest in their original order.
-            var used = new SortedSet<int>(values.Concat(gradients).Where(b => b >= 0));
+            int[] partials = program.PartialBuffer.ToArray();
+            var used = new SortedSet<int>(values.Concat(gradients).Concat(partials).Where(b => b >= 0));
             var renumber = new Dictionary<int, int>();
             var buffers = new List<BufferSpec>();
             foreach (int buffer in used)
             {
                 renumber[buffer] = buffers.Count;
-                BufferSpec spec = program.Buffers[buffer];
-                string description = string.Join(", then ", program.Nodes
-                    .Where(n => values[n.Id] == buffer || gradients[n.Id] == buffer)
-                    .Select(n => program.Buffers[values[n.Id] == buffer ? program.ValueBuffer[n.Id] : program.GradientBuffer[n.Id]].Description));
-                buffers.Add(spec with { Description = description });
+                string description = string.Join(", then ", Enumerable.Range(0, nodes.Count)
+                    .Where(n => values[n] == buffer || gradients[n] == buffer || partials[n] == buffer)
+                    .Select(n => program.Buffers[values[n] == buffer ? program.ValueBuffer[n] : gradients[n] == buffer ? program.GradientBuffer[n] : program.PartialBuffer[n]].Description));
+                buffers.Add(program.Buffers[buffer] with { Description = description });
             }
 
             return program with
@@ -84,6 +78,7 @@ namespace ModelGen.Generators.Graph
                 Buffers = buffers.ToEquatableArray(),
                 ValueBuffer = values.Select(b => b < 0 ? -1 : renumber[b]).ToEquatableArray(),
                 GradientBuffer = gradients.Select(b => b < 0 ? -1 : renumber[b]).ToEquatableArray(),
+                PartialBuffer = partials.Select(b => b < 0 ? -1 : renumber[b]).ToEquatableArray(),
             };
         }
     }

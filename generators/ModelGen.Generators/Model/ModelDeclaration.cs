@@ -11,18 +11,35 @@ namespace ModelGen.Generators.Model
     /// <summary>Mirrors ModelGen.Initializer (runtime).</summary>
     internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7 }
 
-    internal enum LayerKind { Dense, BatchNorm }
+    /// <summary>The layer attributes a model property can carry; each lowers to one or more graph ops (Ops/*/).</summary>
+    internal enum LayerKind { Dense, BatchNorm, Highway, Concat }
 
     internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy }
 
     internal enum OptimizerKind { None, Sgd, Adam, AdaGrad, RmsProp }
 
-    /// <summary>A type that encloses the model class; it must be partial too.</summary>
-    internal sealed record ContainingType(string Keyword, string Name);
+    /// <summary>A type that encloses the model class; it must be a non-generic partial type for the model to be generated.</summary>
+    internal sealed record ContainingType(string Keyword, string Name, string TypeParameters, bool IsPartial);
 
     /// <summary>
-    /// One layer property, as declared: <c>[Dense]</c> (Units, Initializer, BiasInit, UseBias) or <c>[BatchNorm]</c>
-    /// (Momentum, Epsilon; its width is the previous layer's).
+    /// How a layer is wired. <see cref="Inputs"/> names the layers it reads (empty: the layer declared before it;
+    /// <c>Layers.ModelInput</c>: the model's input); <see cref="Residual"/> names a layer whose output is added to this
+    /// one's (through a learned linear map when <see cref="Projection"/> is set and the widths differ).
+    /// </summary>
+    internal sealed record LayerWiring(EquatableArray<string> Inputs, string? Residual, bool Projection)
+    {
+        public static readonly LayerWiring Sequential = new LayerWiring(EquatableArray<string>.Empty, null, false);
+    }
+
+    /// <summary>
+    /// The property as written, so a model that is not generated can still get a matching implementation part
+    /// (a placeholder) and the compiler reports ModelGen's error instead of its own.
+    /// </summary>
+    internal sealed record PropertySignature(string Type, bool IsStatic, bool HasSetter, bool HasInit, bool IsPartial);
+
+    /// <summary>
+    /// One layer property, as declared: <c>[Dense]</c> (Units, Initializer, BiasInit, UseBias), <c>[BatchNorm]</c>
+    /// (Momentum, Epsilon; its width is its input's), <c>[Highway]</c> (GateBias; width-preserving) or <c>[Concat]</c>.
     /// </summary>
     internal sealed record LayerDeclaration(
         string Name,
@@ -36,7 +53,10 @@ namespace ModelGen.Generators.Model
         float Dropout,
         bool UseBias,
         float Momentum,
-        float Epsilon);
+        float Epsilon,
+        float GateBias,
+        LayerWiring Wiring,
+        PropertySignature Signature);
 
     internal sealed record OptimizerDeclaration(
         OptimizerKind Kind,
@@ -67,9 +87,12 @@ namespace ModelGen.Generators.Model
     }
 
     /// <summary>Everything the generator knows about one model class, straight from its attributes.</summary>
+    /// <remarks><see cref="TypeKeyword"/> and <see cref="TypeParameters"/> are as declared, for placeholders of models that are not generated.</remarks>
     internal sealed record ModelDeclaration(
         string? Namespace,
         string ClassName,
+        string TypeKeyword,
+        string TypeParameters,
         EquatableArray<ContainingType> ContainingTypes,
         int InputSize,
         int Seed,

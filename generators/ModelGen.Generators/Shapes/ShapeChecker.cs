@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using ModelGen.Generators.Diagnostics;
+using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Ops;
@@ -9,51 +10,108 @@ using ModelGen.Generators.Ops;
 namespace ModelGen.Generators.Shapes
 {
     /// <summary>
-    /// Pipeline step 2: propagates widths through the layers with each op's shape rule, lays out the
-    /// parameter buffer and checks the loss against the output. Shared with the analyzer.
+    /// Pipeline step 2: resolves the wiring, lowers every layer to graph ops with its rule (Ops/&lt;Kind&gt;/*Rules.cs,
+    /// found through <see cref="LayerRules"/>), infers every shape, lays out the parameter manifest and checks the
+    /// loss against the output. Shared with the analyzers, which report its problems.
     /// </summary>
     internal static class ShapeChecker
     {
+        /// <summary>The name a layer's <c>Input</c> uses to read the model's input (ModelGen.Layers.ModelInput).</summary>
+        public const string ModelInput = "$input";
+
         public static CheckedModel Check(ModelDeclaration model)
         {
             var problems = new List<Problem>(model.Problems);
             if (problems.Any(p => p.Id == DiagnosticIds.ModelNotPartial))
-                return new CheckedModel(model, EquatableArray<LayerShape>.Empty, 0, model.Problems);
+                return Empty(model, problems);
             if (model.InputSize <= 0 && !problems.Any(p => p.Site == SiteKind.ModelAttribute))
                 problems.Add(Problem.At(DiagnosticIds.NonPositiveSize, SiteKind.ModelAttribute, "InputSize", model.ClassName, model.InputSize.ToString(CultureInfo.InvariantCulture)));
             if (model.Layers.Count == 0)
                 problems.Add(Problem.At(DiagnosticIds.NoLayers, SiteKind.Class, model.ClassName));
+            if (model.InputSize <= 0)
+                return Empty(model, problems);
 
-            var layers = new List<LayerShape>();
-            int width = model.InputSize;
-            long offset = 0;
-            for (int index = 0; index < model.Layers.Count; index++)
+            var builder = new GraphBuilder(model, problems);
+            int input = builder.Add(OpKind.Input, "Inputs", -1, TensorShape.Vector(model.InputSize), NoAttributes.Instance);
+            input = builder.Dropout(input, -1, "Inputs", model.Regularization.InputDropout);
+
+            var outputs = new int[model.Layers.Count];
+            var shapes = new List<LayerShape>();
+            var names = new Dictionary<string, int>();
+            for (int index = 0; index < model.Layers.Count && builder.Fits; index++)
             {
                 LayerDeclaration layer = model.Layers[index];
-                bool alreadyReported = problems.Any(p => p.LayerIndex == index);
-                bool normalization = layer.Kind == LayerKind.BatchNorm;
-                int units = normalization ? BatchNormOp.InferShape(width) : DenseOp.InferShape(layer, index, alreadyReported, problems);
-                long weights = normalization ? units : (long)width * units;
-                int biases = normalization || layer.UseBias ? units : 0;
-                if (offset + weights + biases > int.MaxValue)
+                outputs[index] = -1;
+                bool reported = problems.Any(p => p.LayerIndex == index);
+                int[]? sources = ResolveInputs(builder, layer, index, names, outputs, input);
+                int residual = -2, residualNode = -1;
+                if (sources is not null && layer.Wiring.Residual is string residualName)
                 {
-                    problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "units", "a size that keeps the model under 2^31 parameters"));
-                    break;
+                    residual = Resolve(residualName, names, index);
+                    if (residual < -1)
+                    {
+                        builder.ShapeError(index, $"its residual '{residualName}' is not a layer declared before it");
+                        sources = null;
+                    }
+                    else
+                        residualNode = residual == -1 ? input : outputs[residual];
                 }
-                InitializerKind initializer = normalization ? InitializerKind.Default
-                    : layer.Initializer == InitializerKind.Default ? ActivationOp.DefaultInitializer(layer.Activation) : layer.Initializer;
-                layers.Add(new LayerShape(
-                    layer.Name, layer.Modifiers, layer.Kind, width, units, layer.Activation, initializer,
-                    layer.NegativeSlope, layer.BiasInit, layer.Dropout, layer.UseBias, layer.Momentum, layer.Epsilon,
-                    (int)offset, (int)(offset + weights)));
-                offset += weights + biases;
-                width = units;
+                names[layer.Name] = index;
+                if (sources is null || sources.Any(s => s >= 0 && outputs[s] < 0) || (residual >= 0 && residualNode < 0) || reported)
+                    continue; // an unresolved or failed input: its own problem was reported
+                int[] inputNodes = sources.Select(s => s < 0 ? input : outputs[s]).ToArray();
+                var lowered = LayerRules.Lower(builder, index, layer, inputNodes, residualNode);
+                if (lowered.Output < 0)
+                    continue;
+                outputs[index] = lowered.Output;
+                shapes.Add(new LayerShape(layer.Name, layer.Modifiers, layer.Kind, builder.Node(inputNodes[0]).Width, builder.Node(lowered.Output).Width,
+                    layer.Activation, lowered.Initializer, layer.NegativeSlope, layer.BiasInit, layer.Dropout, layer.UseBias, layer.Momentum, layer.Epsilon,
+                    sources.ToEquatableArray(), residual));
             }
 
-            if (layers.Count == model.Layers.Count && layers.Count > 0 && layers[layers.Count - 1].Units > 0)
-                LossOp.For(model.Loss)?.CheckOutput(layers[layers.Count - 1], layers.Count - 1, problems);
+            if (shapes.Count != model.Layers.Count || problems.Count > 0)
+                return new CheckedModel(model, shapes.ToEquatableArray(), EquatableArray<OpNode>.Empty, EquatableArray<ParameterTensor>.Empty, 0, 0, -1, problems.ToEquatableArray());
 
-            return new CheckedModel(model, layers.ToEquatableArray(), (int)offset, problems.ToEquatableArray());
+            var built = new CheckedModel(model, shapes.ToEquatableArray(), builder.Nodes.ToEquatableArray(), builder.Parameters.ToEquatableArray(),
+                builder.ParameterCount, builder.StateCount, outputs[outputs.Length - 1], EquatableArray<Problem>.Empty);
+            for (int index = 0; index < shapes.Count - 1; index++)
+                if (built.Consumers(index).Length == 0)
+                    builder.ShapeError(index, "its output is never used: every layer but the last must feed a later one (by order, Input, Concat or Residual)");
+            LossOp.For(model.Loss)?.CheckOutput(shapes[shapes.Count - 1], shapes.Count - 1, problems);
+            // A graph with problems is never emitted: the analyzers still get the layer shapes to reason about.
+            return problems.Count == 0 ? built : built with { Nodes = EquatableArray<OpNode>.Empty, Parameters = EquatableArray<ParameterTensor>.Empty, Problems = problems.ToEquatableArray() };
         }
+
+        private static CheckedModel Empty(ModelDeclaration model, List<Problem> problems)
+            => new CheckedModel(model, EquatableArray<LayerShape>.Empty, EquatableArray<OpNode>.Empty, EquatableArray<ParameterTensor>.Empty, 0, 0, -1, problems.ToEquatableArray());
+
+        /// <summary>Layer indices a layer reads (−1: the model input), or null after reporting a name that does not resolve.</summary>
+        private static int[]? ResolveInputs(GraphBuilder builder, LayerDeclaration layer, int index, Dictionary<string, int> names, int[] outputs, int input)
+        {
+            if (layer.Wiring.Inputs.Count == 0)
+            {
+                if (layer.Kind == LayerKind.Concat)
+                {
+                    builder.ShapeError(index, "a concatenation needs the names of at least two layers, e.g. [Concat(nameof(A), nameof(B))]");
+                    return null;
+                }
+                return new[] { index - 1 };
+            }
+            var sources = new int[layer.Wiring.Inputs.Count];
+            for (int i = 0; i < sources.Length; i++)
+            {
+                sources[i] = Resolve(layer.Wiring.Inputs[i], names, index);
+                if (sources[i] < -1)
+                {
+                    builder.ShapeError(index, $"it reads '{layer.Wiring.Inputs[i]}', which is not a layer declared before it (nor Layers.ModelInput)");
+                    return null;
+                }
+            }
+            return sources;
+        }
+
+        /// <summary>−1 for the model input, a layer index, or −2 when the name is not an earlier layer.</summary>
+        private static int Resolve(string name, Dictionary<string, int> names, int index)
+            => name == ModelInput ? -1 : names.TryGetValue(name, out int source) && source < index ? source : -2;
     }
 }

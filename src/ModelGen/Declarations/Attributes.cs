@@ -23,9 +23,36 @@ public sealed class ModelAttribute : Attribute
     public float InputDropout { get; set; }
 }
 
+/// <summary>
+/// What every layer attribute can say about wiring. By default a layer reads the layer declared before it (the first
+/// reads the model input); <see cref="Input"/> names another, and <see cref="Residual"/> adds a named layer's output to
+/// this layer's (He et al.'s identity shortcut).
+/// </summary>
+public abstract class LayerAttribute : Attribute
+{
+    /// <summary>The layer this one reads, e.g. <c>nameof(Trunk)</c>, or <see cref="Layers.ModelInput"/>; null: the layer declared before.</summary>
+    public string? Input { get; set; }
+
+    /// <summary>
+    /// A layer declared before this one whose output is added to this layer's output (after its activation and
+    /// dropout): y = f(x) + s. The widths must match unless <see cref="ResidualProjection"/> is set.
+    /// </summary>
+    public string? Residual { get; set; }
+
+    /// <summary>When the residual's width differs, learn a linear map to this layer's width (<c>Name.projection.weight</c>, no bias).</summary>
+    public bool ResidualProjection { get; set; }
+}
+
+/// <summary>Names for wiring layers.</summary>
+public static class Layers
+{
+    /// <summary>The model's input, for <see cref="LayerAttribute.Input"/>, <see cref="LayerAttribute.Residual"/> and <see cref="ConcatAttribute"/>.</summary>
+    public const string ModelInput = "$input";
+}
+
 /// <summary>Fully connected layer: <c>y = activation(x · W + b)</c>, W is [inputs × units].</summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class DenseAttribute(int units, Activation activation = Activation.Identity) : Attribute
+public sealed class DenseAttribute(int units, Activation activation = Activation.Identity) : LayerAttribute
 {
     /// <summary>Output width of the layer.</summary>
     public int Units { get; } = units;
@@ -59,7 +86,7 @@ public sealed class DenseAttribute(int units, Activation activation = Activation
 /// the unbiased variance); inference uses the running estimates. γ starts at 1, β at 0.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class BatchNormAttribute(Activation activation = Activation.Identity) : Attribute
+public sealed class BatchNormAttribute(Activation activation = Activation.Identity) : LayerAttribute
 {
     /// <summary>Nonlinearity applied after the normalization and affine map.</summary>
     public Activation Activation { get; } = activation;
@@ -74,6 +101,48 @@ public sealed class BatchNormAttribute(Activation activation = Activation.Identi
     public float NegativeSlope { get; set; } = 0.01f;
 
     /// <summary>Inverted dropout on this layer's output while training (0: none).</summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
+/// Highway layer (Srivastava, Greff and Schmidhuber): y = T(x) ⊙ H(x) + (1 − T(x)) ⊙ x, width-preserving, with the
+/// transform H(x) = f(x · W_H + b_H) and the transform gate T(x) = σ(x · W_T + b_T). The gate bias starts negative
+/// (<see cref="GateBias"/>, −2) so every layer starts by carrying its input, and deep stacks still train.
+/// Property type: <see cref="ModelGen.Highway"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class HighwayAttribute(Activation activation = Activation.ReLU) : LayerAttribute
+{
+    /// <summary>Nonlinearity of the transform H (element-wise; not Softmax).</summary>
+    public Activation Activation { get; } = activation;
+
+    /// <summary>Initializer of W_H; <see cref="Initializer.Default"/> follows the activation. W_T is Glorot uniform.</summary>
+    public Initializer Initializer { get; set; }
+
+    /// <summary>Slope of <see cref="Activation.LeakyReLU"/> for negative inputs.</summary>
+    public float NegativeSlope { get; set; } = 0.01f;
+
+    /// <summary>Initial b_H (default 0).</summary>
+    public float BiasInit { get; set; }
+
+    /// <summary>Initial b_T: negative (−1 to −3, the paper's advice) biases each layer towards carrying its input at first.</summary>
+    public float GateBias { get; set; } = -2f;
+
+    /// <summary>Inverted dropout on the layer's output while training (0: none).</summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
+/// The outputs of the named layers side by side, [a] ⊕ [b] → [a + b], in the order given (Layers.ModelInput names the
+/// model input). Property type: <see cref="ModelGen.Concat"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class ConcatAttribute(params string[] inputs) : LayerAttribute
+{
+    /// <summary>The layers concatenated, by name.</summary>
+    public IReadOnlyList<string> Inputs { get; } = inputs;
+
+    /// <summary>Inverted dropout on the concatenation while training (0: none).</summary>
     public float Dropout { get; set; }
 }
 

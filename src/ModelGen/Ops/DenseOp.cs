@@ -120,8 +120,8 @@ public static class DenseOp
         where T : unmanaged, INumber<T>
         => Gemm.Multiply(GemmForm.AtB, x, dy, weightGradient, inputs, batch, outputs, accumulate: false);
 
-    /// <summary>dx = dy · Wᵀ (overwritten).</summary>
-    public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weights, Span<T> dx, int batch, int inputs, int outputs)
+    /// <summary>dx = dy · Wᵀ, or dx += dy · Wᵀ when <paramref name="accumulate"/> (the input fans out to several layers).</summary>
+    public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weights, Span<T> dx, int batch, int inputs, int outputs, bool accumulate = false)
         where T : unmanaged, INumber<T>
-        => Gemm.Multiply(GemmForm.ABt, dy, weights, dx, batch, outputs, inputs, accumulate: false);
+        => Gemm.Multiply(GemmForm.ABt, dy, weights, dx, batch, outputs, inputs, accumulate);
 }

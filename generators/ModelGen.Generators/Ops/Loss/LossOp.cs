@@ -66,16 +66,16 @@ namespace ModelGen.Generators.Ops
             public override string PredictDocumentation => "Writes class probabilities (a stable softmax of the logits), [batch × OutputSize].";
 
             public override void EmitGuard(EmitContext context, string entry)
-                => context.Writer.Line($"global::ModelGen.InputGuard.Labels(ModelName, {entry}, labels, batch, {context.OutputWidth}, \"{context.OutputLayer}\");");
+                => context.Writer.Wrapped($"global::ModelGen.InputGuard.Labels(ModelName, {entry}, labels, batch, {context.Output.Width}, \"{context.LayerName(context.Output)}\");");
 
             public override string LossAndGradient(EmitContext context)
-                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({context.Value(context.OutputNode)}, labels, {context.Gradient(context.OutputNode)}, batch, {context.OutputWidth})";
+                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({context.Value(context.Model.OutputNode)}, labels, {context.Gradient(context.Model.OutputNode)}, batch, {context.Output.Width})";
 
             public override string LossOnly(EmitContext context)
-                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({context.Value(context.OutputNode)}, labels, batch, {context.OutputWidth})";
+                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({context.Value(context.Model.OutputNode)}, labels, batch, {context.Output.Width})";
 
             public override void EmitPredictOutput(EmitContext context)
-                => context.Writer.Line($"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Probabilities<T>({context.Value(context.OutputNode)}, outputs, batch, {context.OutputWidth});");
+                => context.Writer.Wrapped($"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Probabilities<T>({context.Value(context.Model.OutputNode)}, outputs, batch, {context.Output.Width});");
         }
 
         /// <summary>Mean squared error over all outputs. Runtime: src/ModelGen/Ops/MeanSquaredErrorOp.cs.</summary>
@@ -98,16 +98,16 @@ namespace ModelGen.Generators.Ops
             public override string PredictDocumentation => "Writes the network outputs, [batch × OutputSize].";
 
             public override void EmitGuard(EmitContext context, string entry)
-                => context.Writer.Line($"global::ModelGen.InputGuard.Targets<T>(ModelName, {entry}, targets, batch, {context.OutputWidth}, \"{context.OutputLayer}\");");
+                => context.Writer.Wrapped($"global::ModelGen.InputGuard.Targets<T>(ModelName, {entry}, targets, batch, {context.Output.Width}, \"{context.LayerName(context.Output)}\");");
 
             public override string LossAndGradient(EmitContext context)
-                => $"global::ModelGen.Ops.MeanSquaredErrorOp.ForwardBackward<T>({context.Value(context.OutputNode)}, targets, {context.Gradient(context.OutputNode)}, batch * {context.OutputWidth})";
+                => $"global::ModelGen.Ops.MeanSquaredErrorOp.ForwardBackward<T>({context.Value(context.Model.OutputNode)}, targets, {context.Gradient(context.Model.OutputNode)}, batch * {context.Output.Width})";
 
             public override string LossOnly(EmitContext context)
-                => $"global::ModelGen.Ops.MeanSquaredErrorOp.Loss<T>({context.Value(context.OutputNode)}, targets, batch * {context.OutputWidth})";
+                => $"global::ModelGen.Ops.MeanSquaredErrorOp.Loss<T>({context.Value(context.Model.OutputNode)}, targets, batch * {context.Output.Width})";
 
             public override void EmitPredictOutput(EmitContext context)
-                => context.Writer.Line($"{context.Value(context.OutputNode)}.CopyTo(outputs);");
+                => context.Writer.Wrapped($"{context.Value(context.Model.OutputNode)}.CopyTo(outputs);");
         }
             /// <summary>
         /// Binary cross-entropy over all outputs, from logits (sigmoid fused, stable) or from probabilities (clamped).
@@ -139,18 +139,18 @@ namespace ModelGen.Generators.Ops
                 : "Writes the network outputs (probabilities), [batch × OutputSize].";
 
             public override void EmitGuard(EmitContext context, string entry)
-                => context.Writer.Line($"global::ModelGen.InputGuard.ProbabilityTargets<T>(ModelName, {entry}, targets, batch, {context.OutputWidth}, \"{context.OutputLayer}\");");
+                => context.Writer.Wrapped($"global::ModelGen.InputGuard.ProbabilityTargets<T>(ModelName, {entry}, targets, batch, {context.Output.Width}, \"{context.LayerName(context.Output)}\");");
 
             public override string LossAndGradient(EmitContext context)
-                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "ForwardBackwardFromLogits" : "ForwardBackward")}<T>({context.Value(context.OutputNode)}, targets, {context.Gradient(context.OutputNode)}, batch * {context.OutputWidth})";
+                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "ForwardBackwardFromLogits" : "ForwardBackward")}<T>({context.Value(context.Model.OutputNode)}, targets, {context.Gradient(context.Model.OutputNode)}, batch * {context.Output.Width})";
 
             public override string LossOnly(EmitContext context)
-                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "LossFromLogits" : "Loss")}<T>({context.Value(context.OutputNode)}, targets, batch * {context.OutputWidth})";
+                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "LossFromLogits" : "Loss")}<T>({context.Value(context.Model.OutputNode)}, targets, batch * {context.Output.Width})";
 
             public override void EmitPredictOutput(EmitContext context)
-                => context.Writer.Line(_fromLogits
-                    ? $"global::ModelGen.Ops.BinaryCrossEntropyOp.Probabilities<T>({context.Value(context.OutputNode)}, outputs, batch * {context.OutputWidth});"
-                    : $"{context.Value(context.OutputNode)}.CopyTo(outputs);");
+                => context.Writer.Wrapped(_fromLogits
+                    ? $"global::ModelGen.Ops.BinaryCrossEntropyOp.Probabilities<T>({context.Value(context.Model.OutputNode)}, outputs, batch * {context.Output.Width});"
+                    : $"{context.Value(context.Model.OutputNode)}.CopyTo(outputs);");
         }
     }
 }

@@ -36,7 +36,7 @@ namespace ModelGen.Generators.Ops
         /// multiplies those parameters by <paramref name="keep"/> (1 − lr·λ, or 1), in the same pass.
         /// </summary>
         public static string Update(OptimizerDeclaration optimizer, string rate, string scale, int start, int length, string keep)
-            => Update(optimizer, rate, scale, name => Emit.EmitContext.Span(name, start, CodeWriter.Int(length)), ", " + keep);
+            => Update(optimizer, rate, scale, name => $"new global::System.Span<T>({name}, {start}, {length})", ", " + keep);
 
         private static string Buffer(string name) => name;
 

@@ -1,0 +1,39 @@
+using ModelGen.Generators.Helpers;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Graph
+{
+    /// <summary>The op kinds of the graph; each has one definition in Ops/&lt;Kind&gt;/ and one line in OpRegistry.</summary>
+    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate }
+
+    /// <summary>
+    /// One op of the model's graph. <see cref="Inputs"/> are node ids (wiring is explicit: a residual add or a
+    /// concatenation simply lists several). <see cref="Layer"/> indexes the declared layer it lowers from (−1: the model
+    /// input and dropout on it). <see cref="Name"/> is what the generated code calls its buffers, e.g. "Hidden1" or
+    /// "Block.Gate". <see cref="Attributes"/> is the small equatable record of its op kind.
+    /// </summary>
+    internal sealed record OpNode(int Id, OpKind Kind, string Name, int Layer, EquatableArray<int> Inputs, TensorShape Shape, OpAttributes Attributes)
+    {
+        /// <summary>Elements per sample of the node's value.</summary>
+        public int Width => (int)Shape.Size;
+    }
+
+    /// <summary>Per-kind data of an op. Indices into the parameter manifest, never offsets: layout is the manifest's job.</summary>
+    internal abstract record OpAttributes;
+
+    internal sealed record NoAttributes : OpAttributes
+    {
+        public static readonly NoAttributes Instance = new NoAttributes();
+    }
+
+    /// <summary>y = x · W (+ b). <see cref="Bias"/> is −1 without a bias.</summary>
+    internal sealed record DenseAttributes(int Weight, int Bias) : OpAttributes;
+
+    /// <summary>γ, β (trainable) and the running mean and variance (state), by manifest index.</summary>
+    internal sealed record BatchNormAttributes(int Scale, int Shift, int RunningMean, int RunningVariance, float Momentum, float Epsilon) : OpAttributes;
+
+    internal sealed record ActivationAttributes(ActivationKind Activation, float NegativeSlope) : OpAttributes;
+
+    /// <summary>Inverted dropout. <see cref="Stream"/> is hashed from the layer name, so masks survive edits elsewhere.</summary>
+    internal sealed record DropoutAttributes(float Rate, int Stream) : OpAttributes;
+}

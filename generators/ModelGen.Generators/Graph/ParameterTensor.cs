@@ -1,0 +1,30 @@
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Graph
+{
+    /// <summary>What a tensor of the manifest is to its layer; mirrors ModelGen.ParameterRole (runtime).</summary>
+    internal enum ParameterRole { Weight = 0, Bias = 1, Scale = 2, Shift = 3, RunningMean = 4, RunningVariance = 5 }
+
+    /// <summary>
+    /// One entry of the parameter manifest: a named tensor (<c>Hidden1.weight</c>), its shape, and where it lives —
+    /// the trainable parameter buffer, or the state buffer (batch-norm running statistics) when not
+    /// <see cref="Trainable"/>. It is initialized by <see cref="Initializer"/> from (<see cref="FanIn"/>,
+    /// <see cref="FanOut"/>), or filled with <see cref="Fill"/> when the initializer is Default. L2/AdamW decay
+    /// applies when <see cref="Decayed"/>. Save/load, export, the optimizer's decay ranges and the debugger view read it.
+    /// </summary>
+    internal sealed record ParameterTensor(
+        string Name,
+        string Property,
+        ParameterRole Role,
+        TensorShape Shape,
+        bool Trainable,
+        int Offset,
+        InitializerKind Initializer,
+        float Fill,
+        int FanIn,
+        int FanOut,
+        bool Decayed)
+    {
+        public int Length => (int)Shape.Size;
+    }
+}

@@ -1,0 +1,54 @@
+using ModelGen.Generators.Emit;
+using ModelGen.Generators.Graph;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Ops
+{
+    /// <summary>
+    /// Activations, emission (element-wise structs in src/ModelGen/Ops/Activations.cs; row-wise softmax in
+    /// src/ModelGen/Ops/SoftmaxOp.cs). Every derivative reads the output y, never the pre-activation, which is what lets
+    /// an activation share its producer's buffer and run inside its GEMM.
+    /// </summary>
+    internal sealed class ActivationOp : OpDefinition
+    {
+        public static readonly ActivationOp Instance = new ActivationOp();
+
+        public static string RuntimeType(ActivationKind kind) => "global::ModelGen.Ops." + kind;
+
+        private static ActivationAttributes Of(OpNode node) => (ActivationAttributes)node.Attributes;
+
+        public override bool IsEpilogue(OpNode node) => ActivationRules.IsElementWise(Of(node).Activation);
+
+        public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
+        {
+            ActivationAttributes activation = Of(node);
+            int input = node.Inputs[0];
+            bool inPlace = context.SharesValue(node.Id, input);
+            context.Writer.Line($"// {node.Name}{(inPlace ? " (in place on the layer output)" : " into its own buffer: backward needs the layer output and this value")}");
+            if (!inPlace)
+                context.Writer.Line($"{context.Value(input)}.CopyTo({context.Value(node.Id)});");
+            if (activation.Activation == ActivationKind.Softmax)
+                context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.Forward<T>", context.Value(node.Id), "batch", Int(node.Width));
+            else
+                context.Writer.Call($"global::ModelGen.Ops.Activation<{RuntimeType(activation.Activation)}>.Forward<T>", context.Value(node.Id), Slope(activation));
+        }
+
+        public override void EmitInputGradient(EmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
+        {
+            ActivationAttributes activation = Of(node);
+            string comment = target == context.Gradient(node.Id) ? " (in place)" : "";
+            if (activation.Activation == ActivationKind.Softmax)
+            {
+                context.Writer.Line($"// {node.Name}: dz = y ⊙ (dy − ⟨y, dy⟩) per row, softmax's Jacobian-vector product{comment}");
+                context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.Backward<T>", context.Value(node.Id), context.Gradient(node.Id), target, "batch", Int(node.Width));
+                return;
+            }
+            context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′(y){comment}");
+            context.Writer.Call($"global::ModelGen.Ops.Activation<{RuntimeType(activation.Activation)}>.Backward<T>",
+                context.Value(node.Id), context.Gradient(node.Id), target, Slope(activation));
+        }
+
+        public static string Slope(ActivationAttributes activation)
+            => activation.Activation == ActivationKind.LeakyReLU ? EmitContext.T(activation.NegativeSlope) : "T.Zero";
+    }
+}

@@ -1,0 +1,79 @@
+using ModelGen.Generators.Emit;
+using ModelGen.Generators.Graph;
+
+namespace ModelGen.Generators.Ops
+{
+    /// <summary>
+    /// Dense, emission (rules: DenseRules.cs; runtime kernels: src/ModelGen/Ops/DenseOp.cs).
+    ///   forward   y  = x · W + b          x [batch × in], W [in × out], b [out]
+    ///   backward  dW = xᵀ · dy,  db = Σ_batch dy,  dx = dy · Wᵀ (+= when x fans out)
+    /// Forward takes an activation epilogue on its GEMM; backward takes the derivative of its input's activation.
+    /// </summary>
+    internal sealed class DenseOp : OpDefinition
+    {
+        public static readonly DenseOp Instance = new DenseOp();
+
+        public override bool HasParameters => true;
+
+        public override bool TakesEpilogue => true;
+
+        public override bool AccumulatesInputGradient => true;
+
+        private static DenseAttributes Of(OpNode node) => (DenseAttributes)node.Attributes;
+
+        public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
+        {
+            DenseAttributes dense = Of(node);
+            OpNode input = context.Node(node.Inputs[0]);
+            bool hasBias = dense.Bias >= 0;
+            // A layer without a bias (it feeds a batch norm, whose β replaces it) calls the ForwardWithoutBias kernels.
+            string kernel = "global::ModelGen.Ops.DenseOp." + (hasBias ? "Forward" : "ForwardWithoutBias");
+            string affine = $"[batch × {input.Width}] · W[{input.Width} × {node.Width}]{(hasBias ? $" + b[{node.Width}]" : "")}";
+            var arguments = new System.Collections.Generic.List<string> { context.Value(input.Id), context.Parameter(dense.Weight) };
+            if (hasBias)
+                arguments.Add(context.Parameter(dense.Bias));
+            arguments.AddRange(new[] { context.Value(node.Id), "batch", Int(input.Width), Int(node.Width) });
+            if (epilogue is null)
+            {
+                context.Writer.Line($"// {node.Name}: {affine}{(hasBias ? "" : ", no bias")}");
+                context.Writer.Call(kernel + "<T>", arguments.ToArray());
+                return;
+            }
+            var activation = (ActivationAttributes)epilogue.Attributes;
+            context.Writer.Line($"// {node.Name}: {activation.Activation}({affine}), {(hasBias ? "bias and " : "")}{activation.Activation} fused into the GEMM epilogue");
+            arguments.Add(ActivationOp.Slope(activation));
+            context.Writer.Call($"{kernel}<T, {ActivationOp.RuntimeType(activation.Activation)}>", arguments.ToArray());
+        }
+
+        public override void EmitParameterGradient(EmitContext context, OpNode node)
+        {
+            DenseAttributes dense = Of(node);
+            OpNode input = context.Node(node.Inputs[0]);
+            string x = context.Value(input.Id), dy = context.Gradient(node.Id), dw = context.ParameterGradient(dense.Weight);
+            if (dense.Bias < 0)
+            {
+                context.Writer.Line($"// {node.Name}: dW = xᵀ · dy");
+                context.Writer.Call("global::ModelGen.Ops.DenseOp.BackwardWeights<T>", x, dy, dw, "batch", Int(input.Width), Int(node.Width));
+                return;
+            }
+            context.Writer.Line($"// {node.Name}: dW = xᵀ · dy, db = Σ dy");
+            context.Writer.Call("global::ModelGen.Ops.DenseOp.BackwardParameters<T>", x, dy, dw, context.ParameterGradient(dense.Bias), "batch", Int(input.Width), Int(node.Width));
+        }
+
+        public override void EmitInputGradient(EmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
+        {
+            OpNode input = context.Node(node.Inputs[0]);
+            string dy = context.Gradient(node.Id), weights = context.Parameter(Of(node).Weight);
+            if (epilogue is null)
+            {
+                context.Writer.Line($"// {node.Name}: dx {(accumulate ? "+=" : "=")} dy · Wᵀ{(accumulate ? $" ({input.Name} fans out: its gradients add up)" : "")}");
+                context.Writer.Call("global::ModelGen.Ops.DenseOp.BackwardInput<T>", dy, weights, target, "batch", Int(input.Width), Int(node.Width), accumulate ? "accumulate: true" : "accumulate: false");
+                return;
+            }
+            var activation = (ActivationAttributes)epilogue.Attributes;
+            context.Writer.Line($"// {node.Name}: dx = (dy · Wᵀ) ⊙ {activation.Activation}′(x), the derivative of {context.LayerName(epilogue)}'s activation fused into the GEMM epilogue");
+            context.Writer.Call($"global::ModelGen.Ops.DenseOp.BackwardInput<T, {ActivationOp.RuntimeType(activation.Activation)}>",
+                dy, weights, target, context.Value(epilogue.Id), "batch", Int(input.Width), Int(node.Width), ActivationOp.Slope(activation));
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using ModelGen.Generators.Emit;
+using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
+
+namespace ModelGen.Generators.Ops
+{
+    /// <summary>A buffer an op keeps for its backward pass: per sample ([batch × Width]) or fixed ([Width]). Training only.</summary>
+    internal sealed record SavedBuffer(string Suffix, int Width, bool PerSample, string Description);
+
+    /// <summary>
+    /// The op contract: capability flags the differentiator and fuser read, and the calls each backend step emits.
+    /// Shapes, parameters and problems are the layer rules' part (Ops/&lt;Kind&gt;/*Rules.cs), which the analyzers share.
+    /// </summary>
+    internal abstract class OpDefinition
+    {
+        /// <summary>Owns entries of the parameter manifest (gets a ParameterGradient step).</summary>
+        public virtual bool HasParameters => false;
+
+        /// <summary>Applies an element-wise epilogue to each finished output tile, forward and backward (a GEMM).</summary>
+        public virtual bool TakesEpilogue => false;
+
+        /// <summary>Element-wise, derivative from its output: may run inside its producer's GEMM.</summary>
+        public virtual bool IsEpilogue(OpNode node) => false;
+
+        /// <summary>An element-wise successor may overwrite this op's output in place (its backward does not read it).</summary>
+        public virtual bool AllowsInPlaceSuccessor => false;
+
+        /// <summary>Its input-gradient kernels can add into the target (for inputs that fan out).</summary>
+        public virtual bool AccumulatesInputGradient => false;
+
+        /// <summary>Behaves differently while training (dropout, batch statistics).</summary>
+        public virtual bool HasTrainingMode => false;
+
+        public virtual SavedBuffer[] SavedBuffers(OpNode node) => new SavedBuffer[0];
+
+        public abstract void EmitForward(EmitContext context, OpNode node, OpNode? epilogue);
+
+        public virtual void EmitParameterGradient(EmitContext context, OpNode node)
+        {
+        }
+
+        /// <summary>
+        /// ∂loss/∂(input <paramref name="slot"/>) into <paramref name="target"/>, added to it when <paramref name="accumulate"/>;
+        /// with <paramref name="epilogue"/>, times that activation's derivative at the input.
+        /// </summary>
+        public abstract void EmitInputGradient(EmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue);
+
+        /// <summary>After the gradients of a real training step, before the update (batch norm's running statistics).</summary>
+        public virtual void EmitTrainingStepEnd(EmitContext context, OpNode node)
+        {
+        }
+
+        protected static string Int(int value) => CodeWriter.Int(value);
+    }
+
+    /// <summary>The op registry: one line per op kind.</summary>
+    internal static class OpRegistry
+    {
+        private static readonly OpDefinition[] Definitions =
+        {
+            InputOp.Instance,       // OpKind.Input
+            DenseOp.Instance,       // OpKind.Dense
+            BatchNormOp.Instance,   // OpKind.BatchNorm
+            ActivationOp.Instance,  // OpKind.Activation
+            DropoutOp.Instance,     // OpKind.Dropout
+            AddOp.Instance,         // OpKind.Add
+            ConcatOp.Instance,      // OpKind.Concat
+            HighwayGateOp.Instance, // OpKind.HighwayGate
+        };
+
+        public static OpDefinition For(OpKind kind) => Definitions[(int)kind];
+    }
+
+    /// <summary>The model input: the caller's span; nothing to compute.</summary>
+    internal sealed class InputOp : OpDefinition
+    {
+        public static readonly InputOp Instance = new InputOp();
+
+        public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
+        {
+        }
+
+        public override void EmitInputGradient(EmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
+        {
+        }
+    }
+}
