@@ -84,9 +84,11 @@ namespace ModelGen.Analyzers
                     report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString());
             }
 
-            // Normalization keeps pre-activations in the linear range, which is the cure this rule asks for.
+            // Normalization keeps pre-activations in the linear range, and a residual or highway path carries the gradient
+            // around the unit: both are the cure this rule asks for, so only saturating layers without a bypass count.
             var saturating = model.Layers.Take(last).Select((l, i) => (Layer: l, Index: i))
-                .Where(l => l.Layer.Activation == ActivationKind.Sigmoid || l.Layer.Activation == ActivationKind.Tanh).ToList();
+                .Where(l => l.Layer.Activation == ActivationKind.Sigmoid || l.Layer.Activation == ActivationKind.Tanh)
+                .Where(l => l.Layer.Residual == -2 && l.Layer.Kind != LayerKind.Highway).ToList();
             if (saturating.Count >= 3 && !model.Layers.Any(l => l.Kind == LayerKind.BatchNorm))
                 report.At(PitfallDescriptors.SaturatingDeepStack, SiteKind.LayerAttribute, saturating[2].Index, null,
                     declaration.ClassName, Format(saturating.Count), string.Join(", ", saturating.Select(s => s.Layer.Name)));
@@ -111,10 +113,13 @@ namespace ModelGen.Analyzers
                     layer.Name, layer.Activation.ToString(), layer.Initializer.ToString(), better.ToString());
             if (hidden && layer.BiasInit != 0)
                 report.At(PitfallDescriptors.NonZeroHiddenBias, SiteKind.LayerAttribute, i, null, layer.Name, Format(layer.BiasInit));
-            LayerDeclaration? next = hidden ? declaration.Layers[i + 1] : null;
+            // The layer that reads this one's output, when it is the only reader (wiring may skip the next declared layer).
+            int[] consumers = model.Consumers(i);
+            bool sequential = consumers.Length == 1 && consumers[0] == i + 1 && model.Layers[i + 1].Sources.Count == 1 && model.Layers[i + 1].Residual == -2;
+            LayerDeclaration? next = sequential ? declaration.Layers[i + 1] : null;
             if (next?.Kind == LayerKind.BatchNorm && layer.UseBias && layer.Activation == ActivationKind.Identity && layer.Dropout == 0)
                 report.At(PitfallDescriptors.BiasBeforeNormalization, SiteKind.LayerAttribute, i, null, layer.Name, next.Name);
-            if (hidden && layer.Activation == ActivationKind.Identity)
+            if (sequential && layer.Activation == ActivationKind.Identity)
             {
                 // Batch norms in between are affine at inference: the stack is linear unless one of them has an activation.
                 int j = i + 1;

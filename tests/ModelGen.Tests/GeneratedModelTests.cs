@@ -73,10 +73,9 @@ public class GeneratedModelTests
         Assert.Equal(1.0, Accuracy(net.Predict, inputs, labels, 2, 2));
     }
 
-    [Fact]
-    public void TwoSpiralsReachNinetyEightPercent()
+    /// <summary>Two interleaved spirals, one and a half turns each: the classic test of depth and nonlinearity.</summary>
+    internal static (float[] Inputs, int[] Labels) TwoSpirals(int perClass)
     {
-        const int perClass = 200;
         var inputs = new float[2 * perClass * 2];
         var labels = new int[2 * perClass];
         for (int c = 0; c < 2; c++)
@@ -88,6 +87,13 @@ public class GeneratedModelTests
                 inputs[2 * sample + 1] = (float)(t * Math.Sin(t + c * Math.PI) / 10);
                 labels[sample] = c;
             }
+        return (inputs, labels);
+    }
+
+    [Fact]
+    public void TwoSpiralsReachNinetyEightPercent()
+    {
+        (float[] inputs, int[] labels) = TwoSpirals(perClass: 200);
         var net = new SpiralNet();
         for (int step = 0; step < 1500; step++)
             net.TrainStep(inputs, labels);
@@ -155,7 +161,7 @@ public class GeneratedModelTests
 
     internal delegate void PredictFunction(ReadOnlySpan<float> inputs, Span<float> outputs);
 
-    private static double Accuracy(PredictFunction predict, float[] inputs, int[] labels, int inputSize, int classes)
+    internal static double Accuracy(PredictFunction predict, float[] inputs, int[] labels, int inputSize, int classes)
     {
         float[] probabilities = new float[labels.Length * classes];
         predict(inputs, probabilities);

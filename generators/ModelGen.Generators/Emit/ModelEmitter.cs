@@ -230,8 +230,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("private readonly Workspace _training = new Workspace();");
             writer.Line("private readonly global::ModelGen.WorkspacePool<Workspace> _inference =");
             writer.Line("    new global::ModelGen.WorkspacePool<Workspace>(static () => new Workspace());");
-            writer.Line("private readonly global::System.Threading.ReaderWriterLockSlim _gate =");
-            writer.Line("    new global::System.Threading.ReaderWriterLockSlim(global::System.Threading.LockRecursionPolicy.NoRecursion);");
+            writer.Line("private readonly global::ModelGen.ModelGate _gate = new global::ModelGen.ModelGate();");
             writer.Line();
 
             writer.Line("// Parameter views, named after the manifest.");
@@ -303,7 +302,7 @@ namespace ModelGen.Generators.Emit
             var training = new EmitContext(writer, program, "_training", inline: true);
             writer.Line("/// <summary>Forward, loss, backward, clipping and the optimizer update, over preallocated buffers.</summary>");
             writer.Open($"public T TrainStep(global::System.ReadOnlySpan<T> inputs, {targets})");
-            writer.Line("_gate.EnterWriteLock();");
+            writer.Line("_gate.EnterWrite();");
             writer.Open("try");
             writer.Line($"T loss = ForwardBackward(inputs, {loss.TargetName}, \"TrainStep\");");
             if (normalizations.Length > 0)
@@ -318,21 +317,21 @@ namespace ModelGen.Generators.Emit
             writer.Line("return loss;");
             writer.Close();
             writer.Open("finally");
-            writer.Line("_gate.ExitWriteLock();");
+            writer.Line("_gate.ExitWrite();");
             writer.Close();
             writer.Close();
             writer.Line();
 
             writer.Line("/// <summary>Mean loss on a batch; fills <see cref=\"Gradients\"/> without updating parameters.</summary>");
             writer.Open($"public T ComputeGradients(global::System.ReadOnlySpan<T> inputs, {targets})");
-            writer.Line("_gate.EnterWriteLock();");
+            writer.Line("_gate.EnterWrite();");
             writer.Line("try");
             writer.Line("{");
             writer.Line($"    return ForwardBackward(inputs, {loss.TargetName}, \"ComputeGradients\");");
             writer.Line("}");
             writer.Line("finally");
             writer.Line("{");
-            writer.Line("    _gate.ExitWriteLock();");
+            writer.Line("    _gate.ExitWrite();");
             writer.Line("}");
             writer.Close();
             writer.Line();
@@ -355,14 +354,14 @@ namespace ModelGen.Generators.Emit
                 var rented = new EmitContext(writer, program, "w", inline: true);
                 EmitGuards(rented, entry, false, guard);
                 writer.Line("Workspace w = _inference.Rent();");
-                writer.Line("_gate.EnterReadLock();");
+                writer.Line("_gate.EnterRead();");
                 writer.Open("try");
                 writer.Line("w.Ensure(batch, training: false);");
                 writer.Line(ForwardCall("w", false));
                 body(rented);
                 writer.Close();
                 writer.Open("finally");
-                writer.Line("_gate.ExitReadLock();");
+                writer.Line("_gate.ExitRead();");
                 writer.Line("_inference.Return(w);");
                 writer.Close();
                 writer.Close();
@@ -377,7 +376,7 @@ namespace ModelGen.Generators.Emit
             {
                 writer.Line($"/// <summary>Mean loss in training mode ({(hasDropout ? "the dropout masks of the next step" : "")}{(hasDropout && normalizations.Length > 0 ? ", " : "")}{(normalizations.Length > 0 ? "batch statistics" : "")}), without changing the model: the function <see cref=\"ComputeGradients\"/> differentiates.</summary>");
                 writer.Open($"public T ComputeTrainingLoss(global::System.ReadOnlySpan<T> inputs, {targets})");
-                writer.Line("_gate.EnterWriteLock();");
+                writer.Line("_gate.EnterWrite();");
                 writer.Open("try");
                 EmitGuards(training, "\"ComputeTrainingLoss\"", true, () => loss.EmitGuard(training, "\"ComputeTrainingLoss\""));
                 writer.Line("_training.Ensure(batch, training: true);");
@@ -385,7 +384,7 @@ namespace ModelGen.Generators.Emit
                 writer.Wrapped($"return {loss.LossOnly(training)};");
                 writer.Close();
                 writer.Open("finally");
-                writer.Line("_gate.ExitWriteLock();");
+                writer.Line("_gate.ExitWrite();");
                 writer.Close();
                 writer.Close();
                 writer.Line();
