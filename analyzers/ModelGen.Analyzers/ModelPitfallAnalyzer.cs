@@ -134,8 +134,15 @@ namespace ModelGen.Analyzers
         /// <summary>Logits versus probabilities: what the output layer produces against what the loss expects.</summary>
         private static void CheckLoss(CheckedModel model, Reporter report, ModelAnalysis analysis)
         {
-            LossDeclaration loss = model.Declaration.Loss;
-            int last = model.Layers.Count - 1;
+            foreach (HeadShape head in model.Heads)
+                CheckHead(model, report, analysis, head, model.IsMultiTask ? SiteKind.HeadLossAttribute : SiteKind.LossAttribute, model.IsMultiTask ? head.Layer : -1);
+        }
+
+        /// <summary>One output and its loss; <paramref name="lossSite"/> is where its loss attribute is (class or head property).</summary>
+        private static void CheckHead(CheckedModel model, Reporter report, ModelAnalysis analysis, HeadShape head, SiteKind lossSite, int lossLayer)
+        {
+            LossDeclaration loss = head.Loss;
+            int last = head.Layer;
             LayerShape output = model.Layers[last];
             ActivationKind activation = output.Activation;
             switch (loss.Kind)
@@ -143,7 +150,7 @@ namespace ModelGen.Analyzers
                 case LossKind.MeanSquaredError when activation == ActivationKind.Sigmoid || activation == ActivationKind.Softmax:
                     // The fix rewrites the loss and the output layer together; it finds the layer through the additional location.
                     // Only a sigmoid output has a drop-in replacement: binary cross-entropy keeps the float targets.
-                    report.At(PitfallDescriptors.RegressionLossOnProbabilities, SiteKind.LossAttribute, -1,
+                    report.At(PitfallDescriptors.RegressionLossOnProbabilities, lossSite, lossLayer,
                         activation == ActivationKind.Sigmoid ? Property(FixProperties.Replacement, "BinaryCrossEntropy") : null,
                         new[] { analysis.Locate(SiteKind.LayerAttribute, last) }, activation == ActivationKind.Sigmoid ? "sigmoid" : "softmax", output.Name);
                     break;
@@ -163,7 +170,7 @@ namespace ModelGen.Analyzers
                     report.At(PitfallDescriptors.NonlinearityBeforeSoftmax, SiteKind.LayerAttribute, last, null, output.Name, activation.ToString(), "BinaryCrossEntropy", "sigmoid");
                     break;
                 case LossKind.BinaryCrossEntropy when !loss.FromLogits && activation != ActivationKind.Sigmoid && activation != ActivationKind.Softmax:
-                    report.At(PitfallDescriptors.ProbabilityLossOnLogits, SiteKind.LossAttribute, -1, null, output.Name, activation == ActivationKind.Identity ? "linear" : activation.ToString());
+                    report.At(PitfallDescriptors.ProbabilityLossOnLogits, lossSite, lossLayer, null, output.Name, activation == ActivationKind.Identity ? "linear" : activation.ToString());
                     break;
             }
         }
@@ -181,9 +188,10 @@ namespace ModelGen.Analyzers
                 if (model.Layers[i].Dropout > 0.5f)
                     report.At(PitfallDescriptors.DropoutRateHigh, SiteKind.LayerAttribute, i, Property(FixProperties.Rate, "0.5f"),
                         $"hidden layer '{model.Layers[i].Name}'", Format(model.Layers[i].Dropout), "0.5");
-            if (model.Layers[last].Dropout > 0)
-                report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, last, null,
-                    $"Output layer '{model.Layers[last].Name}' applies dropout (rate {Format(model.Layers[last].Dropout)}) to the model's predictions, so the loss sees randomly zeroed outputs; apply dropout to hidden layers only");
+            foreach (HeadShape head in model.Heads)
+                if (model.Layers[head.Layer].Dropout > 0)
+                    report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, head.Layer, null,
+                        $"Output layer '{head.Name}' applies dropout (rate {Format(model.Layers[head.Layer].Dropout)}) to the model's predictions, so the loss sees randomly zeroed outputs; apply dropout to hidden layers only");
             for (int i = 0; i < last; i++)
                 if (model.Layers[i].Dropout > 0 && model.Layers[i + 1].Kind == LayerKind.BatchNorm)
                     report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, i, null,

@@ -105,3 +105,19 @@ public partial class DeepPlainSpiral
     [Dense(24, Activation.Tanh)] public partial Dense Layer19 { get; }
     [Dense(2)] public partial Dense Logits { get; }
 }
+
+/// <summary>
+/// A multi-task model: a 3-class head, a probability head that also feeds a later layer (so its gradient is the loss's
+/// plus what flows back from Joined), and a regression head at half weight.
+/// </summary>
+[Model(InputSize = 4, Seed = 24)]
+[Adam(LearningRate = 0.01f)]
+public partial class ThreeHeadNet
+{
+    [Dense(10, Activation.Tanh)] public partial Dense Trunk { get; }
+    [Dense(3)][SoftmaxCrossEntropy] public partial Dense Kind { get; }
+    [Dense(2, Activation.Sigmoid, Input = nameof(Trunk))][BinaryCrossEntropy(FromLogits = false, Weight = 2f)] public partial Dense Flags { get; }
+    [Dense(5, Activation.Tanh, Input = nameof(Flags))] public partial Dense Refine { get; }
+    [Concat(nameof(Refine), nameof(Trunk))] public partial Concat Joined { get; }
+    [Dense(2)][MeanSquaredError(Weight = 0.5f)] public partial Dense Size { get; }
+}

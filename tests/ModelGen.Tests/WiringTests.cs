@@ -119,6 +119,59 @@ public class WiringTests(ITestOutputHelper output)
         Reference.Close(logits.Select(Sigmoid).ToArray(), predicted, 1e-9, 1e-12, $"BranchNet Predict (batch {batch})");
     }
 
+    [Theory]
+    [MemberData(nameof(WidthsAndBatches))]
+    public void HeadsTrainTogether(int bits, int batch)
+    {
+        using var width = Widths.Force(bits);
+        var net = new ThreeHeadNet.Network<double>(seed: 6);
+        double[] x = Reference.Random(batch * 4, 120 + batch, 1.5);
+        int[] kinds = Enumerable.Range(0, batch).Select(i => i % 3).ToArray();
+        double[] flags = Reference.Random(batch * 2, 121 + batch).Select(Math.Abs).ToArray();
+        double[] sizes = Reference.Random(batch * 2, 122 + batch);
+        net.ComputeGradients(x, kinds, flags, sizes);
+        Reference.CheckGradients(net.Parameters.Span, net.Gradients.ToArray(), () => net.ComputeLoss(x, kinds, flags, sizes), nameof(ThreeHeadNet));
+
+        for (int step = 0; step < 3; step++)
+            net.TrainStep(x, kinds, flags, sizes);
+        double[] T(string name) => net.Parameter(name).ToArray();
+        double[] trunk = Map(Affine(x, batch, T("Trunk.weight"), T("Trunk.bias")), Math.Tanh);
+        double[] kind = Softmax(Affine(trunk, batch, T("Kind.weight"), T("Kind.bias")), batch);
+        double[] flag = Map(Affine(trunk, batch, T("Flags.weight"), T("Flags.bias")), Sigmoid);
+        double[] refine = Map(Affine(flag, batch, T("Refine.weight"), T("Refine.bias")), Math.Tanh);
+        double[] joined = new double[batch * 15];
+        for (int row = 0; row < batch; row++)
+        {
+            Array.Copy(refine, row * 5, joined, row * 15, 5);
+            Array.Copy(trunk, row * 10, joined, row * 15 + 5, 10);
+        }
+        double[] size = Affine(joined, batch, T("Size.weight"), T("Size.bias"));
+
+        double[] kindOut = new double[batch * 3], flagOut = new double[batch * 2], sizeOut = new double[batch * 2];
+        net.Predict(x, kindOut, flagOut, sizeOut);
+        Reference.Close(kind, kindOut, 1e-9, 1e-12, "Kind head");
+        Reference.Close(flag, flagOut, 1e-9, 1e-12, "Flags head");
+        Reference.Close(size, sizeOut, 1e-9, 1e-12, "Size head");
+        double crossEntropy = -kinds.Select((k, row) => Math.Log(kind[row * 3 + k])).Average();
+        double binary = flag.Select((p, i) => -(flags[i] * Math.Log(p) + (1 - flags[i]) * Math.Log(1 - p))).Average();
+        double squared = size.Select((o, i) => (o - sizes[i]) * (o - sizes[i])).Average();
+        Assert.Equal(crossEntropy + 2 * binary + 0.5 * squared, net.ComputeLoss(x, kinds, flags, sizes), 9);
+    }
+
+    [Fact]
+    public void EachHeadValidatesItsOwnTargetsAndOutputs()
+    {
+        var net = new ThreeHeadNet();
+        Assert.Equal(3, ThreeHeadNet.KindSize);
+        Assert.Equal(2, ThreeHeadNet.SizeSize);
+        float[] x = new float[2 * 4];
+        var error = Assert.ThrowsAny<ArgumentException>(() => net.TrainStep(x, [0, 1], [0.5f, 2f, 0, 1], [0, 0, 0, 0]));
+        Assert.Contains("Flags", error.Message);
+        error = Assert.ThrowsAny<ArgumentException>(() => net.Predict(x, new float[6], new float[4], new float[3]));
+        Assert.Contains("Size", error.Message);
+        Assert.Equal(0, net.Step);
+    }
+
     [Fact]
     public void ManifestNamesEveryTensorWithItsShapeAndPlace()
     {

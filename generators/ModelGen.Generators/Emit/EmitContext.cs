@@ -38,8 +38,6 @@ namespace ModelGen.Generators.Emit
 
         public OpNode Node(int id) => Model.Nodes[id];
 
-        public OpNode Output => Model.Nodes[Model.OutputNode];
-
         /// <summary>The declared layer a node belongs to, or "inputs".</summary>
         public string LayerName(OpNode node) => node.Layer < 0 ? "inputs" : Model.Declaration.Layers[node.Layer].Name;
 

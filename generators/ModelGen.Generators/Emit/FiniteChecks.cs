@@ -1,4 +1,5 @@
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Emit
 {
@@ -25,13 +26,12 @@ namespace ModelGen.Generators.Emit
             Emit(context, context.Value(written.Id), written.Width, context.LayerName(node), step, "sample");
         }
 
-        public static void AfterLoss(EmitContext context)
+        public static void AfterLoss(EmitContext context, HeadShape head)
         {
             if (!context.Model.Declaration.CheckFinite)
                 return;
-            string layer = context.LayerName(context.Output);
-            context.Writer.Line($"global::ModelGen.FiniteCheck.Loss<T>(loss, ModelName, \"{layer}\");");
-            Emit(context, context.Gradient(context.Model.OutputNode), context.Output.Width, layer, "∂loss/∂output", "sample");
+            context.Writer.Line($"global::ModelGen.FiniteCheck.Loss<T>(loss, ModelName, \"{head.Name}\");");
+            Emit(context, context.Gradient(head.Node), context.Node(head.Node).Width, head.Name, "∂loss/∂output", "sample");
         }
 
         public static void AfterBackward(EmitContext context, GraphStep step, string target)

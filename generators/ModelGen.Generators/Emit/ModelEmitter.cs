@@ -76,13 +76,25 @@ namespace ModelGen.Generators.Emit
         {
             CheckedModel model = program.Model;
             ModelDeclaration declaration = model.Declaration;
-            LossOp loss = LossOp.For(declaration.Loss)!;
+            HeadShape[] heads = model.Heads.ToArray();
+            string FrontTargets(string element) => string.Join(", ", heads.Select(h => $"{LossOp.For(h.Loss)!.TargetType(element)} {h.Targets}"));
+            string targetNames = string.Join(", ", heads.Select(h => h.Targets));
+            string outputs = string.Join(", ", heads.Select(h => $"global::System.Span<float> {h.Outputs}"));
+            string outputNames = string.Join(", ", heads.Select(h => h.Outputs));
 
             writer.Open($"partial class {declaration.ClassName}");
             writer.Line("/// <summary>Features per input sample.</summary>");
             writer.Line($"public const int InputSize = {declaration.InputSize};");
-            writer.Line("/// <summary>Outputs per sample.</summary>");
-            writer.Line($"public const int OutputSize = {model.OutputSize};");
+            if (!model.IsMultiTask)
+            {
+                writer.Line("/// <summary>Outputs per sample.</summary>");
+                writer.Line($"public const int OutputSize = {model.Nodes[heads[0].Node].Width};");
+            }
+            foreach (HeadShape head in model.IsMultiTask ? heads : new HeadShape[0])
+            {
+                writer.Line($"/// <summary>Outputs per sample of head {head.Name} ({LossOp.For(head.Loss)!.Name}, weight {CodeWriter.Literal(head.Loss.Weight)}).</summary>");
+                writer.Line($"public const int {head.Name}Size = {model.Nodes[head.Node].Width};");
+            }
             writer.Line("/// <summary>Trainable parameters, all layers together.</summary>");
             writer.Line($"public const int ParameterCount = {model.ParameterCount};");
             writer.Line("/// <summary>Non-trainable state (batch-norm running statistics), all layers together.</summary>");
@@ -122,16 +134,23 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>One training step on a batch: forward, loss, backward, clipping and update. Returns the mean loss before the update.</summary>");
             writer.Line("/// <remarks>One writer at a time: a concurrent TrainStep, or a Predict/ComputeLoss started meanwhile, waits for it to finish.</remarks>");
             writer.Line("/// <param name=\"inputs\">[batch × InputSize], row-major, finite.</param>");
-            writer.Line($"/// <param name=\"{loss.TargetName}\">{loss.TargetDocumentation}</param>");
-            writer.Line($"public float TrainStep(global::System.ReadOnlySpan<float> inputs, {loss.TargetParameter("float")}) => _network.TrainStep(inputs, {loss.TargetName});");
+            foreach (HeadShape head in heads)
+                writer.Line($"/// <param name=\"{head.Targets}\">{(model.IsMultiTask ? $"Head {head.Name}: " : "")}{LossOp.For(head.Loss)!.TargetDocumentation}</param>");
+            writer.Line($"public float TrainStep(global::System.ReadOnlySpan<float> inputs, {FrontTargets("float")})");
+            writer.Line($"    => _network.TrainStep(inputs, {targetNames});");
             writer.Line();
             writer.Line("/// <summary>Mean loss on a batch, without changing the model. Safe to call from any number of threads at once.</summary>");
-            writer.Line($"public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, {loss.TargetParameter("float")}) => _network.ComputeLoss(inputs, {loss.TargetName});");
+            writer.Line($"public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, {FrontTargets("float")})");
+            writer.Line($"    => _network.ComputeLoss(inputs, {targetNames});");
             writer.Line();
-            writer.Line($"/// <summary>Inference on a batch. {loss.PredictDocumentation} Safe to call from any number of threads at once.</summary>");
-            writer.Line("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs) => _network.Predict(inputs, outputs);");
+            writer.Line("/// <summary>Inference on a batch; safe to call from any number of threads at once. Writes, [batch × width] each:");
+            foreach (HeadShape head in heads)
+                writer.Line($"/// {head.Outputs}: {LossOp.For(head.Loss)!.PredictDocumentation} of {head.Name}.");
+            writer.Line("/// </summary>");
+            writer.Line($"public void Predict(global::System.ReadOnlySpan<float> inputs, {outputs})");
+            writer.Line($"    => _network.Predict(inputs, {outputNames});");
             writer.Line();
-            EmitNetwork(writer, program, loss);
+            EmitNetwork(writer, program);
             writer.Close();
         }
 
@@ -183,8 +202,9 @@ namespace ModelGen.Generators.Emit
             writer.Assign(field, "new " + head, arguments);
         }
 
-        private static void EmitNetwork(CodeWriter writer, TrainingProgram program, LossOp loss)
+        private static void EmitNetwork(CodeWriter writer, TrainingProgram program)
         {
+            HeadShape[] heads = program.Model.Heads.ToArray();
             CheckedModel model = program.Model;
             ModelDeclaration declaration = model.Declaration;
             var context = new EmitContext(writer, program, "w");
@@ -201,7 +221,9 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// Graph, in execution order:");
             foreach (OpNode node in nodes.Skip(1))
                 writer.Line($"///   {node.Name}: {node.Kind}({string.Join(", ", node.Inputs.Select(i => nodes[i].Name))}) → {node.Shape}");
-            writer.Line($"/// Loss: {loss.Name}. Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Literal(clip)}" : "")}.");
+            foreach (HeadShape head in heads)
+                writer.Line($"/// Loss on {head.Name}: {LossOp.For(head.Loss)!.Name}{(model.IsMultiTask ? $", weight {CodeWriter.Literal(head.Loss.Weight)}" : "")}.");
+            writer.Line($"/// Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Literal(clip)}" : "")}.");
             if (declaration.Schedule is ScheduleDeclaration linear)
                 writer.Line($"/// Learning rate: linear decay to {CodeWriter.Literal(linear.FinalFraction)} of the initial rate over {linear.Steps} steps.");
             if (regularization.WeightDecay is float decay)
@@ -287,7 +309,40 @@ namespace ModelGen.Generators.Emit
             writer.Line("public long Step => _step;");
             writer.Line();
 
-            string targets = loss.TargetParameter("T");
+            string targets = string.Join(", ", heads.Select(h => $"{LossOp.For(h.Loss)!.TargetType("T")} {h.Targets}"));
+            string targetNames = string.Join(", ", heads.Select(h => h.Targets));
+            void EmitTargetGuards(EmitContext entryContext, string entry)
+            {
+                foreach (HeadShape head in heads)
+                    LossOp.For(head.Loss)!.EmitGuard(entryContext, head, entry);
+            }
+            // The mean loss of every head, weighted; with gradients, each head's loss gradient is scaled by its weight too.
+            void EmitLoss(EmitContext entryContext, bool gradients, string result)
+            {
+                if (!model.IsMultiTask && heads[0].Loss.Weight == 1)
+                {
+                    LossOp op = LossOp.For(heads[0].Loss)!;
+                    writer.Wrapped($"{result} {(gradients ? op.LossAndGradient(entryContext, heads[0]) : op.LossOnly(entryContext, heads[0]))};");
+                    if (gradients)
+                        FiniteChecks.AfterLoss(entryContext, heads[0]);
+                    return;
+                }
+                writer.Line("T loss = T.Zero;");
+                foreach (HeadShape head in heads)
+                {
+                    LossOp op = LossOp.For(head.Loss)!;
+                    string call = gradients ? op.LossAndGradient(entryContext, head) : op.LossOnly(entryContext, head);
+                    string weight = EmitContext.T(head.Loss.Weight);
+                    writer.Line($"// {head.Name}: {op.Name}, weight {CodeWriter.Literal(head.Loss.Weight)}");
+                    writer.Wrapped(head.Loss.Weight == 1 ? $"loss += {call};" : $"loss += {weight} * {call};");
+                    if (gradients && head.Loss.Weight != 1)
+                        writer.Call("global::ModelGen.Ops.LossWeight.Apply<T>", entryContext.Gradient(head.Node), weight);
+                    if (gradients)
+                        FiniteChecks.AfterLoss(entryContext, head);
+                }
+                if (result == "return")
+                    writer.Line("return loss;");
+            }
             // What every entry does first: validate the batch and the targets or outputs (before touching any state).
             void EmitGuards(EmitContext entryContext, string entry, bool training, System.Action guard)
             {
@@ -304,7 +359,7 @@ namespace ModelGen.Generators.Emit
             writer.Open($"public T TrainStep(global::System.ReadOnlySpan<T> inputs, {targets})");
             writer.Line("_gate.EnterWrite();");
             writer.Open("try");
-            writer.Line($"T loss = ForwardBackward(inputs, {loss.TargetName}, \"TrainStep\");");
+            writer.Line($"T loss = ForwardBackward(inputs, {targetNames}, \"TrainStep\");");
             if (normalizations.Length > 0)
             {
                 writer.Line($"int batch = inputs.Length / {declaration.InputSize};");
@@ -327,7 +382,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("_gate.EnterWrite();");
             writer.Line("try");
             writer.Line("{");
-            writer.Line($"    return ForwardBackward(inputs, {loss.TargetName}, \"ComputeGradients\");");
+            writer.Line($"    return ForwardBackward(inputs, {targetNames}, \"ComputeGradients\");");
             writer.Line("}");
             writer.Line("finally");
             writer.Line("{");
@@ -337,11 +392,10 @@ namespace ModelGen.Generators.Emit
             writer.Line();
 
             writer.Open($"private T ForwardBackward(global::System.ReadOnlySpan<T> inputs, {targets}, string entry)");
-            EmitGuards(training, "entry", true, () => loss.EmitGuard(training, "entry"));
+            EmitGuards(training, "entry", true, () => EmitTargetGuards(training, "entry"));
             writer.Line("_training.Ensure(batch, training: true);");
             writer.Line(ForwardCall("_training", true));
-            writer.Wrapped($"T loss = {loss.LossAndGradient(training)};");
-            FiniteChecks.AfterLoss(training);
+            EmitLoss(training, gradients: true, "T loss =");
             writer.Line("Backward(_training, inputs, batch);");
             writer.Line("return loss;");
             writer.Close();
@@ -370,7 +424,7 @@ namespace ModelGen.Generators.Emit
 
             writer.Line("/// <summary>Mean loss on a batch, without changing parameters or gradients. Thread-safe.</summary>");
             EmitInference($"public T ComputeLoss(global::System.ReadOnlySpan<T> inputs, {targets})", "\"ComputeLoss\"",
-                () => loss.EmitGuard(training, "\"ComputeLoss\""), rented => writer.Wrapped($"return {loss.LossOnly(rented)};"));
+                () => EmitTargetGuards(training, "\"ComputeLoss\""), rented => EmitLoss(rented, gradients: false, "return"));
 
             if (hasTrainingMode)
             {
@@ -378,10 +432,10 @@ namespace ModelGen.Generators.Emit
                 writer.Open($"public T ComputeTrainingLoss(global::System.ReadOnlySpan<T> inputs, {targets})");
                 writer.Line("_gate.EnterWrite();");
                 writer.Open("try");
-                EmitGuards(training, "\"ComputeTrainingLoss\"", true, () => loss.EmitGuard(training, "\"ComputeTrainingLoss\""));
+                EmitGuards(training, "\"ComputeTrainingLoss\"", true, () => EmitTargetGuards(training, "\"ComputeTrainingLoss\""));
                 writer.Line("_training.Ensure(batch, training: true);");
                 writer.Line(ForwardCall("_training", true));
-                writer.Wrapped($"return {loss.LossOnly(training)};");
+                EmitLoss(training, gradients: false, "return");
                 writer.Close();
                 writer.Open("finally");
                 writer.Line("_gate.ExitWrite();");
@@ -390,10 +444,18 @@ namespace ModelGen.Generators.Emit
                 writer.Line();
             }
 
-            writer.Line($"/// <summary>Inference on a batch. {loss.PredictDocumentation} Thread-safe.</summary>");
-            EmitInference("public void Predict(global::System.ReadOnlySpan<T> inputs, global::System.Span<T> outputs)", "\"Predict\"",
-                () => writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {context.Output.Width}, \"{context.LayerName(context.Output)}\");"),
-                loss.EmitPredictOutput);
+            writer.Line("/// <summary>Inference on a batch, every head's output. Thread-safe.</summary>");
+            EmitInference($"public void Predict(global::System.ReadOnlySpan<T> inputs, {string.Join(", ", heads.Select(h => $"global::System.Span<T> {h.Outputs}"))})", "\"Predict\"",
+                () =>
+                {
+                    foreach (HeadShape head in heads)
+                        writer.Wrapped($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", {head.Outputs}.Length, batch, {model.Nodes[head.Node].Width}, \"{head.Name}\");");
+                },
+                rented =>
+                {
+                    foreach (HeadShape head in heads)
+                        LossOp.For(head.Loss)!.EmitPredictOutput(rented, head);
+                });
 
             EmitForward(writer, context, hasTrainingMode);
             EmitBackward(writer, context);

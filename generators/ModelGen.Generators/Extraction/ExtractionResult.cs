@@ -18,6 +18,9 @@ namespace ModelGen.Generators.Extraction
         public AttributeData? WeightDecayAttribute { get; set; }
         public AttributeData? ScheduleAttribute { get; set; }
         public List<(AttributeData Attribute, IPropertySymbol Property)> Layers { get; } = new List<(AttributeData, IPropertySymbol)>();
+
+        /// <summary>The loss attribute on each layer property that has one (a head), by layer index.</summary>
+        public Dictionary<int, AttributeData> HeadLosses { get; } = new Dictionary<int, AttributeData>();
     }
 
     /// <summary>A declaration plus the means to place its problems in source.</summary>
@@ -47,6 +50,7 @@ namespace ModelGen.Generators.Extraction
                 SiteKind.WeightDecayAttribute => Of(_sites.WeightDecayAttribute),
                 SiteKind.ScheduleAttribute => Of(_sites.ScheduleAttribute),
                 SiteKind.LayerAttribute when layerIndex >= 0 && layerIndex < _sites.Layers.Count => Of(_sites.Layers[layerIndex].Attribute),
+                SiteKind.HeadLossAttribute when _sites.HeadLosses.TryGetValue(layerIndex, out AttributeData? loss) => Of(loss),
                 SiteKind.LayerProperty when layerIndex >= 0 && layerIndex < _sites.Layers.Count => _sites.Layers[layerIndex].Property.Locations.FirstOrDefault(),
                 _ => null,
             };

@@ -101,14 +101,8 @@ namespace ModelGen.Generators.Extraction
                         if (!IsDropoutRate(inputDropout))
                             problems.Add(Problem.At(DiagnosticIds.DropoutRateInvalid, SiteKind.ModelAttribute, "the input", Number(inputDropout)));
                         break;
-                    case "ModelGen.SoftmaxCrossEntropyAttribute":
-                        SetLoss(attribute, new LossDeclaration(LossKind.SoftmaxCrossEntropy, true));
-                        break;
-                    case "ModelGen.MeanSquaredErrorAttribute":
-                        SetLoss(attribute, new LossDeclaration(LossKind.MeanSquaredError, false));
-                        break;
-                    case "ModelGen.BinaryCrossEntropyAttribute":
-                        SetLoss(attribute, new LossDeclaration(LossKind.BinaryCrossEntropy, ReadNamed(attribute, "FromLogits", true, "BinaryCrossEntropy", SiteKind.LossAttribute, problems)));
+                    case { } when ReadLoss(attribute, SiteKind.LossAttribute, -1, problems) is LossDeclaration declared:
+                        SetLoss(attribute, declared);
                         break;
                     case "ModelGen.SgdAttribute":
                         SetOptimizer(attribute, ReadSgd(attribute, problems));
@@ -154,7 +148,8 @@ namespace ModelGen.Generators.Extraction
                 }
             }
 
-            if (lossCount != 1)
+            bool anyHead = model.GetMembers().OfType<IPropertySymbol>().Any(p => p.GetAttributes().Any(a => LossKindOf(a) is not null));
+            if (lossCount > 1 || (lossCount == 0 && !anyHead))
                 problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, lossCount == 0 ? SiteKind.Class : SiteKind.LossAttribute, model.Name, "loss", "[SoftmaxCrossEntropy], [BinaryCrossEntropy] or [MeanSquaredError]", lossCount.ToString(CultureInfo.InvariantCulture)));
             if (optimizerCount != 1)
                 problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, optimizerCount == 0 ? SiteKind.Class : SiteKind.OptimizerAttribute, model.Name, "optimizer", "[Adam], [Sgd], [RmsProp] or [AdaGrad]", optimizerCount.ToString(CultureInfo.InvariantCulture)));
@@ -186,8 +181,21 @@ namespace ModelGen.Generators.Extraction
                     LayerKind.Concat => ReadConcat(layerAttribute, property.Name, modifiers, index, problems),
                     _ => ReadDense(layerAttribute, property.Name, modifiers, index, problems),
                 };
-                layers.Add(layer with { Wiring = ReadWiring(layerAttribute, kind, index, problems, layer.Wiring), Signature = signature });
+                LossDeclaration head = LossDeclaration.None;
+                foreach (AttributeData attribute in property.GetAttributes())
+                    if (ReadLoss(attribute, SiteKind.HeadLossAttribute, index, problems) is LossDeclaration declared)
+                    {
+                        if (head.Kind != LossKind.None)
+                            problems.Add(Problem.AtLayer(DiagnosticIds.LossOrOptimizerCount, SiteKind.HeadLossAttribute, index, model.Name, $"loss on head '{property.Name}'", "one loss attribute per head layer", "more"));
+                        sites.HeadLosses[index] = attribute;
+                        head = declared;
+                    }
+                layers.Add(layer with { Wiring = ReadWiring(layerAttribute, kind, index, problems, layer.Wiring), Signature = signature, Head = head });
             }
+            int heads = layers.Count(l => l.Head.Kind != LossKind.None);
+            if (lossCount > 0 && heads > 0)
+                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, SiteKind.LossAttribute, model.Name, "loss",
+                    "a loss on the class (one output: the last layer) or a loss on each head layer, not both", (lossCount + heads).ToString(CultureInfo.InvariantCulture)));
 
             var declarationModel = new ModelDeclaration(
                 model.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
@@ -260,7 +268,7 @@ namespace ModelGen.Generators.Extraction
             if (!useBias && biasInit != 0)
                 problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "no BiasInit on a layer with UseBias = false"));
             return new LayerDeclaration(name, modifiers, LayerKind.Dense, units, activation, initializer, slope, biasInit, dropout, useBias, 0, 0, 0,
-                LayerWiring.Sequential, NoSignature);
+                LayerWiring.Sequential, NoSignature, LossDeclaration.None);
         }
 
         private static LayerDeclaration ReadBatchNorm(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
@@ -285,10 +293,33 @@ namespace ModelGen.Generators.Extraction
                 }
             }
             return new LayerDeclaration(name, modifiers, LayerKind.BatchNorm, 0, activation, InitializerKind.Default, slope, 0, dropout, false, momentum, epsilon, 0,
-                LayerWiring.Sequential, NoSignature);
+                LayerWiring.Sequential, NoSignature, LossDeclaration.None);
         }
 
         private static readonly PropertySignature NoSignature = new PropertySignature("", false, false, false, false);
+
+        private static LossKind? LossKindOf(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() switch
+        {
+            "ModelGen.SoftmaxCrossEntropyAttribute" => LossKind.SoftmaxCrossEntropy,
+            "ModelGen.MeanSquaredErrorAttribute" => LossKind.MeanSquaredError,
+            "ModelGen.BinaryCrossEntropyAttribute" => LossKind.BinaryCrossEntropy,
+            _ => null,
+        };
+
+        /// <summary>A loss attribute (on the class or on a head layer), or null for any other attribute.</summary>
+        private static LossDeclaration? ReadLoss(AttributeData attribute, SiteKind site, int layer, List<Problem> problems)
+        {
+            if (LossKindOf(attribute) is not LossKind kind)
+                return null;
+            string name = kind.ToString();
+            var scoped = new List<Problem>();
+            bool fromLogits = kind != LossKind.BinaryCrossEntropy || ReadNamed(attribute, "FromLogits", true, name, site, scoped);
+            float weight = ReadNamed(attribute, "Weight", 1f, name, site, scoped);
+            if (!(weight > 0) || float.IsInfinity(weight))
+                scoped.Add(Problem.At(DiagnosticIds.InvalidArgument, site, name, "Weight", "a finite number greater than 0"));
+            problems.AddRange(scoped.Select(p => p with { LayerIndex = layer }));
+            return new LossDeclaration(kind, kind == LossKind.SoftmaxCrossEntropy || fromLogits, weight);
+        }
 
         private static LayerKind? KindOf(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() switch
         {
@@ -326,7 +357,7 @@ namespace ModelGen.Generators.Extraction
                 }
             }
             return new LayerDeclaration(name, modifiers, LayerKind.Highway, 0, activation, initializer, slope, biasInit, dropout, true, 0, 0, gateBias,
-                LayerWiring.Sequential, NoSignature);
+                LayerWiring.Sequential, NoSignature, LossDeclaration.None);
         }
 
         /// <summary><c>[Concat(params string[] inputs)]</c>: the names become the layer's wiring.</summary>
@@ -346,7 +377,7 @@ namespace ModelGen.Generators.Extraction
                 if (argument.Key == "Dropout")
                     dropout = ReadDropout(argument.Value, "Concat", name, index, problems);
             return new LayerDeclaration(name, modifiers, LayerKind.Concat, 0, ActivationKind.Identity, InitializerKind.Default, 0.01f, 0, dropout, false, 0, 0, 0,
-                new LayerWiring(inputs.ToEquatableArray(), null, false), NoSignature);
+                new LayerWiring(inputs.ToEquatableArray(), null, false), NoSignature, LossDeclaration.None);
         }
 
         /// <summary>The wiring arguments every layer attribute inherits: Input, Residual, ResidualProjection.</summary>

@@ -49,6 +49,8 @@ namespace ModelGen.Generators.Graph
             var forward = model.Nodes.Skip(1).Where(n => n.Kind != OpKind.Input).Select(n => new GraphStep(StepKind.Forward, n.Id, -1)).ToList();
             var backward = new List<GraphStep>();
             var written = new bool[model.Nodes.Count];
+            foreach (HeadShape head in model.Heads)
+                written[head.Node] = true; // the loss writes a head's gradient first; a layer reading the head adds to it
             for (int id = model.Nodes.Count - 1; id > 0; id--)
             {
                 OpNode node = model.Nodes[id];

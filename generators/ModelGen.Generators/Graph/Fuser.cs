@@ -9,8 +9,8 @@ namespace ModelGen.Generators.Graph
     /// Pipeline step 4, driven by the ops' capability flags. An element-wise epilogue op (an activation) whose producer
     /// has no other consumer shares the producer's value and gradient buffers. When the producer takes epilogues (a
     /// Dense GEMM), the activation runs on each finished tile of the product and its forward step disappears; its
-    /// derivative moves into the consumer's input-gradient GEMM too when that consumer is its only one and also takes
-    /// epilogues. Otherwise (the producer is batch norm, or the activation fans out) it runs in place as its own steps.
+    /// derivative moves into the consumer's input-gradient GEMM too when that consumer is its only one, takes epilogues
+    /// and overwrites the gradient (a head's gradient starts with its loss's share, so a GEMM adding to it cannot apply f′). Otherwise (the producer is batch norm, or the activation fans out) it runs in place as its own steps.
     /// Sound because Dense's backward needs only its input and output gradient, and every activation's derivative is
     /// computed from its output, which is what the shared buffer holds.
     /// </summary>
@@ -50,7 +50,8 @@ namespace ModelGen.Generators.Graph
                 if (consumers[node.Id] != 1)
                     continue;
                 int consumerStep = backward.FindIndex(s => s.Kind == StepKind.InputGradient && nodes[s.Node].Inputs[s.Slot] == node.Id);
-                if (consumerStep >= 0 && OpRegistry.For(nodes[backward[consumerStep].Node].Kind).TakesEpilogue && !backward[consumerStep].IntoPartial)
+                if (consumerStep >= 0 && OpRegistry.For(nodes[backward[consumerStep].Node].Kind).TakesEpilogue
+                    && !backward[consumerStep].IntoPartial && !backward[consumerStep].Accumulate)
                 {
                     backward[consumerStep] = backward[consumerStep] with { Epilogue = node.Id };
                     backward.RemoveAll(s => s.Kind == StepKind.InputGradient && s.Node == node.Id);

@@ -40,6 +40,7 @@ namespace ModelGen.Generators.Model
     /// <summary>
     /// One layer property, as declared: <c>[Dense]</c> (Units, Initializer, BiasInit, UseBias), <c>[BatchNorm]</c>
     /// (Momentum, Epsilon; its width is its input's), <c>[Highway]</c> (GateBias; width-preserving) or <c>[Concat]</c>.
+    /// <see cref="Head"/> is the loss attribute on the property when the layer is a head of a multi-task model (None otherwise).
     /// </summary>
     internal sealed record LayerDeclaration(
         string Name,
@@ -56,7 +57,8 @@ namespace ModelGen.Generators.Model
         float Epsilon,
         float GateBias,
         LayerWiring Wiring,
-        PropertySignature Signature);
+        PropertySignature Signature,
+        LossDeclaration Head);
 
     internal sealed record OptimizerDeclaration(
         OptimizerKind Kind,
@@ -74,10 +76,10 @@ namespace ModelGen.Generators.Model
     /// <summary><c>[LinearDecay]</c>: the learning rate falls linearly to FinalFraction of itself over Steps updates.</summary>
     internal sealed record ScheduleDeclaration(int Steps, float FinalFraction);
 
-    /// <summary>The loss attribute: which loss, and for binary cross-entropy whether the outputs are logits.</summary>
-    internal sealed record LossDeclaration(LossKind Kind, bool FromLogits)
+    /// <summary>A loss attribute: which loss, for binary cross-entropy whether the outputs are logits, and its weight in the total.</summary>
+    internal sealed record LossDeclaration(LossKind Kind, bool FromLogits, float Weight)
     {
-        public static readonly LossDeclaration None = new LossDeclaration(LossKind.None, false);
+        public static readonly LossDeclaration None = new LossDeclaration(LossKind.None, false, 0);
     }
 
     /// <summary>Class-level regularization: input dropout and L2 weight decay (null: none), coupled or decoupled.</summary>

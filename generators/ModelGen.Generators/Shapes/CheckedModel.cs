@@ -29,6 +29,13 @@ namespace ModelGen.Generators.Shapes
         int Residual);
 
     /// <summary>
+    /// One output of the model with its loss: the class-level loss on the last layer, or a loss on a layer property (a head
+    /// of a multi-task model). <see cref="Targets"/> and <see cref="Outputs"/> are its parameter names in the generated
+    /// entry points ("labels"/"outputs" for a one-output model, "digitLabels"/"digitOutputs" for a head named Digit).
+    /// </summary>
+    internal sealed record HeadShape(string Name, int Layer, int Node, LossDeclaration Loss, string Targets, string Outputs);
+
+    /// <summary>
     /// Output of the shape-checking step: the op graph in topological order (node 0 is the input), the parameter
     /// manifest with the buffer layout it implies, and every problem found.
     /// </summary>
@@ -39,7 +46,7 @@ namespace ModelGen.Generators.Shapes
         EquatableArray<ParameterTensor> Parameters,
         int ParameterCount,
         int StateCount,
-        int OutputNode,
+        EquatableArray<HeadShape> Heads,
         EquatableArray<Problem> Problems)
     {
         public bool HasErrors => Problems.Count > 0;
@@ -47,7 +54,10 @@ namespace ModelGen.Generators.Shapes
         /// <summary>False when even placeholder declarations would create compiler errors of their own.</summary>
         public bool CanEmitDeclarations => !Problems.Any(p => p.Id == DiagnosticIds.ModelNotPartial) && Declaration.ContainingTypes.All(t => t.IsPartial);
 
-        public int OutputSize => OutputNode < 0 ? 0 : Nodes[OutputNode].Width;
+        /// <summary>Several heads, each with its own loss on a layer property (rather than one class-level loss).</summary>
+        public bool IsMultiTask => Declaration.Loss.Kind == LossKind.None;
+
+        public bool IsHead(int layer) => Heads.Any(h => h.Layer == layer);
 
         /// <summary>Layers that read layer <paramref name="index"/>'s output (by wiring or as a residual).</summary>
         public int[] Consumers(int index)

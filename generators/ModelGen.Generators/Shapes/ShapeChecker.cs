@@ -70,20 +70,49 @@ namespace ModelGen.Generators.Shapes
             }
 
             if (shapes.Count != model.Layers.Count || problems.Count > 0)
-                return new CheckedModel(model, shapes.ToEquatableArray(), EquatableArray<OpNode>.Empty, EquatableArray<ParameterTensor>.Empty, 0, 0, -1, problems.ToEquatableArray());
+                return new CheckedModel(model, shapes.ToEquatableArray(), EquatableArray<OpNode>.Empty, EquatableArray<ParameterTensor>.Empty, 0, 0,
+                    EquatableArray<HeadShape>.Empty, problems.ToEquatableArray());
 
+            var heads = Heads(model, outputs);
             var built = new CheckedModel(model, shapes.ToEquatableArray(), builder.Nodes.ToEquatableArray(), builder.Parameters.ToEquatableArray(),
-                builder.ParameterCount, builder.StateCount, outputs[outputs.Length - 1], EquatableArray<Problem>.Empty);
-            for (int index = 0; index < shapes.Count - 1; index++)
-                if (built.Consumers(index).Length == 0)
-                    builder.ShapeError(index, "its output is never used: every layer but the last must feed a later one (by order, Input, Concat or Residual)");
-            LossOp.For(model.Loss)?.CheckOutput(shapes[shapes.Count - 1], shapes.Count - 1, problems);
+                builder.ParameterCount, builder.StateCount, heads.ToEquatableArray(), EquatableArray<Problem>.Empty);
+            for (int index = 0; index < shapes.Count; index++)
+                if (built.Consumers(index).Length == 0 && !built.IsHead(index))
+                    builder.ShapeError(index, built.IsMultiTask
+                        ? "its output is never used: every layer must feed a later one (by order, Input, Concat or Residual) or be a head (carry a loss attribute)"
+                        : "its output is never used: every layer but the last must feed a later one (by order, Input, Concat or Residual)");
+            foreach (HeadShape head in heads)
+                LossOp.For(head.Loss)?.CheckOutput(shapes[head.Layer], head.Layer, problems);
             // A graph with problems is never emitted: the analyzers still get the layer shapes to reason about.
             return problems.Count == 0 ? built : built with { Nodes = EquatableArray<OpNode>.Empty, Parameters = EquatableArray<ParameterTensor>.Empty, Problems = problems.ToEquatableArray() };
         }
 
         private static CheckedModel Empty(ModelDeclaration model, List<Problem> problems)
-            => new CheckedModel(model, EquatableArray<LayerShape>.Empty, EquatableArray<OpNode>.Empty, EquatableArray<ParameterTensor>.Empty, 0, 0, -1, problems.ToEquatableArray());
+            => new CheckedModel(model, EquatableArray<LayerShape>.Empty, EquatableArray<OpNode>.Empty, EquatableArray<ParameterTensor>.Empty, 0, 0,
+                EquatableArray<HeadShape>.Empty, problems.ToEquatableArray());
+
+        /// <summary>The class-level loss on the last layer, or every layer that carries a loss, in declaration order.</summary>
+        private static List<HeadShape> Heads(ModelDeclaration model, int[] outputs)
+        {
+            var heads = new List<HeadShape>();
+            if (model.Loss.Kind != LossKind.None)
+            {
+                int last = model.Layers.Count - 1;
+                string targets = LossOp.For(model.Loss)!.TargetName;
+                heads.Add(new HeadShape(model.Layers[last].Name, last, outputs[last], model.Loss, targets, "outputs"));
+                return heads;
+            }
+            for (int index = 0; index < model.Layers.Count; index++)
+            {
+                LayerDeclaration layer = model.Layers[index];
+                if (layer.Head.Kind == LossKind.None)
+                    continue;
+                string prefix = Helpers.CodeWriter.Camel(layer.Name);
+                string suffix = LossOp.For(layer.Head)!.TargetName;
+                heads.Add(new HeadShape(layer.Name, index, outputs[index], layer.Head, prefix + char.ToUpperInvariant(suffix[0]) + suffix.Substring(1), prefix + "Outputs"));
+            }
+            return heads;
+        }
 
         /// <summary>Layer indices a layer reads (−1: the model input), or null after reporting a name that does not resolve.</summary>
         private static int[]? ResolveInputs(GraphBuilder builder, LayerDeclaration layer, int index, Dictionary<string, int> names, int[] outputs, int input)

@@ -188,21 +188,32 @@ public enum Initializer
     LeCunNormal = 7,
 }
 
-/// <summary>Softmax over the last layer fused with cross-entropy against integer class labels (stable: log-sum-exp with max subtraction).</summary>
-[AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class SoftmaxCrossEntropyAttribute : Attribute;
+/// <summary>
+/// A loss. On the model class it applies to the last layer, the model's one output. On layer properties it makes each
+/// of them a head of a multi-task model: TrainStep takes every head's targets, Predict writes every head's output, and
+/// the training loss is Σ Weight · head loss.
+/// </summary>
+public abstract class LossAttribute : Attribute
+{
+    /// <summary>This loss's share of the total, a finite number greater than 0 (default 1).</summary>
+    public float Weight { get; set; } = 1f;
+}
+
+/// <summary>Softmax over the output layer fused with cross-entropy against integer class labels (stable: log-sum-exp with max subtraction).</summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]
+public sealed class SoftmaxCrossEntropyAttribute : LossAttribute;
 
 /// <summary>Mean squared error against float targets, averaged over every output element.</summary>
-[AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class MeanSquaredErrorAttribute : Attribute;
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]
+public sealed class MeanSquaredErrorAttribute : LossAttribute;
 
 /// <summary>
 /// Binary cross-entropy against float targets in [0, 1], one independent yes/no per output unit, averaged over every
 /// output element. With <see cref="FromLogits"/> (the default) the last layer must be linear: the sigmoid is fused into
 /// the loss, loss = max(z, 0) − z·t + log(1 + e^−|z|), which never takes the log of 0.
 /// </summary>
-[AttributeUsage(AttributeTargets.Class, Inherited = false)]
-public sealed class BinaryCrossEntropyAttribute : Attribute
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]
+public sealed class BinaryCrossEntropyAttribute : LossAttribute
 {
     /// <summary>
     /// True: the outputs are logits and the loss applies the sigmoid itself (stable). False: the outputs are

@@ -7,7 +7,11 @@ using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Ops
 {
-    /// <summary>A loss on the model's output: its output check, target argument, and emitted calls.</summary>
+    /// <summary>
+    /// A loss on one output (head): its output check, its target argument, and the calls it emits. A model has one head
+    /// (the class-level loss, on the last layer) or several (losses on layer properties); each call names its head's
+    /// node and its target and output spans.
+    /// </summary>
     internal abstract class LossOp
     {
         public static LossOp? For(LossDeclaration loss) => loss.Kind switch
@@ -21,25 +25,36 @@ namespace ModelGen.Generators.Ops
         /// <summary>How the loss reads in the generated class's documentation.</summary>
         public abstract string Name { get; }
 
-        public abstract void CheckOutput(LayerShape output, int index, List<Problem> problems);
+        public virtual void CheckOutput(LayerShape output, int index, List<Problem> problems)
+        {
+        }
 
-        /// <summary>Parameter list entry for the targets, e.g. <c>ReadOnlySpan&lt;int&gt; labels</c>.</summary>
-        public abstract string TargetParameter(string element);
-
+        /// <summary>"labels" or "targets": the target parameter of a one-output model, and the suffix of a head's.</summary>
         public abstract string TargetName { get; }
+
+        /// <summary>The targets' parameter type, e.g. <c>ReadOnlySpan&lt;int&gt;</c>.</summary>
+        public abstract string TargetType(string element);
 
         public abstract string TargetDocumentation { get; }
 
         public abstract string PredictDocumentation { get; }
 
         /// <summary>Validates the targets; <paramref name="entry"/> is a C# expression naming the public entry point.</summary>
-        public abstract void EmitGuard(EmitContext context, string entry);
+        public abstract void EmitGuard(EmitContext context, HeadShape head, string entry);
 
-        public abstract string LossAndGradient(EmitContext context);
+        public abstract string LossAndGradient(EmitContext context, HeadShape head);
 
-        public abstract string LossOnly(EmitContext context);
+        public abstract string LossOnly(EmitContext context, HeadShape head);
 
-        public abstract void EmitPredictOutput(EmitContext context);
+        public abstract void EmitPredictOutput(EmitContext context, HeadShape head);
+
+        protected static string Output(EmitContext context, HeadShape head) => context.Value(head.Node);
+
+        protected static string Gradient(EmitContext context, HeadShape head) => context.Gradient(head.Node);
+
+        protected static string Width(EmitContext context, HeadShape head) => CodeWriterInt(context.Node(head.Node).Width);
+
+        private static string CodeWriterInt(int value) => value.ToString(CultureInfo.InvariantCulture);
 
         /// <summary>
         /// Stable softmax + cross-entropy, fused: loss = logsumexp(z) − z_y, dz = (softmax(z) − onehot(y)) / batch.
@@ -57,25 +72,25 @@ namespace ModelGen.Generators.Ops
                     problems.Add(Problem.AtLayer(DiagnosticIds.SoftmaxOverSingleUnit, SiteKind.LayerAttribute, index, output.Name, output.Units.ToString(CultureInfo.InvariantCulture)));
             }
 
-            public override string TargetParameter(string element) => "global::System.ReadOnlySpan<int> labels";
-
             public override string TargetName => "labels";
 
-            public override string TargetDocumentation => "One class index per sample, each in [0, OutputSize).";
+            public override string TargetType(string element) => "global::System.ReadOnlySpan<int>";
 
-            public override string PredictDocumentation => "Writes class probabilities (a stable softmax of the logits), [batch × OutputSize].";
+            public override string TargetDocumentation => "One class index per sample, each in [0, width of the output).";
 
-            public override void EmitGuard(EmitContext context, string entry)
-                => context.Writer.Wrapped($"global::ModelGen.InputGuard.Labels(ModelName, {entry}, labels, batch, {context.Output.Width}, \"{context.LayerName(context.Output)}\");");
+            public override string PredictDocumentation => "class probabilities (a stable softmax of the logits)";
 
-            public override string LossAndGradient(EmitContext context)
-                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({context.Value(context.Model.OutputNode)}, labels, {context.Gradient(context.Model.OutputNode)}, batch, {context.Output.Width})";
+            public override void EmitGuard(EmitContext context, HeadShape head, string entry)
+                => context.Writer.Wrapped($"global::ModelGen.InputGuard.Labels(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
 
-            public override string LossOnly(EmitContext context)
-                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({context.Value(context.Model.OutputNode)}, labels, batch, {context.Output.Width})";
+            public override string LossAndGradient(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)})";
 
-            public override void EmitPredictOutput(EmitContext context)
-                => context.Writer.Wrapped($"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Probabilities<T>({context.Value(context.Model.OutputNode)}, outputs, batch, {context.Output.Width});");
+            public override string LossOnly(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)})";
+
+            public override void EmitPredictOutput(EmitContext context, HeadShape head)
+                => context.Writer.Wrapped($"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, batch, {Width(context, head)});");
         }
 
         /// <summary>Mean squared error over all outputs. Runtime: src/ModelGen/Ops/MeanSquaredErrorOp.cs.</summary>
@@ -85,31 +100,28 @@ namespace ModelGen.Generators.Ops
 
             public override string Name => "mean squared error";
 
-            public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
-            {
-            }
-
-            public override string TargetParameter(string element) => $"global::System.ReadOnlySpan<{element}> targets";
-
             public override string TargetName => "targets";
 
-            public override string TargetDocumentation => "Regression targets, [batch × OutputSize], finite.";
+            public override string TargetType(string element) => $"global::System.ReadOnlySpan<{element}>";
 
-            public override string PredictDocumentation => "Writes the network outputs, [batch × OutputSize].";
+            public override string TargetDocumentation => "Regression targets, [batch × width of the output], finite.";
 
-            public override void EmitGuard(EmitContext context, string entry)
-                => context.Writer.Wrapped($"global::ModelGen.InputGuard.Targets<T>(ModelName, {entry}, targets, batch, {context.Output.Width}, \"{context.LayerName(context.Output)}\");");
+            public override string PredictDocumentation => "the network outputs";
 
-            public override string LossAndGradient(EmitContext context)
-                => $"global::ModelGen.Ops.MeanSquaredErrorOp.ForwardBackward<T>({context.Value(context.Model.OutputNode)}, targets, {context.Gradient(context.Model.OutputNode)}, batch * {context.Output.Width})";
+            public override void EmitGuard(EmitContext context, HeadShape head, string entry)
+                => context.Writer.Wrapped($"global::ModelGen.InputGuard.Targets<T>(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
 
-            public override string LossOnly(EmitContext context)
-                => $"global::ModelGen.Ops.MeanSquaredErrorOp.Loss<T>({context.Value(context.Model.OutputNode)}, targets, batch * {context.Output.Width})";
+            public override string LossAndGradient(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.MeanSquaredErrorOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch * {Width(context, head)})";
 
-            public override void EmitPredictOutput(EmitContext context)
-                => context.Writer.Wrapped($"{context.Value(context.Model.OutputNode)}.CopyTo(outputs);");
+            public override string LossOnly(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.MeanSquaredErrorOp.Loss<T>({Output(context, head)}, {head.Targets}, batch * {Width(context, head)})";
+
+            public override void EmitPredictOutput(EmitContext context, HeadShape head)
+                => context.Writer.Line($"{Output(context, head)}.CopyTo({head.Outputs});");
         }
-            /// <summary>
+
+        /// <summary>
         /// Binary cross-entropy over all outputs, from logits (sigmoid fused, stable) or from probabilities (clamped).
         /// Runtime: src/ModelGen/Ops/BinaryCrossEntropyOp.cs.
         /// </summary>
@@ -124,33 +136,30 @@ namespace ModelGen.Generators.Ops
 
             public override string Name => _fromLogits ? "binary cross-entropy (sigmoid fused, from logits)" : "binary cross-entropy on probabilities (clamped to [1e-7, 1 − 1e-7])";
 
-            public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
-            {
-            }
-
-            public override string TargetParameter(string element) => $"global::System.ReadOnlySpan<{element}> targets";
-
             public override string TargetName => "targets";
 
-            public override string TargetDocumentation => "Binary targets, [batch × OutputSize], each in [0, 1].";
+            public override string TargetType(string element) => $"global::System.ReadOnlySpan<{element}>";
 
-            public override string PredictDocumentation => _fromLogits
-                ? "Writes per-output probabilities (the sigmoid of the logits), [batch × OutputSize]."
-                : "Writes the network outputs (probabilities), [batch × OutputSize].";
+            public override string TargetDocumentation => "Binary targets, [batch × width of the output], each in [0, 1].";
 
-            public override void EmitGuard(EmitContext context, string entry)
-                => context.Writer.Wrapped($"global::ModelGen.InputGuard.ProbabilityTargets<T>(ModelName, {entry}, targets, batch, {context.Output.Width}, \"{context.LayerName(context.Output)}\");");
+            public override string PredictDocumentation => _fromLogits ? "per-output probabilities (the sigmoid of the logits)" : "the network outputs (probabilities)";
 
-            public override string LossAndGradient(EmitContext context)
-                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "ForwardBackwardFromLogits" : "ForwardBackward")}<T>({context.Value(context.Model.OutputNode)}, targets, {context.Gradient(context.Model.OutputNode)}, batch * {context.Output.Width})";
+            public override void EmitGuard(EmitContext context, HeadShape head, string entry)
+                => context.Writer.Wrapped($"global::ModelGen.InputGuard.ProbabilityTargets<T>(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
 
-            public override string LossOnly(EmitContext context)
-                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "LossFromLogits" : "Loss")}<T>({context.Value(context.Model.OutputNode)}, targets, batch * {context.Output.Width})";
+            public override string LossAndGradient(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "ForwardBackwardFromLogits" : "ForwardBackward")}<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch * {Width(context, head)})";
 
-            public override void EmitPredictOutput(EmitContext context)
-                => context.Writer.Wrapped(_fromLogits
-                    ? $"global::ModelGen.Ops.BinaryCrossEntropyOp.Probabilities<T>({context.Value(context.Model.OutputNode)}, outputs, batch * {context.Output.Width});"
-                    : $"{context.Value(context.Model.OutputNode)}.CopyTo(outputs);");
+            public override string LossOnly(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.BinaryCrossEntropyOp.{(_fromLogits ? "LossFromLogits" : "Loss")}<T>({Output(context, head)}, {head.Targets}, batch * {Width(context, head)})";
+
+            public override void EmitPredictOutput(EmitContext context, HeadShape head)
+            {
+                if (_fromLogits)
+                    context.Writer.Wrapped($"global::ModelGen.Ops.BinaryCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, batch * {Width(context, head)});");
+                else
+                    context.Writer.Line($"{Output(context, head)}.CopyTo({head.Outputs});");
+            }
         }
     }
 }
