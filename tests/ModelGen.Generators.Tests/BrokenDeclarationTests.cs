@@ -34,6 +34,10 @@ public class BrokenDeclarationTests
         "[Model(InputSize = 2)][MeanSquaredError][Sgd, WeightDecay(float.NaN, IncludeBiases = 1)] public partial class M { [Dense(3)] partial Dense A { get; } }",
         "[Model(InputSize = 2, BatchSize = \"big\", InputDropout = float.NaN)][BinaryCrossEntropy(FromLogits = \"yes\")][RmsProp(Rho = \"x\")] public partial class M { [Dense(3, Dropout = \"half\", UseBias = 0, BiasInit = float.NaN)] partial Dense A { get; } }",
         "[Model(InputSize = 2)][MeanSquaredError][AdaGrad(Epsilon = 0f)][Sgd] public partial class M { [Dense(3, Activation.Softmax, Initializer = Initializer.Zeros)] partial Dense A { get; } }",
+        "[Model(InputSize = 2)][Sgd] public partial class M { [Dense(3, Input = 5, Residual = nameof(M))][MeanSquaredError(Weight = \"x\")][SoftmaxCrossEntropy] partial Dense A { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Concat] partial Concat C { get; } [Highway(GateBias = \"x\")] partial Highway H { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Concat(null, \"\")] partial Concat C { get; } [Dense(3, Residual = nameof(C), ResidualProjection = true)] partial Dense A { get; } }",
+        "[Model(InputSize = 2)][Sgd] public partial class M { [Dense(3)][MeanSquaredError] partial Dense A { get; } [Dense(3)][MeanSquaredError(Weight = -1f)] partial Dense B { get; } }",
     };
 
     [Theory]
@@ -45,6 +49,28 @@ public class BrokenDeclarationTests
         Assert.Empty(run.AnalyzerExceptions);
         Assert.DoesNotContain(run.Output.GetDiagnostics(), d => d.Id is "CS8785" or "AD0001");
         Assert.DoesNotContain(run.GeneratorDiagnostics, d => d.Id is "CS8785");
+    }
+
+    /// <summary>
+    /// Models the generator skips: each must still compile (placeholders matching the declared members), so the command
+    /// line compiler gets as far as the analyzers and the MG error that explains the skip is what `dotnet build` shows.
+    /// </summary>
+    [Theory]
+    [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class G<TItem> { [Dense(3)] public partial Dense A { get; } }", "MG1007")]
+    [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial record R { [Dense(3)] public partial Dense A { get; } }", "MG1007")]
+    [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class W { [Dense(3)] internal partial int A { get; } }", "MG1005")]
+    [InlineData("public partial class Outer { [Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] private partial class Inner { [Dense(3)] partial Dense A { get; set; } } }", "MG1005")]
+    [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class S { [Dense(3)] static partial Dense A { get; } [Dense(3)] partial Dense B { get; init; } }", "MG1005")]
+    [InlineData("public partial class Box<TItem> { [Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class M { [Dense(3)] partial Dense A { get; } } }", "MG1007")]
+    [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class D { [Dense(4)] partial Dense A { get; } [Dense(3, Residual = nameof(A))] partial Dense B { get; } }", "MG0023")]
+    [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class U { [Dense(4)] partial Dense A { get; } [Dense(3, Input = Layers.ModelInput)] partial Dense B { get; } }", "MG0023")]
+    [InlineData("[Model(InputSize = 2, Seed = 1)][Sgd(LearningRate = 0.1f)] public partial class H { [Dense(4)][MeanSquaredError] partial Dense A { get; } [Dense(3)][MeanSquaredError][BinaryCrossEntropy] partial Dense B { get; } }", "MG1006")]
+    public void SkippedModelsCompileAndSayWhy(string body, string id)
+    {
+        Harness.Run run = Harness.GenerateAndAnalyze("using ModelGen;\n" + body);
+        Assert.Empty(run.CompilerErrors);
+        Assert.Contains(run.ModelGenDiagnostics, d => d.Id == id && d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+        Assert.Contains("was not generated", run.Generated);
     }
 
     [Theory]

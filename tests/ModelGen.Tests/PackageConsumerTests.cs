@@ -108,6 +108,63 @@ public class PackageConsumerTests
         }
     }
 
+    /// <summary>
+    /// Models the generator cannot build still compile, so the command-line compiler reaches the analyzers and the user
+    /// sees why in `dotnet build` (not a bare CS9248 "partial property must have an implementation part").
+    /// </summary>
+    [Fact]
+    public void SkippedModelsShowTheirReasonInDotnetBuild()
+    {
+        string work = Directory.CreateTempSubdirectory("modelgen-skipped-").FullName;
+        try
+        {
+            var (feed, version) = Pack(work);
+            string app = Path.Combine(work, "app");
+            WriteProject(app, feed, version, warningsAsErrors: false);
+            File.WriteAllText(Path.Combine(app, "Program.cs"), """
+                using ModelGen;
+
+                System.Console.WriteLine("unreachable");
+
+                [Model(InputSize = 4, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)]
+                public partial class Generic<TItem> { [Dense(3)] public partial Dense Output { get; } }
+
+                [Model(InputSize = 4, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)]
+                public partial record Recorded { [Dense(3)] public partial Dense Output { get; } }
+
+                [Model(InputSize = 4, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)]
+                public partial class WrongType { [Dense(3)] public partial int Output { get; } }
+
+                public partial class Service
+                {
+                    [Model(InputSize = 4, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)]
+                    private partial class Nested { [Dense(3)] partial Dense Output { get; set; } }
+                }
+
+                [Model(InputSize = 4, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)]
+                public partial class Mismatched
+                {
+                    [Dense(8, Activation.ReLU)] partial Dense Trunk { get; }
+                    [Dense(3, Residual = nameof(Trunk))] partial Dense Output { get; }
+                }
+                """);
+            string output = RunAllowingFailure("dotnet", "build -c Release", app, out int exitCode);
+            Assert.NotEqual(0, exitCode);
+            Assert.Contains("error MG1007: Model 'Generic'", output);
+            Assert.Contains("error MG1007: Model 'Recorded'", output);
+            Assert.Contains("error MG1005: Layer 'Output' must be an instance property", output);
+            Assert.Contains("error MG0023: Layer 'Output' does not fit its wiring", output);
+            // The wrong type and the setter: two sites (dotnet build prints each error twice, once more in its summary).
+            var sites = output.Split('\n').Where(l => l.Contains("error MG1005", StringComparison.Ordinal)).Select(l => l[..l.IndexOf(": error", StringComparison.Ordinal)].Trim()).Distinct();
+            Assert.Equal(2, sites.Count());
+            Assert.DoesNotContain("error CS", output);
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+    }
+
     [Fact]
     public void FreshProjectReferencingThePackageBuildsAndTrains()
     {
