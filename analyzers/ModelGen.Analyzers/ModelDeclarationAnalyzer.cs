@@ -21,7 +21,10 @@ namespace ModelGen.Analyzers
             ModelAnalysis.Register(context, static (symbolContext, analysis) =>
             {
                 foreach (Problem problem in analysis.Model.Problems)
-                    symbolContext.ReportDiagnostic(Diagnostic.Create(Descriptors.For(problem.Id), analysis.Extraction.Locate(problem), problem.Arguments.ToArrayForMessage()));
+                {
+                    var properties = problem.Fix is null ? null : ImmutableDictionary<string, string?>.Empty.Add("Fix", problem.Fix);
+                    symbolContext.ReportDiagnostic(Diagnostic.Create(Descriptors.For(problem.Id), analysis.Extraction.Locate(problem), properties, problem.Arguments.ToArrayForMessage()));
+                }
             });
         }
     }

@@ -26,7 +26,7 @@ namespace ModelGen.Analyzers
             PitfallDescriptors.DecayOnBiases, PitfallDescriptors.ExcessiveRegularization, PitfallDescriptors.LearningRateOutOfRange,
             PitfallDescriptors.HyperParameterOutOfRange, PitfallDescriptors.AdamEpsilonTooSmall, PitfallDescriptors.AdaGradOnDeepNet,
             PitfallDescriptors.BatchNormTinyBatch, PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
-            PitfallDescriptors.ImplicitHyperParameters);
+            PitfallDescriptors.ImplicitHyperParameters, PitfallDescriptors.HighwayGateOpen);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -80,6 +80,8 @@ namespace ModelGen.Analyzers
                 bool hidden = i < last;
                 if (layer.Kind == LayerKind.Dense)
                     CheckDense(model, i, report);
+                if (layer.Kind == LayerKind.Highway && layer.GateBias >= 0)
+                    report.At(PitfallDescriptors.HighwayGateOpen, SiteKind.LayerAttribute, i, Property(FixProperties.GateBias, "-2f"), layer.Name, Format(layer.GateBias));
                 if (hidden && layer.Activation == ActivationKind.Softplus)
                     report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString());
             }

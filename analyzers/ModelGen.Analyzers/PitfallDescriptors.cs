@@ -103,6 +103,10 @@ namespace ModelGen.Analyzers
             "Implicit hyper-parameters",
             "Model '{0}' takes {1} from defaults; declare it explicitly so runs are reproducible and reviewable");
 
+        public static readonly DiagnosticDescriptor HighwayGateOpen = Create("MG0030", "ModelGen.Initialization", DiagnosticSeverity.Warning,
+            "Highway gate bias not negative",
+            "Highway layer '{0}' starts its transform-gate bias at {1}, so from the first step it mixes its input away instead of carrying it; start the gate bias negative (−1 to −3) so a deep stack begins close to the identity");
+
         public static readonly DiagnosticDescriptor UnstableSoftmax = Create("MG0101", "ModelGen.Numerics", DiagnosticSeverity.Warning,
             "Unstable softmax",
             "{0} does not subtract the maximum before exponentiating and returns NaN for inputs such as [1000, 1000, 999]; {1}");
@@ -122,6 +126,7 @@ namespace ModelGen.Analyzers
     /// <summary>Keys of the properties code fixes read from a diagnostic.</summary>
     internal static class FixProperties
     {
+        public const string GateBias = nameof(GateBias);
         public const string Initializer = nameof(Initializer);
         public const string Rate = nameof(Rate);
         public const string BatchSize = nameof(BatchSize);

@@ -147,6 +147,30 @@ namespace ModelGen.CodeFixes
             => ("Set FromLogits = true", AttributeEdits.WithNamedArgument(attribute, "FromLogits", "true"));
     }
 
+    /// <summary>MG0023: a residual whose width differs gets a learned projection (when that is the one edit that cures it).</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ResidualProjectionFix)), Shared]
+    public sealed class ResidualProjectionFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0023");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => diagnostic.Properties.TryGetValue("Fix", out string? fix) && fix == "ResidualProjection"
+                ? ("Learn a projection of the residual (ResidualProjection = true)", AttributeEdits.WithNamedArgument(attribute, "ResidualProjection", "true"))
+                : null;
+    }
+
+    /// <summary>MG0030: start a highway layer's gate bias at −2, so the layer first carries its input.</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(GateBiasFix)), Shared]
+    public sealed class GateBiasFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0030");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => diagnostic.Properties.TryGetValue("GateBias", out string? value) && value is not null
+                ? ($"Set GateBias = {value}", AttributeEdits.WithNamedArgument(attribute, "GateBias", value))
+                : null;
+    }
+
     /// <summary>MG0015: lower a dropout rate to 0.5 (hidden units) or 0.2 (inputs).</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LowerDropoutFix)), Shared]
     public sealed class LowerDropoutFix : AttributeFix

@@ -105,6 +105,16 @@ public class CodeFixTests
         Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits));
 
     [Fact]
+    public Task ProjectsAResidualOfAnotherWidth() => Verify.CodeFix<ModelDeclarationAnalyzer, ResidualProjectionFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [{|MG0023:Dense(3, Residual = nameof(Hidden))|}] partial Dense Logits { get; }"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Dense(3, Residual = nameof(Hidden), ResidualProjection = true)] partial Dense Logits { get; }"));
+
+    [Fact]
+    public Task StartsAHighwayGateClosed() => Verify.CodeFix<ModelPitfallAnalyzer, GateBiasFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [{|MG0030:Highway(Activation.ReLU, GateBias = 0.5f)|}] partial Highway Block { get; }" + Logits),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Highway(Activation.ReLU, GateBias = -2f)] partial Highway Block { get; }" + Logits));
+
+    [Fact]
     public Task LetsBinaryCrossEntropyApplyTheSigmoid() => Verify.CodeFix<ModelPitfallAnalyzer, FromLogitsFix>(
         Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, loss: "[{|MG0007:BinaryCrossEntropy(FromLogits = false)|}]"),
         Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, loss: "[BinaryCrossEntropy(FromLogits = true)]"));

@@ -76,6 +76,32 @@ public class ModelPitfallTests
         """));
 
     [Fact]
+    public Task ResidualPathsCureASaturatingStack() => Check(Model("""
+        [Dense(8, Activation.Tanh)] partial Dense A { get; }
+        [Dense(8, Activation.Tanh, Residual = nameof(A))] partial Dense B { get; }
+        [Dense(8, Activation.Tanh, Residual = nameof(B))] partial Dense C { get; }
+        [Highway(Activation.Tanh)] partial Highway D { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task SaturatingLayersWithoutABypassStillCount() => Check(Model("""
+        [Dense(8, Activation.Tanh)] partial Dense A { get; }
+        [Dense(8, Activation.Tanh, Residual = nameof(A))] partial Dense B { get; }
+        [Dense(8, Activation.Sigmoid)] partial Dense C { get; }
+        [{|MG0012:Dense(8, Activation.Tanh)|}] partial Dense D { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
+    public Task OpenHighwayGate() => Check(Model("""
+        [Dense(8, Activation.ReLU)] partial Dense A { get; }
+        [{|MG0030:Highway(Activation.ReLU, GateBias = 0f)|}] partial Highway B { get; }
+        [Highway(Activation.ReLU, GateBias = -1f)] partial Highway C { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
     public Task TwoSaturatingLayersAreFine() => Check(Model("""
         [Dense(8, Activation.Tanh)] partial Dense A { get; }
         [Dense(8, Activation.Tanh)] partial Dense B { get; }

@@ -10,7 +10,8 @@ namespace ModelGen.Generators.Graph
     /// has no other consumer shares the producer's value and gradient buffers. When the producer takes epilogues (a
     /// Dense GEMM), the activation runs on each finished tile of the product and its forward step disappears; its
     /// derivative moves into the consumer's input-gradient GEMM too when that consumer is its only one, takes epilogues
-    /// and overwrites the gradient (a head's gradient starts with its loss's share, so a GEMM adding to it cannot apply f′). Otherwise (the producer is batch norm, or the activation fans out) it runs in place as its own steps.
+    /// and overwrites the gradient (a head's gradient starts with its loss's share, so a GEMM adding to it cannot apply
+    /// f′). Otherwise (the producer is batch norm, or the activation fans out) it runs in place as its own steps.
     /// Sound because Dense's backward needs only its input and output gradient, and every activation's derivative is
     /// computed from its output, which is what the shared buffer holds.
     /// </summary>

@@ -87,8 +87,8 @@ namespace ModelGen.Generators.Shapes
             }
         }
 
-        /// <summary>MG0023 at the layer's attribute.</summary>
-        public void ShapeError(int layer, string message)
-            => Problems.Add(Problem.AtLayer(DiagnosticIds.ShapeMismatch, SiteKind.LayerAttribute, layer, Model.Layers[layer].Name, message));
+        /// <summary>MG0023 at the layer's attribute; <paramref name="fix"/> names the one edit that cures it, if any.</summary>
+        public void ShapeError(int layer, string message, string? fix = null)
+            => Problems.Add(Problem.AtLayer(DiagnosticIds.ShapeMismatch, SiteKind.LayerAttribute, layer, Model.Layers[layer].Name, message) with { Fix = fix });
     }
 }

@@ -140,7 +140,7 @@ public sealed class HighwayAttribute(Activation activation = Activation.ReLU) : 
 public sealed class ConcatAttribute(params string[] inputs) : LayerAttribute
 {
     /// <summary>The layers concatenated, by name.</summary>
-    public IReadOnlyList<string> Inputs { get; } = inputs;
+    public System.Collections.Generic.IReadOnlyList<string> Inputs { get; } = inputs;
 
     /// <summary>Inverted dropout on the concatenation while training (0: none).</summary>
     public float Dropout { get; set; }

@@ -18,7 +18,8 @@ namespace ModelGen.Generators.Ops
             {
                 if (!layer.Wiring.Projection)
                 {
-                    builder.ShapeError(index, $"its residual '{layer.Wiring.Residual}' is {skip.Shape} but its output is {value.Shape}: make the widths equal, or set ResidualProjection = true to learn a {skip.Width} × {value.Width} projection");
+                    builder.ShapeError(index, $"its residual '{layer.Wiring.Residual}' is {skip.Shape} but its output is {value.Shape}: make the widths equal, or set ResidualProjection = true to learn a {skip.Width} × {value.Width} projection",
+                        fix: "ResidualProjection");
                     return -1;
                 }
                 int weight = builder.Parameter(layer.Name, "projection.weight", ParameterRole.Weight, TensorShape.Matrix(skip.Width, value.Width), true,
