@@ -10,6 +10,23 @@ public class BaselineTests
 {
     public static TheoryData<string, string> Models() => new()
     {
+        { "WiredHeads", """
+            using ModelGen;
+            namespace Samples;
+            [Model(InputSize = 12, Seed = 4, InputDropout = 0.1f)]
+            [Adam(LearningRate = 1e-3f), ClipGlobalNorm(1f)]
+            public partial class WiredHeads
+            {
+                [Dense(32, Activation.ReLU)] public partial Dense Trunk { get; }
+                [Dense(32, Activation.ReLU, Residual = nameof(Trunk))] public partial Dense Block { get; }
+                [Highway(Activation.Tanh)] public partial Highway Gate { get; }
+                [BatchNorm(Activation.ReLU, Input = nameof(Trunk))] public partial BatchNorm Side { get; }
+                [Concat(nameof(Gate), nameof(Side))] public partial Concat Joined { get; }
+                [Dense(10)][SoftmaxCrossEntropy] public partial Dense Digit { get; }
+                [Dense(16, Activation.Tanh, Input = nameof(Joined), Residual = nameof(Trunk), ResidualProjection = true)] public partial Dense Shape { get; }
+                [Dense(2)][MeanSquaredError(Weight = 0.25f)] public partial Dense Size { get; }
+            }
+            """ },
         { "DigitClassifier", """
             using ModelGen;
             namespace Samples;
@@ -85,6 +102,23 @@ public class BaselineTests
             File.WriteAllText(path, generated);
         Assert.True(File.Exists(path), $"No baseline {path}; run with MODELGEN_UPDATE_BASELINES=1 to create it.");
         Assert.Equal(File.ReadAllText(path).ReplaceLineEndings("\n"), generated);
+    }
+
+    /// <summary>The design note's bar for generated code: short lines, named views, marked as generated.</summary>
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void GeneratedCodeReadsWell(string name, string source)
+    {
+        string generated = Harness.GenerateAndAnalyze(source).Generated;
+        string[] lines = generated.Split('\n');
+        Assert.All(lines, line => Assert.True(line.Length <= 140, $"{name}: a line of {line.Length} characters: {line}"));
+        if (name == "NestedWithErrors")
+            return;
+        Assert.Contains("[global::System.CodeDom.Compiler.GeneratedCode(\"ModelGen\"", generated);
+        // Forward and Backward read parameters through named views (HiddenWeight), never through raw offsets.
+        string program = generated[generated.IndexOf("private void Forward(", StringComparison.Ordinal)..generated.IndexOf("private sealed class Workspace", StringComparison.Ordinal)];
+        Assert.DoesNotContain("_parameters", program);
+        Assert.DoesNotContain("_gradients", program);
     }
 
     private static string BaselineDirectory([CallerFilePath] string thisFile = "") => Path.Combine(Path.GetDirectoryName(thisFile)!, "Baselines");

@@ -60,14 +60,19 @@ namespace ModelGen.Generators.Emit
         {
             ModelDeclaration declaration = model.Declaration;
             writer.Open($"partial {declaration.TypeKeyword} {declaration.ClassName}{declaration.TypeParameters}");
-            string failure = $"throw new global::System.InvalidOperationException(\"{declaration.ClassName} was not generated: fix the ModelGen errors (MG…) on its declaration.\")";
+            string message = $"\"{declaration.ClassName} was not generated: fix the ModelGen errors (MG…) on its declaration.\"";
             foreach (LayerDeclaration layer in declaration.Layers)
             {
                 PropertySignature signature = layer.Signature;
                 if (!signature.IsPartial)
                     continue; // an ordinary property needs no implementing part
-                string accessors = "get => " + failure + ";" + (signature.HasSetter ? " set => " + failure + ";" : signature.HasInit ? " init => " + failure + ";" : "");
-                writer.Line($"{Prefix(layer.Modifiers)}{(signature.IsStatic ? "static " : "")}partial {signature.Type} {layer.Name} {{ {accessors} }}");
+                writer.Open($"{Prefix(layer.Modifiers)}{(signature.IsStatic ? "static " : "")}partial {signature.Type} {layer.Name}");
+                foreach (string accessor in signature.HasSetter ? new[] { "get", "set" } : signature.HasInit ? new[] { "get", "init" } : new[] { "get" })
+                {
+                    writer.Line($"{accessor} => throw new global::System.InvalidOperationException(");
+                    writer.Line($"    {message});");
+                }
+                writer.Close();
             }
             writer.Close();
         }
@@ -334,7 +339,14 @@ namespace ModelGen.Generators.Emit
                     string call = gradients ? op.LossAndGradient(entryContext, head) : op.LossOnly(entryContext, head);
                     string weight = EmitContext.T(head.Loss.Weight);
                     writer.Line($"// {head.Name}: {op.Name}, weight {CodeWriter.Literal(head.Loss.Weight)}");
-                    writer.Wrapped(head.Loss.Weight == 1 ? $"loss += {call};" : $"loss += {weight} * {call};");
+                    if (head.Loss.Weight == 1)
+                        writer.Wrapped($"loss += {call};");
+                    else
+                    {
+                        string headLoss = CodeWriter.Camel(head.Name) + "Loss";
+                        writer.Wrapped($"T {headLoss} = {call};");
+                        writer.Line($"loss += {weight} * {headLoss};");
+                    }
                     if (gradients && head.Loss.Weight != 1)
                         writer.Call("global::ModelGen.Ops.LossWeight.Apply<T>", entryContext.Gradient(head.Node), weight);
                     if (gradients)

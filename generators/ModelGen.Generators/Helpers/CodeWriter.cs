@@ -21,17 +21,57 @@ namespace ModelGen.Generators.Helpers
             return this;
         }
 
+        /// <summary>
+        /// One line at the current depth. A comment longer than <see cref="MaxLine"/> is word-wrapped under the same
+        /// <c>//</c> or <c>///</c> prefix; a trailing comment that makes its line too long moves onto its own line above.
+        /// </summary>
         public CodeWriter Line(string line = "")
         {
+            if (_depth * 4 + line.Length > MaxLine)
+            {
+                string trimmed = line.TrimStart();
+                int trailing = line.IndexOf(" // ", StringComparison.Ordinal);
+                if (trimmed.StartsWith("//", StringComparison.Ordinal))
+                    return Comment(trimmed.StartsWith("///", StringComparison.Ordinal) ? "/// " : "// ", trimmed.TrimStart('/').TrimStart());
+                if (trailing > 0 && !line.Substring(0, trailing).Contains("\""))
+                {
+                    Comment("// ", line.Substring(trailing + 4));
+                    return Append(line.Substring(0, trailing));
+                }
+                int open = line.IndexOf('(');
+                if (open > 0 && (line.EndsWith(")", StringComparison.Ordinal) || line.EndsWith(");", StringComparison.Ordinal)) && line.LastIndexOf(')') > open)
+                    return Wrapped(line); // a signature or a call: its arguments go onto continuation lines
+            }
             if (line.Length > 0)
                 _text.Append(' ', _depth * 4).Append(line);
             _text.Append('\n');
             return this;
         }
 
+        private CodeWriter Comment(string prefix, string text)
+        {
+            var line = new StringBuilder();
+            foreach (string word in text.Split(' '))
+            {
+                if (line.Length > 0 && _depth * 4 + prefix.Length + line.Length + 1 + word.Length > MaxLine)
+                {
+                    Append(prefix + line);
+                    line.Clear();
+                }
+                line.Append(line.Length > 0 ? " " : "").Append(word);
+            }
+            return Append(prefix + line);
+        }
+
+        private CodeWriter Append(string line)
+        {
+            _text.Append(' ', _depth * 4).Append(line).Append('\n');
+            return this;
+        }
+
         public CodeWriter Open(string header)
         {
-            Line(header);
+            Line(header); // long signatures wrap like calls
             Line("{");
             _depth++;
             return this;
