@@ -208,6 +208,13 @@ public class WiringTests(ITestOutputHelper output)
         Assert.Contains("ResidualNet", error.Message);
         Assert.Contains("Trunk.weight,", error.Message);
 
+        // The debugger's view of a model lists its tensors by manifest name.
+        var proxy = (System.Diagnostics.DebuggerTypeProxyAttribute)Attribute.GetCustomAttribute(typeof(ResidualNet), typeof(System.Diagnostics.DebuggerTypeProxyAttribute))!;
+        object view = Activator.CreateInstance(typeof(ResidualNet).Assembly.GetType(proxy.ProxyTypeName.Split(',')[0])!, net)!;
+        var tensors = (TensorView[])view.GetType().GetProperty("Tensors")!.GetValue(view)!;
+        Assert.Equal(ResidualNet.Manifest.Select(t => t.Name), tensors.Select(t => t.Name));
+        Assert.Equal(0.25f, tensors.Single(t => t.Name == "Logits.bias").Values[1]);
+
         var highway = new HighwayNet();
         Assert.All(highway.Parameter("Gate1.gate.bias").ToArray(), b => Assert.Equal(-2f, b));
         Assert.All(highway.Gate2.GateBias.ToArray(), b => Assert.Equal(-1f, b));

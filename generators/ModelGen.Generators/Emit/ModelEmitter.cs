@@ -87,6 +87,12 @@ namespace ModelGen.Generators.Emit
             string outputs = string.Join(", ", heads.Select(h => $"global::System.Span<float> {h.Outputs}"));
             string outputNames = string.Join(", ", heads.Select(h => h.Outputs));
 
+            if (!declaration.HasDebuggerView)
+            {
+                // The user's own debugger attributes win; otherwise the debugger lists the tensors by manifest name.
+                writer.Line($"[global::System.Diagnostics.DebuggerDisplay(\"{declaration.ClassName}: {{ParameterCount}} parameters, step {{Step}}\")]");
+                writer.Line($"[global::System.Diagnostics.DebuggerTypeProxy(typeof({declaration.ClassName}.DebugView))]");
+            }
             writer.Open($"partial class {declaration.ClassName}");
             writer.Line("/// <summary>Features per input sample.</summary>");
             writer.Line($"public const int InputSize = {declaration.InputSize};");
@@ -155,6 +161,29 @@ namespace ModelGen.Generators.Emit
             writer.Line($"public void Predict(global::System.ReadOnlySpan<float> inputs, {outputs})");
             writer.Line($"    => _network.Predict(inputs, {outputNames});");
             writer.Line();
+            if (!declaration.HasDebuggerView)
+            {
+                writer.Line("/// <summary>What the debugger shows for the model: every tensor by manifest name, and the step count.</summary>");
+                writer.Line(GeneratedCode);
+                writer.Open("internal sealed class DebugView");
+                writer.Line($"private readonly {declaration.ClassName} _model;");
+                writer.Line();
+                writer.Line($"public DebugView({declaration.ClassName} model) => _model = model;");
+                writer.Line();
+                writer.Line("public long Step => _model.Step;");
+                writer.Line();
+                writer.Line("[global::System.Diagnostics.DebuggerBrowsable(global::System.Diagnostics.DebuggerBrowsableState.RootHidden)]");
+                writer.Open("public global::ModelGen.TensorView[] Tensors");
+                writer.Open("get");
+                writer.Line("var tensors = new global::ModelGen.TensorView[Manifest.Count];");
+                writer.Line("for (int i = 0; i < tensors.Length; i++)");
+                writer.Line("    tensors[i] = new global::ModelGen.TensorView(Manifest[i], _model.Parameter(Manifest[i].Name));");
+                writer.Line("return tensors;");
+                writer.Close();
+                writer.Close();
+                writer.Close();
+                writer.Line();
+            }
             EmitNetwork(writer, program);
             writer.Close();
         }

@@ -43,7 +43,7 @@ namespace ModelGen.Generators.Extraction
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
                 return new ExtractionResult(
                     new ModelDeclaration(null, model.Name, "class", "", EquatableArray<ContainingType>.Empty, 0, 0, 0, LossDeclaration.None,
-                        OptimizerDeclaration.None, null, null, RegularizationDeclaration.None, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
+                        OptimizerDeclaration.None, null, null, RegularizationDeclaration.None, false, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
                     sites);
             }
             if (model.IsRecord)
@@ -212,6 +212,7 @@ namespace ModelGen.Generators.Extraction
                 clipNorm,
                 new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled),
                 checkFinite,
+                model.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "System.Diagnostics.DebuggerTypeProxyAttribute" or "System.Diagnostics.DebuggerDisplayAttribute"),
                 layers.ToEquatableArray(),
                 problems.ToEquatableArray());
             return new ExtractionResult(declarationModel, sites);

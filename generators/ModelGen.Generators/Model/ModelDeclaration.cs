@@ -105,6 +105,7 @@ namespace ModelGen.Generators.Model
         float? ClipNorm,
         RegularizationDeclaration Regularization,
         bool CheckFinite,
+        bool HasDebuggerView,
         EquatableArray<LayerDeclaration> Layers,
         EquatableArray<Problem> Problems)
     {
