@@ -80,8 +80,8 @@ namespace ModelGen.Analyzers
                 bool hidden = i < last;
                 if (layer.Kind == LayerKind.Dense)
                     CheckDense(model, i, report);
-                if (layer.Kind == LayerKind.Highway && layer.GateBias >= 0)
-                    report.At(PitfallDescriptors.HighwayGateOpen, SiteKind.LayerAttribute, i, Property(FixProperties.GateBias, "-2f"), layer.Name, Format(layer.GateBias));
+                if (layer.Options is HighwayOptions { GateBias: >= 0 } highway)
+                    report.At(PitfallDescriptors.HighwayGateOpen, SiteKind.LayerAttribute, i, Property(FixProperties.GateBias, "-2f"), layer.Name, Format(highway.GateBias));
                 if (hidden && layer.Activation == ActivationKind.Softplus)
                     report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString());
             }

@@ -1,4 +1,5 @@
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Ops;
 using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Emit
@@ -15,14 +16,8 @@ namespace ModelGen.Generators.Emit
                 return; // dropout on the validated inputs cannot create a non-finite value
             // A fused activation writes the same buffer as its GEMM; the step is named after the GEMM, which produced it.
             OpNode written = node;
-            string step = written.Kind switch
-            {
-                OpKind.Activation => $"forward ({((ActivationAttributes)written.Attributes).Activation})",
-                OpKind.Dropout => "forward (dropout)",
-                OpKind.BatchNorm => "forward (batch norm)",
-                OpKind.Dense => "forward",
-                _ => $"forward ({written.Name})",
-            };
+            string? what = OpRegistry.For(node.Kind).Describe(node);
+            string step = what is null ? "forward" : $"forward ({what})";
             Emit(context, context.Value(written.Id), written.Width, context.LayerName(node), step, "sample");
         }
 
@@ -51,14 +46,8 @@ namespace ModelGen.Generators.Emit
                 }
                 return;
             }
-            string what = node.Kind switch
-            {
-                OpKind.Activation => $"backward through {((ActivationAttributes)node.Attributes).Activation}",
-                OpKind.Dropout => "backward through dropout",
-                OpKind.BatchNorm => "backward through batch norm",
-                OpKind.Dense => "∂loss/∂input",
-                _ => $"backward through {node.Name}",
-            };
+            string? op = OpRegistry.For(node.Kind).Describe(node);
+            string what = op is null ? "∂loss/∂input" : $"backward through {op}";
             Emit(context, target, context.Node(node.Inputs[step.Slot]).Width, layer, what, "sample");
         }
 

@@ -221,18 +221,8 @@ namespace ModelGen.Generators.Emit
             }
             string field = $"_{CodeWriter.Camel(layer.Name)}Layer";
             string head = $"global::ModelGen.{layer.Kind}";
-            string[] common = { $"\"{model.Declaration.ClassName}\"", $"\"{layer.Name}\"" };
-            string activation = $"global::ModelGen.Activation.{layer.Activation}";
-            string[] arguments = layer.Kind switch
-            {
-                LayerKind.Dense => common.Concat(new[] { CodeWriter.Int(layer.Inputs), CodeWriter.Int(layer.Units), activation,
-                    Slice("weight"), Slice("bias"), Slice("weight", true), Slice("bias", true) }).ToArray(),
-                LayerKind.BatchNorm => common.Concat(new[] { CodeWriter.Int(layer.Units), activation,
-                    Slice("weight"), Slice("bias"), Slice("weight", true), Slice("bias", true), Slice("running_mean"), Slice("running_var") }).ToArray(),
-                LayerKind.Highway => common.Concat(new[] { CodeWriter.Int(layer.Units), activation,
-                    Slice("weight"), Slice("bias"), Slice("gate.weight"), Slice("gate.bias") }).ToArray(),
-                _ => common.Concat(new[] { CodeWriter.Int(layer.Units) }).ToArray(),
-            };
+            string[] arguments = new[] { $"\"{model.Declaration.ClassName}\"", $"\"{layer.Name}\"" }
+                .Concat(LayerRules.For(layer.Kind).View(layer, (suffix, gradient) => Slice(suffix, gradient))).ToArray();
             writer.Assign(field, "new " + head, arguments);
         }
 
@@ -244,8 +234,8 @@ namespace ModelGen.Generators.Emit
             var context = new EmitContext(writer, program, "w");
             string[] optimizerState = OptimizerOp.StateBuffers(declaration.Optimizer);
             OpNode[] nodes = model.Nodes.ToArray();
-            bool hasDropout = nodes.Any(n => n.Kind == OpKind.Dropout);
-            OpNode[] normalizations = nodes.Where(n => n.Kind == OpKind.BatchNorm).ToArray();
+            bool hasDropout = nodes.Any(n => OpRegistry.For(n.Kind).UsesSeed);
+            OpNode[] normalizations = nodes.Where(n => OpRegistry.For(n.Kind).NeedsBatchStatistics).ToArray();
             // Dropout and batch norm behave differently while training: such models get a training flag on Forward.
             bool hasTrainingMode = nodes.Any(n => OpRegistry.For(n.Kind).HasTrainingMode);
             RegularizationDeclaration regularization = declaration.Regularization;

@@ -9,6 +9,8 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
+using ModelGen.Generators.Ops;
+using static ModelGen.Generators.Extraction.AttributeReader;
 
 namespace ModelGen.Generators.Extraction
 {
@@ -20,10 +22,6 @@ namespace ModelGen.Generators.Extraction
     internal static class ModelExtractor
     {
         public const string ModelAttributeName = "ModelGen.ModelAttribute";
-        private const string DenseAttributeName = "ModelGen.DenseAttribute";
-        private const string BatchNormAttributeName = "ModelGen.BatchNormAttribute";
-        private const string HighwayAttributeName = "ModelGen.HighwayAttribute";
-        private const string ConcatAttributeName = "ModelGen.ConcatAttribute";
 
         private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
             .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
@@ -160,10 +158,11 @@ namespace ModelGen.Generators.Extraction
                 cancellationToken.ThrowIfCancellationRequested();
                 if (member is not IPropertySymbol property)
                     continue;
-                AttributeData? layerAttribute = property.GetAttributes().FirstOrDefault(a => KindOf(a) is not null);
+                AttributeData? layerAttribute = property.GetAttributes().FirstOrDefault(a => LayerRules.For(a.AttributeClass?.ToDisplayString()) is not null);
                 if (layerAttribute is null)
                     continue;
-                LayerKind kind = KindOf(layerAttribute)!.Value;
+                LayerDefinition definition = LayerRules.For(layerAttribute.AttributeClass!.ToDisplayString())!;
+                LayerKind kind = definition.Kind;
                 int index = layers.Count;
                 sites.Layers.Add((layerAttribute, property));
                 var declaration = property.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<PropertyDeclarationSyntax>().FirstOrDefault();
@@ -174,13 +173,7 @@ namespace ModelGen.Generators.Extraction
                 if (!wellFormed)
                     problems.Add(Problem.AtLayer(DiagnosticIds.InvalidLayerProperty, SiteKind.LayerProperty, index, property.Name, kind.ToString()));
                 string modifiers = declaration is not null ? ModifiersOf(declaration) : "";
-                LayerDeclaration layer = kind switch
-                {
-                    LayerKind.BatchNorm => ReadBatchNorm(layerAttribute, property.Name, modifiers, index, problems),
-                    LayerKind.Highway => ReadHighway(layerAttribute, property.Name, modifiers, index, problems),
-                    LayerKind.Concat => ReadConcat(layerAttribute, property.Name, modifiers, index, problems),
-                    _ => ReadDense(layerAttribute, property.Name, modifiers, index, problems),
-                };
+                LayerDeclaration layer = definition.Read(layerAttribute, property.Name, modifiers, index, problems);
                 LossDeclaration head = LossDeclaration.None;
                 foreach (AttributeData attribute in property.GetAttributes())
                     if (ReadLoss(attribute, SiteKind.HeadLossAttribute, index, problems) is LossDeclaration declared)
@@ -218,86 +211,8 @@ namespace ModelGen.Generators.Extraction
             return new ExtractionResult(declarationModel, sites);
         }
 
-        private static LayerDeclaration ReadDense(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
-        {
-            int units = 0;
-            var activation = ActivationKind.Identity;
-            if (attribute.AttributeConstructor is null
-                || !TryReadConstructorArgument(attribute, 0, out units)
-                || (attribute.ConstructorArguments.Length > 1 && !TryReadEnum(attribute.ConstructorArguments[1], out activation)))
-            {
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "units/activation", "Dense(int units, Activation activation = Activation.Identity)"));
-                units = 0;
-            }
 
-            var initializer = InitializerKind.Default;
-            float slope = 0.01f, biasInit = 0f, dropout = 0f;
-            bool useBias = true;
-            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            {
-                if (argument.Key == "Initializer")
-                {
-                    if (!TryReadEnum(argument.Value, out initializer))
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "Initializer", "a defined ModelGen.Initializer value"));
-                }
-                else if (argument.Key == "NegativeSlope")
-                {
-                    if (!(argument.Value.Value is float s) || !(s > 0 && s < 1))
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "NegativeSlope", "a number in (0, 1)"));
-                    else
-                        slope = s;
-                }
-                else if (argument.Key == "BiasInit")
-                {
-                    if (!(argument.Value.Value is float b) || float.IsNaN(b) || float.IsInfinity(b))
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "a finite number"));
-                    else
-                        biasInit = b;
-                }
-                else if (argument.Key == "Dropout")
-                {
-                    dropout = ReadDropout(argument.Value, "Dense", name, index, problems);
-                }
-                else if (argument.Key == "UseBias")
-                {
-                    if (argument.Value.Value is bool b)
-                        useBias = b;
-                    else
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "UseBias", "true or false"));
-                }
-            }
-            if (!useBias && biasInit != 0)
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "no BiasInit on a layer with UseBias = false"));
-            return new LayerDeclaration(name, modifiers, LayerKind.Dense, units, activation, initializer, slope, biasInit, dropout, useBias, 0, 0, 0,
-                LayerWiring.Sequential, NoSignature, LossDeclaration.None);
-        }
 
-        private static LayerDeclaration ReadBatchNorm(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
-        {
-            var activation = ActivationKind.Identity;
-            if (attribute.AttributeConstructor is null
-                || (attribute.ConstructorArguments.Length > 0 && !TryReadEnum(attribute.ConstructorArguments[0], out activation)))
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "activation", "BatchNorm(Activation activation = Activation.Identity)"));
-            float momentum = 0.1f, epsilon = 1e-5f, slope = 0.01f, dropout = 0f;
-            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            {
-                float value = argument.Value.Value is float f ? f : float.NaN;
-                switch (argument.Key)
-                {
-                    case "Momentum" when value > 0 && value <= 1: momentum = value; break;
-                    case "Momentum": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "Momentum", "a number in (0, 1]")); break;
-                    case "Epsilon" when value > 0 && !float.IsInfinity(value): epsilon = value; break;
-                    case "Epsilon": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "Epsilon", "a finite number greater than 0")); break;
-                    case "NegativeSlope" when value > 0 && value < 1: slope = value; break;
-                    case "NegativeSlope": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "NegativeSlope", "a number in (0, 1)")); break;
-                    case "Dropout": dropout = ReadDropout(argument.Value, "BatchNorm", name, index, problems); break;
-                }
-            }
-            return new LayerDeclaration(name, modifiers, LayerKind.BatchNorm, 0, activation, InitializerKind.Default, slope, 0, dropout, false, momentum, epsilon, 0,
-                LayerWiring.Sequential, NoSignature, LossDeclaration.None);
-        }
-
-        private static readonly PropertySignature NoSignature = new PropertySignature("", false, false, false, false);
 
         private static LossKind? LossKindOf(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() switch
         {
@@ -322,64 +237,8 @@ namespace ModelGen.Generators.Extraction
             return new LossDeclaration(kind, kind == LossKind.SoftmaxCrossEntropy || fromLogits, weight);
         }
 
-        private static LayerKind? KindOf(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() switch
-        {
-            DenseAttributeName => LayerKind.Dense,
-            BatchNormAttributeName => LayerKind.BatchNorm,
-            HighwayAttributeName => LayerKind.Highway,
-            ConcatAttributeName => LayerKind.Concat,
-            _ => null,
-        };
 
-        /// <summary><c>[Highway(activation)]</c>: Initializer, NegativeSlope, BiasInit (of H), GateBias (of T), Dropout.</summary>
-        private static LayerDeclaration ReadHighway(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
-        {
-            var activation = ActivationKind.ReLU;
-            if (attribute.AttributeConstructor is null
-                || (attribute.ConstructorArguments.Length > 0 && !TryReadEnum(attribute.ConstructorArguments[0], out activation))
-                || activation == ActivationKind.Softmax)
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "activation", "an element-wise activation (not Softmax)"));
-            var initializer = InitializerKind.Default;
-            float slope = 0.01f, biasInit = 0f, gateBias = -2f, dropout = 0f;
-            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            {
-                float value = argument.Value.Value is float f ? f : float.NaN;
-                switch (argument.Key)
-                {
-                    case "Initializer" when TryReadEnum(argument.Value, out initializer): break;
-                    case "Initializer": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "Initializer", "a defined ModelGen.Initializer value")); break;
-                    case "NegativeSlope" when value > 0 && value < 1: slope = value; break;
-                    case "NegativeSlope": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "NegativeSlope", "a number in (0, 1)")); break;
-                    case "BiasInit" when !float.IsNaN(value) && !float.IsInfinity(value): biasInit = value; break;
-                    case "BiasInit": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "BiasInit", "a finite number")); break;
-                    case "GateBias" when !float.IsNaN(value) && !float.IsInfinity(value): gateBias = value; break;
-                    case "GateBias": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "GateBias", "a finite number")); break;
-                    case "Dropout": dropout = ReadDropout(argument.Value, "Highway", name, index, problems); break;
-                }
-            }
-            return new LayerDeclaration(name, modifiers, LayerKind.Highway, 0, activation, initializer, slope, biasInit, dropout, true, 0, 0, gateBias,
-                LayerWiring.Sequential, NoSignature, LossDeclaration.None);
-        }
 
-        /// <summary><c>[Concat(params string[] inputs)]</c>: the names become the layer's wiring.</summary>
-        private static LayerDeclaration ReadConcat(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
-        {
-            var inputs = new List<string>();
-            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array)
-                foreach (TypedConstant item in attribute.ConstructorArguments[0].Values)
-                    if (item.Value is string input && input.Length > 0)
-                        inputs.Add(input);
-                    else
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Concat", "inputs", "layer names, e.g. nameof(Hidden1)"));
-            else
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Concat", "inputs", "layer names, e.g. [Concat(nameof(A), nameof(B))]"));
-            float dropout = 0;
-            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-                if (argument.Key == "Dropout")
-                    dropout = ReadDropout(argument.Value, "Concat", name, index, problems);
-            return new LayerDeclaration(name, modifiers, LayerKind.Concat, 0, ActivationKind.Identity, InitializerKind.Default, 0.01f, 0, dropout, false, 0, 0, 0,
-                new LayerWiring(inputs.ToEquatableArray(), null, false), NoSignature, LossDeclaration.None);
-        }
 
         /// <summary>The wiring arguments every layer attribute inherits: Input, Residual, ResidualProjection.</summary>
         private static LayerWiring ReadWiring(AttributeData attribute, LayerKind kind, int index, List<Problem> problems, LayerWiring declared)
@@ -414,16 +273,6 @@ namespace ModelGen.Generators.Extraction
             return new LayerWiring(inputs, residual, projection);
         }
 
-        private static float ReadDropout(TypedConstant value, string attribute, string layer, int index, List<Problem> problems)
-        {
-            if (!(value.Value is float rate))
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, attribute, "Dropout", "a constant of type Single"));
-            else if (!IsDropoutRate(rate))
-                problems.Add(Problem.AtLayer(DiagnosticIds.DropoutRateInvalid, SiteKind.LayerAttribute, index, "layer '" + layer + "'", Number(rate)));
-            else
-                return rate;
-            return 0;
-        }
 
         private static OptimizerDeclaration ReadSgd(AttributeData attribute, List<Problem> problems)
         {
@@ -469,10 +318,7 @@ namespace ModelGen.Generators.Extraction
             return new OptimizerDeclaration(OptimizerKind.RmsProp, rate, 0, false, 0, 0, epsilon, rho);
         }
 
-        /// <summary>A dropout rate the runtime can apply: in [0, 1) (at 1 every unit is dropped and 1/(1 − rate) is infinite).</summary>
-        private static bool IsDropoutRate(float rate) => rate >= 0 && rate < 1;
 
-        private static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
 
         private static void RequireRange(bool ok, string attribute, string argument, string expected, List<Problem> problems)
         {
@@ -480,40 +326,8 @@ namespace ModelGen.Generators.Extraction
                 problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.OptimizerAttribute, attribute, argument, expected));
         }
 
-        private static T ReadNamed<T>(AttributeData attribute, string name, T fallback, string attributeName, SiteKind site, List<Problem> problems)
-        {
-            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            {
-                if (argument.Key != name)
-                    continue;
-                if (argument.Value.Kind != TypedConstantKind.Error && argument.Value.Value is T value)
-                    return value;
-                problems.Add(Problem.At(DiagnosticIds.InvalidArgument, site, attributeName, name, "a constant of type " + typeof(T).Name));
-            }
-            return fallback;
-        }
 
-        private static bool TryReadConstructorArgument<T>(AttributeData attribute, int index, out T value)
-        {
-            if (attribute.ConstructorArguments.Length > index
-                && attribute.ConstructorArguments[index].Kind != TypedConstantKind.Error
-                && attribute.ConstructorArguments[index].Value is T typed)
-            {
-                value = typed;
-                return true;
-            }
-            value = default!;
-            return false;
-        }
 
-        private static bool TryReadEnum<TEnum>(TypedConstant constant, out TEnum value) where TEnum : struct, Enum
-        {
-            value = default;
-            if (constant.Kind != TypedConstantKind.Enum || !(constant.Value is int raw) || !Enum.IsDefined(typeof(TEnum), raw))
-                return false;
-            value = (TEnum)(object)raw;
-            return true;
-        }
 
         private static string TypeParametersOf(INamedTypeSymbol type)
             => type.TypeParameters.Length == 0 ? "" : "<" + string.Join(", ", type.TypeParameters.Select(p => p.Name)) + ">";

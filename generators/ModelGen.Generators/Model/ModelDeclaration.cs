@@ -35,11 +35,24 @@ namespace ModelGen.Generators.Model
     /// The property as written, so a model that is not generated can still get a matching implementation part
     /// (a placeholder) and the compiler reports ModelGen's error instead of its own.
     /// </summary>
-    internal sealed record PropertySignature(string Type, bool IsStatic, bool HasSetter, bool HasInit, bool IsPartial);
+    internal sealed record PropertySignature(string Type, bool IsStatic, bool HasSetter, bool HasInit, bool IsPartial)
+    {
+        /// <summary>Before extraction has looked at the property.</summary>
+        public static readonly PropertySignature None = new PropertySignature("", false, false, false, false);
+    }
+
+    /// <summary>What only one layer kind declares (batch norm's momentum, a highway's gate bias): a record in that kind's rules.</summary>
+    internal abstract record LayerOptions;
+
+    internal sealed record NoOptions : LayerOptions
+    {
+        public static readonly NoOptions Instance = new NoOptions();
+    }
 
     /// <summary>
-    /// One layer property, as declared: <c>[Dense]</c> (Units, Initializer, BiasInit, UseBias), <c>[BatchNorm]</c>
-    /// (Momentum, Epsilon; its width is its input's), <c>[Highway]</c> (GateBias; width-preserving) or <c>[Concat]</c>.
+    /// One layer property, as declared: the fields most layer kinds share (units, activation, initializer, bias, dropout),
+    /// the kind's own <see cref="Options"/>, its wiring and the property's signature. Each kind's rules read it
+    /// (Ops/&lt;Kind&gt;/*Rules.cs: <c>[Dense]</c>, <c>[BatchNorm]</c>, <c>[Highway]</c>, <c>[Concat]</c>).
     /// <see cref="Head"/> is the loss attribute on the property when the layer is a head of a multi-task model (None otherwise).
     /// </summary>
     internal sealed record LayerDeclaration(
@@ -53,9 +66,7 @@ namespace ModelGen.Generators.Model
         float BiasInit,
         float Dropout,
         bool UseBias,
-        float Momentum,
-        float Epsilon,
-        float GateBias,
+        LayerOptions Options,
         LayerWiring Wiring,
         PropertySignature Signature,
         LossDeclaration Head);

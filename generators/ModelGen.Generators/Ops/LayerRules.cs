@@ -1,3 +1,7 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
 
@@ -19,22 +23,59 @@ namespace ModelGen.Generators.Ops
         public InitializerKind Initializer { get; }
     }
 
+    /// <summary>Reads a layer attribute into its declaration; problems for what it cannot read.</summary>
+    internal delegate LayerDeclaration LayerReader(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems);
+
+    /// <summary>Lowers a declared layer, given its input nodes, to graph ops; returns its output node.</summary>
+    internal delegate Lowered LayerLowering(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs);
+
     /// <summary>
-    /// The layer registry: one line per layer attribute, mapping it to the rule that checks its shapes and lowers it
-    /// to graph ops. A residual, on any layer, is added after the layer's own ops.
+    /// The arguments of the layer's runtime view (<c>new ModelGen.Dense(…)</c>) after the model and layer names;
+    /// <paramref name="slice"/> spells a manifest tensor of the layer by suffix ("weight"), as a gradient when asked.
+    /// </summary>
+    internal delegate string[] LayerView(LayerShape layer, Func<string, bool, string> slice);
+
+    /// <summary>One layer attribute: its full name, its kind, and the three rules that make it a layer.</summary>
+    internal sealed class LayerDefinition
+    {
+        public LayerDefinition(string attributeName, LayerKind kind, LayerReader read, LayerLowering lower, LayerView view)
+        {
+            AttributeName = attributeName;
+            Kind = kind;
+            Read = read;
+            Lower = lower;
+            View = view;
+        }
+
+        public string AttributeName { get; }
+        public LayerKind Kind { get; }
+        public LayerReader Read { get; }
+        public LayerLowering Lower { get; }
+        public LayerView View { get; }
+    }
+
+    /// <summary>
+    /// The layer registry: one line per layer attribute, mapping it to the rules (Ops/&lt;Kind&gt;/*Rules.cs) that read
+    /// it, check its shapes and lower it to graph ops. A residual, on any layer, is added after the layer's own ops.
     /// </summary>
     internal static class LayerRules
     {
+        private static readonly LayerDefinition[] Definitions =
+        {
+            new LayerDefinition(DenseRules.AttributeName, LayerKind.Dense, DenseRules.Read, DenseRules.Lower, DenseRules.View),
+            new LayerDefinition(BatchNormRules.AttributeName, LayerKind.BatchNorm, BatchNormRules.Read, BatchNormRules.Lower, BatchNormRules.View),
+            new LayerDefinition(HighwayRules.AttributeName, LayerKind.Highway, HighwayRules.Read, HighwayRules.Lower, HighwayRules.View),
+            new LayerDefinition(ConcatRules.AttributeName, LayerKind.Concat, ConcatRules.Read, ConcatRules.Lower, ConcatRules.View),
+        };
+
+        /// <summary>The definition of a layer attribute by its full name, or null for any other attribute.</summary>
+        public static LayerDefinition? For(string? attributeName) => Definitions.FirstOrDefault(d => d.AttributeName == attributeName);
+
+        public static LayerDefinition For(LayerKind kind) => Definitions.First(d => d.Kind == kind);
+
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs, int residual)
         {
-            Lowered lowered = layer.Kind switch
-            {
-                LayerKind.Dense => DenseRules.Lower(builder, index, layer, inputs),
-                LayerKind.BatchNorm => BatchNormRules.Lower(builder, index, layer, inputs),
-                LayerKind.Highway => HighwayRules.Lower(builder, index, layer, inputs),
-                LayerKind.Concat => ConcatRules.Lower(builder, index, layer, inputs),
-                _ => Lowered.Failed,
-            };
+            Lowered lowered = For(layer.Kind).Lower(builder, index, layer, inputs);
             if (lowered.Output < 0 || residual < 0)
                 return lowered;
             return new Lowered(AddRules.Residual(builder, index, layer, lowered.Output, residual), lowered.Initializer);

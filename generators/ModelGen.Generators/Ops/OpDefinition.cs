@@ -31,6 +31,15 @@ namespace ModelGen.Generators.Ops
         /// <summary>Behaves differently while training (dropout, batch statistics).</summary>
         public virtual bool HasTrainingMode => false;
 
+        /// <summary>Draws from the model's seeded streams at run time (dropout masks): the network keeps its seed.</summary>
+        public virtual bool UsesSeed => false;
+
+        /// <summary>Normalizes over the batch while training, so a training batch of one sample is rejected.</summary>
+        public virtual bool NeedsBatchStatistics => false;
+
+        /// <summary>How [CheckFinite] messages name the step ("forward (batch norm)"); null for a plain layer product.</summary>
+        public virtual string? Describe(OpNode node) => node.Name;
+
         public virtual SavedBuffer[] SavedBuffers(OpNode node) => new SavedBuffer[0];
 
         public abstract void EmitForward(EmitContext context, OpNode node, OpNode? epilogue);

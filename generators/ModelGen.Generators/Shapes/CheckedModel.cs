@@ -23,8 +23,6 @@ namespace ModelGen.Generators.Shapes
         float BiasInit,
         float Dropout,
         bool UseBias,
-        float Momentum,
-        float Epsilon,
         EquatableArray<int> Sources,
         int Residual);
 

@@ -65,7 +65,7 @@ namespace ModelGen.Generators.Shapes
                     continue;
                 outputs[index] = lowered.Output;
                 shapes.Add(new LayerShape(layer.Name, layer.Modifiers, layer.Kind, builder.Node(inputNodes[0]).Width, builder.Node(lowered.Output).Width,
-                    layer.Activation, lowered.Initializer, layer.NegativeSlope, layer.BiasInit, layer.Dropout, layer.UseBias, layer.Momentum, layer.Epsilon,
+                    layer.Activation, lowered.Initializer, layer.NegativeSlope, layer.BiasInit, layer.Dropout, layer.UseBias,
                     sources.ToEquatableArray(), residual));
             }
 

@@ -19,6 +19,8 @@ namespace ModelGen.Generators.Ops
 
         public override bool IsEpilogue(OpNode node) => ActivationRules.IsElementWise(Of(node).Activation);
 
+        public override string? Describe(OpNode node) => Of(node).Activation.ToString();
+
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
         {
             ActivationAttributes activation = Of(node);

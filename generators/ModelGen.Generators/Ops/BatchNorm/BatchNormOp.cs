@@ -18,6 +18,10 @@ namespace ModelGen.Generators.Ops
 
         public override bool HasTrainingMode => true;
 
+        public override bool NeedsBatchStatistics => true;
+
+        public override string? Describe(OpNode node) => "batch norm";
+
         private static BatchNormAttributes Of(OpNode node) => (BatchNormAttributes)node.Attributes;
 
         public override SavedBuffer[] SavedBuffers(OpNode node) => new[]

@@ -1,9 +1,19 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
+using static ModelGen.Generators.Extraction.AttributeReader;
 
 namespace ModelGen.Generators.Ops
 {
+    /// <summary>Batch norm's own declaration: weight of the current batch in the running estimates, and ε.</summary>
+    internal sealed record BatchNormOptions(float Momentum, float Epsilon) : LayerOptions;
+
     /// <summary>
     /// <c>[BatchNorm(activation)]</c>: width-preserving normalization → activation → dropout. Manifest entries as
     /// PyTorch names them: <c>weight</c> (γ, ones), <c>bias</c> (β, zeros), and the state <c>running_mean</c> (zeros)
@@ -11,6 +21,33 @@ namespace ModelGen.Generators.Ops
     /// </summary>
     internal static class BatchNormRules
     {
+        public const string AttributeName = "ModelGen.BatchNormAttribute";
+
+        public static LayerDeclaration Read(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
+        {
+            var activation = ActivationKind.Identity;
+            if (attribute.AttributeConstructor is null
+                || (attribute.ConstructorArguments.Length > 0 && !TryReadEnum(attribute.ConstructorArguments[0], out activation)))
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "activation", "BatchNorm(Activation activation = Activation.Identity)"));
+            float momentum = 0.1f, epsilon = 1e-5f, slope = 0.01f, dropout = 0f;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                float value = argument.Value.Value is float f ? f : float.NaN;
+                switch (argument.Key)
+                {
+                    case "Momentum" when value > 0 && value <= 1: momentum = value; break;
+                    case "Momentum": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "Momentum", "a number in (0, 1]")); break;
+                    case "Epsilon" when value > 0 && !float.IsInfinity(value): epsilon = value; break;
+                    case "Epsilon": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "Epsilon", "a finite number greater than 0")); break;
+                    case "NegativeSlope" when value > 0 && value < 1: slope = value; break;
+                    case "NegativeSlope": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "BatchNorm", "NegativeSlope", "a number in (0, 1)")); break;
+                    case "Dropout": dropout = ReadDropout(argument.Value, "BatchNorm", name, index, problems); break;
+                }
+            }
+            return new LayerDeclaration(name, modifiers, LayerKind.BatchNorm, 0, activation, InitializerKind.Default, slope, 0, dropout, false,
+                new BatchNormOptions(momentum, epsilon), LayerWiring.Sequential, PropertySignature.None, LossDeclaration.None);
+        }
+
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
             int input = LayerRules.SingleFlatInput(builder, index, layer, inputs);
@@ -25,9 +62,18 @@ namespace ModelGen.Generators.Ops
             int variance = builder.Parameter(layer.Name, "running_var", ParameterRole.RunningVariance, shape, false, InitializerKind.Default, 1, width, width, false);
             if (!builder.Fits)
                 return Lowered.Failed;
-            int node = builder.Add(OpKind.BatchNorm, layer.Name, index, shape, new BatchNormAttributes(scale, shift, mean, variance, layer.Momentum, layer.Epsilon), input);
+            var options = (BatchNormOptions)layer.Options;
+            var attributes = new BatchNormAttributes(scale, shift, mean, variance, options.Momentum, options.Epsilon);
+            int node = builder.Add(OpKind.BatchNorm, layer.Name, index, shape, attributes, input);
             node = builder.Activation(node, index, layer.Name, layer.Activation, layer.NegativeSlope);
             return new Lowered(builder.Dropout(node, index, layer.Name, layer.Dropout), InitializerKind.Default);
         }
+
+        /// <summary>ModelGen.BatchNorm(model, name, units, activation, γ, β, dγ, dβ, running mean, running variance).</summary>
+        public static string[] View(LayerShape layer, Func<string, bool, string> slice) => new[]
+        {
+            CodeWriter.Int(layer.Units), "global::ModelGen.Activation." + layer.Activation, slice("weight", false), slice("bias", false),
+            slice("weight", true), slice("bias", true), slice("running_mean", false), slice("running_var", false),
+        };
     }
 }

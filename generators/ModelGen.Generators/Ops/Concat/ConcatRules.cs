@@ -1,13 +1,42 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
+using Microsoft.CodeAnalysis;
+using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
+using static ModelGen.Generators.Extraction.AttributeReader;
 
 namespace ModelGen.Generators.Ops
 {
     /// <summary><c>[Concat(nameof(A), nameof(B), …)]</c>: the named flat tensors side by side, [a] ⊕ [b] → [a + b], in the order given.</summary>
     internal static class ConcatRules
     {
+        public const string AttributeName = "ModelGen.ConcatAttribute";
+
+        /// <summary><c>[Concat(params string[] inputs)]</c>: the names become the layer's wiring.</summary>
+        public static LayerDeclaration Read(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
+        {
+            var inputs = new List<string>();
+            if (attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Kind == TypedConstantKind.Array)
+                foreach (TypedConstant item in attribute.ConstructorArguments[0].Values)
+                    if (item.Value is string input && input.Length > 0)
+                        inputs.Add(input);
+                    else
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Concat", "inputs", "layer names, e.g. nameof(Hidden1)"));
+            else
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Concat", "inputs", "layer names, e.g. [Concat(nameof(A), nameof(B))]"));
+            float dropout = 0;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+                if (argument.Key == "Dropout")
+                    dropout = ReadDropout(argument.Value, "Concat", name, index, problems);
+            return new LayerDeclaration(name, modifiers, LayerKind.Concat, 0, ActivationKind.Identity, InitializerKind.Default, 0.01f, 0, dropout, false,
+                NoOptions.Instance, new LayerWiring(inputs.ToEquatableArray(), null, false), PropertySignature.None, LossDeclaration.None);
+        }
+
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
             if (inputs.Length < 2)
@@ -26,5 +55,8 @@ namespace ModelGen.Generators.Ops
             node = builder.Activation(node, index, layer.Name, layer.Activation, layer.NegativeSlope);
             return new Lowered(builder.Dropout(node, index, layer.Name, layer.Dropout), InitializerKind.Default);
         }
+
+        /// <summary>ModelGen.Concat(model, name, units).</summary>
+        public static string[] View(LayerShape layer, Func<string, bool, string> slice) => new[] { CodeWriter.Int(layer.Units) };
     }
 }

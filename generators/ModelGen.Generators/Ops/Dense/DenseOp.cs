@@ -19,6 +19,8 @@ namespace ModelGen.Generators.Ops
 
         public override bool AccumulatesInputGradient => true;
 
+        public override string? Describe(OpNode node) => null;
+
         private static DenseAttributes Of(OpNode node) => (DenseAttributes)node.Attributes;
 
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)

@@ -1,8 +1,13 @@
+using System;
+using System.Collections.Generic;
 using System.Globalization;
+using Microsoft.CodeAnalysis;
 using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
+using static ModelGen.Generators.Extraction.AttributeReader;
 
 namespace ModelGen.Generators.Ops
 {
@@ -12,6 +17,62 @@ namespace ModelGen.Generators.Ops
     /// </summary>
     internal static class DenseRules
     {
+        public const string AttributeName = "ModelGen.DenseAttribute";
+
+        public static LayerDeclaration Read(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
+        {
+            int units = 0;
+            var activation = ActivationKind.Identity;
+            if (attribute.AttributeConstructor is null
+                || !TryReadConstructorArgument(attribute, 0, out units)
+                || (attribute.ConstructorArguments.Length > 1 && !TryReadEnum(attribute.ConstructorArguments[1], out activation)))
+            {
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "units/activation", "Dense(int units, Activation activation = Activation.Identity)"));
+                units = 0;
+            }
+
+            var initializer = InitializerKind.Default;
+            float slope = 0.01f, biasInit = 0f, dropout = 0f;
+            bool useBias = true;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key == "Initializer")
+                {
+                    if (!TryReadEnum(argument.Value, out initializer))
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "Initializer", "a defined ModelGen.Initializer value"));
+                }
+                else if (argument.Key == "NegativeSlope")
+                {
+                    if (!(argument.Value.Value is float s) || !(s > 0 && s < 1))
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "NegativeSlope", "a number in (0, 1)"));
+                    else
+                        slope = s;
+                }
+                else if (argument.Key == "BiasInit")
+                {
+                    if (!(argument.Value.Value is float b) || float.IsNaN(b) || float.IsInfinity(b))
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "a finite number"));
+                    else
+                        biasInit = b;
+                }
+                else if (argument.Key == "Dropout")
+                {
+                    dropout = ReadDropout(argument.Value, "Dense", name, index, problems);
+                }
+                else if (argument.Key == "UseBias")
+                {
+                    if (argument.Value.Value is bool b)
+                        useBias = b;
+                    else
+                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "UseBias", "true or false"));
+                }
+            }
+            if (!useBias && biasInit != 0)
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "no BiasInit on a layer with UseBias = false"));
+            return new LayerDeclaration(name, modifiers, LayerKind.Dense, units, activation, initializer, slope, biasInit, dropout, useBias,
+                NoOptions.Instance, LayerWiring.Sequential, PropertySignature.None, LossDeclaration.None);
+        }
+
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
             if (layer.Units <= 0)
@@ -34,5 +95,12 @@ namespace ModelGen.Generators.Ops
             node = builder.Activation(node, index, layer.Name, layer.Activation, layer.NegativeSlope);
             return new Lowered(builder.Dropout(node, index, layer.Name, layer.Dropout), initializer);
         }
+
+        /// <summary>ModelGen.Dense(model, name, inputs, units, activation, W, b, dW, db).</summary>
+        public static string[] View(LayerShape layer, Func<string, bool, string> slice) => new[]
+        {
+            CodeWriter.Int(layer.Inputs), CodeWriter.Int(layer.Units), "global::ModelGen.Activation." + layer.Activation,
+            slice("weight", false), slice("bias", false), slice("weight", true), slice("bias", true),
+        };
     }
 }

@@ -16,6 +16,10 @@ namespace ModelGen.Generators.Ops
 
         public override bool HasTrainingMode => true;
 
+        public override bool UsesSeed => true;
+
+        public override string? Describe(OpNode node) => "dropout";
+
         private static DropoutAttributes Of(OpNode node) => (DropoutAttributes)node.Attributes;
 
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)

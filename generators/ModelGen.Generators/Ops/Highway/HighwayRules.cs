@@ -1,9 +1,19 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using Microsoft.CodeAnalysis;
+using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
+using static ModelGen.Generators.Extraction.AttributeReader;
 
 namespace ModelGen.Generators.Ops
 {
+    /// <summary>A highway layer's own declaration: the transform gate's initial bias.</summary>
+    internal sealed record HighwayOptions(float GateBias) : LayerOptions;
+
     /// <summary>
     /// <c>[Highway(activation)]</c> (Srivastava et al.): y = T(x)·H(x) + (1 − T(x))·x, width-preserving, with
     /// H(x) = f(x·W_H + b_H) and the transform gate T(x) = σ(x·W_T + b_T). Lowered to two Dense ops (their
@@ -14,6 +24,38 @@ namespace ModelGen.Generators.Ops
     /// </summary>
     internal static class HighwayRules
     {
+        public const string AttributeName = "ModelGen.HighwayAttribute";
+
+        /// <summary><c>[Highway(activation)]</c>: Initializer, NegativeSlope, BiasInit (of H), GateBias (of T), Dropout.</summary>
+        public static LayerDeclaration Read(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
+        {
+            var activation = ActivationKind.ReLU;
+            if (attribute.AttributeConstructor is null
+                || (attribute.ConstructorArguments.Length > 0 && !TryReadEnum(attribute.ConstructorArguments[0], out activation))
+                || activation == ActivationKind.Softmax)
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "activation", "an element-wise activation (not Softmax)"));
+            var initializer = InitializerKind.Default;
+            float slope = 0.01f, biasInit = 0f, gateBias = -2f, dropout = 0f;
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                float value = argument.Value.Value is float f ? f : float.NaN;
+                switch (argument.Key)
+                {
+                    case "Initializer" when TryReadEnum(argument.Value, out initializer): break;
+                    case "Initializer": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "Initializer", "a defined ModelGen.Initializer value")); break;
+                    case "NegativeSlope" when value > 0 && value < 1: slope = value; break;
+                    case "NegativeSlope": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "NegativeSlope", "a number in (0, 1)")); break;
+                    case "BiasInit" when !float.IsNaN(value) && !float.IsInfinity(value): biasInit = value; break;
+                    case "BiasInit": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "BiasInit", "a finite number")); break;
+                    case "GateBias" when !float.IsNaN(value) && !float.IsInfinity(value): gateBias = value; break;
+                    case "GateBias": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "GateBias", "a finite number")); break;
+                    case "Dropout": dropout = ReadDropout(argument.Value, "Highway", name, index, problems); break;
+                }
+            }
+            return new LayerDeclaration(name, modifiers, LayerKind.Highway, 0, activation, initializer, slope, biasInit, dropout, true,
+                new HighwayOptions(gateBias), LayerWiring.Sequential, PropertySignature.None, LossDeclaration.None);
+        }
+
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
             int input = LayerRules.SingleFlatInput(builder, index, layer, inputs);
@@ -26,7 +68,7 @@ namespace ModelGen.Generators.Ops
             int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, TensorShape.Matrix(width, width), true, initializer, 0, width, width, true);
             int bias = builder.Parameter(layer.Name, "bias", ParameterRole.Bias, shape, true, InitializerKind.Default, layer.BiasInit, width, width, decayBiases);
             int gateWeight = builder.Parameter(layer.Name, "gate.weight", ParameterRole.Weight, TensorShape.Matrix(width, width), true, InitializerKind.GlorotUniform, 0, width, width, true);
-            int gateBias = builder.Parameter(layer.Name, "gate.bias", ParameterRole.Bias, shape, true, InitializerKind.Default, layer.GateBias, width, width, decayBiases);
+            int gateBias = builder.Parameter(layer.Name, "gate.bias", ParameterRole.Bias, shape, true, InitializerKind.Default, ((HighwayOptions)layer.Options).GateBias, width, width, decayBiases);
             if (!builder.Fits)
                 return Lowered.Failed;
             int transform = builder.Add(OpKind.Dense, layer.Name, index, shape, new DenseAttributes(weight, bias), input);
@@ -36,5 +78,12 @@ namespace ModelGen.Generators.Ops
             int node = builder.Add(OpKind.HighwayGate, layer.Name + ".Carry", index, shape, NoAttributes.Instance, input, transform, gate);
             return new Lowered(builder.Dropout(node, index, layer.Name, layer.Dropout), initializer);
         }
+
+        /// <summary>ModelGen.Highway(model, name, units, activation, W_H, b_H, W_T, b_T).</summary>
+        public static string[] View(LayerShape layer, Func<string, bool, string> slice) => new[]
+        {
+            CodeWriter.Int(layer.Units), "global::ModelGen.Activation." + layer.Activation,
+            slice("weight", false), slice("bias", false), slice("gate.weight", false), slice("gate.bias", false),
+        };
     }
 }
