@@ -19,13 +19,20 @@ namespace ModelGen.Generators.Emit
         private readonly bool _inline;
 
         /// <param name="inline">Spell buffers as spans over the workspace's arrays (entry points), not as Forward/Backward's locals.</param>
-        public EmitContext(CodeWriter writer, TrainingProgram program, string workspace, bool inline = false)
+        public EmitContext(CodeWriter writer, TrainingProgram program, string workspace, HyperParameters constants, bool inline = false)
         {
             Writer = writer;
             Program = program;
             Workspace = workspace;
+            Constants = constants;
             _inline = inline;
         }
+
+        /// <summary>The network's hoisted hyper-parameters: every emitter names its constants through them.</summary>
+        public HyperParameters Constants { get; }
+
+        /// <summary>A declared hyper-parameter as a named <c>static readonly T</c> of the network.</summary>
+        public string Constant(string name, float value) => Constants.Name(name, value);
 
         public CodeWriter Writer { get; }
 
@@ -89,7 +96,45 @@ namespace ModelGen.Generators.Emit
             }
         }
 
-        /// <summary>A hyper-parameter as T, converted from its declared float value.</summary>
+        /// <summary>A value as T, converted from its declared float value.</summary>
         public static string T(float value) => $"T.CreateChecked({CodeWriter.Float(value)})";
+    }
+
+    /// <summary>
+    /// Hyper-parameters hoisted out of the program: each declared value becomes one named <c>static readonly T</c>
+    /// (converted once per element type; the JIT treats it as a constant), so the calls read
+    /// <c>DropoutOp.Forward(…, HiddenDropoutRate, …)</c> rather than repeating literals.
+    /// </summary>
+    internal sealed class HyperParameters
+    {
+        private readonly List<KeyValuePair<string, float>> _values = new List<KeyValuePair<string, float>>();
+
+        /// <summary>The constant's name; the same name and value twice is one constant, a clash gets a numbered name.</summary>
+        public string Name(string name, float value)
+        {
+            string candidate = CodeWriter.Pascal(name);
+            for (int suffix = 2; ; suffix++)
+            {
+                int existing = _values.FindIndex(v => v.Key == candidate);
+                if (existing < 0)
+                {
+                    _values.Add(new KeyValuePair<string, float>(candidate, value));
+                    return candidate;
+                }
+                if (_values[existing].Value.Equals(value))
+                    return candidate;
+                candidate = CodeWriter.Pascal(name) + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
+        public void Emit(CodeWriter writer)
+        {
+            if (_values.Count == 0)
+                return;
+            writer.Line("// Hyper-parameters as declared, converted to T once.");
+            foreach (KeyValuePair<string, float> value in _values)
+                writer.Line($"private static readonly T {value.Key} = {EmitContext.T(value.Value)};");
+            writer.Line();
+        }
     }
 }

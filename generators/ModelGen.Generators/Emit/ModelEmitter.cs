@@ -231,7 +231,8 @@ namespace ModelGen.Generators.Emit
             HeadShape[] heads = program.Model.Heads.ToArray();
             CheckedModel model = program.Model;
             ModelDeclaration declaration = model.Declaration;
-            var context = new EmitContext(writer, program, "w");
+            var constants = new HyperParameters();
+            var context = new EmitContext(writer, program, "w", constants);
             string[] optimizerState = OptimizerOp.StateBuffers(declaration.Optimizer);
             OpNode[] nodes = model.Nodes.ToArray();
             bool hasDropout = nodes.Any(n => OpRegistry.For(n.Kind).UsesSeed);
@@ -278,6 +279,8 @@ namespace ModelGen.Generators.Emit
             writer.Line("    new global::ModelGen.WorkspacePool<Workspace>(static () => new Workspace());");
             writer.Line("private readonly global::ModelGen.ModelGate _gate = new global::ModelGen.ModelGate();");
             writer.Line();
+            const string HyperParameterMarker = "//@@hyper-parameters@@";
+            writer.Line(HyperParameterMarker);
 
             writer.Line("// Parameter views, named after the manifest.");
             foreach (ParameterTensor tensor in model.Parameters)
@@ -356,18 +359,18 @@ namespace ModelGen.Generators.Emit
                 {
                     LossOp op = LossOp.For(head.Loss)!;
                     string call = gradients ? op.LossAndGradient(entryContext, head) : op.LossOnly(entryContext, head);
-                    string weight = EmitContext.T(head.Loss.Weight);
                     writer.Line($"// {head.Name}: {op.Name}, weight {CodeWriter.Literal(head.Loss.Weight)}");
                     if (head.Loss.Weight == 1)
                         writer.Wrapped($"loss += {call};");
                     else
                     {
+                        string weight = entryContext.Constant(head.Name + "LossWeight", head.Loss.Weight);
                         string headLoss = CodeWriter.Camel(head.Name) + "Loss";
                         writer.Wrapped($"T {headLoss} = {call};");
                         writer.Line($"loss += {weight} * {headLoss};");
+                        if (gradients)
+                            writer.Call("global::ModelGen.Ops.LossWeight.Apply<T>", entryContext.Gradient(head.Node), weight);
                     }
-                    if (gradients && head.Loss.Weight != 1)
-                        writer.Call("global::ModelGen.Ops.LossWeight.Apply<T>", entryContext.Gradient(head.Node), weight);
                     if (gradients)
                         FiniteChecks.AfterLoss(entryContext, head);
                 }
@@ -385,7 +388,7 @@ namespace ModelGen.Generators.Emit
             string ForwardCall(string workspace, bool training)
                 => hasTrainingMode ? $"Forward({workspace}, inputs, batch, training: {Bool(training)});" : $"Forward({workspace}, inputs, batch);";
 
-            var training = new EmitContext(writer, program, "_training", inline: true);
+            var training = new EmitContext(writer, program, "_training", constants, inline: true);
             writer.Line("/// <summary>Forward, loss, backward, clipping and the optimizer update, over preallocated buffers.</summary>");
             writer.Open($"public T TrainStep(global::System.ReadOnlySpan<T> inputs, {targets})");
             writer.Line("_gate.EnterWrite();");
@@ -399,7 +402,7 @@ namespace ModelGen.Generators.Emit
                     OpRegistry.For(node.Kind).EmitTrainingStepEnd(training, node);
             }
             writer.Line("_step++;");
-            EmitUpdate(writer, model);
+            EmitUpdate(writer, model, constants);
             writer.Line("return loss;");
             writer.Close();
             writer.Open("finally");
@@ -436,7 +439,7 @@ namespace ModelGen.Generators.Emit
             void EmitInference(string signature, string entry, System.Action guard, System.Action<EmitContext> body)
             {
                 writer.Open(signature);
-                var rented = new EmitContext(writer, program, "w", inline: true);
+                var rented = new EmitContext(writer, program, "w", constants, inline: true);
                 EmitGuards(rented, entry, false, guard);
                 writer.Line("Workspace w = _inference.Rent();");
                 writer.Line("_gate.EnterRead();");
@@ -492,12 +495,15 @@ namespace ModelGen.Generators.Emit
             EmitBackward(writer, context);
             EmitWorkspace(writer, program);
             writer.Close();
+            var hoisted = new CodeWriter(writer.Depth + 1);
+            constants.Emit(hoisted);
+            writer.Fill(new string(' ', 4 * (writer.Depth + 1)) + HyperParameterMarker, hoisted.ToString());
         }
 
         private static void EmitForward(CodeWriter writer, EmitContext context, bool hasTrainingMode)
         {
             var body = new CodeWriter(writer.Depth + 1);
-            var inner = new EmitContext(body, context.Program, "w");
+            var inner = new EmitContext(body, context.Program, "w", context.Constants);
             foreach (GraphStep step in context.Program.Forward)
             {
                 OpNode node = context.Node(step.Node);
@@ -516,7 +522,7 @@ namespace ModelGen.Generators.Emit
         private static void EmitBackward(CodeWriter writer, EmitContext context)
         {
             var body = new CodeWriter(writer.Depth + 1);
-            var inner = new EmitContext(body, context.Program, "w");
+            var inner = new EmitContext(body, context.Program, "w", context.Constants);
             foreach (GraphStep step in context.Program.Backward)
             {
                 OpNode node = context.Node(step.Node);
@@ -581,7 +587,7 @@ namespace ModelGen.Generators.Emit
         }
 
         /// <summary>Clipping, schedule, weight decay and the optimizer's single fused pass over the parameter buffer.</summary>
-        private static void EmitUpdate(CodeWriter writer, CheckedModel model)
+        private static void EmitUpdate(CodeWriter writer, CheckedModel model, HyperParameters constants)
         {
             ModelDeclaration declaration = model.Declaration;
             RegularizationDeclaration regularization = declaration.Regularization;
@@ -589,23 +595,23 @@ namespace ModelGen.Generators.Emit
             if (declaration.ClipNorm is float maxNorm)
             {
                 writer.Line("// Global-norm clipping: the norm is computed once and applied as a scale inside the update pass.");
-                writer.Line($"T gradientScale = global::ModelGen.Optimizers.GradientClipping.GlobalNormScale<T>(_gradients, {EmitContext.T(maxNorm)});");
+                writer.Line($"T gradientScale = global::ModelGen.Optimizers.GradientClipping.GlobalNormScale<T>(_gradients, {constants.Name("ClipMaxNorm", maxNorm)});");
                 scale = "gradientScale";
             }
-            string rate = EmitContext.T(declaration.Optimizer.LearningRate);
+            string rate = constants.Name("LearningRate", declaration.Optimizer.LearningRate);
             if (declaration.Schedule is ScheduleDeclaration schedule)
             {
                 writer.Line($"// Linear decay to {CodeWriter.Literal(schedule.FinalFraction)} × the initial rate over {schedule.Steps} steps, constant afterwards.");
-                writer.Wrapped($"T learningRate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<T>({rate}, {EmitContext.T(schedule.FinalFraction)}, _step, {schedule.Steps});");
+                writer.Wrapped($"T learningRate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<T>({rate}, {constants.Name("LearningRateFinalFraction", schedule.FinalFraction)}, _step, {schedule.Steps});");
                 rate = "learningRate";
             }
             ParameterTensor[] trainable = model.Parameters.Where(p => p.Trainable).ToArray();
             if (regularization.WeightDecay is float lambda && regularization.Decoupled)
             {
                 writer.Line("// Decoupled weight decay (AdamW), folded into the update: w ← w·(1 − lr·λ) before the step on the tensors the manifest marks decayed.");
-                writer.Line($"T keep = T.One - {rate} * {EmitContext.T(lambda)};");
+                writer.Line($"T keep = T.One - {rate} * {constants.Name("WeightDecay", lambda)};");
                 foreach (var (start, length, decayed) in DecayRanges(trainable))
-                    writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale, start, length, decayed ? "keep" : "T.One"));
+                    writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale, start, length, decayed ? "keep" : "T.One", constants.Name));
                 return;
             }
             if (regularization.WeightDecay is float coupled)
@@ -614,10 +620,10 @@ namespace ModelGen.Generators.Emit
                 foreach (ParameterTensor tensor in trainable)
                     if (tensor.Decayed || scale != "T.One")
                         writer.Call("global::ModelGen.Optimizers.WeightDecay.Apply<T>", EmitContext.ViewName(tensor) + "Gradient", EmitContext.ViewName(tensor),
-                            tensor.Decayed ? EmitContext.T(coupled) : "T.Zero", scale);
+                            tensor.Decayed ? constants.Name("WeightDecay", coupled) : "T.Zero", scale);
                 scale = "T.One";
             }
-            writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale));
+            writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale, constants.Name));
         }
 
         /// <summary>The parameter buffer cut into maximal runs that are all decayed or all not, so decoupled decay rides along with the optimizer's single pass.</summary>

@@ -146,6 +146,9 @@ namespace ModelGen.Generators.Helpers
             return this;
         }
 
+        /// <summary>Replaces a marker line written earlier (content known only at the end, such as hoisted constants).</summary>
+        public void Fill(string marker, string text) => _text.Replace(marker + "\n", text);
+
         public override string ToString() => _text.ToString();
 
         /// <summary>A float literal that parses back to the same bits, e.g. <c>0.001f</c>.</summary>

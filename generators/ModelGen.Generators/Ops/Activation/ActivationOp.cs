@@ -32,7 +32,7 @@ namespace ModelGen.Generators.Ops
             if (activation.Activation == ActivationKind.Softmax)
                 context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.Forward<T>", context.Value(node.Id), "batch", Int(node.Width));
             else
-                context.Writer.Call($"global::ModelGen.Ops.Activation<{RuntimeType(activation.Activation)}>.Forward<T>", context.Value(node.Id), Slope(activation));
+                context.Writer.Call($"global::ModelGen.Ops.Activation<{RuntimeType(activation.Activation)}>.Forward<T>", context.Value(node.Id), Slope(context, node));
         }
 
         public override void EmitInputGradient(EmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
@@ -47,10 +47,14 @@ namespace ModelGen.Generators.Ops
             }
             context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′(y){comment}");
             context.Writer.Call($"global::ModelGen.Ops.Activation<{RuntimeType(activation.Activation)}>.Backward<T>",
-                context.Value(node.Id), context.Gradient(node.Id), target, Slope(activation));
+                context.Value(node.Id), context.Gradient(node.Id), target, Slope(context, node));
         }
 
-        public static string Slope(ActivationAttributes activation)
-            => activation.Activation == ActivationKind.LeakyReLU ? EmitContext.T(activation.NegativeSlope) : "T.Zero";
+        /// <summary>LeakyReLU's negative slope, a hoisted constant; the other activations ignore the argument.</summary>
+        public static string Slope(EmitContext context, OpNode node)
+        {
+            var activation = (ActivationAttributes)node.Attributes;
+            return activation.Activation == ActivationKind.LeakyReLU ? context.Constant(node.Name + "Slope", activation.NegativeSlope) : "T.Zero";
+        }
     }
 }

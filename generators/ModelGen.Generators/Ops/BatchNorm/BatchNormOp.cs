@@ -36,7 +36,7 @@ namespace ModelGen.Generators.Ops
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
         {
             BatchNormAttributes norm = Of(node);
-            string input = context.Value(node.Inputs[0]), output = context.Value(node.Id), epsilon = EmitContext.T(norm.Epsilon);
+            string input = context.Value(node.Inputs[0]), output = context.Value(node.Id), epsilon = context.Constant(node.Name + "Epsilon", norm.Epsilon);
             string gamma = context.Parameter(norm.Scale), beta = context.Parameter(norm.Shift);
             context.Writer.Line($"// {node.Name}: batch normalization over [batch × {node.Width}], batch statistics while training, running ones at inference");
             context.Writer.Open("if (training)");
@@ -69,7 +69,7 @@ namespace ModelGen.Generators.Ops
         {
             BatchNormAttributes norm = Of(node);
             context.Writer.Call("global::ModelGen.Ops.BatchNormOp.UpdateRunningStatistics<T>", Saved(context, node, 1), Saved(context, node, 2),
-                context.Parameter(norm.RunningMean), context.Parameter(norm.RunningVariance), "batch", EmitContext.T(norm.Momentum), EmitContext.T(norm.Epsilon));
+                context.Parameter(norm.RunningMean), context.Parameter(norm.RunningVariance), "batch", context.Constant(node.Name + "Momentum", norm.Momentum), context.Constant(node.Name + "Epsilon", norm.Epsilon));
         }
     }
 }

@@ -43,7 +43,7 @@ namespace ModelGen.Generators.Ops
             }
             var activation = (ActivationAttributes)epilogue.Attributes;
             context.Writer.Line($"// {node.Name}: {activation.Activation}({affine}), {(hasBias ? "bias and " : "")}{activation.Activation} fused into the GEMM epilogue");
-            arguments.Add(ActivationOp.Slope(activation));
+            arguments.Add(ActivationOp.Slope(context, epilogue));
             context.Writer.Call($"{kernel}<T, {ActivationOp.RuntimeType(activation.Activation)}>", arguments.ToArray());
         }
 
@@ -75,7 +75,7 @@ namespace ModelGen.Generators.Ops
             var activation = (ActivationAttributes)epilogue.Attributes;
             context.Writer.Line($"// {node.Name}: dx = (dy · Wᵀ) ⊙ {activation.Activation}′(x), the derivative of {context.LayerName(epilogue)}'s activation fused into the GEMM epilogue");
             context.Writer.Call($"global::ModelGen.Ops.DenseOp.BackwardInput<T, {ActivationOp.RuntimeType(activation.Activation)}>",
-                dy, weights, target, context.Value(epilogue.Id), "batch", Int(input.Width), Int(node.Width), ActivationOp.Slope(activation));
+                dy, weights, target, context.Value(epilogue.Id), "batch", Int(input.Width), Int(node.Width), ActivationOp.Slope(context, epilogue));
         }
     }
 }

@@ -27,7 +27,7 @@ namespace ModelGen.Generators.Ops
             DropoutAttributes dropout = Of(node);
             string scale = (1 / (1 - (double)dropout.Rate)).ToString("0.###", CultureInfo.InvariantCulture);
             context.Writer.Line($"// {node.Name}: rate {CodeWriter.Literal(dropout.Rate)} while training (kept units × {scale}); a copy at inference");
-            context.Writer.Call("global::ModelGen.Ops.DropoutOp.Forward<T>", context.Value(node.Inputs[0]), context.Value(node.Id), EmitContext.T(dropout.Rate),
+            context.Writer.Call("global::ModelGen.Ops.DropoutOp.Forward<T>", context.Value(node.Inputs[0]), context.Value(node.Id), context.Constant(node.Name + "Rate", dropout.Rate),
                 "_seed", "_step", $"stream: {Int(dropout.Stream)}", "training");
         }
 
@@ -35,7 +35,7 @@ namespace ModelGen.Generators.Ops
         {
             DropoutAttributes dropout = Of(node);
             context.Writer.Line($"// {node.Name}: backward, the forward mask recomputed from (seed, step, stream)");
-            context.Writer.Call("global::ModelGen.Ops.DropoutOp.Backward<T>", context.Gradient(node.Id), target, EmitContext.T(dropout.Rate),
+            context.Writer.Call("global::ModelGen.Ops.DropoutOp.Backward<T>", context.Gradient(node.Id), target, context.Constant(node.Name + "Rate", dropout.Rate),
                 "_seed", "_step", $"stream: {Int(dropout.Stream)}");
         }
     }

@@ -27,29 +27,31 @@ namespace ModelGen.Generators.Ops
             _ => $"SGD (lr {CodeWriter.Literal(optimizer.LearningRate)})",
         };
 
-        /// <summary>The update call over the whole buffer; <paramref name="rate"/> is the learning-rate expression (a constant, or the scheduled local).</summary>
-        public static string Update(OptimizerDeclaration optimizer, string rate, string scale)
-            => Update(optimizer, rate, scale, Buffer, "");
+        /// <summary>
+        /// The update call over the whole buffer; <paramref name="rate"/> is the learning-rate expression (a constant, or
+        /// the scheduled local); <paramref name="constant"/> names a hyper-parameter.
+        /// </summary>
+        public static string Update(OptimizerDeclaration optimizer, string rate, string scale, System.Func<string, float, string> constant)
+            => Update(optimizer, rate, scale, Buffer, "", constant);
 
         /// <summary>
         /// The update call over parameters [start, start + length) with decoupled decay folded in: the optimizer first
         /// multiplies those parameters by <paramref name="keep"/> (1 − lr·λ, or 1), in the same pass.
         /// </summary>
-        public static string Update(OptimizerDeclaration optimizer, string rate, string scale, int start, int length, string keep)
-            => Update(optimizer, rate, scale, name => $"new global::System.Span<T>({name}, {start}, {length})", ", " + keep);
+        public static string Update(OptimizerDeclaration optimizer, string rate, string scale, int start, int length, string keep, System.Func<string, float, string> constant)
+            => Update(optimizer, rate, scale, name => $"new global::System.Span<T>({name}, {start}, {length})", ", " + keep, constant);
 
         private static string Buffer(string name) => name;
 
-        private static string Update(OptimizerDeclaration optimizer, string rate, string scale, System.Func<string, string> slice, string keep) => optimizer.Kind switch
+        private static string Update(OptimizerDeclaration optimizer, string rate, string scale, System.Func<string, string> slice, string keep,
+            System.Func<string, float, string> T) => optimizer.Kind switch
         {
-            OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_firstMoment")}, {slice("_secondMoment")}, {rate}, {T(optimizer.Beta1)}, {T(optimizer.Beta2)}, {T(optimizer.Epsilon)}, _step, {scale}{keep});",
-            OptimizerKind.AdaGrad => $"global::ModelGen.Optimizers.AdaGrad.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareSum")}, {rate}, {T(optimizer.Epsilon)}, {scale}{keep});",
-            OptimizerKind.RmsProp => $"global::ModelGen.Optimizers.RmsProp.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareAverage")}, {rate}, {T(optimizer.Rho)}, {T(optimizer.Epsilon)}, {scale}{keep});",
-            OptimizerKind.Sgd when optimizer.Momentum != 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_velocity")}, {rate}, {T(optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale}{keep});",
+            OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_firstMoment")}, {slice("_secondMoment")}, {rate}, {T("AdamBeta1", optimizer.Beta1)}, {T("AdamBeta2", optimizer.Beta2)}, {T("AdamEpsilon", optimizer.Epsilon)}, _step, {scale}{keep});",
+            OptimizerKind.AdaGrad => $"global::ModelGen.Optimizers.AdaGrad.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareSum")}, {rate}, {T("AdaGradEpsilon", optimizer.Epsilon)}, {scale}{keep});",
+            OptimizerKind.RmsProp => $"global::ModelGen.Optimizers.RmsProp.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareAverage")}, {rate}, {T("RmsPropRho", optimizer.Rho)}, {T("RmsPropEpsilon", optimizer.Epsilon)}, {scale}{keep});",
+            OptimizerKind.Sgd when optimizer.Momentum != 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_velocity")}, {rate}, {T("Momentum", optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale}{keep});",
             _ => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {rate}, {scale}{keep});",
         };
 
-        /// <summary>A hyper-parameter as T, converted from its declared float value.</summary>
-        public static string T(float value) => $"T.CreateChecked({CodeWriter.Float(value)})";
     }
 }
