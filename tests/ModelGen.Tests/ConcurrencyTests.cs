@@ -65,6 +65,38 @@ public class ConcurrencyTests
     }
 
     [Fact]
+    public void ConcurrentInferenceThroughThePackedGemmMatchesSingleThreaded()
+    {
+        // Batches large enough for the packed GEMM and its second-core helper, shared by every caller.
+        var net = new DigitClassifier();
+        var inputs = new float[Threads][];
+        var expected = new float[Threads][];
+        for (int t = 0; t < Threads; t++)
+        {
+            int batch = 16 + 4 * t;
+            inputs[t] = Reference.ToFloat(Reference.Random(batch * 784, 300 + t)).Select(Math.Abs).ToArray();
+            expected[t] = new float[batch * 10];
+            net.Predict(inputs[t], expected[t]);
+        }
+        int mismatches = 0;
+        var threads = Enumerable.Range(0, Threads).Select(t => new Thread(() =>
+        {
+            var outputs = new float[expected[t].Length];
+            for (int call = 0; call < 60; call++)
+            {
+                net.Predict(inputs[t], outputs);
+                if (!outputs.AsSpan().SequenceEqual(expected[t]))
+                    Interlocked.Increment(ref mismatches);
+            }
+        })).ToArray();
+        foreach (Thread thread in threads)
+            thread.Start();
+        foreach (Thread thread in threads)
+            thread.Join();
+        Assert.Equal(0, mismatches);
+    }
+
+    [Fact]
     public void PredictRacingTrainStepSeesWholeSteps()
     {
         float[] train = Reference.ToFloat(Reference.Random(16 * 5, 7));
