@@ -73,6 +73,29 @@ public class BrokenDeclarationTests
         Assert.Contains("was not generated", run.Generated);
     }
 
+    /// <summary>Layer names that spell another layer's generated names (Block's residual, Narrow's projection, a saved x̂).</summary>
+    [Fact]
+    public void GeneratedNamesNeverClash()
+    {
+        Harness.Run run = Harness.GenerateAndAnalyze("""
+            using ModelGen;
+            [Model(InputSize = 3, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)]
+            public partial class Clash
+            {
+                [Dense(4, Activation.Tanh)] partial Dense Stem { get; }
+                [Dense(4, Activation.Tanh, Residual = nameof(Stem))] partial Dense Block { get; }
+                [Dense(4, Activation.Tanh, Residual = nameof(Block))] partial Dense BlockResidual { get; }
+                [BatchNorm] partial BatchNorm Norm { get; }
+                [Dense(4)] partial Dense NormNormalized { get; }
+                [Dense(2, Residual = nameof(Block), ResidualProjection = true)] partial Dense Narrow { get; }
+                [Dense(2, Residual = nameof(Narrow))] partial Dense NarrowProjection { get; }
+                [Dense(2, Activation.Tanh)] partial Dense Out { get; }
+            }
+            """);
+        Assert.Empty(run.CompilerErrors);
+        Assert.DoesNotContain(run.ModelGenDiagnostics, d => d.Severity == Microsoft.CodeAnalysis.DiagnosticSeverity.Error);
+    }
+
     [Theory]
     [InlineData("[Dense]", "MG1004")]
     [InlineData("[Dense(\"wide\")]", "MG1004")]

@@ -64,7 +64,7 @@ namespace ModelGen.Generators.Emit
 
         public string ParameterGradient(int index) => ViewName(Model.Parameters[index]) + "Gradient";
 
-        public static string ViewName(ParameterTensor tensor) => CodeWriter.Pascal(tensor.Name);
+        public static string ViewName(ParameterTensor tensor) => tensor.View;
 
         /// <summary>A buffer an op saved for backward, on the current workspace.</summary>
         public string Saved(OpNode node, SavedBuffer buffer)

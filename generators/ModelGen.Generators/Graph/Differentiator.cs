@@ -23,6 +23,15 @@ namespace ModelGen.Generators.Graph
                 return TrainingProgram.Invalid(model);
 
             var buffers = new List<BufferSpec>();
+            // Workspace fields must not clash: saved buffers first (named by their op), then values and gradients.
+            var names = new HashSet<string>(model.Nodes.SelectMany(n => OpRegistry.For(n.Kind).SavedBuffers(n).Select(b => Emit.EmitContext.SavedField(n, b))));
+            string Unique(string name)
+            {
+                string candidate = name;
+                for (int suffix = 2; !names.Add(candidate); suffix++)
+                    candidate = name + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                return candidate;
+            }
             var values = new int[model.Nodes.Count];
             var gradients = new int[model.Nodes.Count];
             var partials = Enumerable.Repeat(-1, model.Nodes.Count).ToArray();
@@ -37,12 +46,12 @@ namespace ModelGen.Generators.Graph
                 }
                 string name = CodeWriter.Pascal(node.Name);
                 values[node.Id] = buffers.Count;
-                buffers.Add(new BufferSpec(name, node.Width, node.Name, Training: false));
+                buffers.Add(new BufferSpec(Unique(name), node.Width, node.Name, Training: false));
                 gradients[node.Id] = -1;
                 if (dependsOnParameters[node.Id])
                 {
                     gradients[node.Id] = buffers.Count;
-                    buffers.Add(new BufferSpec(name + "Gradient", node.Width, "∂loss/∂" + node.Name, Training: true));
+                    buffers.Add(new BufferSpec(Unique(name + "Gradient"), node.Width, "∂loss/∂" + node.Name, Training: true));
                 }
             }
 
@@ -73,7 +82,7 @@ namespace ModelGen.Generators.Graph
                         if (partials[input] < 0)
                         {
                             partials[input] = buffers.Count;
-                            buffers.Add(new BufferSpec(CodeWriter.Pascal(model.Nodes[input].Name) + "GradientPart", model.Nodes[input].Width,
+                            buffers.Add(new BufferSpec(Unique(CodeWriter.Pascal(model.Nodes[input].Name) + "GradientPart"), model.Nodes[input].Width,
                                 "one consumer's share of ∂loss/∂" + model.Nodes[input].Name, Training: true));
                         }
                         backward.Add(new GraphStep(StepKind.InputGradient, id, slot, IntoPartial: true));

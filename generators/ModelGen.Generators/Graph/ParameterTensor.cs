@@ -11,9 +11,11 @@ namespace ModelGen.Generators.Graph
     /// <see cref="Trainable"/>. It is initialized by <see cref="Initializer"/> from (<see cref="FanIn"/>,
     /// <see cref="FanOut"/>), or filled with <see cref="Fill"/> when the initializer is Default. L2/AdamW decay
     /// applies when <see cref="Decayed"/>. Save/load, export, the optimizer's decay ranges and the debugger view read it.
+    /// <see cref="View"/> is the generated code's name for it (<c>HiddenWeight</c>), unique within the model.
     /// </summary>
     internal sealed record ParameterTensor(
         string Name,
+        string View,
         string Property,
         ParameterRole Role,
         TensorShape Shape,

@@ -13,6 +13,7 @@ namespace ModelGen.Generators.Shapes
     internal sealed class GraphBuilder
     {
         private long _parameterCount, _stateCount;
+        private readonly HashSet<string> _views = new HashSet<string>();
 
         public GraphBuilder(ModelDeclaration model, List<Problem> problems)
         {
@@ -61,8 +62,23 @@ namespace ModelGen.Generators.Shapes
                 _parameterCount += length;
             else
                 _stateCount += length;
-            Parameters.Add(new ParameterTensor(property + "." + suffix, property, role, shape, trainable, (int)offset, initializer, fill, fanIn, fanOut, decayed));
+            string name = property + "." + suffix;
+            Parameters.Add(new ParameterTensor(name, UniqueView(CodeWriter.Pascal(name)), property, role, shape, trainable, (int)offset, initializer, fill, fanIn, fanOut, decayed));
             return Parameters.Count - 1;
+        }
+
+        /// <summary>
+        /// A view name no other tensor (nor its gradient view) has: "Block.projection.weight" and a layer named
+        /// BlockProjection's "weight" would both be BlockProjectionWeight.
+        /// </summary>
+        private string UniqueView(string view)
+        {
+            string candidate = view;
+            for (int suffix = 2; _views.Contains(candidate) || _views.Contains(candidate + "Gradient"); suffix++)
+                candidate = view + suffix.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _views.Add(candidate);
+            _views.Add(candidate + "Gradient");
+            return candidate;
         }
 
         /// <summary>An activation node after <paramref name="input"/>, or <paramref name="input"/> itself for the identity.</summary>
