@@ -39,6 +39,10 @@ namespace ModelGen.Analyzers
             "Unsupported model class",
             "Model '{0}' cannot be generated: {1}");
 
+        public static readonly DiagnosticDescriptor ReservedLayerName = Error(DiagnosticIds.ReservedLayerName, "ModelGen.Declaration",
+            "Layer name is reserved",
+            "Layer '{0}' has the name of a member ModelGen generates on '{1}' (InputSize, OutputSize, ParameterCount, StateCount, Manifest, Parameters, State, Parameter, Step, TrainStep, ComputeLoss, Predict, Network, DebugView); rename the layer");
+
         public static readonly DiagnosticDescriptor SoftmaxOverSingleUnit = Error(DiagnosticIds.SoftmaxOverSingleUnit, "ModelGen.Loss",
             "Softmax over a single unit",
             "Softmax cross-entropy on output layer '{0}' with {1} unit(s) is constant (softmax of one value is always 1); use 2 or more classes, or MeanSquaredError");
@@ -52,7 +56,7 @@ namespace ModelGen.Analyzers
             "Layer '{0}' does not fit its wiring: {1}");
 
         public static readonly ImmutableArray<DiagnosticDescriptor> All = ImmutableArray.Create(
-            ModelNotPartial, NoLayers, NonPositiveSize, InvalidArgument, InvalidLayerProperty, LossOrOptimizerCount, UnsupportedModelClass, SoftmaxOverSingleUnit,
+            ModelNotPartial, NoLayers, NonPositiveSize, InvalidArgument, InvalidLayerProperty, LossOrOptimizerCount, UnsupportedModelClass, ReservedLayerName, SoftmaxOverSingleUnit,
             DropoutRateInvalid, ShapeMismatch);
 
         private static readonly Dictionary<string, DiagnosticDescriptor> ById = All.ToDictionary(d => d.Id);

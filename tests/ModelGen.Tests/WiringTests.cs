@@ -162,8 +162,8 @@ public class WiringTests(ITestOutputHelper output)
     public void EachHeadValidatesItsOwnTargetsAndOutputs()
     {
         var net = new ThreeHeadNet();
-        Assert.Equal(3, ThreeHeadNet.KindSize);
-        Assert.Equal(2, ThreeHeadNet.SizeSize);
+        Assert.Equal(3, ThreeHeadNet.KindOutputSize);
+        Assert.Equal(2, ThreeHeadNet.SizeOutputSize);
         float[] x = new float[2 * 4];
         var error = Assert.ThrowsAny<ArgumentException>(() => net.TrainStep(x, [0, 1], [0.5f, 2f, 0, 1], [0, 0, 0, 0]));
         Assert.Contains("Flags", error.Message);

@@ -11,6 +11,7 @@ namespace ModelGen.Generators.Diagnostics
         public const string InvalidLayerProperty = "MG1005";
         public const string LossOrOptimizerCount = "MG1006";
         public const string UnsupportedModelClass = "MG1007";
+        public const string ReservedLayerName = "MG1008";
 
         // Pitfalls from the catalogue (shared/knowledge/diagnostics-catalogue.md).
         public const string SoftmaxOverSingleUnit = "MG0009";

@@ -104,7 +104,7 @@ namespace ModelGen.Generators.Emit
             foreach (HeadShape head in model.IsMultiTask ? heads : new HeadShape[0])
             {
                 writer.Line($"/// <summary>Outputs per sample of head {head.Name} ({LossOp.For(head.Loss)!.Name}, weight {CodeWriter.Literal(head.Loss.Weight)}).</summary>");
-                writer.Line($"public const int {head.Name}Size = {model.Nodes[head.Node].Width};");
+                writer.Line($"public const int {head.Name}OutputSize = {model.Nodes[head.Node].Width};");
             }
             writer.Line("/// <summary>Trainable parameters, all layers together.</summary>");
             writer.Line($"public const int ParameterCount = {model.ParameterCount};");

@@ -23,6 +23,13 @@ namespace ModelGen.Generators.Extraction
     {
         public const string ModelAttributeName = "ModelGen.ModelAttribute";
 
+        /// <summary>Members every generated model has; a layer property cannot take one of these names.</summary>
+        private static readonly string[] GeneratedMembers =
+        {
+            "InputSize", "OutputSize", "ParameterCount", "StateCount", "Manifest", "Parameters", "State", "Parameter", "Step",
+            "TrainStep", "ComputeLoss", "Predict", "Network", "DebugView",
+        };
+
         private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
             .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
 
@@ -48,7 +55,7 @@ namespace ModelGen.Generators.Extraction
                 problems.Add(Problem.At(DiagnosticIds.UnsupportedModelClass, SiteKind.Class, model.Name, "a model must be a class, not a record (a record's value equality and printing would cover its parameters and buffers)"));
             else if (model.IsGenericType || model.IsStatic || model.IsAbstract)
                 problems.Add(Problem.At(DiagnosticIds.UnsupportedModelClass, SiteKind.Class, model.Name, "a model class must be a non-generic, non-static, non-abstract class"));
-            var modelSyntax = model.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().First();
+            var modelSyntax = model.DeclaringSyntaxReferences.Select(r => r.GetSyntax(cancellationToken)).OfType<TypeDeclarationSyntax>().FirstOrDefault();
 
             var containing = new List<ContainingType>();
             for (INamedTypeSymbol? outer = model.ContainingType; outer is not null; outer = outer.ContainingType)
@@ -172,6 +179,8 @@ namespace ModelGen.Generators.Extraction
                 bool wellFormed = partialProperty && !property.IsStatic && property.SetMethod is null && property.Type.ToDisplayString() == "ModelGen." + kind;
                 if (!wellFormed)
                     problems.Add(Problem.AtLayer(DiagnosticIds.InvalidLayerProperty, SiteKind.LayerProperty, index, property.Name, kind.ToString()));
+                else if (Array.IndexOf(GeneratedMembers, property.Name) >= 0)
+                    problems.Add(Problem.AtLayer(DiagnosticIds.ReservedLayerName, SiteKind.LayerProperty, index, property.Name, model.Name));
                 string modifiers = declaration is not null ? ModifiersOf(declaration) : "";
                 LayerDeclaration layer = definition.Read(layerAttribute, property.Name, modifiers, index, problems);
                 LossDeclaration head = LossDeclaration.None;
@@ -193,7 +202,7 @@ namespace ModelGen.Generators.Extraction
             var declarationModel = new ModelDeclaration(
                 model.ContainingNamespace is { IsGlobalNamespace: false } ns ? ns.ToDisplayString() : null,
                 model.Name,
-                KeywordOf(modelSyntax),
+                modelSyntax is null ? "class" : KeywordOf(modelSyntax),
                 TypeParametersOf(model),
                 containing.ToEquatableArray(),
                 inputSize,
