@@ -1,3 +1,4 @@
+using System;
 using System.Collections.Generic;
 using System.Linq;
 using ModelGen.Generators.Graph;
@@ -571,9 +572,27 @@ namespace ModelGen.Generators.Emit
             writer.Line();
             writer.Open("public void Ensure(int batch, bool training)");
             writer.Open("if (batch > _rows)");
+            writer.Line("_rows = batch;");
+            writer.Open("if (training)");
+            writer.Line("// Training keeps every value: backward reads them.");
             foreach (BufferSpec buffer in program.Buffers.Where(b => !b.Training))
                 writer.Line($"{buffer.Name} = new T[batch * {buffer.Width}];");
-            writer.Line("_rows = batch;");
+            writer.Close();
+            writer.Open("else");
+            writer.Line("// Inference: values that are never needed at the same time share an array.");
+            List<List<int>> shared = InferenceSharing(program);
+            for (int group = 0; group < shared.Count; group++)
+            {
+                int width = shared[group].Max(b => program.Buffers[b].Width);
+                if (shared[group].Count == 1)
+                {
+                    writer.Line($"{program.Buffers[shared[group][0]].Name} = new T[batch * {width}];");
+                    continue;
+                }
+                writer.Line($"var shared{group} = new T[batch * {width}];");
+                writer.Line(string.Join(" ", shared[group].Select(b => $"{program.Buffers[b].Name} = shared{group};")));
+            }
+            writer.Close();
             writer.Close();
             writer.Line("if (!training || batch <= _trainingRows)");
             writer.Line("    return;");
@@ -584,6 +603,48 @@ namespace ModelGen.Generators.Emit
             writer.Line("_trainingRows = batch;");
             writer.Close();
             writer.Close();
+        }
+
+        /// <summary>
+        /// The inference half of the buffer plan: value buffers grouped so that no two in a group are live at once. A
+        /// buffer is live from the forward step that first writes it to the last step that reads it (a step never reads
+        /// and writes the same group, except in place on one buffer); heads stay live to the end (the loss and Predict
+        /// read them). Greedy first fit in order of definition.
+        /// </summary>
+        private static List<List<int>> InferenceSharing(TrainingProgram program)
+        {
+            var nodes = program.Model.Nodes;
+            int count = program.Buffers.Count;
+            var first = Enumerable.Repeat(int.MaxValue, count).ToArray();
+            var last = Enumerable.Repeat(-1, count).ToArray();
+            for (int step = 0; step < program.Forward.Count; step++)
+            {
+                OpNode node = nodes[program.Forward[step].Node];
+                var touched = node.Inputs.Select(i => program.ValueBuffer[i]).Append(program.ValueBuffer[node.Id]).Where(b => b >= 0);
+                foreach (int buffer in touched)
+                {
+                    first[buffer] = Math.Min(first[buffer], step);
+                    last[buffer] = Math.Max(last[buffer], step);
+                }
+            }
+            foreach (HeadShape head in program.Model.Heads)
+                last[program.ValueBuffer[head.Node]] = int.MaxValue;
+
+            var groups = new List<List<int>>();
+            var groupEnd = new List<int>();
+            foreach (int buffer in Enumerable.Range(0, count).Where(b => !program.Buffers[b].Training && last[b] >= 0).OrderBy(b => first[b]))
+            {
+                int group = groupEnd.FindIndex(end => end < first[buffer]);
+                if (group < 0)
+                {
+                    groups.Add(new List<int>());
+                    groupEnd.Add(-1);
+                    group = groups.Count - 1;
+                }
+                groups[group].Add(buffer);
+                groupEnd[group] = last[buffer];
+            }
+            return groups;
         }
 
         /// <summary>Clipping, schedule, weight decay and the optimizer's single fused pass over the parameter buffer.</summary>
