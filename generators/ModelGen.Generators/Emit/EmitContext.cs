@@ -57,8 +57,6 @@ namespace ModelGen.Generators.Emit
 
         public bool SharesValue(int a, int b) => Program.ValueBuffer[a] == Program.ValueBuffer[b];
 
-        public bool SharesGradient(int a, int b) => Program.GradientBuffer[a] == Program.GradientBuffer[b];
-
         /// <summary>The named view of a manifest entry (a property of the network over the parameter or state buffer).</summary>
         public string Parameter(int index) => ViewName(Model.Parameters[index]);
 

@@ -10,15 +10,14 @@ namespace ModelGen.Generators.Emit
     /// </summary>
     internal static class FiniteChecks
     {
-        public static void AfterForward(EmitContext context, OpNode node, OpNode? epilogue)
+        public static void AfterForward(EmitContext context, OpNode node)
         {
             if (!context.Model.Declaration.CheckFinite || node.Layer < 0)
                 return; // dropout on the validated inputs cannot create a non-finite value
             // A fused activation writes the same buffer as its GEMM; the step is named after the GEMM, which produced it.
-            OpNode written = node;
             string? what = OpRegistry.For(node.Kind).Describe(node);
             string step = what is null ? "forward" : $"forward ({what})";
-            Emit(context, context.Value(written.Id), written.Width, context.LayerName(node), step, "sample");
+            Emit(context, context.Value(node.Id), node.Width, context.LayerName(node), step, "sample");
         }
 
         public static void AfterLoss(EmitContext context, HeadShape head)

@@ -510,7 +510,7 @@ namespace ModelGen.Generators.Emit
                 OpNode node = context.Node(step.Node);
                 OpNode? epilogue = step.Epilogue < 0 ? null : context.Node(step.Epilogue);
                 OpRegistry.For(node.Kind).EmitForward(inner, node, epilogue);
-                FiniteChecks.AfterForward(inner, node, epilogue);
+                FiniteChecks.AfterForward(inner, node);
             }
             writer.Open($"private void Forward(Workspace w, global::System.ReadOnlySpan<T> inputs, int batch{(hasTrainingMode ? ", bool training" : "")})");
             foreach (string local in inner.UsedLocals(body.ToString()))

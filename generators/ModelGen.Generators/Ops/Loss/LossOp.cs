@@ -52,9 +52,7 @@ namespace ModelGen.Generators.Ops
 
         protected static string Gradient(EmitContext context, HeadShape head) => context.Gradient(head.Node);
 
-        protected static string Width(EmitContext context, HeadShape head) => CodeWriterInt(context.Node(head.Node).Width);
-
-        private static string CodeWriterInt(int value) => value.ToString(CultureInfo.InvariantCulture);
+        protected static string Width(EmitContext context, HeadShape head) => Helpers.CodeWriter.Int(context.Node(head.Node).Width);
 
         /// <summary>
         /// Stable softmax + cross-entropy, fused: loss = logsumexp(z) − z_y, dz = (softmax(z) − onehot(y)) / batch.
