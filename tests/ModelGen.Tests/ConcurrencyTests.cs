@@ -136,6 +136,9 @@ public class ConcurrencyTests
         })).ToArray();
         foreach (Thread reader in readers)
             reader.Start();
+        SpinWait wait = default;
+        while (Volatile.Read(ref observed) < readers.Length) // predictions are under way before training starts
+            wait.SpinOnce();
         for (int step = 0; step < steps; step++)
             net.TrainStep(train, trainLabels);
         Volatile.Write(ref done, 1);
