@@ -36,12 +36,11 @@ namespace ModelGen.Generators.Emit
             string layer = context.LayerName(node);
             if (step.Kind == StepKind.ParameterGradient)
             {
-                for (int index = 0; index < context.Model.Parameters.Count; index++)
+                foreach (int index in OpRegistry.For(node.Kind).Parameters(node))
                 {
                     ParameterTensor tensor = context.Model.Parameters[index];
-                    if (tensor.Trainable && IsOwnedBy(node, index))
-                        Emit(context, EmitContext.ViewName(tensor) + "Gradient", tensor.Shape.Rank > 1 ? tensor.Shape.Dimensions[tensor.Shape.Rank - 1] : tensor.Length,
-                            layer, "∂loss/∂" + tensor.Name, tensor.Shape.Rank > 1 ? "input" : "row");
+                    Emit(context, EmitContext.ViewName(tensor) + "Gradient", tensor.Shape.Rank > 1 ? tensor.Shape.Dimensions[tensor.Shape.Rank - 1] : tensor.Length,
+                        layer, "∂loss/∂" + tensor.Name, tensor.Shape.Rank > 1 ? "input" : "row");
                 }
                 return;
             }
@@ -49,13 +48,6 @@ namespace ModelGen.Generators.Emit
             string what = op is null ? "∂loss/∂input" : $"backward through {op}";
             Emit(context, target, context.Node(node.Inputs[step.Slot]).Width, layer, what, "sample");
         }
-
-        private static bool IsOwnedBy(OpNode node, int tensor) => node.Attributes switch
-        {
-            DenseAttributes dense => dense.Weight == tensor || dense.Bias == tensor,
-            BatchNormAttributes norm => norm.Scale == tensor || norm.Shift == tensor,
-            _ => false,
-        };
 
         private static void Emit(EmitContext context, string buffer, int width, string layer, string step, string rowName)
             => context.Writer.Call("global::ModelGen.FiniteCheck.Values<T>", buffer, width.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -214,7 +214,7 @@ namespace ModelGen.Generators.Emit
         {
             string Slice(string suffix, bool gradient = false)
             {
-                ParameterTensor? tensor = model.Parameters.FirstOrDefault(p => p.Property == layer.Name && p.Name == layer.Name + "." + suffix);
+                ParameterTensor? tensor = model.Parameters.FirstOrDefault(p => p.Name == layer.Name + "." + suffix);
                 if (tensor is null)
                     return "global::System.Memory<float>.Empty";
                 string buffer = !tensor.Trainable ? "State" : gradient ? "GradientMemory" : "Parameters";

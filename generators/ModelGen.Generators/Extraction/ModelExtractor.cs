@@ -153,9 +153,6 @@ namespace ModelGen.Generators.Extraction
                 }
             }
 
-            bool anyHead = model.GetMembers().OfType<IPropertySymbol>().Any(p => p.GetAttributes().Any(a => LossKindOf(a) is not null));
-            if (lossCount > 1 || (lossCount == 0 && !anyHead))
-                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, lossCount == 0 ? SiteKind.Class : SiteKind.LossAttribute, model.Name, "loss", "[SoftmaxCrossEntropy], [BinaryCrossEntropy] or [MeanSquaredError]", lossCount.ToString(CultureInfo.InvariantCulture)));
             if (optimizerCount != 1)
                 problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, optimizerCount == 0 ? SiteKind.Class : SiteKind.OptimizerAttribute, model.Name, "optimizer", "[Adam], [Sgd], [RmsProp] or [AdaGrad]", optimizerCount.ToString(CultureInfo.InvariantCulture)));
 
@@ -195,6 +192,8 @@ namespace ModelGen.Generators.Extraction
                 layers.Add(layer with { Wiring = ReadWiring(layerAttribute, kind, index, problems, layer.Wiring), Signature = signature, Head = head });
             }
             int heads = layers.Count(l => l.Head.Kind != LossKind.None);
+            if (lossCount > 1 || (lossCount == 0 && heads == 0))
+                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, lossCount == 0 ? SiteKind.Class : SiteKind.LossAttribute, model.Name, "loss", "[SoftmaxCrossEntropy], [BinaryCrossEntropy] or [MeanSquaredError]", lossCount.ToString(CultureInfo.InvariantCulture)));
             if (lossCount > 0 && heads > 0)
                 problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, SiteKind.LossAttribute, model.Name, "loss",
                     "a loss on the class (one output: the last layer) or a loss on each head layer, not both", (lossCount + heads).ToString(CultureInfo.InvariantCulture)));

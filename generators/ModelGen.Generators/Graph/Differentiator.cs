@@ -38,7 +38,7 @@ namespace ModelGen.Generators.Graph
             var dependsOnParameters = new bool[model.Nodes.Count];
             foreach (OpNode node in model.Nodes)
             {
-                dependsOnParameters[node.Id] = OpRegistry.For(node.Kind).HasParameters || node.Inputs.Any(i => dependsOnParameters[i]);
+                dependsOnParameters[node.Id] = OpRegistry.For(node.Kind).Parameters(node).Length > 0 || node.Inputs.Any(i => dependsOnParameters[i]);
                 if (node.Kind == OpKind.Input)
                 {
                     values[node.Id] = gradients[node.Id] = -1;
@@ -66,7 +66,7 @@ namespace ModelGen.Generators.Graph
                 if (!dependsOnParameters[id])
                     continue;
                 OpDefinition op = OpRegistry.For(node.Kind);
-                if (op.HasParameters)
+                if (op.Parameters(node).Length > 0)
                     backward.Add(new GraphStep(StepKind.ParameterGradient, id, -1));
                 for (int slot = 0; slot < node.Inputs.Count; slot++)
                 {

@@ -13,8 +13,8 @@ namespace ModelGen.Generators.Ops
     /// </summary>
     internal abstract class OpDefinition
     {
-        /// <summary>Owns entries of the parameter manifest (gets a ParameterGradient step).</summary>
-        public virtual bool HasParameters => false;
+        /// <summary>The trainable manifest entries the node owns; a node with any gets a ParameterGradient step.</summary>
+        public virtual int[] Parameters(OpNode node) => new int[0];
 
         /// <summary>Applies an element-wise epilogue to each finished output tile, forward and backward (a GEMM).</summary>
         public virtual bool TakesEpilogue => false;

@@ -12,7 +12,7 @@ namespace ModelGen.Generators.Ops
     {
         public static readonly BatchNormOp Instance = new BatchNormOp();
 
-        public override bool HasParameters => true;
+        public override int[] Parameters(OpNode node) => new[] { Of(node).Scale, Of(node).Shift };
 
         public override bool AllowsInPlaceSuccessor => true;
 

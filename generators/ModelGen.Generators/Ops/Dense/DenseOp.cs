@@ -13,7 +13,7 @@ namespace ModelGen.Generators.Ops
     {
         public static readonly DenseOp Instance = new DenseOp();
 
-        public override bool HasParameters => true;
+        public override int[] Parameters(OpNode node) => Of(node).Bias < 0 ? new[] { Of(node).Weight } : new[] { Of(node).Weight, Of(node).Bias };
 
         public override bool TakesEpilogue => true;
 
