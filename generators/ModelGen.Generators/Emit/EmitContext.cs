@@ -34,6 +34,9 @@ namespace ModelGen.Generators.Emit
         /// <summary>A declared hyper-parameter as a named <c>static readonly T</c> of the network.</summary>
         public string Constant(string name, float value) => Constants.Name(name, value);
 
+        /// <summary>An inferred geometry (a convolution's or pooling's shape struct) as a named <c>static readonly</c> field of the network.</summary>
+        public string Geometry(string name, string type, string construction, string comment) => Constants.Geometry(name, type, construction, comment);
+
         public CodeWriter Writer { get; }
 
         public TrainingProgram Program { get; }
@@ -106,6 +109,16 @@ namespace ModelGen.Generators.Emit
     internal sealed class HyperParameters
     {
         private readonly List<KeyValuePair<string, float>> _values = new List<KeyValuePair<string, float>>();
+        private readonly List<(string Name, string Type, string Construction, string Comment)> _geometries = new List<(string, string, string, string)>();
+
+        /// <summary>One field per layer geometry; names come from unique layer names, so they never clash.</summary>
+        public string Geometry(string name, string type, string construction, string comment)
+        {
+            string field = CodeWriter.Pascal(name);
+            if (!_geometries.Exists(g => g.Name == field))
+                _geometries.Add((field, type, construction, comment));
+            return field;
+        }
 
         /// <summary>The constant's name; the same name and value twice is one constant, a clash gets a numbered name.</summary>
         public string Name(string name, float value)
@@ -127,6 +140,16 @@ namespace ModelGen.Generators.Emit
 
         public void Emit(CodeWriter writer)
         {
+            if (_geometries.Count > 0)
+            {
+                writer.Line("// Window geometries as the generator inferred them.");
+                foreach (var geometry in _geometries)
+                {
+                    writer.Line("// " + geometry.Comment);
+                    writer.Line($"private static readonly {geometry.Type} {geometry.Name} = {geometry.Construction};");
+                }
+                writer.Line();
+            }
             if (_values.Count == 0)
                 return;
             writer.Line("// Hyper-parameters as declared, converted to T once.");

@@ -47,7 +47,7 @@ namespace ModelGen.Generators.Extraction
                 // Nothing can be generated for it, and every other finding would follow from this one.
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
                 return new ExtractionResult(
-                    new ModelDeclaration(null, model.Name, "class", "", EquatableArray<ContainingType>.Empty, 0, 0, 0, LossDeclaration.None,
+                    new ModelDeclaration(null, model.Name, "class", "", EquatableArray<ContainingType>.Empty, 0, EquatableArray<int>.Empty, 0, 0, LossDeclaration.None,
                         OptimizerDeclaration.None, null, null, RegularizationDeclaration.None, false, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
                     sites);
             }
@@ -68,6 +68,7 @@ namespace ModelGen.Generators.Extraction
             }
 
             int inputSize = 0, seed = 0, batchSize = 0;
+            int[]? inputShape = null;
             float inputDropout = 0;
             LossDeclaration loss = LossDeclaration.None;
             int lossCount = 0, optimizerCount = 0;
@@ -98,6 +99,7 @@ namespace ModelGen.Generators.Extraction
                     case ModelAttributeName:
                         sites.ModelAttribute = attribute;
                         inputSize = ReadNamed(attribute, "InputSize", 0, "Model", SiteKind.ModelAttribute, problems);
+                        inputShape = ReadInputShape(attribute, ref inputSize, problems);
                         seed = ReadNamed(attribute, "Seed", 0, "Model", SiteKind.ModelAttribute, problems);
                         batchSize = ReadNamed(attribute, "BatchSize", 0, "Model", SiteKind.ModelAttribute, problems);
                         if (batchSize < 0)
@@ -205,6 +207,7 @@ namespace ModelGen.Generators.Extraction
                 TypeParametersOf(model),
                 containing.ToEquatableArray(),
                 inputSize,
+                (inputShape ?? (inputSize > 0 ? new[] { inputSize } : new int[0])).ToEquatableArray(),
                 seed,
                 batchSize,
                 loss,
@@ -221,6 +224,38 @@ namespace ModelGen.Generators.Extraction
 
 
 
+
+        /// <summary>
+        /// <c>InputShape = new[] { C, H, W }</c> (or one dimension): every dimension positive, the product within int, and
+        /// equal to InputSize when both are given. Sets InputSize to the product; null when absent or invalid.
+        /// </summary>
+        private static int[]? ReadInputShape(AttributeData attribute, ref int inputSize, List<Problem> problems)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key != "InputShape")
+                    continue;
+                int[] dimensions = argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull
+                    ? argument.Value.Values.Select(v => v.Value is int d ? d : 0).ToArray()
+                    : new int[0];
+                long size = dimensions.Aggregate(1L, (product, d) => product * Math.Max(d, 0));
+                if ((dimensions.Length != 1 && dimensions.Length != 3) || dimensions.Any(d => d <= 0) || size > int.MaxValue)
+                {
+                    problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "InputShape",
+                        "new[] { channels, height, width } (or one dimension), every one positive"));
+                    return null;
+                }
+                if (inputSize != 0 && inputSize != size)
+                {
+                    problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "InputSize",
+                        $"the product of InputShape [{string.Join(" × ", dimensions)}] = {size}, or no InputSize at all"));
+                    return null;
+                }
+                inputSize = (int)size;
+                return dimensions;
+            }
+            return null;
+        }
 
         private static LossKind? LossKindOf(AttributeData attribute) => attribute.AttributeClass?.ToDisplayString() switch
         {

@@ -1,10 +1,11 @@
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
+using ModelGen.Generators.Ops;
 
 namespace ModelGen.Generators.Graph
 {
     /// <summary>The op kinds of the graph; each has one definition in Ops/&lt;Kind&gt;/ and one line in OpRegistry.</summary>
-    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate }
+    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D }
 
     /// <summary>
     /// One op of the model's graph. <see cref="Inputs"/> are node ids (wiring is explicit: a residual add or a
@@ -29,8 +30,17 @@ namespace ModelGen.Generators.Graph
     /// <summary>y = x · W (+ b). <see cref="Bias"/> is −1 without a bias.</summary>
     internal sealed record DenseAttributes(int Weight, int Bias) : OpAttributes;
 
-    /// <summary>γ, β (trainable) and the running mean and variance (state), by manifest index.</summary>
-    internal sealed record BatchNormAttributes(int Scale, int Shift, int RunningMean, int RunningVariance, float Momentum, float Epsilon) : OpAttributes;
+    /// <summary>
+    /// γ, β (trainable) and the running mean and variance (state), by manifest index. <see cref="Spatial"/> is the
+    /// positions per channel on a feature map (statistics per channel over batch and positions), 1 on a flat input.
+    /// </summary>
+    internal sealed record BatchNormAttributes(int Scale, int Shift, int RunningMean, int RunningVariance, float Momentum, float Epsilon, int Spatial) : OpAttributes;
+
+    /// <summary>y = x ⊛ W (+ b) over NCHW maps. <see cref="Bias"/> is −1 without a bias.</summary>
+    internal sealed record Conv2DAttributes(int Weight, int Bias, WindowGeometry Geometry) : OpAttributes;
+
+    /// <summary>Max or mean pooling (by op kind) over NCHW maps.</summary>
+    internal sealed record Pool2DAttributes(WindowGeometry Geometry) : OpAttributes;
 
     internal sealed record ActivationAttributes(ActivationKind Activation, float NegativeSlope) : OpAttributes;
 

@@ -12,7 +12,7 @@ namespace ModelGen.Generators.Model
     internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7 }
 
     /// <summary>The layer attributes a model property can carry; each lowers to one or more graph ops (Ops/*/).</summary>
-    internal enum LayerKind { Dense, BatchNorm, Highway, Concat }
+    internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool }
 
     internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy }
 
@@ -100,7 +100,10 @@ namespace ModelGen.Generators.Model
     }
 
     /// <summary>Everything the generator knows about one model class, straight from its attributes.</summary>
-    /// <remarks><see cref="TypeKeyword"/> and <see cref="TypeParameters"/> are as declared, for placeholders of models that are not generated.</remarks>
+    /// <remarks>
+    /// <see cref="TypeKeyword"/> and <see cref="TypeParameters"/> are as declared, for placeholders of models that are not generated.
+    /// <see cref="InputShape"/> is one sample's shape ([InputSize] for a flat input, [C, H, W] for images); InputSize is its product.
+    /// </remarks>
     internal sealed record ModelDeclaration(
         string? Namespace,
         string ClassName,
@@ -108,6 +111,7 @@ namespace ModelGen.Generators.Model
         string TypeParameters,
         EquatableArray<ContainingType> ContainingTypes,
         int InputSize,
+        EquatableArray<int> InputShape,
         int Seed,
         int BatchSize,
         LossDeclaration Loss,

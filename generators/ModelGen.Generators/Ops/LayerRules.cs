@@ -66,6 +66,10 @@ namespace ModelGen.Generators.Ops
             new LayerDefinition(BatchNormRules.AttributeName, LayerKind.BatchNorm, BatchNormRules.Read, BatchNormRules.Lower, BatchNormRules.View),
             new LayerDefinition(HighwayRules.AttributeName, LayerKind.Highway, HighwayRules.Read, HighwayRules.Lower, HighwayRules.View),
             new LayerDefinition(ConcatRules.AttributeName, LayerKind.Concat, ConcatRules.Read, ConcatRules.Lower, ConcatRules.View),
+            new LayerDefinition(Conv2DRules.AttributeName, LayerKind.Conv2D, Conv2DRules.Read, Conv2DRules.Lower, Conv2DRules.View),
+            new LayerDefinition(Pool2DRules.MaxAttributeName, LayerKind.MaxPool2D, Pool2DRules.Read, Pool2DRules.Lower, Pool2DRules.View),
+            new LayerDefinition(Pool2DRules.AvgAttributeName, LayerKind.AvgPool2D, Pool2DRules.Read, Pool2DRules.Lower, Pool2DRules.View),
+            new LayerDefinition(Pool2DRules.GlobalAttributeName, LayerKind.GlobalAvgPool, Pool2DRules.Read, Pool2DRules.Lower, Pool2DRules.View),
         };
 
         /// <summary>The definition of a layer attribute by its full name, or null for any other attribute.</summary>
@@ -81,14 +85,20 @@ namespace ModelGen.Generators.Ops
             return new Lowered(AddRules.Residual(builder, index, layer, lowered.Output, residual), lowered.Initializer);
         }
 
+        /// <summary>Shared by layers that read exactly one tensor of any shape; reports MG0023 otherwise.</summary>
+        public static int SingleInput(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
+        {
+            if (inputs.Length == 1)
+                return inputs[0];
+            builder.ShapeError(index, $"a {layer.Kind} layer reads one tensor, but {inputs.Length} are wired to it; join them first with [Concat]");
+            return -1;
+        }
+
         /// <summary>Shared by layers that read exactly one flat tensor; reports MG0023 otherwise.</summary>
         public static int SingleFlatInput(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
-            if (inputs.Length != 1)
-            {
-                builder.ShapeError(index, $"a {layer.Kind} layer reads one tensor, but {inputs.Length} are wired to it; join them first with [Concat]");
+            if (SingleInput(builder, index, layer, inputs) < 0)
                 return -1;
-            }
             if (builder.Node(inputs[0]).Shape.Rank != 1)
             {
                 builder.ShapeError(index, $"a {layer.Kind} layer needs a flat [features] input, but gets {builder.Node(inputs[0]).Shape}");

@@ -75,6 +75,9 @@ namespace ModelGen.Generators.Ops
             AddOp.Instance,         // OpKind.Add
             ConcatOp.Instance,      // OpKind.Concat
             HighwayGateOp.Instance, // OpKind.HighwayGate
+            Conv2DOp.Instance,      // OpKind.Conv2D
+            Pool2DOp.Max,           // OpKind.MaxPool2D
+            Pool2DOp.Average,       // OpKind.AvgPool2D
         };
 
         public static OpDefinition For(OpKind kind) => Definitions[(int)kind];

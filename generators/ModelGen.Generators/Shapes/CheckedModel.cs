@@ -3,13 +3,14 @@ using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
+using ModelGen.Generators.Ops;
 
 namespace ModelGen.Generators.Shapes
 {
     /// <summary>
     /// One declared layer with its inferred widths, resolved initializer and resolved wiring: what the pitfall analyzers
     /// reason about. <see cref="Sources"/> are the layer indices it reads (−1: the model input); <see cref="Residual"/>
-    /// the layer added to its output (−1: none).
+    /// the layer added to its output (−1: none). <see cref="Geometry"/> is the window of a convolution or pooling.
     /// </summary>
     internal sealed record LayerShape(
         string Name,
@@ -24,7 +25,10 @@ namespace ModelGen.Generators.Shapes
         float Dropout,
         bool UseBias,
         EquatableArray<int> Sources,
-        int Residual);
+        int Residual,
+        TensorShape InputShape,
+        TensorShape OutputShape,
+        WindowGeometry? Geometry);
 
     /// <summary>
     /// One output of the model with its loss: the class-level loss on the last layer, or a loss on a layer property (a head

@@ -32,7 +32,7 @@ namespace ModelGen.Generators.Shapes
                 return Empty(model, problems);
 
             var builder = new GraphBuilder(model, problems);
-            int input = builder.Add(OpKind.Input, "Inputs", -1, TensorShape.Vector(model.InputSize), NoAttributes.Instance);
+            int input = builder.Add(OpKind.Input, "Inputs", -1, new TensorShape(model.InputShape), NoAttributes.Instance);
             input = builder.Dropout(input, -1, "Inputs", model.Regularization.InputDropout);
 
             var outputs = new int[model.Layers.Count];
@@ -64,9 +64,12 @@ namespace ModelGen.Generators.Shapes
                 if (lowered.Output < 0)
                     continue;
                 outputs[index] = lowered.Output;
+                WindowGeometry? geometry = builder.Nodes.Where(n => n.Layer == index)
+                    .Select(n => n.Attributes switch { Conv2DAttributes c => c.Geometry, Pool2DAttributes p => p.Geometry, _ => null })
+                    .FirstOrDefault(g => g is not null);
                 shapes.Add(new LayerShape(layer.Name, layer.Modifiers, layer.Kind, builder.Node(inputNodes[0]).Width, builder.Node(lowered.Output).Width,
                     layer.Activation, lowered.Initializer, layer.NegativeSlope, layer.BiasInit, layer.Dropout, layer.UseBias,
-                    sources.ToEquatableArray(), residual));
+                    sources.ToEquatableArray(), residual, builder.Node(inputNodes[0]).Shape, builder.Node(lowered.Output).Shape, geometry));
             }
 
             if (shapes.Count != model.Layers.Count || problems.Count > 0)

@@ -7,8 +7,15 @@ namespace ModelGen;
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class ModelAttribute : Attribute
 {
-    /// <summary>Features per input sample.</summary>
+    /// <summary>Features per input sample (a flat input). A shaped input declares <see cref="InputShape"/> instead.</summary>
     public int InputSize { get; set; }
+
+    /// <summary>
+    /// The shape of one input sample, e.g. <c>new[] { 1, 28, 28 }</c> for [channels × height × width] images in NCHW
+    /// order (PyTorch's); each sample is passed row-major, <c>InputSize</c> = the product. Convolutions and pooling
+    /// need it; a flat <c>[features]</c> input may use <see cref="InputSize"/> alone.
+    /// </summary>
+    public int[]? InputShape { get; set; }
 
     /// <summary>Seed for initialization and dropout masks; the same seed gives bit-identical weights and losses.</summary>
     public int Seed { get; set; }
@@ -50,7 +57,10 @@ public static class Layers
     public const string ModelInput = "$input";
 }
 
-/// <summary>Fully connected layer: <c>y = activation(x · W + b)</c>, W is [inputs × units].</summary>
+/// <summary>
+/// Fully connected layer: <c>y = activation(x · W + b)</c>, W is [inputs × units]. A feature map input
+/// ([channels × height × width]) is flattened implicitly, row-major in NCHW order, as <c>torch.flatten(x, 1)</c> does.
+/// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class DenseAttribute(int units, Activation activation = Activation.Identity) : LayerAttribute
 {
@@ -145,6 +155,113 @@ public sealed class ConcatAttribute(params string[] inputs) : LayerAttribute
     /// <summary>Inverted dropout on the concatenation while training (0: none).</summary>
     public float Dropout { get; set; }
 }
+
+/// <summary>How a convolution or pooling window treats the border of its input.</summary>
+public enum Padding
+{
+    /// <summary>No padding: the window stays inside the input; out = ⌊(in − window) / stride⌋ + 1.</summary>
+    Valid = 0,
+    /// <summary>
+    /// Zero padding so that out = ⌈in / stride⌉ (the input size at stride 1), split evenly with any odd row or column
+    /// after the input (TensorFlow's SAME). Use odd kernels: an even one cannot pad both sides alike.
+    /// </summary>
+    Same = 1,
+}
+
+/// <summary>
+/// 2-D convolution over [channels × height × width] feature maps (NCHW): <c>y = activation(x ⊛ W + b)</c> with
+/// <c>filters</c> learned kernels, W [filters × channels × kernel × kernel] and b [filters], PyTorch's <c>Conv2d</c>
+/// layout. Property type: <see cref="ModelGen.Conv2D"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class Conv2DAttribute(int filters, int kernel, Activation activation = Activation.Identity) : LayerAttribute
+{
+    /// <summary>Output channels.</summary>
+    public int Filters { get; } = filters;
+
+    /// <summary>Kernel height (and width, unless <see cref="KernelWidth"/> says otherwise).</summary>
+    public int Kernel { get; } = kernel;
+
+    /// <summary>Element-wise nonlinearity after the convolution (not Softmax).</summary>
+    public Activation Activation { get; } = activation;
+
+    /// <summary>Kernel width for a non-square kernel (0: the same as <see cref="Kernel"/>).</summary>
+    public int KernelWidth { get; set; }
+
+    /// <summary>Step between windows, in both directions.</summary>
+    public int Stride { get; set; } = 1;
+
+    /// <summary>Spacing between kernel taps (1: adjacent pixels); a dilated 3×3 kernel sees (2·d + 1)² pixels.</summary>
+    public int Dilation { get; set; } = 1;
+
+    /// <summary>Border handling: <see cref="Padding.Valid"/> (default) or <see cref="Padding.Same"/>.</summary>
+    public Padding Padding { get; set; }
+
+    /// <summary>Explicit zero padding on every side (with <see cref="Padding.Valid"/>), as PyTorch's <c>padding=</c>.</summary>
+    public int Pad { get; set; }
+
+    /// <summary>Weight initializer; <see cref="Initializer.Default"/> picks He for the ReLU family and Glorot otherwise (fan-in = channels·kernel²).</summary>
+    public Initializer Initializer { get; set; }
+
+    /// <summary>Slope of <see cref="Activation.LeakyReLU"/> for negative inputs.</summary>
+    public float NegativeSlope { get; set; } = 0.01f;
+
+    /// <summary>Initial value of every bias (default 0).</summary>
+    public float BiasInit { get; set; }
+
+    /// <summary>Whether the convolution has a bias (default true); one that feeds <see cref="BatchNormAttribute"/> needs none.</summary>
+    public bool UseBias { get; set; } = true;
+
+    /// <summary>Inverted dropout on the output feature maps while training (0: none).</summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
+/// Max pooling over [channels × height × width] feature maps: each output is the largest input in its window.
+/// Property type: <see cref="ModelGen.MaxPool2D"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class MaxPool2DAttribute(int kernel) : LayerAttribute
+{
+    /// <summary>Window height and width.</summary>
+    public int Kernel { get; } = kernel;
+
+    /// <summary>Step between windows (0: the kernel size, non-overlapping windows).</summary>
+    public int Stride { get; set; }
+
+    /// <summary>Border handling: <see cref="Padding.Valid"/> (default) or <see cref="Padding.Same"/>; padding never wins the max.</summary>
+    public Padding Padding { get; set; }
+
+    /// <summary>Explicit padding on every side, at most half the kernel (PyTorch's rule).</summary>
+    public int Pad { get; set; }
+}
+
+/// <summary>
+/// Mean pooling over [channels × height × width] feature maps; padding counts as 0 (PyTorch's
+/// <c>count_include_pad=True</c>). Property type: <see cref="ModelGen.AvgPool2D"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class AvgPool2DAttribute(int kernel) : LayerAttribute
+{
+    /// <summary>Window height and width.</summary>
+    public int Kernel { get; } = kernel;
+
+    /// <summary>Step between windows (0: the kernel size, non-overlapping windows).</summary>
+    public int Stride { get; set; }
+
+    /// <summary>Border handling: <see cref="Padding.Valid"/> (default) or <see cref="Padding.Same"/>.</summary>
+    public Padding Padding { get; set; }
+
+    /// <summary>Explicit padding on every side, at most half the kernel (PyTorch's rule).</summary>
+    public int Pad { get; set; }
+}
+
+/// <summary>
+/// The mean of each channel over the whole map: [channels × height × width] → [channels], the usual bridge from
+/// convolutions to a classifier with no large Dense layer. Property type: <see cref="ModelGen.GlobalAvgPool"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class GlobalAvgPoolAttribute : LayerAttribute;
 
 /// <summary>Element-wise nonlinearities.</summary>
 public enum Activation

@@ -65,6 +65,19 @@ public static class Activation<TActivation> where TActivation : IActivation
     }
 }
 
+/// <summary>f(z) = z: kernels that take an activation run without one (their calls skip it entirely).</summary>
+public readonly struct Identity : IActivation
+{
+    /// <inheritdoc/>
+    public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+    }
+    /// <inheritdoc/>
+    public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.One;
+}
+
 /// <summary>max(0, z); f′ = 1 where y &gt; 0 (the one-sided derivative 0 is taken at 0).</summary>
 public readonly struct ReLU : IActivation
 {

@@ -125,4 +125,101 @@ public static class BatchNormOp
             runningVariance[j] = keep * runningVariance[j] + momentum * variance * unbiased;
         }
     }
+
+    // ---- Feature maps [batch × channels × spatial]: statistics per channel over batch and positions (BatchNorm2d) ----
+
+    /// <summary>Training forward on feature maps: per channel over batch·spatial values; writes x̂, y, the mean and 1/√(σ² + ε).</summary>
+    public static void ForwardTrainingSpatial<T>(ReadOnlySpan<T> x, Span<T> normalized, Span<T> y, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        Span<T> batchMean, Span<T> batchInverseDeviation, int batch, int channels, int spatial, T epsilon)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T inverseCount = T.One / T.CreateChecked(batch * spatial);
+        int width = channels * spatial;
+        for (int c = 0; c < channels; c++)
+        {
+            T sum = T.Zero;
+            for (int n = 0; n < batch; n++)
+                sum += TensorPrimitives.Sum(x.Slice(n * width + c * spatial, spatial));
+            T mean = sum * inverseCount;
+            // Two passes (centre, then square): no cancellation when |μ| ≫ σ.
+            T squares = T.Zero;
+            for (int n = 0; n < batch; n++)
+            {
+                Span<T> centred = normalized.Slice(n * width + c * spatial, spatial);
+                TensorPrimitives.Subtract(x.Slice(n * width + c * spatial, spatial), mean, centred);
+                squares += TensorPrimitives.SumOfSquares(centred);
+            }
+            T inverse = T.One / T.Sqrt(squares * inverseCount + epsilon);
+            batchMean[c] = mean;
+            batchInverseDeviation[c] = inverse;
+            for (int n = 0; n < batch; n++)
+            {
+                Span<T> xHat = normalized.Slice(n * width + c * spatial, spatial);
+                Span<T> output = y.Slice(n * width + c * spatial, spatial);
+                TensorPrimitives.Multiply(xHat, inverse, xHat);
+                TensorPrimitives.Multiply(xHat, gamma[c], output);
+                TensorPrimitives.Add(output, beta[c], output);
+            }
+        }
+    }
+
+    /// <summary>Inference forward on feature maps with the running estimates: y = x·s + (β − μ·s), s = γ/√(σ² + ε), per channel.</summary>
+    public static void ForwardInferenceSpatial<T>(ReadOnlySpan<T> x, Span<T> y, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
+        ReadOnlySpan<T> runningMean, ReadOnlySpan<T> runningVariance, int batch, int channels, int spatial, T epsilon)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = channels * spatial;
+        for (int c = 0; c < channels; c++)
+        {
+            T scale = gamma[c] / T.Sqrt(runningVariance[c] + epsilon);
+            T shift = beta[c] - runningMean[c] * scale;
+            for (int n = 0; n < batch; n++)
+            {
+                Span<T> output = y.Slice(n * width + c * spatial, spatial);
+                TensorPrimitives.Multiply(x.Slice(n * width + c * spatial, spatial), scale, output);
+                TensorPrimitives.Add(output, shift, output);
+            }
+        }
+    }
+
+    /// <summary>dγ = Σ dy·x̂ and dβ = Σ dy per channel, over batch and positions.</summary>
+    public static void BackwardParametersSpatial<T>(ReadOnlySpan<T> normalized, ReadOnlySpan<T> outputGradient, Span<T> gammaGradient, Span<T> betaGradient,
+        int batch, int channels, int spatial)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int width = channels * spatial;
+        for (int c = 0; c < channels; c++)
+        {
+            T dGamma = T.Zero, dBeta = T.Zero;
+            for (int n = 0; n < batch; n++)
+            {
+                ReadOnlySpan<T> dy = outputGradient.Slice(n * width + c * spatial, spatial);
+                dGamma += TensorPrimitives.Dot(dy, normalized.Slice(n * width + c * spatial, spatial));
+                dBeta += TensorPrimitives.Sum(dy);
+            }
+            gammaGradient[c] = dGamma;
+            betaGradient[c] = dBeta;
+        }
+    }
+
+    /// <summary>dx = γ/(M·√(σ² + ε)) · (M·dy − dβ − x̂·dγ) per channel, M = batch·spatial.</summary>
+    public static void BackwardInputSpatial<T>(ReadOnlySpan<T> normalized, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> gamma, ReadOnlySpan<T> batchInverseDeviation,
+        ReadOnlySpan<T> gammaGradient, ReadOnlySpan<T> betaGradient, Span<T> inputGradient, int batch, int channels, int spatial)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T inverseCount = T.One / T.CreateChecked(batch * spatial);
+        int width = channels * spatial;
+        for (int c = 0; c < channels; c++)
+        {
+            T scale = gamma[c] * batchInverseDeviation[c], meanGradient = betaGradient[c] * inverseCount, meanProjection = gammaGradient[c] * inverseCount;
+            for (int n = 0; n < batch; n++)
+            {
+                Span<T> dx = inputGradient.Slice(n * width + c * spatial, spatial);
+                TensorPrimitives.Multiply(normalized.Slice(n * width + c * spatial, spatial), meanProjection, dx); // x̂·dγ/M
+                TensorPrimitives.Add(dx, meanGradient, dx);                                                        // + dβ/M
+                TensorPrimitives.Subtract(outputGradient.Slice(n * width + c * spatial, spatial), dx, dx);
+                TensorPrimitives.Multiply(dx, scale, dx);
+            }
+        }
+    }
 }

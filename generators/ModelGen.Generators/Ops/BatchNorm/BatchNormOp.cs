@@ -1,3 +1,4 @@
+using System.Linq;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Graph;
 
@@ -27,9 +28,20 @@ namespace ModelGen.Generators.Ops
         public override SavedBuffer[] SavedBuffers(OpNode node) => new[]
         {
             new SavedBuffer("Normalized", node.Width, PerSample: true, "x̂ of " + node.Name),
-            new SavedBuffer("BatchMean", node.Width, PerSample: false, "batch mean of " + node.Name),
-            new SavedBuffer("BatchInverseDeviation", node.Width, PerSample: false, "1/√(σ² + ε) of " + node.Name),
+            new SavedBuffer("BatchMean", Features(node), PerSample: false, "batch mean of " + node.Name),
+            new SavedBuffer("BatchInverseDeviation", Features(node), PerSample: false, "1/√(σ² + ε) of " + node.Name),
         };
+
+        /// <summary>Statistics per feature of a flat input, per channel of a feature map.</summary>
+        private static int Features(OpNode node) => node.Shape.Dimensions[0];
+
+        /// <summary>Feature maps call the *Spatial kernels with (channels, positions); flat inputs the row kernels with (width).</summary>
+        private static bool IsSpatial(OpNode node) => node.Shape.Rank == 3;
+
+        private static string Kernel(OpNode node, string name) => "global::ModelGen.Ops.BatchNormOp." + name + (IsSpatial(node) ? "Spatial" : "") + "<T>";
+
+        private static string[] Extent(OpNode node)
+            => IsSpatial(node) ? new[] { "batch", Int(Features(node)), Int(Of(node).Spatial) } : new[] { "batch", Int(node.Width) };
 
         private static string Saved(EmitContext context, OpNode node, int which) => context.Saved(node, Instance.SavedBuffers(node)[which]);
 
@@ -38,14 +50,13 @@ namespace ModelGen.Generators.Ops
             BatchNormAttributes norm = Of(node);
             string input = context.Value(node.Inputs[0]), output = context.Value(node.Id), epsilon = context.Constant(node.Name + "Epsilon", norm.Epsilon);
             string gamma = context.Parameter(norm.Scale), beta = context.Parameter(norm.Shift);
-            context.Writer.Line($"// {node.Name}: batch normalization over [batch × {node.Width}], batch statistics while training, running ones at inference");
+            string over = IsSpatial(node) ? $"per channel over [batch × {node.Shape.Dimensions[1]} × {node.Shape.Dimensions[2]}] of {Features(node)} channels" : $"over [batch × {node.Width}]";
+            context.Writer.Line($"// {node.Name}: batch normalization {over}, batch statistics while training, running ones at inference");
             context.Writer.Open("if (training)");
-            context.Writer.Call("global::ModelGen.Ops.BatchNormOp.ForwardTraining<T>", input, Saved(context, node, 0), output, gamma, beta,
-                Saved(context, node, 1), Saved(context, node, 2), "batch", Int(node.Width), epsilon);
+            context.Writer.Call(Kernel(node, "ForwardTraining"), Args(new[] { input, Saved(context, node, 0), output, gamma, beta, Saved(context, node, 1), Saved(context, node, 2) }, Extent(node), epsilon));
             context.Writer.Close();
             context.Writer.Open("else");
-            context.Writer.Call("global::ModelGen.Ops.BatchNormOp.ForwardInference<T>", input, output, gamma, beta,
-                context.Parameter(norm.RunningMean), context.Parameter(norm.RunningVariance), "batch", Int(node.Width), epsilon);
+            context.Writer.Call(Kernel(node, "ForwardInference"), Args(new[] { input, output, gamma, beta, context.Parameter(norm.RunningMean), context.Parameter(norm.RunningVariance) }, Extent(node), epsilon));
             context.Writer.Close();
         }
 
@@ -53,23 +64,28 @@ namespace ModelGen.Generators.Ops
         {
             BatchNormAttributes norm = Of(node);
             context.Writer.Line($"// {node.Name}: dγ = Σ dy ⊙ x̂, dβ = Σ dy");
-            context.Writer.Call("global::ModelGen.Ops.BatchNormOp.BackwardParameters<T>", Saved(context, node, 0), context.Gradient(node.Id),
-                context.ParameterGradient(norm.Scale), context.ParameterGradient(norm.Shift), "batch", Int(node.Width));
+            context.Writer.Call(Kernel(node, "BackwardParameters"), Args(new[] { Saved(context, node, 0), context.Gradient(node.Id),
+                context.ParameterGradient(norm.Scale), context.ParameterGradient(norm.Shift) }, Extent(node)));
         }
 
         public override void EmitInputGradient(EmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
         {
             BatchNormAttributes norm = Of(node);
             context.Writer.Line($"// {node.Name}: dx = γ/(N·σ) · (N·dy − dβ − x̂ ⊙ dγ)");
-            context.Writer.Call("global::ModelGen.Ops.BatchNormOp.BackwardInput<T>", Saved(context, node, 0), context.Gradient(node.Id), context.Parameter(norm.Scale),
-                Saved(context, node, 2), context.ParameterGradient(norm.Scale), context.ParameterGradient(norm.Shift), target, "batch", Int(node.Width));
+            context.Writer.Call(Kernel(node, "BackwardInput"), Args(new[] { Saved(context, node, 0), context.Gradient(node.Id), context.Parameter(norm.Scale),
+                Saved(context, node, 2), context.ParameterGradient(norm.Scale), context.ParameterGradient(norm.Shift), target }, Extent(node)));
         }
 
         public override void EmitTrainingStepEnd(EmitContext context, OpNode node)
         {
             BatchNormAttributes norm = Of(node);
+            // The unbiased correction counts every value a channel's statistics saw: batch · positions.
+            string count = IsSpatial(node) ? $"batch * {Int(norm.Spatial)}" : "batch";
             context.Writer.Call("global::ModelGen.Ops.BatchNormOp.UpdateRunningStatistics<T>", Saved(context, node, 1), Saved(context, node, 2),
-                context.Parameter(norm.RunningMean), context.Parameter(norm.RunningVariance), "batch", context.Constant(node.Name + "Momentum", norm.Momentum), context.Constant(node.Name + "Epsilon", norm.Epsilon));
+                context.Parameter(norm.RunningMean), context.Parameter(norm.RunningVariance), count, context.Constant(node.Name + "Momentum", norm.Momentum), context.Constant(node.Name + "Epsilon", norm.Epsilon));
         }
+
+        private static string[] Args(string[] head, string[] extent, params string[] tail)
+            => head.Concat(extent).Concat(tail).ToArray();
     }
 }

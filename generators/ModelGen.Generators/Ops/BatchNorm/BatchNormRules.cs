@@ -50,11 +50,18 @@ namespace ModelGen.Generators.Ops
 
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
-            int input = LayerRules.SingleFlatInput(builder, index, layer, inputs);
+            int input = LayerRules.SingleInput(builder, index, layer, inputs);
             if (input < 0)
                 return Lowered.Failed;
-            TensorShape shape = builder.Node(input).Shape;
-            int width = builder.Node(input).Width;
+            // A flat input normalizes per feature (BatchNorm1d); a [C × H × W] map per channel over batch and positions (BatchNorm2d).
+            TensorShape output = builder.Node(input).Shape;
+            if (output.Rank != 1 && output.Rank != 3)
+            {
+                builder.ShapeError(index, $"a BatchNorm layer normalizes [features] or [channels × height × width], but gets {output}");
+                return Lowered.Failed;
+            }
+            int width = output.Dimensions[0], spatial = (int)(output.Size / width);
+            TensorShape shape = TensorShape.Vector(width);
             bool decayed = builder.Model.Regularization.DecayBiases;
             int scale = builder.Parameter(layer.Name, "weight", ParameterRole.Scale, shape, true, InitializerKind.Default, 1, width, width, decayed);
             int shift = builder.Parameter(layer.Name, "bias", ParameterRole.Shift, shape, true, InitializerKind.Default, 0, width, width, decayed);
@@ -63,16 +70,16 @@ namespace ModelGen.Generators.Ops
             if (!builder.Fits)
                 return Lowered.Failed;
             var options = (BatchNormOptions)layer.Options;
-            var attributes = new BatchNormAttributes(scale, shift, mean, variance, options.Momentum, options.Epsilon);
-            int node = builder.Add(OpKind.BatchNorm, layer.Name, index, shape, attributes, input);
+            var attributes = new BatchNormAttributes(scale, shift, mean, variance, options.Momentum, options.Epsilon, spatial);
+            int node = builder.Add(OpKind.BatchNorm, layer.Name, index, output, attributes, input);
             node = builder.Activation(node, index, layer.Name, layer.Activation, layer.NegativeSlope);
             return new Lowered(builder.Dropout(node, index, layer.Name, layer.Dropout), InitializerKind.Default);
         }
 
-        /// <summary>ModelGen.BatchNorm(model, name, units, activation, γ, β, dγ, dβ, running mean, running variance).</summary>
+        /// <summary>ModelGen.BatchNorm(model, name, features (channels of a map), activation, γ, β, dγ, dβ, running mean, running variance).</summary>
         public static string[] View(LayerShape layer, Func<string, bool, string> slice) => new[]
         {
-            CodeWriter.Int(layer.Units), "global::ModelGen.Activation." + layer.Activation, slice("weight", false), slice("bias", false),
+            CodeWriter.Int(layer.OutputShape.Dimensions[0]), "global::ModelGen.Activation." + layer.Activation, slice("weight", false), slice("bias", false),
             slice("weight", true), slice("bias", true), slice("running_mean", false), slice("running_var", false),
         };
     }

@@ -13,7 +13,7 @@ namespace ModelGen.Generators.Ops
 {
     /// <summary>
     /// <c>[Dense(units, activation)]</c>: [in] → [units] as Dense → activation → dropout. Parameters <c>Name.weight</c>
-    /// [in × units] (row-major, x · W) and <c>Name.bias</c> [units].
+    /// [in × units] (row-major, x · W) and <c>Name.bias</c> [units]. A [C × H × W] input counts as [C·H·W] (implicit flatten).
     /// </summary>
     internal static class DenseRules
     {
@@ -80,7 +80,8 @@ namespace ModelGen.Generators.Ops
                 builder.Problems.Add(Problem.AtLayer(DiagnosticIds.NonPositiveSize, SiteKind.LayerAttribute, index, "Units", layer.Name, layer.Units.ToString(CultureInfo.InvariantCulture)));
                 return Lowered.Failed;
             }
-            int input = LayerRules.SingleFlatInput(builder, index, layer, inputs);
+            // A feature map is flattened implicitly: NCHW row-major per sample is already torch.flatten(x, 1)'s order.
+            int input = LayerRules.SingleInput(builder, index, layer, inputs);
             if (input < 0)
                 return Lowered.Failed;
             int fanIn = builder.Node(input).Width;

@@ -1,0 +1,167 @@
+using ModelGen.Ops;
+
+namespace ModelGen.Tests;
+
+/// <summary>
+/// The convolution and pooling kernels against their definitions (<see cref="ConvReference"/>) at every vector width:
+/// strides, dilations, Same/Valid/explicit padding, odd and non-square maps and kernels, 1×1 kernels, one channel and
+/// more than 16, batch 1. Float64 must match to rounding, float32 to float precision; the fused activation equals the
+/// unfused one, and accumulating gradients add.
+/// </summary>
+public class Conv2DOpTests
+{
+    /// <summary>Named geometries: channels, height, width, filters, kernel height × width, stride, dilation, Same, explicit pad.</summary>
+    private static readonly Dictionary<string, Conv2DShape> Shapes = new()
+    {
+        ["3x3 valid"] = ConvReference.Shape(1, 5, 5, 1, 3, 3, 1, 1, same: false),
+        ["3x3 same, non-square"] = ConvReference.Shape(2, 7, 6, 3, 3, 3, 1, 1, same: true),
+        ["2x2 stride 2 pad 1"] = ConvReference.Shape(3, 6, 5, 4, 2, 2, 2, 1, same: false, pad: 1),
+        ["3x2 dilation 2"] = ConvReference.Shape(1, 8, 9, 3, 3, 2, 1, 2, same: false),
+        ["1x1 pointwise"] = ConvReference.Shape(3, 4, 4, 5, 1, 1, 1, 1, same: false),
+        ["1x1 stride 2"] = ConvReference.Shape(3, 5, 5, 2, 1, 1, 2, 1, same: false),
+        ["18 channels in, 20 out"] = ConvReference.Shape(18, 3, 3, 20, 3, 3, 1, 1, same: false, pad: 1),
+        ["3x3 stride 3 same"] = ConvReference.Shape(2, 9, 7, 3, 3, 3, 3, 1, same: true),
+        ["5x5 stride 2 pad 2 (packed GEMM)"] = ConvReference.Shape(4, 12, 11, 8, 5, 5, 2, 1, same: false, pad: 2),
+        ["16 to 32 channels (packed GEMM, two cores)"] = ConvReference.Shape(16, 10, 10, 32, 3, 3, 1, 1, same: true),
+        ["LeNet conv1"] = ConvReference.Shape(1, 28, 28, 6, 5, 5, 1, 1, same: false),
+    };
+
+    public static TheoryData<int, string, int> Cases()
+    {
+        var rows = new TheoryData<int, string, int>();
+        foreach (int bits in Widths.Bits)
+            foreach (string name in Shapes.Keys)
+                foreach (int batch in new[] { 1, 3, 5 })
+                    rows.Add(bits, name, batch);
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void ForwardAndBackwardMatchTheDefinition(int bits, string name, int batch)
+    {
+        using var width = Widths.Force(bits);
+        Conv2DShape s = Shapes[name];
+        double[] x = Reference.Random(batch * s.InputSize, 1 + batch), w = Reference.Random(s.Filters * s.Patch, 2), b = Reference.Random(s.Filters, 3);
+        double[] dy = Reference.Random(batch * s.OutputSize, 4 + batch);
+        double[] expected = ConvReference.Forward(x, w, b, batch, s);
+        (double[] dw, double[] db, double[] dx) = ConvReference.Backward(x, w, dy, batch, s);
+
+        var y = new double[expected.Length];
+        Conv2DOp.Forward<double>(x, w, b, y, batch, s);
+        Reference.Close(expected, y, 1e-12, 1e-12, $"{name} forward (float64)");
+        var unbiased = new double[expected.Length];
+        Conv2DOp.ForwardWithoutBias<double>(x, w, unbiased, batch, s);
+        Reference.Close(ConvReference.Forward(x, w, null, batch, s), unbiased, 1e-12, 1e-12, $"{name} forward without bias (float64)");
+
+        var weightGradient = new double[dw.Length];
+        var biasGradient = new double[db.Length];
+        var inputGradient = new double[dx.Length];
+        Array.Fill(weightGradient, 7.0); // overwritten, never added to
+        Conv2DOp.BackwardParameters<double>(x, dy, weightGradient, biasGradient, batch, s);
+        Conv2DOp.BackwardInput<double>(dy, w, inputGradient, batch, s);
+        Reference.Close(dw, weightGradient, 1e-11, 1e-11, $"{name} dW (float64)");
+        Reference.Close(db, biasGradient, 1e-11, 1e-11, $"{name} db (float64)");
+        Reference.Close(dx, inputGradient, 1e-11, 1e-11, $"{name} dx (float64)");
+
+        // A fan-out input: the second gradient adds to the first.
+        Conv2DOp.BackwardInput<double>(dy, w, inputGradient, batch, s, accumulate: true);
+        Reference.Close(dx.Select(v => 2 * v).ToArray(), inputGradient, 1e-11, 1e-11, $"{name} accumulated dx (float64)");
+
+        float[] yf = new float[expected.Length], dwf = new float[dw.Length], dbf = new float[db.Length], dxf = new float[dx.Length];
+        Conv2DOp.Forward<float>(Reference.ToFloat(x), Reference.ToFloat(w), Reference.ToFloat(b), yf, batch, s);
+        Conv2DOp.BackwardParameters<float>(Reference.ToFloat(x), Reference.ToFloat(dy), dwf, dbf, batch, s);
+        Conv2DOp.BackwardInput<float>(Reference.ToFloat(dy), Reference.ToFloat(w), dxf, batch, s);
+        double scale = Math.Sqrt(s.Patch * batch * s.Positions);
+        Reference.Close(expected, yf, 1e-4, 1e-5 * scale, $"{name} forward (float32)");
+        Reference.Close(dw, dwf, 1e-4, 1e-5 * scale, $"{name} dW (float32)");
+        Reference.Close(db, dbf, 1e-4, 1e-5 * scale, $"{name} db (float32)");
+        Reference.Close(dx, dxf, 1e-4, 1e-5 * scale, $"{name} dx (float32)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void FusedActivationsEqualTheUnfusedPasses(int bits, string name, int batch)
+    {
+        using var width = Widths.Force(bits);
+        Conv2DShape s = Shapes[name];
+        float[] x = Reference.ToFloat(Reference.Random(batch * s.InputSize, 11 + batch)), w = Reference.ToFloat(Reference.Random(s.Filters * s.Patch, 12));
+        float[] b = Reference.ToFloat(Reference.Random(s.Filters, 13)), dy = Reference.ToFloat(Reference.Random(batch * s.OutputSize, 14 + batch));
+
+        float[] fused = new float[batch * s.OutputSize], unfused = new float[fused.Length];
+        Conv2DOp.Forward<float, Tanh>(x, w, b, fused, batch, s, 0f);
+        Conv2DOp.Forward<float>(x, w, b, unfused, batch, s);
+        Activation<Tanh>.Forward<float>(unfused, 0f);
+        Assert.Equal(unfused, fused);
+
+        // The input as a ReLU produced it: the fused backward multiplies by ReLU′ of it.
+        float[] input = x.Select(v => Math.Max(v, 0f)).ToArray();
+        float[] dxFused = new float[x.Length], dxUnfused = new float[x.Length];
+        Conv2DOp.BackwardInput<float, ReLU>(dy, w, dxFused, input, batch, s, 0f);
+        Conv2DOp.BackwardInput<float>(dy, w, dxUnfused, batch, s);
+        Activation<ReLU>.Backward<float>(input, dxUnfused, dxUnfused, 0f);
+        Assert.Equal(dxUnfused, dxFused);
+    }
+
+    [Fact]
+    public void WrongSpanLengthsAreRejectedWithTheShape()
+    {
+        Conv2DShape s = Shapes["3x3 same, non-square"];
+        var error = Assert.Throws<ArgumentException>(() => Conv2DOp.Forward<float>(new float[s.InputSize * 2 - 1], new float[s.Filters * s.Patch], new float[s.Filters], new float[2 * s.OutputSize], 2, s));
+        Assert.Contains("[2 × 7 × 6] → [3 × 7 × 6]", error.Message);
+    }
+
+    private static readonly Dictionary<string, (Pool2DShape Shape, bool Max)> Pools = new()
+    {
+        ["max 2x2 stride 2"] = (ConvReference.PoolShape(3, 6, 8, 2, 2, same: false), true),
+        ["max 3x3 stride 2 pad 1"] = (ConvReference.PoolShape(2, 7, 5, 3, 2, same: false, pad: 1), true),
+        ["max 2x2 stride 1 same"] = (ConvReference.PoolShape(2, 5, 4, 2, 1, same: true), true),
+        ["mean 2x2 stride 2"] = (ConvReference.PoolShape(3, 6, 8, 2, 2, same: false), false),
+        ["mean 3x3 stride 1 pad 1"] = (ConvReference.PoolShape(2, 5, 7, 3, 1, same: false, pad: 1), false),
+        ["global mean"] = (new Pool2DShape(17, 3, 5, 3, 5, 1, 1, 0, 0, 1, 1), false),
+    };
+
+    public static TheoryData<int, string, int> PoolCases()
+    {
+        var rows = new TheoryData<int, string, int>();
+        foreach (int bits in Widths.Bits)
+            foreach (string name in Pools.Keys)
+                foreach (int batch in new[] { 1, 4 })
+                    rows.Add(bits, name, batch);
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(PoolCases))]
+    public void PoolingMatchesTheDefinition(int bits, string name, int batch)
+    {
+        using var width = Widths.Force(bits);
+        (Pool2DShape s, bool max) = Pools[name];
+        // Ties included: a quantized input makes equal maxima common, and the first one must take the gradient.
+        double[] x = Reference.Random(batch * s.InputSize, 21 + batch).Select(v => Math.Round(v * 4) / 4).ToArray();
+        double[] dy = Reference.Random(batch * s.OutputSize, 22 + batch);
+        (double[] expected, double[] dx) = ConvReference.Pool(x, dy, batch, s, max);
+
+        var y = new double[expected.Length];
+        var inputGradient = new double[x.Length];
+        Array.Fill(inputGradient, 5.0);
+        if (max)
+        {
+            Pool2DOp.MaxForward<double>(x, y, batch, s);
+            Pool2DOp.MaxBackward<double>(x, y, dy, inputGradient, batch, s);
+        }
+        else
+        {
+            Pool2DOp.AvgForward<double>(x, y, batch, s);
+            Pool2DOp.AvgBackward<double>(dy, inputGradient, batch, s);
+        }
+        Reference.Close(expected, y, 1e-12, 1e-12, name + " forward");
+        Reference.Close(dx, inputGradient, 1e-12, 1e-12, name + " backward");
+
+        if (max)
+            Pool2DOp.MaxBackward<double>(x, y, dy, inputGradient, batch, s, accumulate: true);
+        else
+            Pool2DOp.AvgBackward<double>(dy, inputGradient, batch, s, accumulate: true);
+        Reference.Close(dx.Select(v => 2 * v).ToArray(), inputGradient, 1e-12, 1e-12, name + " accumulated backward");
+    }
+}
