@@ -224,7 +224,9 @@ namespace ModelGen.Analyzers
             string rate = Format(optimizer.LearningRate);
             if (declaration.ClipNorm is null)
             {
-                string? reason = model.Layers.Count >= 8 ? $"is {model.Layers.Count} layers deep"
+                // Depth counts the layers with weights on the gradient's path: normalization and pooling add none.
+                int depth = model.Layers.Count(l => l.Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.Highway);
+                string? reason = depth >= 8 ? $"is {depth} weight layers deep"
                     : optimizer.Kind == OptimizerKind.Adam && optimizer.LearningRate > 3e-3f ? $"trains with Adam at learning rate {rate}"
                     : optimizer.Kind == OptimizerKind.Sgd && optimizer.LearningRate > 0.1f ? $"trains with SGD at learning rate {rate}"
                     : null;

@@ -129,6 +129,7 @@ public static class BatchNormOp
     // ---- Feature maps [batch × channels × spatial]: statistics per channel over batch and positions (BatchNorm2d) ----
 
     /// <summary>Training forward on feature maps: per channel over batch·spatial values; writes x̂, y, the mean and 1/√(σ² + ε).</summary>
+    /// <remarks>Three passes per channel: the sum, the centred squares (no cancellation when |μ| ≫ σ), then x̂ and y together.</remarks>
     public static void ForwardTrainingSpatial<T>(ReadOnlySpan<T> x, Span<T> normalized, Span<T> y, ReadOnlySpan<T> gamma, ReadOnlySpan<T> beta,
         Span<T> batchMean, Span<T> batchInverseDeviation, int batch, int channels, int spatial, T epsilon)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -140,26 +141,61 @@ public static class BatchNormOp
             T sum = T.Zero;
             for (int n = 0; n < batch; n++)
                 sum += TensorPrimitives.Sum(x.Slice(n * width + c * spatial, spatial));
-            T mean = sum * inverseCount;
-            // Two passes (centre, then square): no cancellation when |μ| ≫ σ.
-            T squares = T.Zero;
+            T mean = sum * inverseCount, squares = T.Zero;
             for (int n = 0; n < batch; n++)
-            {
-                Span<T> centred = normalized.Slice(n * width + c * spatial, spatial);
-                TensorPrimitives.Subtract(x.Slice(n * width + c * spatial, spatial), mean, centred);
-                squares += TensorPrimitives.SumOfSquares(centred);
-            }
+                squares += SquaredDeviation(x.Slice(n * width + c * spatial, spatial), mean);
             T inverse = T.One / T.Sqrt(squares * inverseCount + epsilon);
             batchMean[c] = mean;
             batchInverseDeviation[c] = inverse;
             for (int n = 0; n < batch; n++)
             {
-                Span<T> xHat = normalized.Slice(n * width + c * spatial, spatial);
-                Span<T> output = y.Slice(n * width + c * spatial, spatial);
-                TensorPrimitives.Multiply(xHat, inverse, xHat);
-                TensorPrimitives.Multiply(xHat, gamma[c], output);
-                TensorPrimitives.Add(output, beta[c], output);
+                int at = n * width + c * spatial;
+                NormalizeAndScale(x.Slice(at, spatial), normalized.Slice(at, spatial), y.Slice(at, spatial), mean, inverse, gamma[c], beta[c]);
             }
+        }
+    }
+
+    /// <summary>Σ (x − μ)², without writing the centred values.</summary>
+    private static T SquaredDeviation<T>(ReadOnlySpan<T> x, T mean) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int i = 0;
+        T sum = T.Zero;
+        if (Vector.IsHardwareAccelerated && x.Length >= Vector<T>.Count)
+        {
+            var accumulator = Vector<T>.Zero;
+            var centre = new Vector<T>(mean);
+            for (; i + Vector<T>.Count <= x.Length; i += Vector<T>.Count)
+            {
+                Vector<T> deviation = new Vector<T>(x[i..]) - centre;
+                accumulator += deviation * deviation;
+            }
+            sum = Vector.Sum(accumulator);
+        }
+        for (; i < x.Length; i++)
+            sum += (x[i] - mean) * (x[i] - mean);
+        return sum;
+    }
+
+    /// <summary>x̂ = (x − μ)·s and y = γ·x̂ + β in one pass.</summary>
+    private static void NormalizeAndScale<T>(ReadOnlySpan<T> x, Span<T> normalized, Span<T> y, T mean, T inverse, T gamma, T beta)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            Vector<T> centre = new(mean), scale = new(inverse), g = new(gamma), b = new(beta);
+            for (; i + Vector<T>.Count <= x.Length; i += Vector<T>.Count)
+            {
+                Vector<T> xHat = (new Vector<T>(x[i..]) - centre) * scale;
+                xHat.CopyTo(normalized[i..]);
+                (xHat * g + b).CopyTo(y[i..]);
+            }
+        }
+        for (; i < x.Length; i++)
+        {
+            T xHat = (x[i] - mean) * inverse;
+            normalized[i] = xHat;
+            y[i] = xHat * gamma + beta;
         }
     }
 
@@ -202,7 +238,7 @@ public static class BatchNormOp
         }
     }
 
-    /// <summary>dx = γ/(M·√(σ² + ε)) · (M·dy − dβ − x̂·dγ) per channel, M = batch·spatial.</summary>
+    /// <summary>dx = γ/(M·√(σ² + ε)) · (M·dy − dβ − x̂·dγ) per channel, M = batch·spatial, in one pass.</summary>
     public static void BackwardInputSpatial<T>(ReadOnlySpan<T> normalized, ReadOnlySpan<T> outputGradient, ReadOnlySpan<T> gamma, ReadOnlySpan<T> batchInverseDeviation,
         ReadOnlySpan<T> gammaGradient, ReadOnlySpan<T> betaGradient, Span<T> inputGradient, int batch, int channels, int spatial)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -214,11 +250,18 @@ public static class BatchNormOp
             T scale = gamma[c] * batchInverseDeviation[c], meanGradient = betaGradient[c] * inverseCount, meanProjection = gammaGradient[c] * inverseCount;
             for (int n = 0; n < batch; n++)
             {
-                Span<T> dx = inputGradient.Slice(n * width + c * spatial, spatial);
-                TensorPrimitives.Multiply(normalized.Slice(n * width + c * spatial, spatial), meanProjection, dx); // x̂·dγ/M
-                TensorPrimitives.Add(dx, meanGradient, dx);                                                        // + dβ/M
-                TensorPrimitives.Subtract(outputGradient.Slice(n * width + c * spatial, spatial), dx, dx);
-                TensorPrimitives.Multiply(dx, scale, dx);
+                int at = n * width + c * spatial;
+                ReadOnlySpan<T> xHat = normalized.Slice(at, spatial), dy = outputGradient.Slice(at, spatial);
+                Span<T> dx = inputGradient.Slice(at, spatial);
+                int i = 0;
+                if (Vector.IsHardwareAccelerated)
+                {
+                    Vector<T> s = new(scale), m = new(meanGradient), p = new(meanProjection);
+                    for (; i + Vector<T>.Count <= spatial; i += Vector<T>.Count)
+                        ((new Vector<T>(dy[i..]) - new Vector<T>(xHat[i..]) * p - m) * s).CopyTo(dx[i..]);
+                }
+                for (; i < spatial; i++)
+                    dx[i] = (dy[i] - xHat[i] * meanProjection - meanGradient) * scale;
             }
         }
     }

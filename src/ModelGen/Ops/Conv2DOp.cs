@@ -29,9 +29,6 @@ public readonly record struct Conv2DShape(
     /// <summary>The depth of the convolution as a matrix product: one column of the unfolded input.</summary>
     public int Patch => Channels * KernelHeight * KernelWidth;
 
-    /// <summary>A 1×1, stride-1, unpadded convolution reads its input as the unfolded matrix itself.</summary>
-    public bool IsPointwise => KernelHeight == 1 && KernelWidth == 1 && StrideY == 1 && StrideX == 1 && PadTop == 0 && PadLeft == 0;
-
     /// <inheritdoc/>
     public override string ToString() => $"[{Channels} × {Height} × {Width}] → [{Filters} × {OutputHeight} × {OutputWidth}], kernel {KernelHeight}×{KernelWidth}";
 }
@@ -40,9 +37,9 @@ public readonly record struct Conv2DShape(
 /// 2-D convolution kernels over NCHW tensors, as packed GEMMs on the unfolded input (im2col):
 ///   forward   Y_n [F × P] = W [F × CKK] · cols(X_n) [CKK × P], then + b per filter and the activation
 ///   backward  dW = Σ_n dY_n · cols(X_n)ᵀ,  db = Σ_n Σ_p dY_n,  dX_n = col2im(Wᵀ · dY_n)
-/// Each sample's unfolded input lives in a per-thread buffer that is reused (allocated on first use, then 0 B).
-/// A batch is split between two cores by samples; each sample's products then run on one core. A pointwise
-/// convolution skips the unfolding. Generic over float (the packed SIMD GEMM) and double (gradient checks).
+/// A chunk of samples is unfolded side by side into a per-thread buffer that is reused (allocated on first use, then
+/// 0 B), so each GEMM is wide; a batch is split between two cores by samples. Generic over float (the packed SIMD GEMM)
+/// and double (gradient checks).
 /// </summary>
 public static unsafe class Conv2DOp
 {
@@ -185,30 +182,43 @@ public static unsafe class Conv2DOp
         }
     }
 
+    /// <summary>
+    /// Samples per GEMM: enough output positions side by side (≈ 2,048 columns) that the product is wide enough to run
+    /// at full speed — one 14×14 map alone leaves a 64-wide tile a quarter empty — while the unfolded chunk stays within L2.
+    /// </summary>
+    private static int ChunkOf(in Conv2DShape shape) => Math.Clamp(2048 / Math.Max(shape.Positions, 1), 1, Math.Max(1, (1 << 19) / Math.Max(shape.Patch * shape.Positions, 1)));
+
     private readonly struct ForwardJob<T, TActivation>(T* x, T* weights, T* bias, T* y, Conv2DShape shape, T negativeSlope) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TActivation : IActivation
     {
+        /// <summary>Per chunk: unfold its samples side by side, one GEMM, then each sample's [F × P] block into place with its bias.</summary>
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
-            int patch = shape.Patch, positions = shape.Positions;
-            T* columns = shape.IsPointwise ? null : Scratch<T>.Columns(patch * positions);
+            int patch = shape.Patch, positions = shape.Positions, chunk = ChunkOf(shape);
+            T* columns = Scratch<T>.Columns(patch * positions * Math.Min(chunk, Math.Max(end - start, 1)));
+            T* staged = Scratch<T>.Staged(shape.Filters * positions * Math.Min(chunk, Math.Max(end - start, 1)));
             var w = new ReadOnlySpan<T>(weights, shape.Filters * patch);
-            for (int n = start; n < end; n++)
+            for (int first = start; first < end; first += chunk)
             {
-                T* sample = x + (long)n * shape.InputSize;
-                if (!shape.IsPointwise)
-                    Unfold(sample, columns, shape);
-                var output = new Span<T>(y + (long)n * shape.OutputSize, shape.OutputSize);
-                Gemm.Multiply(GemmForm.AB, w, new ReadOnlySpan<T>(shape.IsPointwise ? sample : columns, patch * positions), output, shape.Filters, patch, positions, accumulate: false);
-                if (bias != null)
+                int count = Math.Min(chunk, end - first), width = count * positions;
+                for (int n = 0; n < count; n++)
+                    Unfold(x + (long)(first + n) * shape.InputSize, columns + n * positions, width, shape);
+                // One sample's product is already laid out [F × P]: it goes straight to the output.
+                T* product = count == 1 ? y + (long)first * shape.OutputSize : staged;
+                Gemm.Multiply(GemmForm.AB, w, new ReadOnlySpan<T>(columns, patch * width), new Span<T>(product, shape.Filters * width), shape.Filters, patch, width, accumulate: false);
+                for (int n = 0; n < count; n++)
                     for (int f = 0; f < shape.Filters; f++)
                     {
-                        Span<T> plane = output.Slice(f * positions, positions);
-                        TensorPrimitives.Add(plane, bias[f], plane);
+                        var plane = new Span<T>(y + (long)(first + n) * shape.OutputSize + f * positions, positions);
+                        var source = new ReadOnlySpan<T>(product + (long)f * width + n * positions, positions);
+                        if (bias != null)
+                            TensorPrimitives.Add(source, bias[f], plane);
+                        else if (count > 1)
+                            source.CopyTo(plane);
                     }
                 if (typeof(TActivation) != typeof(Identity))
-                    Activation<TActivation>.Forward(output, negativeSlope);
+                    Activation<TActivation>.Forward(new Span<T>(y + (long)first * shape.OutputSize, count * shape.OutputSize), negativeSlope);
             }
         }
     }
@@ -216,35 +226,54 @@ public static unsafe class Conv2DOp
     private readonly struct WeightGradientJob<T>(T* x, T* dy, T* weightGradient, T* biasGradient, T* partial, Conv2DShape shape) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        /// <remarks>The first half of a split batch (or the whole batch) sums into the gradients, the second into the partial buffer.</remarks>
+        /// <remarks>
+        /// The first half of a split batch (or the whole batch) sums into the gradients, the second into the partial buffer.
+        /// With 16 filters or more the product runs as dWᵀ [CKK × F] = cols · dYᵀ, the GEMM's fast row-major form, and is
+        /// transposed into dW once at the end; fewer filters leave too few columns for that, and dW = dY · colsᵀ runs as
+        /// long dot products instead.
+        /// </remarks>
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
-            int patch = shape.Patch, positions = shape.Positions, weights = shape.Filters * patch;
+            int patch = shape.Patch, positions = shape.Positions, filters = shape.Filters, weights = filters * patch, chunk = ChunkOf(shape);
+            bool transposed = filters >= 16 && patch >= 64;
             T* dw = columnStart == 0 ? weightGradient : partial;
             T* db = biasGradient == null ? null : columnStart == 0 ? biasGradient : partial + weights;
-            T* columns = shape.IsPointwise ? null : Scratch<T>.Columns(patch * positions);
-            var gradient = new Span<T>(dw, weights);
-            for (int n = start; n < end; n++)
+            int samples = Math.Min(chunk, Math.Max(end - start, 1));
+            T* columns = Scratch<T>.Columns(patch * positions * samples);
+            T* staged = Scratch<T>.Staged(filters * positions * samples);
+            T* sum = transposed ? Scratch<T>.Transposed(weights) : dw;
+            new Span<T>(sum, weights).Clear();
+            if (db != null)
+                new Span<T>(db, filters).Clear();
+            for (int first = start; first < end; first += chunk)
             {
-                T* sample = x + (long)n * shape.InputSize;
-                if (!shape.IsPointwise)
-                    Unfold(sample, columns, shape);
-                var dOutput = new ReadOnlySpan<T>(dy + (long)n * shape.OutputSize, shape.OutputSize);
-                Gemm.Multiply(GemmForm.ABt, dOutput, new ReadOnlySpan<T>(shape.IsPointwise ? sample : columns, patch * positions), gradient,
-                    shape.Filters, positions, patch, accumulate: n > start);
+                int count = Math.Min(chunk, end - first), width = count * positions;
+                for (int n = 0; n < count; n++)
+                    Unfold(x + (long)(first + n) * shape.InputSize, columns + n * positions, width, shape);
+                T* outputs = dy + (long)first * shape.OutputSize;
+                if (transposed)
+                {
+                    GatherTransposed(outputs, staged, count, shape);
+                    Gemm.Multiply(GemmForm.AB, new ReadOnlySpan<T>(columns, patch * width), new ReadOnlySpan<T>(staged, width * filters), new Span<T>(sum, weights),
+                        patch, width, filters, accumulate: true);
+                }
+                else
+                {
+                    T* dOutput = count == 1 ? outputs : staged;
+                    if (count > 1)
+                        Gather(outputs, staged, count, shape);
+                    Gemm.Multiply(GemmForm.ABt, new ReadOnlySpan<T>(dOutput, filters * width), new ReadOnlySpan<T>(columns, patch * width), new Span<T>(sum, weights),
+                        filters, width, patch, accumulate: true);
+                }
                 if (db != null)
-                    for (int f = 0; f < shape.Filters; f++)
-                    {
-                        T sum = TensorPrimitives.Sum(dOutput.Slice(f * positions, positions));
-                        db[f] = n > start ? db[f] + sum : sum;
-                    }
+                    for (int n = 0; n < count; n++)
+                        for (int f = 0; f < filters; f++)
+                            db[f] += TensorPrimitives.Sum(new ReadOnlySpan<T>(outputs + (long)n * shape.OutputSize + f * positions, positions));
             }
-            if (end == start)
-            {
-                gradient.Clear();
-                if (db != null)
-                    new Span<T>(db, shape.Filters).Clear();
-            }
+            if (transposed)
+                for (int f = 0; f < filters; f++)
+                    for (int r = 0; r < patch; r++)
+                        dw[f * patch + r] = sum[r * filters + f];
         }
     }
 
@@ -252,42 +281,66 @@ public static unsafe class Conv2DOp
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInputActivation : IActivation
     {
+        /// <summary>Per chunk: its output gradients side by side, one GEMM into unfolded form, then col2im onto each sample.</summary>
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
-            int patch = shape.Patch, positions = shape.Positions;
-            T* columns = shape.IsPointwise ? null : Scratch<T>.Columns(patch * positions);
+            int patch = shape.Patch, positions = shape.Positions, chunk = ChunkOf(shape);
+            T* columns = Scratch<T>.Columns(patch * positions * Math.Min(chunk, Math.Max(end - start, 1)));
+            T* staged = Scratch<T>.Staged(shape.Filters * positions * Math.Min(chunk, Math.Max(end - start, 1)));
             var w = new ReadOnlySpan<T>(weights, shape.Filters * patch);
-            for (int n = start; n < end; n++)
+            for (int first = start; first < end; first += chunk)
             {
-                var dOutput = new ReadOnlySpan<T>(dy + (long)n * shape.OutputSize, shape.OutputSize);
-                var dInput = new Span<T>(dx + (long)n * shape.InputSize, shape.InputSize);
-                if (shape.IsPointwise)
-                    Gemm.Multiply(GemmForm.AtB, w, dOutput, dInput, shape.Channels, shape.Filters, positions, accumulate);
-                else
-                {
-                    Gemm.Multiply(GemmForm.AtB, w, dOutput, new Span<T>(columns, patch * positions), patch, shape.Filters, positions, accumulate: false);
-                    if (!accumulate)
-                        dInput.Clear();
-                    Fold(columns, dx + (long)n * shape.InputSize, shape);
-                }
+                int count = Math.Min(chunk, end - first), width = count * positions;
+                T* dOutput = count == 1 ? dy + (long)first * shape.OutputSize : staged;
+                if (count > 1)
+                    Gather(dy + (long)first * shape.OutputSize, staged, count, shape);
+                // dcols [CKK × count·P] = Wᵀ · dY
+                Gemm.Multiply(GemmForm.AtB, w, new ReadOnlySpan<T>(dOutput, shape.Filters * width), new Span<T>(columns, patch * width), patch, shape.Filters, width, accumulate: false);
+                var dInput = new Span<T>(dx + (long)first * shape.InputSize, count * shape.InputSize);
+                if (!accumulate)
+                    dInput.Clear();
+                for (int n = 0; n < count; n++)
+                    Fold(columns + n * positions, width, dx + (long)(first + n) * shape.InputSize, shape);
                 if (input != null)
-                    Activation<TInputActivation>.Backward(new ReadOnlySpan<T>(input + (long)n * shape.InputSize, shape.InputSize), dInput, dInput, negativeSlope);
+                    Activation<TInputActivation>.Backward(new ReadOnlySpan<T>(input + (long)first * shape.InputSize, count * shape.InputSize), dInput, dInput, negativeSlope);
             }
         }
     }
 
-    /// <summary>
-    /// im2col: row (c, i, j) of <paramref name="columns"/> holds, for every output position, the input pixel the kernel
-    /// tap (i, j) of channel c reads there, or 0 in the padding.
-    /// </summary>
-    internal static void Unfold<T>(T* x, T* columns, in Conv2DShape s) where T : unmanaged, INumber<T>
+    /// <summary>[count × F × P] (NCHW) → [count·P × F]: one row of filter gradients per output position.</summary>
+    private static void GatherTransposed<T>(T* source, T* target, int count, in Conv2DShape s) where T : unmanaged
     {
-        int positions = s.Positions;
+        int positions = s.Positions, filters = s.Filters;
+        for (int n = 0; n < count; n++)
+            for (int f = 0; f < filters; f++)
+            {
+                T* from = source + (long)n * s.OutputSize + f * positions;
+                T* to = target + (long)n * positions * filters + f;
+                for (int p = 0; p < positions; p++)
+                    to[(long)p * filters] = from[p];
+            }
+    }
+
+    /// <summary>[count × F × P] (NCHW) → [F × count·P]: each filter's maps of the chunk side by side, as the GEMMs read them.</summary>
+    private static void Gather<T>(T* source, T* target, int count, in Conv2DShape s) where T : unmanaged
+    {
+        int positions = s.Positions, width = count * positions;
+        for (int n = 0; n < count; n++)
+            for (int f = 0; f < s.Filters; f++)
+                new ReadOnlySpan<T>(source + (long)n * s.OutputSize + f * positions, positions).CopyTo(new Span<T>(target + (long)f * width + n * positions, positions));
+    }
+
+    /// <summary>
+    /// im2col: row (c, i, j) of <paramref name="columns"/> (rows <paramref name="rowStride"/> apart) holds, for every
+    /// output position, the input pixel the kernel tap (i, j) of channel c reads there, or 0 in the padding.
+    /// </summary>
+    internal static void Unfold<T>(T* x, T* columns, int rowStride, in Conv2DShape s) where T : unmanaged, INumber<T>
+    {
         for (int c = 0; c < s.Channels; c++)
             for (int i = 0; i < s.KernelHeight; i++)
                 for (int j = 0; j < s.KernelWidth; j++)
                 {
-                    T* row = columns + (long)((c * s.KernelHeight + i) * s.KernelWidth + j) * positions;
+                    T* row = columns + (long)((c * s.KernelHeight + i) * s.KernelWidth + j) * rowStride;
                     T* plane = x + (long)c * s.Height * s.Width;
                     int offsetX = j * s.DilationX - s.PadLeft;
                     (int first, int last) = Covered(offsetX, s.StrideX, s.Width, s.OutputWidth);
@@ -315,14 +368,13 @@ public static unsafe class Conv2DOp
     }
 
     /// <summary>col2im: adds each column entry back onto the input pixel it was read from (padding entries are dropped).</summary>
-    internal static void Fold<T>(T* columns, T* dx, in Conv2DShape s) where T : unmanaged, INumber<T>
+    internal static void Fold<T>(T* columns, int rowStride, T* dx, in Conv2DShape s) where T : unmanaged, INumber<T>
     {
-        int positions = s.Positions;
         for (int c = 0; c < s.Channels; c++)
             for (int i = 0; i < s.KernelHeight; i++)
                 for (int j = 0; j < s.KernelWidth; j++)
                 {
-                    T* row = columns + (long)((c * s.KernelHeight + i) * s.KernelWidth + j) * positions;
+                    T* row = columns + (long)((c * s.KernelHeight + i) * s.KernelWidth + j) * rowStride;
                     T* plane = dx + (long)c * s.Height * s.Width;
                     int offsetX = j * s.DilationX - s.PadLeft;
                     (int first, int last) = Covered(offsetX, s.StrideX, s.Width, s.OutputWidth);
@@ -359,11 +411,17 @@ public static unsafe class Conv2DOp
     private static class Scratch<T> where T : unmanaged
     {
         [ThreadStatic] private static T[]? t_columns;
+        [ThreadStatic] private static T[]? t_staged;
         [ThreadStatic] private static T[]? t_partial;
+        [ThreadStatic] private static T[]? t_transposed;
 
         public static T* Columns(int length) => Pin(ref t_columns, length);
 
+        public static T* Staged(int length) => Pin(ref t_staged, length);
+
         public static T* Partial(int length) => Pin(ref t_partial, length);
+
+        public static T* Transposed(int length) => Pin(ref t_transposed, length);
 
         /// <remarks>Pinned arrays on the pinned object heap: they never move, so a pointer stays valid.</remarks>
         private static T* Pin(ref T[]? buffer, int length)
