@@ -26,7 +26,7 @@ namespace ModelGen.Analyzers
             PitfallDescriptors.DecayOnBiases, PitfallDescriptors.ExcessiveRegularization, PitfallDescriptors.LearningRateOutOfRange,
             PitfallDescriptors.HyperParameterOutOfRange, PitfallDescriptors.AdamEpsilonTooSmall, PitfallDescriptors.AdaGradOnDeepNet,
             PitfallDescriptors.BatchNormTinyBatch, PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
-            PitfallDescriptors.ImplicitHyperParameters, PitfallDescriptors.HighwayGateOpen);
+            PitfallDescriptors.ImplicitHyperParameters, PitfallDescriptors.CnnDesignSmell, PitfallDescriptors.HighwayGateOpen);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -43,6 +43,7 @@ namespace ModelGen.Analyzers
             var report = new Reporter(context, analysis);
             ModelDeclaration declaration = model.Declaration;
             CheckLayers(model, report);
+            CheckConvolutions(model, report);
             CheckLoss(model, report, analysis);
             CheckRegularization(model, report);
             CheckOptimizer(model, report);
@@ -78,7 +79,7 @@ namespace ModelGen.Analyzers
             {
                 LayerDeclaration layer = declaration.Layers[i];
                 bool hidden = i < last;
-                if (layer.Kind == LayerKind.Dense)
+                if (layer.Kind is LayerKind.Dense or LayerKind.Conv2D)
                     CheckDense(model, i, report);
                 if (layer.Options is HighwayOptions { GateBias: >= 0 } highway)
                     report.At(PitfallDescriptors.HighwayGateOpen, SiteKind.LayerAttribute, i, Property(FixProperties.GateBias, "-2f"), layer.Name, Format(highway.GateBias));
@@ -96,7 +97,38 @@ namespace ModelGen.Analyzers
                     declaration.ClassName, Format(saturating.Count), string.Join(", ", saturating.Select(s => s.Layer.Name)));
         }
 
-        /// <summary>Initialization, biases and linearity of one Dense layer.</summary>
+        /// <summary>
+        /// MG0029, convolutional design smells: pooling raw pixels before any convolution, an even kernel with Same padding
+        /// (the padding cannot be split evenly, so the output shifts by half a pixel), and a Dense layer that reads a large
+        /// feature map straight from a convolution, with the weight count it costs.
+        /// </summary>
+        private static void CheckConvolutions(CheckedModel model, Reporter report)
+        {
+            ModelDeclaration declaration = model.Declaration;
+            int firstConvolution = Enumerable.Range(0, model.Layers.Count).Where(i => model.Layers[i].Kind == LayerKind.Conv2D).DefaultIfEmpty(-1).First();
+            for (int i = 0; i < model.Layers.Count; i++)
+            {
+                LayerShape layer = model.Layers[i];
+                if (layer.Kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D && (firstConvolution < 0 || i < firstConvolution))
+                    report.At(PitfallDescriptors.CnnDesignSmell, SiteKind.LayerAttribute, i, null,
+                        $"Pooling '{layer.Name}' runs before any convolution, so it throws away pixels no filter has looked at; convolve first, then pool");
+                if (declaration.Layers[i].Options is Conv2DOptions { Window: { Padding: PaddingKind.Same } window } && (window.KernelHeight % 2 == 0 || window.KernelWidth % 2 == 0))
+                    report.At(PitfallDescriptors.CnnDesignSmell, SiteKind.LayerAttribute, i, null,
+                        $"Convolution '{layer.Name}' has an even {window.KernelHeight}×{window.KernelWidth} kernel with Padding.Same: the padding cannot be split evenly, so every output sits half a pixel off its input; use an odd kernel");
+                if (layer.Kind == LayerKind.Dense && layer.InputShape.Rank == 3 && layer.Sources.Count == 1 && layer.Sources[0] >= 0
+                    && model.Layers[layer.Sources[0]].Kind == LayerKind.Conv2D && layer.Inputs >= LargeFeatureMap)
+                {
+                    long weights = (long)layer.Inputs * layer.Units;
+                    report.At(PitfallDescriptors.CnnDesignSmell, SiteKind.LayerAttribute, i, null,
+                        $"Dense layer '{layer.Name}' reads the {layer.InputShape} feature map of '{model.Layers[layer.Sources[0]].Name}' with no pooling: {layer.Inputs:N0} inputs × {layer.Units:N0} units = {weights:N0} weights, most of them spent on exact pixel positions; pool first (MaxPool2D, or GlobalAvgPool for one value per channel)");
+                }
+            }
+        }
+
+        /// <summary>From this many inputs a Dense layer on an unpooled feature map is worth a word (a 16-channel 16×16 map).</summary>
+        private const int LargeFeatureMap = 4096;
+
+        /// <summary>Initialization, biases and linearity of one Dense or Conv2D layer.</summary>
         private static void CheckDense(CheckedModel model, int i, Reporter report)
         {
             ModelDeclaration declaration = model.Declaration;
@@ -123,12 +155,13 @@ namespace ModelGen.Analyzers
                 report.At(PitfallDescriptors.BiasBeforeNormalization, SiteKind.LayerAttribute, i, null, layer.Name, next.Name);
             if (sequential && layer.Activation == ActivationKind.Identity)
             {
-                // Batch norms in between are affine at inference: the stack is linear unless one of them has an activation.
+                // Batch norms (affine at inference) and mean pooling in between are linear: the stack collapses unless one of
+                // the batch norms has an activation. Max pooling is a nonlinearity of its own.
                 int j = i + 1;
                 bool nonlinear = false;
-                while (j <= last && declaration.Layers[j].Kind == LayerKind.BatchNorm)
+                while (j <= last && declaration.Layers[j].Kind is LayerKind.BatchNorm or LayerKind.AvgPool2D or LayerKind.GlobalAvgPool)
                     nonlinear |= declaration.Layers[j++].Activation != ActivationKind.Identity;
-                if (!nonlinear && j <= last)
+                if (!nonlinear && j <= last && declaration.Layers[j].Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.Highway)
                     report.At(PitfallDescriptors.NoNonlinearity, SiteKind.LayerAttribute, i, null, layer.Name, declaration.Layers[j].Name);
             }
         }
@@ -195,9 +228,14 @@ namespace ModelGen.Analyzers
                     report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, head.Layer, null,
                         $"Output layer '{head.Name}' applies dropout (rate {Format(model.Layers[head.Layer].Dropout)}) to the model's predictions, so the loss sees randomly zeroed outputs; apply dropout to hidden layers only");
             for (int i = 0; i < last; i++)
+            {
                 if (model.Layers[i].Dropout > 0 && model.Layers[i + 1].Kind == LayerKind.BatchNorm)
                     report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, i, null,
                         $"Layer '{model.Layers[i].Name}' applies dropout right before batch norm '{model.Layers[i + 1].Name}', whose training statistics then see a variance inference never has (the variance shift); apply dropout after the normalization");
+                if (model.Layers[i].Dropout > 0 && model.Layers[i + 1].Kind is LayerKind.MaxPool2D or LayerKind.AvgPool2D or LayerKind.GlobalAvgPool)
+                    report.At(PitfallDescriptors.DropoutOnOutput, SiteKind.LayerAttribute, i, null,
+                        $"Layer '{model.Layers[i].Name}' applies dropout right before pooling '{model.Layers[i + 1].Name}': max pooling then picks the largest survivor (training sees a different maximum than inference) and mean pooling averages the zeros away; apply dropout after the pooling");
+            }
 
             if (regularization.WeightDecay is not float lambda)
                 return;

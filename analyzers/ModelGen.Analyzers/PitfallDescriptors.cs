@@ -103,6 +103,10 @@ namespace ModelGen.Analyzers
             "Implicit hyper-parameters",
             "Model '{0}' takes {1} from defaults; declare it explicitly so runs are reproducible and reviewable");
 
+        public static readonly DiagnosticDescriptor CnnDesignSmell = Create("MG0029", "ModelGen.Architecture", DiagnosticSeverity.Info,
+            "Convolutional design smell",
+            "{0}");
+
         public static readonly DiagnosticDescriptor HighwayGateOpen = Create("MG0030", "ModelGen.Initialization", DiagnosticSeverity.Warning,
             "Highway gate bias not negative",
             "Highway layer '{0}' starts its transform-gate bias at {1}, so from the first step it mixes its input away instead of carrying it; start the gate bias negative (−1 to −3) so a deep stack begins close to the identity");

@@ -189,13 +189,15 @@ internal sealed class ClassificationBatches : IDisposable
     private const int Count = 16;
     private int _next;
 
-    public ClassificationBatches(int batch, int inputSize, int classes, int seed)
+    /// <param name="sampleShape">One sample's shape for the torch tensors (e.g. [1, 28, 28]); null: [inputSize].</param>
+    public ClassificationBatches(int batch, int inputSize, int classes, int seed, long[]? sampleShape = null)
     {
         var random = new ModelGen.Initialization.SeededRandom(seed);
         Inputs = Enumerable.Range(0, Count).Select(_ => Enumerable.Range(0, batch * inputSize).Select(_ => (float)random.NextDouble()).ToArray()).ToArray();
         Labels = Enumerable.Range(0, Count).Select(_ => Enumerable.Range(0, batch).Select(_ => random.NextInt(classes)).ToArray()).ToArray();
         Outputs = new float[batch * classes];
-        TorchInputs = Inputs.Select(x => tensor(x, [batch, inputSize])).ToArray();
+        long[] shape = [batch, .. sampleShape ?? [inputSize]];
+        TorchInputs = Inputs.Select(x => tensor(x, shape)).ToArray();
         TorchLabels = Labels.Select(l => tensor(l.Select(c => (long)c).ToArray(), [batch])).ToArray();
         TorchOutputs = zeros(batch, classes);
     }

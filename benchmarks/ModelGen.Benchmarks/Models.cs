@@ -39,3 +39,21 @@ public partial class RegularizedMlp
     [BatchNorm(Activation.ReLU, Dropout = 0.3f)] public partial BatchNorm Norm2 { get; }
     [Dense(10)] public partial Dense Logits { get; }
 }
+
+/// <summary>
+/// LeNet-5 on 28×28 digits: 6@5×5 → max pool 2 → 16@5×5 → max pool 2 → 120 → 84 → 10, ReLU, SGD with momentum 0.9
+/// (the peers run the same modules).
+/// </summary>
+[Model(InputShape = new[] { 1, 28, 28 }, Seed = 42)]
+[SoftmaxCrossEntropy]
+[Sgd(LearningRate = 0.01f, Momentum = 0.9f)]
+public partial class LeNet5
+{
+    [Conv2D(6, 5, Activation.ReLU)] public partial Conv2D Conv1 { get; }
+    [MaxPool2D(2)] public partial MaxPool2D Pool1 { get; }
+    [Conv2D(16, 5, Activation.ReLU)] public partial Conv2D Conv2 { get; }
+    [MaxPool2D(2)] public partial MaxPool2D Pool2 { get; }
+    [Dense(120, Activation.ReLU)] public partial Dense Hidden1 { get; }
+    [Dense(84, Activation.ReLU)] public partial Dense Hidden2 { get; }
+    [Dense(10)] public partial Dense Logits { get; }
+}

@@ -6,7 +6,7 @@ using ModelGen.Initialization;
 // Trains DigitCnn on the 8,000 training digits of samples/Mnist's split and reports accuracy on its 2,000 held-out digits.
 // Augmentation: each training image is shifted by a random offset of up to two pixels in each direction, every epoch.
 // Usage: dotnet run -c Release --project samples/MnistCnn [-- --epochs N] [--batch N] [--data DIR]
-int epochs = ArgumentOr("--epochs", 20);
+int epochs = ArgumentOr("--epochs", 24);
 int batchSize = ArgumentOr("--batch", 64);
 string cache = Path.GetFullPath(ArgumentOr("--data", Environment.GetEnvironmentVariable("MODELGEN_MNIST_DIR") is { Length: > 0 } env ? env : DefaultCache()));
 

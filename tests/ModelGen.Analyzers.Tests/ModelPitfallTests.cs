@@ -366,4 +366,64 @@ public class ModelPitfallTests
     [Fact]
     public Task LinearDecayToOnePercentIsFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
         optimizer: "[Adam(LearningRate = 1e-3f), LinearDecay(1000)]"));
+
+    private const string Image = "[Model(InputShape = new[] { 1, 28, 28 }, Seed = 1)]";
+
+    [Fact]
+    public Task CleanCnnHasNoPitfalls() => Check(Model("""
+        [Conv2D(16, 3, Activation.ReLU, Padding = Padding.Same)] partial Conv2D Conv1 { get; }
+        [MaxPool2D(2)] partial MaxPool2D Pool1 { get; }
+        [Conv2D(32, 3, UseBias = false)] partial Conv2D Conv2 { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm Norm2 { get; }
+        [MaxPool2D(2, Stride = 1, Padding = Padding.Same)] partial MaxPool2D Pool2 { get; }
+        [Conv2D(8, 1)] partial Conv2D Mix { get; }
+        [MaxPool2D(4)] partial MaxPool2D Pool3 { get; }
+        [Dense(64, Activation.ReLU)] partial Dense Hidden { get; }
+        [Dense(10)] partial Dense Logits { get; }
+        """, model: Image));
+
+    [Fact]
+    public Task CnnDesignSmells() => Check(Model("""
+        [{|MG0029:MaxPool2D(2)|}] partial MaxPool2D Shrink { get; }
+        [{|MG0029:Conv2D(32, 4, Activation.ReLU, Padding = Padding.Same)|}] partial Conv2D Conv { get; }
+        [{|MG0029:Dense(128, Activation.ReLU)|}] partial Dense Hidden { get; }
+        [Dense(10)] partial Dense Logits { get; }
+        """, model: Image));
+
+    [Fact]
+    public Task ConvolutionsShareTheDenseRules() => Check(Model("""
+        [{|MG0001:Conv2D(8, 3, Activation.ReLU, Initializer = Initializer.Zeros)|}] partial Conv2D Zeroed { get; }
+        [{|MG0002:Conv2D(8, 3, Activation.ReLU, Initializer = Initializer.GlorotUniform)|}] partial Conv2D Glorot { get; }
+        [{|MG0004:Conv2D(8, 3)|}] partial Conv2D Biased { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm Norm { get; }
+        [{|MG0005:Conv2D(8, 3)|}] partial Conv2D Linear { get; }
+        [AvgPool2D(2)] partial AvgPool2D Average { get; }
+        [Conv2D(8, 3, Activation.ReLU)] partial Conv2D Last { get; }
+        [GlobalAvgPool] partial GlobalAvgPool Pool { get; }
+        [Dense(10)] partial Dense Logits { get; }
+        """, model: Image));
+
+    [Fact]
+    public Task DropoutRightBeforePooling() => Check(Model("""
+        [{|MG0016:Conv2D(8, 3, Activation.ReLU, Dropout = 0.2f)|}] partial Conv2D Conv { get; }
+        [MaxPool2D(2)] partial MaxPool2D Pool { get; }
+        [Conv2D(8, 3, Activation.ReLU)] partial Conv2D Conv2 { get; }
+        [MaxPool2D(2, Stride = 1)] partial MaxPool2D Pool2 { get; }
+        [Dense(64, Activation.ReLU, Dropout = 0.3f)] partial Dense Hidden { get; }
+        [Dense(10)] partial Dense Logits { get; }
+        """, model: Image));
+
+    [Fact]
+    public Task DepthCountsWeightLayersOnly() => Check(Model("""
+        [Conv2D(8, 3, UseBias = false, Padding = Padding.Same)] partial Conv2D C1 { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm N1 { get; }
+        [Conv2D(8, 3, UseBias = false, Padding = Padding.Same)] partial Conv2D C2 { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm N2 { get; }
+        [MaxPool2D(2)] partial MaxPool2D P1 { get; }
+        [Conv2D(8, 3, UseBias = false, Padding = Padding.Same)] partial Conv2D C3 { get; }
+        [BatchNorm(Activation.ReLU)] partial BatchNorm N3 { get; }
+        [MaxPool2D(2)] partial MaxPool2D P2 { get; }
+        [Dense(32, Activation.ReLU)] partial Dense Hidden { get; }
+        [Dense(10)] partial Dense Logits { get; }
+        """, model: Image));
 }

@@ -18,6 +18,12 @@ public sealed class OnnxNetwork : IDisposable
     private readonly OrtValue[] _inputs, _outputs;
 
     public OnnxNetwork(IReadOnlyList<Dense> layers, float[] input, float[] output, int batch)
+        : this(OnnxWriter.Mlp(layers), input, [batch, layers[0].Inputs], output, [batch, layers[^1].Units])
+    {
+    }
+
+    /// <summary>Any model the writer built, its input and output bound as [<paramref name="inputShape"/>] and [<paramref name="outputShape"/>].</summary>
+    public OnnxNetwork(byte[] model, float[] input, long[] inputShape, float[] output, long[] outputShape)
     {
         using var options = new SessionOptions
         {
@@ -26,9 +32,9 @@ public sealed class OnnxNetwork : IDisposable
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
-        _session = new InferenceSession(OnnxWriter.Mlp(layers), options);
-        _input = OrtValue.CreateTensorValueFromMemory(input, [batch, layers[0].Inputs]);
-        _output = OrtValue.CreateTensorValueFromMemory(output, [batch, layers[^1].Units]);
+        _session = new InferenceSession(model, options);
+        _input = OrtValue.CreateTensorValueFromMemory(input, inputShape);
+        _output = OrtValue.CreateTensorValueFromMemory(output, outputShape);
         (_inputs, _outputs) = ([_input], [_output]);
     }
 
@@ -55,7 +61,42 @@ internal static class OnnxWriter
     public static byte[] Mlp(IReadOnlyList<Dense> layers)
     {
         var graph = new Proto();
+        string current = Dense(graph, "input", layers);
+        return Model(graph, current, "mlp", ValueInfo("input", "batch", layers[0].Inputs), layers[^1].Units);
+    }
+
+    /// <summary>Conv → Relu → MaxPool per convolution block, Flatten, then the MatMul/Add/Relu stack and the softmax.</summary>
+    public static byte[] LeNet(LeNet5 model)
+    {
+        var graph = new Proto();
         string current = "input";
+        foreach ((Conv2D conv, MaxPool2D pool) in new[] { (model.Conv1, model.Pool1), (model.Conv2, model.Pool2) })
+        {
+            Ops.Conv2DShape s = conv.Shape;
+            string name = conv.Name;
+            graph.Message(5, Tensor($"{name}.weight", [s.Filters, s.Channels, s.KernelHeight, s.KernelWidth], conv.Weights.ToArray()));
+            graph.Message(5, Tensor($"{name}.bias", [s.Filters], conv.Bias.ToArray()));
+            var node = Node("Conv", [current, $"{name}.weight", $"{name}.bias"], $"{name}.output");
+            node.Message(5, Ints("kernel_shape", s.KernelHeight, s.KernelWidth));
+            graph.Message(1, node);
+            graph.Message(1, Node("Relu", [$"{name}.output"], $"{name}.relu"));
+            var pooling = Node("MaxPool", [$"{name}.relu"], $"{pool.Name}.output");
+            pooling.Message(5, Ints("kernel_shape", pool.Shape.KernelHeight, pool.Shape.KernelWidth));
+            pooling.Message(5, Ints("strides", pool.Shape.StrideY, pool.Shape.StrideX));
+            graph.Message(1, pooling);
+            current = $"{pool.Name}.output";
+        }
+        graph.Message(1, Node("Flatten", [current], "flat"));
+        current = Dense(graph, "flat", [model.Hidden1, model.Hidden2, model.Logits]);
+        var input = new Proto().Message(1, new Proto().String(2, "batch"));
+        foreach (int dimension in new[] { 1, 28, 28 })
+            input.Message(1, new Proto().Varint(1, (ulong)dimension));
+        return Model(graph, current, "lenet5", new Proto().String(1, "input").Message(2, new Proto().Message(1, new Proto().Varint(1, Float).Message(2, input))), 10);
+    }
+
+    /// <summary>MatMul + Add (+ Relu but after the last) per layer; returns the last value's name.</summary>
+    private static string Dense(Proto graph, string current, IReadOnlyList<Dense> layers)
+    {
         for (int i = 0; i < layers.Count; i++)
         {
             Dense layer = layers[i];
@@ -75,17 +116,32 @@ internal static class OnnxWriter
                 current = $"{name}.relu";
             }
         }
+        return current;
+    }
+
+    /// <summary>The softmax of the last value as the "probabilities" output, the graph's input and output declared, opset 17.</summary>
+    private static byte[] Model(Proto graph, string current, string name, Proto input, int classes)
+    {
         var softmax = Node("Softmax", [current], "probabilities");
         softmax.Message(5, new Proto().String(1, "axis").Varint(3, unchecked((ulong)-1L)).Varint(20, 2)); // AttributeProto INT
         graph.Message(1, softmax);
-        graph.String(2, "mlp");
-        graph.Message(11, ValueInfo("input", layers[0].Inputs));
-        graph.Message(12, ValueInfo("probabilities", layers[^1].Units));
+        graph.String(2, name);
+        graph.Message(11, input);
+        graph.Message(12, ValueInfo("probabilities", "batch", classes));
 
         var model = new Proto().Varint(1, 8).String(2, "ModelGen.Benchmarks");
         model.Message(7, graph);
         model.Message(8, new Proto().String(1, "").Varint(2, 17)); // opset 17 of the default domain
         return model.ToArray();
+    }
+
+    /// <summary>An INTS attribute (AttributeProto type 7, values in field 8).</summary>
+    private static Proto Ints(string name, params long[] values)
+    {
+        var attribute = new Proto().String(1, name);
+        foreach (long value in values)
+            attribute.Varint(8, (ulong)value);
+        return attribute.Varint(20, 7);
     }
 
     private static Proto Node(string op, string[] inputs, string output)
@@ -107,9 +163,9 @@ internal static class OnnxWriter
     }
 
     /// <summary>A float tensor [batch × width] with a symbolic batch dimension.</summary>
-    private static Proto ValueInfo(string name, int width)
+    private static Proto ValueInfo(string name, string batch, int width)
     {
-        var shape = new Proto().Message(1, new Proto().String(2, "batch")).Message(1, new Proto().Varint(1, (ulong)width));
+        var shape = new Proto().Message(1, new Proto().String(2, batch)).Message(1, new Proto().Varint(1, (ulong)width));
         var tensorType = new Proto().Varint(1, Float).Message(2, shape);
         return new Proto().String(1, name).Message(2, new Proto().Message(1, tensorType));
     }

@@ -47,6 +47,36 @@ public sealed class TorchNetwork : IDisposable
         return new TorchNetwork(modules, network => optim.AdamW(network.parameters(), lr: 1e-3, weight_decay: 1e-2));
     }
 
+    /// <summary>Conv → ReLU → MaxPool, twice, Flatten, then the Linear/ReLU stack; SGD with momentum 0.9: <see cref="LeNet5"/>.</summary>
+    public static TorchNetwork LeNet(LeNet5 model)
+    {
+        var modules = new List<(string, nn.Module<Tensor, Tensor>)>
+        {
+            ("conv1", Conv(model.Conv1)), ("relu1", nn.ReLU()), ("pool1", nn.MaxPool2d(2)),
+            ("conv2", Conv(model.Conv2)), ("relu2", nn.ReLU()), ("pool2", nn.MaxPool2d(2)),
+            ("flatten", nn.Flatten()),
+            ("hidden1", Linear(model.Hidden1)), ("relu3", nn.ReLU()),
+            ("hidden2", Linear(model.Hidden2)), ("relu4", nn.ReLU()),
+            ("logits", Linear(model.Logits)),
+        };
+        return new TorchNetwork(modules, network => optim.SGD(network.parameters(), 0.01, momentum: 0.9));
+    }
+
+    /// <summary>A torch Conv2d holding the layer's weights: the same [filters × channels × kh × kw] layout, copied as is.</summary>
+    public static nn.Module<Tensor, Tensor> Conv(Conv2D layer)
+    {
+        Ops.Conv2DShape s = layer.Shape;
+        var conv = nn.Conv2d(s.Channels, s.Filters, (s.KernelHeight, s.KernelWidth), stride: (s.StrideY, s.StrideX), padding: (s.PadTop, s.PadLeft),
+            dilation: (s.DilationY, s.DilationX), bias: !layer.Bias.IsEmpty);
+        using (no_grad())
+        {
+            conv.weight!.copy_(tensor(layer.Weights.ToArray(), [s.Filters, s.Channels, s.KernelHeight, s.KernelWidth]));
+            if (!layer.Bias.IsEmpty)
+                conv.bias!.copy_(tensor(layer.Bias.ToArray()));
+        }
+        return conv;
+    }
+
     /// <summary>A torch Linear holding the layer's weights (and its bias, if it has one).</summary>
     private static nn.Module<Tensor, Tensor> Linear(Dense layer)
     {

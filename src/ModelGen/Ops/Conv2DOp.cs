@@ -7,33 +7,6 @@ using ModelGen.Simd;
 namespace ModelGen.Ops;
 
 /// <summary>
-/// The geometry of one 2-D convolution over NCHW tensors, as the generator inferred it:
-/// input [Channels × Height × Width], weights [Filters × Channels × KernelHeight × KernelWidth] (PyTorch's
-/// <c>Conv2d.weight</c> layout), output [Filters × OutputHeight × OutputWidth]. Padding is given as the rows and
-/// columns added before the first pixel; those after the last follow from the output size (Same padding may add one
-/// more after than before, as TensorFlow does).
-/// </summary>
-public readonly record struct Conv2DShape(
-    int Channels, int Height, int Width, int Filters, int KernelHeight, int KernelWidth,
-    int StrideY, int StrideX, int PadTop, int PadLeft, int DilationY, int DilationX, int OutputHeight, int OutputWidth)
-{
-    /// <summary>Elements per input sample.</summary>
-    public int InputSize => Channels * Height * Width;
-
-    /// <summary>Output positions per filter.</summary>
-    public int Positions => OutputHeight * OutputWidth;
-
-    /// <summary>Elements per output sample.</summary>
-    public int OutputSize => Filters * Positions;
-
-    /// <summary>The depth of the convolution as a matrix product: one column of the unfolded input.</summary>
-    public int Patch => Channels * KernelHeight * KernelWidth;
-
-    /// <inheritdoc/>
-    public override string ToString() => $"[{Channels} × {Height} × {Width}] → [{Filters} × {OutputHeight} × {OutputWidth}], kernel {KernelHeight}×{KernelWidth}";
-}
-
-/// <summary>
 /// 2-D convolution kernels over NCHW tensors, as packed GEMMs on the unfolded input (im2col):
 ///   forward   Y_n [F × P] = W [F × CKK] · cols(X_n) [CKK × P], then + b per filter and the activation
 ///   backward  dW = Σ_n dY_n · cols(X_n)ᵀ,  db = Σ_n Σ_p dY_n,  dX_n = col2im(Wᵀ · dY_n)
@@ -228,14 +201,14 @@ public static unsafe class Conv2DOp
     {
         /// <remarks>
         /// The first half of a split batch (or the whole batch) sums into the gradients, the second into the partial buffer.
-        /// With 16 filters or more the product runs as dWᵀ [CKK × F] = cols · dYᵀ, the GEMM's fast row-major form, and is
+        /// With 64 filters or more the product runs as dWᵀ [CKK × F] = cols · dYᵀ, the GEMM's fast row-major form, and is
         /// transposed into dW once at the end; fewer filters leave too few columns for that, and dW = dY · colsᵀ runs as
         /// long dot products instead.
         /// </remarks>
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
             int patch = shape.Patch, positions = shape.Positions, filters = shape.Filters, weights = filters * patch, chunk = ChunkOf(shape);
-            bool transposed = filters >= 16 && patch >= 64;
+            bool transposed = filters >= 64 && patch >= 64;
             T* dw = columnStart == 0 ? weightGradient : partial;
             T* db = biasGradient == null ? null : columnStart == 0 ? biasGradient : partial + weights;
             int samples = Math.Min(chunk, Math.Max(end - start, 1));

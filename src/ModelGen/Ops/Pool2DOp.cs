@@ -4,31 +4,6 @@ using System.Numerics.Tensors;
 namespace ModelGen.Ops;
 
 /// <summary>
-/// The geometry of one 2-D pooling over NCHW tensors: [Channels × Height × Width] → [Channels × OutputHeight ×
-/// OutputWidth], a KernelHeight × KernelWidth window moved by the strides, PadTop/PadLeft rows and columns of padding
-/// before the first pixel (padding never wins a max; it counts as 0 in a mean, PyTorch's <c>count_include_pad</c>).
-/// </summary>
-public readonly record struct Pool2DShape(
-    int Channels, int Height, int Width, int KernelHeight, int KernelWidth, int StrideY, int StrideX, int PadTop, int PadLeft,
-    int OutputHeight, int OutputWidth)
-{
-    /// <summary>Elements per input sample.</summary>
-    public int InputSize => Channels * Height * Width;
-
-    /// <summary>Elements per output sample.</summary>
-    public int OutputSize => Channels * OutputHeight * OutputWidth;
-
-    /// <summary>The window covers the whole map once: global pooling.</summary>
-    public bool IsGlobal => KernelHeight == Height && KernelWidth == Width && OutputHeight == 1 && OutputWidth == 1 && PadTop == 0 && PadLeft == 0;
-
-    /// <summary>2×2 windows, stride 2, no padding: the common case, with its own loop.</summary>
-    internal bool IsHalving => KernelHeight == 2 && KernelWidth == 2 && StrideY == 2 && StrideX == 2 && PadTop == 0 && PadLeft == 0;
-
-    /// <inheritdoc/>
-    public override string ToString() => $"[{Channels} × {Height} × {Width}] → [{Channels} × {OutputHeight} × {OutputWidth}], window {KernelHeight}×{KernelWidth}";
-}
-
-/// <summary>
 /// Max and mean pooling over NCHW tensors, one channel plane at a time. Max pooling keeps no indices: backward finds
 /// each window's first maximum again from the input and the output (the element PyTorch routes the gradient to).
 /// </summary>
