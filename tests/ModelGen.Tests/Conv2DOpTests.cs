@@ -114,6 +114,7 @@ public class Conv2DOpTests
     private static readonly Dictionary<string, (Pool2DShape Shape, bool Max)> Pools = new()
     {
         ["max 2x2 stride 2"] = (ConvReference.PoolShape(3, 6, 8, 2, 2, same: false), true),
+        ["max 2x2 stride 2, vector tail"] = (ConvReference.PoolShape(2, 4, 22, 2, 2, same: false), true),
         ["max 3x3 stride 2 pad 1"] = (ConvReference.PoolShape(2, 7, 5, 3, 2, same: false, pad: 1), true),
         ["max 2x2 stride 1 same"] = (ConvReference.PoolShape(2, 5, 4, 2, 1, same: true), true),
         ["mean 2x2 stride 2"] = (ConvReference.PoolShape(3, 6, 8, 2, 2, same: false), false),
