@@ -79,7 +79,7 @@ namespace ModelGen.Analyzers
             {
                 LayerDeclaration layer = declaration.Layers[i];
                 bool hidden = i < last;
-                if (layer.Kind is LayerKind.Dense or LayerKind.Conv2D)
+                if (layer.Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.LocallyConnected2D)
                     CheckDense(model, i, report);
                 if (layer.Options is HighwayOptions { GateBias: >= 0 } highway)
                     report.At(PitfallDescriptors.HighwayGateOpen, SiteKind.LayerAttribute, i, Property(FixProperties.GateBias, "-2f"), layer.Name, Format(highway.GateBias));
@@ -105,7 +105,7 @@ namespace ModelGen.Analyzers
         private static void CheckConvolutions(CheckedModel model, Reporter report)
         {
             ModelDeclaration declaration = model.Declaration;
-            int firstConvolution = Enumerable.Range(0, model.Layers.Count).Where(i => model.Layers[i].Kind == LayerKind.Conv2D).DefaultIfEmpty(-1).First();
+            int firstConvolution = Enumerable.Range(0, model.Layers.Count).Where(i => model.Layers[i].Kind is LayerKind.Conv2D or LayerKind.LocallyConnected2D).DefaultIfEmpty(-1).First();
             for (int i = 0; i < model.Layers.Count; i++)
             {
                 LayerShape layer = model.Layers[i];
@@ -116,7 +116,7 @@ namespace ModelGen.Analyzers
                     report.At(PitfallDescriptors.CnnDesignSmell, SiteKind.LayerAttribute, i, null,
                         $"Convolution '{layer.Name}' has an even {window.KernelHeight}×{window.KernelWidth} kernel with Padding.Same: the padding cannot be split evenly, so every output sits half a pixel off its input; use an odd kernel");
                 if (layer.Kind == LayerKind.Dense && layer.InputShape.Rank == 3 && layer.Sources.Count == 1 && layer.Sources[0] >= 0
-                    && model.Layers[layer.Sources[0]].Kind == LayerKind.Conv2D && layer.Inputs >= LargeFeatureMap)
+                    && model.Layers[layer.Sources[0]].Kind is LayerKind.Conv2D or LayerKind.LocallyConnected2D && layer.Inputs >= LargeFeatureMap)
                 {
                     long weights = (long)layer.Inputs * layer.Units;
                     report.At(PitfallDescriptors.CnnDesignSmell, SiteKind.LayerAttribute, i, null,
@@ -161,7 +161,7 @@ namespace ModelGen.Analyzers
                 bool nonlinear = false;
                 while (j <= last && declaration.Layers[j].Kind is LayerKind.BatchNorm or LayerKind.AvgPool2D or LayerKind.GlobalAvgPool)
                     nonlinear |= declaration.Layers[j++].Activation != ActivationKind.Identity;
-                if (!nonlinear && j <= last && declaration.Layers[j].Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.Highway)
+                if (!nonlinear && j <= last && declaration.Layers[j].Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.LocallyConnected2D or LayerKind.Highway)
                     report.At(PitfallDescriptors.NoNonlinearity, SiteKind.LayerAttribute, i, null, layer.Name, declaration.Layers[j].Name);
             }
         }
@@ -263,7 +263,7 @@ namespace ModelGen.Analyzers
             if (declaration.ClipNorm is null)
             {
                 // Depth counts the layers with weights on the gradient's path: normalization and pooling add none.
-                int depth = model.Layers.Count(l => l.Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.Highway);
+                int depth = model.Layers.Count(l => l.Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.LocallyConnected2D or LayerKind.Highway);
                 string? reason = depth >= 8 ? $"is {depth} weight layers deep"
                     : optimizer.Kind == OptimizerKind.Adam && optimizer.LearningRate > 3e-3f ? $"trains with Adam at learning rate {rate}"
                     : optimizer.Kind == OptimizerKind.Sgd && optimizer.LearningRate > 0.1f ? $"trains with SGD at learning rate {rate}"

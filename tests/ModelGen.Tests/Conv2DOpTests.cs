@@ -103,6 +103,44 @@ public class Conv2DOpTests
         Assert.Equal(dxUnfused, dxFused);
     }
 
+    public static TheoryData<int, string, int> UnsharedCases()
+    {
+        var rows = new TheoryData<int, string, int>();
+        foreach (int bits in Widths.Bits)
+            foreach (string name in new[] { "3x3 valid", "3x3 same, non-square", "2x2 stride 2 pad 1", "3x2 dilation 2", "1x1 stride 2" })
+                foreach (int batch in new[] { 1, 3 })
+                    rows.Add(bits, name, batch);
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(UnsharedCases))]
+    public void LocallyConnectedMatchesTheDefinition(int bits, string name, int batch)
+    {
+        using var width = Widths.Force(bits);
+        Conv2DShape s = Shapes[name];
+        double[] x = Reference.Random(batch * s.InputSize, 31 + batch), w = Reference.Random(s.Positions * s.Filters * s.Patch, 32), b = Reference.Random(s.OutputSize, 33);
+        double[] dy = Reference.Random(batch * s.OutputSize, 34 + batch);
+        (double[] expected, double[] dw, double[] db, double[] dx) = ConvReference.Unshared(x, w, b, dy, batch, s);
+
+        var y = new double[expected.Length];
+        LocallyConnected2DOp.Forward<double>(x, w, b, y, batch, s);
+        Reference.Close(expected, y, 1e-12, 1e-12, name + " forward");
+        double[] weightGradient = new double[dw.Length], biasGradient = new double[db.Length], inputGradient = new double[dx.Length];
+        Array.Fill(weightGradient, 3.0);
+        LocallyConnected2DOp.BackwardParameters<double>(x, dy, weightGradient, biasGradient, batch, s);
+        LocallyConnected2DOp.BackwardInput<double>(dy, w, inputGradient, batch, s);
+        Reference.Close(dw, weightGradient, 1e-11, 1e-11, name + " dW");
+        Reference.Close(db, biasGradient, 1e-11, 1e-11, name + " db");
+        Reference.Close(dx, inputGradient, 1e-11, 1e-11, name + " dx");
+        LocallyConnected2DOp.BackwardInput<double>(dy, w, inputGradient, batch, s, accumulate: true);
+        Reference.Close(dx.Select(v => 2 * v).ToArray(), inputGradient, 1e-11, 1e-11, name + " accumulated dx");
+
+        float[] yf = new float[expected.Length];
+        LocallyConnected2DOp.Forward<float, Tanh>(Reference.ToFloat(x), Reference.ToFloat(w), Reference.ToFloat(b), yf, batch, s, 0f);
+        Reference.Close(expected.Select(Math.Tanh).ToArray(), yf, 1e-4, 1e-5 * Math.Sqrt(s.Patch), name + " fused tanh (float32)");
+    }
+
     [Fact]
     public void WrongSpanLengthsAreRejectedWithTheShape()
     {

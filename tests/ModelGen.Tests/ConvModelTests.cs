@@ -30,6 +30,21 @@ public class ConvModelTests
     }
 
     [Theory]
+    [MemberData(nameof(Widths.Each), 1, 4, MemberType = typeof(Widths))]
+    public void LocallyConnectedGradientsMatchFiniteDifferences(int bits, int batch)
+    {
+        using var width = Widths.Force(bits);
+        var net = new LocalNet.Network<double>(seed: 6);
+        double[] x = Reference.Random(batch * LocalNet.InputSize, 85 + batch);
+        int[] labels = Enumerable.Range(0, batch).Select(i => i % 3).ToArray();
+        net.ComputeGradients(x, labels);
+        Assert.Contains(net.Gradients.ToArray(), g => g != 0);
+        Reference.CheckGradients(net.Parameters.Span, net.Gradients.ToArray(), () => net.ComputeLoss(x, labels), nameof(LocalNet));
+        Assert.Equal([30, 3, 27], LocalNet.Manifest.First(p => p.Name == "Local.weight").Shape.ToArray());
+        Assert.Equal([3, 6, 5], LocalNet.Manifest.First(p => p.Name == "Local.bias").Shape.ToArray());
+    }
+
+    [Theory]
     [MemberData(nameof(Widths.Each), 1, 3, MemberType = typeof(Widths))]
     public void ManyChannelsAndBatchOneMatchFiniteDifferences(int bits, int batch)
     {

@@ -73,3 +73,15 @@ public partial class ChannelNormNet
     [BatchNorm(Momentum = 0.25f)] public partial BatchNorm Norm { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>A locally connected layer (unshared weights, per-unit biases) between two convolutions, fanning out into a residual.</summary>
+[Model(InputShape = new[] { 2, 6, 5 }, Seed = 36)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 0.01f)]
+public partial class LocalNet
+{
+    [Conv2D(3, 3, Activation.Tanh, Padding = Padding.Same)] public partial Conv2D Stem { get; }
+    [LocallyConnected2D(3, 3, Activation.ReLU, Padding = Padding.Same, Residual = nameof(Stem))] public partial LocallyConnected2D Local { get; }
+    [LocallyConnected2D(2, 2, Stride = 2, KernelWidth = 3, UseBias = false)] public partial LocallyConnected2D Down { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}

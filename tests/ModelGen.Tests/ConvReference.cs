@@ -118,4 +118,34 @@ internal static class ConvReference
                 }
         return (y, dx);
     }
+
+    /// <summary>Locally connected: weights [P × F × C·kh·kw], bias [F × P]; forward and, for L = Σ dy ⊙ y, the three gradients.</summary>
+    public static (double[] Output, double[] Weights, double[] Bias, double[] Input) Unshared(double[] x, double[] w, double[] b, double[] dy, int batch, Conv2DShape s)
+    {
+        var y = new double[batch * s.OutputSize];
+        var dw = new double[w.Length];
+        var db = new double[b.Length];
+        var dx = new double[x.Length];
+        for (int n = 0; n < batch; n++)
+            for (int f = 0; f < s.Filters; f++)
+                for (int oy = 0; oy < s.OutputHeight; oy++)
+                    for (int ox = 0; ox < s.OutputWidth; ox++)
+                    {
+                        int p = oy * s.OutputWidth + ox, o = Output(s, n, f, oy, ox);
+                        double sum = b[f * s.Positions + p];
+                        db[f * s.Positions + p] += dy[o];
+                        for (int c = 0; c < s.Channels; c++)
+                            for (int i = 0; i < s.KernelHeight; i++)
+                                for (int j = 0; j < s.KernelWidth; j++)
+                                    if (Tap(s, n, c, oy, ox, i, j) is int at and >= 0)
+                                    {
+                                        int k = (p * s.Filters + f) * s.Patch + (c * s.KernelHeight + i) * s.KernelWidth + j;
+                                        sum += w[k] * x[at];
+                                        dw[k] += dy[o] * x[at];
+                                        dx[at] += dy[o] * w[k];
+                                    }
+                        y[o] = sum;
+                    }
+        return (y, dw, db, dx);
+    }
 }

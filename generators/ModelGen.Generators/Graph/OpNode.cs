@@ -5,7 +5,7 @@ using ModelGen.Generators.Ops;
 namespace ModelGen.Generators.Graph
 {
     /// <summary>The op kinds of the graph; each has one definition in Ops/&lt;Kind&gt;/ and one line in OpRegistry.</summary>
-    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D }
+    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D }
 
     /// <summary>
     /// One op of the model's graph. <see cref="Inputs"/> are node ids (wiring is explicit: a residual add or a
@@ -36,7 +36,7 @@ namespace ModelGen.Generators.Graph
     /// </summary>
     internal sealed record BatchNormAttributes(int Scale, int Shift, int RunningMean, int RunningVariance, float Momentum, float Epsilon, int Spatial) : OpAttributes;
 
-    /// <summary>y = x ⊛ W (+ b) over NCHW maps. <see cref="Bias"/> is −1 without a bias.</summary>
+    /// <summary>y = x ⊛ W (+ b) over NCHW maps, shared (Conv2D) or per position (LocallyConnected2D). <see cref="Bias"/> is −1 without a bias.</summary>
     internal sealed record Conv2DAttributes(int Weight, int Bias, WindowGeometry Geometry) : OpAttributes;
 
     /// <summary>Max or mean pooling (by op kind) over NCHW maps.</summary>

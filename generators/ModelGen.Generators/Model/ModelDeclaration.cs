@@ -12,7 +12,7 @@ namespace ModelGen.Generators.Model
     internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7 }
 
     /// <summary>The layer attributes a model property can carry; each lowers to one or more graph ops (Ops/*/).</summary>
-    internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool }
+    internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool, LocallyConnected2D }
 
     internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy }
 

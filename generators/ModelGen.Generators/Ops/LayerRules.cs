@@ -67,6 +67,7 @@ namespace ModelGen.Generators.Ops
             new LayerDefinition(HighwayRules.AttributeName, LayerKind.Highway, HighwayRules.Read, HighwayRules.Lower, HighwayRules.View),
             new LayerDefinition(ConcatRules.AttributeName, LayerKind.Concat, ConcatRules.Read, ConcatRules.Lower, ConcatRules.View),
             new LayerDefinition(Conv2DRules.AttributeName, LayerKind.Conv2D, Conv2DRules.Read, Conv2DRules.Lower, Conv2DRules.View),
+            new LayerDefinition(Conv2DRules.UnsharedAttributeName, LayerKind.LocallyConnected2D, Conv2DRules.Read, Conv2DRules.Lower, Conv2DRules.View),
             new LayerDefinition(Pool2DRules.MaxAttributeName, LayerKind.MaxPool2D, Pool2DRules.Read, Pool2DRules.Lower, Pool2DRules.View),
             new LayerDefinition(Pool2DRules.AvgAttributeName, LayerKind.AvgPool2D, Pool2DRules.Read, Pool2DRules.Lower, Pool2DRules.View),
             new LayerDefinition(Pool2DRules.GlobalAttributeName, LayerKind.GlobalAvgPool, Pool2DRules.Read, Pool2DRules.Lower, Pool2DRules.View),

@@ -78,6 +78,7 @@ namespace ModelGen.Generators.Ops
             Conv2DOp.Instance,      // OpKind.Conv2D
             Pool2DOp.Max,           // OpKind.MaxPool2D
             Pool2DOp.Average,       // OpKind.AvgPool2D
+            Conv2DOp.Unshared,      // OpKind.LocallyConnected2D
         };
 
         public static OpDefinition For(OpKind kind) => Definitions[(int)kind];

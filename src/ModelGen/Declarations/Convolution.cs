@@ -39,6 +39,43 @@ public sealed class Conv2D
     public override string ToString() => $"{Model}.{Name}: Conv2D {Shape}, {Activation}";
 }
 
+/// <summary>
+/// A locally connected layer of a generated model (see <see cref="LocallyConnected2DAttribute"/>): its geometry and
+/// live views of its parameters, which alias the model's parameter buffer.
+/// </summary>
+public sealed class LocallyConnected2D
+{
+    private readonly Memory<float> _weights, _bias, _weightGradient, _biasGradient;
+
+    /// <summary>Created by generated code only.</summary>
+    public LocallyConnected2D(string model, string name, Conv2DShape shape, Activation activation,
+        Memory<float> weights, Memory<float> bias, Memory<float> weightGradient, Memory<float> biasGradient)
+    {
+        Model = model; Name = name; Shape = shape; Activation = activation;
+        _weights = weights; _bias = bias; _weightGradient = weightGradient; _biasGradient = biasGradient;
+    }
+
+    /// <summary>The declaring model class.</summary>
+    public string Model { get; }
+    /// <summary>The layer's property name; its manifest prefix.</summary>
+    public string Name { get; }
+    /// <summary>Input and output maps and the window, as inferred at compile time.</summary>
+    public Conv2DShape Shape { get; }
+    /// <summary>Nonlinearity after the layer.</summary>
+    public Activation Activation { get; }
+    /// <summary>W, [positions × Filters × Channels·KernelHeight·KernelWidth]: one filter bank per output position.</summary>
+    public Span<float> Weights => _weights.Span;
+    /// <summary>b, [Filters × OutputHeight × OutputWidth] (empty without biases).</summary>
+    public Span<float> Bias => _bias.Span;
+    /// <summary>∂loss/∂W from the last training step.</summary>
+    public ReadOnlySpan<float> WeightGradient => _weightGradient.Span;
+    /// <summary>∂loss/∂b from the last training step.</summary>
+    public ReadOnlySpan<float> BiasGradient => _biasGradient.Span;
+
+    /// <inheritdoc/>
+    public override string ToString() => $"{Model}.{Name}: LocallyConnected2D {Shape}, {Activation}";
+}
+
 /// <summary>A max pooling of a generated model (see <see cref="MaxPool2DAttribute"/>).</summary>
 public sealed class MaxPool2D(string model, string name, Pool2DShape shape)
 {

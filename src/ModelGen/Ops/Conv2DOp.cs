@@ -340,6 +340,56 @@ public static unsafe class Conv2DOp
                 }
     }
 
+    /// <summary>
+    /// im2row: one row of <see cref="Conv2DShape.Patch"/> entries per output position, (c, i, j) in weight order — the
+    /// transpose of <see cref="Unfold"/> (the locally connected layer reads each position's patch contiguously).
+    /// </summary>
+    internal static void UnfoldRows<T>(T* x, T* rows, in Conv2DShape s) where T : unmanaged, INumber<T>
+    {
+        for (int oy = 0; oy < s.OutputHeight; oy++)
+            for (int ox = 0; ox < s.OutputWidth; ox++)
+            {
+                T* row = rows + (long)(oy * s.OutputWidth + ox) * s.Patch;
+                int top = oy * s.StrideY - s.PadTop, left = ox * s.StrideX - s.PadLeft;
+                for (int c = 0; c < s.Channels; c++)
+                    for (int i = 0; i < s.KernelHeight; i++)
+                    {
+                        T* target = row + (c * s.KernelHeight + i) * s.KernelWidth, source = x + ((long)c * s.Height + top + i * s.DilationY) * s.Width;
+                        bool inside = (uint)(top + i * s.DilationY) < (uint)s.Height;
+                        for (int j = 0; j < s.KernelWidth; j++)
+                        {
+                            int ix = left + j * s.DilationX;
+                            target[j] = inside && (uint)ix < (uint)s.Width ? source[ix] : T.Zero;
+                        }
+                    }
+            }
+    }
+
+    /// <summary>row2im: adds each row entry back onto the input pixel it was read from (padding entries are dropped).</summary>
+    internal static void FoldRows<T>(T* rows, T* dx, in Conv2DShape s) where T : unmanaged, INumber<T>
+    {
+        for (int oy = 0; oy < s.OutputHeight; oy++)
+            for (int ox = 0; ox < s.OutputWidth; ox++)
+            {
+                T* row = rows + (long)(oy * s.OutputWidth + ox) * s.Patch;
+                int top = oy * s.StrideY - s.PadTop, left = ox * s.StrideX - s.PadLeft;
+                for (int c = 0; c < s.Channels; c++)
+                    for (int i = 0; i < s.KernelHeight; i++)
+                    {
+                        int iy = top + i * s.DilationY;
+                        if ((uint)iy >= (uint)s.Height)
+                            continue;
+                        T* source = row + (c * s.KernelHeight + i) * s.KernelWidth, target = dx + ((long)c * s.Height + iy) * s.Width;
+                        for (int j = 0; j < s.KernelWidth; j++)
+                        {
+                            int ix = left + j * s.DilationX;
+                            if ((uint)ix < (uint)s.Width)
+                                target[ix] += source[j];
+                        }
+                    }
+            }
+    }
+
     /// <summary>col2im: adds each column entry back onto the input pixel it was read from (padding entries are dropped).</summary>
     internal static void Fold<T>(T* columns, int rowStride, T* dx, in Conv2DShape s) where T : unmanaged, INumber<T>
     {

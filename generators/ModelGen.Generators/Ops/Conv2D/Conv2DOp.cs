@@ -9,10 +9,21 @@ namespace ModelGen.Generators.Ops
     ///   forward   Y_n = W · cols(X_n) + b          W [F × C·kh·kw], cols(X_n) [C·kh·kw × H′·W′]
     ///   backward  dW = Σ_n dY_n · cols(X_n)ᵀ,  db = Σ dY,  dX_n = col2im(Wᵀ · dY_n) (+= when X fans out)
     /// Like Dense, forward takes its activation as an epilogue and backward the derivative of its input's activation.
+    /// The locally connected layer (runtime: src/ModelGen/Ops/LocallyConnected2DOp.cs) has the same calls with unshared
+    /// parameters, so one definition emits both.
     /// </summary>
     internal sealed class Conv2DOp : OpDefinition
     {
-        public static readonly Conv2DOp Instance = new Conv2DOp();
+        public static readonly Conv2DOp Instance = new Conv2DOp("global::ModelGen.Ops.Conv2DOp", "convolution");
+        public static readonly Conv2DOp Unshared = new Conv2DOp("global::ModelGen.Ops.LocallyConnected2DOp", "locally connected");
+
+        private readonly string _runtime, _what;
+
+        private Conv2DOp(string runtime, string what)
+        {
+            _runtime = runtime;
+            _what = what;
+        }
 
         public override int[] Parameters(OpNode node) => Of(node).Bias < 0 ? new[] { Of(node).Weight } : new[] { Of(node).Weight, Of(node).Bias };
 
@@ -41,12 +52,12 @@ namespace ModelGen.Generators.Ops
         {
             Conv2DAttributes conv = Of(node);
             bool hasBias = conv.Bias >= 0;
-            string kernel = "global::ModelGen.Ops.Conv2DOp." + (hasBias ? "Forward" : "ForwardWithoutBias");
+            string kernel = _runtime + "." + (hasBias ? "Forward" : "ForwardWithoutBias");
             var arguments = new List<string> { context.Value(node.Inputs[0]), context.Parameter(conv.Weight) };
             if (hasBias)
                 arguments.Add(context.Parameter(conv.Bias));
             arguments.AddRange(new[] { context.Value(node.Id), "batch", ShapeField(context, node) });
-            string what = $"{node.Name}: {conv.Geometry} convolution{(hasBias ? " + b" : ", no bias")}";
+            string what = $"{node.Name}: {conv.Geometry} {_what}{(hasBias ? " + b" : ", no bias")}";
             if (epilogue is null)
             {
                 context.Writer.Line($"// {what}");
@@ -66,11 +77,11 @@ namespace ModelGen.Generators.Ops
             if (conv.Bias < 0)
             {
                 context.Writer.Line($"// {node.Name}: dW = Σ_n dY_n · cols(X_n)ᵀ");
-                context.Writer.Call("global::ModelGen.Ops.Conv2DOp.BackwardWeights<T>", x, dy, dw, "batch", ShapeField(context, node));
+                context.Writer.Call(_runtime + ".BackwardWeights<T>", x, dy, dw, "batch", ShapeField(context, node));
                 return;
             }
             context.Writer.Line($"// {node.Name}: dW = Σ_n dY_n · cols(X_n)ᵀ, db = Σ dY");
-            context.Writer.Call("global::ModelGen.Ops.Conv2DOp.BackwardParameters<T>", x, dy, dw, context.ParameterGradient(conv.Bias), "batch", ShapeField(context, node));
+            context.Writer.Call(_runtime + ".BackwardParameters<T>", x, dy, dw, context.ParameterGradient(conv.Bias), "batch", ShapeField(context, node));
         }
 
         public override void EmitInputGradient(EmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
@@ -80,12 +91,12 @@ namespace ModelGen.Generators.Ops
             if (epilogue is null)
             {
                 context.Writer.Line($"// {node.Name}: dX {(accumulate ? "+=" : "=")} col2im(Wᵀ · dY){(accumulate ? $" ({input.Name} fans out: its gradients add up)" : "")}");
-                context.Writer.Call("global::ModelGen.Ops.Conv2DOp.BackwardInput<T>", dy, weights, target, "batch", ShapeField(context, node), accumulate ? "accumulate: true" : "accumulate: false");
+                context.Writer.Call(_runtime + ".BackwardInput<T>", dy, weights, target, "batch", ShapeField(context, node), accumulate ? "accumulate: true" : "accumulate: false");
                 return;
             }
             var activation = (ActivationAttributes)epilogue.Attributes;
             context.Writer.Line($"// {node.Name}: dX = col2im(Wᵀ · dY) ⊙ {activation.Activation}′(x), the derivative of {context.LayerName(epilogue)}'s activation fused per sample");
-            context.Writer.Call($"global::ModelGen.Ops.Conv2DOp.BackwardInput<T, {ActivationOp.RuntimeType(activation.Activation)}>",
+            context.Writer.Call($"{_runtime}.BackwardInput<T, {ActivationOp.RuntimeType(activation.Activation)}>",
                 dy, weights, target, context.Value(epilogue.Id), "batch", ShapeField(context, node), ActivationOp.Slope(context, epilogue));
         }
     }

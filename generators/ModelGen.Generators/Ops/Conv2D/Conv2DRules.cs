@@ -17,14 +17,18 @@ namespace ModelGen.Generators.Ops
     /// <summary>
     /// <c>[Conv2D(filters, kernel, activation)]</c>: [C × H × W] → [filters × H′ × W′] as Conv2D → activation → dropout.
     /// Manifest entries as PyTorch's <c>Conv2d</c>: <c>weight</c> [filters × C × kh × kw] (fan-in C·kh·kw, fan-out
-    /// filters·kh·kw) and <c>bias</c> [filters].
+    /// filters·kh·kw) and <c>bias</c> [filters]. <c>[LocallyConnected2D]</c> declares and lowers the same way, with
+    /// unshared parameters: <c>weight</c> [H′·W′ × filters × C·kh·kw] and <c>bias</c> [filters × H′ × W′].
     /// </summary>
     internal static class Conv2DRules
     {
         public const string AttributeName = "ModelGen.Conv2DAttribute";
+        public const string UnsharedAttributeName = "ModelGen.LocallyConnected2DAttribute";
 
         public static LayerDeclaration Read(AttributeData attribute, string name, string modifiers, int index, List<Problem> problems)
         {
+            LayerKind kind = attribute.AttributeClass?.ToDisplayString() == UnsharedAttributeName ? LayerKind.LocallyConnected2D : LayerKind.Conv2D;
+            string kindName = kind.ToString();
             int filters = 0, kernel = 0;
             var activation = ActivationKind.Identity;
             if (attribute.AttributeConstructor is null
@@ -32,18 +36,18 @@ namespace ModelGen.Generators.Ops
                 || !TryReadConstructorArgument(attribute, 1, out kernel)
                 || (attribute.ConstructorArguments.Length > 2 && !TryReadEnum(attribute.ConstructorArguments[2], out activation)))
             {
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Conv2D", "filters/kernel/activation", "Conv2D(int filters, int kernel, Activation activation = Activation.Identity)"));
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kindName, "filters/kernel/activation", kindName + "(int filters, int kernel, Activation activation = Activation.Identity)"));
                 filters = 0;
             }
             else if (activation == ActivationKind.Softmax)
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Conv2D", "activation", "an element-wise activation (not Softmax)"));
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kindName, "activation", "an element-wise activation (not Softmax)"));
 
             var initializer = InitializerKind.Default;
             float slope = 0.01f, biasInit = 0f, dropout = 0f;
             bool useBias = true;
             int kernelWidth = 0, stride = 1, dilation = 1, pad = 0;
             var padding = PaddingKind.Valid;
-            void Invalid(string argument, string expected) => problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Conv2D", argument, expected));
+            void Invalid(string argument, string expected) => problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kindName, argument, expected));
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
             {
                 object? value = argument.Value.Value;
@@ -57,7 +61,7 @@ namespace ModelGen.Generators.Ops
                     case "BiasInit": Invalid("BiasInit", "a finite number"); break;
                     case "UseBias" when value is bool b: useBias = b; break;
                     case "UseBias": Invalid("UseBias", "true or false"); break;
-                    case "Dropout": dropout = ReadDropout(argument.Value, "Conv2D", name, index, problems); break;
+                    case "Dropout": dropout = ReadDropout(argument.Value, kindName, name, index, problems); break;
                     case "KernelWidth" when value is int w && w >= 0: kernelWidth = w; break;
                     case "KernelWidth": Invalid("KernelWidth", "a positive width (0: the same as Kernel)"); break;
                     case "Stride" when value is int s && s > 0: stride = s; break;
@@ -75,7 +79,7 @@ namespace ModelGen.Generators.Ops
             if (padding == PaddingKind.Same && pad > 0)
                 Invalid("Pad", "no Pad with Padding.Same, which computes its own");
             var window = new WindowDeclaration(kernel, kernelWidth == 0 ? kernel : kernelWidth, stride, dilation, padding, pad);
-            return new LayerDeclaration(name, modifiers, LayerKind.Conv2D, filters, activation, initializer, slope, biasInit, dropout, useBias,
+            return new LayerDeclaration(name, modifiers, kind, filters, activation, initializer, slope, biasInit, dropout, useBias,
                 new Conv2DOptions(window), LayerWiring.Sequential, PropertySignature.None, LossDeclaration.None);
         }
 
@@ -92,24 +96,29 @@ namespace ModelGen.Generators.Ops
             int input = LayerRules.SingleInput(builder, index, layer, inputs);
             if (input < 0)
                 return Lowered.Failed;
-            WindowGeometry? geometry = WindowRules.Resolve(builder, index, "Conv2D", builder.Node(input).Shape, layer.Units, window);
+            bool unshared = layer.Kind == LayerKind.LocallyConnected2D;
+            WindowGeometry? geometry = WindowRules.Resolve(builder, index, layer.Kind.ToString(), builder.Node(input).Shape, layer.Units, window);
             if (geometry is null)
                 return Lowered.Failed;
             int taps = window.KernelHeight * window.KernelWidth, fanIn = geometry.Channels * taps, fanOut = layer.Units * taps;
             InitializerKind initializer = layer.Initializer == InitializerKind.Default ? ActivationRules.DefaultInitializer(layer.Activation) : layer.Initializer;
-            var weightShape = new TensorShape(new[] { layer.Units, geometry.Channels, window.KernelHeight, window.KernelWidth }.ToEquatableArray());
+            int positions = geometry.OutputHeight * geometry.OutputWidth;
+            var weightShape = new TensorShape((unshared
+                ? new[] { positions, layer.Units, fanIn }
+                : new[] { layer.Units, geometry.Channels, window.KernelHeight, window.KernelWidth }).ToEquatableArray());
+            TensorShape biasShape = unshared ? geometry.Output : TensorShape.Vector(layer.Units);
             int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, weightShape, true, initializer, 0, fanIn, fanOut, decayed: true);
             int bias = layer.UseBias
-                ? builder.Parameter(layer.Name, "bias", ParameterRole.Bias, TensorShape.Vector(layer.Units), true, InitializerKind.Default, layer.BiasInit, fanIn, fanOut, builder.Model.Regularization.DecayBiases)
+                ? builder.Parameter(layer.Name, "bias", ParameterRole.Bias, biasShape, true, InitializerKind.Default, layer.BiasInit, fanIn, fanOut, builder.Model.Regularization.DecayBiases)
                 : -1;
             if (!builder.Fits)
                 return Lowered.Failed;
-            int node = builder.Add(OpKind.Conv2D, layer.Name, index, geometry.Output, new Conv2DAttributes(weight, bias, geometry), input);
+            int node = builder.Add(unshared ? OpKind.LocallyConnected2D : OpKind.Conv2D, layer.Name, index, geometry.Output, new Conv2DAttributes(weight, bias, geometry), input);
             node = builder.Activation(node, index, layer.Name, layer.Activation, layer.NegativeSlope);
             return new Lowered(builder.Dropout(node, index, layer.Name, layer.Dropout), initializer);
         }
 
-        /// <summary>ModelGen.Conv2D(model, name, shape, activation, W, b, dW, db).</summary>
+        /// <summary>ModelGen.Conv2D / LocallyConnected2D(model, name, shape, activation, W, b, dW, db).</summary>
         public static string[] View(LayerShape layer, Func<string, bool, string> slice) => new[]
         {
             layer.Geometry is null ? "default" : Conv2DOp.Shape(layer.Geometry), "global::ModelGen.Activation." + layer.Activation,
