@@ -25,3 +25,25 @@ public class MnistSampleTests
         Assert.Equal(0, exitCode);
     }
 }
+
+/// <summary>
+/// The CNN sample on the same digits and split: it must reach the 98.5% held-out accuracy the README documents
+/// (98.9–99.1% is what the AVX-512 and AVX2 paths measure). Runs alone, like the MLP sample.
+/// </summary>
+[Collection(RunsAlone.Name)]
+public class MnistCnnSampleTests
+{
+    [Fact]
+    public void ReachesTheDocumentedHeldOutAccuracy()
+    {
+        string root = PackageConsumerTests.RepositoryRoot();
+        string sample = Path.Combine(root, "artifacts", "bin", "MnistCnn", "release", "MnistCnn.dll");
+        Assert.True(File.Exists(sample), $"build the solution in Release first ({sample} is missing)");
+        string output = PackageConsumerTests.RunAllowingFailure("dotnet", $"\"{sample}\"", root, out int exitCode);
+        Match heldOut = Regex.Match(output, @"held-out accuracy ([0-9.]+) ?%");
+        Assert.True(heldOut.Success, "the sample printed no held-out accuracy:\n" + output);
+        double accuracy = double.Parse(heldOut.Groups[1].Value, CultureInfo.InvariantCulture);
+        Assert.True(accuracy >= 98.5, $"held-out accuracy {accuracy}% is below the documented 98.5%:\n{output}");
+        Assert.Equal(0, exitCode);
+    }
+}
