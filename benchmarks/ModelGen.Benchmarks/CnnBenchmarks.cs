@@ -86,6 +86,9 @@ public class WideConvBenchmarks
 {
     private const int Batch = 32;
     private static readonly Conv2DShape Shape = new(64, 32, 32, 64, 3, 3, 1, 1, 1, 1, 1, 1, 32, 32);
+
+    /// <summary>Floating-point operations of one forward + backward: three products of 2·batch·F·CKK·P each.</summary>
+    public static double Flops => 3.0 * 2 * Batch * Shape.Filters * Shape.Patch * Shape.Positions;
     private float[] _x = [], _weights = [], _bias = [], _y = [], _dy = [], _dx = [], _dw = [], _db = [];
     private Tensor _torchX = null!, _torchWeights = null!, _torchBias = null!, _torchDy = null!;
 

@@ -80,6 +80,29 @@ internal static class ResultsTable
                 text.AppendLine($"| {batch} | {step} | {F(ours / 1000, "F1")} | {F(theirs / 1000, "F1")} | **{F(theirs / ours, "F2")}×** | {Bytes($"ModelGen regularized {step}", p)} B |");
             }
         text.AppendLine();
+        text.AppendLine("### LeNet-5: 28×28 → 6@5×5 → max pool → 16@5×5 → max pool → 120 → 84 → 10 (ReLU, SGD with momentum 0.9), same initial weights");
+        text.AppendLine();
+        text.AppendLine("| batch | step | ModelGen µs | libtorch µs | speed-up vs libtorch | ONNX Runtime µs | speed-up vs ONNX Runtime | ModelGen alloc/op |");
+        text.AppendLine("|---:|---|---:|---:|---:|---:|---:|---:|");
+        foreach (string step in new[] { "TrainStep", "Predict" })
+            foreach (int batch in new[] { 1, 64 })
+            {
+                string p = $"Batch={batch}";
+                double ours = Time($"ModelGen LeNet {step}", p), theirs = Time($"libtorch LeNet {step}", p);
+                string onnx = step == "Predict" ? F(Time("ONNX Runtime LeNet Predict", p) / 1000, "F1") : "—";
+                string onnxRatio = step == "Predict" ? $"**{F(Time("ONNX Runtime LeNet Predict", p) / ours, "F2")}×**" : "—";
+                text.AppendLine($"| {batch} | {step} | {F(ours / 1000, "F1")} | {F(theirs / 1000, "F1")} | **{F(theirs / ours, "F2")}×** | {onnx} | {onnxRatio} | {Bytes($"ModelGen LeNet {step}", p)} B |");
+            }
+        text.AppendLine();
+        text.AppendLine("### One wide convolution: 64 → 64 channels, 3×3, padding 1, 32×32 maps, batch 32 — forward and backward (∂W, ∂b, ∂x)");
+        text.AppendLine();
+        text.AppendLine("| ModelGen ms | libtorch ms | speed-up | ModelGen GFLOP/s | ModelGen alloc/op |");
+        text.AppendLine("|---:|---:|---:|---:|---:|");
+        {
+            double ours = Time("ModelGen wide conv forward + backward"), theirs = Time("libtorch wide conv forward + backward");
+            text.AppendLine($"| {F(ours / 1e6, "F2")} | {F(theirs / 1e6, "F2")} | **{F(theirs / ours, "F2")}×** | {F(WideConvBenchmarks.Flops / ours, "F1")} | {Bytes("ModelGen wide conv forward + backward")} B |");
+        }
+        text.AppendLine();
         text.AppendLine("### Tiny MLP 4-32-32-2 (tanh), batch 1");
         text.AppendLine();
         text.AppendLine("| step | ModelGen µs | libtorch µs | speed-up | ModelGen alloc/op |");
