@@ -76,6 +76,24 @@ public class BaselineTests
                 [Dense(3)] public partial Dense Logits { get; }
             }
             """ },
+        { "DigitCnn", """
+            using ModelGen;
+            namespace Samples;
+            [Model(InputShape = new[] { 1, 28, 28 }, Seed = 42, BatchSize = 64)]
+            [SoftmaxCrossEntropy]
+            [Adam(LearningRate = 2e-3f)]
+            public partial class DigitCnn
+            {
+                [Conv2D(16, 3, Padding = Padding.Same, UseBias = false)] public partial Conv2D Conv1 { get; }
+                [BatchNorm(Activation.ReLU)] public partial BatchNorm Norm1 { get; }
+                [MaxPool2D(2)] public partial MaxPool2D Pool1 { get; }
+                [Conv2D(32, 3, Activation.ReLU, Padding = Padding.Same)] public partial Conv2D Conv2 { get; }
+                [AvgPool2D(2)] public partial AvgPool2D Pool2 { get; }
+                [LocallyConnected2D(8, 3, Activation.Tanh)] public partial LocallyConnected2D Local { get; }
+                [GlobalAvgPool] public partial GlobalAvgPool Squeeze { get; }
+                [Dense(10)] public partial Dense Logits { get; }
+            }
+            """ },
         { "NestedWithErrors", """
             using ModelGen;
             namespace Samples;

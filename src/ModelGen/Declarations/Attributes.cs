@@ -169,12 +169,10 @@ public enum Padding
 }
 
 /// <summary>
-/// 2-D convolution over [channels × height × width] feature maps (NCHW): <c>y = activation(x ⊛ W + b)</c> with
-/// <c>filters</c> learned kernels, W [filters × channels × kernel × kernel] and b [filters], PyTorch's <c>Conv2d</c>
-/// layout. Property type: <see cref="ModelGen.Conv2D"/>.
+/// What <see cref="Conv2DAttribute"/> and <see cref="LocallyConnected2DAttribute"/> declare alike: filters sliding a
+/// kernel-sized window over [channels × height × width] feature maps (NCHW), then an activation.
 /// </summary>
-[AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class Conv2DAttribute(int filters, int kernel, Activation activation = Activation.Identity) : LayerAttribute
+public abstract class WindowedLayerAttribute(int filters, int kernel, Activation activation) : LayerAttribute
 {
     /// <summary>Output channels.</summary>
     public int Filters { get; } = filters;
@@ -182,7 +180,7 @@ public sealed class Conv2DAttribute(int filters, int kernel, Activation activati
     /// <summary>Kernel height (and width, unless <see cref="KernelWidth"/> says otherwise).</summary>
     public int Kernel { get; } = kernel;
 
-    /// <summary>Element-wise nonlinearity after the convolution (not Softmax).</summary>
+    /// <summary>Element-wise nonlinearity after the layer (not Softmax).</summary>
     public Activation Activation { get; } = activation;
 
     /// <summary>Kernel width for a non-square kernel (0: the same as <see cref="Kernel"/>).</summary>
@@ -209,7 +207,7 @@ public sealed class Conv2DAttribute(int filters, int kernel, Activation activati
     /// <summary>Initial value of every bias (default 0).</summary>
     public float BiasInit { get; set; }
 
-    /// <summary>Whether the convolution has a bias (default true); one that feeds <see cref="BatchNormAttribute"/> needs none.</summary>
+    /// <summary>Whether the layer has biases (default true); one that feeds <see cref="BatchNormAttribute"/> needs none.</summary>
     public bool UseBias { get; set; } = true;
 
     /// <summary>Inverted dropout on the output feature maps while training (0: none).</summary>
@@ -217,53 +215,21 @@ public sealed class Conv2DAttribute(int filters, int kernel, Activation activati
 }
 
 /// <summary>
-/// Locally connected layer (unshared convolution, DeepFace): the window geometry of <see cref="Conv2DAttribute"/>, but
-/// every output position has its own filters and every output unit its own bias — for inputs whose regions look
-/// different (aligned faces), at the cost of positions × the parameters. Weights [positions × filters × channels·kernel²],
-/// bias [filters × height′ × width′]. Property type: <see cref="ModelGen.LocallyConnected2D"/>.
+/// 2-D convolution over [channels × height × width] feature maps (NCHW): <c>y = activation(x ⊛ W + b)</c> with
+/// <c>filters</c> learned kernels, W [filters × channels × kernel × kernel] and b [filters], PyTorch's <c>Conv2d</c>
+/// layout. Property type: <see cref="ModelGen.Conv2D"/>.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
-public sealed class LocallyConnected2DAttribute(int filters, int kernel, Activation activation = Activation.Identity) : LayerAttribute
-{
-    /// <summary>Output channels.</summary>
-    public int Filters { get; } = filters;
+public sealed class Conv2DAttribute(int filters, int kernel, Activation activation = Activation.Identity) : WindowedLayerAttribute(filters, kernel, activation);
 
-    /// <summary>Kernel height (and width, unless <see cref="KernelWidth"/> says otherwise).</summary>
-    public int Kernel { get; } = kernel;
-
-    /// <summary>Element-wise nonlinearity after the layer (not Softmax).</summary>
-    public Activation Activation { get; } = activation;
-
-    /// <summary>Kernel width for a non-square kernel (0: the same as <see cref="Kernel"/>).</summary>
-    public int KernelWidth { get; set; }
-
-    /// <summary>Step between windows, in both directions.</summary>
-    public int Stride { get; set; } = 1;
-
-    /// <summary>Spacing between kernel taps (1: adjacent pixels).</summary>
-    public int Dilation { get; set; } = 1;
-
-    /// <summary>Border handling: <see cref="Padding.Valid"/> (default) or <see cref="Padding.Same"/>.</summary>
-    public Padding Padding { get; set; }
-
-    /// <summary>Explicit zero padding on every side (with <see cref="Padding.Valid"/>).</summary>
-    public int Pad { get; set; }
-
-    /// <summary>Weight initializer; <see cref="Initializer.Default"/> picks He for the ReLU family and Glorot otherwise (fan-in = channels·kernel²).</summary>
-    public Initializer Initializer { get; set; }
-
-    /// <summary>Slope of <see cref="Activation.LeakyReLU"/> for negative inputs.</summary>
-    public float NegativeSlope { get; set; } = 0.01f;
-
-    /// <summary>Initial value of every bias (default 0).</summary>
-    public float BiasInit { get; set; }
-
-    /// <summary>Whether the layer has biases (default true).</summary>
-    public bool UseBias { get; set; } = true;
-
-    /// <summary>Inverted dropout on the output feature maps while training (0: none).</summary>
-    public float Dropout { get; set; }
-}
+/// <summary>
+/// Locally connected layer (unshared convolution, DeepFace): the window of <see cref="Conv2DAttribute"/>, but every
+/// output position has its own filters and every output unit its own bias — for inputs whose regions look different
+/// (aligned faces), at the cost of positions × the parameters. Weights [positions × filters × channels·kernel²], bias
+/// [filters × height′ × width′]. Property type: <see cref="ModelGen.LocallyConnected2D"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class LocallyConnected2DAttribute(int filters, int kernel, Activation activation = Activation.Identity) : WindowedLayerAttribute(filters, kernel, activation);
 
 /// <summary>
 /// Max pooling over [channels × height × width] feature maps: each output is the largest input in its window.

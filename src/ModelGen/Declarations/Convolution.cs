@@ -3,15 +3,14 @@ using ModelGen.Ops;
 namespace ModelGen;
 
 /// <summary>
-/// A convolution of a generated model (see <see cref="Conv2DAttribute"/>): its geometry and live views of its
-/// parameters, which alias the model's parameter buffer.
+/// What a convolution and a locally connected layer of a generated model show alike: the geometry inferred at compile
+/// time and live views of the parameters, which alias the model's parameter buffer.
 /// </summary>
-public sealed class Conv2D
+public abstract class WindowedLayer
 {
     private readonly Memory<float> _weights, _bias, _weightGradient, _biasGradient;
 
-    /// <summary>Created by generated code only.</summary>
-    public Conv2D(string model, string name, Conv2DShape shape, Activation activation,
+    private protected WindowedLayer(string model, string name, Conv2DShape shape, Activation activation,
         Memory<float> weights, Memory<float> bias, Memory<float> weightGradient, Memory<float> biasGradient)
     {
         Model = model; Name = name; Shape = shape; Activation = activation;
@@ -24,11 +23,11 @@ public sealed class Conv2D
     public string Name { get; }
     /// <summary>Input and output maps, kernel, stride, padding and dilation as inferred at compile time.</summary>
     public Conv2DShape Shape { get; }
-    /// <summary>Nonlinearity after the convolution.</summary>
+    /// <summary>Nonlinearity after the layer.</summary>
     public Activation Activation { get; }
-    /// <summary>W, [Filters × Channels × KernelHeight × KernelWidth] (PyTorch's <c>Conv2d.weight</c>).</summary>
+    /// <summary>W, in the layout the concrete layer documents.</summary>
     public Span<float> Weights => _weights.Span;
-    /// <summary>b, [Filters] (empty without a bias).</summary>
+    /// <summary>b (empty without a bias).</summary>
     public Span<float> Bias => _bias.Span;
     /// <summary>∂loss/∂W from the last training step.</summary>
     public ReadOnlySpan<float> WeightGradient => _weightGradient.Span;
@@ -36,44 +35,35 @@ public sealed class Conv2D
     public ReadOnlySpan<float> BiasGradient => _biasGradient.Span;
 
     /// <inheritdoc/>
-    public override string ToString() => $"{Model}.{Name}: Conv2D {Shape}, {Activation}";
+    public override string ToString() => $"{Model}.{Name}: {GetType().Name} {Shape}, {Activation}";
 }
 
 /// <summary>
-/// A locally connected layer of a generated model (see <see cref="LocallyConnected2DAttribute"/>): its geometry and
-/// live views of its parameters, which alias the model's parameter buffer.
+/// A convolution of a generated model (see <see cref="Conv2DAttribute"/>): W [Filters × Channels × KernelHeight ×
+/// KernelWidth] (PyTorch's <c>Conv2d.weight</c>), b [Filters].
 /// </summary>
-public sealed class LocallyConnected2D
+public sealed class Conv2D : WindowedLayer
 {
-    private readonly Memory<float> _weights, _bias, _weightGradient, _biasGradient;
+    /// <summary>Created by generated code only.</summary>
+    public Conv2D(string model, string name, Conv2DShape shape, Activation activation,
+        Memory<float> weights, Memory<float> bias, Memory<float> weightGradient, Memory<float> biasGradient)
+        : base(model, name, shape, activation, weights, bias, weightGradient, biasGradient)
+    {
+    }
+}
 
+/// <summary>
+/// A locally connected layer of a generated model (see <see cref="LocallyConnected2DAttribute"/>): W [positions ×
+/// Filters × Channels·KernelHeight·KernelWidth], one filter bank per output position; b [Filters × OutputHeight × OutputWidth].
+/// </summary>
+public sealed class LocallyConnected2D : WindowedLayer
+{
     /// <summary>Created by generated code only.</summary>
     public LocallyConnected2D(string model, string name, Conv2DShape shape, Activation activation,
         Memory<float> weights, Memory<float> bias, Memory<float> weightGradient, Memory<float> biasGradient)
+        : base(model, name, shape, activation, weights, bias, weightGradient, biasGradient)
     {
-        Model = model; Name = name; Shape = shape; Activation = activation;
-        _weights = weights; _bias = bias; _weightGradient = weightGradient; _biasGradient = biasGradient;
     }
-
-    /// <summary>The declaring model class.</summary>
-    public string Model { get; }
-    /// <summary>The layer's property name; its manifest prefix.</summary>
-    public string Name { get; }
-    /// <summary>Input and output maps and the window, as inferred at compile time.</summary>
-    public Conv2DShape Shape { get; }
-    /// <summary>Nonlinearity after the layer.</summary>
-    public Activation Activation { get; }
-    /// <summary>W, [positions × Filters × Channels·KernelHeight·KernelWidth]: one filter bank per output position.</summary>
-    public Span<float> Weights => _weights.Span;
-    /// <summary>b, [Filters × OutputHeight × OutputWidth] (empty without biases).</summary>
-    public Span<float> Bias => _bias.Span;
-    /// <summary>∂loss/∂W from the last training step.</summary>
-    public ReadOnlySpan<float> WeightGradient => _weightGradient.Span;
-    /// <summary>∂loss/∂b from the last training step.</summary>
-    public ReadOnlySpan<float> BiasGradient => _biasGradient.Span;
-
-    /// <inheritdoc/>
-    public override string ToString() => $"{Model}.{Name}: LocallyConnected2D {Shape}, {Activation}";
 }
 
 /// <summary>A max pooling of a generated model (see <see cref="MaxPool2DAttribute"/>).</summary>
