@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using ModelGen.Simd;
 
 namespace ModelGen.Kernels;
 
@@ -28,6 +29,7 @@ internal static unsafe class GemmWorker
     private static delegate*<void*, int, int, int, int, void> s_run;
     private static void* s_job;
     private static int s_rowStart, s_rowEnd, s_columnStart, s_columnEnd;
+    private static SimdWidth s_width;
     private static Exception? s_failure;
     private static Thread? s_thread;
 
@@ -58,6 +60,7 @@ internal static unsafe class GemmWorker
             s_run = &RunJob<TJob>;
             s_job = Unsafe.AsPointer(ref job); // job lives on the caller's stack until this method returns
             (s_rowStart, s_rowEnd, s_columnStart, s_columnEnd) = (rowStart1, rowEnd1, columnStart1, columnEnd1);
+            s_width = Vectorized.Current; // the helper's half runs at the caller's width, which a test may have forced
             Interlocked.Exchange(ref s_state, Pending);
             if (Volatile.Read(ref s_sleeping) == 1)
                 Wake.Set();
@@ -120,6 +123,7 @@ internal static unsafe class GemmWorker
             }
             try
             {
+                using var width = Vectorized.Force(s_width);
                 s_run(s_job, s_rowStart, s_rowEnd, s_columnStart, s_columnEnd);
             }
             catch (Exception e)

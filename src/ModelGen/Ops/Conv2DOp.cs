@@ -2,7 +2,6 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using ModelGen.Kernels;
-using ModelGen.Simd;
 
 namespace ModelGen.Ops;
 
@@ -140,26 +139,51 @@ public static unsafe class Conv2DOp
             return false;
         }
         int half = batch / 2;
-        var atWidth = new AtCallersWidth<TJob>(job, Vectorized.Current);
-        GemmWorker.RunPair(ref atWidth, 0, half, 0, 0, half, batch, 1, 1, worthWaking: work >= WakeThreshold);
+        GemmWorker.RunPair(ref job, 0, half, 0, 0, half, batch, 1, 1, worthWaking: work >= WakeThreshold);
         return true;
     }
 
-    /// <summary>The helper core runs its half at the caller's vector width (a test may have forced one), not its own.</summary>
-    private readonly struct AtCallersWidth<TJob>(TJob job, SimdWidth width) : IGemmJob where TJob : struct, IGemmJob
+    /// <summary>
+    /// How a job walks its samples: chunks of up to <see cref="Samples"/>, unfolded side by side into this thread's
+    /// columns buffer [CKK × chunk·P], their outputs or output gradients staged as [F × chunk·P]. A chunk spans about
+    /// 2,048 output positions, so each GEMM is wide (one 14×14 map alone leaves a 64-wide tile a quarter empty), while
+    /// its unfolded input stays within L2.
+    /// </summary>
+    private readonly struct Chunking<T> where T : unmanaged, INumber<T>
     {
-        public void Run(int rowStart, int rowEnd, int columnStart, int columnEnd)
+        public Chunking(in Conv2DShape shape, int start, int end)
         {
-            using var scope = Vectorized.Force(width);
-            job.Run(rowStart, rowEnd, columnStart, columnEnd);
+            Samples = Math.Clamp(2048 / Math.Max(shape.Positions, 1), 1, Math.Max(1, (1 << 19) / Math.Max(shape.Patch * shape.Positions, 1)));
+            int most = Math.Min(Samples, Math.Max(end - start, 1));
+            Columns = Scratch<T>.Columns(shape.Patch * shape.Positions * most);
+            Staged = Scratch<T>.Staged(shape.Filters * shape.Positions * most);
+        }
+
+        public int Samples { get; }
+
+        public T* Columns { get; }
+
+        public T* Staged { get; }
+
+        /// <summary>im2col of samples [first, first + count) of <paramref name="x"/>, side by side.</summary>
+        public void Unfold(T* x, int first, int count, in Conv2DShape s)
+        {
+            for (int n = 0; n < count; n++)
+                Conv2DOp.Unfold(x + (long)(first + n) * s.InputSize, Columns + n * s.Positions, count * s.Positions, s);
+        }
+
+        /// <summary>[count × F × P] (NCHW) as [F × count·P]: one sample's block as it is, several gathered into the staging buffer.</summary>
+        public T* Side(T* outputs, int count, in Conv2DShape s)
+        {
+            if (count == 1)
+                return outputs;
+            int positions = s.Positions, width = count * positions;
+            for (int n = 0; n < count; n++)
+                for (int f = 0; f < s.Filters; f++)
+                    new ReadOnlySpan<T>(outputs + (long)n * s.OutputSize + f * positions, positions).CopyTo(new Span<T>(Staged + (long)f * width + n * positions, positions));
+            return Staged;
         }
     }
-
-    /// <summary>
-    /// Samples per GEMM: enough output positions side by side (≈ 2,048 columns) that the product is wide enough to run
-    /// at full speed — one 14×14 map alone leaves a 64-wide tile a quarter empty — while the unfolded chunk stays within L2.
-    /// </summary>
-    private static int ChunkOf(in Conv2DShape shape) => Math.Clamp(2048 / Math.Max(shape.Positions, 1), 1, Math.Max(1, (1 << 19) / Math.Max(shape.Patch * shape.Positions, 1)));
 
     private readonly struct ForwardJob<T, TActivation>(T* x, T* weights, T* bias, T* y, Conv2DShape shape, T negativeSlope) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -168,18 +192,16 @@ public static unsafe class Conv2DOp
         /// <summary>Per chunk: unfold its samples side by side, one GEMM, then each sample's [F × P] block into place with its bias.</summary>
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
-            int patch = shape.Patch, positions = shape.Positions, chunk = ChunkOf(shape);
-            T* columns = Scratch<T>.Columns(patch * positions * Math.Min(chunk, Math.Max(end - start, 1)));
-            T* staged = Scratch<T>.Staged(shape.Filters * positions * Math.Min(chunk, Math.Max(end - start, 1)));
+            int patch = shape.Patch, positions = shape.Positions;
+            var chunks = new Chunking<T>(shape, start, end);
             var w = new ReadOnlySpan<T>(weights, shape.Filters * patch);
-            for (int first = start; first < end; first += chunk)
+            for (int first = start; first < end; first += chunks.Samples)
             {
-                int count = Math.Min(chunk, end - first), width = count * positions;
-                for (int n = 0; n < count; n++)
-                    Unfold(x + (long)(first + n) * shape.InputSize, columns + n * positions, width, shape);
+                int count = Math.Min(chunks.Samples, end - first), width = count * positions;
+                chunks.Unfold(x, first, count, shape);
                 // One sample's product is already laid out [F × P]: it goes straight to the output.
-                T* product = count == 1 ? y + (long)first * shape.OutputSize : staged;
-                Gemm.Multiply(GemmForm.AB, w, new ReadOnlySpan<T>(columns, patch * width), new Span<T>(product, shape.Filters * width), shape.Filters, patch, width, accumulate: false);
+                T* product = count == 1 ? y + (long)first * shape.OutputSize : chunks.Staged;
+                Gemm.Multiply(GemmForm.AB, w, new ReadOnlySpan<T>(chunks.Columns, patch * width), new Span<T>(product, shape.Filters * width), shape.Filters, patch, width, accumulate: false);
                 for (int n = 0; n < count; n++)
                     for (int f = 0; f < shape.Filters; f++)
                     {
@@ -207,37 +229,29 @@ public static unsafe class Conv2DOp
         /// </remarks>
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
-            int patch = shape.Patch, positions = shape.Positions, filters = shape.Filters, weights = filters * patch, chunk = ChunkOf(shape);
+            int patch = shape.Patch, positions = shape.Positions, filters = shape.Filters, weights = filters * patch;
             bool transposed = filters >= 64 && patch >= 64;
+            var chunks = new Chunking<T>(shape, start, end);
             T* dw = columnStart == 0 ? weightGradient : partial;
             T* db = biasGradient == null ? null : columnStart == 0 ? biasGradient : partial + weights;
-            int samples = Math.Min(chunk, Math.Max(end - start, 1));
-            T* columns = Scratch<T>.Columns(patch * positions * samples);
-            T* staged = Scratch<T>.Staged(filters * positions * samples);
             T* sum = transposed ? Scratch<T>.Transposed(weights) : dw;
             new Span<T>(sum, weights).Clear();
             if (db != null)
                 new Span<T>(db, filters).Clear();
-            for (int first = start; first < end; first += chunk)
+            for (int first = start; first < end; first += chunks.Samples)
             {
-                int count = Math.Min(chunk, end - first), width = count * positions;
-                for (int n = 0; n < count; n++)
-                    Unfold(x + (long)(first + n) * shape.InputSize, columns + n * positions, width, shape);
+                int count = Math.Min(chunks.Samples, end - first), width = count * positions;
+                chunks.Unfold(x, first, count, shape);
                 T* outputs = dy + (long)first * shape.OutputSize;
+                var columns = new ReadOnlySpan<T>(chunks.Columns, patch * width);
                 if (transposed)
                 {
-                    GatherTransposed(outputs, staged, count, shape);
-                    Gemm.Multiply(GemmForm.AB, new ReadOnlySpan<T>(columns, patch * width), new ReadOnlySpan<T>(staged, width * filters), new Span<T>(sum, weights),
-                        patch, width, filters, accumulate: true);
+                    GatherTransposed(outputs, chunks.Staged, count, shape);
+                    Gemm.Multiply(GemmForm.AB, columns, new ReadOnlySpan<T>(chunks.Staged, width * filters), new Span<T>(sum, weights), patch, width, filters, accumulate: true);
                 }
                 else
-                {
-                    T* dOutput = count == 1 ? outputs : staged;
-                    if (count > 1)
-                        Gather(outputs, staged, count, shape);
-                    Gemm.Multiply(GemmForm.ABt, new ReadOnlySpan<T>(dOutput, filters * width), new ReadOnlySpan<T>(columns, patch * width), new Span<T>(sum, weights),
+                    Gemm.Multiply(GemmForm.ABt, new ReadOnlySpan<T>(chunks.Side(outputs, count, shape), filters * width), columns, new Span<T>(sum, weights),
                         filters, width, patch, accumulate: true);
-                }
                 if (db != null)
                     for (int n = 0; n < count; n++)
                         for (int f = 0; f < filters; f++)
@@ -257,23 +271,20 @@ public static unsafe class Conv2DOp
         /// <summary>Per chunk: its output gradients side by side, one GEMM into unfolded form, then col2im onto each sample.</summary>
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
-            int patch = shape.Patch, positions = shape.Positions, chunk = ChunkOf(shape);
-            T* columns = Scratch<T>.Columns(patch * positions * Math.Min(chunk, Math.Max(end - start, 1)));
-            T* staged = Scratch<T>.Staged(shape.Filters * positions * Math.Min(chunk, Math.Max(end - start, 1)));
+            int patch = shape.Patch, positions = shape.Positions;
+            var chunks = new Chunking<T>(shape, start, end);
             var w = new ReadOnlySpan<T>(weights, shape.Filters * patch);
-            for (int first = start; first < end; first += chunk)
+            for (int first = start; first < end; first += chunks.Samples)
             {
-                int count = Math.Min(chunk, end - first), width = count * positions;
-                T* dOutput = count == 1 ? dy + (long)first * shape.OutputSize : staged;
-                if (count > 1)
-                    Gather(dy + (long)first * shape.OutputSize, staged, count, shape);
+                int count = Math.Min(chunks.Samples, end - first), width = count * positions;
+                T* dOutput = chunks.Side(dy + (long)first * shape.OutputSize, count, shape);
                 // dcols [CKK × count·P] = Wᵀ · dY
-                Gemm.Multiply(GemmForm.AtB, w, new ReadOnlySpan<T>(dOutput, shape.Filters * width), new Span<T>(columns, patch * width), patch, shape.Filters, width, accumulate: false);
+                Gemm.Multiply(GemmForm.AtB, w, new ReadOnlySpan<T>(dOutput, shape.Filters * width), new Span<T>(chunks.Columns, patch * width), patch, shape.Filters, width, accumulate: false);
                 var dInput = new Span<T>(dx + (long)first * shape.InputSize, count * shape.InputSize);
                 if (!accumulate)
                     dInput.Clear();
                 for (int n = 0; n < count; n++)
-                    Fold(columns + n * positions, width, dx + (long)(first + n) * shape.InputSize, shape);
+                    Fold(chunks.Columns + n * positions, width, dx + (long)(first + n) * shape.InputSize, shape);
                 if (input != null)
                     Activation<TInputActivation>.Backward(new ReadOnlySpan<T>(input + (long)first * shape.InputSize, count * shape.InputSize), dInput, dInput, negativeSlope);
             }
@@ -294,20 +305,11 @@ public static unsafe class Conv2DOp
             }
     }
 
-    /// <summary>[count × F × P] (NCHW) → [F × count·P]: each filter's maps of the chunk side by side, as the GEMMs read them.</summary>
-    private static void Gather<T>(T* source, T* target, int count, in Conv2DShape s) where T : unmanaged
-    {
-        int positions = s.Positions, width = count * positions;
-        for (int n = 0; n < count; n++)
-            for (int f = 0; f < s.Filters; f++)
-                new ReadOnlySpan<T>(source + (long)n * s.OutputSize + f * positions, positions).CopyTo(new Span<T>(target + (long)f * width + n * positions, positions));
-    }
-
     /// <summary>
     /// im2col: row (c, i, j) of <paramref name="columns"/> (rows <paramref name="rowStride"/> apart) holds, for every
     /// output position, the input pixel the kernel tap (i, j) of channel c reads there, or 0 in the padding.
     /// </summary>
-    internal static void Unfold<T>(T* x, T* columns, int rowStride, in Conv2DShape s) where T : unmanaged, INumber<T>
+    private static void Unfold<T>(T* x, T* columns, int rowStride, in Conv2DShape s) where T : unmanaged, INumber<T>
     {
         for (int c = 0; c < s.Channels; c++)
             for (int i = 0; i < s.KernelHeight; i++)
@@ -340,58 +342,8 @@ public static unsafe class Conv2DOp
                 }
     }
 
-    /// <summary>
-    /// im2row: one row of <see cref="Conv2DShape.Patch"/> entries per output position, (c, i, j) in weight order — the
-    /// transpose of <see cref="Unfold"/> (the locally connected layer reads each position's patch contiguously).
-    /// </summary>
-    internal static void UnfoldRows<T>(T* x, T* rows, in Conv2DShape s) where T : unmanaged, INumber<T>
-    {
-        for (int oy = 0; oy < s.OutputHeight; oy++)
-            for (int ox = 0; ox < s.OutputWidth; ox++)
-            {
-                T* row = rows + (long)(oy * s.OutputWidth + ox) * s.Patch;
-                int top = oy * s.StrideY - s.PadTop, left = ox * s.StrideX - s.PadLeft;
-                for (int c = 0; c < s.Channels; c++)
-                    for (int i = 0; i < s.KernelHeight; i++)
-                    {
-                        T* target = row + (c * s.KernelHeight + i) * s.KernelWidth, source = x + ((long)c * s.Height + top + i * s.DilationY) * s.Width;
-                        bool inside = (uint)(top + i * s.DilationY) < (uint)s.Height;
-                        for (int j = 0; j < s.KernelWidth; j++)
-                        {
-                            int ix = left + j * s.DilationX;
-                            target[j] = inside && (uint)ix < (uint)s.Width ? source[ix] : T.Zero;
-                        }
-                    }
-            }
-    }
-
-    /// <summary>row2im: adds each row entry back onto the input pixel it was read from (padding entries are dropped).</summary>
-    internal static void FoldRows<T>(T* rows, T* dx, in Conv2DShape s) where T : unmanaged, INumber<T>
-    {
-        for (int oy = 0; oy < s.OutputHeight; oy++)
-            for (int ox = 0; ox < s.OutputWidth; ox++)
-            {
-                T* row = rows + (long)(oy * s.OutputWidth + ox) * s.Patch;
-                int top = oy * s.StrideY - s.PadTop, left = ox * s.StrideX - s.PadLeft;
-                for (int c = 0; c < s.Channels; c++)
-                    for (int i = 0; i < s.KernelHeight; i++)
-                    {
-                        int iy = top + i * s.DilationY;
-                        if ((uint)iy >= (uint)s.Height)
-                            continue;
-                        T* source = row + (c * s.KernelHeight + i) * s.KernelWidth, target = dx + ((long)c * s.Height + iy) * s.Width;
-                        for (int j = 0; j < s.KernelWidth; j++)
-                        {
-                            int ix = left + j * s.DilationX;
-                            if ((uint)ix < (uint)s.Width)
-                                target[ix] += source[j];
-                        }
-                    }
-            }
-    }
-
     /// <summary>col2im: adds each column entry back onto the input pixel it was read from (padding entries are dropped).</summary>
-    internal static void Fold<T>(T* columns, int rowStride, T* dx, in Conv2DShape s) where T : unmanaged, INumber<T>
+    private static void Fold<T>(T* columns, int rowStride, T* dx, in Conv2DShape s) where T : unmanaged, INumber<T>
     {
         for (int c = 0; c < s.Channels; c++)
             for (int i = 0; i < s.KernelHeight; i++)

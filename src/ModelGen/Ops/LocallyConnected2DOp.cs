@@ -49,7 +49,7 @@ public static unsafe class LocallyConnected2DOp
         for (int n = 0; n < batch; n++)
         {
             fixed (T* sample = x.Slice(n * s.InputSize), unfolded = rows)
-                Conv2DOp.UnfoldRows(sample, unfolded, s);
+                UnfoldRows(sample, unfolded, s);
             Span<T> output = y.Slice(n * s.OutputSize, s.OutputSize);
             for (int p = 0; p < positions; p++)
             {
@@ -85,7 +85,7 @@ public static unsafe class LocallyConnected2DOp
         for (int n = 0; n < batch; n++)
         {
             fixed (T* sample = x.Slice(n * s.InputSize), unfolded = rows)
-                Conv2DOp.UnfoldRows(sample, unfolded, s);
+                UnfoldRows(sample, unfolded, s);
             ReadOnlySpan<T> dOutput = dy.Slice(n * s.OutputSize, s.OutputSize);
             for (int p = 0; p < positions; p++)
             {
@@ -135,10 +135,60 @@ public static unsafe class LocallyConnected2DOp
             if (!accumulate)
                 dInput.Clear();
             fixed (T* unfolded = rows, target = dInput)
-                Conv2DOp.FoldRows(unfolded, target, s);
+                FoldRows(unfolded, target, s);
             if (!input.IsEmpty)
                 Activation<TInputActivation>.Backward(input.Slice(n * s.InputSize, s.InputSize), dInput, dInput, negativeSlope);
         }
+    }
+
+    /// <summary>
+    /// im2row: one row of <see cref="Conv2DShape.Patch"/> entries per output position, (c, i, j) in weight order — the
+    /// transpose of <see cref="Conv2DOp.Unfold"/> (each position's patch contiguous, for its own filter bank).
+    /// </summary>
+    private static void UnfoldRows<T>(T* x, T* rows, in Conv2DShape s) where T : unmanaged, INumber<T>
+    {
+        for (int oy = 0; oy < s.OutputHeight; oy++)
+            for (int ox = 0; ox < s.OutputWidth; ox++)
+            {
+                T* row = rows + (long)(oy * s.OutputWidth + ox) * s.Patch;
+                int top = oy * s.StrideY - s.PadTop, left = ox * s.StrideX - s.PadLeft;
+                for (int c = 0; c < s.Channels; c++)
+                    for (int i = 0; i < s.KernelHeight; i++)
+                    {
+                        T* target = row + (c * s.KernelHeight + i) * s.KernelWidth, source = x + ((long)c * s.Height + top + i * s.DilationY) * s.Width;
+                        bool inside = (uint)(top + i * s.DilationY) < (uint)s.Height;
+                        for (int j = 0; j < s.KernelWidth; j++)
+                        {
+                            int ix = left + j * s.DilationX;
+                            target[j] = inside && (uint)ix < (uint)s.Width ? source[ix] : T.Zero;
+                        }
+                    }
+            }
+    }
+
+    /// <summary>row2im: adds each row entry back onto the input pixel it was read from (padding entries are dropped).</summary>
+    private static void FoldRows<T>(T* rows, T* dx, in Conv2DShape s) where T : unmanaged, INumber<T>
+    {
+        for (int oy = 0; oy < s.OutputHeight; oy++)
+            for (int ox = 0; ox < s.OutputWidth; ox++)
+            {
+                T* row = rows + (long)(oy * s.OutputWidth + ox) * s.Patch;
+                int top = oy * s.StrideY - s.PadTop, left = ox * s.StrideX - s.PadLeft;
+                for (int c = 0; c < s.Channels; c++)
+                    for (int i = 0; i < s.KernelHeight; i++)
+                    {
+                        int iy = top + i * s.DilationY;
+                        if ((uint)iy >= (uint)s.Height)
+                            continue;
+                        T* source = row + (c * s.KernelHeight + i) * s.KernelWidth, target = dx + ((long)c * s.Height + iy) * s.Width;
+                        for (int j = 0; j < s.KernelWidth; j++)
+                        {
+                            int ix = left + j * s.DilationX;
+                            if ((uint)ix < (uint)s.Width)
+                                target[ix] += source[j];
+                        }
+                    }
+            }
     }
 
     private static void Check(int input, int weights, int output, int batch, in Conv2DShape s)
