@@ -39,8 +39,9 @@ namespace ModelGen.Generators.Emit
                 foreach (int index in OpRegistry.For(node.Kind).Parameters(node))
                 {
                     ParameterTensor tensor = context.Model.Parameters[index];
-                    Emit(context, EmitContext.ViewName(tensor) + "Gradient", tensor.Shape.Rank > 1 ? tensor.Shape.Dimensions[tensor.Shape.Rank - 1] : tensor.Length,
-                        layer, "∂loss/∂" + tensor.Name, tensor.Shape.Rank > 1 ? "input" : "row");
+                    // A Dense weight [in × out] is named by input row; a convolution's [F × C × kh × kw] by its first index.
+                    Emit(context, EmitContext.ViewName(tensor) + "Gradient", tensor.Shape.Rank > 1 ? tensor.Length / tensor.Shape.Dimensions[0] : tensor.Length,
+                        layer, "∂loss/∂" + tensor.Name, tensor.Shape.Rank == 2 ? "input" : tensor.Shape.Rank > 2 ? "slice" : "row");
                 }
                 return;
             }

@@ -64,4 +64,45 @@ namespace ModelGen.Generators.Extraction
 
         internal static string Number(float value) => value.ToString("R", CultureInfo.InvariantCulture);
     }
+
+    /// <summary>
+    /// The named arguments Dense-like layers (Dense, Conv2D, LocallyConnected2D, Highway) share: the weight initializer,
+    /// LeakyReLU's slope, the bias start and presence, and dropout on the output. One reader, one set of messages.
+    /// </summary>
+    internal sealed class UnitOptions
+    {
+        public InitializerKind Initializer = InitializerKind.Default;
+        public float NegativeSlope = 0.01f, BiasInit, Dropout;
+        public bool UseBias = true;
+
+        /// <summary>Reads <paramref name="argument"/> when it is one of these options (reporting a bad value); false otherwise.</summary>
+        public bool TryRead(KeyValuePair<string, TypedConstant> argument, string attribute, string layer, int index, List<Problem> problems)
+        {
+            object? value = argument.Value.Value;
+            string? expected = null;
+            switch (argument.Key)
+            {
+                case "Initializer" when AttributeReader.TryReadEnum(argument.Value, out Initializer): break;
+                case "Initializer": expected = "a defined ModelGen.Initializer value"; break;
+                case "NegativeSlope" when value is float slope && slope > 0 && slope < 1: NegativeSlope = slope; break;
+                case "NegativeSlope": expected = "a number in (0, 1)"; break;
+                case "BiasInit" when value is float bias && !float.IsNaN(bias) && !float.IsInfinity(bias): BiasInit = bias; break;
+                case "BiasInit": expected = "a finite number"; break;
+                case "UseBias" when value is bool useBias: UseBias = useBias; break;
+                case "UseBias": expected = "true or false"; break;
+                case "Dropout": Dropout = AttributeReader.ReadDropout(argument.Value, attribute, layer, index, problems); break;
+                default: return false;
+            }
+            if (expected is not null)
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, attribute, argument.Key, expected));
+            return true;
+        }
+
+        /// <summary>After all arguments: a bias start on a layer without a bias is a contradiction.</summary>
+        public void Check(string attribute, int index, List<Problem> problems)
+        {
+            if (!UseBias && BiasInit != 0)
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, attribute, "BiasInit", "no BiasInit on a layer with UseBias = false"));
+        }
+    }
 }

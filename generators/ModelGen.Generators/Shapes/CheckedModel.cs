@@ -16,8 +16,6 @@ namespace ModelGen.Generators.Shapes
         string Name,
         string Modifiers,
         LayerKind Kind,
-        int Inputs,
-        int Units,
         ActivationKind Activation,
         InitializerKind Initializer,
         float NegativeSlope,
@@ -28,7 +26,14 @@ namespace ModelGen.Generators.Shapes
         int Residual,
         TensorShape InputShape,
         TensorShape OutputShape,
-        WindowGeometry? Geometry);
+        WindowGeometry? Geometry)
+    {
+        /// <summary>Elements per sample of the (first) input.</summary>
+        public int Inputs => (int)InputShape.Size;
+
+        /// <summary>Elements per sample of the output.</summary>
+        public int Units => (int)OutputShape.Size;
+    }
 
     /// <summary>
     /// One output of the model with its loss: the class-level loss on the last layer, or a loss on a layer property (a head

@@ -67,8 +67,7 @@ namespace ModelGen.Generators.Shapes
                 WindowGeometry? geometry = builder.Nodes.Where(n => n.Layer == index)
                     .Select(n => n.Attributes switch { Conv2DAttributes c => c.Geometry, Pool2DAttributes p => p.Geometry, _ => null })
                     .FirstOrDefault(g => g is not null);
-                shapes.Add(new LayerShape(layer.Name, layer.Modifiers, layer.Kind, builder.Node(inputNodes[0]).Width, builder.Node(lowered.Output).Width,
-                    layer.Activation, lowered.Initializer, layer.NegativeSlope, layer.BiasInit, layer.Dropout, layer.UseBias,
+                shapes.Add(new LayerShape(layer.Name, layer.Modifiers, layer.Kind, layer.Activation, lowered.Initializer, layer.NegativeSlope, layer.BiasInit, layer.Dropout, layer.UseBias,
                     sources.ToEquatableArray(), residual, builder.Node(inputNodes[0]).Shape, builder.Node(lowered.Output).Shape, geometry));
             }
 

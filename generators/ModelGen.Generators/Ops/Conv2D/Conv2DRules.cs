@@ -7,6 +7,7 @@ using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
+using ModelGen.Generators.Extraction;
 using static ModelGen.Generators.Extraction.AttributeReader;
 
 namespace ModelGen.Generators.Ops
@@ -42,26 +43,17 @@ namespace ModelGen.Generators.Ops
             else if (activation == ActivationKind.Softmax)
                 problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kindName, "activation", "an element-wise activation (not Softmax)"));
 
-            var initializer = InitializerKind.Default;
-            float slope = 0.01f, biasInit = 0f, dropout = 0f;
-            bool useBias = true;
+            var options = new UnitOptions();
             int kernelWidth = 0, stride = 1, dilation = 1, pad = 0;
             var padding = PaddingKind.Valid;
             void Invalid(string argument, string expected) => problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kindName, argument, expected));
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
             {
+                if (options.TryRead(argument, kindName, name, index, problems))
+                    continue;
                 object? value = argument.Value.Value;
                 switch (argument.Key)
                 {
-                    case "Initializer" when TryReadEnum(argument.Value, out initializer): break;
-                    case "Initializer": Invalid("Initializer", "a defined ModelGen.Initializer value"); break;
-                    case "NegativeSlope" when value is float s && s > 0 && s < 1: slope = s; break;
-                    case "NegativeSlope": Invalid("NegativeSlope", "a number in (0, 1)"); break;
-                    case "BiasInit" when value is float b && !float.IsNaN(b) && !float.IsInfinity(b): biasInit = b; break;
-                    case "BiasInit": Invalid("BiasInit", "a finite number"); break;
-                    case "UseBias" when value is bool b: useBias = b; break;
-                    case "UseBias": Invalid("UseBias", "true or false"); break;
-                    case "Dropout": dropout = ReadDropout(argument.Value, kindName, name, index, problems); break;
                     case "KernelWidth" when value is int w && w >= 0: kernelWidth = w; break;
                     case "KernelWidth": Invalid("KernelWidth", "a positive width (0: the same as Kernel)"); break;
                     case "Stride" when value is int s && s > 0: stride = s; break;
@@ -74,12 +66,11 @@ namespace ModelGen.Generators.Ops
                     case "Pad": Invalid("Pad", "a padding ≥ 0"); break;
                 }
             }
-            if (!useBias && biasInit != 0)
-                Invalid("BiasInit", "no BiasInit on a layer with UseBias = false");
+            options.Check(kindName, index, problems);
             if (padding == PaddingKind.Same && pad > 0)
                 Invalid("Pad", "no Pad with Padding.Same, which computes its own");
             var window = new WindowDeclaration(kernel, kernelWidth == 0 ? kernel : kernelWidth, stride, dilation, padding, pad);
-            return new LayerDeclaration(name, modifiers, kind, filters, activation, initializer, slope, biasInit, dropout, useBias,
+            return new LayerDeclaration(name, modifiers, kind, filters, activation, options.Initializer, options.NegativeSlope, options.BiasInit, options.Dropout, options.UseBias,
                 new Conv2DOptions(window), LayerWiring.Sequential, PropertySignature.None, LossDeclaration.None);
         }
 

@@ -7,6 +7,7 @@ using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
+using ModelGen.Generators.Extraction;
 using static ModelGen.Generators.Extraction.AttributeReader;
 
 namespace ModelGen.Generators.Ops
@@ -31,45 +32,11 @@ namespace ModelGen.Generators.Ops
                 units = 0;
             }
 
-            var initializer = InitializerKind.Default;
-            float slope = 0.01f, biasInit = 0f, dropout = 0f;
-            bool useBias = true;
+            var options = new UnitOptions();
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
-            {
-                if (argument.Key == "Initializer")
-                {
-                    if (!TryReadEnum(argument.Value, out initializer))
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "Initializer", "a defined ModelGen.Initializer value"));
-                }
-                else if (argument.Key == "NegativeSlope")
-                {
-                    if (!(argument.Value.Value is float s) || !(s > 0 && s < 1))
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "NegativeSlope", "a number in (0, 1)"));
-                    else
-                        slope = s;
-                }
-                else if (argument.Key == "BiasInit")
-                {
-                    if (!(argument.Value.Value is float b) || float.IsNaN(b) || float.IsInfinity(b))
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "a finite number"));
-                    else
-                        biasInit = b;
-                }
-                else if (argument.Key == "Dropout")
-                {
-                    dropout = ReadDropout(argument.Value, "Dense", name, index, problems);
-                }
-                else if (argument.Key == "UseBias")
-                {
-                    if (argument.Value.Value is bool b)
-                        useBias = b;
-                    else
-                        problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "UseBias", "true or false"));
-                }
-            }
-            if (!useBias && biasInit != 0)
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Dense", "BiasInit", "no BiasInit on a layer with UseBias = false"));
-            return new LayerDeclaration(name, modifiers, LayerKind.Dense, units, activation, initializer, slope, biasInit, dropout, useBias,
+                options.TryRead(argument, "Dense", name, index, problems);
+            options.Check("Dense", index, problems);
+            return new LayerDeclaration(name, modifiers, LayerKind.Dense, units, activation, options.Initializer, options.NegativeSlope, options.BiasInit, options.Dropout, options.UseBias,
                 NoOptions.Instance, LayerWiring.Sequential, PropertySignature.None, LossDeclaration.None);
         }
 

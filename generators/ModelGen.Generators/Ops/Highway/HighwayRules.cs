@@ -7,6 +7,7 @@ using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
+using ModelGen.Generators.Extraction;
 using static ModelGen.Generators.Extraction.AttributeReader;
 
 namespace ModelGen.Generators.Ops
@@ -34,25 +35,18 @@ namespace ModelGen.Generators.Ops
                 || (attribute.ConstructorArguments.Length > 0 && !TryReadEnum(attribute.ConstructorArguments[0], out activation))
                 || activation == ActivationKind.Softmax)
                 problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "activation", "an element-wise activation (not Softmax)"));
-            var initializer = InitializerKind.Default;
-            float slope = 0.01f, biasInit = 0f, gateBias = -2f, dropout = 0f;
+            var options = new UnitOptions();
+            float gateBias = -2f;
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
             {
-                float value = argument.Value.Value is float f ? f : float.NaN;
-                switch (argument.Key)
-                {
-                    case "Initializer" when TryReadEnum(argument.Value, out initializer): break;
-                    case "Initializer": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "Initializer", "a defined ModelGen.Initializer value")); break;
-                    case "NegativeSlope" when value > 0 && value < 1: slope = value; break;
-                    case "NegativeSlope": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "NegativeSlope", "a number in (0, 1)")); break;
-                    case "BiasInit" when !float.IsNaN(value) && !float.IsInfinity(value): biasInit = value; break;
-                    case "BiasInit": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "BiasInit", "a finite number")); break;
-                    case "GateBias" when !float.IsNaN(value) && !float.IsInfinity(value): gateBias = value; break;
-                    case "GateBias": problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "GateBias", "a finite number")); break;
-                    case "Dropout": dropout = ReadDropout(argument.Value, "Highway", name, index, problems); break;
-                }
+                if (options.TryRead(argument, "Highway", name, index, problems) || argument.Key != "GateBias")
+                    continue;
+                if (argument.Value.Value is float value && !float.IsNaN(value) && !float.IsInfinity(value))
+                    gateBias = value;
+                else
+                    problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "GateBias", "a finite number"));
             }
-            return new LayerDeclaration(name, modifiers, LayerKind.Highway, 0, activation, initializer, slope, biasInit, dropout, true,
+            return new LayerDeclaration(name, modifiers, LayerKind.Highway, 0, activation, options.Initializer, options.NegativeSlope, options.BiasInit, options.Dropout, true,
                 new HighwayOptions(gateBias), LayerWiring.Sequential, PropertySignature.None, LossDeclaration.None);
         }
 
