@@ -14,7 +14,7 @@ namespace ModelGen.Generators.Emit
     /// </summary>
     internal sealed class EmitContext
     {
-        private static readonly HashSet<string> Reserved = new HashSet<string> { "inputs", "batch", "w", "training", "loss", "labels", "targets", "outputs", "entry", "keep", "scale" };
+        private static readonly HashSet<string> Reserved = new HashSet<string> { "inputs", "batch", "w", "training", "loss", "labels", "targets", "outputs", "entry", "keep", "scale", "steps" };
 
         private readonly bool _inline;
 
@@ -71,8 +71,19 @@ namespace ModelGen.Generators.Emit
         public string Saved(OpNode node, SavedBuffer buffer)
         {
             string field = $"{Workspace}.{SavedField(node, buffer)}";
-            return buffer.PerSample ? $"new global::System.Span<T>({field}, 0, batch * {buffer.Width})" : field;
+            return buffer.PerSample ? $"new global::System.Span<T>({field}, 0, {RowsOf(buffer.Steps)} * {buffer.Width})" : field;
         }
+
+        /// <summary>
+        /// The node's row count this call: <c>batch</c>, or <c>batch * steps</c> for a time-major sequence (steps: the
+        /// longest sample of the batch, so a batch of short samples runs fewer steps).
+        /// </summary>
+        public string Rows(OpNode node) => RowsOf(node.Shape.Steps);
+
+        private static string RowsOf(int steps) => steps > 0 ? "batch * steps" : "batch";
+
+        /// <summary>Each sample's length (its real steps), computed from the tokens by the entry point.</summary>
+        public string Lengths => Workspace + ".Lengths";
 
         public static string SavedField(OpNode node, SavedBuffer buffer) => CodeWriter.Pascal(node.Name) + buffer.Suffix;
 
@@ -80,7 +91,7 @@ namespace ModelGen.Generators.Emit
         public string Local(int buffer)
         {
             if (_inline)
-                return $"new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, batch * {Program.Buffers[buffer].Width})";
+                return $"new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, {RowsOf(Program.Buffers[buffer].Steps)} * {Program.Buffers[buffer].Width})";
             string name = CodeWriter.Camel(Program.Buffers[buffer].Name);
             bool keyword = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None;
             return keyword || Reserved.Contains(name) ? name + "Values" : name;
@@ -93,7 +104,7 @@ namespace ModelGen.Generators.Emit
             {
                 string local = Local(buffer);
                 if (System.Text.RegularExpressions.Regex.IsMatch(body, $@"\b{local}\b"))
-                    yield return $"var {local} = new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, batch * {Program.Buffers[buffer].Width});";
+                    yield return $"var {local} = new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, {RowsOf(Program.Buffers[buffer].Steps)} * {Program.Buffers[buffer].Width});";
             }
         }
 

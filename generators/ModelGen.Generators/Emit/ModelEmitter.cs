@@ -87,6 +87,7 @@ namespace ModelGen.Generators.Emit
             string targetNames = string.Join(", ", heads.Select(h => h.Targets));
             string outputs = string.Join(", ", heads.Select(h => $"global::System.Span<float> {h.Outputs}"));
             string outputNames = string.Join(", ", heads.Select(h => h.Outputs));
+            string inputType = declaration.TakesTokens ? "global::System.ReadOnlySpan<int>" : "global::System.ReadOnlySpan<float>";
 
             if (!declaration.HasDebuggerView)
             {
@@ -95,11 +96,18 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"[global::System.Diagnostics.DebuggerTypeProxy(typeof({declaration.ClassName}.DebugView))]");
             }
             writer.Open($"partial class {declaration.ClassName}");
-            writer.Line("/// <summary>Features per input sample.</summary>");
+            if (declaration.TakesTokens)
+            {
+                writer.Line("/// <summary>Token ids per input sample (shorter samples end in the padding id).</summary>");
+                writer.Line($"public const int SequenceLength = {declaration.SequenceLength};");
+                writer.Line("/// <summary>Input elements per sample: <see cref=\"SequenceLength\"/> token ids.</summary>");
+            }
+            else
+                writer.Line("/// <summary>Features per input sample.</summary>");
             writer.Line($"public const int InputSize = {declaration.InputSize};");
             if (!model.IsMultiTask)
             {
-                writer.Line("/// <summary>Outputs per sample.</summary>");
+                writer.Line(model.Nodes[heads[0].Node].Shape.IsSequence ? "/// <summary>Outputs per step of a sample.</summary>" : "/// <summary>Outputs per sample.</summary>");
                 writer.Line($"public const int OutputSize = {model.Nodes[heads[0].Node].Width};");
             }
             foreach (HeadShape head in model.IsMultiTask ? heads : new HeadShape[0])
@@ -145,21 +153,25 @@ namespace ModelGen.Generators.Emit
             writer.Line();
             writer.Line("/// <summary>One training step on a batch: forward, loss, backward, clipping and update. Returns the mean loss before the update.</summary>");
             writer.Line("/// <remarks>One writer at a time: a concurrent TrainStep, or a Predict/ComputeLoss started meanwhile, waits for it to finish.</remarks>");
-            writer.Line("/// <param name=\"inputs\">[batch × InputSize], row-major, finite.</param>");
+            writer.Line(declaration.TakesTokens
+                ? "/// <param name=\"inputs\">Token ids, [batch × SequenceLength] row-major.</param>"
+                : "/// <param name=\"inputs\">[batch × InputSize], row-major, finite.</param>");
             foreach (HeadShape head in heads)
-                writer.Line($"/// <param name=\"{head.Targets}\">{(model.IsMultiTask ? $"Head {head.Name}: " : "")}{LossOp.For(head.Loss)!.TargetDocumentation}</param>");
-            writer.Line($"public float TrainStep(global::System.ReadOnlySpan<float> inputs, {FrontTargets("float")})");
+                writer.Line($"/// <param name=\"{head.Targets}\">{(model.IsMultiTask ? $"Head {head.Name}: " : "")}{(model.Nodes[head.Node].Shape.IsSequence ? LossOp.For(head.Loss)!.SequenceTargetDocumentation : LossOp.For(head.Loss)!.TargetDocumentation)}</param>");
+            writer.Line($"public float TrainStep({inputType} inputs, {FrontTargets("float")})");
             writer.Line($"    => _network.TrainStep(inputs, {targetNames});");
             writer.Line();
             writer.Line("/// <summary>Mean loss on a batch, without changing the model. Safe to call from any number of threads at once.</summary>");
-            writer.Line($"public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, {FrontTargets("float")})");
+            writer.Line($"public float ComputeLoss({inputType} inputs, {FrontTargets("float")})");
             writer.Line($"    => _network.ComputeLoss(inputs, {targetNames});");
             writer.Line();
-            writer.Line("/// <summary>Inference on a batch; safe to call from any number of threads at once. Writes, [batch × width] each:");
+            writer.Line(heads.Any(h => model.Nodes[h.Node].Shape.IsSequence)
+                ? "/// <summary>Inference on a batch; safe to call from any number of threads at once. Writes, [batch × width] each ([batch × SequenceLength × width] per step, 0 on padded steps):"
+                : "/// <summary>Inference on a batch; safe to call from any number of threads at once. Writes, [batch × width] each:");
             foreach (HeadShape head in heads)
                 writer.Line($"/// {head.Outputs}: {LossOp.For(head.Loss)!.PredictDocumentation} of {head.Name}.");
             writer.Line("/// </summary>");
-            writer.Line($"public void Predict(global::System.ReadOnlySpan<float> inputs, {outputs})");
+            writer.Line($"public void Predict({inputType} inputs, {outputs})");
             writer.Line($"    => _network.Predict(inputs, {outputNames});");
             writer.Line();
             if (!declaration.HasDebuggerView)
@@ -203,6 +215,8 @@ namespace ModelGen.Generators.Emit
             foreach (ParameterTensor tensor in model.Parameters)
             {
                 string initialization = tensor.Initializer == InitializerKind.Default ? "constant " + CodeWriter.Literal(tensor.Fill) : tensor.Initializer.ToString();
+                if (tensor.Segment is SegmentFill segment)
+                    initialization += $", {CodeWriter.Literal(segment.Value)} on [{segment.Start}, {segment.Start + segment.Length})";
                 writer.Line($"    new global::ModelGen.ParameterInfo(\"{tensor.Name}\", global::ModelGen.ParameterRole.{tensor.Role}, new[] {{ {string.Join(", ", tensor.Shape.Dimensions)} }},");
                 writer.Line($"        trainable: {Bool(tensor.Trainable)}, offset: {tensor.Offset}, \"{initialization}\", decayed: {Bool(tensor.Decayed)}),");
             }
@@ -241,6 +255,10 @@ namespace ModelGen.Generators.Emit
             // Dropout and batch norm behave differently while training: such models get a training flag on Forward.
             bool hasTrainingMode = nodes.Any(n => OpRegistry.For(n.Kind).HasTrainingMode);
             RegularizationDeclaration regularization = declaration.Regularization;
+            string inputType = declaration.TakesTokens ? "global::System.ReadOnlySpan<int>" : "global::System.ReadOnlySpan<T>";
+            // Token models run as many steps as the batch's longest sample: every method past the guards takes that count.
+            string stepsParameter = declaration.TakesTokens ? ", int steps" : "";
+            string stepsArgument = declaration.TakesTokens ? ", steps" : "";
 
             writer.Line("/// <summary>");
             writer.Line($"/// {declaration.ClassName} compiled for element type <typeparamref name=\"T\"/> (float to train, double for gradient checks).");
@@ -254,6 +272,11 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"/// Learning rate: linear decay to {CodeWriter.Literal(linear.FinalFraction)} of the initial rate over {linear.Steps} steps.");
             if (regularization.WeightDecay is float decay)
                 writer.Line($"/// {(regularization.Decoupled ? "Decoupled (AdamW)" : "L2")} weight decay λ = {CodeWriter.Literal(decay)} on the tensors the manifest marks decayed.");
+            if (declaration.TakesTokens)
+            {
+                writer.Line($"/// Sequences are time-major inside the network (row t·batch + n for step t of sample n) and run for the batch's longest");
+                writer.Line($"/// sample{(TokenPadding(model) >= 0 ? $"; samples end at their first padding id ({TokenPadding(model)}), and padded steps neither feed real ones nor count in the loss" : "")}.");
+            }
             if (declaration.CheckFinite)
                 writer.Line("/// [CheckFinite]: every step below is followed by a check of what it wrote; the first NaN or ±∞ throws NonFiniteException.");
             if (hasDropout)
@@ -303,6 +326,8 @@ namespace ModelGen.Generators.Emit
                         $"fanIn: {tensor.FanIn}", $"fanOut: {tensor.FanOut}", "random");
                 else if (tensor.Fill != 0)
                     writer.Line($"{EmitContext.ViewName(tensor)}.Fill({EmitContext.T(tensor.Fill)}); // {tensor.Name}");
+                if (tensor.Segment is SegmentFill segment)
+                    writer.Line($"{EmitContext.ViewName(tensor)}.Slice({segment.Start}, {segment.Length}).Fill({EmitContext.T(segment.Value)}); // {tensor.Name}[{segment.Start}..{segment.Start + segment.Length}) (the LSTM's forget gate)");
             }
             if (hasDropout)
                 writer.Line("_seed = seed;");
@@ -338,6 +363,12 @@ namespace ModelGen.Generators.Emit
             writer.Line();
 
             string targets = string.Join(", ", heads.Select(h => $"{LossOp.For(h.Loss)!.TargetType("T")} {h.Targets}"));
+            // After the workspace is ready: each sample's length into it, and the steps this batch runs.
+            void EmitSteps(string workspace)
+            {
+                if (declaration.TakesTokens)
+                    writer.Line($"int steps = global::ModelGen.Ops.EmbeddingOp.Lengths(inputs, {workspace}.Lengths, batch, {declaration.SequenceLength}, {TokenPadding(model)});");
+            }
             string targetNames = string.Join(", ", heads.Select(h => h.Targets));
             void EmitTargetGuards(EmitContext entryContext, string entry)
             {
@@ -381,17 +412,24 @@ namespace ModelGen.Generators.Emit
             // What every entry does first: validate the batch and the targets or outputs (before touching any state).
             void EmitGuards(EmitContext entryContext, string entry, bool training, System.Action guard)
             {
-                writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, {entry}, inputs, {declaration.InputSize}, \"{model.Layers[0].Name}\");");
+                if (declaration.TakesTokens)
+                {
+                    OpNode embedding = nodes.First(n => n.Kind == OpKind.Embedding);
+                    int vocabulary = nodes.Where(n => n.Kind == OpKind.Embedding).Min(n => ((EmbeddingAttributes)n.Attributes).Vocabulary);
+                    writer.Wrapped($"int batch = global::ModelGen.InputGuard.Tokens(ModelName, {entry}, inputs, {declaration.SequenceLength}, {vocabulary}, {TokenPadding(model)}, \"{entryContext.LayerName(embedding)}\");");
+                }
+                else
+                    writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, {entry}, inputs, {declaration.InputSize}, \"{model.Layers[0].Name}\");");
                 guard();
                 if (training && normalizations.Length > 0)
                     writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, {entry}, batch, \"{entryContext.LayerName(normalizations[0])}\");");
             }
             string ForwardCall(string workspace, bool training)
-                => hasTrainingMode ? $"Forward({workspace}, inputs, batch, training: {Bool(training)});" : $"Forward({workspace}, inputs, batch);";
+                => hasTrainingMode ? $"Forward({workspace}, inputs, batch{stepsArgument}, training: {Bool(training)});" : $"Forward({workspace}, inputs, batch{stepsArgument});";
 
             var training = new EmitContext(writer, program, "_training", constants, inline: true);
             writer.Line("/// <summary>Forward, loss, backward, clipping and the optimizer update, over preallocated buffers.</summary>");
-            writer.Open($"public T TrainStep(global::System.ReadOnlySpan<T> inputs, {targets})");
+            writer.Open($"public T TrainStep({inputType} inputs, {targets})");
             writer.Line("_gate.EnterWrite();");
             writer.Open("try");
             writer.Line($"T loss = ForwardBackward(inputs, {targetNames}, \"TrainStep\");");
@@ -413,7 +451,7 @@ namespace ModelGen.Generators.Emit
             writer.Line();
 
             writer.Line("/// <summary>Mean loss on a batch; fills <see cref=\"Gradients\"/> without updating parameters.</summary>");
-            writer.Open($"public T ComputeGradients(global::System.ReadOnlySpan<T> inputs, {targets})");
+            writer.Open($"public T ComputeGradients({inputType} inputs, {targets})");
             writer.Line("_gate.EnterWrite();");
             writer.Line("try");
             writer.Line("{");
@@ -426,12 +464,13 @@ namespace ModelGen.Generators.Emit
             writer.Close();
             writer.Line();
 
-            writer.Open($"private T ForwardBackward(global::System.ReadOnlySpan<T> inputs, {targets}, string entry)");
+            writer.Open($"private T ForwardBackward({inputType} inputs, {targets}, string entry)");
             EmitGuards(training, "entry", true, () => EmitTargetGuards(training, "entry"));
             writer.Line("_training.Ensure(batch, training: true);");
+            EmitSteps("_training");
             writer.Line(ForwardCall("_training", true));
             EmitLoss(training, gradients: true, "T loss =");
-            writer.Line("Backward(_training, inputs, batch);");
+            writer.Line($"Backward(_training, inputs, batch{stepsArgument});");
             writer.Line("return loss;");
             writer.Close();
             writer.Line();
@@ -446,6 +485,7 @@ namespace ModelGen.Generators.Emit
                 writer.Line("_gate.EnterRead();");
                 writer.Open("try");
                 writer.Line("w.Ensure(batch, training: false);");
+                EmitSteps("w");
                 writer.Line(ForwardCall("w", false));
                 body(rented);
                 writer.Close();
@@ -458,17 +498,18 @@ namespace ModelGen.Generators.Emit
             }
 
             writer.Line("/// <summary>Mean loss on a batch, without changing parameters or gradients. Thread-safe.</summary>");
-            EmitInference($"public T ComputeLoss(global::System.ReadOnlySpan<T> inputs, {targets})", "\"ComputeLoss\"",
+            EmitInference($"public T ComputeLoss({inputType} inputs, {targets})", "\"ComputeLoss\"",
                 () => EmitTargetGuards(training, "\"ComputeLoss\""), rented => EmitLoss(rented, gradients: false, "return"));
 
             if (hasTrainingMode)
             {
                 writer.Line($"/// <summary>Mean loss in training mode ({(hasDropout ? "the dropout masks of the next step" : "")}{(hasDropout && normalizations.Length > 0 ? ", " : "")}{(normalizations.Length > 0 ? "batch statistics" : "")}), without changing the model: the function <see cref=\"ComputeGradients\"/> differentiates.</summary>");
-                writer.Open($"public T ComputeTrainingLoss(global::System.ReadOnlySpan<T> inputs, {targets})");
+                writer.Open($"public T ComputeTrainingLoss({inputType} inputs, {targets})");
                 writer.Line("_gate.EnterWrite();");
                 writer.Open("try");
                 EmitGuards(training, "\"ComputeTrainingLoss\"", true, () => EmitTargetGuards(training, "\"ComputeTrainingLoss\""));
                 writer.Line("_training.Ensure(batch, training: true);");
+                EmitSteps("_training");
                 writer.Line(ForwardCall("_training", true));
                 EmitLoss(training, gradients: false, "return");
                 writer.Close();
@@ -480,11 +521,11 @@ namespace ModelGen.Generators.Emit
             }
 
             writer.Line("/// <summary>Inference on a batch, every head's output. Thread-safe.</summary>");
-            EmitInference($"public void Predict(global::System.ReadOnlySpan<T> inputs, {string.Join(", ", heads.Select(h => $"global::System.Span<T> {h.Outputs}"))})", "\"Predict\"",
+            EmitInference($"public void Predict({inputType} inputs, {string.Join(", ", heads.Select(h => $"global::System.Span<T> {h.Outputs}"))})", "\"Predict\"",
                 () =>
                 {
                     foreach (HeadShape head in heads)
-                        writer.Wrapped($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", {head.Outputs}.Length, batch, {model.Nodes[head.Node].Width}, \"{head.Name}\");");
+                        writer.Wrapped($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", {head.Outputs}.Length, batch, {model.Nodes[head.Node].Width * Math.Max(1, model.Nodes[head.Node].Shape.Steps)}, \"{head.Name}\");");
                 },
                 rented =>
                 {
@@ -492,8 +533,8 @@ namespace ModelGen.Generators.Emit
                         LossOp.For(head.Loss)!.EmitPredictOutput(rented, head);
                 });
 
-            EmitForward(writer, context, hasTrainingMode);
-            EmitBackward(writer, context);
+            EmitForward(writer, context, hasTrainingMode, inputType, stepsParameter);
+            EmitBackward(writer, context, inputType, stepsParameter);
             EmitWorkspace(writer, program);
             writer.Close();
             var hoisted = new CodeWriter(writer.Depth + 1);
@@ -501,7 +542,7 @@ namespace ModelGen.Generators.Emit
             writer.Fill(new string(' ', 4 * (writer.Depth + 1)) + HyperParameterMarker, hoisted.ToString());
         }
 
-        private static void EmitForward(CodeWriter writer, EmitContext context, bool hasTrainingMode)
+        private static void EmitForward(CodeWriter writer, EmitContext context, bool hasTrainingMode, string inputType, string stepsParameter)
         {
             var body = new CodeWriter(writer.Depth + 1);
             var inner = new EmitContext(body, context.Program, "w", context.Constants);
@@ -512,7 +553,7 @@ namespace ModelGen.Generators.Emit
                 OpRegistry.For(node.Kind).EmitForward(inner, node, epilogue);
                 FiniteChecks.AfterForward(inner, node);
             }
-            writer.Open($"private void Forward(Workspace w, global::System.ReadOnlySpan<T> inputs, int batch{(hasTrainingMode ? ", bool training" : "")})");
+            writer.Open($"private void Forward(Workspace w, {inputType} inputs, int batch{stepsParameter}{(hasTrainingMode ? ", bool training" : "")})");
             foreach (string local in inner.UsedLocals(body.ToString()))
                 writer.Line(local);
             writer.Raw(body.ToString());
@@ -520,7 +561,7 @@ namespace ModelGen.Generators.Emit
             writer.Line();
         }
 
-        private static void EmitBackward(CodeWriter writer, EmitContext context)
+        private static void EmitBackward(CodeWriter writer, EmitContext context, string inputType, string stepsParameter)
         {
             var body = new CodeWriter(writer.Depth + 1);
             var inner = new EmitContext(body, context.Program, "w", context.Constants);
@@ -546,7 +587,7 @@ namespace ModelGen.Generators.Emit
                 FiniteChecks.AfterBackward(inner, step, target);
             }
             writer.Line("/// <summary>Reverse mode, derived at compile time: starts from the loss gradient already in the output's gradient buffer.</summary>");
-            writer.Open("private void Backward(Workspace w, global::System.ReadOnlySpan<T> inputs, int batch)");
+            writer.Open($"private void Backward(Workspace w, {inputType} inputs, int batch{stepsParameter})");
             foreach (string local in inner.UsedLocals(body.ToString()))
                 writer.Line(local);
             writer.Raw(body.ToString());
@@ -565,25 +606,32 @@ namespace ModelGen.Generators.Emit
             writer.Line(GeneratedCode);
             writer.Open("private sealed class Workspace");
             writer.Line("private int _rows, _trainingRows;");
+            bool tokens = program.Model.Declaration.TakesTokens;
+            if (tokens)
+                writer.Line("public int[] Lengths = global::System.Array.Empty<int>(); // [batch] real steps of each sample");
             foreach (BufferSpec buffer in program.Buffers)
-                writer.Line($"public T[] {buffer.Name} = global::System.Array.Empty<T>(); // [batch × {buffer.Width}] {buffer.Description}{(buffer.Training ? " (training)" : "")}");
+                writer.Line($"public T[] {buffer.Name} = global::System.Array.Empty<T>(); // [{Rows(buffer.Steps)} × {buffer.Width}] {buffer.Description}{(buffer.Training ? " (training)" : "")}");
             foreach (var (node, buffer) in saved)
-                writer.Line($"public T[] {EmitContext.SavedField(node, buffer)} = global::System.Array.Empty<T>(); // [{(buffer.PerSample ? "batch × " : "")}{buffer.Width}] {buffer.Description} (training)");
+                writer.Line($"public T[] {EmitContext.SavedField(node, buffer)} = global::System.Array.Empty<T>(); // [{(buffer.PerSample ? Rows(buffer.Steps) + " × " : "")}{buffer.Width}] {buffer.Description}{(buffer.Inference ? "" : " (training)")}");
             writer.Line();
             writer.Open("public void Ensure(int batch, bool training)");
             writer.Open("if (batch > _rows)");
             writer.Line("_rows = batch;");
+            if (tokens)
+                writer.Line("Lengths = new int[batch];");
+            foreach (var (node, buffer) in saved.Where(s => s.Buffer.Inference))
+                writer.Line($"{EmitContext.SavedField(node, buffer)} = new T[{(buffer.PerSample ? "batch * " : "")}{buffer.Capacity}];");
             writer.Open("if (training)");
             writer.Line("// Training keeps every value: backward reads them.");
             foreach (BufferSpec buffer in program.Buffers.Where(b => !b.Training))
-                writer.Line($"{buffer.Name} = new T[batch * {buffer.Width}];");
+                writer.Line($"{buffer.Name} = new T[batch * {buffer.Capacity}];");
             writer.Close();
             writer.Open("else");
             writer.Line("// Inference: values that are never needed at the same time share an array.");
             List<List<int>> shared = InferenceSharing(program);
             for (int group = 0; group < shared.Count; group++)
             {
-                int width = shared[group].Max(b => program.Buffers[b].Width);
+                int width = shared[group].Max(b => program.Buffers[b].Capacity);
                 if (shared[group].Count == 1)
                 {
                     writer.Line($"{program.Buffers[shared[group][0]].Name} = new T[batch * {width}];");
@@ -597,9 +645,9 @@ namespace ModelGen.Generators.Emit
             writer.Line("if (!training || batch <= _trainingRows)");
             writer.Line("    return;");
             foreach (BufferSpec buffer in program.Buffers.Where(b => b.Training))
-                writer.Line($"{buffer.Name} = new T[batch * {buffer.Width}];");
-            foreach (var (node, buffer) in saved)
-                writer.Line($"{EmitContext.SavedField(node, buffer)} = new T[{(buffer.PerSample ? "batch * " : "")}{buffer.Width}];");
+                writer.Line($"{buffer.Name} = new T[batch * {buffer.Capacity}];");
+            foreach (var (node, buffer) in saved.Where(s => !s.Buffer.Inference))
+                writer.Line($"{EmitContext.SavedField(node, buffer)} = new T[{(buffer.PerSample ? "batch * " : "")}{buffer.Capacity}];");
             writer.Line("_trainingRows = batch;");
             writer.Close();
             writer.Close();
@@ -704,6 +752,12 @@ namespace ModelGen.Generators.Emit
         }
 
         private static string Bool(bool value) => value ? "true" : "false";
+
+        private static string Rows(int steps) => steps > 0 ? $"{steps} × batch" : "batch";
+
+        /// <summary>The padding id of the model's embeddings (the rules make them agree), or −1.</summary>
+        internal static int TokenPadding(CheckedModel model)
+            => model.Nodes.Where(n => n.Kind == OpKind.Embedding).Select(n => ((EmbeddingAttributes)n.Attributes).PaddingId).DefaultIfEmpty(-1).First();
 
         private static string Prefix(string modifiers) => modifiers.Length == 0 ? "" : modifiers + " ";
     }

@@ -47,7 +47,7 @@ namespace ModelGen.Generators.Extraction
                 // Nothing can be generated for it, and every other finding would follow from this one.
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
                 return new ExtractionResult(
-                    new ModelDeclaration(null, model.Name, "class", "", EquatableArray<ContainingType>.Empty, 0, EquatableArray<int>.Empty, 0, 0, LossDeclaration.None,
+                    new ModelDeclaration(null, model.Name, "class", "", EquatableArray<ContainingType>.Empty, 0, EquatableArray<int>.Empty, 0, 0, 0, LossDeclaration.None,
                         OptimizerDeclaration.None, null, null, RegularizationDeclaration.None, false, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
                     sites);
             }
@@ -67,7 +67,7 @@ namespace ModelGen.Generators.Extraction
                     declaration is not null && declaration.Modifiers.Any(SyntaxKind.PartialKeyword)));
             }
 
-            int inputSize = 0, seed = 0, batchSize = 0;
+            int inputSize = 0, seed = 0, batchSize = 0, sequenceLength = 0;
             int[]? inputShape = null;
             float inputDropout = 0;
             LossDeclaration loss = LossDeclaration.None;
@@ -99,14 +99,29 @@ namespace ModelGen.Generators.Extraction
                     case ModelAttributeName:
                         sites.ModelAttribute = attribute;
                         inputSize = ReadNamed(attribute, "InputSize", 0, "Model", SiteKind.ModelAttribute, problems);
+                        inputDropout = ReadNamed(attribute, "InputDropout", 0f, "Model", SiteKind.ModelAttribute, problems);
+                        if (!IsDropoutRate(inputDropout))
+                            problems.Add(Problem.At(DiagnosticIds.DropoutRateInvalid, SiteKind.ModelAttribute, "the input", Number(inputDropout)));
                         inputShape = ReadInputShape(attribute, ref inputSize, problems);
+                        sequenceLength = ReadNamed(attribute, "SequenceLength", 0, "Model", SiteKind.ModelAttribute, problems);
+                        if (sequenceLength < 0 || (sequenceLength > 0 && (inputShape is not null || (inputSize != 0 && inputSize != sequenceLength))))
+                        {
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "SequenceLength",
+                                "a positive number of token ids per sample, given without InputShape (InputSize, if given, equal to it)"));
+                            sequenceLength = 0;
+                        }
+                        else if (sequenceLength > 0)
+                        {
+                            if (inputDropout > 0)
+                                problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "InputDropout",
+                                    "0 on token inputs (put Dropout on the Embedding instead)"));
+                            inputSize = sequenceLength;
+                            inputShape = new[] { sequenceLength };
+                        }
                         seed = ReadNamed(attribute, "Seed", 0, "Model", SiteKind.ModelAttribute, problems);
                         batchSize = ReadNamed(attribute, "BatchSize", 0, "Model", SiteKind.ModelAttribute, problems);
                         if (batchSize < 0)
                             problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "BatchSize", "0 (allocate on the first batch) or a positive batch size"));
-                        inputDropout = ReadNamed(attribute, "InputDropout", 0f, "Model", SiteKind.ModelAttribute, problems);
-                        if (!IsDropoutRate(inputDropout))
-                            problems.Add(Problem.At(DiagnosticIds.DropoutRateInvalid, SiteKind.ModelAttribute, "the input", Number(inputDropout)));
                         break;
                     case { } when ReadLoss(attribute, SiteKind.LossAttribute, -1, problems) is LossDeclaration declared:
                         SetLoss(attribute, declared);
@@ -208,6 +223,7 @@ namespace ModelGen.Generators.Extraction
                 containing.ToEquatableArray(),
                 inputSize,
                 (inputShape ?? (inputSize > 0 ? new[] { inputSize } : new int[0])).ToEquatableArray(),
+                sequenceLength,
                 seed,
                 batchSize,
                 loss,

@@ -46,12 +46,12 @@ namespace ModelGen.Generators.Graph
                 }
                 string name = CodeWriter.Pascal(node.Name);
                 values[node.Id] = buffers.Count;
-                buffers.Add(new BufferSpec(Unique(name), node.Width, node.Name, Training: false));
+                buffers.Add(new BufferSpec(Unique(name), node.Width, node.Name, Training: false, node.Shape.Steps));
                 gradients[node.Id] = -1;
                 if (dependsOnParameters[node.Id])
                 {
                     gradients[node.Id] = buffers.Count;
-                    buffers.Add(new BufferSpec(Unique(name + "Gradient"), node.Width, "∂loss/∂" + node.Name, Training: true));
+                    buffers.Add(new BufferSpec(Unique(name + "Gradient"), node.Width, "∂loss/∂" + node.Name, Training: true, node.Shape.Steps));
                 }
             }
 
@@ -83,7 +83,7 @@ namespace ModelGen.Generators.Graph
                         {
                             partials[input] = buffers.Count;
                             buffers.Add(new BufferSpec(Unique(CodeWriter.Pascal(model.Nodes[input].Name) + "GradientPart"), model.Nodes[input].Width,
-                                "one consumer's share of ∂loss/∂" + model.Nodes[input].Name, Training: true));
+                                "one consumer's share of ∂loss/∂" + model.Nodes[input].Name, Training: true, model.Nodes[input].Shape.Steps));
                         }
                         backward.Add(new GraphStep(StepKind.InputGradient, id, slot, IntoPartial: true));
                         backward.Add(new GraphStep(StepKind.AddPartial, input, -1));

@@ -5,7 +5,7 @@ using ModelGen.Generators.Ops;
 namespace ModelGen.Generators.Graph
 {
     /// <summary>The op kinds of the graph; each has one definition in Ops/&lt;Kind&gt;/ and one line in OpRegistry.</summary>
-    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D }
+    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D, Embedding, Recurrent }
 
     /// <summary>
     /// One op of the model's graph. <see cref="Inputs"/> are node ids (wiring is explicit: a residual add or a
@@ -41,6 +41,23 @@ namespace ModelGen.Generators.Graph
 
     /// <summary>Max or mean pooling (by op kind) over NCHW maps.</summary>
     internal sealed record Pool2DAttributes(WindowGeometry Geometry) : OpAttributes;
+
+    /// <summary>Token lookup from the model's token input. <see cref="PaddingId"/> is −1 without padding.</summary>
+    internal sealed record EmbeddingAttributes(int Weight, int Vocabulary, int PaddingId) : OpAttributes;
+
+    /// <summary>The recurrent cells; each is a runtime struct (src/ModelGen/Ops/RecurrentCells.cs).</summary>
+    internal enum CellKind { SimpleRnn, Lstm, Gru }
+
+    /// <summary>
+    /// One direction of a recurrent layer over a time-major sequence. The four tensors are PyTorch's W_ih, W_hh, b_ih, b_hh
+    /// by manifest index. <see cref="ReturnSequences"/> false: the node's value is the last real step's state.
+    /// <see cref="SequenceLength"/> is the declared length its step buffers hold.
+    /// </summary>
+    internal sealed record RecurrentAttributes(CellKind Cell, ActivationKind Activation, float NegativeSlope, int Units, int SequenceLength, bool Reverse, bool ReturnSequences,
+        int InputWeight, int HiddenWeight, int InputBias, int HiddenBias) : OpAttributes
+    {
+        public int GateCount => Cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
+    }
 
     internal sealed record ActivationAttributes(ActivationKind Activation, float NegativeSlope) : OpAttributes;
 

@@ -28,5 +28,11 @@ namespace ModelGen.Generators.Graph
         bool Decayed)
     {
         public int Length => (int)Shape.Size;
+
+        /// <summary>A stretch filled with another constant after initialization (an LSTM's forget-gate block of b_ih), or null.</summary>
+        public SegmentFill? Segment { get; init; }
     }
+
+    /// <summary>Elements [Start, Start + Length) of a tensor start at <see cref="Value"/>.</summary>
+    internal sealed record SegmentFill(int Start, int Length, float Value);
 }

@@ -24,10 +24,14 @@ namespace ModelGen.Generators.Graph
     internal sealed record GraphStep(StepKind Kind, int Node, int Slot, int Epilogue = -1, bool Accumulate = false, bool IntoPartial = false);
 
     /// <summary>
-    /// A [batch × Width] buffer of the workspace. Inference workspaces allocate only the buffers not marked
-    /// <see cref="Training"/> (values); training adds gradients, partial gradients and what backward saves.
+    /// A [batch × Width] buffer of the workspace ([Steps × batch × Width] for a sequence). Inference workspaces allocate
+    /// only the buffers not marked <see cref="Training"/> (values); training adds gradients, partial gradients and what backward saves.
     /// </summary>
-    internal sealed record BufferSpec(string Name, int Width, string Description, bool Training);
+    internal sealed record BufferSpec(string Name, int Width, string Description, bool Training, int Steps = 0)
+    {
+        /// <summary>Elements per sample, every step together: what the workspace allocates per batch row.</summary>
+        public int Capacity => Width * System.Math.Max(Steps, 1);
+    }
 
     /// <summary>
     /// The differentiated model: forward steps, the loss on the model's output node, and backward steps in reverse

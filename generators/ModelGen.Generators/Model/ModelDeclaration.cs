@@ -9,10 +9,10 @@ namespace ModelGen.Generators.Model
     internal enum ActivationKind { Identity = 0, ReLU = 1, LeakyReLU = 2, Sigmoid = 3, Tanh = 4, Softplus = 5, SELU = 6, Softmax = 7 }
 
     /// <summary>Mirrors ModelGen.Initializer (runtime).</summary>
-    internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7 }
+    internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7, Orthogonal = 8 }
 
     /// <summary>The layer attributes a model property can carry; each lowers to one or more graph ops (Ops/*/).</summary>
-    internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool, LocallyConnected2D }
+    internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool, LocallyConnected2D, Embedding, SimpleRnn, Lstm, Gru }
 
     internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy }
 
@@ -103,6 +103,7 @@ namespace ModelGen.Generators.Model
     /// <remarks>
     /// <see cref="TypeKeyword"/> and <see cref="TypeParameters"/> are as declared, for placeholders of models that are not generated.
     /// <see cref="InputShape"/> is one sample's shape ([InputSize] for a flat input, [C, H, W] for images); InputSize is its product.
+    /// <see cref="SequenceLength"/> &gt; 0 makes the input token ids, [SequenceLength] ints per sample (InputSize = SequenceLength).
     /// </remarks>
     internal sealed record ModelDeclaration(
         string? Namespace,
@@ -112,6 +113,7 @@ namespace ModelGen.Generators.Model
         EquatableArray<ContainingType> ContainingTypes,
         int InputSize,
         EquatableArray<int> InputShape,
+        int SequenceLength,
         int Seed,
         int BatchSize,
         LossDeclaration Loss,
@@ -125,5 +127,8 @@ namespace ModelGen.Generators.Model
         EquatableArray<Problem> Problems)
     {
         public string FullName => Namespace is null ? ClassName : Namespace + "." + ClassName;
+
+        /// <summary>The input is token ids (int) rather than features.</summary>
+        public bool TakesTokens => SequenceLength > 0;
     }
 }

@@ -71,6 +71,10 @@ namespace ModelGen.Generators.Ops
             new LayerDefinition(Pool2DRules.MaxAttributeName, LayerKind.MaxPool2D, Pool2DRules.Read, Pool2DRules.Lower, Pool2DRules.View),
             new LayerDefinition(Pool2DRules.AvgAttributeName, LayerKind.AvgPool2D, Pool2DRules.Read, Pool2DRules.Lower, Pool2DRules.View),
             new LayerDefinition(Pool2DRules.GlobalAttributeName, LayerKind.GlobalAvgPool, Pool2DRules.Read, Pool2DRules.Lower, Pool2DRules.View),
+            new LayerDefinition(EmbeddingRules.AttributeName, LayerKind.Embedding, EmbeddingRules.Read, EmbeddingRules.Lower, EmbeddingRules.View),
+            new LayerDefinition(RecurrentRules.SimpleRnnAttributeName, LayerKind.SimpleRnn, RecurrentRules.Read, RecurrentRules.Lower, RecurrentRules.View),
+            new LayerDefinition(RecurrentRules.LstmAttributeName, LayerKind.Lstm, RecurrentRules.Read, RecurrentRules.Lower, RecurrentRules.View),
+            new LayerDefinition(RecurrentRules.GruAttributeName, LayerKind.Gru, RecurrentRules.Read, RecurrentRules.Lower, RecurrentRules.View),
         };
 
         /// <summary>The definition of a layer attribute by its full name, or null for any other attribute.</summary>
@@ -100,7 +104,7 @@ namespace ModelGen.Generators.Ops
         {
             if (SingleInput(builder, index, layer, inputs) < 0)
                 return -1;
-            if (builder.Node(inputs[0]).Shape.Rank != 1)
+            if (builder.Node(inputs[0]).Shape.Rank != 1 || builder.Node(inputs[0]).Shape.IsSequence)
             {
                 builder.ShapeError(index, $"a {layer.Kind} layer needs a flat [features] input, but gets {builder.Node(inputs[0]).Shape}");
                 return -1;

@@ -4,8 +4,15 @@ using ModelGen.Generators.Helpers;
 
 namespace ModelGen.Generators.Ops
 {
-    /// <summary>A buffer an op keeps for its backward pass: per sample ([batch × Width]) or fixed ([Width]). Training only.</summary>
-    internal sealed record SavedBuffer(string Suffix, int Width, bool PerSample, string Description);
+    /// <summary>
+    /// A buffer an op keeps for its backward pass: per sample ([batch × Width]; [Steps × batch × Width] for a sequence) or
+    /// fixed ([Width]). Training only, unless <see cref="Inference"/>: scratch the forward pass itself needs (a recurrent
+    /// layer's gates and states).
+    /// </summary>
+    internal sealed record SavedBuffer(string Suffix, int Width, bool PerSample, string Description, int Steps = 0, bool Inference = false)
+    {
+        public int Capacity => Width * System.Math.Max(Steps, 1);
+    }
 
     /// <summary>
     /// The op contract: capability flags the differentiator and fuser read, and the calls each backend step emits.
@@ -79,6 +86,8 @@ namespace ModelGen.Generators.Ops
             Pool2DOp.Max,           // OpKind.MaxPool2D
             Pool2DOp.Average,       // OpKind.AvgPool2D
             Conv2DOp.Unshared,      // OpKind.LocallyConnected2D
+            EmbeddingOp.Instance,   // OpKind.Embedding
+            RecurrentOp.Instance,   // OpKind.Recurrent
         };
 
         public static OpDefinition For(OpKind kind) => Definitions[(int)kind];

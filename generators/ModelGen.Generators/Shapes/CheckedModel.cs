@@ -10,7 +10,8 @@ namespace ModelGen.Generators.Shapes
     /// <summary>
     /// One declared layer with its inferred widths, resolved initializer and resolved wiring: what the pitfall analyzers
     /// reason about. <see cref="Sources"/> are the layer indices it reads (−1: the model input); <see cref="Residual"/>
-    /// the layer added to its output (−1: none). <see cref="Geometry"/> is the window of a convolution or pooling.
+    /// the layer added to its output (−1: none). <see cref="Geometry"/> is the window of a convolution or pooling;
+    /// <see cref="Options"/> the kind's own declaration (a recurrent layer's cell and directions, an embedding's vocabulary).
     /// </summary>
     internal sealed record LayerShape(
         string Name,
@@ -26,7 +27,8 @@ namespace ModelGen.Generators.Shapes
         int Residual,
         TensorShape InputShape,
         TensorShape OutputShape,
-        WindowGeometry? Geometry)
+        WindowGeometry? Geometry,
+        LayerOptions Options)
     {
         /// <summary>Elements per sample of the (first) input.</summary>
         public int Inputs => (int)InputShape.Size;

@@ -60,6 +60,11 @@ namespace ModelGen.Generators.Shapes
                 if (sources is null || sources.Any(s => s >= 0 && outputs[s] < 0) || (residual >= 0 && residualNode < 0) || reported)
                     continue; // an unresolved or failed input: its own problem was reported
                 int[] inputNodes = sources.Select(s => s < 0 ? input : outputs[s]).ToArray();
+                if (model.TakesTokens && layer.Kind != LayerKind.Embedding && sources.Contains(-1))
+                {
+                    builder.ShapeError(index, $"it reads the model's token ids [{model.SequenceLength}], which only an [Embedding] can read");
+                    continue;
+                }
                 var lowered = LayerRules.Lower(builder, index, layer, inputNodes, residualNode);
                 if (lowered.Output < 0)
                     continue;
@@ -68,7 +73,7 @@ namespace ModelGen.Generators.Shapes
                     .Select(n => n.Attributes switch { Conv2DAttributes c => c.Geometry, Pool2DAttributes p => p.Geometry, _ => null })
                     .FirstOrDefault(g => g is not null);
                 shapes.Add(new LayerShape(layer.Name, layer.Modifiers, layer.Kind, layer.Activation, lowered.Initializer, layer.NegativeSlope, layer.BiasInit, layer.Dropout, layer.UseBias,
-                    sources.ToEquatableArray(), residual, builder.Node(inputNodes[0]).Shape, builder.Node(lowered.Output).Shape, geometry));
+                    sources.ToEquatableArray(), residual, builder.Node(inputNodes[0]).Shape, builder.Node(lowered.Output).Shape, geometry, layer.Options));
             }
 
             if (shapes.Count != model.Layers.Count || problems.Count > 0)

@@ -28,6 +28,12 @@ public sealed class ModelAttribute : Attribute
 
     /// <summary>Dropout rate on the input features while training (0: none). Rates above 0.2 discard too much input.</summary>
     public float InputDropout { get; set; }
+
+    /// <summary>
+    /// Token inputs: each sample is <c>SequenceLength</c> token ids (<c>int</c>), read by an <see cref="EmbeddingAttribute"/>
+    /// layer; shorter samples end in the embedding's <see cref="EmbeddingAttribute.PaddingId"/>. 0: the input is features.
+    /// </summary>
+    public int SequenceLength { get; set; }
 }
 
 /// <summary>
@@ -278,6 +284,91 @@ public sealed class AvgPool2DAttribute(int kernel) : LayerAttribute
 [AttributeUsage(AttributeTargets.Property, Inherited = false)]
 public sealed class GlobalAvgPoolAttribute : LayerAttribute;
 
+/// <summary>
+/// Token embedding (PyTorch's nn.Embedding): each token id of the model's input becomes a learned vector of
+/// <c>dimension</c> features, so [batch × SequenceLength] ids become a sequence [SequenceLength × dimension] per
+/// sample. Weight [vocabulary × dimension], N(0, 1) like PyTorch's. Property type: <see cref="ModelGen.Embedding"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class EmbeddingAttribute(int vocabulary, int dimension) : LayerAttribute
+{
+    /// <summary>Token ids run over [0, vocabulary).</summary>
+    public int Vocabulary { get; } = vocabulary;
+
+    /// <summary>Features per token.</summary>
+    public int Dimension { get; } = dimension;
+
+    /// <summary>
+    /// The id that pads shorter samples at their end (−1: every sample is full length). A sample's length is its count of
+    /// tokens before the first padding id; recurrent layers stop there and the loss ignores the padded steps.
+    /// </summary>
+    public int PaddingId { get; set; } = -1;
+
+    /// <summary>Inverted dropout on the embedded vectors while training (0: none).</summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
+/// What <see cref="SimpleRnnAttribute"/>, <see cref="LstmAttribute"/> and <see cref="GruAttribute"/> declare alike: a
+/// recurrent layer over a sequence [steps × features], with PyTorch's gate equations and weight layout
+/// (<c>weight_ih_l0</c> [gates·units × features], <c>weight_hh_l0</c> [gates·units × units], <c>bias_ih_l0</c>,
+/// <c>bias_hh_l0</c>; <c>…_reverse</c> for the backward direction).
+/// </summary>
+public abstract class RecurrentLayerAttribute(int units) : LayerAttribute
+{
+    /// <summary>Hidden units (per direction).</summary>
+    public int Units { get; } = units;
+
+    /// <summary>
+    /// True: the output is the hidden state at every step, [steps × units] (for a tagger, or another recurrent layer).
+    /// False (default, like Keras): the last real step's state, [units] (for one label per sequence).
+    /// </summary>
+    public bool ReturnSequences { get; set; }
+
+    /// <summary>Also run the sequence backwards and concatenate both directions' states: units·2 features.</summary>
+    public bool Bidirectional { get; set; }
+
+    /// <summary>Initializer of the input weights W_ih; Default is Glorot uniform.</summary>
+    public Initializer Initializer { get; set; }
+
+    /// <summary>Initializer of the recurrent weights W_hh; Default is <see cref="Initializer.Orthogonal"/> per gate.</summary>
+    public Initializer RecurrentInitializer { get; set; }
+
+    /// <summary>Inverted dropout on the layer's outputs while training (0: none).</summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
+/// Elman RNN (PyTorch's nn.RNN): h_t = activation(W_ih·x_t + b_ih + W_hh·h_{t−1} + b_hh), tanh by default. Its gradient
+/// is multiplied by W_hh at every step and vanishes or explodes over long spans: prefer <see cref="LstmAttribute"/> or
+/// <see cref="GruAttribute"/>, and clip. Property type: <see cref="ModelGen.SimpleRnn"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class SimpleRnnAttribute(int units, Activation activation = Activation.Tanh) : RecurrentLayerAttribute(units)
+{
+    /// <summary>The step's nonlinearity: Tanh (PyTorch's default) or ReLU.</summary>
+    public Activation Activation { get; } = activation;
+}
+
+/// <summary>
+/// LSTM (PyTorch's nn.LSTM, gates i, f, g, o): c_t = f ⊙ c_{t−1} + i ⊙ g, h_t = o ⊙ tanh(c_t). The cell path is scaled only by
+/// the forget gate, so gradients survive long spans while f stays near 1 — hence <see cref="ForgetBias"/> 1 (Jozefowicz et al.).
+/// Property type: <see cref="ModelGen.Lstm"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class LstmAttribute(int units) : RecurrentLayerAttribute(units)
+{
+    /// <summary>Initial forget-gate bias (in b_ih; b_hh starts at 0); 1 keeps early gradients flowing, 0 forgets half the cell every step.</summary>
+    public float ForgetBias { get; set; } = 1f;
+}
+
+/// <summary>
+/// GRU (PyTorch's nn.GRU, gates r, z, n): n = tanh(W_in·x + b_in + r ⊙ (W_hn·h + b_hn)), h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}.
+/// Property type: <see cref="ModelGen.Gru"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class GruAttribute(int units) : RecurrentLayerAttribute(units);
+
 /// <summary>Element-wise nonlinearities.</summary>
 public enum Activation
 {
@@ -318,6 +409,11 @@ public enum Initializer
     LeCunUniform = 6,
     /// <summary>N(0, 1/fanIn), the initializer SELU's self-normalization assumes.</summary>
     LeCunNormal = 7,
+    /// <summary>
+    /// Orthogonal (Saxe et al.): each [fanOut × fanIn] block has orthonormal rows (or columns, when taller than wide), so
+    /// repeated products neither grow nor shrink a vector — the default for recurrent weights W_hh, one block per gate.
+    /// </summary>
+    Orthogonal = 8,
 }
 
 /// <summary>

@@ -59,6 +59,44 @@ public static class InputGuard
                 throw new ArgumentOutOfRangeException("targets", targets[i], $"{model}.{entry}: target {targets[i]} at sample {i / outputs}, output {i % outputs} is outside [0, 1]; binary cross-entropy on output layer '{outputLayer}' [batch × {outputs}] needs probabilities.");
     }
 
+    /// <summary>
+    /// Returns the batch size implied by token ids [batch × sequenceLength], or throws: every id in [0, vocabulary);
+    /// with a padding id (≥ 0), padding only at the end of a sample and at least one real token per sample.
+    /// </summary>
+    public static int Tokens(string model, string entry, ReadOnlySpan<int> tokens, int sequenceLength, int vocabulary, int paddingId, string embeddingLayer)
+    {
+        if (tokens.Length == 0)
+            throw new ArgumentException($"{model}.{entry}: the batch is empty; token ids for layer '{embeddingLayer}' must have shape [batch × {sequenceLength}] with batch ≥ 1.", "inputs");
+        if (tokens.Length % sequenceLength != 0)
+            throw new ArgumentException($"{model}.{entry}: inputs has {tokens.Length} token ids, not a multiple of {sequenceLength}; layer '{embeddingLayer}' expects shape [batch × {sequenceLength}] (pad shorter samples{(paddingId >= 0 ? $" with {paddingId}" : "")}).", "inputs");
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            int token = tokens[i], sample = i / sequenceLength, step = i % sequenceLength;
+            if ((uint)token >= (uint)vocabulary)
+                throw new ArgumentOutOfRangeException("inputs", token, $"{model}.{entry}: token {token} at sample {sample}, step {step} is outside layer '{embeddingLayer}''s vocabulary [0, {vocabulary}).");
+            if (paddingId < 0 || token == paddingId)
+            {
+                if (token == paddingId && step == 0)
+                    throw new ArgumentException($"{model}.{entry}: sample {sample} starts with the padding id {paddingId}; every sample needs at least one real token for layer '{embeddingLayer}'.", "inputs");
+                continue;
+            }
+            if (step > 0 && tokens[i - 1] == paddingId)
+                throw new ArgumentException($"{model}.{entry}: token {token} at sample {sample}, step {step} follows the padding id {paddingId}; layer '{embeddingLayer}' expects padding only at the end of a sample.", "inputs");
+        }
+        return tokens.Length / sequenceLength;
+    }
+
+    /// <summary>Checks one class label per step, [batch × sequenceLength], each in [0, classes) on real steps (padded steps' labels are ignored).</summary>
+    public static void SequenceLabels(string model, string entry, ReadOnlySpan<int> labels, ReadOnlySpan<int> tokens, int batch, int sequenceLength,
+        int classes, int paddingId, string outputLayer)
+    {
+        if (labels.Length != batch * sequenceLength)
+            throw new ArgumentException($"{model}.{entry}: labels has {labels.Length} elements; expected shape [{batch} × {sequenceLength}] (one class index per step) for output layer '{outputLayer}' [batch × {sequenceLength} × {classes}].", "labels");
+        for (int i = 0; i < labels.Length; i++)
+            if (tokens[i] != paddingId && (uint)labels[i] >= (uint)classes)
+                throw new ArgumentOutOfRangeException("labels", labels[i], $"{model}.{entry}: label {labels[i]} of sample {i / sequenceLength}, step {i % sequenceLength} is out of range; output layer '{outputLayer}' expects class indices in [0, {classes}) on every real step.");
+    }
+
     /// <summary>Checks an output buffer of shape [batch × outputs].</summary>
     public static void Outputs(string model, string entry, int length, int batch, int outputs, string outputLayer)
     {

@@ -21,7 +21,44 @@ public static class WeightInitializer
             case Initializer.LeCunUniform: Uniform(weights, Math.Sqrt(3.0 / fanIn), random); break;
             case Initializer.LeCunNormal: Normal(weights, Math.Sqrt(1.0 / fanIn), random); break;
             case Initializer.Zeros: weights.Clear(); break;
+            case Initializer.Orthogonal: Orthogonal(weights, fanOut, fanIn, random); break;
             default: throw new ArgumentOutOfRangeException(nameof(initializer), initializer, "The generator resolves Default before calling Fill.");
+        }
+    }
+
+    /// <summary>
+    /// Consecutive [rows × columns] blocks, each with orthonormal rows (columns when rows &gt; columns): Gaussian draws,
+    /// then modified Gram–Schmidt in double — exact to rounding, and the same draws as <see cref="Normal"/> would make.
+    /// </summary>
+    private static void Orthogonal<T>(Span<T> weights, int rows, int columns, SeededRandom random) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        int block = rows * columns;
+        if (block == 0 || weights.Length % block != 0)
+            throw new ArgumentException($"Orthogonal initialization fills [{rows} × {columns}] blocks; {weights.Length} elements is not a whole number of them.", nameof(weights));
+        bool byRows = rows <= columns;
+        int vectors = byRows ? rows : columns, length = byRows ? columns : rows;
+        var basis = new double[vectors * length];
+        for (int start = 0; start < weights.Length; start += block)
+        {
+            for (int i = 0; i < basis.Length; i++)
+                basis[i] = random.NextGaussian();
+            for (int v = 0; v < vectors; v++)
+            {
+                Span<double> current = basis.AsSpan(v * length, length);
+                for (int u = 0; u < v; u++)
+                {
+                    ReadOnlySpan<double> done = basis.AsSpan(u * length, length);
+                    double projection = System.Numerics.Tensors.TensorPrimitives.Dot(current, done);
+                    for (int i = 0; i < length; i++)
+                        current[i] -= projection * done[i];
+                }
+                double norm = System.Numerics.Tensors.TensorPrimitives.Norm<double>(current);
+                for (int i = 0; i < length; i++)
+                    current[i] /= norm;
+            }
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < columns; c++)
+                    weights[start + r * columns + c] = T.CreateChecked(byRows ? basis[r * length + c] : basis[c * length + r]);
         }
     }
 

@@ -60,12 +60,91 @@ public static class SoftmaxCrossEntropyOp
     }
 
     /// <summary>log Σ exp(z), shifted by the maximum so no term overflows.</summary>
-    private static T LogSumExp<T>(ReadOnlySpan<T> z) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    internal static T LogSumExp<T>(ReadOnlySpan<T> z) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T max = TensorPrimitives.Max(z);
         T sum = T.Zero;
         foreach (T value in z)
             sum += T.Exp(value - max);
         return T.Log(sum) + max;
+    }
+}
+
+/// <summary>
+/// Softmax cross-entropy over every real step of a time-major sequence of logits (row t·batch + n), against labels
+/// held sample-major [batch × sequenceLength]; padded steps (t ≥ length) are ignored and the mean is over real tokens,
+/// as PyTorch's CrossEntropyLoss with ignore_index does.
+/// </summary>
+public static class SequenceSoftmaxCrossEntropyOp
+{
+    /// <summary>Mean loss over real tokens; writes ∂loss/∂logits (0 on padded steps).</summary>
+    public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, Span<T> logitsGradient,
+        int batch, int steps, int sequenceLength, int classes)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T inverseCount = T.One / T.CreateChecked(Tokens(lengths, batch));
+        T total = T.Zero;
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+            {
+                int row = t * batch + n;
+                Span<T> g = logitsGradient.Slice(row * classes, classes);
+                if (t >= lengths[n])
+                {
+                    g.Clear();
+                    continue;
+                }
+                ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
+                T max = TensorPrimitives.Max(z);
+                TensorPrimitives.Subtract(z, max, g);
+                TensorPrimitives.Exp(g, g);
+                T sum = TensorPrimitives.Sum<T>(g);
+                int label = labels[n * sequenceLength + t];
+                total += T.Log(sum) + max - z[label];
+                TensorPrimitives.Multiply(g, inverseCount / sum, g);
+                g[label] -= inverseCount;
+            }
+        return total * inverseCount;
+    }
+
+    /// <summary>Mean loss over real tokens, without a gradient.</summary>
+    public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int classes)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T total = T.Zero;
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+            {
+                if (t >= lengths[n])
+                    continue;
+                ReadOnlySpan<T> z = logits.Slice((t * batch + n) * classes, classes);
+                total += SoftmaxCrossEntropyOp.LogSumExp(z) - z[labels[n * sequenceLength + t]];
+            }
+        return total / T.CreateChecked(Tokens(lengths, batch));
+    }
+
+    /// <summary>Probabilities sample-major, [batch × sequenceLength × classes] as callers hold them; padded steps are all 0.</summary>
+    public static void Probabilities<T>(ReadOnlySpan<T> logits, Span<T> probabilities, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int classes)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        for (int n = 0; n < batch; n++)
+            for (int t = 0; t < sequenceLength; t++)
+            {
+                Span<T> p = probabilities.Slice((n * sequenceLength + t) * classes, classes);
+                if (t >= lengths[n])
+                {
+                    p.Clear();
+                    continue;
+                }
+                SoftmaxCrossEntropyOp.Probabilities(logits.Slice((t * batch + n) * classes, classes), p, 1, classes);
+            }
+    }
+
+    private static int Tokens(ReadOnlySpan<int> lengths, int batch)
+    {
+        int count = 0;
+        for (int n = 0; n < batch; n++)
+            count += lengths[n];
+        return count;
     }
 }

@@ -30,7 +30,7 @@ namespace ModelGen.Generators.Ops
             if (!inPlace)
                 context.Writer.Line($"{context.Value(input)}.CopyTo({context.Value(node.Id)});");
             if (activation.Activation == ActivationKind.Softmax)
-                context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.Forward<T>", context.Value(node.Id), "batch", Int(node.Width));
+                context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.Forward<T>", context.Value(node.Id), context.Rows(node), Int(node.Width));
             else
                 context.Writer.Call($"global::ModelGen.Ops.Activation<{RuntimeType(activation.Activation)}>.Forward<T>", context.Value(node.Id), Slope(context, node));
         }
@@ -42,7 +42,7 @@ namespace ModelGen.Generators.Ops
             if (activation.Activation == ActivationKind.Softmax)
             {
                 context.Writer.Line($"// {node.Name}: dz = y ⊙ (dy − ⟨y, dy⟩) per row, softmax's Jacobian-vector product{comment}");
-                context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.Backward<T>", context.Value(node.Id), context.Gradient(node.Id), target, "batch", Int(node.Width));
+                context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.Backward<T>", context.Value(node.Id), context.Gradient(node.Id), target, context.Rows(node), Int(node.Width));
                 return;
             }
             context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′(y){comment}");

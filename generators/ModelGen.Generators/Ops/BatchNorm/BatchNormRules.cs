@@ -55,7 +55,7 @@ namespace ModelGen.Generators.Ops
                 return Lowered.Failed;
             // A flat input normalizes per feature (BatchNorm1d); a [C × H × W] map per channel over batch and positions (BatchNorm2d).
             TensorShape output = builder.Node(input).Shape;
-            if (output.Rank != 1 && output.Rank != 3)
+            if ((output.Rank != 1 && output.Rank != 3) || output.IsSequence)
             {
                 builder.ShapeError(index, $"a BatchNorm layer normalizes [features] or [channels × height × width], but gets {output}");
                 return Lowered.Failed;

@@ -23,12 +23,12 @@ namespace ModelGen.Generators.Ops
 
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
         {
-            context.Writer.Line($"// {node.Name}: [batch × {node.Width}] = {string.Join(" ⊕ ", System.Linq.Enumerable.Select(node.Inputs, i => context.Node(i).Name))}");
+            context.Writer.Line($"// {node.Name}: [{context.Rows(node)} × {node.Width}] = {string.Join(" ⊕ ", System.Linq.Enumerable.Select(node.Inputs, i => context.Node(i).Name))}");
             for (int slot = 0; slot < node.Inputs.Count; slot++)
             {
                 OpNode input = context.Node(node.Inputs[slot]);
                 context.Writer.Call("global::ModelGen.Ops.ConcatOp.Forward<T>", context.Value(input.Id), Int(input.Width), context.Value(node.Id), Int(node.Width),
-                    $"offset: {Int(Offset(context, node, slot))}", "batch");
+                    $"offset: {Int(Offset(context, node, slot))}", context.Rows(node));
             }
         }
 
@@ -38,7 +38,7 @@ namespace ModelGen.Generators.Ops
             int offset = Offset(context, node, slot);
             context.Writer.Line($"// {node.Name}: d{input.Name} {(accumulate ? "+=" : "=")} dy[:, {offset}..{offset + input.Width})");
             context.Writer.Call("global::ModelGen.Ops.ConcatOp.Backward<T>", context.Gradient(node.Id), Int(node.Width), $"offset: {Int(offset)}", target, Int(input.Width),
-                "batch", accumulate ? "accumulate: true" : "accumulate: false");
+                context.Rows(node), accumulate ? "accumulate: true" : "accumulate: false");
         }
     }
 }

@@ -47,11 +47,18 @@ namespace ModelGen.Generators.Ops
             OpNode? notFlat = inputs.Select(builder.Node).FirstOrDefault(n => n.Shape.Rank != 1);
             if (notFlat is not null)
             {
-                builder.ShapeError(index, $"it concatenates flat [features] tensors, but '{notFlat.Name}' is {notFlat.Shape}");
+                builder.ShapeError(index, $"it concatenates flat [features] tensors (or sequences of them), but '{notFlat.Name}' is {notFlat.Shape}");
+                return Lowered.Failed;
+            }
+            int steps = builder.Node(inputs[0]).Shape.Steps;
+            OpNode? otherSteps = inputs.Select(builder.Node).FirstOrDefault(n => n.Shape.Steps != steps);
+            if (otherSteps is not null)
+            {
+                builder.ShapeError(index, $"it concatenates features step by step, so its inputs must all be sequences of one length or all flat, but '{builder.Node(inputs[0]).Name}' is {builder.Node(inputs[0]).Shape} and '{otherSteps.Name}' is {otherSteps.Shape}");
                 return Lowered.Failed;
             }
             int width = inputs.Sum(i => builder.Node(i).Width);
-            int node = builder.Add(OpKind.Concat, layer.Name, index, TensorShape.Vector(width), NoAttributes.Instance, inputs);
+            int node = builder.Add(OpKind.Concat, layer.Name, index, steps > 0 ? TensorShape.Sequence(steps, width) : TensorShape.Vector(width), NoAttributes.Instance, inputs);
             node = builder.Activation(node, index, layer.Name, layer.Activation, layer.NegativeSlope);
             return new Lowered(builder.Dropout(node, index, layer.Name, layer.Dropout), InitializerKind.Default);
         }

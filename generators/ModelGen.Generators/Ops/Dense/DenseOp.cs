@@ -30,11 +30,11 @@ namespace ModelGen.Generators.Ops
             bool hasBias = dense.Bias >= 0;
             // A layer without a bias (it feeds a batch norm, whose β replaces it) calls the ForwardWithoutBias kernels.
             string kernel = "global::ModelGen.Ops.DenseOp." + (hasBias ? "Forward" : "ForwardWithoutBias");
-            string affine = $"[batch × {input.Width}] · W[{input.Width} × {node.Width}]{(hasBias ? $" + b[{node.Width}]" : "")}";
+            string affine = $"[{context.Rows(node)} × {input.Width}] · W[{input.Width} × {node.Width}]{(hasBias ? $" + b[{node.Width}]" : "")}";
             var arguments = new System.Collections.Generic.List<string> { context.Value(input.Id), context.Parameter(dense.Weight) };
             if (hasBias)
                 arguments.Add(context.Parameter(dense.Bias));
-            arguments.AddRange(new[] { context.Value(node.Id), "batch", Int(input.Width), Int(node.Width) });
+            arguments.AddRange(new[] { context.Value(node.Id), context.Rows(node), Int(input.Width), Int(node.Width) });
             if (epilogue is null)
             {
                 context.Writer.Line($"// {node.Name}: {affine}{(hasBias ? "" : ", no bias")}");
@@ -55,11 +55,11 @@ namespace ModelGen.Generators.Ops
             if (dense.Bias < 0)
             {
                 context.Writer.Line($"// {node.Name}: dW = xᵀ · dy");
-                context.Writer.Call("global::ModelGen.Ops.DenseOp.BackwardWeights<T>", x, dy, dw, "batch", Int(input.Width), Int(node.Width));
+                context.Writer.Call("global::ModelGen.Ops.DenseOp.BackwardWeights<T>", x, dy, dw, context.Rows(node), Int(input.Width), Int(node.Width));
                 return;
             }
             context.Writer.Line($"// {node.Name}: dW = xᵀ · dy, db = Σ dy");
-            context.Writer.Call("global::ModelGen.Ops.DenseOp.BackwardParameters<T>", x, dy, dw, context.ParameterGradient(dense.Bias), "batch", Int(input.Width), Int(node.Width));
+            context.Writer.Call("global::ModelGen.Ops.DenseOp.BackwardParameters<T>", x, dy, dw, context.ParameterGradient(dense.Bias), context.Rows(node), Int(input.Width), Int(node.Width));
         }
 
         public override void EmitInputGradient(EmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
@@ -69,13 +69,13 @@ namespace ModelGen.Generators.Ops
             if (epilogue is null)
             {
                 context.Writer.Line($"// {node.Name}: dx {(accumulate ? "+=" : "=")} dy · Wᵀ{(accumulate ? $" ({input.Name} fans out: its gradients add up)" : "")}");
-                context.Writer.Call("global::ModelGen.Ops.DenseOp.BackwardInput<T>", dy, weights, target, "batch", Int(input.Width), Int(node.Width), accumulate ? "accumulate: true" : "accumulate: false");
+                context.Writer.Call("global::ModelGen.Ops.DenseOp.BackwardInput<T>", dy, weights, target, context.Rows(node), Int(input.Width), Int(node.Width), accumulate ? "accumulate: true" : "accumulate: false");
                 return;
             }
             var activation = (ActivationAttributes)epilogue.Attributes;
             context.Writer.Line($"// {node.Name}: dx = (dy · Wᵀ) ⊙ {activation.Activation}′(x), the derivative of {context.LayerName(epilogue)}'s activation fused into the GEMM epilogue");
             context.Writer.Call($"global::ModelGen.Ops.DenseOp.BackwardInput<T, {ActivationOp.RuntimeType(activation.Activation)}>",
-                dy, weights, target, context.Value(epilogue.Id), "batch", Int(input.Width), Int(node.Width), ActivationOp.Slope(context, epilogue));
+                dy, weights, target, context.Value(epilogue.Id), context.Rows(node), Int(input.Width), Int(node.Width), ActivationOp.Slope(context, epilogue));
         }
     }
 }

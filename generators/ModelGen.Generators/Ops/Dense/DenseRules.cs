@@ -14,7 +14,8 @@ namespace ModelGen.Generators.Ops
 {
     /// <summary>
     /// <c>[Dense(units, activation)]</c>: [in] → [units] as Dense → activation → dropout. Parameters <c>Name.weight</c>
-    /// [in × units] (row-major, x · W) and <c>Name.bias</c> [units]. A [C × H × W] input counts as [C·H·W] (implicit flatten).
+    /// [in × units] (row-major, x · W) and <c>Name.bias</c> [units]. A [C × H × W] input counts as [C·H·W] (implicit flatten);
+    /// a sequence [steps × in] gives [steps × units], the same weights at every step.
     /// </summary>
     internal static class DenseRules
     {
@@ -59,7 +60,10 @@ namespace ModelGen.Generators.Ops
                 : -1;
             if (!builder.Fits)
                 return Lowered.Failed;
-            int node = builder.Add(OpKind.Dense, layer.Name, index, TensorShape.Vector(layer.Units), new DenseAttributes(weight, bias), input);
+            // On a sequence the same W applies at every step (rows are steps × samples), like PyTorch's Linear on [T, N, F].
+            TensorShape inputShape = builder.Node(input).Shape;
+            TensorShape output = inputShape.IsSequence ? TensorShape.Sequence(inputShape.Steps, layer.Units) : TensorShape.Vector(layer.Units);
+            int node = builder.Add(OpKind.Dense, layer.Name, index, output, new DenseAttributes(weight, bias), input);
             node = builder.Activation(node, index, layer.Name, layer.Activation, layer.NegativeSlope);
             return new Lowered(builder.Dropout(node, index, layer.Name, layer.Dropout), initializer);
         }

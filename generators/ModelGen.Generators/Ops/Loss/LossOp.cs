@@ -25,9 +25,17 @@ namespace ModelGen.Generators.Ops
         /// <summary>How the loss reads in the generated class's documentation.</summary>
         public abstract string Name { get; }
 
+        /// <summary>Problems with the output this loss is on; every loss but softmax cross-entropy needs one row per sample.</summary>
         public virtual void CheckOutput(LayerShape output, int index, List<Problem> problems)
         {
+            if (output.OutputShape.IsSequence)
+                problems.Add(Problem.AtLayer(DiagnosticIds.ShapeMismatch, SiteKind.LayerAttribute, index, output.Name,
+                    $"its output {output.OutputShape} is a sequence, and {Name} takes one row per sample: put [SoftmaxCrossEntropy] on it (one class per step), or set ReturnSequences = false on the recurrent layer before it"));
         }
+
+        protected static bool PerStep(EmitContext context, HeadShape head) => context.Node(head.Node).Shape.IsSequence;
+
+        protected static string SequenceLength(EmitContext context) => Helpers.CodeWriter.Int(context.Model.Declaration.SequenceLength);
 
         /// <summary>"labels" or "targets": the target parameter of a one-output model, and the suffix of a head's.</summary>
         public abstract string TargetName { get; }
@@ -36,6 +44,9 @@ namespace ModelGen.Generators.Ops
         public abstract string TargetType(string element);
 
         public abstract string TargetDocumentation { get; }
+
+        /// <summary>The targets of a per-step (sequence) output; only losses that accept one override it.</summary>
+        public virtual string SequenceTargetDocumentation => TargetDocumentation;
 
         public abstract string PredictDocumentation { get; }
 
@@ -66,7 +77,7 @@ namespace ModelGen.Generators.Ops
 
             public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
             {
-                if (output.Units < 2)
+                if (output.OutputShape.Size < 2)
                     problems.Add(Problem.AtLayer(DiagnosticIds.SoftmaxOverSingleUnit, SiteKind.LayerAttribute, index, output.Name, output.Units.ToString(CultureInfo.InvariantCulture)));
             }
 
@@ -76,19 +87,27 @@ namespace ModelGen.Generators.Ops
 
             public override string TargetDocumentation => "One class index per sample, each in [0, width of the output).";
 
+            public override string SequenceTargetDocumentation => "One class index per step, [batch × SequenceLength], each in [0, width of the output); padded steps' labels are ignored.";
+
             public override string PredictDocumentation => "class probabilities (a stable softmax of the logits)";
 
             public override void EmitGuard(EmitContext context, HeadShape head, string entry)
-                => context.Writer.Wrapped($"global::ModelGen.InputGuard.Labels(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
+                => context.Writer.Wrapped(PerStep(context, head)
+                    ? $"global::ModelGen.InputGuard.SequenceLabels(ModelName, {entry}, {head.Targets}, inputs, batch, {SequenceLength(context)}, {Width(context, head)}, {Emit.ModelEmitter.TokenPadding(context.Model)}, \"{head.Name}\");"
+                    : $"global::ModelGen.InputGuard.Labels(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
 
-            public override string LossAndGradient(EmitContext context, HeadShape head)
-                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)})";
+            // A per-step output is time-major with labels sample-major; the sequence kernels map one to the other and skip padded steps.
+            public override string LossAndGradient(EmitContext context, HeadShape head) => PerStep(context, head)
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, {Gradient(context, head)}, batch, steps, {SequenceLength(context)}, {Width(context, head)})"
+                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)})";
 
-            public override string LossOnly(EmitContext context, HeadShape head)
-                => $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)})";
+            public override string LossOnly(EmitContext context, HeadShape head) => PerStep(context, head)
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, batch, steps, {SequenceLength(context)}, {Width(context, head)})"
+                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)})";
 
-            public override void EmitPredictOutput(EmitContext context, HeadShape head)
-                => context.Writer.Wrapped($"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, batch, {Width(context, head)});");
+            public override void EmitPredictOutput(EmitContext context, HeadShape head) => context.Writer.Wrapped(PerStep(context, head)
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, {context.Lengths}, batch, steps, {SequenceLength(context)}, {Width(context, head)});"
+                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, batch, {Width(context, head)});");
         }
 
         /// <summary>Mean squared error over all outputs. Runtime: src/ModelGen/Ops/MeanSquaredErrorOp.cs.</summary>

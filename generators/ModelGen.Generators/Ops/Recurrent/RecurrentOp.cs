@@ -1,0 +1,146 @@
+using System.Collections.Generic;
+using ModelGen.Generators.Emit;
+using ModelGen.Generators.Graph;
+using ModelGen.Generators.Model;
+
+namespace ModelGen.Generators.Ops
+{
+    /// <summary>
+    /// One direction of a recurrent layer, emission (rules: RecurrentRules.cs; runtime: src/ModelGen/Ops/RecurrentOp.cs and
+    /// RecurrentCells.cs). Time-major throughout: row t·batch + n.
+    ///   forward   G = X·W_ihᵀ for every step (one GEMM); per step R = h_{t−1}·W_hhᵀ (one GEMM), then the cell's fused gate math
+    ///   backward  BPTT from the last step to the first: the cell's gate gradients dG_t, dh_{t−1} += dG_t·W_hh per step;
+    ///             then dW_ih = dGᵀ·X, dW_hh = dG_{t}ᵀ·h_{t−1} and dX = dG·W_ih, each one GEMM over every step
+    /// Without ReturnSequences the node's value is the last real step's state, read from the kept sequence.
+    /// </summary>
+    internal sealed class RecurrentOp : OpDefinition
+    {
+        public static readonly RecurrentOp Instance = new RecurrentOp();
+
+        public override int[] Parameters(OpNode node) => new[] { Of(node).InputWeight, Of(node).HiddenWeight, Of(node).InputBias, Of(node).HiddenBias };
+
+        public override bool AccumulatesInputGradient => true;
+
+        public override string? Describe(OpNode node) => Of(node).Cell.ToString();
+
+        private static RecurrentAttributes Of(OpNode node) => (RecurrentAttributes)node.Attributes;
+
+        // Step buffers hold the declared length; each call uses the prefix its longest sample needs.
+        private static SavedBuffer Gates(OpNode node)
+            => new SavedBuffer("Gates", Of(node).GateCount * Of(node).Units, true, "gates of " + node.Name, Of(node).SequenceLength, Inference: true);
+
+        private static SavedBuffer Cells(OpNode node)
+            => new SavedBuffer("Cells", Of(node).Units, true, (Of(node).Cell == CellKind.Lstm ? "cell states c_t of " : "h·W_hnᵀ + b_hn of ") + node.Name,
+                Of(node).SequenceLength, Inference: true);
+
+        private static SavedBuffer Recurrent(OpNode node)
+            => new SavedBuffer("Recurrent", Of(node).GateCount * Of(node).Units, true, "h_{t−1}·W_hhᵀ of one step of " + node.Name, 0, Inference: true);
+
+        private static SavedBuffer Sequence(OpNode node)
+            => new SavedBuffer("Sequence", Of(node).Units, true, "hidden state at every step of " + node.Name, Of(node).SequenceLength, Inference: true);
+
+        private static SavedBuffer GateGradient(OpNode node)
+            => new SavedBuffer("GateGradient", Of(node).GateCount * Of(node).Units, true, "∂loss/∂gates of " + node.Name, Of(node).SequenceLength);
+
+        private static SavedBuffer HiddenGateGradient(OpNode node)
+            => new SavedBuffer("HiddenGateGradient", Of(node).GateCount * Of(node).Units, true, "∂loss/∂(h-side gates) of " + node.Name, Of(node).SequenceLength);
+
+        private static SavedBuffer SequenceGradient(OpNode node)
+            => new SavedBuffer("SequenceGradient", Of(node).Units, true, "∂loss/∂h at every step of " + node.Name, Of(node).SequenceLength);
+
+        private static SavedBuffer CellCarry(OpNode node)
+            => new SavedBuffer("CellCarry", Of(node).Units, true, "∂loss/∂c carried between steps of " + node.Name);
+
+        public override SavedBuffer[] SavedBuffers(OpNode node)
+        {
+            RecurrentAttributes recurrent = Of(node);
+            var buffers = new List<SavedBuffer> { Gates(node) };
+            if (recurrent.Cell != CellKind.SimpleRnn)
+                buffers.Add(Cells(node));
+            buffers.Add(Recurrent(node));
+            if (!recurrent.ReturnSequences)
+                buffers.Add(Sequence(node));
+            buffers.Add(GateGradient(node));
+            if (recurrent.Cell == CellKind.Gru)
+                buffers.Add(HiddenGateGradient(node));
+            if (recurrent.Cell == CellKind.Lstm)
+                buffers.Add(CellCarry(node));
+            if (!recurrent.ReturnSequences)
+                buffers.Add(SequenceGradient(node));
+            return buffers.ToArray();
+        }
+
+        private static string CellType(OpNode node) => Of(node).Cell switch
+        {
+            CellKind.Lstm => "global::ModelGen.Ops.LstmCell",
+            CellKind.Gru => "global::ModelGen.Ops.GruCell",
+            _ => $"global::ModelGen.Ops.SimpleRnnCell<{ActivationOp.RuntimeType(Of(node).Activation)}>",
+        };
+
+        private static string Slope(EmitContext context, OpNode node)
+            => Of(node).Activation == ActivationKind.LeakyReLU ? context.Constant(node.Name + "NegativeSlope", Of(node).NegativeSlope) : "T.Zero";
+
+        private static string Direction(OpNode node) => Of(node).Reverse ? "reverse: true" : "reverse: false";
+
+        private static string HiddenSequence(EmitContext context, OpNode node)
+            => Of(node).ReturnSequences ? context.Value(node.Id) : context.Saved(node, Sequence(node));
+
+        public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
+        {
+            RecurrentAttributes recurrent = Of(node);
+            OpNode input = context.Node(node.Inputs[0]);
+            context.Writer.Line($"// {node.Name}: {recurrent.Cell}{(recurrent.Cell == CellKind.SimpleRnn ? $"({recurrent.Activation})" : "")} over {input.Shape}, "
+                + $"{(recurrent.Reverse ? "last step to first" : "first step to last")}; G = X·W_ihᵀ in one GEMM, then per step h_{{t−1}}·W_hhᵀ and the fused gate math");
+            context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.Forward<T, {CellType(node)}>",
+                context.Value(input.Id), context.Parameter(recurrent.InputWeight), context.Parameter(recurrent.HiddenWeight),
+                context.Parameter(recurrent.InputBias), context.Parameter(recurrent.HiddenBias), HiddenSequence(context, node),
+                context.Saved(node, Gates(node)),
+                recurrent.Cell == CellKind.SimpleRnn ? "global::System.Span<T>.Empty" : context.Saved(node, Cells(node)),
+                context.Saved(node, Recurrent(node)), context.Lengths, "batch", "steps", Int(input.Width), Int(recurrent.Units), Direction(node), Slope(context, node));
+            if (!recurrent.ReturnSequences)
+            {
+                context.Writer.Line($"// {node.Name}: the state after each sample's {(recurrent.Reverse ? "first step (where the reverse sweep ends)" : "last real step")}");
+                context.Writer.Call("global::ModelGen.Ops.RecurrentOp.LastState<T>", HiddenSequence(context, node), context.Value(node.Id), context.Lengths, "batch",
+                    Int(recurrent.Units), Direction(node));
+            }
+        }
+
+        public override void EmitParameterGradient(EmitContext context, OpNode node)
+        {
+            RecurrentAttributes recurrent = Of(node);
+            OpNode input = context.Node(node.Inputs[0]);
+            string hiddenGradient = context.Gradient(node.Id);
+            if (!recurrent.ReturnSequences)
+            {
+                hiddenGradient = context.Saved(node, SequenceGradient(node));
+                context.Writer.Line($"// {node.Name}: ∂loss/∂h is the last state's gradient at the step it was read from, 0 elsewhere");
+                context.Writer.Call("global::ModelGen.Ops.RecurrentOp.LastStateBackward<T>", context.Gradient(node.Id), hiddenGradient, context.Lengths, "batch", "steps",
+                    Int(recurrent.Units), Direction(node));
+            }
+            string hiddenGates = recurrent.Cell == CellKind.Gru ? context.Saved(node, HiddenGateGradient(node)) : "global::System.Span<T>.Empty";
+            string cells = recurrent.Cell == CellKind.SimpleRnn ? "global::System.Span<T>.Empty" : context.Saved(node, Cells(node));
+            context.Writer.Line($"// {node.Name}: backpropagation through time, {(recurrent.Reverse ? "first step to last" : "last step to first")}: gate gradients dG_t, dh_{{t−1}} += dG_t·W_hh");
+            context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardThroughTime<T, {CellType(node)}>",
+                hiddenGradient, context.Parameter(recurrent.HiddenWeight), HiddenSequence(context, node),
+                context.Saved(node, Gates(node)), cells,
+                context.Saved(node, GateGradient(node)), hiddenGates, recurrent.Cell == CellKind.Lstm ? context.Saved(node, CellCarry(node)) : "global::System.Span<T>.Empty", context.Lengths, "batch", "steps",
+                Int(recurrent.Units), Direction(node), Slope(context, node));
+            context.Writer.Line($"// {node.Name}: dW_ih = dGᵀ·X, dW_hh = dG_tᵀ·h_{{t−1}}, db = Σ dG, one GEMM each over every step");
+            context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardParameters<T, {CellType(node)}>",
+                context.Value(input.Id), HiddenSequence(context, node), context.Saved(node, GateGradient(node)), hiddenGates,
+                context.ParameterGradient(recurrent.InputWeight), context.ParameterGradient(recurrent.HiddenWeight),
+                context.ParameterGradient(recurrent.InputBias), context.ParameterGradient(recurrent.HiddenBias),
+                "batch", "steps", Int(input.Width), Int(recurrent.Units), Direction(node));
+        }
+
+        public override void EmitInputGradient(EmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
+        {
+            RecurrentAttributes recurrent = Of(node);
+            OpNode input = context.Node(node.Inputs[0]);
+            context.Writer.Line($"// {node.Name}: dX {(accumulate ? "+=" : "=")} dG·W_ih for every step at once");
+            context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardInput<T, {CellType(node)}>",
+                context.Saved(node, GateGradient(node)), context.Parameter(recurrent.InputWeight), target, "batch", "steps",
+                Int(input.Width), Int(recurrent.Units), accumulate ? "accumulate: true" : "accumulate: false");
+        }
+    }
+}

@@ -1,0 +1,258 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using ModelGen.Kernels;
+using ModelGen.Simd;
+
+namespace ModelGen.Ops;
+
+/// <summary>
+/// One recurrent cell's element-wise step (PyTorch's gate equations), for one sample at one time step, written once
+/// over <see cref="IVectorOps{T, TVector}"/>: the driver (<see cref="RecurrentOp"/>) does the GEMMs, the cell does
+/// everything between them while the step's rows are in cache.
+/// </summary>
+/// <remarks>
+/// Row spans: <c>gates</c> [G·H] arrives as x·W_ihᵀ and leaves as what backward reads (the activated gates);
+/// <c>recurrent</c> [G·H] is h_{t−1}·W_hhᵀ (empty on the first step, whose state is zero); <c>cell</c> [H] is the
+/// LSTM's c_t or the GRU's W_hn·h_{t−1} + b_hn; previous spans are empty on the first step.
+/// </remarks>
+public interface IRecurrentCell
+{
+    /// <summary>Gate blocks of H units in W_ih's rows: 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n), 1 (simple RNN).</summary>
+    static abstract int GateCount { get; }
+
+    /// <summary>Writes h_t (and what backward needs) for one sample; <paramref name="negativeSlope"/> serves a leaky activation.</summary>
+    static abstract void Forward<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
+        ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// From ∂loss/∂h_t (<paramref name="hiddenGradient"/>) writes the pre-activation gradients of the x-side
+    /// (<paramref name="inputGateGradient"/>) and h-side (<paramref name="hiddenGateGradient"/>, the same span unless the cell
+    /// treats them differently), carries the cell gradient in <paramref name="cellCarry"/>, and adds direct (non-GEMM)
+    /// paths to h_{t−1} into <paramref name="previousHiddenGradient"/> (empty on the first step).
+    /// </summary>
+    static abstract void Backward<T>(ReadOnlySpan<T> hiddenGradient, ReadOnlySpan<T> gates, ReadOnlySpan<T> cell, ReadOnlySpan<T> previousCell,
+        ReadOnlySpan<T> previousHidden, ReadOnlySpan<T> hidden, Span<T> inputGateGradient, Span<T> hiddenGateGradient, Span<T> cellCarry,
+        Span<T> previousHiddenGradient, int units, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+
+    /// <summary>The GRU's h-side gradient differs from its x-side one in the candidate block; others share one buffer.</summary>
+    static abstract bool SeparateHiddenGateGradient { get; }
+
+    /// <summary>The LSTM carries c_t; the GRU keeps W_hn·h + b_hn per step; the simple RNN keeps nothing.</summary>
+    static abstract bool KeepsCell { get; }
+}
+
+/// <summary>
+/// Recurrent layers over time-major sequences: x [steps × batch × inputs], h [steps × batch × units], row
+/// t·batch + n for sample n at step t — so each step's rows are one contiguous [batch × …] block, the input
+/// projection of every step is one GEMM, and a shorter batch (<c>steps</c> below the declared length) is a prefix.
+/// A sample of length L has outputs and cell state 0 at steps t ≥ L, in either direction: right padding then neither
+/// reaches the real steps nor receives gradient (PyTorch's packed sequences). The reverse direction runs t = steps−1 … 0.
+/// Weights are PyTorch's: W_ih [G·H × inputs], W_hh [G·H × H], b_ih and b_hh [G·H].
+/// </summary>
+public static class RecurrentOp
+{
+    /// <summary>
+    /// Forward over every step: gates ← x·W_ihᵀ for all steps (one GEMM), then per step recurrent ← h_{t−1}·W_hhᵀ
+    /// (one GEMM) and the cell's fused step. <paramref name="recurrent"/> is [batch × G·H] scratch.
+    /// </summary>
+    public static void Forward<T, TCell>(ReadOnlySpan<T> x, ReadOnlySpan<T> inputWeights, ReadOnlySpan<T> hiddenWeights,
+        ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> hidden, Span<T> gates, Span<T> cells, Span<T> recurrent,
+        ReadOnlySpan<int> lengths, int batch, int steps, int inputs, int units, bool reverse, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        int rows = batch * steps;
+        Gemm.Multiply(GemmForm.ABt, x[..(rows * inputs)], inputWeights, gates[..(rows * width)], rows, inputs, width, accumulate: false);
+        for (int s = 0; s < steps; s++)
+        {
+            int t = reverse ? steps - 1 - s : s;
+            int previous = reverse ? t + 1 : t - 1;
+            bool first = s == 0;
+            if (!first)
+                Gemm.Multiply(GemmForm.ABt, hidden.Slice(previous * batch * units, batch * units), hiddenWeights, recurrent[..(batch * width)],
+                    batch, units, width, accumulate: false);
+            for (int n = 0; n < batch; n++)
+            {
+                int row = t * batch + n;
+                Span<T> h = hidden.Slice(row * units, units);
+                Span<T> c = TCell.KeepsCell ? cells.Slice(row * units, units) : default;
+                if (t >= lengths[n])
+                {
+                    h.Clear();
+                    c.Clear();
+                    continue;
+                }
+                int previousRow = previous * batch + n;
+                TCell.Forward(
+                    gates.Slice(row * width, width),
+                    first ? default : recurrent.Slice(n * width, width),
+                    inputBias, hiddenBias,
+                    first || !TCell.KeepsCell ? default : cells.Slice(previousRow * units, units), c,
+                    first ? default : hidden.Slice(previousRow * units, units), h,
+                    units, negativeSlope);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Backpropagation through time. <paramref name="hiddenGradient"/> [steps × batch × units] is ∂loss/∂h from the
+    /// layer's consumers and receives the recurrent terms in place as the sweep passes; the gate gradients
+    /// (<paramref name="inputGateGradient"/>, and <paramref name="hiddenGateGradient"/> where the cell separates them)
+    /// are kept for <see cref="BackwardParameters"/> and <see cref="BackwardInput"/>. <paramref name="cellCarry"/> is [batch × units] scratch.
+    /// </summary>
+    public static void BackwardThroughTime<T, TCell>(Span<T> hiddenGradient, ReadOnlySpan<T> hiddenWeights, ReadOnlySpan<T> hidden,
+        ReadOnlySpan<T> gates, ReadOnlySpan<T> cells, Span<T> inputGateGradient, Span<T> hiddenGateGradient, Span<T> cellCarry,
+        ReadOnlySpan<int> lengths, int batch, int steps, int units, bool reverse, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        Span<T> hiddenSide = TCell.SeparateHiddenGateGradient ? hiddenGateGradient : inputGateGradient;
+        if (!cellCarry.IsEmpty) // only the LSTM carries ∂loss/∂c between steps
+            cellCarry[..(batch * units)].Clear();
+        for (int s = steps - 1; s >= 0; s--)
+        {
+            int t = reverse ? steps - 1 - s : s;
+            int previous = reverse ? t + 1 : t - 1;
+            bool first = s == 0;
+            for (int n = 0; n < batch; n++)
+            {
+                int row = t * batch + n;
+                Span<T> dGatesInput = inputGateGradient.Slice(row * width, width);
+                Span<T> dGatesHidden = hiddenSide.Slice(row * width, width);
+                Span<T> carry = cellCarry.IsEmpty ? default : cellCarry.Slice(n * units, units);
+                if (t >= lengths[n])
+                {
+                    dGatesInput.Clear();
+                    dGatesHidden.Clear();
+                    carry.Clear();
+                    continue;
+                }
+                int previousRow = previous * batch + n;
+                TCell.Backward(
+                    hiddenGradient.Slice(row * units, units),
+                    gates.Slice(row * width, width),
+                    TCell.KeepsCell ? cells.Slice(row * units, units) : default,
+                    first || !TCell.KeepsCell ? default : cells.Slice(previousRow * units, units),
+                    first ? default : hidden.Slice(previousRow * units, units),
+                    hidden.Slice(row * units, units),
+                    dGatesInput, dGatesHidden, carry,
+                    first ? default : hiddenGradient.Slice(previousRow * units, units),
+                    units, negativeSlope);
+            }
+            if (!first) // ∂loss/∂h_{t−1} += ∂loss/∂(h-side gates) · W_hh
+                Gemm.Multiply(GemmForm.AB, hiddenSide.Slice(t * batch * width, batch * width), hiddenWeights,
+                    hiddenGradient.Slice(previous * batch * units, batch * units), batch, width, units, accumulate: true);
+        }
+    }
+
+    /// <summary>
+    /// dW_ih = Σ_t dGᵢₜᵀ·x_t and db_ih = Σ dGᵢ (one GEMM over every step); dW_hh = Σ_t dGₕₜᵀ·h_{t−1} and db_hh = Σ dGₕ
+    /// (one GEMM over the steps that have a predecessor: h_{t−1} of those steps is the hidden buffer shifted by one step).
+    /// </summary>
+    public static void BackwardParameters<T, TCell>(ReadOnlySpan<T> x, ReadOnlySpan<T> hidden, ReadOnlySpan<T> inputGateGradient,
+        ReadOnlySpan<T> hiddenGateGradient, Span<T> inputWeightGradient, Span<T> hiddenWeightGradient, Span<T> inputBiasGradient,
+        Span<T> hiddenBiasGradient, int batch, int steps, int inputs, int units, bool reverse)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        int rows = batch * steps;
+        ReadOnlySpan<T> hiddenSide = TCell.SeparateHiddenGateGradient ? hiddenGateGradient : inputGateGradient;
+        Gemm.Multiply(GemmForm.AtB, inputGateGradient[..(rows * width)], x[..(rows * inputs)], inputWeightGradient, width, rows, inputs, accumulate: false);
+        ColumnSums(inputGateGradient[..(rows * width)], inputBiasGradient, rows, width);
+        ColumnSums(hiddenSide[..(rows * width)], hiddenBiasGradient, rows, width);
+        int pairs = batch * (steps - 1);
+        if (pairs == 0)
+        {
+            hiddenWeightGradient[..(width * units)].Clear();
+            return;
+        }
+        // Forward direction: steps 1… pair with hidden steps 0…; reverse: steps 0… pair with hidden steps 1….
+        int gateStart = reverse ? 0 : batch;
+        int hiddenStart = reverse ? batch : 0;
+        Gemm.Multiply(GemmForm.AtB, hiddenSide.Slice(gateStart * width, pairs * width), hidden.Slice(hiddenStart * units, pairs * units),
+            hiddenWeightGradient, width, pairs, units, accumulate: false);
+    }
+
+    /// <summary>dx = dGᵢ · W_ih for every step at once (+= when x fans out).</summary>
+    public static void BackwardInput<T, TCell>(ReadOnlySpan<T> inputGateGradient, ReadOnlySpan<T> inputWeights, Span<T> dx,
+        int batch, int steps, int inputs, int units, bool accumulate)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        int rows = batch * steps;
+        Gemm.Multiply(GemmForm.AB, inputGateGradient[..(rows * width)], inputWeights, dx[..(rows * inputs)], rows, width, inputs, accumulate);
+    }
+
+    /// <summary>
+    /// The last real state of each sample: step L−1 for the forward direction, step 0 (where the reverse sweep ends) for the
+    /// reverse one — PyTorch's h_n.
+    /// </summary>
+    public static void LastState<T>(ReadOnlySpan<T> hidden, Span<T> state, ReadOnlySpan<int> lengths, int batch, int units, bool reverse)
+        where T : unmanaged
+    {
+        for (int n = 0; n < batch; n++)
+        {
+            int t = reverse ? 0 : lengths[n] - 1;
+            hidden.Slice((t * batch + n) * units, units).CopyTo(state.Slice(n * units, units));
+        }
+    }
+
+    /// <summary>The gradient of <see cref="LastState"/>: ∂loss/∂h is the state's gradient at the step it was read from, 0 elsewhere.</summary>
+    public static void LastStateBackward<T>(ReadOnlySpan<T> stateGradient, Span<T> hiddenGradient, ReadOnlySpan<int> lengths, int batch, int steps, int units, bool reverse)
+        where T : unmanaged
+    {
+        hiddenGradient[..(batch * steps * units)].Clear();
+        for (int n = 0; n < batch; n++)
+        {
+            int t = reverse ? 0 : lengths[n] - 1;
+            stateGradient.Slice(n * units, units).CopyTo(hiddenGradient.Slice((t * batch + n) * units, units));
+        }
+    }
+
+    private static void ColumnSums<T>(ReadOnlySpan<T> rowsByColumns, Span<T> sums, int rows, int columns)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Span<T> total = sums[..columns];
+        total.Clear();
+        for (int row = 0; row < rows; row++)
+            System.Numerics.Tensors.TensorPrimitives.Add(total, rowsByColumns.Slice(row * columns, columns), total);
+    }
+
+    /// <summary>σ(a) = 1 / (1 + e^−a): e^−a overflows to +∞ for very negative a, giving exactly 0, never NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector Sigmoid<T, TVector, TOps>(TVector a)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.Divide(TOps.One, TOps.Add(TOps.One, TOps.Exp(TOps.Subtract(TOps.Zero, a))));
+
+    /// <summary>tanh(a) = 2σ(2a) − 1: saturates to ±1 without overflow; absolute error near 0 is one rounding of σ.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector Tanh<T, TVector, TOps>(TVector a)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        TVector two = TOps.Add(TOps.One, TOps.One);
+        return TOps.Subtract(TOps.Multiply(two, Sigmoid<T, TVector, TOps>(TOps.Multiply(two, a))), TOps.One);
+    }
+
+    /// <summary>Loads lane block <paramref name="i"/> of a span, or zeros when the span is empty (a first step's missing state).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector LoadOrZero<T, TVector, TOps>(ReadOnlySpan<T> span, int i)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+        => span.IsEmpty ? TOps.Zero : TOps.Load(in Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static TVector Load<T, TVector, TOps>(ReadOnlySpan<T> span, int i)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.Load(in Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void Store<T, TVector, TOps>(TVector value, Span<T> span, int i)
+        where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.Store(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
+}

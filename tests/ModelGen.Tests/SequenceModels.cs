@@ -1,0 +1,35 @@
+namespace ModelGen.Tests;
+
+// Sequence models for the tests: every cell, both directions, stacking, padding, per-step and per-sequence heads.
+
+/// <summary>A tagger: embedding, bidirectional LSTM over every step, a per-step Dense head; padding id 0.</summary>
+[Model(SequenceLength = 6, Seed = 3)]
+[SoftmaxCrossEntropy, Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
+public partial class TinyTagger
+{
+    [Embedding(9, 5, PaddingId = 0)] public partial Embedding Words { get; }
+    [Lstm(7, ReturnSequences = true, Bidirectional = true)] public partial Lstm Encoder { get; }
+    [Dense(4)] public partial Dense Tags { get; }
+}
+
+/// <summary>Stacked GRUs, the second returning the last state, into a sequence classifier; no padding.</summary>
+[Model(SequenceLength = 5, Seed = 4)]
+[SoftmaxCrossEntropy, Sgd(LearningRate = 0.1f), ClipGlobalNorm(5f)]
+public partial class GruClassifier
+{
+    [Embedding(12, 4)] public partial Embedding Words { get; }
+    [Gru(6, ReturnSequences = true)] public partial Gru Lower { get; }
+    [Gru(5, Bidirectional = true)] public partial Gru Upper { get; }
+    [Dense(3)] public partial Dense Classes { get; }
+}
+
+/// <summary>Simple RNNs (tanh, then ReLU reversed) with padding, a last state per sequence.</summary>
+[Model(SequenceLength = 6, Seed = 5)]
+[SoftmaxCrossEntropy, Adam, ClipGlobalNorm(5f)]
+public partial class RnnClassifier
+{
+    [Embedding(10, 3, PaddingId = 9)] public partial Embedding Words { get; }
+    [SimpleRnn(5, ReturnSequences = true)] public partial SimpleRnn Lower { get; }
+    [SimpleRnn(4, Activation.ReLU, Bidirectional = true)] public partial SimpleRnn Upper { get; }
+    [Dense(2)] public partial Dense Classes { get; }
+}
