@@ -1,3 +1,4 @@
+using ModelGen.Initialization;
 using ModelGen.Ops;
 
 namespace ModelGen.Tests;
@@ -199,5 +200,104 @@ public class SequenceModelTests
         RecurrentOp.Forward<double, GruCell>([1.0, 0.0], [1, -1, 2], [0, 0, 3], [0, 0, 0], [0, 0, 0.5], hidden, new double[6], new double[2], new double[3], [2], 1, 2, 1, 1, false, 0);
         Assert.Equal(0.7182795722, hidden[0], 1e-9);
         Assert.Equal(0.7934483827, hidden[1], 1e-9);
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void PaddingNeverReachesRealSteps(int bits)
+    {
+        using var width = Widths.Force(bits);
+        var net = new TinyTagger.Network<double>(seed: 12);
+        const int length = TinyTagger.SequenceLength;
+        int[] shortSample = [3, 5, 2, 0, 0, 0];   // 3 real steps
+        int[] longSample = [4, 8, 1, 7, 6, 2];    // full length
+        var alone = new double[length * 4];
+        net.Predict(shortSample, alone);          // runs 3 steps
+        var together = new double[2 * length * 4];
+        net.Predict([.. longSample, .. shortSample], together); // runs 6 steps; the short sample is padded through the reverse sweep too
+        Reference.Close(alone, together.AsSpan(length * 4, length * 4), 1e-12, 1e-14, "short sample alone vs beside a longer one");
+        Assert.All(alone.AsSpan(3 * 4).ToArray(), p => Assert.Equal(0, p)); // padded steps predict nothing
+        Assert.Equal(1, alone.AsSpan(0, 4).ToArray().Sum(), 12);
+
+        // The labels of padded steps, whatever they are, change neither the loss nor the gradients.
+        double loss = net.ComputeGradients(shortSample, [1, 2, 3, 0, 0, 0]);
+        double[] gradients = net.Gradients.ToArray();
+        Assert.Equal(loss, net.ComputeGradients(shortSample, [1, 2, 3, 3, -5, 1000]));
+        Assert.Equal(gradients, net.Gradients.ToArray());
+    }
+
+    [Fact]
+    public void BadTokensAndLabelsAreRejectedAndLeaveTheModelUnchanged()
+    {
+        var model = new TinyTagger();
+        float[] before = model.Parameters.ToArray();
+        int[] labels = new int[12];
+        void Rejected<TException>(int[] tokens, int[] targets, string fragment) where TException : Exception
+        {
+            var error = Assert.Throws<TException>(() => model.TrainStep(tokens, targets));
+            Assert.Contains("TinyTagger.TrainStep", error.Message);
+            Assert.Contains(fragment, error.Message);
+        }
+        Rejected<ArgumentOutOfRangeException>([1, 2, 9, 0, 0, 0, 1, 1, 1, 1, 1, 1], labels, "token 9 at sample 0, step 2 is outside layer 'Words''s vocabulary [0, 9)");
+        Rejected<ArgumentException>([1, 2, 0, 3, 0, 0, 1, 1, 1, 1, 1, 1], labels, "token 3 at sample 0, step 3 follows the padding id 0");
+        Rejected<ArgumentException>([1, 2, 3, 0, 0, 0, 0, 1, 1, 1, 1, 1], labels, "sample 1 starts with the padding id 0");
+        Rejected<ArgumentException>([1, 2, 3, 4, 5], [0, 0, 0, 0, 0], "not a multiple of 6");
+        Rejected<ArgumentException>([1, 2, 3, 0, 0, 0], labels, "expected shape [1 × 6] (one class index per step)");
+        Rejected<ArgumentOutOfRangeException>([1, 2, 3, 0, 0, 0], [0, 4, 0, 0, 0, 0], "label 4 of sample 0, step 1 is out of range");
+        Assert.Equal(0, model.Step);
+        Assert.Equal(before, model.Parameters.ToArray());
+        var error = Assert.Throws<ArgumentException>(() => model.Predict([1, 2, 3, 0, 0, 0], new float[6 * 4 - 1]));
+        Assert.Contains("[1 × 24]", error.Message);
+    }
+
+    [Fact]
+    public void LearnsATaskThatNeedsBothDirectionsWithoutAllocating()
+    {
+        // Each word's tag is 2·(previous word mod 2) + (next word mod 2) (a missing neighbour counts as 0): the forward direction sees
+        // one neighbour, the reverse direction the other. Lengths vary from 2 to 6.
+        var model = new TinyTagger();
+        const int batch = 32, length = TinyTagger.SequenceLength;
+        var random = new SeededRandom(5);
+        var tokens = new int[batch * length];
+        var labels = new int[batch * length];
+        void Fill()
+        {
+            for (int n = 0; n < batch; n++)
+            {
+                int real = 2 + random.NextInt(length - 1);
+                for (int t = 0; t < length; t++)
+                    tokens[n * length + t] = t < real ? 1 + random.NextInt(8) : 0;
+                for (int t = 0; t < length; t++)
+                {
+                    int previous = t > 0 ? tokens[n * length + t - 1] : 0, next = t + 1 < real ? tokens[n * length + t + 1] : 0;
+                    labels[n * length + t] = t < real ? 2 * (previous % 2) + next % 2 : 0;
+                }
+            }
+        }
+        for (int step = 0; step < 600; step++)
+        {
+            Fill();
+            model.TrainStep(tokens, labels);
+        }
+        Fill();
+        var probabilities = new float[batch * length * 4];
+        model.Predict(tokens, probabilities);
+        int correct = 0, total = 0;
+        for (int i = 0; i < tokens.Length; i++)
+            if (tokens[i] != 0)
+            {
+                total++;
+                correct += System.Numerics.Tensors.TensorPrimitives.IndexOfMax(probabilities.AsSpan(i * 4, 4)) == labels[i] ? 1 : 0;
+            }
+        Assert.True(correct >= 0.9 * total, $"{correct}/{total} tags right after 600 steps");
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+        {
+            model.TrainStep(tokens, labels);
+            model.Predict(tokens, probabilities);
+            model.Predict(tokens.AsSpan(0, length), probabilities.AsSpan(0, length * 4));
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }

@@ -104,14 +104,17 @@ namespace ModelGen.Generators.Extraction
                             problems.Add(Problem.At(DiagnosticIds.DropoutRateInvalid, SiteKind.ModelAttribute, "the input", Number(inputDropout)));
                         inputShape = ReadInputShape(attribute, ref inputSize, problems);
                         sequenceLength = ReadNamed(attribute, "SequenceLength", 0, "Model", SiteKind.ModelAttribute, problems);
-                        if (sequenceLength < 0 || (sequenceLength > 0 && (inputShape is not null || (inputSize != 0 && inputSize != sequenceLength))))
+                        if (sequenceLength < 0)
                         {
-                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "SequenceLength",
-                                "a positive number of token ids per sample, given without InputShape (InputSize, if given, equal to it)"));
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "SequenceLength", "a positive number of token ids per sample"));
                             sequenceLength = 0;
                         }
                         else if (sequenceLength > 0)
                         {
+                            // Reported, then read as tokens anyway, so the layers are checked against the input the user meant.
+                            if (inputShape is not null || (inputSize != 0 && inputSize != sequenceLength))
+                                problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "SequenceLength",
+                                    "a positive number of token ids per sample, given without InputShape (InputSize, if given, equal to it)"));
                             if (inputDropout > 0)
                                 problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "InputDropout",
                                     "0 on token inputs (put Dropout on the Embedding instead)"));

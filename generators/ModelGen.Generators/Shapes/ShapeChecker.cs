@@ -33,7 +33,8 @@ namespace ModelGen.Generators.Shapes
 
             var builder = new GraphBuilder(model, problems);
             int input = builder.Add(OpKind.Input, "Inputs", -1, new TensorShape(model.InputShape), NoAttributes.Instance);
-            input = builder.Dropout(input, -1, "Inputs", model.Regularization.InputDropout);
+            if (!model.TakesTokens) // dropout on token ids is reported by extraction
+                input = builder.Dropout(input, -1, "Inputs", model.Regularization.InputDropout);
 
             var outputs = new int[model.Layers.Count];
             var shapes = new List<LayerShape>();
