@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
+using ModelGen.Generators.Graph;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Ops;
 using ModelGen.Generators.Shapes;
@@ -26,7 +27,8 @@ namespace ModelGen.Analyzers
             PitfallDescriptors.DecayOnBiases, PitfallDescriptors.ExcessiveRegularization, PitfallDescriptors.LearningRateOutOfRange,
             PitfallDescriptors.HyperParameterOutOfRange, PitfallDescriptors.AdamEpsilonTooSmall, PitfallDescriptors.AdaGradOnDeepNet,
             PitfallDescriptors.BatchNormTinyBatch, PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
-            PitfallDescriptors.ImplicitHyperParameters, PitfallDescriptors.CnnDesignSmell, PitfallDescriptors.HighwayGateOpen);
+            PitfallDescriptors.ImplicitHyperParameters, PitfallDescriptors.CnnDesignSmell, PitfallDescriptors.HighwayGateOpen,
+            PitfallDescriptors.LstmForgetBiasClosed);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -83,6 +85,8 @@ namespace ModelGen.Analyzers
                     CheckDense(model, i, report);
                 if (layer.Options is HighwayOptions { GateBias: >= 0 } highway)
                     report.At(PitfallDescriptors.HighwayGateOpen, SiteKind.LayerAttribute, i, Property(FixProperties.GateBias, "-2f"), layer.Name, Format(highway.GateBias));
+                if (layer.Options is RecurrentOptions { Cell: CellKind.Lstm, ForgetBias: <= 0 } lstm)
+                    report.At(PitfallDescriptors.LstmForgetBiasClosed, SiteKind.LayerAttribute, i, Property(FixProperties.ForgetBias, "1f"), layer.Name, Format(lstm.ForgetBias));
                 if (hidden && layer.Activation == ActivationKind.Softplus)
                     report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString());
             }
@@ -260,11 +264,16 @@ namespace ModelGen.Analyzers
             ModelDeclaration declaration = model.Declaration;
             OptimizerDeclaration optimizer = declaration.Optimizer;
             string rate = Format(optimizer.LearningRate);
-            if (declaration.ClipNorm is null)
+            if (declaration.ClipNorm is null && declaration.ClipValue is null)
             {
                 // Depth counts the layers with weights on the gradient's path: normalization and pooling add none.
                 int depth = model.Layers.Count(l => l.Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.LocallyConnected2D or LayerKind.Highway);
-                string? reason = depth >= 8 ? $"is {depth} weight layers deep"
+                // A recurrent layer multiplies its gradient by W_hh once per step: over a sequence that is a very deep net.
+                string[] recurrent = model.Layers.Where(l => l.Kind is LayerKind.SimpleRnn or LayerKind.Lstm or LayerKind.Gru).Select(l => $"{l.Kind} '{l.Name}'").ToArray();
+                LayerShape? unboundedRnn = model.Layers.FirstOrDefault(l => l.Kind == LayerKind.SimpleRnn && l.Activation is ActivationKind.ReLU or ActivationKind.LeakyReLU);
+                string? reason = unboundedRnn is not null ? $"runs SimpleRnn '{unboundedRnn.Name}' with {unboundedRnn.Activation}, unbounded through every step, so one large W_hh eigenvalue makes its gradients explode,"
+                    : recurrent.Length > 0 ? $"has recurrent layers ({string.Join(", ", recurrent)}) whose gradients are multiplied by W_hh at every step and can explode through time,"
+                    : depth >= 8 ? $"is {depth} weight layers deep"
                     : optimizer.Kind == OptimizerKind.Adam && optimizer.LearningRate > 3e-3f ? $"trains with Adam at learning rate {rate}"
                     : optimizer.Kind == OptimizerKind.Sgd && optimizer.LearningRate > 0.1f ? $"trains with SGD at learning rate {rate}"
                     : null;

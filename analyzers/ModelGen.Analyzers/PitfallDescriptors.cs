@@ -111,6 +111,10 @@ namespace ModelGen.Analyzers
             "Highway gate bias not negative",
             "Highway layer '{0}' starts its transform-gate bias at {1}, so from the first step it mixes its input away instead of carrying it; start the gate bias negative (−1 to −3) so a deep stack begins close to the identity");
 
+        public static readonly DiagnosticDescriptor LstmForgetBiasClosed = Create("MG0031", "ModelGen.Initialization", DiagnosticSeverity.Info,
+            "LSTM forget bias not positive",
+            "LSTM layer '{0}' starts its forget-gate bias at {1}, so from the first step its cell keeps at most half of itself per step and early gradients fade over long spans; start it at 1 (Jozefowicz et al.)");
+
         public static readonly DiagnosticDescriptor UnstableSoftmax = Create("MG0101", "ModelGen.Numerics", DiagnosticSeverity.Warning,
             "Unstable softmax",
             "{0} does not subtract the maximum before exponentiating and returns NaN for inputs such as [1000, 1000, 999]; {1}");
@@ -131,6 +135,7 @@ namespace ModelGen.Analyzers
     internal static class FixProperties
     {
         public const string GateBias = nameof(GateBias);
+        public const string ForgetBias = nameof(ForgetBias);
         public const string Initializer = nameof(Initializer);
         public const string Rate = nameof(Rate);
         public const string BatchSize = nameof(BatchSize);

@@ -171,6 +171,18 @@ namespace ModelGen.CodeFixes
                 : null;
     }
 
+    /// <summary>MG0031: start an LSTM's forget-gate bias at 1, so its cell carries itself from the first step.</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(ForgetBiasFix)), Shared]
+    public sealed class ForgetBiasFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0031");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => diagnostic.Properties.TryGetValue("ForgetBias", out string? value) && value is not null
+                ? ($"Set ForgetBias = {value}", AttributeEdits.WithNamedArgument(attribute, "ForgetBias", value))
+                : null;
+    }
+
     /// <summary>MG0015: lower a dropout rate to 0.5 (hidden units) or 0.2 (inputs).</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LowerDropoutFix)), Shared]
     public sealed class LowerDropoutFix : AttributeFix

@@ -115,6 +115,13 @@ public class CodeFixTests
         Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Highway(Activation.ReLU, GateBias = -2f)] partial Highway Block { get; }" + Logits));
 
     [Fact]
+    public Task OpensAnLstmForgetGate() => Verify.CodeFix<ModelPitfallAnalyzer, ForgetBiasFix>(
+        Declared("[Embedding(50, 8)] partial Embedding Words { get; }\n    [{|MG0031:Lstm(8, ForgetBias = 0f)|}] partial Lstm Summary { get; }" + Logits,
+            optimizer: "[Adam(LearningRate = 1e-3f)][ClipGlobalNorm(5f)]", model: "[Model(SequenceLength = 10, Seed = 1)]"),
+        Declared("[Embedding(50, 8)] partial Embedding Words { get; }\n    [Lstm(8, ForgetBias = 1f)] partial Lstm Summary { get; }" + Logits,
+            optimizer: "[Adam(LearningRate = 1e-3f)][ClipGlobalNorm(5f)]", model: "[Model(SequenceLength = 10, Seed = 1)]"));
+
+    [Fact]
     public Task LetsBinaryCrossEntropyApplyTheSigmoid() => Verify.CodeFix<ModelPitfallAnalyzer, FromLogitsFix>(
         Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, loss: "[{|MG0007:BinaryCrossEntropy(FromLogits = false)|}]"),
         Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }" + Logits, loss: "[BinaryCrossEntropy(FromLogits = true)]"));

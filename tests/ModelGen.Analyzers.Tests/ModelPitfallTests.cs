@@ -119,6 +119,28 @@ public class ModelPitfallTests
         name: "{|MG0013:Net|}"));
 
     [Fact]
+    public Task RecurrentLayersWithoutClipping() => Check(Model("""
+        [Embedding(50, 8)] partial Embedding Words { get; }
+        [Gru(8)] partial Gru Summary { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, model: "[Model(SequenceLength = 10, Seed = 1)]", name: "{|MG0013:Net|}"));
+
+    [Fact]
+    public Task ReluRnnWithoutClipping() => Check(Model("""
+        [Embedding(50, 8)] partial Embedding Words { get; }
+        [SimpleRnn(8, Activation.ReLU)] partial SimpleRnn Summary { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, model: "[Model(SequenceLength = 10, Seed = 1)]", name: "{|MG0013:Net|}"));
+
+    [Fact]
+    public Task ClippedLstmWithAClosedForgetGate() => Check(Model("""
+        [Embedding(50, 8)] partial Embedding Words { get; }
+        [{|MG0031:Lstm(8, ReturnSequences = true, ForgetBias = 0f)|}] partial Lstm Lower { get; }
+        [Lstm(8, ForgetBias = 0.5f)] partial Lstm Upper { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, optimizer: "[Adam(LearningRate = 1e-3f)][ClipGlobalNorm(5f)]", model: "[Model(SequenceLength = 10, Seed = 1)]"));
+
+    [Fact]
     public Task ClippedHighLearningRateIsFine() => Check(Model("""
         [Dense(8, Activation.ReLU)] partial Dense Hidden { get; }
         [Dense(3)] partial Dense Logits { get; }

@@ -300,4 +300,46 @@ public class SequenceModelTests
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
+
+    [Fact]
+    public void ClippingByValueBoundsEveryElementOfTheStep()
+    {
+        var net = new ValueClippedRnn.Network<double>(seed: 2);
+        int[] tokens = [1, 2, 3, 4, 5, 0, 1, 2];
+        int[] labels = [0, 1];
+        double[] unclipped = new double[net.Parameters.Length];
+        net.ComputeGradients(tokens, labels);
+        net.Gradients.CopyTo(unclipped);
+        Assert.Contains(unclipped, g => Math.Abs(g) > 0.01); // the clip has work to do
+        double[] before = net.Parameters.ToArray();
+        net.TrainStep(tokens, labels);
+        double[] after = net.Parameters.ToArray();
+        for (int i = 0; i < before.Length; i++)
+            Assert.Equal(-Math.Clamp(unclipped[i], -(double)0.01f, 0.01f), after[i] - before[i], 1e-15); // the declared float limit, widened
+    }
+
+    [Theory]
+    [InlineData(5, 5, 3)]
+    [InlineData(3, 7, 2)]
+    [InlineData(7, 3, 1)]
+    public void OrthogonalBlocksAreOrthonormal(int rows, int columns, int blocks)
+    {
+        var weights = new double[rows * columns * blocks];
+        WeightInitializer.Fill<double>(Initializer.Orthogonal, weights, fanIn: columns, fanOut: rows, new SeededRandom(4));
+        bool byRows = rows <= columns;
+        int vectors = byRows ? rows : columns;
+        for (int b = 0; b < blocks; b++)
+            for (int u = 0; u < vectors; u++)
+                for (int v = 0; v < vectors; v++)
+                {
+                    double dot = 0;
+                    for (int k = 0; k < (byRows ? columns : rows); k++)
+                        dot += byRows
+                            ? weights[b * rows * columns + u * columns + k] * weights[b * rows * columns + v * columns + k]
+                            : weights[b * rows * columns + k * columns + u] * weights[b * rows * columns + k * columns + v];
+                    Assert.Equal(u == v ? 1 : 0, dot, 1e-12);
+                }
+        if (blocks > 1) // each block draws its own matrix
+            Assert.NotEqual(weights.AsSpan(0, rows * columns).ToArray(), weights.AsSpan(weights.Length - rows * columns).ToArray());
+    }
 }

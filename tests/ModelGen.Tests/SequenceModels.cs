@@ -33,3 +33,13 @@ public partial class RnnClassifier
     [SimpleRnn(4, Activation.ReLU, Bidirectional = true)] public partial SimpleRnn Upper { get; }
     [Dense(2)] public partial Dense Classes { get; }
 }
+
+/// <summary>Clipping by value alone: with SGD at learning rate 1, no parameter may move by more than the clip.</summary>
+[Model(SequenceLength = 4, Seed = 6)]
+[SoftmaxCrossEntropy, Sgd(LearningRate = 1f), ClipValue(0.01f)]
+public partial class ValueClippedRnn
+{
+    [Embedding(6, 3)] public partial Embedding Words { get; }
+    [SimpleRnn(4)] public partial SimpleRnn Summary { get; }
+    [Dense(2)] public partial Dense Classes { get; }
+}

@@ -267,7 +267,7 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"///   {node.Name}: {node.Kind}({string.Join(", ", node.Inputs.Select(i => nodes[i].Name))}) → {node.Shape}");
             foreach (HeadShape head in heads)
                 writer.Line($"/// Loss on {head.Name}: {LossOp.For(head.Loss)!.Name}{(model.IsMultiTask ? $", weight {CodeWriter.Literal(head.Loss.Weight)}" : "")}.");
-            writer.Line($"/// Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Literal(clip)}" : "")}.");
+            writer.Line($"/// Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipValue is float clipValue ? $", gradients clipped to ±{CodeWriter.Literal(clipValue)}" : "")}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Literal(clip)}" : "")}.");
             if (declaration.Schedule is ScheduleDeclaration linear)
                 writer.Line($"/// Learning rate: linear decay to {CodeWriter.Literal(linear.FinalFraction)} of the initial rate over {linear.Steps} steps.");
             if (regularization.WeightDecay is float decay)
@@ -701,6 +701,11 @@ namespace ModelGen.Generators.Emit
             ModelDeclaration declaration = model.Declaration;
             RegularizationDeclaration regularization = declaration.Regularization;
             string scale = "T.One";
+            if (declaration.ClipValue is float maxValue)
+            {
+                writer.Line($"// Clipping by value: every gradient element clamped to ±{CodeWriter.Literal(maxValue)}{(declaration.ClipNorm is null ? "" : ", before the global norm is measured")}.");
+                writer.Line($"global::ModelGen.Optimizers.GradientClipping.ClipByValue<T>(_gradients, {constants.Name("ClipMaxValue", maxValue)});");
+            }
             if (declaration.ClipNorm is float maxNorm)
             {
                 writer.Line("// Global-norm clipping: the norm is computed once and applied as a scale inside the update pass.");

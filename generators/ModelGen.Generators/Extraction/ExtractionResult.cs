@@ -15,6 +15,7 @@ namespace ModelGen.Generators.Extraction
         public AttributeData? LossAttribute { get; set; }
         public AttributeData? OptimizerAttribute { get; set; }
         public AttributeData? ClipAttribute { get; set; }
+        public AttributeData? ClipValueAttribute { get; set; }
         public AttributeData? WeightDecayAttribute { get; set; }
         public AttributeData? ScheduleAttribute { get; set; }
         public List<(AttributeData Attribute, IPropertySymbol Property)> Layers { get; } = new List<(AttributeData, IPropertySymbol)>();
@@ -47,6 +48,7 @@ namespace ModelGen.Generators.Extraction
                 SiteKind.LossAttribute => Of(_sites.LossAttribute),
                 SiteKind.OptimizerAttribute => Of(_sites.OptimizerAttribute),
                 SiteKind.ClipAttribute => Of(_sites.ClipAttribute),
+                SiteKind.ClipValueAttribute => Of(_sites.ClipValueAttribute),
                 SiteKind.WeightDecayAttribute => Of(_sites.WeightDecayAttribute),
                 SiteKind.ScheduleAttribute => Of(_sites.ScheduleAttribute),
                 SiteKind.LayerAttribute when layerIndex >= 0 && layerIndex < _sites.Layers.Count => Of(_sites.Layers[layerIndex].Attribute),

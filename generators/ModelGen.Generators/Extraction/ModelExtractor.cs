@@ -48,7 +48,7 @@ namespace ModelGen.Generators.Extraction
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
                 return new ExtractionResult(
                     new ModelDeclaration(null, model.Name, "class", "", EquatableArray<ContainingType>.Empty, 0, EquatableArray<int>.Empty, 0, 0, 0, LossDeclaration.None,
-                        OptimizerDeclaration.None, null, null, RegularizationDeclaration.None, false, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
+                        OptimizerDeclaration.None, null, null, null, RegularizationDeclaration.None, false, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
                     sites);
             }
             if (model.IsRecord)
@@ -73,7 +73,7 @@ namespace ModelGen.Generators.Extraction
             LossDeclaration loss = LossDeclaration.None;
             int lossCount = 0, optimizerCount = 0;
             OptimizerDeclaration optimizer = OptimizerDeclaration.None;
-            float? clipNorm = null, weightDecay = null;
+            float? clipNorm = null, clipValue = null, weightDecay = null;
             ScheduleDeclaration? schedule = null;
             bool decayBiases = false, decoupled = false, checkFinite = false;
 
@@ -163,6 +163,13 @@ namespace ModelGen.Generators.Extraction
                         decayBiases = ReadNamed(attribute, "IncludeBiases", false, "WeightDecay", SiteKind.WeightDecayAttribute, problems);
                         decoupled = ReadNamed(attribute, "Decoupled", false, "WeightDecay", SiteKind.WeightDecayAttribute, problems);
                         break;
+                    case "ModelGen.ClipValueAttribute":
+                        sites.ClipValueAttribute = attribute;
+                        if (TryReadConstructorArgument(attribute, 0, out float maxValue) && maxValue > 0 && !float.IsInfinity(maxValue))
+                            clipValue = maxValue;
+                        else
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ClipValueAttribute, "ClipValue", "maxValue", "a finite number greater than 0"));
+                        break;
                     case "ModelGen.ClipGlobalNormAttribute":
                         sites.ClipAttribute = attribute;
                         if (TryReadConstructorArgument(attribute, 0, out float maxNorm) && maxNorm > 0 && !float.IsInfinity(maxNorm))
@@ -233,6 +240,7 @@ namespace ModelGen.Generators.Extraction
                 optimizer,
                 schedule,
                 clipNorm,
+                clipValue,
                 new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled),
                 checkFinite,
                 model.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "System.Diagnostics.DebuggerTypeProxyAttribute" or "System.Diagnostics.DebuggerDisplayAttribute"),

@@ -120,6 +120,7 @@ namespace ModelGen.Generators.Model
         OptimizerDeclaration Optimizer,
         ScheduleDeclaration? Schedule,
         float? ClipNorm,
+        float? ClipValue,
         RegularizationDeclaration Regularization,
         bool CheckFinite,
         bool HasDebuggerView,

@@ -542,6 +542,18 @@ public sealed class LinearDecayAttribute(int steps) : Attribute
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class CheckFiniteAttribute : Attribute;
 
+/// <summary>
+/// Clamps every gradient element to [−maxValue, maxValue] (PyTorch's <c>clip_grad_value_</c>, Keras's <c>clipvalue</c>), before
+/// the update and before a <see cref="ClipGlobalNormAttribute"/> measures the norm. Unlike the global norm it changes the
+/// gradient's direction, but it bounds every single step — a common guard for recurrent nets.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ClipValueAttribute(float maxValue) : Attribute
+{
+    /// <summary>Largest allowed magnitude of any gradient element.</summary>
+    public float MaxValue { get; } = maxValue;
+}
+
 /// <summary>Rescales all gradients together so their global L2 norm is at most <paramref name="maxNorm"/>.</summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class ClipGlobalNormAttribute(float maxNorm) : Attribute
