@@ -57,3 +57,42 @@ public partial class LeNet5
     [Dense(84, Activation.ReLU)] public partial Dense Hidden2 { get; }
     [Dense(10)] public partial Dense Logits { get; }
 }
+
+/// <summary>
+/// A sequence classifier sized like the small recurrent nets RLtools compares with PyTorch: 64 token ids → embedding 32
+/// → GRU 64 (last state) → 10 classes; Adam 1e-3, global-norm clip 5 (the peer runs the same modules).
+/// </summary>
+[Model(SequenceLength = 64, Seed = 42)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-3f), ClipGlobalNorm(5f)]
+public partial class GruClassifier
+{
+    [Embedding(1000, 32)] public partial Embedding Words { get; }
+    [Gru(64)] public partial Gru Summary { get; }
+    [Dense(10)] public partial Dense Logits { get; }
+}
+
+/// <summary><see cref="GruClassifier"/> with an LSTM.</summary>
+[Model(SequenceLength = 64, Seed = 42)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-3f), ClipGlobalNorm(5f)]
+public partial class LstmClassifier
+{
+    [Embedding(1000, 32)] public partial Embedding Words { get; }
+    [Lstm(64)] public partial Lstm Summary { get; }
+    [Dense(10)] public partial Dense Logits { get; }
+}
+
+/// <summary>
+/// The part-of-speech tagger of samples/PosTagger (embedding 64 over its 28,800-word vocabulary → bidirectional LSTM 2×64
+/// → 227 tags per word, Adam 3e-3, clip 5), without its dropout (masks cannot match the peer's), on 32-word sentences.
+/// </summary>
+[Model(SequenceLength = 32, Seed = 42)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 3e-3f), ClipGlobalNorm(5f)]
+public partial class Tagger
+{
+    [Embedding(28_800, 64)] public partial Embedding Words { get; }
+    [Lstm(64, ReturnSequences = true, Bidirectional = true)] public partial Lstm Context { get; }
+    [Dense(227)] public partial Dense Tags { get; }
+}

@@ -11,7 +11,7 @@ using ModelGen.Benchmarks.Peers;
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --filter '*Sgemm*'   any BenchmarkDotNet selection
 Console.WriteLine(Peer.Initialize());
 // Latency-sized suites first: libtorch's OpenMP workers keep spinning for a while after its large parallel products.
-Type[] suites = [typeof(PeakBenchmarks), typeof(TinyMlpBenchmarks), typeof(MlpBenchmarks), typeof(RegularizedMlpBenchmarks), typeof(LeNetBenchmarks), typeof(WideConvBenchmarks), typeof(SgemmBenchmarks)];
+Type[] suites = [typeof(PeakBenchmarks), typeof(TinyMlpBenchmarks), typeof(MlpBenchmarks), typeof(RegularizedMlpBenchmarks), typeof(LeNetBenchmarks), typeof(WideConvBenchmarks), typeof(RecurrentBenchmarks), typeof(SgemmBenchmarks)];
 
 // In-process: the peer's 1.5 GB of native libraries are not copied into a generated project per benchmark.
 if (args.Contains("--smoke"))
