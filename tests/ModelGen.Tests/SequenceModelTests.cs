@@ -342,4 +342,54 @@ public class SequenceModelTests
         if (blocks > 1) // each block draws its own matrix
             Assert.NotEqual(weights.AsSpan(0, rows * columns).ToArray(), weights.AsSpan(weights.Length - rows * columns).ToArray());
     }
+
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void BatchesSplitAcrossCoresMatchOneSampleAtATime(int bits)
+    {
+        // Large enough (16 samples × 24 steps × 96 units) for the two-core sweep, which runs every step for half of the
+        // batch on each core; each sample alone (a batch of one never splits) must give the same states and gradients.
+        using var width = Widths.Force(bits);
+        const int batch = 16, steps = 24, inputs = 20, units = 96;
+        int[] lengths = Enumerable.Range(0, batch).Select(n => n % 3 == 0 ? steps : 1 + (n * 7) % steps).ToArray();
+        foreach (string cell in new[] { "lstm", "gru", "rnn" })
+            foreach (bool reverse in new[] { false, true })
+            {
+                int gates = (cell == "lstm" ? 4 : cell == "gru" ? 3 : 1) * units;
+                double[] x = Reference.Random(steps * batch * inputs, 11);
+                double[] wih = Reference.Random(gates * inputs, 12, 0.2), whh = Reference.Random(gates * units, 13, 0.1);
+                double[] bih = Reference.Random(gates, 14, 0.2), bhh = Reference.Random(gates, 15, 0.2);
+                double[] dy = Reference.Random(steps * batch * units, 16);
+                (double[] Hidden, double[] GateGradient) Run(double[] input, double[] outputGradient, int[] sampleLengths, int samples)
+                {
+                    var hidden = new double[steps * samples * units];
+                    var gateBuffer = new double[steps * samples * gates];
+                    var cells = new double[steps * samples * units];
+                    var dGates = new double[steps * samples * gates];
+                    var dHidden = new double[steps * samples * gates];
+                    var carry = new double[samples * units];
+                    double[] dh = (double[])outputGradient.Clone();
+                    void Both<TCell>(Span<double> hiddenSide, Span<double> cellCarry) where TCell : IRecurrentCell
+                    {
+                        RecurrentOp.Forward<double, TCell>(input, wih, whh, bih, bhh, hidden, gateBuffer, cells, new double[samples * gates], sampleLengths,
+                            samples, steps, inputs, units, reverse, 0);
+                        RecurrentOp.BackwardThroughTime<double, TCell>(dh, whh, hidden, gateBuffer, cells, dGates, hiddenSide, cellCarry, sampleLengths,
+                            samples, steps, units, reverse, 0);
+                    }
+                    if (cell == "lstm") Both<LstmCell>(default, carry);
+                    else if (cell == "gru") Both<GruCell>(dHidden, default);
+                    else Both<SimpleRnnCell<Tanh>>(default, default);
+                    return (hidden, dGates);
+                }
+                var (allHidden, allGradients) = Run(x, dy, lengths, batch);
+                for (int n = 0; n < batch; n++)
+                {
+                    double[] Sample(double[] timeMajor, int features) => Enumerable.Range(0, steps)
+                        .SelectMany(t => timeMajor.AsSpan((t * batch + n) * features, features).ToArray()).ToArray();
+                    var (hidden, gradients) = Run(Sample(x, inputs), Sample(dy, units), [lengths[n]], 1);
+                    Reference.Close(hidden, Sample(allHidden, units), 1e-12, 1e-14, $"{cell} {(reverse ? "reverse" : "forward")} h of sample {n}");
+                    Reference.Close(gradients, Sample(allGradients, gates), 1e-12, 1e-14, $"{cell} {(reverse ? "reverse" : "forward")} dG of sample {n}");
+                }
+            }
+    }
 }

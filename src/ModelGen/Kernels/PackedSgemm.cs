@@ -378,6 +378,11 @@ internal static unsafe class PackedSgemm
     {
         switch (Vectorized.Current)
         {
+            case SimdWidth.Bits512 when n <= 32:
+                // 6×32 for narrow products (a recurrent layer's dX and dW_ih, a Dense layer into 32 units): a 64-wide tile would
+                // run half empty through the edge path.
+                PackedSgemm<System.Runtime.Intrinsics.Vector512<float>, Vector512Ops<float>, Tile6x2>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                break;
             case SimdWidth.Bits512:
                 // 6×64: 24 zmm accumulators + 4 B vectors + 1 broadcast of AVX-512's 32 registers.
                 PackedSgemm<System.Runtime.Intrinsics.Vector512<float>, Vector512Ops<float>, Tile6x4>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);

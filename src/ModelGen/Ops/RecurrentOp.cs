@@ -52,7 +52,7 @@ public interface IRecurrentCell
 /// reaches the real steps nor receives gradient (PyTorch's packed sequences). The reverse direction runs t = steps−1 … 0.
 /// Weights are PyTorch's: W_ih [G·H × inputs], W_hh [G·H × H], b_ih and b_hh [G·H].
 /// </summary>
-public static class RecurrentOp
+public static unsafe class RecurrentOp
 {
     /// <summary>
     /// Forward over every step: gates ← x·W_ihᵀ for all steps (one GEMM), then per step recurrent ← h_{t−1}·W_hhᵀ
@@ -67,33 +67,83 @@ public static class RecurrentOp
         int width = TCell.GateCount * units;
         int rows = batch * steps;
         Gemm.Multiply(GemmForm.ABt, x[..(rows * inputs)], inputWeights, gates[..(rows * width)], rows, inputs, width, accumulate: false);
-        for (int s = 0; s < steps; s++)
+        // W_hh transposed once, so every step's product is the AB form, whose B the GEMM reads in place for small batches,
+        // instead of the ABt form, which would transpose W_hh into its packing buffer at every step.
+        Span<T> transposed = TransposeScratch<T>.Get(width * units);
+        for (int g = 0; g < width; g++)
+            for (int j = 0; j < units; j++)
+                transposed[j * width + g] = hiddenWeights[g * units + j];
+        fixed (T* pTransposed = transposed, pInputBias = inputBias, pHiddenBias = hiddenBias, pHidden = hidden, pGates = gates, pCells = cells, pRecurrent = recurrent)
+        fixed (int* pLengths = lengths)
         {
-            int t = reverse ? steps - 1 - s : s;
-            int previous = reverse ? t + 1 : t - 1;
-            bool first = s == 0;
-            if (!first)
-                Gemm.Multiply(GemmForm.ABt, hidden.Slice(previous * batch * units, batch * units), hiddenWeights, recurrent[..(batch * width)],
-                    batch, units, width, accumulate: false);
-            for (int n = 0; n < batch; n++)
+            var sweep = new ForwardSweep<T, TCell>(pTransposed, pInputBias, pHiddenBias, pHidden, pGates, pCells, pRecurrent, pLengths,
+                batch, steps, units, reverse, negativeSlope);
+            Split(ref sweep, batch, (long)batch * steps * width * units);
+        }
+    }
+
+    /// <summary>
+    /// Samples never meet inside a recurrent layer, so two cores each run every step for half of the batch, with no
+    /// synchronization per step (a batch split per step would wait twice per step for products of microseconds).
+    /// </summary>
+    private static void Split<TSweep>(ref TSweep sweep, int batch, long multiplyAdds) where TSweep : struct, IGemmJob
+    {
+        if (batch >= 8 && multiplyAdds >= SplitThreshold && GemmWorker.IsAvailable)
+            GemmWorker.RunPair(ref sweep, 0, batch / 2, 0, 0, batch / 2, batch, 0, 0, worthWaking: multiplyAdds >= WakeThreshold);
+        else
+            sweep.Run(0, batch, 0, 0);
+    }
+
+    /// <summary>Below this many multiply-adds per sweep (a few tens of µs) the second core is not worth a hand-off.</summary>
+    private const long SplitThreshold = 1L << 20;
+
+    /// <summary>From this much work (≈ 100 µs and more) a sweep waits for a sleeping helper to wake.</summary>
+    private const long WakeThreshold = 1L << 23;
+
+    /// <summary>The forward time loop for samples [first, end): per step h_{t−1}·W_hhᵀ for those rows, then the cell.</summary>
+    private readonly unsafe struct ForwardSweep<T, TCell>(T* transposedHiddenWeights, T* inputBias, T* hiddenBias, T* hidden, T* gates, T* cells,
+        T* recurrent, int* lengths, int batch, int steps, int units, bool reverse, T negativeSlope) : IGemmJob
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        public void Run(int firstSample, int endSample, int unused0, int unused1)
+        {
+            int width = TCell.GateCount * units, count = endSample - firstSample;
+            var weights = new ReadOnlySpan<T>(transposedHiddenWeights, units * width);
+            var inputBiasSpan = new ReadOnlySpan<T>(inputBias, width);
+            var hiddenBiasSpan = new ReadOnlySpan<T>(hiddenBias, width);
+            var hiddenSpan = new Span<T>(hidden, batch * steps * units);
+            var gatesSpan = new Span<T>(gates, batch * steps * width);
+            var cellsSpan = TCell.KeepsCell ? new Span<T>(cells, batch * steps * units) : default;
+            var recurrentSpan = new Span<T>(recurrent, batch * width);
+            for (int s = 0; s < steps; s++)
             {
-                int row = t * batch + n;
-                Span<T> h = hidden.Slice(row * units, units);
-                Span<T> c = TCell.KeepsCell ? cells.Slice(row * units, units) : default;
-                if (t >= lengths[n])
+                int t = reverse ? steps - 1 - s : s;
+                int previous = reverse ? t + 1 : t - 1;
+                bool first = s == 0;
+                if (!first)
+                    Gemm.Multiply(GemmForm.AB, hiddenSpan.Slice((previous * batch + firstSample) * units, count * units), weights,
+                        recurrentSpan.Slice(firstSample * width, count * width), count, units, width, accumulate: false);
+                for (int n = firstSample; n < endSample; n++)
                 {
-                    h.Clear();
-                    c.Clear();
-                    continue;
+                    int row = t * batch + n;
+                    Span<T> h = hiddenSpan.Slice(row * units, units);
+                    Span<T> c = TCell.KeepsCell ? cellsSpan.Slice(row * units, units) : default;
+                    if (t >= lengths[n])
+                    {
+                        h.Clear();
+                        c.Clear();
+                        continue;
+                    }
+                    int previousRow = previous * batch + n;
+                    TCell.Forward(
+                        gatesSpan.Slice(row * width, width),
+                        first ? default : recurrentSpan.Slice(n * width, width),
+                        inputBiasSpan, hiddenBiasSpan,
+                        first || !TCell.KeepsCell ? default : cellsSpan.Slice(previousRow * units, units), c,
+                        first ? default : hiddenSpan.Slice(previousRow * units, units), h,
+                        units, negativeSlope);
                 }
-                int previousRow = previous * batch + n;
-                TCell.Forward(
-                    gates.Slice(row * width, width),
-                    first ? default : recurrent.Slice(n * width, width),
-                    inputBias, hiddenBias,
-                    first || !TCell.KeepsCell ? default : cells.Slice(previousRow * units, units), c,
-                    first ? default : hidden.Slice(previousRow * units, units), h,
-                    units, negativeSlope);
             }
         }
     }
@@ -114,39 +164,67 @@ public static class RecurrentOp
         Span<T> hiddenSide = TCell.SeparateHiddenGateGradient ? hiddenGateGradient : inputGateGradient;
         if (!cellCarry.IsEmpty) // only the LSTM carries ∂loss/∂c between steps
             cellCarry[..(batch * units)].Clear();
-        for (int s = steps - 1; s >= 0; s--)
+        fixed (T* pHiddenGradient = hiddenGradient, pHiddenWeights = hiddenWeights, pHidden = hidden, pGates = gates, pCells = cells,
+            pInputGateGradient = inputGateGradient, pHiddenSide = hiddenSide, pCellCarry = cellCarry)
+        fixed (int* pLengths = lengths)
         {
-            int t = reverse ? steps - 1 - s : s;
-            int previous = reverse ? t + 1 : t - 1;
-            bool first = s == 0;
-            for (int n = 0; n < batch; n++)
+            var sweep = new BackwardSweep<T, TCell>(pHiddenGradient, pHiddenWeights, pHidden, pGates, pCells, pInputGateGradient, pHiddenSide,
+                cellCarry.IsEmpty ? null : pCellCarry, pLengths, batch, steps, units, reverse, negativeSlope);
+            Split(ref sweep, batch, (long)batch * steps * width * units);
+        }
+    }
+
+    /// <summary>The backward time loop for samples [first, end): per step the cell's gradients, then dh_{t−1} += dGₕ·W_hh for those rows.</summary>
+    private readonly unsafe struct BackwardSweep<T, TCell>(T* hiddenGradient, T* hiddenWeights, T* hidden, T* gates, T* cells, T* inputGateGradient,
+        T* hiddenGateGradient, T* cellCarry, int* lengths, int batch, int steps, int units, bool reverse, T negativeSlope) : IGemmJob
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        public void Run(int firstSample, int endSample, int unused0, int unused1)
+        {
+            int width = TCell.GateCount * units, count = endSample - firstSample;
+            var hiddenGradientSpan = new Span<T>(hiddenGradient, batch * steps * units);
+            var weights = new ReadOnlySpan<T>(hiddenWeights, width * units);
+            var hiddenSpan = new ReadOnlySpan<T>(hidden, batch * steps * units);
+            var gatesSpan = new ReadOnlySpan<T>(gates, batch * steps * width);
+            var cellsSpan = TCell.KeepsCell ? new ReadOnlySpan<T>(cells, batch * steps * units) : default;
+            var inputSide = new Span<T>(inputGateGradient, batch * steps * width);
+            var hiddenSide = new Span<T>(hiddenGateGradient, batch * steps * width);
+            var carrySpan = cellCarry is null ? default : new Span<T>(cellCarry, batch * units);
+            for (int s = steps - 1; s >= 0; s--)
             {
-                int row = t * batch + n;
-                Span<T> dGatesInput = inputGateGradient.Slice(row * width, width);
-                Span<T> dGatesHidden = hiddenSide.Slice(row * width, width);
-                Span<T> carry = cellCarry.IsEmpty ? default : cellCarry.Slice(n * units, units);
-                if (t >= lengths[n])
+                int t = reverse ? steps - 1 - s : s;
+                int previous = reverse ? t + 1 : t - 1;
+                bool first = s == 0;
+                for (int n = firstSample; n < endSample; n++)
                 {
-                    dGatesInput.Clear();
-                    dGatesHidden.Clear();
-                    carry.Clear();
-                    continue;
+                    int row = t * batch + n;
+                    Span<T> dGatesInput = inputSide.Slice(row * width, width);
+                    Span<T> dGatesHidden = hiddenSide.Slice(row * width, width);
+                    Span<T> carry = carrySpan.IsEmpty ? default : carrySpan.Slice(n * units, units);
+                    if (t >= lengths[n])
+                    {
+                        dGatesInput.Clear();
+                        dGatesHidden.Clear();
+                        carry.Clear();
+                        continue;
+                    }
+                    int previousRow = previous * batch + n;
+                    TCell.Backward(
+                        hiddenGradientSpan.Slice(row * units, units),
+                        gatesSpan.Slice(row * width, width),
+                        TCell.KeepsCell ? cellsSpan.Slice(row * units, units) : default,
+                        first || !TCell.KeepsCell ? default : cellsSpan.Slice(previousRow * units, units),
+                        first ? default : hiddenSpan.Slice(previousRow * units, units),
+                        hiddenSpan.Slice(row * units, units),
+                        dGatesInput, dGatesHidden, carry,
+                        first ? default : hiddenGradientSpan.Slice(previousRow * units, units),
+                        units, negativeSlope);
                 }
-                int previousRow = previous * batch + n;
-                TCell.Backward(
-                    hiddenGradient.Slice(row * units, units),
-                    gates.Slice(row * width, width),
-                    TCell.KeepsCell ? cells.Slice(row * units, units) : default,
-                    first || !TCell.KeepsCell ? default : cells.Slice(previousRow * units, units),
-                    first ? default : hidden.Slice(previousRow * units, units),
-                    hidden.Slice(row * units, units),
-                    dGatesInput, dGatesHidden, carry,
-                    first ? default : hiddenGradient.Slice(previousRow * units, units),
-                    units, negativeSlope);
+                if (!first) // ∂loss/∂h_{t−1} += ∂loss/∂(h-side gates) · W_hh
+                    Gemm.Multiply(GemmForm.AB, hiddenSide.Slice((t * batch + firstSample) * width, count * width), weights,
+                        hiddenGradientSpan.Slice((previous * batch + firstSample) * units, count * units), count, width, units, accumulate: true);
             }
-            if (!first) // ∂loss/∂h_{t−1} += ∂loss/∂(h-side gates) · W_hh
-                Gemm.Multiply(GemmForm.AB, hiddenSide.Slice(t * batch * width, batch * width), hiddenWeights,
-                    hiddenGradient.Slice(previous * batch * units, batch * units), batch, width, units, accumulate: true);
         }
     }
 
@@ -255,4 +333,17 @@ public static class RecurrentOp
     internal static void Store<T, TVector, TOps>(TVector value, Span<T> span, int i)
         where T : unmanaged where TVector : struct where TOps : IVectorOps<T, TVector>
         => TOps.Store(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
+}
+
+/// <summary>A per-thread buffer for a transposed weight matrix, grown once: the recurrent forward pass allocates nothing per call.</summary>
+internal static class TransposeScratch<T> where T : unmanaged
+{
+    [ThreadStatic] private static T[]? t_buffer;
+
+    public static Span<T> Get(int length)
+    {
+        if (t_buffer is null || t_buffer.Length < length)
+            t_buffer = new T[length];
+        return t_buffer.AsSpan(0, length);
+    }
 }
