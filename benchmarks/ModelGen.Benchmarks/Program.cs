@@ -7,6 +7,7 @@ using ModelGen.Benchmarks;
 using ModelGen.Benchmarks.Peers;
 
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --table   all suites, then rewrite the table in benchmarks/README.md
+// dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --table-recurrent   the recurrent suite alone, then rewrite its table
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --smoke   every benchmark once (the test suite runs this)
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --filter '*Sgemm*'   any BenchmarkDotNet selection
 Console.WriteLine(Peer.Initialize());
@@ -26,8 +27,10 @@ if (args.Contains("--smoke"))
     return failed == 0 && ran > 0 ? 0 : 1;
 }
 
-if (args.Contains("--table"))
+if (args.Contains("--table") || args.Contains("--table-recurrent"))
 {
+    if (args.Contains("--table-recurrent"))
+        suites = [typeof(RecurrentBenchmarks)];
     var job = Job.Default.WithToolchain(InProcessEmitToolchain.Instance).WithWarmupCount(5).WithIterationCount(15).WithLaunchCount(1);
     var config = DefaultConfig.Instance.AddJob(job).WithOptions(ConfigOptions.JoinSummary);
     Summary[] results = BenchmarkRunner.Run(suites, config);

@@ -19,13 +19,72 @@ internal static class ResultsTable
 
     private static string Start => $"<!-- results:{KernelPath.Key}:start -->";
     private static string End => $"<!-- results:{KernelPath.Key}:end -->";
+    private static string RecurrentStart => $"<!-- results:{KernelPath.Key}:recurrent:start -->";
+    private static string RecurrentEnd => $"<!-- results:{KernelPath.Key}:recurrent:end -->";
 
+    /// <summary>Writes the tables of the suites that ran: the main one (every other suite) and the recurrent one, each between its own markers.</summary>
     public static string Write(IEnumerable<Summary> summaries)
     {
-        var rows = summaries.SelectMany(s => s.Reports).Where(r => r.Success && r.ResultStatistics is not null)
+        Summary[] all = summaries.ToArray();
+        string path = Path.Combine(RepositoryRoot(), "benchmarks", "README.md");
+        if (all.Any(s => s.BenchmarksCases.Any(c => c.Descriptor.Type != typeof(RecurrentBenchmarks))))
+            Replace(path, Start, End, MainTables(all));
+        if (all.Any(s => s.BenchmarksCases.Any(c => c.Descriptor.Type == typeof(RecurrentBenchmarks))))
+            Replace(path, RecurrentStart, RecurrentEnd, Recurrent(all));
+        return path;
+    }
+
+    private static List<(string Method, string Parameters, double Nanoseconds, long Allocated)> Rows(IEnumerable<Summary> summaries)
+        => summaries.SelectMany(s => s.Reports).Where(r => r.Success && r.ResultStatistics is not null)
             .Select(r => (Method: r.BenchmarkCase.Descriptor.WorkloadMethodDisplayInfo.Trim('\''), Parameters: r.BenchmarkCase.Parameters.PrintInfo, Nanoseconds: r.ResultStatistics!.Median,
                 Allocated: r.GcStats.GetBytesAllocatedPerOperation(r.BenchmarkCase) ?? 0))
             .ToList();
+
+    /// <summary>GRU, LSTM and tagger train steps against libtorch, in their own section so a run of that suite alone can write it.</summary>
+    private static string Recurrent(IEnumerable<Summary> summaries)
+    {
+        var rows = Rows(summaries);
+        double Time(string method) => rows.First(r => r.Method == method).Nanoseconds;
+        long Bytes(string method) => rows.First(r => r.Method == method).Allocated;
+        string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
+        var text = new StringBuilder();
+        text.AppendLine(RecurrentStart);
+        text.AppendLine($"#### Recurrent train steps, {KernelPath.Name}");
+        text.AppendLine();
+        text.AppendLine($"Measured {DateTime.UtcNow:yyyy-MM-dd} on {Machine()}, {RuntimeInformation.FrameworkDescription}, " +
+            $"TorchSharp-cpu 0.107.0 (libtorch 2.10), {Environment.ProcessorCount} threads for both. Medians (BenchmarkDotNet, in-process). " +
+            "Forward, loss, backpropagation through time, global-norm clipping at 5 and Adam, from the same initial weights (libtorch's nn.GRU/nn.LSTM hold ModelGen's tensors by their PyTorch names).");
+        text.AppendLine();
+        text.AppendLine("| model | ModelGen ms | libtorch ms | speed-up | ModelGen alloc/op |");
+        text.AppendLine("|---|---:|---:|---:|---:|");
+        foreach (var (name, label) in new[]
+        {
+            ("GRU", "GRU: 64 token ids → embedding 32 → GRU 64 (last state) → 10, batch 32"),
+            ("LSTM", "LSTM: the same with an LSTM 64"),
+            ("tagger", "tagger: 32 ids → embedding 64 (28,800 words) → bidirectional LSTM 2×64 → 227 per step, batch 64"),
+        })
+        {
+            double ours = Time($"ModelGen {name} TrainStep"), theirs = Time($"libtorch {name} TrainStep");
+            text.AppendLine($"| {label} | {F(ours / 1e6, "F2")} | {F(theirs / 1e6, "F2")} | **{F(theirs / ours, "F2")}×** | {Bytes($"ModelGen {name} TrainStep")} B |");
+        }
+        text.AppendLine(RecurrentEnd);
+        return text.ToString();
+    }
+
+    private static void Replace(string path, string start, string end, string text)
+    {
+        string existing = File.Exists(path) ? File.ReadAllText(path) : "";
+        int from = existing.IndexOf(start, StringComparison.Ordinal), to = existing.IndexOf(end, StringComparison.Ordinal);
+        if (from < 0 || to < from)
+            existing += "\n" + start + "\n" + end + "\n";
+        from = existing.IndexOf(start, StringComparison.Ordinal);
+        to = existing.IndexOf(end, StringComparison.Ordinal) + end.Length;
+        File.WriteAllText(path, existing[..from] + text.TrimEnd('\n') + existing[to..]);
+    }
+
+    private static string MainTables(IEnumerable<Summary> summaries)
+    {
+        var rows = Rows(summaries);
         double Time(string method, string parameters = "") => rows.First(r => r.Method == method && r.Parameters.Contains(parameters, StringComparison.Ordinal)).Nanoseconds;
         long Bytes(string method, string parameters = "") => rows.First(r => r.Method == method && r.Parameters.Contains(parameters, StringComparison.Ordinal)).Allocated;
         string F(double value, string format) => value.ToString(format, CultureInfo.InvariantCulture);
@@ -113,16 +172,7 @@ internal static class ResultsTable
             text.AppendLine($"| {step} | {F(ours / 1000, "F2")} | {F(theirs / 1000, "F2")} | **{F(theirs / ours, "F1")}×** | {Bytes($"ModelGen {step}", "")} B |");
         }
         text.AppendLine(End);
-
-        string path = Path.Combine(RepositoryRoot(), "benchmarks", "README.md");
-        string existing = File.Exists(path) ? File.ReadAllText(path) : Start + "\n" + End + "\n";
-        int from = existing.IndexOf(Start, StringComparison.Ordinal), to = existing.IndexOf(End, StringComparison.Ordinal);
-        if (from < 0 || to < from)
-            existing += "\n" + Start + "\n" + End + "\n";
-        from = existing.IndexOf(Start, StringComparison.Ordinal);
-        to = existing.IndexOf(End, StringComparison.Ordinal) + End.Length;
-        File.WriteAllText(path, existing[..from] + text.ToString().TrimEnd('\n') + existing[to..]);
-        return path;
+        return text.ToString();
     }
 
     private static string Machine()

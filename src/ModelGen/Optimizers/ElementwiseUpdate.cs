@@ -19,9 +19,16 @@ internal interface IUpdateRule<T> where T : unmanaged, IBinaryFloatingPointIeee7
         where TVector : struct where TOps : IVectorOps<T, TVector>;
 }
 
-/// <summary>The single pass every optimizer makes over parameters, gradients and state, at the machine's widest vectors.</summary>
-internal static class ElementwiseUpdate
+/// <summary>
+/// The single pass every optimizer makes over parameters, gradients and state, at the machine's widest vectors; a large
+/// buffer (an embedding table) is split in two halves for the two cores, since one core cannot saturate memory bandwidth.
+/// Element-wise, so the result is the same bits however it is split.
+/// </summary>
+internal static unsafe class ElementwiseUpdate
 {
+    /// <summary>From this many parameters (1 MB of floats) the second core takes half of the pass.</summary>
+    private const int SplitLength = 1 << 18;
+
     public static void Run<T, TRule>(string optimizer, Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> state1, Span<T> state2, TRule rule)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRule : struct, IUpdateRule<T>
@@ -29,8 +36,33 @@ internal static class ElementwiseUpdate
         int length = parameters.Length;
         if (gradients.Length != length || (TRule.States > 0 && state1.Length != length) || (TRule.States > 1 && state2.Length != length))
             throw new ArgumentException($"{optimizer} needs parameter, gradient and state buffers of equal length.");
-        var kernel = new Kernel<T, TRule>(parameters, gradients, state1, state2, rule);
-        Vectorized.Run<T, Kernel<T, TRule>>(ref kernel, length);
+        if (length < SplitLength || !Kernels.GemmWorker.IsAvailable)
+        {
+            var kernel = new Kernel<T, TRule>(parameters, gradients, state1, state2, rule);
+            Vectorized.Run<T, Kernel<T, TRule>>(ref kernel, length);
+            return;
+        }
+        fixed (T* p = parameters, g = gradients, s1 = state1, s2 = state2)
+        {
+            var halves = new Halves<T, TRule>(p, g, s1, s2, rule);
+            // Aligned to 64 elements, so both halves run whole vectors at every width.
+            int half = length / 2 / 64 * 64;
+            Kernels.GemmWorker.RunPair(ref halves, 0, half, 0, 0, half, length, 0, 0, worthWaking: true);
+        }
+    }
+
+    /// <summary>Elements [start, end) of the pass, for one core.</summary>
+    private readonly struct Halves<T, TRule>(T* parameters, T* gradients, T* state1, T* state2, TRule rule) : Kernels.IGemmJob
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TRule : struct, IUpdateRule<T>
+    {
+        public void Run(int start, int end, int unused0, int unused1)
+        {
+            int length = end - start;
+            var kernel = new Kernel<T, TRule>(new Span<T>(parameters + start, length), new ReadOnlySpan<T>(gradients + start, length),
+                TRule.States > 0 ? new Span<T>(state1 + start, length) : default, TRule.States > 1 ? new Span<T>(state2 + start, length) : default, rule);
+            Vectorized.Run<T, Kernel<T, TRule>>(ref kernel, length);
+        }
     }
 
     private readonly ref struct Kernel<T, TRule>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> state1, Span<T> state2, TRule rule) : IVectorKernel<T>
