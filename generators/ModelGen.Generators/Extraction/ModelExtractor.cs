@@ -165,17 +165,11 @@ namespace ModelGen.Generators.Extraction
                         break;
                     case "ModelGen.ClipValueAttribute":
                         sites.ClipValueAttribute = attribute;
-                        if (TryReadConstructorArgument(attribute, 0, out float maxValue) && maxValue > 0 && !float.IsInfinity(maxValue))
-                            clipValue = maxValue;
-                        else
-                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ClipValueAttribute, "ClipValue", "maxValue", "a finite number greater than 0"));
+                        clipValue = ReadClipLimit(attribute, SiteKind.ClipValueAttribute, "ClipValue", "maxValue", problems);
                         break;
                     case "ModelGen.ClipGlobalNormAttribute":
                         sites.ClipAttribute = attribute;
-                        if (TryReadConstructorArgument(attribute, 0, out float maxNorm) && maxNorm > 0 && !float.IsInfinity(maxNorm))
-                            clipNorm = maxNorm;
-                        else
-                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ClipAttribute, "ClipGlobalNorm", "maxNorm", "a finite number greater than 0"));
+                        clipNorm = ReadClipLimit(attribute, SiteKind.ClipAttribute, "ClipGlobalNorm", "maxNorm", problems);
                         break;
                 }
             }
@@ -251,6 +245,15 @@ namespace ModelGen.Generators.Extraction
 
 
 
+
+        /// <summary>A clipping attribute's limit: finite and positive, or null after reporting it.</summary>
+        private static float? ReadClipLimit(AttributeData attribute, SiteKind site, string attributeName, string argument, List<Problem> problems)
+        {
+            if (TryReadConstructorArgument(attribute, 0, out float limit) && limit > 0 && !float.IsInfinity(limit))
+                return limit;
+            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, site, attributeName, argument, "a finite number greater than 0"));
+            return null;
+        }
 
         /// <summary>
         /// <c>InputShape = new[] { C, H, W }</c> (or one dimension): every dimension positive, the product within int, and
