@@ -79,6 +79,19 @@ public static class Gemm
     }
 
     /// <summary>
+    /// C (+)= A·B through the register-tiled broadcast kernels, never packed: for a product repeated many times with
+    /// few rows and a short depth — a recurrent layer's step, [≤ 64 × ≤ 256]·[… × G·H] — where packing A and B at every
+    /// call costs more than the multiply-adds (32×64·64×256: 7.7 µs direct against 17.8 µs packed, Zen 4 AVX-512).
+    /// </summary>
+    internal static void MultiplyUnpacked<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, bool accumulate)
+        where T : unmanaged, INumber<T>
+    {
+        if (a.Length < (long)m * k || b.Length < (long)k * n || c.Length < (long)m * n)
+            throw new ArgumentException($"GEMM AB of [{m}×{k}]·[{k}×{n}] got spans of {a.Length}, {b.Length}, {c.Length} elements.");
+        BroadcastRange(ref MemoryMarshal.GetReference(a), k, 1, ref MemoryMarshal.GetReference(b), ref MemoryMarshal.GetReference(c), m, k, n, 0, n, accumulate);
+    }
+
+    /// <summary>
     /// Below 8 rows a product is bound by reading B. Once B outgrows a core's L2 (≥ 64 K elements, 256 KB), each
     /// core takes half of B's columns: every call then streams the same half, which stays in that core's L2.
     /// </summary>

@@ -94,6 +94,16 @@ public static unsafe class RecurrentOp
             sweep.Run(0, batch, 0, 0);
     }
 
+    /// <summary>One step's product C (+)= A·B: unpacked while it is small, since a sweep repeats it at every step.</summary>
+    private static void StepProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, bool accumulate)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        if (m <= 64 && k <= 256)
+            Gemm.MultiplyUnpacked(a, b, c, m, k, n, accumulate);
+        else
+            Gemm.Multiply(GemmForm.AB, a, b, c, m, k, n, accumulate);
+    }
+
     /// <summary>Below this many multiply-adds per sweep (a few tens of µs) the second core is not worth a hand-off.</summary>
     private const long SplitThreshold = 1L << 20;
 
@@ -122,7 +132,7 @@ public static unsafe class RecurrentOp
                 int previous = reverse ? t + 1 : t - 1;
                 bool first = s == 0;
                 if (!first)
-                    Gemm.Multiply(GemmForm.AB, hiddenSpan.Slice((previous * batch + firstSample) * units, count * units), weights,
+                    StepProduct(hiddenSpan.Slice((previous * batch + firstSample) * units, count * units), weights,
                         recurrentSpan.Slice(firstSample * width, count * width), count, units, width, accumulate: false);
                 for (int n = firstSample; n < endSample; n++)
                 {
@@ -222,7 +232,7 @@ public static unsafe class RecurrentOp
                         units, negativeSlope);
                 }
                 if (!first) // ∂loss/∂h_{t−1} += ∂loss/∂(h-side gates) · W_hh
-                    Gemm.Multiply(GemmForm.AB, hiddenSide.Slice((t * batch + firstSample) * width, count * width), weights,
+                    StepProduct(hiddenSide.Slice((t * batch + firstSample) * width, count * width), weights,
                         hiddenGradientSpan.Slice((previous * batch + firstSample) * units, count * units), count, width, units, accumulate: true);
             }
         }
