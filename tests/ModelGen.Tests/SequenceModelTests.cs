@@ -392,4 +392,39 @@ public class SequenceModelTests
                 }
             }
     }
+
+    [Fact]
+    public void FloatGateNonlinearitiesStayWithinAFewRoundingsOfTheTrueValues()
+    {
+        // The cells' float σ and tanh are a rational approximation (no exponentials); check it at every width over
+        // [−20, 20], the saturated ends included, and that NaN stays NaN.
+        double worstTanh = 0, worstSigmoid = 0;
+        for (int i = -200_000; i <= 200_000; i++)
+        {
+            float x = i * 1e-4f;
+            float[] tanh = [Tanh<System.Runtime.Intrinsics.Vector512<float>, ModelGen.Simd.Vector512Ops<float>>(x), Tanh<System.Runtime.Intrinsics.Vector256<float>, ModelGen.Simd.Vector256Ops<float>>(x),
+                Tanh<System.Runtime.Intrinsics.Vector128<float>, ModelGen.Simd.Vector128Ops<float>>(x), RecurrentOp.Tanh<float, float, ModelGen.Simd.ScalarOps<float>>(x)];
+            float[] sigmoid = [Sigmoid<System.Runtime.Intrinsics.Vector512<float>, ModelGen.Simd.Vector512Ops<float>>(x), Sigmoid<System.Runtime.Intrinsics.Vector256<float>, ModelGen.Simd.Vector256Ops<float>>(x),
+                Sigmoid<System.Runtime.Intrinsics.Vector128<float>, ModelGen.Simd.Vector128Ops<float>>(x), RecurrentOp.Sigmoid<float, float, ModelGen.Simd.ScalarOps<float>>(x)];
+            foreach (float t in tanh)
+                worstTanh = Math.Max(worstTanh, Math.Abs(t - Math.Tanh(x)));
+            foreach (float s in sigmoid)
+                worstSigmoid = Math.Max(worstSigmoid, Math.Abs(s - 1 / (1 + Math.Exp(-(double)x))));
+        }
+        Assert.True(worstTanh < 1e-6, $"tanh is off by {worstTanh}");
+        Assert.True(worstSigmoid < 1e-6, $"σ is off by {worstSigmoid}");
+        Assert.True(float.IsNaN(RecurrentOp.Tanh<float, float, ModelGen.Simd.ScalarOps<float>>(float.NaN)));
+        Assert.True(float.IsNaN(RecurrentOp.Sigmoid<float, float, ModelGen.Simd.ScalarOps<float>>(float.NaN)));
+
+        static float Tanh<TVector, TOps>(float x) where TVector : struct where TOps : ModelGen.Simd.IVectorOps<float, TVector>
+            => First<TVector, TOps>(RecurrentOp.Tanh<float, TVector, TOps>(TOps.Broadcast(x)));
+        static float Sigmoid<TVector, TOps>(float x) where TVector : struct where TOps : ModelGen.Simd.IVectorOps<float, TVector>
+            => First<TVector, TOps>(RecurrentOp.Sigmoid<float, TVector, TOps>(TOps.Broadcast(x)));
+        static float First<TVector, TOps>(TVector v) where TVector : struct where TOps : ModelGen.Simd.IVectorOps<float, TVector>
+        {
+            Span<float> lanes = stackalloc float[TOps.Count];
+            TOps.Store(v, ref lanes[0]);
+            return lanes[0];
+        }
+    }
 }
