@@ -94,6 +94,20 @@ public class BaselineTests
                 [Dense(10)] public partial Dense Logits { get; }
             }
             """ },
+        { "SequenceTagger", """
+            using ModelGen;
+            namespace Samples;
+            [Model(SequenceLength = 40, Seed = 11, BatchSize = 32)]
+            [SoftmaxCrossEntropy]
+            [Adam(LearningRate = 3e-3f), ClipGlobalNorm(5f), ClipValue(1f)]
+            public partial class SequenceTagger
+            {
+                [Embedding(5000, 32, PaddingId = 0, Dropout = 0.25f)] public partial Embedding Words { get; }
+                [Lstm(32, ReturnSequences = true, Bidirectional = true)] public partial Lstm Context { get; }
+                [Gru(16, ReturnSequences = true)] public partial Gru Upper { get; }
+                [Dense(12)] public partial Dense Tags { get; }
+            }
+            """ },
         { "NestedWithErrors", """
             using ModelGen;
             namespace Samples;

@@ -39,7 +39,7 @@ public sealed class RecurrentDirection
 {
     private readonly Memory<float> _inputWeights, _hiddenWeights, _inputBias, _hiddenBias;
 
-    /// <summary>Created by generated code only.</summary>
+    /// <summary>Created by the layer views.</summary>
     public RecurrentDirection(Memory<float> inputWeights, Memory<float> hiddenWeights, Memory<float> inputBias, Memory<float> hiddenBias)
     {
         _inputWeights = inputWeights; _hiddenWeights = hiddenWeights; _inputBias = inputBias; _hiddenBias = hiddenBias;
@@ -58,11 +58,12 @@ public sealed class RecurrentDirection
 /// <summary>What the recurrent layer views share: shape, directions and output form.</summary>
 public abstract class RecurrentLayer
 {
-    private protected RecurrentLayer(string model, string name, int inputs, int units, int gates, bool returnSequences,
-        RecurrentDirection forward, RecurrentDirection? reverse)
+    // tensors: W_ih, W_hh, b_ih, b_hh of the forward direction, then of the reverse one (empty when not bidirectional).
+    private protected RecurrentLayer(string model, string name, int inputs, int units, int gates, bool returnSequences, Memory<float>[] tensors)
     {
         Model = model; Name = name; Inputs = inputs; Units = units; Gates = gates; ReturnSequences = returnSequences;
-        Forward = forward; Reverse = reverse;
+        Forward = new RecurrentDirection(tensors[0], tensors[1], tensors[2], tensors[3]);
+        Reverse = tensors[4].IsEmpty ? null : new RecurrentDirection(tensors[4], tensors[5], tensors[6], tensors[7]);
     }
 
     /// <summary>The declaring model class.</summary>
@@ -93,8 +94,8 @@ public abstract class RecurrentLayer
 public sealed class SimpleRnn : RecurrentLayer
 {
     /// <summary>Created by generated code only.</summary>
-    public SimpleRnn(string model, string name, int inputs, int units, Activation activation, bool returnSequences, RecurrentDirection forward, RecurrentDirection? reverse)
-        : base(model, name, inputs, units, 1, returnSequences, forward, reverse) => Activation = activation;
+    public SimpleRnn(string model, string name, int inputs, int units, Activation activation, bool returnSequences, params Memory<float>[] tensors)
+        : base(model, name, inputs, units, 1, returnSequences, tensors) => Activation = activation;
 
     /// <summary>The step's nonlinearity.</summary>
     public Activation Activation { get; }
@@ -104,14 +105,14 @@ public sealed class SimpleRnn : RecurrentLayer
 public sealed class Lstm : RecurrentLayer
 {
     /// <summary>Created by generated code only.</summary>
-    public Lstm(string model, string name, int inputs, int units, bool returnSequences, RecurrentDirection forward, RecurrentDirection? reverse)
-        : base(model, name, inputs, units, 4, returnSequences, forward, reverse) { }
+    public Lstm(string model, string name, int inputs, int units, bool returnSequences, params Memory<float>[] tensors)
+        : base(model, name, inputs, units, 4, returnSequences, tensors) { }
 }
 
 /// <summary>A GRU layer of a generated model.</summary>
 public sealed class Gru : RecurrentLayer
 {
     /// <summary>Created by generated code only.</summary>
-    public Gru(string model, string name, int inputs, int units, bool returnSequences, RecurrentDirection forward, RecurrentDirection? reverse)
-        : base(model, name, inputs, units, 3, returnSequences, forward, reverse) { }
+    public Gru(string model, string name, int inputs, int units, bool returnSequences, params Memory<float>[] tensors)
+        : base(model, name, inputs, units, 3, returnSequences, tensors) { }
 }

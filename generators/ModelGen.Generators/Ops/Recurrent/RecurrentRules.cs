@@ -133,18 +133,20 @@ namespace ModelGen.Generators.Ops
             return new Lowered(builder.Dropout(node, index, layer.Name, layer.Dropout), inputInitializer);
         }
 
-        /// <summary>ModelGen.Lstm(model, name, inputs, units, [activation,] returnSequences, forward, reverse).</summary>
+        /// <summary>
+        /// ModelGen.Lstm(model, name, inputs, units, [activation,] returnSequences, W_ih, W_hh, b_ih, b_hh of each direction;
+        /// the reverse ones empty when the layer is not bidirectional).
+        /// </summary>
         public static string[] View(LayerShape layer, Func<string, bool, string> slice)
         {
             var options = (RecurrentOptions)layer.Options;
-            string Direction(string suffix) => "new global::ModelGen.RecurrentDirection(" + string.Join(", ",
-                slice("weight_ih_l0" + suffix, false), slice("weight_hh_l0" + suffix, false), slice("bias_ih_l0" + suffix, false), slice("bias_hh_l0" + suffix, false)) + ")";
             var arguments = new List<string> { CodeWriter.Int(layer.Inputs), CodeWriter.Int(options.Bidirectional ? layer.Units / 2 : layer.Units) };
             if (options.Cell == CellKind.SimpleRnn)
                 arguments.Add("global::ModelGen.Activation." + layer.Activation);
             arguments.Add(options.ReturnSequences ? "true" : "false");
-            arguments.Add(Direction(""));
-            arguments.Add(options.Bidirectional ? Direction("_reverse") : "null");
+            foreach (string suffix in new[] { "", "_reverse" })
+                foreach (string tensor in new[] { "weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0" })
+                    arguments.Add(slice(tensor + suffix, false));
             return arguments.ToArray();
         }
     }
