@@ -40,17 +40,7 @@ public class ConvShapeTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void ReportedAtTheLayerWithTheArithmetic(string id, string covered, string fragment, string input, string layers)
-    {
-        Harness.Run run = Harness.GenerateAndAnalyze(Model(input, layers));
-        Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
-        Assert.Empty(run.AnalyzerExceptions);
-        Assert.Empty(run.CompilerErrors);
-        Diagnostic diagnostic = Assert.Single(run.ModelGenDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(covered, diagnostic.Location.SourceTree!.ToString()[diagnostic.Location.SourceSpan.Start..diagnostic.Location.SourceSpan.End]);
-        Assert.Contains(fragment, diagnostic.GetMessage());
-        Assert.Contains("was not generated", run.Generated);
-    }
+        => Harness.AssertOneErrorAt(Model(input, layers), id, covered, fragment);
 
     [Fact]
     public void ShapesFlowThroughTheManifest()

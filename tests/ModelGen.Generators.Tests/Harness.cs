@@ -39,6 +39,23 @@ internal static class Harness
         public string Generated => string.Join("\n", Result.GeneratedTrees.Select(t => t.GetText().ToString()));
     }
 
+    /// <summary>
+    /// The generator and analyzers run cleanly on <paramref name="source"/> and report exactly one ModelGen error, <paramref name="id"/>,
+    /// on the text <paramref name="covered"/> with <paramref name="fragment"/> in its message; the model still compiles (placeholders).
+    /// </summary>
+    public static void AssertOneErrorAt(string source, string id, string covered, string fragment)
+    {
+        Run run = GenerateAndAnalyze(source);
+        Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
+        Assert.Empty(run.AnalyzerExceptions);
+        Assert.Empty(run.CompilerErrors);
+        Diagnostic diagnostic = Assert.Single(run.ModelGenDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(covered, diagnostic.Location.SourceTree!.ToString()[diagnostic.Location.SourceSpan.Start..diagnostic.Location.SourceSpan.End]);
+        Assert.Contains(fragment, diagnostic.GetMessage());
+        Assert.Contains("was not generated", run.Generated);
+    }
+
     public static Run GenerateAndAnalyze(params string[] sources)
     {
         CSharpCompilation compilation = Compile(sources);

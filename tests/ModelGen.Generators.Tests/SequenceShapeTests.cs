@@ -41,17 +41,7 @@ public class SequenceShapeTests
     [Theory]
     [MemberData(nameof(Cases))]
     public void ReportedAtTheLayerWithTheShapes(string id, string covered, string fragment, string input, string layers, string loss)
-    {
-        Harness.Run run = Harness.GenerateAndAnalyze(Model(input, layers, loss));
-        Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
-        Assert.Empty(run.AnalyzerExceptions);
-        Assert.Empty(run.CompilerErrors);
-        Diagnostic diagnostic = Assert.Single(run.ModelGenDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(covered, diagnostic.Location.SourceTree!.ToString()[diagnostic.Location.SourceSpan.Start..diagnostic.Location.SourceSpan.End]);
-        Assert.Contains(fragment, diagnostic.GetMessage());
-        Assert.Contains("was not generated", run.Generated);
-    }
+        => Harness.AssertOneErrorAt(Model(input, layers, loss), id, covered, fragment);
 
     [Fact]
     public void ShapesAndNamesFollowPyTorch()
