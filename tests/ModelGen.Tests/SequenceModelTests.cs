@@ -427,4 +427,55 @@ public class SequenceModelTests
             return lanes[0];
         }
     }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndBatches))]
+    public void FeatureSequencesTrainThroughTheirOwnGradients(int bits, int batch)
+    {
+        using var width = Widths.Force(bits);
+        var classifier = new SignalClassifier.Network<double>(seed: 3);
+        double[] x = Reference.Random(batch * SignalClassifier.InputSize, 70 + batch);
+        int[] labels = Labels(batch, 2, 71 + batch);
+        classifier.ComputeGradients(x, labels);
+        Assert.Contains(classifier.Gradients.ToArray(), g => g != 0);
+        Reference.CheckGradients(classifier.Parameters.Span, classifier.Gradients.ToArray(), () => classifier.ComputeLoss(x, labels), nameof(SignalClassifier));
+
+        var tagger = new SignalTagger.Network<double>(seed: 4);
+        double[] series = Reference.Random(batch * SignalTagger.InputSize, 72 + batch);
+        int[] tags = Labels(batch * 4, 3, 73 + batch);
+        tagger.ComputeGradients(series, tags);
+        Reference.CheckGradients(tagger.Parameters.Span, tagger.Gradients.ToArray(), () => tagger.ComputeLoss(series, tags), nameof(SignalTagger));
+    }
+
+    [Fact]
+    public void FeatureSequencesArriveSampleMajor()
+    {
+        // The generated network turns [batch × steps × features] time-major itself: its per-step probabilities must equal
+        // the GRU kernel run on a hand-transposed input, then the Dense head and a softmax, sample by sample.
+        const int batch = 3, steps = 4, features = 2, units = 5;
+        var net = new SignalTagger.Network<double>(seed: 6);
+        double[] x = Reference.Random(batch * steps * features, 80);
+        var outputs = new double[batch * steps * 3];
+        net.Predict(x, outputs);
+
+        var timeMajor = new double[x.Length];
+        for (int n = 0; n < batch; n++)
+            for (int t = 0; t < steps; t++)
+                Array.Copy(x, (n * steps + t) * features, timeMajor, (t * batch + n) * features, features);
+        var hidden = new double[steps * batch * units];
+        RecurrentOp.Forward<double, GruCell>(timeMajor, net.Parameter("Encoder.weight_ih_l0").ToArray(), net.Parameter("Encoder.weight_hh_l0").ToArray(),
+            net.Parameter("Encoder.bias_ih_l0").ToArray(), net.Parameter("Encoder.bias_hh_l0").ToArray(), hidden, new double[steps * batch * 3 * units],
+            new double[steps * batch * units], new double[batch * 3 * units], [steps, steps, steps], batch, steps, features, units, false, 0);
+        double[] weights = net.Parameter("Tags.weight").ToArray(), bias = net.Parameter("Tags.bias").ToArray();
+        for (int n = 0; n < batch; n++)
+            for (int t = 0; t < steps; t++)
+            {
+                double[] logits = Enumerable.Range(0, 3).Select(j => bias[j] + Enumerable.Range(0, units).Sum(i => hidden[(t * batch + n) * units + i] * weights[i * 3 + j])).ToArray();
+                double max = logits.Max(), sum = logits.Sum(z => Math.Exp(z - max));
+                double[] expected = logits.Select(z => Math.Exp(z - max) / sum).ToArray();
+                Reference.Close(expected, outputs.AsSpan((n * steps + t) * 3, 3), 1e-12, 1e-14, $"sample {n}, step {t}");
+            }
+        var error = Assert.Throws<ArgumentException>(() => net.Predict(x.AsSpan(1), outputs));
+        Assert.Contains("multiple of 8", error.Message);
+    }
 }

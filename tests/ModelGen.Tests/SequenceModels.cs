@@ -43,3 +43,21 @@ public partial class ValueClippedRnn
     [SimpleRnn(4)] public partial SimpleRnn Summary { get; }
     [Dense(2)] public partial Dense Classes { get; }
 }
+
+/// <summary>A time series (5 steps of 3 features, no embedding) into a bidirectional LSTM's last states, two classes.</summary>
+[Model(InputShape = new[] { 5, 3 }, Seed = 7)]
+[SoftmaxCrossEntropy, Adam, ClipGlobalNorm(5f)]
+public partial class SignalClassifier
+{
+    [Lstm(6, Bidirectional = true)] public partial Lstm Encoder { get; }
+    [Dense(2)] public partial Dense Classes { get; }
+}
+
+/// <summary>A time series tagged step by step: GRU over 4 steps of 2 features, three tags per step.</summary>
+[Model(InputShape = new[] { 4, 2 }, Seed = 8)]
+[SoftmaxCrossEntropy, Adam, ClipGlobalNorm(5f)]
+public partial class SignalTagger
+{
+    [Gru(5, ReturnSequences = true)] public partial Gru Encoder { get; }
+    [Dense(3)] public partial Dense Tags { get; }
+}

@@ -257,8 +257,8 @@ namespace ModelGen.Generators.Emit
             RegularizationDeclaration regularization = declaration.Regularization;
             string inputType = declaration.TakesTokens ? "global::System.ReadOnlySpan<int>" : "global::System.ReadOnlySpan<T>";
             // Token models run as many steps as the batch's longest sample: every method past the guards takes that count.
-            string stepsParameter = declaration.TakesTokens ? ", int steps" : "";
-            string stepsArgument = declaration.TakesTokens ? ", steps" : "";
+            string stepsParameter = declaration.RunsSequences ? ", int steps" : "";
+            string stepsArgument = declaration.RunsSequences ? ", steps" : "";
 
             writer.Line("/// <summary>");
             writer.Line($"/// {declaration.ClassName} compiled for element type <typeparamref name=\"T\"/> (float to train, double for gradient checks).");
@@ -272,7 +272,7 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"/// Learning rate: linear decay to {CodeWriter.Literal(linear.FinalFraction)} of the initial rate over {linear.Steps} steps.");
             if (regularization.WeightDecay is float decay)
                 writer.Line($"/// {(regularization.Decoupled ? "Decoupled (AdamW)" : "L2")} weight decay λ = {CodeWriter.Literal(decay)} on the tensors the manifest marks decayed.");
-            if (declaration.TakesTokens)
+            if (declaration.RunsSequences)
             {
                 writer.Line($"/// Sequences are time-major inside the network (row t·batch + n for step t of sample n) and run for the batch's longest");
                 writer.Line($"/// sample{(TokenPadding(model) >= 0 ? $"; samples end at their first padding id ({TokenPadding(model)}), and padded steps neither feed real ones nor count in the loss" : "")}.");
@@ -368,6 +368,8 @@ namespace ModelGen.Generators.Emit
             {
                 if (declaration.TakesTokens)
                     writer.Line($"int steps = global::ModelGen.Ops.EmbeddingOp.Lengths(inputs, {workspace}.Lengths, batch, {declaration.SequenceLength}, {TokenPadding(model)});");
+                else if (declaration.TakesFeatureSequences)
+                    writer.Line($"int steps = global::ModelGen.Ops.SequenceInputOp.FullLengths({workspace}.Lengths, batch, {declaration.InputSteps});");
             }
             string targetNames = string.Join(", ", heads.Select(h => h.Targets));
             void EmitTargetGuards(EmitContext entryContext, string entry)
@@ -606,7 +608,7 @@ namespace ModelGen.Generators.Emit
             writer.Line(GeneratedCode);
             writer.Open("private sealed class Workspace");
             writer.Line("private int _rows, _trainingRows;");
-            bool tokens = program.Model.Declaration.TakesTokens;
+            bool tokens = program.Model.Declaration.RunsSequences;
             if (tokens)
                 writer.Line("public int[] Lengths = global::System.Array.Empty<int>(); // [batch] real steps of each sample");
             foreach (BufferSpec buffer in program.Buffers)

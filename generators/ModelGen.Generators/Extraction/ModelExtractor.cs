@@ -269,10 +269,10 @@ namespace ModelGen.Generators.Extraction
                     ? argument.Value.Values.Select(v => v.Value is int d ? d : 0).ToArray()
                     : new int[0];
                 long size = dimensions.Aggregate(1L, (product, d) => product * Math.Max(d, 0));
-                if ((dimensions.Length != 1 && dimensions.Length != 3) || dimensions.Any(d => d <= 0) || size > int.MaxValue)
+                if (dimensions.Length == 0 || dimensions.Length > 3 || dimensions.Any(d => d <= 0) || size > int.MaxValue)
                 {
                     problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ModelAttribute, "Model", "InputShape",
-                        "new[] { channels, height, width } (or one dimension), every one positive"));
+                        "new[] { channels, height, width }, new[] { steps, features } or one dimension, every one positive"));
                     return null;
                 }
                 if (inputSize != 0 && inputSize != size)

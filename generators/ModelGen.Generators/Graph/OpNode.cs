@@ -5,7 +5,7 @@ using ModelGen.Generators.Ops;
 namespace ModelGen.Generators.Graph
 {
     /// <summary>The op kinds of the graph; each has one definition in Ops/&lt;Kind&gt;/ and one line in OpRegistry.</summary>
-    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D, Embedding, Recurrent }
+    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D, Embedding, Recurrent, TimeMajor }
 
     /// <summary>
     /// One op of the model's graph. <see cref="Inputs"/> are node ids (wiring is explicit: a residual add or a

@@ -131,5 +131,14 @@ namespace ModelGen.Generators.Model
 
         /// <summary>The input is token ids (int) rather than features.</summary>
         public bool TakesTokens => SequenceLength > 0;
+
+        /// <summary>The input is a sequence of feature vectors, InputShape [steps, features] (a time series).</summary>
+        public bool TakesFeatureSequences => !TakesTokens && InputShape.Count == 2;
+
+        /// <summary>The network runs sequences: its methods take the batch's step count and each sample's length.</summary>
+        public bool RunsSequences => TakesTokens || TakesFeatureSequences;
+
+        /// <summary>Steps per sample of a sequence input (0 otherwise).</summary>
+        public int InputSteps => TakesTokens ? SequenceLength : TakesFeatureSequences ? InputShape[0] : 0;
     }
 }

@@ -88,6 +88,7 @@ namespace ModelGen.Generators.Ops
             Conv2DOp.Unshared,      // OpKind.LocallyConnected2D
             EmbeddingOp.Instance,   // OpKind.Embedding
             RecurrentOp.Instance,   // OpKind.Recurrent
+            TimeMajorOp.Instance,   // OpKind.TimeMajor
         };
 
         public static OpDefinition For(OpKind kind) => Definitions[(int)kind];

@@ -32,7 +32,16 @@ namespace ModelGen.Generators.Shapes
                 return Empty(model, problems);
 
             var builder = new GraphBuilder(model, problems);
-            int input = builder.Add(OpKind.Input, "Inputs", -1, new TensorShape(model.InputShape), NoAttributes.Instance);
+            int input;
+            if (model.TakesFeatureSequences)
+            {
+                // A time series arrives sample-major, as callers hold it; the network runs time-major from here on.
+                TensorShape sequence = TensorShape.Sequence(model.InputShape[0], model.InputShape[1]);
+                input = builder.Add(OpKind.Input, "Inputs", -1, sequence, NoAttributes.Instance);
+                input = builder.Add(OpKind.TimeMajor, "Inputs.TimeMajor", -1, sequence, NoAttributes.Instance, input);
+            }
+            else
+                input = builder.Add(OpKind.Input, "Inputs", -1, new TensorShape(model.InputShape), NoAttributes.Instance);
             if (!model.TakesTokens) // dropout on token ids is reported by extraction
                 input = builder.Dropout(input, -1, "Inputs", model.Regularization.InputDropout);
 

@@ -12,8 +12,9 @@ public sealed class ModelAttribute : Attribute
 
     /// <summary>
     /// The shape of one input sample, e.g. <c>new[] { 1, 28, 28 }</c> for [channels × height × width] images in NCHW
-    /// order (PyTorch's); each sample is passed row-major, <c>InputSize</c> = the product. Convolutions and pooling
-    /// need it; a flat <c>[features]</c> input may use <see cref="InputSize"/> alone.
+    /// order (PyTorch's), or <c>new[] { steps, features }</c> for a time series that recurrent layers read step by step;
+    /// each sample is passed row-major, <c>InputSize</c> = the product. Convolutions and pooling need it; a flat
+    /// <c>[features]</c> input may use <see cref="InputSize"/> alone.
     /// </summary>
     public int[]? InputShape { get; set; }
 

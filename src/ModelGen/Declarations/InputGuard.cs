@@ -86,14 +86,17 @@ public static class InputGuard
         return tokens.Length / sequenceLength;
     }
 
-    /// <summary>Checks one class label per step, [batch × sequenceLength], each in [0, classes) on real steps (padded steps' labels are ignored).</summary>
+    /// <summary>
+    /// Checks one class label per step, [batch × sequenceLength], each in [0, classes) on real steps (padded steps' labels are
+    /// ignored). <paramref name="tokens"/> is empty for a feature-sequence input, whose steps are all real.
+    /// </summary>
     public static void SequenceLabels(string model, string entry, ReadOnlySpan<int> labels, ReadOnlySpan<int> tokens, int batch, int sequenceLength,
         int classes, int paddingId, string outputLayer)
     {
         if (labels.Length != batch * sequenceLength)
             throw new ArgumentException($"{model}.{entry}: labels has {labels.Length} elements; expected shape [{batch} × {sequenceLength}] (one class index per step) for output layer '{outputLayer}' [batch × {sequenceLength} × {classes}].", "labels");
         for (int i = 0; i < labels.Length; i++)
-            if (tokens[i] != paddingId && (uint)labels[i] >= (uint)classes)
+            if ((tokens.IsEmpty || tokens[i] != paddingId) && (uint)labels[i] >= (uint)classes)
                 throw new ArgumentOutOfRangeException("labels", labels[i], $"{model}.{entry}: label {labels[i]} of sample {i / sequenceLength}, step {i % sequenceLength} is out of range; output layer '{outputLayer}' expects class indices in [0, {classes}) on every real step.");
     }
 

@@ -35,7 +35,7 @@ namespace ModelGen.Generators.Ops
 
         protected static bool PerStep(EmitContext context, HeadShape head) => context.Node(head.Node).Shape.IsSequence;
 
-        protected static string SequenceLength(EmitContext context) => Helpers.CodeWriter.Int(context.Model.Declaration.SequenceLength);
+        protected static string SequenceLength(EmitContext context) => Helpers.CodeWriter.Int(context.Model.Declaration.InputSteps);
 
         /// <summary>"labels" or "targets": the target parameter of a one-output model, and the suffix of a head's.</summary>
         public abstract string TargetName { get; }
@@ -93,7 +93,7 @@ namespace ModelGen.Generators.Ops
 
             public override void EmitGuard(EmitContext context, HeadShape head, string entry)
                 => context.Writer.Wrapped(PerStep(context, head)
-                    ? $"global::ModelGen.InputGuard.SequenceLabels(ModelName, {entry}, {head.Targets}, inputs, batch, {SequenceLength(context)}, {Width(context, head)}, {Emit.ModelEmitter.TokenPadding(context.Model)}, \"{head.Name}\");"
+                    ? $"global::ModelGen.InputGuard.SequenceLabels(ModelName, {entry}, {head.Targets}, {(context.Model.Declaration.TakesTokens ? "inputs" : "default")}, batch, {SequenceLength(context)}, {Width(context, head)}, {Emit.ModelEmitter.TokenPadding(context.Model)}, \"{head.Name}\");"
                     : $"global::ModelGen.InputGuard.Labels(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
 
             // A per-step output is time-major with labels sample-major; the sequence kernels map one to the other and skip padded steps.
