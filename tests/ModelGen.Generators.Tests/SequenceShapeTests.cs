@@ -71,4 +71,21 @@ public class SequenceShapeTests
         Assert.Contains("Summary: Recurrent(Context) → [6]", run.Generated);
         Assert.Contains("public const int SequenceLength = 12;", run.Generated);
     }
+
+    [Fact]
+    public void TimeSeriesInputsNeedNoEmbedding()
+    {
+        Harness.Run run = Harness.GenerateAndAnalyze(Model("InputShape = new[] { 30, 6 }", """
+            [Gru(16, ReturnSequences = true, Dropout = 0.1f)] partial Gru Encoder { get; }
+            [Lstm(8)] partial Lstm Summary { get; }
+            [Dense(3)] partial Dense Logits { get; }
+            """));
+        Assert.All(run.Result.Results, result => Assert.Null(result.Exception));
+        Assert.Empty(run.AnalyzerExceptions);
+        Assert.Empty(run.CompilerErrors);
+        Assert.DoesNotContain(run.ModelGenDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        Assert.Contains("Inputs.TimeMajor: TimeMajor(Inputs) → [30 steps × 6]", run.Generated);
+        Assert.Contains("\"Encoder.weight_ih_l0\", global::ModelGen.ParameterRole.Weight, new[] { 48, 6 }", run.Generated);
+        Assert.Contains("global::System.ReadOnlySpan<float> inputs", run.Generated);
+    }
 }
