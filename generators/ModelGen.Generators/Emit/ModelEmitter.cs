@@ -275,7 +275,7 @@ namespace ModelGen.Generators.Emit
             if (declaration.RunsSequences)
             {
                 writer.Line($"/// Sequences are time-major inside the network (row t·batch + n for step t of sample n) and run for the batch's longest");
-                writer.Line($"/// sample{(TokenPadding(model) >= 0 ? $"; samples end at their first padding id ({TokenPadding(model)}), and padded steps neither feed real ones nor count in the loss" : "")}.");
+                writer.Line($"/// sample{(model.PaddingId >= 0 ? $"; samples end at their first padding id ({model.PaddingId}), and padded steps neither feed real ones nor count in the loss" : "")}.");
             }
             if (declaration.CheckFinite)
                 writer.Line("/// [CheckFinite]: every step below is followed by a check of what it wrote; the first NaN or ±∞ throws NonFiniteException.");
@@ -367,7 +367,7 @@ namespace ModelGen.Generators.Emit
             void EmitSteps(string workspace)
             {
                 if (declaration.TakesTokens)
-                    writer.Line($"int steps = global::ModelGen.Ops.EmbeddingOp.Lengths(inputs, {workspace}.Lengths, batch, {declaration.SequenceLength}, {TokenPadding(model)});");
+                    writer.Line($"int steps = global::ModelGen.Ops.EmbeddingOp.Lengths(inputs, {workspace}.Lengths, batch, {declaration.SequenceLength}, {model.PaddingId});");
                 else if (declaration.TakesFeatureSequences)
                     writer.Line($"int steps = global::ModelGen.Ops.SequenceInputOp.FullLengths({workspace}.Lengths, batch, {declaration.InputSteps});");
             }
@@ -418,7 +418,7 @@ namespace ModelGen.Generators.Emit
                 {
                     OpNode embedding = nodes.First(n => n.Kind == OpKind.Embedding);
                     int vocabulary = nodes.Where(n => n.Kind == OpKind.Embedding).Min(n => ((EmbeddingAttributes)n.Attributes).Vocabulary);
-                    writer.Wrapped($"int batch = global::ModelGen.InputGuard.Tokens(ModelName, {entry}, inputs, {declaration.SequenceLength}, {vocabulary}, {TokenPadding(model)}, \"{entryContext.LayerName(embedding)}\");");
+                    writer.Wrapped($"int batch = global::ModelGen.InputGuard.Tokens(ModelName, {entry}, inputs, {declaration.SequenceLength}, {vocabulary}, {model.PaddingId}, \"{entryContext.LayerName(embedding)}\");");
                 }
                 else
                     writer.Line($"int batch = global::ModelGen.InputGuard.BatchSize<T>(ModelName, {entry}, inputs, {declaration.InputSize}, \"{model.Layers[0].Name}\");");
@@ -761,10 +761,6 @@ namespace ModelGen.Generators.Emit
         private static string Bool(bool value) => value ? "true" : "false";
 
         private static string Rows(int steps) => steps > 0 ? $"{steps} × batch" : "batch";
-
-        /// <summary>The padding id of the model's embeddings (the rules make them agree), or −1.</summary>
-        internal static int TokenPadding(CheckedModel model)
-            => model.Nodes.Where(n => n.Kind == OpKind.Embedding).Select(n => ((EmbeddingAttributes)n.Attributes).PaddingId).DefaultIfEmpty(-1).First();
 
         private static string Prefix(string modifiers) => modifiers.Length == 0 ? "" : modifiers + " ";
     }

@@ -68,6 +68,9 @@ namespace ModelGen.Generators.Shapes
 
         public bool IsHead(int layer) => Heads.Any(h => h.Layer == layer);
 
+        /// <summary>The padding id that ends a token sample (the rules make every embedding agree), or −1.</summary>
+        public int PaddingId => Nodes.Where(n => n.Kind == OpKind.Embedding).Select(n => ((EmbeddingAttributes)n.Attributes).PaddingId).DefaultIfEmpty(-1).First();
+
         /// <summary>Layers that read layer <paramref name="index"/>'s output (by wiring or as a residual).</summary>
         public int[] Consumers(int index)
             => Enumerable.Range(0, Layers.Count).Where(i => Layers[i].Sources.Contains(index) || Layers[i].Residual == index).ToArray();

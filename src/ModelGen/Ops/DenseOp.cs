@@ -109,9 +109,16 @@ public static class DenseOp
         where T : unmanaged, INumber<T>
     {
         Gemm.Multiply(GemmForm.AtB, x, dy, weightGradient, inputs, batch, outputs, accumulate: false);
+        BiasGradient(dy, biasGradient, batch, outputs);
+    }
+
+    /// <summary>db = Σ_rows dy (overwritten): the gradient of a bias added to every row. Recurrent layers use it for b_ih and b_hh.</summary>
+    public static void BiasGradient<T>(ReadOnlySpan<T> dy, Span<T> biasGradient, int rows, int outputs)
+        where T : unmanaged, INumber<T>
+    {
         Span<T> db = biasGradient[..outputs];
         dy[..outputs].CopyTo(db);
-        for (int row = 1; row < batch; row++)
+        for (int row = 1; row < rows; row++)
             TensorPrimitives.Add(db, dy.Slice(row * outputs, outputs), db);
     }
 

@@ -252,8 +252,8 @@ public static unsafe class RecurrentOp
         int rows = batch * steps;
         ReadOnlySpan<T> hiddenSide = TCell.SeparateHiddenGateGradient ? hiddenGateGradient : inputGateGradient;
         Gemm.Multiply(GemmForm.AtB, inputGateGradient[..(rows * width)], x[..(rows * inputs)], inputWeightGradient, width, rows, inputs, accumulate: false);
-        ColumnSums(inputGateGradient[..(rows * width)], inputBiasGradient, rows, width);
-        ColumnSums(hiddenSide[..(rows * width)], hiddenBiasGradient, rows, width);
+        DenseOp.BiasGradient(inputGateGradient, inputBiasGradient, rows, width);
+        DenseOp.BiasGradient(hiddenSide, hiddenBiasGradient, rows, width);
         int pairs = batch * (steps - 1);
         if (pairs == 0)
         {
@@ -302,15 +302,6 @@ public static unsafe class RecurrentOp
             int t = reverse ? 0 : lengths[n] - 1;
             stateGradient.Slice(n * units, units).CopyTo(hiddenGradient.Slice((t * batch + n) * units, units));
         }
-    }
-
-    private static void ColumnSums<T>(ReadOnlySpan<T> rowsByColumns, Span<T> sums, int rows, int columns)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        Span<T> total = sums[..columns];
-        total.Clear();
-        for (int row = 0; row < rows; row++)
-            System.Numerics.Tensors.TensorPrimitives.Add(total, rowsByColumns.Slice(row * columns, columns), total);
     }
 
     /// <summary>

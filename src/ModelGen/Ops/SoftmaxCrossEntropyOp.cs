@@ -17,18 +17,7 @@ public static class SoftmaxCrossEntropyOp
         T total = T.Zero;
         T inverseBatch = T.One / T.CreateChecked(batch);
         for (int row = 0; row < batch; row++)
-        {
-            ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
-            Span<T> g = logitsGradient.Slice(row * classes, classes);
-            T max = TensorPrimitives.Max(z);
-            TensorPrimitives.Subtract(z, max, g);
-            TensorPrimitives.Exp(g, g);
-            T sum = TensorPrimitives.Sum<T>(g);
-            int label = labels[row];
-            total += T.Log(sum) + max - z[label];
-            TensorPrimitives.Multiply(g, inverseBatch / sum, g);
-            g[label] -= inverseBatch;
-        }
+            total += Row(logits.Slice(row * classes, classes), labels[row], logitsGradient.Slice(row * classes, classes), inverseBatch);
         return total * inverseBatch;
     }
 
@@ -57,6 +46,18 @@ public static class SoftmaxCrossEntropyOp
             TensorPrimitives.Exp(p, p);
             TensorPrimitives.Divide(p, TensorPrimitives.Sum<T>(p), p);
         }
+    }
+
+    /// <summary>One row: returns logsumexp(z) − z_label and writes g = scale·(softmax(z) − onehot(label)).</summary>
+    internal static T Row<T>(ReadOnlySpan<T> z, int label, Span<T> g, T scale) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T max = TensorPrimitives.Max(z);
+        TensorPrimitives.Subtract(z, max, g);
+        TensorPrimitives.Exp(g, g);
+        T sum = TensorPrimitives.Sum<T>(g);
+        TensorPrimitives.Multiply(g, scale / sum, g);
+        g[label] -= scale;
+        return T.Log(sum) + max - z[label];
     }
 
     /// <summary>log Σ exp(z), shifted by the maximum so no term overflows.</summary>
@@ -94,15 +95,7 @@ public static class SequenceSoftmaxCrossEntropyOp
                     g.Clear();
                     continue;
                 }
-                ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
-                T max = TensorPrimitives.Max(z);
-                TensorPrimitives.Subtract(z, max, g);
-                TensorPrimitives.Exp(g, g);
-                T sum = TensorPrimitives.Sum<T>(g);
-                int label = labels[n * sequenceLength + t];
-                total += T.Log(sum) + max - z[label];
-                TensorPrimitives.Multiply(g, inverseCount / sum, g);
-                g[label] -= inverseCount;
+                total += SoftmaxCrossEntropyOp.Row(logits.Slice(row * classes, classes), labels[n * sequenceLength + t], g, inverseCount);
             }
         return total * inverseCount;
     }

@@ -35,7 +35,7 @@ namespace ModelGen.Generators.Ops
 
         protected static bool PerStep(EmitContext context, HeadShape head) => context.Node(head.Node).Shape.IsSequence;
 
-        protected static string SequenceLength(EmitContext context) => Helpers.CodeWriter.Int(context.Model.Declaration.InputSteps);
+        protected static string InputSteps(EmitContext context) => Helpers.CodeWriter.Int(context.Model.Declaration.InputSteps);
 
         /// <summary>"labels" or "targets": the target parameter of a one-output model, and the suffix of a head's.</summary>
         public abstract string TargetName { get; }
@@ -93,20 +93,20 @@ namespace ModelGen.Generators.Ops
 
             public override void EmitGuard(EmitContext context, HeadShape head, string entry)
                 => context.Writer.Wrapped(PerStep(context, head)
-                    ? $"global::ModelGen.InputGuard.SequenceLabels(ModelName, {entry}, {head.Targets}, {(context.Model.Declaration.TakesTokens ? "inputs" : "default")}, batch, {SequenceLength(context)}, {Width(context, head)}, {Emit.ModelEmitter.TokenPadding(context.Model)}, \"{head.Name}\");"
+                    ? $"global::ModelGen.InputGuard.SequenceLabels(ModelName, {entry}, {head.Targets}, {(context.Model.Declaration.TakesTokens ? "inputs" : "default")}, batch, {InputSteps(context)}, {Width(context, head)}, {context.Model.PaddingId}, \"{head.Name}\");"
                     : $"global::ModelGen.InputGuard.Labels(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
 
             // A per-step output is time-major with labels sample-major; the sequence kernels map one to the other and skip padded steps.
             public override string LossAndGradient(EmitContext context, HeadShape head) => PerStep(context, head)
-                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, {Gradient(context, head)}, batch, steps, {SequenceLength(context)}, {Width(context, head)})"
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, {Gradient(context, head)}, batch, steps, {InputSteps(context)}, {Width(context, head)})"
                 : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)})";
 
             public override string LossOnly(EmitContext context, HeadShape head) => PerStep(context, head)
-                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, batch, steps, {SequenceLength(context)}, {Width(context, head)})"
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, batch, steps, {InputSteps(context)}, {Width(context, head)})"
                 : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)})";
 
             public override void EmitPredictOutput(EmitContext context, HeadShape head) => context.Writer.Wrapped(PerStep(context, head)
-                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, {context.Lengths}, batch, steps, {SequenceLength(context)}, {Width(context, head)});"
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, {context.Lengths}, batch, steps, {InputSteps(context)}, {Width(context, head)});"
                 : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, batch, {Width(context, head)});");
         }
 
