@@ -369,7 +369,7 @@ namespace ModelGen.Generators.Emit
                 if (declaration.TakesTokens)
                     writer.Line($"int steps = global::ModelGen.Ops.EmbeddingOp.Lengths(inputs, {workspace}.Lengths, batch, {declaration.SequenceLength}, {model.PaddingId});");
                 else if (declaration.TakesFeatureSequences)
-                    writer.Line($"int steps = global::ModelGen.Ops.SequenceInputOp.FullLengths({workspace}.Lengths, batch, {declaration.InputSteps});");
+                    writer.Line($"int steps = global::ModelGen.Ops.TimeMajorOp.FullLengths({workspace}.Lengths, batch, {declaration.InputSteps});");
             }
             string targetNames = string.Join(", ", heads.Select(h => h.Targets));
             void EmitTargetGuards(EmitContext entryContext, string entry)

@@ -5,7 +5,7 @@ namespace ModelGen.Generators.Ops
 {
     /// <summary>
     /// A feature-sequence input ([Model(InputShape = new[] { steps, features })]) turned time-major, emission (runtime:
-    /// src/ModelGen/Ops/SequenceInputOp.cs): y[t·batch + n] = x[n·steps + t]. The model input needs no gradient.
+    /// src/ModelGen/Ops/TimeMajorOp.cs): y[t·batch + n] = x[n·steps + t]. The model input needs no gradient.
     /// </summary>
     internal sealed class TimeMajorOp : OpDefinition
     {
@@ -16,7 +16,7 @@ namespace ModelGen.Generators.Ops
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
         {
             context.Writer.Line($"// {node.Name}: [batch × {node.Shape.Steps} × {node.Width}] as given → time-major rows t·batch + n");
-            context.Writer.Call("global::ModelGen.Ops.SequenceInputOp.ToTimeMajor<T>", context.Value(node.Inputs[0]), context.Value(node.Id), "batch",
+            context.Writer.Call("global::ModelGen.Ops.TimeMajorOp.ToTimeMajor<T>", context.Value(node.Inputs[0]), context.Value(node.Id), "batch",
                 Int(node.Shape.Steps), Int(node.Width));
         }
 

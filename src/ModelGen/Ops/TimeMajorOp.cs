@@ -1,7 +1,7 @@
 namespace ModelGen.Ops;
 
-/// <summary>A feature-sequence input (a time series) for the time-major network: see <see cref="RecurrentOp"/>.</summary>
-public static class SequenceInputOp
+/// <summary>A feature-sequence input (a time series) made time-major for the network (see <see cref="RecurrentOp"/>); generator side: Ops/TimeMajor/.</summary>
+public static class TimeMajorOp
 {
     /// <summary>x [batch × steps × features] as callers hold it → y [steps × batch × features].</summary>
     public static void ToTimeMajor<T>(ReadOnlySpan<T> x, Span<T> y, int batch, int steps, int features)
