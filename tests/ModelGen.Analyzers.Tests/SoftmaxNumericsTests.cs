@@ -85,7 +85,34 @@ public class SoftmaxNumericsTests
     public Task LogOfAProbabilityWithoutFloorIsFlagged() => Check(Methods("""
         public static float CrossEntropyLoss(float[] p, int label) => -{|MG0103:MathF.Log(p[label])|};
 
-        public static double Score(double probability) => {|MG0103:Math.Log(probability)|};
+        public static double Loss(double[] actual, bool[] expected)
+        {
+            double sum = 0;
+            for (int i = 0; i < actual.Length; i++)
+                if (expected[i]) sum -= {|MG0103:Math.Log(actual[i])|};
+            return sum;
+        }
+
+        public static double Entropy(double[] values, Func<double, double> pdf)
+        {
+            double sum = 0;
+            foreach (double v in values) { double p = pdf(v); sum += p * {|MG0103:Math.Log(p)|}; }
+            return sum;
+        }
+
+        public static double LogLikelihood(double[] y, double[] predicted)
+        {
+            double sum = 0;
+            for (int i = 0; i < y.Length; i++) sum += y[i] * {|MG0103:Math.Log(predicted[i])|};
+            return sum;
+        }
+
+        public static double Entropy(int[] counts)
+        {
+            double total = counts.Sum(), entropy = 0;
+            foreach (int count in counts) { double p = count / total; entropy -= p * {|MG0103:Math.Log(p)|}; }
+            return entropy;
+        }
         """));
 
     [Fact]
@@ -95,5 +122,145 @@ public class SoftmaxNumericsTests
         public static double NegativeLogLikelihood(double p) => -Math.Log(p + 1e-12);
 
         public static double Decibels(double power) => 10 * Math.Log(power) / Math.Log(10);
+
+        public static double LogOnePlusExp(double x) { double z = Math.Exp(x); return Math.Log(z) + Math.Log(Math.Exp(x) + 1); }
+        """));
+
+    /// <summary>A log-probability is −∞ for an impossible event; that is the right answer, not a bug.</summary>
+    [Fact]
+    public Task LogProbabilitiesMayBeMinusInfinity() => Check(Methods("""
+        public static double Score(double probability) => Math.Log(probability);
+
+        public static double LogPmf(int k, double probability) => k == 0 ? 0 : k * Math.Log(probability);
+
+        public static double LogPrior(double[] priors, int c) => Math.Log(priors[c]);
+        """));
+
+    /// <summary>Distribution classes' entropies take logs of their parameters, which are validated positive.</summary>
+    [Fact]
+    public Task LogsOfParametersAreFine() => Check("""
+        using System;
+
+        public sealed class Distribution
+        {
+            private readonly double variance = 1, scale = 2, a = 0, b = 1, rate = 3, sigma = 1;
+
+            public double NormalEntropy => 0.5 * (Math.Log(2.0 * Math.PI * variance) + 1);
+            public double CauchyEntropy => Math.Log(scale) + Math.Log(4.0 * Math.PI);
+            public double UniformEntropy => Math.Log(b - a);
+            public double ExponentialEntropy => 1 - Math.Log(rate);
+            public double Quantile(double p) => -Math.Log(1 - p) * sigma;
+        }
+        """);
+
+    /// <summary>Guards the rule sees through control flow: early exits, enclosing conditions, conditionals and asserts.</summary>
+    [Fact]
+    public Task GuardedLogsAreFine() => Check(Methods("""
+        public static double BinaryEntropy(double p)
+        {
+            if (p == 0.0 || p == 1.0) return 0.0;
+            return -p * Math.Log(p) - (1 - p) * Math.Log(1 - p);
+        }
+
+        public static double Entropy(int[] counts, int totalCount)
+        {
+            double entropy = 0;
+            foreach (int count in counts)
+            {
+                if (count == 0 || count == totalCount) continue;
+                double p = (double)count / totalCount;
+                entropy -= p * Math.Log(p) + (1 - p) * Math.Log(1 - p);
+            }
+            return entropy;
+        }
+
+        public static double Entropy(double[] probabilities) => -probabilities.Sum(p => p > 0 ? p * Math.Log(p) : 0);
+
+        public static double CrossEntropy(double probTrue, double probPredicted)
+        {
+            if ((probPredicted == 0.0 || probPredicted == 1.0) && probPredicted == probTrue) return 0.0;
+            return -probTrue * Math.Log(probPredicted) - (1 - probTrue) * Math.Log(1 - probPredicted);
+        }
+
+        public static double Term(double p)
+        {
+            System.Diagnostics.Debug.Assert(0 < p && p <= 1);
+            return -p * Math.Log(p);
+        }
+
+        public static double Loss(double[] predicted, int label)
+        {
+            double p = predicted[label];
+            if (p < 1e-12) throw new ArgumentOutOfRangeException(nameof(predicted));
+            return -Math.Log(p);
+        }
+        """));
+
+    /// <summary>Exps that cannot overflow (Gaussian and t-SNE kernels, negated exponents) or are never normalized.</summary>
+    [Fact]
+    public Task KernelsAndUnnormalizedExpsAreFine() => Check(Methods("""
+        public static void Affinities(double[] d, double beta, double[] p)
+        {
+            double sum = 0;
+            for (int i = 0; i < d.Length; i++) { p[i] = Math.Exp(-beta * d[i] * d[i]); sum += p[i]; }
+            for (int i = 0; i < d.Length; i++) p[i] /= sum;
+        }
+
+        public static double Smooth(double[] gx, double[] gy, double[] pixels, double factor)
+        {
+            double f = -8 * factor * factor, total = 0, weights = 0;
+            for (int i = 0; i < gx.Length; i++)
+            {
+                double weight = Math.Exp((gx[i] * gx[i] + gy[i] * gy[i]) / f);
+                total += weight * pixels[i];
+                weights += weight;
+            }
+            return total / weights;
+        }
+
+        public static double Partition(double[] x)
+        {
+            double sum = 0;
+            foreach (double v in x) sum += Math.Exp(v);
+            return sum;
+        }
+
+        public static void Boltzmann(double[] estimates, double temperature, double[] p)
+        {
+            double sum = 0;
+            for (int i = 0; i < p.Length; i++) { p[i] = Math.Exp(estimates[i] / temperature); sum += p[i]; }
+            if (double.IsInfinity(sum)) { Array.Clear(p); return; }
+            for (int i = 0; i < p.Length; i++) p[i] /= sum;
+        }
+        """));
+
+    [Fact]
+    public Task UnshiftedSoftmaxShapesAreFlagged() => Check(Methods("""
+        public static void NormalizeSoftmax(float[] scores, int count)
+        {
+            double sum = 0;
+            var score = new double[count];
+            for (int i = 0; i < count; i++) { score[i] = {|MG0101:Math.Exp(scores[i])|}; sum += score[i]; }
+            for (int i = 0; i < count; i++) scores[i] = (float)(score[i] / sum);
+        }
+
+        public static void Multinomial(double[][] coefficients, double[] x, double[] responses)
+        {
+            double sum = 1;
+            for (int j = 0; j < coefficients.Length; j++)
+            {
+                double logit = coefficients[j][0];
+                for (int i = 0; i < x.Length; i++) logit += coefficients[j][i + 1] * x[i];
+                sum += responses[j] = {|MG0101:Math.Exp(logit)|};
+            }
+            for (int j = 0; j < responses.Length; j++) responses[j] /= sum;
+        }
+
+        public static double LogSumExp(double[] x)
+        {
+            double sum = 0;
+            foreach (double v in x) sum += {|MG0101:Math.Exp(v)|};
+            return Math.Log(sum);
+        }
         """));
 }

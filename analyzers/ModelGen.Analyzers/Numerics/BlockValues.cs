@@ -29,11 +29,15 @@ namespace ModelGen.Analyzers.Numerics
         private readonly HashSet<ISymbol> opaque = new(SymbolEqualityComparer.Default);
         private readonly HashSet<ISymbol> visiting = new(SymbolEqualityComparer.Default);
         private readonly HashSet<ISymbol> floored = new(SymbolEqualityComparer.Default);
+        private readonly Dictionary<ISymbol, IOperation> elementOf = new(SymbolEqualityComparer.Default);
 
         public List<IInvocationOperation> Invocations { get; } = new();
 
         /// <summary>Symbols written with <c>+=</c>, <c>-=</c> or <c>s = s + …</c>: sums.</summary>
         public HashSet<ISymbol> Accumulators { get; } = new(SymbolEqualityComparer.Default);
+
+        /// <summary>Every simple assignment to a variable or an element: (target, value).</summary>
+        public List<(ISymbol Target, IOperation Value)> Assignments { get; } = new();
 
         /// <summary>Every <c>/</c> and <c>/=</c> of the block: (numerator, or the divided target; denominator).</summary>
         public List<(IOperation Numerator, IOperation Denominator)> Divisions { get; } = new();
@@ -64,6 +68,7 @@ namespace ModelGen.Analyzers.Numerics
                     if (ReferencedSymbol(assignment.Target) is not { } target)
                         break;
                     Write(target, assignment.Value, BinaryOperatorKind.None);
+                    Assignments.Add((target, assignment.Value));
                     if (Unwrap(assignment.Value) is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add or BinaryOperatorKind.Subtract } sum
                         && SymbolEqualityComparer.Default.Equals(ReferencedSymbol(sum.LeftOperand), target))
                     {
@@ -86,6 +91,9 @@ namespace ModelGen.Analyzers.Numerics
                     break;
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Divide } division:
                     Divisions.Add((division.LeftOperand, division.RightOperand));
+                    break;
+                case IForEachLoopOperation { LoopControlVariable: IVariableDeclaratorOperation element } loop:
+                    elementOf[element.Symbol] = loop.Collection;
                     break;
                 case IIncrementOrDecrementOperation step when ReferencedSymbol(step.Target) is { } stepped:
                     opaque.Add(stepped);
@@ -289,9 +297,9 @@ namespace ModelGen.Analyzers.Numerics
 
         /// <summary>
         /// Whether a value is a probability that can be exactly 0. A local is judged by what it is assigned: a
-        /// frequency (something divided by a sum, total or count), a sigmoid <c>1/(1 + Exp(…))</c>, the result of a
+        /// frequency (something divided by a sum, total or count), a ratio p / q of a probability, a sigmoid <c>1/(1 + Exp(…))</c>, the result of a
         /// softmax/probability/density function, a complement <c>1 − p</c>, a product with a probability. A method
-        /// parameter or an element of an array is judged by its name (<c>p</c>, <c>q</c>, <c>prob…</c>, <c>pred…</c>,
+        /// parameter or an element of an array (or of the collection a <c>foreach</c> walks) is judged by its name (<c>p</c>, <c>q</c>, <c>prob…</c>, <c>pred…</c>,
         /// <c>pmf</c>, <c>pdf</c>). A scalar field or property is a model's parameter, validated where it is set, and is
         /// not taken for a probability by its name.
         /// </summary>
@@ -304,7 +312,8 @@ namespace ModelGen.Analyzers.Numerics
                     when AsDouble(one) == 1:
                     return IsProbability(complement.RightOperand);
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Divide } division:
-                    return IsSigmoid(division) || (!IsPositive(division.LeftOperand) && IsNormalizer(division.RightOperand));
+                    return IsSigmoid(division) || (!IsPositive(division.LeftOperand) && IsNormalizer(division.RightOperand))
+                        || (Unwrap(division.LeftOperand) is not IBinaryOperation && IsProbability(division.LeftOperand));
                 case IBinaryOperation { OperatorKind: BinaryOperatorKind.Multiply } product:
                     return IsProbability(product.LeftOperand) || IsProbability(product.RightOperand);
                 case IInvocationOperation { TargetMethod.Name: "Invoke", Instance: { } function }:
@@ -319,6 +328,8 @@ namespace ModelGen.Analyzers.Numerics
             ISymbol? symbol = ReferencedSymbol(operation);
             if (symbol is null)
                 return false;
+            if (elementOf.TryGetValue(symbol, out IOperation? collection))
+                return ReferencedSymbol(collection) is { } named && NamesProbability(named.Name);
             if (KnownWrites(symbol) is { } list)
             {
                 if (!visiting.Add(symbol))

@@ -34,6 +34,16 @@ namespace ModelGen.Analyzers.Numerics
             }
             if (unsafeExps.Count == 0)
                 yield break;
+            // Copies carry the exps along: w = Exp(x); p[i] = w.
+            foreach ((ISymbol target, IOperation value) in values.Assignments)
+                if (BlockValues.ReferencedSymbol(value) is { } source && !SymbolEqualityComparer.Default.Equals(source, target) && stored.TryGetValue(source, out List<IInvocationOperation>? copied))
+                {
+                    if (!stored.TryGetValue(target, out List<IInvocationOperation>? list))
+                        stored[target] = list = new List<IInvocationOperation>();
+                    list.AddRange(copied);
+                    if (weighted.Contains(source))
+                        weighted.Add(target);
+                }
 
             // Sums of exps, and which of them are sums of bare exps (Σ exp(x), not Σ w·exp(x)).
             var sums = new Dictionary<ISymbol, List<IInvocationOperation>>(SymbolEqualityComparer.Default);
