@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Formats.Tar;
@@ -79,7 +80,9 @@ public sealed class NumericsCorpusTests(ITestOutputHelper output)
             .Select(path => CSharpSyntaxTree.ParseText(File.ReadAllText(path), Parse, Path.GetFileName(path))).ToList();
         CSharpCompilation compilation = Compile("Planted", trees);
         Assert.Empty(compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-        ImmutableArray<Diagnostic> diagnostics = await Analyze(compilation, trees).GetAnalyzerDiagnosticsAsync();
+        (CompilationWithAnalyzers withAnalyzers, ConcurrentQueue<Exception> thrown) = Analyze(compilation);
+        ImmutableArray<Diagnostic> diagnostics = await withAnalyzers.GetAnalyzerDiagnosticsAsync();
+        Assert.Empty(thrown);
 
         var reported = diagnostics.Select(d => (d.Id, Location: $"{d.Location.SourceTree!.FilePath}:{d.Location.GetLineSpan().StartLinePosition.Line + 1}")).ToList();
         var expected = new List<(string Id, string Location)>();
@@ -125,7 +128,7 @@ public sealed class NumericsCorpusTests(ITestOutputHelper output)
         }
         CSharpCompilation compilation = Compile(codeBase, trees);
         var analyzed = trees.Where(tree => CallsNumerics.IsMatch(tree.GetText().ToString())).ToList();
-        CompilationWithAnalyzers withAnalyzers = Analyze(compilation, analyzed);
+        (CompilationWithAnalyzers withAnalyzers, ConcurrentQueue<Exception> thrown) = Analyze(compilation);
         var reports = new List<Report>();
         foreach (SyntaxTree tree in analyzed)
         {
@@ -137,6 +140,7 @@ public sealed class NumericsCorpusTests(ITestOutputHelper output)
                 reports.Add(new Report(diagnostic.Id, codeBase, $"{span.Path}:{span.StartLinePosition.Line + 1}:{span.StartLinePosition.Character + 1}", line));
             }
         }
+        Assert.Empty(thrown);
         AnalyzerTelemetryInfo telemetry = await withAnalyzers.GetAnalyzerTelemetryInfoAsync(withAnalyzers.Analyzers[0], CancellationToken.None);
         return (reports, trees.Count, analyzed.Count, telemetry.ExecutionTime);
     }
@@ -145,10 +149,16 @@ public sealed class NumericsCorpusTests(ITestOutputHelper output)
         name, trees, References,
         new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: true, nullableContextOptions: NullableContextOptions.Enable));
 
-    private static CompilationWithAnalyzers Analyze(Compilation compilation, IEnumerable<SyntaxTree> trees) => compilation.WithAnalyzers(
-        [new SoftmaxNumericsAnalyzer()],
-        new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), onAnalyzerException: (exception, _, _) => throw new InvalidOperationException("The analyzer threw", exception),
-            concurrentAnalysis: true, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false));
+    /// <summary>The numerics analyzer over a compilation; exceptions it throws are collected (the driver would turn them into AD0001 warnings).</summary>
+    private static (CompilationWithAnalyzers, ConcurrentQueue<Exception> Thrown) Analyze(Compilation compilation)
+    {
+        var thrown = new ConcurrentQueue<Exception>();
+        CompilationWithAnalyzers withAnalyzers = compilation.WithAnalyzers(
+            [new SoftmaxNumericsAnalyzer()],
+            new CompilationWithAnalyzersOptions(new AnalyzerOptions([]), onAnalyzerException: (exception, _, _) => thrown.Enqueue(exception),
+                concurrentAnalysis: true, logAnalyzerExecutionTime: true, reportSuppressedDiagnostics: false));
+        return (withAnalyzers, thrown);
+    }
 
     /// <summary>Corpus/reports.tsv: rule, code base, path:line:column, TP or FP, why (tab-separated; # starts a comment).</summary>
     private static Dictionary<(string, string, string), Verdict> ReadVerdicts()

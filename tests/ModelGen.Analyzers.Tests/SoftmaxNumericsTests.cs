@@ -115,6 +115,34 @@ public class SoftmaxNumericsTests
         }
         """));
 
+    /// <summary>Conditions that do not rule 0 out are not guards.</summary>
+    [Fact]
+    public Task ChecksThatAdmitZeroDoNotGuard() => Check(Methods("""
+        public static double AboveOne(double p)
+        {
+            if (p > 1) return 0;
+            return -p * {|MG0103:Math.Log(p)|};
+        }
+
+        public static double Negative(double p)
+        {
+            if (p < 0) throw new ArgumentOutOfRangeException(nameof(p));
+            return -p * {|MG0103:Math.Log(p)|};
+        }
+
+        public static double OtherVariable(double p, double q)
+        {
+            if (q == 0) return 0;
+            return -p * {|MG0103:Math.Log(p)|};
+        }
+
+        public static double OneBranchOnly(double p, bool fast)
+        {
+            if (fast && p > 0) return -p * Math.Log(p);
+            return -p * {|MG0103:Math.Log(p)|};
+        }
+        """));
+
     [Fact]
     public Task FlooredOrUnrelatedLogsAreFine() => Check(Methods("""
         public static float CrossEntropyLoss(float[] p, int label) => -MathF.Log(MathF.Max(p[label], 1e-7f));
