@@ -151,6 +151,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>Optimizer steps taken.</summary>");
             writer.Line("public long Step => _network.Step;");
             writer.Line();
+            EmitPersistence(writer);
             writer.Line("/// <summary>One training step on a batch: forward, loss, backward, clipping and update. Returns the mean loss before the update.</summary>");
             writer.Line("/// <remarks>One writer at a time: a concurrent TrainStep, or a Predict/ComputeLoss started meanwhile, waits for it to finish.</remarks>");
             writer.Line(declaration.TakesTokens
@@ -201,6 +202,83 @@ namespace ModelGen.Generators.Emit
             writer.Close();
         }
 
+        /// <summary>What ModelGen.Persistence.ModelFiles reads and writes: buffers, optimizer state by PyTorch's names, position, gate.</summary>
+        private static void EmitCheckpointable(CodeWriter writer, ModelDeclaration declaration, string[] optimizerState, bool hasDropout)
+        {
+            const string Interface = "global::ModelGen.Persistence.ICheckpointable<T>";
+            writer.Line("// What Save/Load and the checkpoints read and write (global::ModelGen.Persistence.ModelFiles).");
+            writer.Line($"string {Interface}.ModelName => ModelName;");
+            writer.Line("global::System.Collections.Generic.IReadOnlyList<global::ModelGen.ParameterInfo>");
+            writer.Line($"    {Interface}.Manifest => Manifest;");
+            writer.Line($"global::System.Memory<T> {Interface}.Parameters => _parameters;");
+            writer.Line($"global::System.Memory<T> {Interface}.State => _state;");
+            writer.Line($"string {Interface}.Optimizer => \"{declaration.Optimizer.Kind}\";");
+            writer.Line("global::System.Collections.Generic.IReadOnlyList<global::ModelGen.Persistence.OptimizerSlot<T>>");
+            writer.Line($"    {Interface}.OptimizerState => new global::ModelGen.Persistence.OptimizerSlot<T>[]");
+            writer.Line("{");
+            foreach (string buffer in optimizerState)
+                writer.Line($"    new global::ModelGen.Persistence.OptimizerSlot<T>(\"{OptimizerOp.CheckpointName(buffer)}\", {buffer}),");
+            writer.Line("};");
+            writer.Open($"global::ModelGen.Persistence.TrainingPosition {Interface}.Position");
+            if (hasDropout)
+            {
+                writer.Line("get => new global::ModelGen.Persistence.TrainingPosition(_step, _seed);");
+                writer.Line("set { _step = value.Step; if (value.DropoutSeed is int seed) _seed = seed; }");
+            }
+            else
+            {
+                writer.Line("get => new global::ModelGen.Persistence.TrainingPosition(_step, null);");
+                writer.Line("set => _step = value.Step;");
+            }
+            writer.Close();
+            writer.Line($"global::ModelGen.ModelGate {Interface}.Gate => _gate;");
+            writer.Line();
+        }
+
+        /// <summary>The model's save and load methods: weights (PyTorch's state_dict) and checkpoints (training resumes exactly).</summary>
+        private static void EmitPersistence(CodeWriter writer)
+        {
+            const string Files = "global::ModelGen.Persistence.ModelFiles";
+            writer.Line("/// <summary>");
+            writer.Line("/// Writes the weights and batch-norm statistics as safetensors under PyTorch's state_dict names and layouts (Dense weights");
+            writer.Line("/// [units × inputs], as torch.nn.Linear), atomically: to a temporary file, flushed to disk, then renamed over <paramref name=\"path\"/>.");
+            writer.Line("/// Waits for a running TrainStep; inference goes on.");
+            writer.Line("/// </summary>");
+            writer.Line($"public void Save(string path) => {Files}.Save(_network, path, checkpoint: false);");
+            writer.Line();
+            writer.Line("/// <summary>Writes the weights and batch-norm statistics as safetensors to <paramref name=\"stream\"/>.</summary>");
+            writer.Line($"public void Save(global::System.IO.Stream stream) => {Files}.Save(_network, stream, checkpoint: false);");
+            writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line("/// Reads weights written by <see cref=\"Save(string)\"/>, a checkpoint, or a PyTorch state_dict saved as safetensors (F32, F64,");
+            writer.Line("/// F16 or BF16). Every tensor of <see cref=\"Manifest\"/> must be there with its shape, and no other (optimizer state excepted).");
+            writer.Line("/// </summary>");
+            writer.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is malformed or does not fit the model; the message names the");
+            writer.Line("/// file and the tensor. The model is unchanged.</exception>");
+            writer.Line($"public void Load(string path) => {Files}.Load(_network, path, checkpoint: false);");
+            writer.Line();
+            writer.Line("/// <summary>Reads weights from <paramref name=\"stream\"/>; see <see cref=\"Load(string)\"/>.</summary>");
+            writer.Line($"public void Load(global::System.IO.Stream stream) => {Files}.Load(_network, stream, checkpoint: false);");
+            writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line("/// Writes everything training needs to resume exactly — weights, batch-norm statistics, optimizer state, step count (the");
+            writer.Line("/// learning-rate schedule's position) and dropout seed — atomically, as <see cref=\"Save(string)\"/>.");
+            writer.Line("/// </summary>");
+            writer.Line($"public void SaveCheckpoint(string path) => {Files}.Save(_network, path, checkpoint: true);");
+            writer.Line();
+            writer.Line("/// <summary>Writes a checkpoint to <paramref name=\"stream\"/>; see <see cref=\"SaveCheckpoint(string)\"/>.</summary>");
+            writer.Line($"public void SaveCheckpoint(global::System.IO.Stream stream) => {Files}.Save(_network, stream, checkpoint: true);");
+            writer.Line();
+            writer.Line("/// <summary>Restores a checkpoint written by <see cref=\"SaveCheckpoint(string)\"/>: the next TrainStep continues as if never interrupted.</summary>");
+            writer.Line("/// <exception cref=\"global::System.IO.InvalidDataException\">The file is malformed, not a checkpoint, or does not fit the model; the");
+            writer.Line("/// message names the file and the tensor. The model is unchanged.</exception>");
+            writer.Line($"public void LoadCheckpoint(string path) => {Files}.Load(_network, path, checkpoint: true);");
+            writer.Line();
+            writer.Line("/// <summary>Restores a checkpoint from <paramref name=\"stream\"/>; see <see cref=\"LoadCheckpoint(string)\"/>.</summary>");
+            writer.Line($"public void LoadCheckpoint(global::System.IO.Stream stream) => {Files}.Load(_network, stream, checkpoint: true);");
+            writer.Line();
+        }
+
         /// <summary>The public manifest: every tensor by stable name, with its shape, place and initialization.</summary>
         private static void EmitManifest(CodeWriter writer, CheckedModel model)
         {
@@ -218,7 +296,7 @@ namespace ModelGen.Generators.Emit
                 if (tensor.Segment is SegmentFill segment)
                     initialization += $", {CodeWriter.Literal(segment.Value)} on [{segment.Start}, {segment.Start + segment.Length})";
                 writer.Line($"    new global::ModelGen.ParameterInfo(\"{tensor.Name}\", global::ModelGen.ParameterRole.{tensor.Role}, new[] {{ {string.Join(", ", tensor.Shape.Dimensions)} }},");
-                writer.Line($"        trainable: {Bool(tensor.Trainable)}, offset: {tensor.Offset}, \"{initialization}\", decayed: {Bool(tensor.Decayed)}),");
+                writer.Line($"        trainable: {Bool(tensor.Trainable)}, offset: {tensor.Offset}, \"{initialization}\", decayed: {Bool(tensor.Decayed)}{(tensor.Transposed ? ", transposed: true" : "")}),");
             }
             writer.Line("};");
             writer.Line();
@@ -287,7 +365,8 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// ComputeGradients and ComputeTrainingLoss are one writer at a time, and wait for, or are waited on by, every other call.");
             writer.Line("/// </summary>");
             writer.Line(GeneratedCode);
-            writer.Open("public sealed class Network<T> where T : unmanaged, global::System.Numerics.IBinaryFloatingPointIeee754<T>");
+            writer.Line("public sealed class Network<T> : global::ModelGen.Persistence.ICheckpointable<T>");
+            writer.Open("    where T : unmanaged, global::System.Numerics.IBinaryFloatingPointIeee754<T>");
             writer.Line($"private const string ModelName = \"{declaration.ClassName}\";");
             writer.Line("private readonly T[] _parameters = new T[ParameterCount];");
             writer.Line("private readonly T[] _gradients = new T[ParameterCount];");
@@ -296,7 +375,7 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"private readonly T[] {state} = new T[ParameterCount];");
             writer.Line("private long _step;");
             if (hasDropout)
-                writer.Line("private readonly int _seed; // with _step, selects the dropout masks");
+                writer.Line("private int _seed; // with _step, selects the dropout masks (restored by LoadCheckpoint)");
             writer.Line("// Training runs on one workspace under the write lock; every inference call rents one from the pool (reused, so 0 B per call).");
             writer.Line("private readonly Workspace _training = new Workspace();");
             writer.Line("private readonly global::ModelGen.WorkspacePool<Workspace> _inference =");
@@ -361,6 +440,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>Optimizer steps taken.</summary>");
             writer.Line("public long Step => _step;");
             writer.Line();
+            EmitCheckpointable(writer, declaration, optimizerState, hasDropout);
 
             string targets = string.Join(", ", heads.Select(h => $"{LossOp.For(h.Loss)!.TargetType("T")} {h.Targets}"));
             // After the workspace is ready: each sample's length into it, and the steps this batch runs.

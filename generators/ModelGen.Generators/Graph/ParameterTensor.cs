@@ -31,6 +31,9 @@ namespace ModelGen.Generators.Graph
 
         /// <summary>A stretch filled with another constant after initialization (an LSTM's forget-gate block of b_ih), or null.</summary>
         public SegmentFill? Segment { get; init; }
+
+        /// <summary>A Dense weight held [inputs × units]; files and PyTorch hold it transposed (torch.nn.Linear's [units × inputs]).</summary>
+        public bool Transposed { get; init; }
     }
 
     /// <summary>Elements [Start, Start + Length) of a tensor start at <see cref="Value"/>.</summary>

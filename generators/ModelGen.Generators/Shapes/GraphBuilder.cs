@@ -45,9 +45,12 @@ namespace ModelGen.Generators.Shapes
             return id;
         }
 
-        /// <summary>Adds a manifest entry; <paramref name="suffix"/> follows PyTorch's state_dict names (weight, bias, running_mean…).</summary>
+        /// <summary>
+        /// Adds a manifest entry; <paramref name="suffix"/> follows PyTorch's state_dict names (weight, bias, running_mean…);
+        /// <paramref name="transposed"/> marks an [inputs × units] matrix that PyTorch holds as [units × inputs].
+        /// </summary>
         public int Parameter(string property, string suffix, ParameterRole role, TensorShape shape, bool trainable,
-            InitializerKind initializer, float fill, int fanIn, int fanOut, bool decayed)
+            InitializerKind initializer, float fill, int fanIn, int fanOut, bool decayed, bool transposed = false)
         {
             long length = shape.Size;
             long offset = trainable ? _parameterCount : _stateCount;
@@ -63,7 +66,8 @@ namespace ModelGen.Generators.Shapes
             else
                 _stateCount += length;
             string name = property + "." + suffix;
-            Parameters.Add(new ParameterTensor(name, UniqueView(CodeWriter.Pascal(name)), property, role, shape, trainable, (int)offset, initializer, fill, fanIn, fanOut, decayed));
+            Parameters.Add(new ParameterTensor(name, UniqueView(CodeWriter.Pascal(name)), property, role, shape, trainable, (int)offset, initializer, fill, fanIn, fanOut, decayed)
+                { Transposed = transposed });
             return Parameters.Count - 1;
         }
 

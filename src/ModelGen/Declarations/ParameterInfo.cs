@@ -3,7 +3,7 @@ namespace ModelGen;
 /// <summary>What a manifest tensor is to its layer (PyTorch's state_dict roles).</summary>
 public enum ParameterRole
 {
-    /// <summary>A weight matrix, [inputs × units], used as x · W.</summary>
+    /// <summary>A weight tensor: a Dense layer's [inputs × units] matrix (x · W), a convolution's filters, a recurrent layer's gate matrices, an embedding table.</summary>
     Weight = 0,
     /// <summary>A bias vector.</summary>
     Bias = 1,
@@ -27,9 +27,10 @@ public sealed class ParameterInfo
     private readonly int[] _shape;
 
     /// <summary>Created by generated code only.</summary>
-    public ParameterInfo(string name, ParameterRole role, int[] shape, bool trainable, int offset, string initialization, bool decayed)
+    public ParameterInfo(string name, ParameterRole role, int[] shape, bool trainable, int offset, string initialization, bool decayed, bool transposed = false)
     {
         Name = name; Role = role; _shape = shape; IsTrainable = trainable; Offset = offset; Initialization = initialization; IsDecayed = decayed;
+        IsStoredTransposed = transposed;
         int length = 1;
         foreach (int dimension in shape)
             length *= dimension;
@@ -52,6 +53,11 @@ public sealed class ParameterInfo
     public string Initialization { get; }
     /// <summary>Whether [WeightDecay] applies to it (weights always; biases and γ/β only with IncludeBiases).</summary>
     public bool IsDecayed { get; }
+    /// <summary>
+    /// A Dense weight: held [inputs × units] for x · W, and exchanged — in saved files, as PyTorch's torch.nn.Linear —
+    /// transposed, [units × inputs].
+    /// </summary>
+    public bool IsStoredTransposed { get; }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name} [{string.Join(" × ", _shape)}] at {(IsTrainable ? "parameters" : "state")}[{Offset}]";

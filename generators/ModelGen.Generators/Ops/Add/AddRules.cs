@@ -23,7 +23,7 @@ namespace ModelGen.Generators.Ops
                     return -1;
                 }
                 int weight = builder.Parameter(layer.Name, "projection.weight", ParameterRole.Weight, TensorShape.Matrix(skip.Width, value.Width), true,
-                    InitializerKind.GlorotUniform, 0, skip.Width, value.Width, decayed: true);
+                    InitializerKind.GlorotUniform, 0, skip.Width, value.Width, decayed: true, transposed: true);
                 if (!builder.Fits)
                     return -1;
                 source = builder.Add(OpKind.Dense, layer.Name + ".Projection", index, value.Shape, new DenseAttributes(weight, -1), source);

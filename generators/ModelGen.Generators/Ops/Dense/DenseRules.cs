@@ -54,7 +54,7 @@ namespace ModelGen.Generators.Ops
                 return Lowered.Failed;
             int fanIn = builder.Node(input).Width;
             InitializerKind initializer = layer.Initializer == InitializerKind.Default ? ActivationRules.DefaultInitializer(layer.Activation) : layer.Initializer;
-            int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, TensorShape.Matrix(fanIn, layer.Units), true, initializer, 0, fanIn, layer.Units, decayed: true);
+            int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, TensorShape.Matrix(fanIn, layer.Units), true, initializer, 0, fanIn, layer.Units, decayed: true, transposed: true);
             int bias = layer.UseBias
                 ? builder.Parameter(layer.Name, "bias", ParameterRole.Bias, TensorShape.Vector(layer.Units), true, InitializerKind.Default, layer.BiasInit, fanIn, layer.Units, builder.Model.Regularization.DecayBiases)
                 : -1;

@@ -59,9 +59,9 @@ namespace ModelGen.Generators.Ops
             int width = builder.Node(input).Width;
             InitializerKind initializer = layer.Initializer == InitializerKind.Default ? ActivationRules.DefaultInitializer(layer.Activation) : layer.Initializer;
             bool decayBiases = builder.Model.Regularization.DecayBiases;
-            int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, TensorShape.Matrix(width, width), true, initializer, 0, width, width, true);
+            int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, TensorShape.Matrix(width, width), true, initializer, 0, width, width, true, transposed: true);
             int bias = builder.Parameter(layer.Name, "bias", ParameterRole.Bias, shape, true, InitializerKind.Default, layer.BiasInit, width, width, decayBiases);
-            int gateWeight = builder.Parameter(layer.Name, "gate.weight", ParameterRole.Weight, TensorShape.Matrix(width, width), true, InitializerKind.GlorotUniform, 0, width, width, true);
+            int gateWeight = builder.Parameter(layer.Name, "gate.weight", ParameterRole.Weight, TensorShape.Matrix(width, width), true, InitializerKind.GlorotUniform, 0, width, width, true, transposed: true);
             int gateBias = builder.Parameter(layer.Name, "gate.bias", ParameterRole.Bias, shape, true, InitializerKind.Default, ((HighwayOptions)layer.Options).GateBias, width, width, decayBiases);
             if (!builder.Fits)
                 return Lowered.Failed;

@@ -18,6 +18,16 @@ namespace ModelGen.Generators.Ops
             _ => new string[0],
         };
 
+        /// <summary>PyTorch's name for each of <see cref="StateBuffers"/> (torch.optim state keys), used in checkpoints.</summary>
+        public static string CheckpointName(string buffer) => buffer switch
+        {
+            "_firstMoment" => "exp_avg",
+            "_secondMoment" => "exp_avg_sq",
+            "_squareSum" => "sum",
+            "_squareAverage" => "square_avg",
+            _ => "momentum_buffer",
+        };
+
         public static string Describe(OptimizerDeclaration optimizer) => optimizer.Kind switch
         {
             OptimizerKind.Adam => $"Adam (lr {CodeWriter.Literal(optimizer.LearningRate)}, β₁ {CodeWriter.Literal(optimizer.Beta1)}, β₂ {CodeWriter.Literal(optimizer.Beta2)}, ε {CodeWriter.Literal(optimizer.Epsilon)})",
