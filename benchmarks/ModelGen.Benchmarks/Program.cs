@@ -9,10 +9,14 @@ using ModelGen.Benchmarks.Peers;
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --table   all suites, then rewrite the table in benchmarks/README.md
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --table-recurrent   the recurrent suite alone, then rewrite its table
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --smoke   every benchmark once (the test suite runs this)
+// dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --state-dict-interop   weights libtorch ⇄ ModelGen via safetensors (tested too)
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --filter '*Sgemm*'   any BenchmarkDotNet selection
 Console.WriteLine(Peer.Initialize());
 // Latency-sized suites first: libtorch's OpenMP workers keep spinning for a while after its large parallel products.
 Type[] suites = [typeof(PeakBenchmarks), typeof(TinyMlpBenchmarks), typeof(MlpBenchmarks), typeof(RegularizedMlpBenchmarks), typeof(LeNetBenchmarks), typeof(WideConvBenchmarks), typeof(RecurrentBenchmarks), typeof(SgemmBenchmarks)];
+
+if (args.Contains("--state-dict-interop"))
+    return StateDictInterop.Run();
 
 // In-process: the peer's 1.5 GB of native libraries are not copied into a generated project per benchmark.
 if (args.Contains("--smoke"))

@@ -44,7 +44,16 @@ training.Stop();
 
 double heldOut = Accuracy(model, data.TestImages, data.TestLabels);
 Console.WriteLine($"held-out accuracy {heldOut:P2} on {data.TestLabels.Length} digits; training took {training.Elapsed.TotalSeconds:F1} s (including per-epoch evaluation)");
-return heldOut >= 0.96 ? 0 : 1;
+
+// The trained weights as safetensors (PyTorch's state_dict names and layouts), read back by a fresh model as a serving
+// program would: it must predict exactly as the model that was trained.
+string saved = Path.Combine(cache, "digit-classifier.safetensors");
+model.Save(saved);
+var served = new DigitClassifier(seed: 0);
+served.Load(saved);
+double reloaded = Accuracy(served, data.TestImages, data.TestLabels);
+Console.WriteLine($"saved {saved} ({new FileInfo(saved).Length / 1024} KiB); reloaded, held-out accuracy {reloaded:P2}");
+return heldOut >= 0.96 && reloaded == heldOut ? 0 : 1;
 
 static double Accuracy(DigitClassifier model, float[] images, int[] labels)
 {

@@ -1,6 +1,9 @@
 namespace ModelGen.Tests;
 
-/// <summary>Every benchmark (ModelGen and its libtorch peer) runs once in a dry job, so the suite cannot rot. Measures nothing.</summary>
+/// <summary>
+/// Every benchmark (ModelGen and its libtorch peer) runs once in a dry job, so the suite cannot rot (measures nothing);
+/// and the libtorch peer checks that state dicts cross both ways.
+/// </summary>
 public class BenchmarkSmokeTests
 {
     [Fact]
@@ -9,5 +12,19 @@ public class BenchmarkSmokeTests
         string root = PackageConsumerTests.RepositoryRoot();
         string output = PackageConsumerTests.Run("dotnet", "run -c Release --project benchmarks/ModelGen.Benchmarks -- --smoke", root);
         Assert.Contains("smoke: 55 benchmarks ran, 0 failed", output);
+    }
+
+    /// <summary>
+    /// Weights cross between libtorch and ModelGen through safetensors files that TorchSharp.PyBridge (an independent
+    /// implementation) writes and reads, and both predict the same (benchmarks/ModelGen.Benchmarks/StateDictInterop.cs).
+    /// In this class so that its build of the benchmark project does not race the smoke run's.
+    /// </summary>
+    [Fact]
+    public void LibtorchStateDictsLoadIntoModelGenAndBack()
+    {
+        string root = PackageConsumerTests.RepositoryRoot();
+        string output = PackageConsumerTests.RunAllowingFailure("dotnet", "run -c Release --project benchmarks/ModelGen.Benchmarks -- --state-dict-interop", root, out int exitCode);
+        Assert.Contains("state-dict interop: libtorch → ModelGen", output);
+        Assert.True(exitCode == 0, output);
     }
 }
