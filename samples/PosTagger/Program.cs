@@ -43,7 +43,15 @@ training.Stop();
 double heldOut = Accuracy(model, corpus.Test);
 Console.WriteLine($"most-frequent-tag baseline {corpus.BaselineAccuracy:P2} (each word's most frequent training tag; unknown words: nn)");
 Console.WriteLine($"held-out accuracy {heldOut:P2} on {corpus.TestTokens:N0} tokens, {100 * (heldOut - corpus.BaselineAccuracy):F2} points over the baseline; training took {training.Elapsed.TotalSeconds:F1} s");
-return heldOut >= 0.95 && heldOut - corpus.BaselineAccuracy >= 0.04 ? 0 : 1;
+
+// The trained weights as safetensors (PyTorch's nn.Embedding/nn.LSTM/nn.Linear names and layouts), reloaded by a fresh model.
+string saved = Path.Combine(cache, "brown-tagger.safetensors");
+model.Save(saved);
+var served = new BrownTagger(seed: 0);
+served.Load(saved);
+double reloaded = Accuracy(served, corpus.Test);
+Console.WriteLine($"saved {saved} ({new FileInfo(saved).Length / 1024} KiB); reloaded, held-out accuracy {reloaded:P2}");
+return heldOut >= 0.95 && heldOut - corpus.BaselineAccuracy >= 0.04 && reloaded == heldOut ? 0 : 1;
 
 // Sentences into [count × SequenceLength] ids and labels, padded with the padding id (labels there are ignored).
 static void Fill(List<(int[] Words, int[] Tags)> sentences, ReadOnlySpan<int> chosen, int[] tokens, int[] labels)
