@@ -10,6 +10,7 @@ using ModelGen.Benchmarks.Peers;
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --table-recurrent   the recurrent suite alone, then rewrite its table
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --smoke   every benchmark once (the test suite runs this)
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --state-dict-interop   weights libtorch ⇄ ModelGen via safetensors (tested too)
+// dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --trajectory-oracle   100 MNIST steps per optimizer vs libtorch (tested too)
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --filter '*Sgemm*'   any BenchmarkDotNet selection
 Console.WriteLine(Peer.Initialize());
 // Latency-sized suites first: libtorch's OpenMP workers keep spinning for a while after its large parallel products.
@@ -17,6 +18,8 @@ Type[] suites = [typeof(PeakBenchmarks), typeof(TinyMlpBenchmarks), typeof(MlpBe
 
 if (args.Contains("--state-dict-interop"))
     return StateDictInterop.Run();
+if (args.Contains("--trajectory-oracle"))
+    return TrajectoryOracle.Run(args);
 
 // In-process: the peer's 1.5 GB of native libraries are not copied into a generated project per benchmark.
 if (args.Contains("--smoke"))
