@@ -21,12 +21,7 @@ public class BenchmarkSmokeTests
     /// </summary>
     [Fact]
     public void LibtorchStateDictsLoadIntoModelGenAndBack()
-    {
-        string root = PackageConsumerTests.RepositoryRoot();
-        string output = PackageConsumerTests.RunAllowingFailure("dotnet", "run -c Release --project benchmarks/ModelGen.Benchmarks -- --state-dict-interop", root, out int exitCode);
-        Assert.Contains("state-dict interop: libtorch → ModelGen", output);
-        Assert.True(exitCode == 0, output);
-    }
+        => RunMode("--state-dict-interop", "state-dict interop: libtorch → ModelGen");
 
     /// <summary>
     /// The MNIST MLP trained 100 steps by ModelGen and by libtorch from the same weights on the same digits, for SGD with
@@ -35,10 +30,13 @@ public class BenchmarkSmokeTests
     /// </summary>
     [Fact]
     public void TrainingFollowsLibtorchsTrajectory()
+        => RunMode("--trajectory-oracle", "trajectory oracle: worst relative difference");
+
+    /// <summary>Runs a check mode of the benchmark program: it must print <paramref name="report"/> and exit with 0.</summary>
+    private static void RunMode(string mode, string report)
     {
-        string root = PackageConsumerTests.RepositoryRoot();
-        string output = PackageConsumerTests.RunAllowingFailure("dotnet", "run -c Release --project benchmarks/ModelGen.Benchmarks -- --trajectory-oracle", root, out int exitCode);
-        Assert.Contains("trajectory oracle: worst relative difference", output);
+        string output = PackageConsumerTests.RunAllowingFailure("dotnet", $"run -c Release --project benchmarks/ModelGen.Benchmarks -- {mode}", PackageConsumerTests.RepositoryRoot(), out int exitCode);
+        Assert.Contains(report, output);
         Assert.True(exitCode == 0, output);
     }
 }

@@ -21,17 +21,6 @@ public partial class ResumableNet
     [Dense(4)] public partial Dense Logits { get; }
 }
 
-/// <summary>The model tests/ModelGen.CheckpointWriter saves, declared again here to load its checkpoints.</summary>
-[Model(InputSize = 784, Seed = 1)]
-[SoftmaxCrossEntropy]
-[Adam(LearningRate = 1e-3f), ClipGlobalNorm(1f)]
-public partial class LargeNet
-{
-    [Dense(2048, Activation.ReLU)] public partial Dense Hidden1 { get; }
-    [Dense(2048, Activation.ReLU)] public partial Dense Hidden2 { get; }
-    [Dense(10)] public partial Dense Logits { get; }
-}
-
 /// <summary>Save/Load (safetensors, PyTorch's names and layouts), checkpoints, atomic writes and untrusted files.</summary>
 public class PersistenceTests
 {
@@ -146,6 +135,41 @@ public class PersistenceTests
         {
             File.Delete(path);
         }
+    }
+
+    /// <summary>A model without dropout (no seed to restore) and SGD's momentum buffer, through a stream that cannot seek.</summary>
+    [Fact]
+    public void NesterovMomentumResumesThroughAForwardOnlyStream()
+    {
+        float[] inputs = Enumerable.Range(0, 8 * 3).Select(i => MathF.Sin(i)).ToArray();
+        float[] targets = Enumerable.Range(0, 8 * 2).Select(i => MathF.Cos(i)).ToArray();
+        var straight = new Regressor();
+        for (int step = 0; step < 30; step++)
+            straight.TrainStep(inputs, targets);
+
+        var first = new Regressor();
+        for (int step = 0; step < 12; step++)
+            first.TrainStep(inputs, targets);
+        var checkpoint = new MemoryStream();
+        first.SaveCheckpoint(checkpoint);
+        var resumed = new Regressor(seed: 2);
+        resumed.LoadCheckpoint(new ForwardOnlyStream(checkpoint.ToArray()));
+        for (int step = 12; step < 30; step++)
+            resumed.TrainStep(inputs, targets);
+        Assert.Equal(Bytes(straight.Parameters), Bytes(resumed.Parameters));
+    }
+
+    /// <summary>Optimizer state is only meaningful to the optimizer that wrote it.</summary>
+    [Fact]
+    public void ACheckpointOfAnotherOptimizerIsRefused()
+    {
+        (JsonObject header, byte[] data) = Parse(Checkpoint(new ResumableNet()));
+        header["__metadata__"]!["optimizer"] = "Sgd";
+        var model = new ResumableNet();
+        byte[] parameters = Bytes(model.Parameters);
+        var exception = Assert.Throws<InvalidDataException>(() => model.LoadCheckpoint(new MemoryStream(Assemble(header.ToJsonString(), data))));
+        Assert.Contains("optimizer is Sgd; ResumableNet trains with Adam", exception.Message);
+        Assert.Equal(parameters, Bytes(model.Parameters));
     }
 
     /// <summary>Weights alone (no optimizer state) would resume Adam from zero moments: LoadCheckpoint refuses them.</summary>
@@ -303,6 +327,13 @@ public class PersistenceTests
     {
         var stream = new MemoryStream();
         model.Save(stream);
+        return stream.ToArray();
+    }
+
+    private static byte[] Checkpoint(ResumableNet model)
+    {
+        var stream = new MemoryStream();
+        model.SaveCheckpoint(stream);
         return stream.ToArray();
     }
 
