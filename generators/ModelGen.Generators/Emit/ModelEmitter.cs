@@ -95,7 +95,7 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"[global::System.Diagnostics.DebuggerDisplay(\"{declaration.ClassName}: {{ParameterCount}} parameters, step {{Step}}\")]");
                 writer.Line($"[global::System.Diagnostics.DebuggerTypeProxy(typeof({declaration.ClassName}.DebugView))]");
             }
-            writer.Open($"partial class {declaration.ClassName}");
+            writer.Open($"partial class {declaration.ClassName} : global::ModelGen.IExportableModel");
             if (declaration.TakesTokens)
             {
                 writer.Line("/// <summary>Token ids per input sample (shorter samples end in the padding id).</summary>");
@@ -121,6 +121,7 @@ namespace ModelGen.Generators.Emit
             writer.Line($"public const int StateCount = {model.StateCount};");
             writer.Line();
             EmitManifest(writer, model);
+            EmitGraph(writer, model, heads);
             writer.Line("private readonly Network<float> _network;");
             foreach (LayerShape layer in model.Layers)
                 writer.Line($"private readonly global::ModelGen.{layer.Kind} _{CodeWriter.Camel(layer.Name)}Layer;");
@@ -152,6 +153,10 @@ namespace ModelGen.Generators.Emit
             writer.Line("public long Step => _network.Step;");
             writer.Line();
             EmitPersistence(writer);
+            writer.Line("// What exporters (ModelGen.Onnx) read.");
+            writer.Line("global::ModelGen.InferenceGraph global::ModelGen.IExportableModel.Graph => Graph;");
+            writer.Line("global::ModelGen.Persistence.ICheckpointable<float> global::ModelGen.IExportableModel.Tensors => _network;");
+            writer.Line();
             writer.Line("/// <summary>One training step on a batch: forward, loss, backward, clipping and update. Returns the mean loss before the update.</summary>");
             writer.Line("/// <remarks>One writer at a time: a concurrent TrainStep, or a Predict/ComputeLoss started meanwhile, waits for it to finish.</remarks>");
             writer.Line(declaration.TakesTokens
@@ -277,6 +282,78 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>Restores a checkpoint from <paramref name=\"stream\"/>; see <see cref=\"LoadCheckpoint(string)\"/>.</summary>");
             writer.Line($"public void LoadCheckpoint(global::System.IO.Stream stream) => {Files}.Load(_network, stream, checkpoint: true);");
             writer.Line();
+        }
+
+        /// <summary>The inference graph for exporters: every node with its op, inputs, shape, tensors and settings, and Predict's outputs.</summary>
+        private static void EmitGraph(CodeWriter writer, CheckedModel model, HeadShape[] heads)
+        {
+            string Names(params int[] tensors) => string.Join(", ", tensors.Where(t => t >= 0).Select(t => $"\"{model.Parameters[t].Name}\""));
+            writer.Line("/// <summary>What Predict computes, node by node (for exporters such as ModelGen.Onnx); tensors by manifest name.</summary>");
+            writer.Line("public static global::ModelGen.InferenceGraph Graph { get; } = new global::ModelGen.InferenceGraph(");
+            writer.Line("    new global::ModelGen.GraphNode[]");
+            writer.Line("    {");
+            foreach (OpNode node in model.Nodes)
+            {
+                string tensors = node.Attributes switch
+                {
+                    DenseAttributes dense => Names(dense.Weight, dense.Bias),
+                    BatchNormAttributes norm => Names(norm.Scale, norm.Shift, norm.RunningMean, norm.RunningVariance),
+                    Conv2DAttributes conv => Names(conv.Weight, conv.Bias),
+                    EmbeddingAttributes embedding => Names(embedding.Weight),
+                    RecurrentAttributes recurrent => Names(recurrent.InputWeight, recurrent.HiddenWeight, recurrent.InputBias, recurrent.HiddenBias),
+                    _ => "",
+                };
+                string settings = node.Attributes switch
+                {
+                    ActivationAttributes activation => $", activation: global::ModelGen.Activation.{activation.Activation}"
+                        + (activation.Activation == ActivationKind.LeakyReLU ? $", negativeSlope: {CodeWriter.Literal(activation.NegativeSlope)}f" : ""),
+                    BatchNormAttributes norm => $", epsilon: {CodeWriter.Literal(norm.Epsilon)}f",
+                    Conv2DAttributes conv => ", window: " + Window(conv.Geometry),
+                    Pool2DAttributes pool => ", window: " + Window(pool.Geometry),
+                    _ => "",
+                };
+                string inputs = node.Inputs.Count == 0 ? "new int[0]" : $"new[] {{ {string.Join(", ", node.Inputs)} }}";
+                writer.Line($"        new global::ModelGen.GraphNode(\"{node.Name}\", global::ModelGen.GraphOp.{node.Kind}, {inputs}, new[] {{ {string.Join(", ", node.Shape.Dimensions)} }},");
+                string close = settings.Length == 0 ? ")," : ",";
+                if (tensors.Length == 0)
+                    writer.Line("            new string[0]" + close);
+                else if (tensors.Length <= 100)
+                    writer.Line($"            new[] {{ {tensors} }}{close}");
+                else
+                {
+                    writer.Line("            new[]");
+                    writer.Line("            {");
+                    foreach (string tensor in tensors.Split(new[] { ", " }, StringSplitOptions.None))
+                        writer.Line($"                {tensor},");
+                    writer.Line("            }" + close);
+                }
+                if (settings.Length > 0)
+                    writer.Line($"            {settings.Substring(2)}),");
+            }
+            writer.Line("    },");
+            writer.Line("    new global::ModelGen.GraphOutput[]");
+            writer.Line("    {");
+            foreach (HeadShape head in heads)
+            {
+                string transform = head.Loss.Kind switch
+                {
+                    LossKind.SoftmaxCrossEntropy => "Softmax",
+                    LossKind.BinaryCrossEntropy when head.Loss.FromLogits => "Sigmoid",
+                    _ => "Identity",
+                };
+                writer.Line($"        new global::ModelGen.GraphOutput(\"{head.Outputs}\", {head.Node}, global::ModelGen.OutputTransform.{transform}),");
+            }
+            writer.Line("    });");
+            writer.Line();
+        }
+
+        /// <summary>The runtime's window: kernel, strides, dilations, and the padding before and after each axis.</summary>
+        private static string Window(WindowGeometry window)
+        {
+            int padBottom = Math.Max(0, (window.OutputHeight - 1) * window.StrideY + window.DilationY * (window.KernelHeight - 1) + 1 - window.Height - window.PadTop);
+            int padRight = Math.Max(0, (window.OutputWidth - 1) * window.StrideX + window.DilationX * (window.KernelWidth - 1) + 1 - window.Width - window.PadLeft);
+            return $"new global::ModelGen.GraphWindow({window.KernelHeight}, {window.KernelWidth}, {window.StrideY}, {window.StrideX}, {window.DilationY}, {window.DilationX}, "
+                + $"{window.PadTop}, {window.PadLeft}, {padBottom}, {padRight})";
         }
 
         /// <summary>The public manifest: every tensor by stable name, with its shape, place and initialization.</summary>

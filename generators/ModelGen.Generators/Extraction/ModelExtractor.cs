@@ -27,7 +27,7 @@ namespace ModelGen.Generators.Extraction
         private static readonly string[] GeneratedMembers =
         {
             "InputSize", "OutputSize", "ParameterCount", "StateCount", "Manifest", "Parameters", "State", "Parameter", "Step",
-            "TrainStep", "ComputeLoss", "Predict", "Network", "DebugView",
+            "TrainStep", "ComputeLoss", "Predict", "Network", "DebugView", "Graph", "Save", "Load", "SaveCheckpoint", "LoadCheckpoint",
         };
 
         private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
