@@ -9,8 +9,10 @@ namespace ModelGen.Onnx;
 /// Exports a generated model's inference graph (what Predict computes) as ONNX, opset 17: Dense → Gemm (a feature map
 /// flattened first), batch norm → BatchNormalization with the running statistics, activations → Relu, LeakyRelu,
 /// Sigmoid, Tanh, Softplus, Selu, Softmax, dropout → Identity, residual → Add, Concat, highway → x + t·(h − x),
-/// Conv2D → Conv, pooling → MaxPool/AveragePool (padding counted), and each head's Predict transform (Softmax, Sigmoid)
-/// into an output named as Predict's parameter. The batch dimension is symbolic. Weights are initializers named by the
+/// Conv2D → Conv, pooling → MaxPool/AveragePool (padding counted), embeddings → Gather, recurrent layers → LSTM, GRU,
+/// RNN (batch-major, with each sample's length from the padding id), and each head's Predict transform (Softmax,
+/// Sigmoid; per-step heads masked past each sample's length) into an output named as Predict's parameter. The batch
+/// dimension is symbolic. Weights are initializers named by the
 /// manifest (Dense weights as ModelGen holds them, [inputs × units], read by Gemm untransposed).
 /// </summary>
 public static class OnnxExporter
@@ -76,8 +78,8 @@ public static class OnnxExporter
         {
             tensors.Gate.ExitRead();
         }
-        var writer = new GraphWriter(tensors.ModelName, tensors.Manifest, parameters, state);
         InferenceGraph graph = model.Graph;
+        var writer = new GraphWriter(tensors.ModelName, tensors.Manifest, parameters, state, graph.TakesTokens);
         for (int i = 0; i < graph.Nodes.Count; i++)
             writer.Add(graph.Nodes[i]);
         foreach (GraphOutput output in graph.Outputs)
@@ -92,13 +94,21 @@ public static class OnnxExporter
         };
     }
 
-    /// <summary>Builds the GraphProto node by node, remembering each graph node's ONNX value and whether it is a feature map.</summary>
-    private sealed class GraphWriter(string model, IReadOnlyList<ParameterInfo> manifest, float[] parameters, float[] state)
+    /// <summary>
+    /// How a value is laid out in ONNX: [batch × features], [batch × C × H × W], or a sequence time-major, [steps × batch ×
+    /// features], as ModelGen runs it and as ONNX Runtime's recurrent kernels take it.
+    /// </summary>
+    private enum Layout { Flat, Map, Sequence }
+
+    /// <summary>Builds the GraphProto node by node, remembering each graph node's ONNX value and its layout.</summary>
+    private sealed class GraphWriter(string model, IReadOnlyList<ParameterInfo> manifest, float[] parameters, float[] state, bool takesTokens)
     {
         private const string Batch = "batch";
-        private readonly List<(string Value, bool Map)> _values = new();
+        private readonly List<(string Value, Layout Layout)> _values = new();
         private readonly HashSet<string> _initializers = new(StringComparer.Ordinal);
         private int _temporaries;
+        // With a padding id: each sample's length (int32 [batch]) and its real-step mask ([batch × steps × 1]).
+        private string? _lengths, _stepMask;
 
         public GraphProto Graph { get; } = new() { Name = model };
 
@@ -106,43 +116,88 @@ public static class OnnxExporter
         {
             ReadOnlySpan<int> inputs = node.Inputs;
             string output = node.Name;
-            bool map = false;
+            Layout layout = Layout.Flat;
             switch (node.Op)
             {
                 case GraphOp.Input:
-                    Graph.Input.Add(Value("input", node.Shape));
                     output = "input";
-                    map = node.Shape.Length == 3;
+                    if (takesTokens)
+                        Graph.Input.Add(Value(output, TensorProto.Types.DataType.Int32, [node.Shape[0]]));
+                    else if (node.Steps > 0)
+                    {
+                        Graph.Input.Add(Value(output, TensorProto.Types.DataType.Float, [node.Steps, .. node.Shape]));
+                        Emit("Transpose", [output], "input.time_major", Ints("perm", 1, 0, 2));
+                        output = "input.time_major";
+                        layout = Layout.Sequence;
+                    }
+                    else
+                    {
+                        Graph.Input.Add(Value(output, TensorProto.Types.DataType.Float, node.Shape));
+                        layout = node.Shape.Length == 3 ? Layout.Map : Layout.Flat;
+                    }
+                    break;
+                case GraphOp.Embedding:
+                    if (node.PaddingId >= 0)
+                        Lengths(_values[inputs[0]].Value, node.PaddingId);
+                    if (!Graph.Node.Any(n => n.Output.Contains("input.time_major")))
+                        Emit("Transpose", [_values[inputs[0]].Value], "input.time_major", Ints("perm", 1, 0));
+                    Emit("Gather", [Initializer(node.Tensors[0]), "input.time_major"], output);
+                    layout = Layout.Sequence;
+                    break;
+                case GraphOp.TimeMajor:
+                    Emit("Identity", [_values[inputs[0]].Value], output);
+                    layout = Layout.Sequence;
+                    break;
+                case GraphOp.Recurrent:
+                    layout = Recurrent(node, Sequence(node, inputs[0]), output);
                     break;
                 case GraphOp.Dense:
-                    Emit("Gemm", [Flat(inputs[0]), Initializer(node.Tensors[0]), .. node.Tensors.Skip(1).Select(Initializer)], output);
+                    if (_values[inputs[0]].Layout == Layout.Sequence)
+                    {
+                        // Per step: [steps × batch × in] · [in × out] broadcasts.
+                        layout = Layout.Sequence;
+                        string product = node.Tensors.Count > 1 ? Temporary(node, "product") : output;
+                        Emit("MatMul", [_values[inputs[0]].Value, Initializer(node.Tensors[0])], product);
+                        if (node.Tensors.Count > 1)
+                            Emit("Add", [product, Initializer(node.Tensors[1])], output);
+                    }
+                    else
+                        Emit("Gemm", [Flat(inputs[0]), Initializer(node.Tensors[0]), .. node.Tensors.Skip(1).Select(Initializer)], output);
                     break;
                 case GraphOp.BatchNorm:
-                    map = _values[inputs[0]].Map;
+                    layout = _values[inputs[0]].Layout;
+                    if (layout == Layout.Sequence)
+                        throw Unsupported(node, "a batch norm over a sequence");
                     Emit("BatchNormalization", [_values[inputs[0]].Value, .. node.Tensors.Select(Initializer)], output, Float("epsilon", node.Epsilon));
                     break;
                 case GraphOp.Activation:
-                    map = _values[inputs[0]].Map;
-                    Activation(node, map ? _values[inputs[0]].Value : Flat(inputs[0]), output);
+                    layout = _values[inputs[0]].Layout;
+                    if (layout == Layout.Map && node.Activation == ModelGen.Activation.Softmax)
+                        layout = Layout.Flat;
+                    Activation(node, layout == Layout.Flat ? Flat(inputs[0]) : _values[inputs[0]].Value, output);
                     break;
                 case GraphOp.Dropout:
-                    map = _values[inputs[0]].Map;
+                    layout = _values[inputs[0]].Layout;
                     Emit("Identity", [_values[inputs[0]].Value], output);
                     break;
                 case GraphOp.Add:
-                    map = _values[inputs[0]].Map && _values[inputs[1]].Map;
-                    Emit("Add", map ? [_values[inputs[0]].Value, _values[inputs[1]].Value] : [Flat(inputs[0]), Flat(inputs[1])], output);
+                    layout = Same(inputs);
+                    Emit("Add", [Operand(inputs[0], layout), Operand(inputs[1], layout)], output);
                     break;
                 case GraphOp.Concat:
+                {
+                    layout = Same(inputs) == Layout.Sequence ? Layout.Sequence : Layout.Flat;
                     var parts = new List<string>();
                     foreach (int input in inputs)
-                        parts.Add(Flat(input));
-                    Emit("Concat", parts, output, Int("axis", 1));
+                        parts.Add(Operand(input, layout));
+                    Emit("Concat", parts, output, Int("axis", layout == Layout.Sequence ? 2 : 1));
                     break;
+                }
                 case GraphOp.HighwayGate:
                 {
                     // y = t ⊙ h + (1 − t) ⊙ x = x + t ⊙ (h − x), inputs (x, h, t).
-                    string x = Flat(inputs[0]), h = Flat(inputs[1]), t = Flat(inputs[2]);
+                    layout = Same(inputs);
+                    string x = Operand(inputs[0], layout), h = Operand(inputs[1], layout), t = Operand(inputs[2], layout);
                     string difference = Temporary(node, "difference"), scaled = Temporary(node, "scaled");
                     Emit("Sub", [h, x], difference);
                     Emit("Mul", [t, difference], scaled);
@@ -152,7 +207,7 @@ public static class OnnxExporter
                 case GraphOp.Conv2D:
                 {
                     GraphWindow window = node.Window!.Value;
-                    map = true;
+                    layout = Layout.Map;
                     Emit("Conv", [Map(node, inputs[0]), .. node.Tensors.Select(Initializer)], output,
                         Ints("kernel_shape", window.KernelHeight, window.KernelWidth), Ints("strides", window.StrideY, window.StrideX),
                         Ints("dilations", window.DilationY, window.DilationX), Ints("pads", window.PadTop, window.PadLeft, window.PadBottom, window.PadRight));
@@ -161,7 +216,7 @@ public static class OnnxExporter
                 case GraphOp.MaxPool2D or GraphOp.AvgPool2D:
                 {
                     GraphWindow window = node.Window!.Value;
-                    map = true;
+                    layout = Layout.Map;
                     var attributes = new List<AttributeProto>
                     {
                         Ints("kernel_shape", window.KernelHeight, window.KernelWidth), Ints("strides", window.StrideY, window.StrideX),
@@ -181,23 +236,124 @@ public static class OnnxExporter
                 default:
                     throw Unsupported(node, $"its {node.Op} op");
             }
-            _values.Add((output, map));
+            _values.Add((output, layout));
         }
 
-        /// <summary>A Predict output: the head's node, flattened, through its transform, named as Predict's parameter.</summary>
+        /// <summary>
+        /// A Predict output: the head's node through its transform, named as Predict's parameter; a per-step head is
+        /// [batch × steps × width] with zeros past each sample's length, as Predict writes it.
+        /// </summary>
         public void Output(GraphOutput head, GraphNode node)
         {
-            string value = Flat(head.Node);
+            bool sequence = _values[head.Node].Layout == Layout.Sequence;
+            string value = sequence ? _values[head.Node].Value : Flat(head.Node);
+            string transformed = sequence ? head.Name + ".time_major" : head.Name;
             switch (head.Transform)
             {
-                case OutputTransform.Softmax: Emit("Softmax", [value], head.Name, Int("axis", 1)); break;
-                case OutputTransform.Sigmoid: Emit("Sigmoid", [value], head.Name); break;
-                default: Emit("Identity", [value], head.Name); break;
+                case OutputTransform.Softmax: Emit("Softmax", [value], transformed, Int("axis", -1)); break;
+                case OutputTransform.Sigmoid: Emit("Sigmoid", [value], transformed); break;
+                default: Emit("Identity", [value], transformed); break;
+            }
+            if (sequence)
+            {
+                string sampleMajor = _stepMask is null ? head.Name : head.Name + ".unmasked";
+                Emit("Transpose", [transformed], sampleMajor, Ints("perm", 1, 0, 2));
+                if (_stepMask is not null)
+                    Emit("Mul", [sampleMajor, _stepMask], head.Name);
             }
             int width = 1;
             foreach (int dimension in node.Shape)
                 width *= dimension;
-            Graph.Output.Add(Value(head.Name, [width]));
+            Graph.Output.Add(Value(head.Name, TensorProto.Types.DataType.Float, sequence ? [node.Steps, width] : [width]));
+        }
+
+        /// <summary>
+        /// One direction of a recurrent layer as ONNX LSTM/GRU/RNN, time-major: PyTorch's gate blocks
+        /// reordered to ONNX's (LSTM i f g o → i o f c; GRU r z n → z r h, with linear_before_reset as PyTorch), the two
+        /// biases side by side, each sample's length when the model has a padding id.
+        /// </summary>
+        private Layout Recurrent(GraphNode node, string input, string output)
+        {
+            (string op, int[] order) = node.Cell switch
+            {
+                RecurrentCell.Lstm => ("LSTM", new[] { 0, 3, 1, 2 }),
+                RecurrentCell.Gru => ("GRU", new[] { 1, 0, 2 }),
+                RecurrentCell.SimpleRnn => ("RNN", new[] { 0 }),
+                _ => throw Unsupported(node, "an unknown recurrent cell"),
+            };
+            int hidden = node.Shape[^1];
+            string weights = Reordered(node, node.Tensors[0], order, hidden, "W");
+            string recurrent = Reordered(node, node.Tensors[1], order, hidden, "R");
+            string biases = Reordered(node, node.Tensors[2], order, hidden, "B", node.Tensors[3]);
+            var attributes = new List<AttributeProto>
+            {
+                Int("hidden_size", hidden), String("direction", node.Reverse ? "reverse" : "forward"),
+            };
+            if (node.Cell == RecurrentCell.Gru)
+                attributes.Add(Int("linear_before_reset", 1));
+            if (node.Cell == RecurrentCell.SimpleRnn)
+            {
+                (string activation, float? alpha) = node.Activation switch
+                {
+                    ModelGen.Activation.Tanh => ("Tanh", (float?)null),
+                    ModelGen.Activation.ReLU => ("Relu", null),
+                    ModelGen.Activation.Sigmoid => ("Sigmoid", null),
+                    ModelGen.Activation.LeakyReLU => ("LeakyRelu", node.NegativeSlope),
+                    _ => throw Unsupported(node, $"a SimpleRnn with {node.Activation}"),
+                };
+                attributes.Add(new AttributeProto { Name = "activations", Type = AttributeProto.Types.AttributeType.Strings, Strings = { ByteString.CopyFromUtf8(activation) } });
+                if (alpha is float slope)
+                    attributes.Add(new AttributeProto { Name = "activation_alpha", Type = AttributeProto.Types.AttributeType.Floats, Floats = { slope } });
+            }
+            string all = Temporary(node, "Y"), last = Temporary(node, "Y_h");
+            var proto = new NodeProto { OpType = op, Name = output + "." + op, Input = { input, weights, recurrent, biases, _lengths ?? "" }, Output = { all, last } };
+            proto.Attribute.AddRange(attributes);
+            Graph.Node.Add(proto);
+            // Y: [steps × 1 × batch × hidden]; Y_h: [1 × batch × hidden].
+            if (node.ReturnSequences)
+            {
+                Emit("Squeeze", [all, Axes(1)], output);
+                return Layout.Sequence;
+            }
+            Emit("Squeeze", [last, Axes(0)], output);
+            return Layout.Flat;
+        }
+
+        /// <summary>A recurrent tensor [G·H × …] (or two biases side by side) with its gate blocks in ONNX's order, as [1 × …].</summary>
+        private string Reordered(GraphNode node, string name, int[] order, int hidden, string role, string? second = null)
+        {
+            string reordered = $"{node.Name}.{role}";
+            var values = new List<float>();
+            long[] dims = [];
+            foreach (string tensorName in second is null ? [name] : new[] { name, second })
+            {
+                ParameterInfo tensor = ParameterInfo.Find(manifest, tensorName, model);
+                ReadOnlySpan<float> data = (tensor.IsTrainable ? parameters : state).AsSpan(tensor.Offset, tensor.Length);
+                int block = hidden * (tensor.Length / tensor.Shape[0]);
+                foreach (int gate in order)
+                    values.AddRange(data.Slice(gate * block, block).ToArray());
+                dims = tensor.Shape.Length == 2 ? [1, tensor.Shape[0], tensor.Shape[1]] : [1, values.Count];
+            }
+            AddInitializer(reordered, dims, values.ToArray());
+            return reordered;
+        }
+
+        /// <summary>From the token ids: each sample's length (tokens before its first padding id) and the real-step mask.</summary>
+        private void Lengths(string tokens, int paddingId)
+        {
+            if (_lengths is not null)
+                return;
+            AddInitializer("padding_id", [], TensorProto.Types.DataType.Int32, BitConverter.GetBytes(paddingId));
+            AddInitializer("zero", [], [0f]);
+            Emit("Equal", [tokens, "padding_id"], "padding.is");
+            Emit("Cast", ["padding.is"], "padding.count", Int("to", (int)TensorProto.Types.DataType.Float));
+            Emit("CumSum", ["padding.count", Axes(1)], "padding.so_far");
+            Emit("Equal", ["padding.so_far", "zero"], "real.is");
+            Emit("Cast", ["real.is"], "real", Int("to", (int)TensorProto.Types.DataType.Float));
+            Emit("ReduceSum", ["real", Axes(1)], "lengths.float", Int("keepdims", 0));
+            Emit("Cast", ["lengths.float"], "lengths", Int("to", (int)TensorProto.Types.DataType.Int32));
+            Emit("Unsqueeze", ["real", Axes(2)], "real.mask");
+            (_lengths, _stepMask) = ("lengths", "real.mask");
         }
 
         private void Activation(GraphNode node, string input, string output)
@@ -211,28 +367,55 @@ public static class OnnxExporter
                 case ModelGen.Activation.Tanh: Emit("Tanh", [input], output); break;
                 case ModelGen.Activation.Softplus: Emit("Softplus", [input], output); break;
                 case ModelGen.Activation.SELU: Emit("Selu", [input], output, Float("alpha", 1.6732632423543772f), Float("gamma", 1.0507009873554805f)); break;
-                case ModelGen.Activation.Softmax: Emit("Softmax", [input], output, Int("axis", 1)); break;
+                case ModelGen.Activation.Softmax: Emit("Softmax", [input], output, Int("axis", -1)); break;
                 default: throw Unsupported(node, $"the {node.Activation} activation");
             }
         }
 
+        /// <summary>The layout several inputs share: their own if all agree, else flat (feature maps flattened).</summary>
+        private Layout Same(ReadOnlySpan<int> inputs)
+        {
+            Layout first = _values[inputs[0]].Layout;
+            foreach (int input in inputs)
+                if (_values[input].Layout != first)
+                    return Layout.Flat;
+            return first;
+        }
+
+        private string Operand(int index, Layout layout) => layout == Layout.Flat ? Flat(index) : _values[index].Value;
+
         /// <summary>The value of node <paramref name="index"/> as [batch × features]: feature maps are flattened (once).</summary>
         private string Flat(int index)
         {
-            (string value, bool map) = _values[index];
-            if (!map)
+            (string value, Layout layout) = _values[index];
+            if (layout == Layout.Flat)
                 return value;
+            if (layout == Layout.Sequence)
+                throw new NotSupportedException($"{model}: ONNX export cannot use the sequence '{value}' where a flat value is needed.");
             string flat = value + ".Flatten";
             if (!Graph.Node.Any(n => n.Output.Contains(flat)))
                 Emit("Flatten", [value], flat, Int("axis", 1));
             return flat;
         }
 
-        private string Map(GraphNode node, int index) => _values[index].Map
+        private string Map(GraphNode node, int index) => _values[index].Layout == Layout.Map
             ? _values[index].Value
-            : throw Unsupported(node, "a window over a flat input");
+            : throw Unsupported(node, "a window over a value that is not a feature map");
+
+        private string Sequence(GraphNode node, int index) => _values[index].Layout == Layout.Sequence
+            ? _values[index].Value
+            : throw Unsupported(node, "a recurrent layer over a value that is not a sequence");
 
         private string Temporary(GraphNode node, string what) => $"{node.Name}.{what}.{_temporaries++}";
+
+        /// <summary>An int64 [1] initializer holding one axis, for Squeeze/Unsqueeze/CumSum/ReduceSum's axes input.</summary>
+        private string Axes(long axis)
+        {
+            string name = $"axes.{axis}";
+            if (_initializers.Add(name))
+                Graph.Initializer.Add(new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 1 }, Int64Data = { axis } });
+            return name;
+        }
 
         private void Emit(string op, IEnumerable<string> inputs, string output, params AttributeProto[] attributes)
         {
@@ -245,18 +428,30 @@ public static class OnnxExporter
         /// <summary>A manifest tensor as an initializer (once), raw little-endian floats in ModelGen's layout.</summary>
         private string Initializer(string name)
         {
-            if (!_initializers.Add(name))
+            if (_initializers.Contains(name))
                 return name;
             ParameterInfo tensor = ParameterInfo.Find(manifest, name, model);
             ReadOnlySpan<float> values = (tensor.IsTrainable ? parameters : state).AsSpan(tensor.Offset, tensor.Length);
-            var proto = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values)) };
-            foreach (int dimension in tensor.Shape)
-                proto.Dims.Add(dimension);
-            Graph.Initializer.Add(proto);
+            long[] dims = new long[tensor.Shape.Length];
+            for (int i = 0; i < dims.Length; i++)
+                dims[i] = tensor.Shape[i];
+            AddInitializer(name, dims, values.ToArray());
             return name;
         }
 
-        private static ValueInfoProto Value(string name, ReadOnlySpan<int> shape)
+        private void AddInitializer(string name, long[] dims, float[] values)
+            => AddInitializer(name, dims, TensorProto.Types.DataType.Float, MemoryMarshal.AsBytes(values.AsSpan()).ToArray());
+
+        private void AddInitializer(string name, long[] dims, TensorProto.Types.DataType type, byte[] raw)
+        {
+            if (!_initializers.Add(name))
+                return;
+            var proto = new TensorProto { Name = name, DataType = (int)type, RawData = ByteString.CopyFrom(raw) };
+            proto.Dims.AddRange(dims);
+            Graph.Initializer.Add(proto);
+        }
+
+        private static ValueInfoProto Value(string name, TensorProto.Types.DataType type, ReadOnlySpan<int> shape)
         {
             var tensorShape = new TensorShapeProto { Dim = { new TensorShapeProto.Types.Dimension { DimParam = Batch } } };
             foreach (int dimension in shape)
@@ -264,7 +459,7 @@ public static class OnnxExporter
             return new ValueInfoProto
             {
                 Name = name,
-                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = tensorShape } },
+                Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)type, Shape = tensorShape } },
             };
         }
 
@@ -272,10 +467,12 @@ public static class OnnxExporter
 
         private static AttributeProto Float(string name, float value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = value };
 
+        private static AttributeProto String(string name, string value) => new() { Name = name, Type = AttributeProto.Types.AttributeType.String, S = ByteString.CopyFromUtf8(value) };
+
         private static AttributeProto Ints(string name, params long[] values) => new() { Name = name, Type = AttributeProto.Types.AttributeType.Ints, Ints = { values } };
 
         private NotSupportedException Unsupported(GraphNode node, string what) => new(
             $"{model}: ONNX export does not cover layer '{node.Name}' yet ({what}). It exports Dense, BatchNorm, activations, dropout, "
-            + "residual, Concat, highway, Conv2D and pooling layers; embeddings, recurrent and locally connected layers are not exported.");
+            + "residual, Concat, highway, Conv2D, pooling, embedding and recurrent (SimpleRnn, LSTM, GRU) layers; locally connected layers are not exported.");
     }
 }

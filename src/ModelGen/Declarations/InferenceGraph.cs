@@ -37,6 +37,19 @@ public enum GraphOp
     TimeMajor,
 }
 
+/// <summary>The cell of a recurrent node (PyTorch's gate equations and tensor layouts).</summary>
+public enum RecurrentCell
+{
+    /// <summary>Not a recurrent node.</summary>
+    None,
+    /// <summary>h = act(x·W_ihᵀ + b_ih + h·W_hhᵀ + b_hh).</summary>
+    SimpleRnn,
+    /// <summary>LSTM, gate blocks i, f, g, o.</summary>
+    Lstm,
+    /// <summary>GRU, gate blocks r, z, n (the reset gate applied after the hidden product).</summary>
+    Gru,
+}
+
 /// <summary>A convolution or pooling window: kernel, strides, dilations, and padding before and after each axis.</summary>
 public readonly record struct GraphWindow(int KernelHeight, int KernelWidth, int StrideY, int StrideX, int DilationY, int DilationX,
     int PadTop, int PadLeft, int PadBottom, int PadRight);
@@ -54,10 +67,12 @@ public sealed class GraphNode
 
     /// <summary>Created by generated code only.</summary>
     public GraphNode(string name, GraphOp op, int[] inputs, int[] shape, string[] tensors,
-        Activation activation = Activation.Identity, float negativeSlope = 0, float epsilon = 0, GraphWindow? window = null)
+        Activation activation = Activation.Identity, float negativeSlope = 0, float epsilon = 0, GraphWindow? window = null,
+        int steps = 0, RecurrentCell cell = RecurrentCell.None, bool reverse = false, bool returnSequences = false, int paddingId = -1)
     {
         Name = name; Op = op; _inputs = inputs; _shape = shape; _tensors = tensors;
         Activation = activation; NegativeSlope = negativeSlope; Epsilon = epsilon; Window = window;
+        Steps = steps; Cell = cell; Reverse = reverse; ReturnSequences = returnSequences; PaddingId = paddingId;
     }
 
     /// <summary>The node's name in the generated code (<c>Hidden</c>, <c>Hidden.ReLU</c>, <c>Block.Residual</c>).</summary>
@@ -78,6 +93,16 @@ public sealed class GraphNode
     public float Epsilon { get; }
     /// <summary>A convolution's or pooling's window.</summary>
     public GraphWindow? Window { get; }
+    /// <summary>For a sequence value, its declared steps (the node's value is [steps × Shape] per sample); 0 otherwise.</summary>
+    public int Steps { get; }
+    /// <summary>A recurrent node's cell (its activation, for SimpleRnn, in <see cref="Activation"/>).</summary>
+    public RecurrentCell Cell { get; }
+    /// <summary>A recurrent node that runs from the last step to the first.</summary>
+    public bool Reverse { get; }
+    /// <summary>A recurrent node whose value is every step's state (otherwise the last real step's).</summary>
+    public bool ReturnSequences { get; }
+    /// <summary>An embedding's padding id (a sample ends at its first one), or −1.</summary>
+    public int PaddingId { get; }
 
     /// <inheritdoc/>
     public override string ToString() => $"{Name}: {Op}({string.Join(", ", _inputs)}) → [{string.Join(" × ", _shape)}]";
@@ -97,9 +122,15 @@ public enum OutputTransform
 /// <summary>One output of Predict: its parameter name, the node it reads and the transform applied.</summary>
 public sealed record GraphOutput(string Name, int Node, OutputTransform Transform);
 
-/// <summary>A generated model's inference graph: nodes in execution order (node 0 is the input) and Predict's outputs.</summary>
-public sealed class InferenceGraph(IReadOnlyList<GraphNode> nodes, IReadOnlyList<GraphOutput> outputs)
+/// <summary>
+/// A generated model's inference graph: nodes in execution order (node 0 is the input, token ids when
+/// <see cref="TakesTokens"/>) and Predict's outputs.
+/// </summary>
+public sealed class InferenceGraph(IReadOnlyList<GraphNode> nodes, IReadOnlyList<GraphOutput> outputs, bool takesTokens = false)
 {
+    /// <summary>Whether the input is int token ids [batch × steps] (otherwise floats).</summary>
+    public bool TakesTokens { get; } = takesTokens;
+
     /// <summary>Every node, in execution order.</summary>
     public IReadOnlyList<GraphNode> Nodes { get; } = nodes;
     /// <summary>What Predict writes, in its parameter order.</summary>
