@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ModelGen.Benchmarks.Peers;
+using ModelGen.Onnx;
 using ModelGen.Ops;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,7 +31,7 @@ public class LeNetBenchmarks
         _torch = TorchNetwork.LeNet(_model);
         _data = new ClassificationBatches(Batch, LeNet5.InputSize, LeNet5.OutputSize, seed: 3, sampleShape: [1, 28, 28]);
         _onnxOutputs = new float[Batch * LeNet5.OutputSize];
-        _onnx = new OnnxNetwork(OnnxWriter.LeNet(_model), _data.Inputs[0], [Batch, 1, 28, 28], _onnxOutputs, [Batch, LeNet5.OutputSize]);
+        _onnx = new OnnxNetwork(_model.ToOnnx(), _data.Inputs[0], [Batch, 1, 28, 28], _onnxOutputs, [Batch, LeNet5.OutputSize]);
         // Both peers must compute the same function, or their times mean nothing.
         _model.Predict(_data.Inputs[0], _data.Outputs);
         _onnx.Predict();

@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using ModelGen.Benchmarks.Peers;
+using ModelGen.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,7 +30,7 @@ public class MlpBenchmarks
         _torch = TorchNetwork.Mlp([_model.Hidden1, _model.Hidden2, _model.Logits], tanh: false);
         _data = new ClassificationBatches(Batch, Mlp.InputSize, Mlp.OutputSize, seed: 1);
         _onnxOutputs = new float[Batch * Mlp.OutputSize];
-        _onnx = new OnnxNetwork([_model.Hidden1, _model.Hidden2, _model.Logits], _data.Inputs[0], _onnxOutputs, Batch);
+        _onnx = new OnnxNetwork(_model.ToOnnx(), _data.Inputs[0], [Batch, Mlp.InputSize], _onnxOutputs, [Batch, Mlp.OutputSize]);
         // The peer must compute the same function, or its time means nothing.
         _model.Predict(_data.Inputs[0], _data.Outputs);
         _onnx.Predict();
