@@ -28,24 +28,8 @@ public static class OnnxExporter
     public static void ExportOnnx(this IExportableModel model, string path)
     {
         ArgumentNullException.ThrowIfNull(model);
-        ArgumentException.ThrowIfNullOrEmpty(path);
         ModelProto onnx = Build(model);
-        string full = Path.GetFullPath(path);
-        string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
-            {
-                onnx.WriteTo(file);
-                file.Flush(flushToDisk: true);
-            }
-            File.Move(temporary, full, overwrite: true);
-        }
-        catch
-        {
-            try { File.Delete(temporary); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw;
-        }
+        ModelFiles.WriteAtomically(path, onnx.WriteTo);
     }
 
     /// <summary>Writes the model as ONNX to <paramref name="stream"/>.</summary>

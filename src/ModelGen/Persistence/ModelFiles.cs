@@ -28,14 +28,24 @@ public static class ModelFiles
     public static void Save<T>(ICheckpointable<T> model, string path, bool checkpoint) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         ArgumentNullException.ThrowIfNull(model);
+        WriteAtomically(path, stream => Save(model, stream, checkpoint));
+    }
+
+    /// <summary>
+    /// Writes a file through <paramref name="write"/> to a temporary file in the same folder, flushes it to disk, then
+    /// renames it over <paramref name="path"/>: readers see the old file or the new one, never a torn one.
+    /// </summary>
+    public static void WriteAtomically(string path, Action<Stream> write)
+    {
         ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(write);
         string full = Path.GetFullPath(path);
         string temporary = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
         try
         {
             using (var file = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1 << 16))
             {
-                Save(model, file, checkpoint);
+                write(file);
                 file.Flush(flushToDisk: true);
             }
             File.Move(temporary, full, overwrite: true);
