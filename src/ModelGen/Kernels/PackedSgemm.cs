@@ -310,67 +310,91 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             TVector b3 = TTile.ColumnVectors > 3 ? TOps.Load(in b[3 * w]) : TOps.Zero;
             if (TRows.Count > 0)
             {
-                TVector x = TOps.Broadcast(a[0]);
-                c00 = TOps.MultiplyAdd(x, b0, c00);
-                if (TTile.ColumnVectors > 1) c01 = TOps.MultiplyAdd(x, b1, c01);
-                if (TTile.ColumnVectors > 2) c02 = TOps.MultiplyAdd(x, b2, c02);
-                if (TTile.ColumnVectors > 3) c03 = TOps.MultiplyAdd(x, b3, c03);
-            }
-            if (TRows.Count > 1)
-            {
-                TVector x = TOps.Broadcast(a[1]);
-                c10 = TOps.MultiplyAdd(x, b0, c10);
-                if (TTile.ColumnVectors > 1) c11 = TOps.MultiplyAdd(x, b1, c11);
-                if (TTile.ColumnVectors > 2) c12 = TOps.MultiplyAdd(x, b2, c12);
-                if (TTile.ColumnVectors > 3) c13 = TOps.MultiplyAdd(x, b3, c13);
+                TVector x0 = TOps.Broadcast(a[0]);
+                TVector x1 = TRows.Count > 1 ? TOps.Broadcast(a[1]) : TOps.Zero;
+                c00 = TOps.MultiplyAdd(b0, x0, c00);
+                if (TRows.Count > 1) c10 = TOps.MultiplyAdd(b0, x1, c10);
+                if (TTile.ColumnVectors > 1)
+                {
+                    c01 = TOps.MultiplyAdd(b1, x0, c01);
+                    if (TRows.Count > 1) c11 = TOps.MultiplyAdd(b1, x1, c11);
+                }
+                if (TTile.ColumnVectors > 2)
+                {
+                    c02 = TOps.MultiplyAdd(b2, x0, c02);
+                    if (TRows.Count > 1) c12 = TOps.MultiplyAdd(b2, x1, c12);
+                }
+                if (TTile.ColumnVectors > 3)
+                {
+                    c03 = TOps.MultiplyAdd(b3, x0, c03);
+                    if (TRows.Count > 1) c13 = TOps.MultiplyAdd(b3, x1, c13);
+                }
             }
             if (TRows.Count > 2)
             {
-                TVector x = TOps.Broadcast(a[2]);
-                c20 = TOps.MultiplyAdd(x, b0, c20);
-                if (TTile.ColumnVectors > 1) c21 = TOps.MultiplyAdd(x, b1, c21);
-                if (TTile.ColumnVectors > 2) c22 = TOps.MultiplyAdd(x, b2, c22);
-                if (TTile.ColumnVectors > 3) c23 = TOps.MultiplyAdd(x, b3, c23);
-            }
-            if (TRows.Count > 3)
-            {
-                TVector x = TOps.Broadcast(a[3]);
-                c30 = TOps.MultiplyAdd(x, b0, c30);
-                if (TTile.ColumnVectors > 1) c31 = TOps.MultiplyAdd(x, b1, c31);
-                if (TTile.ColumnVectors > 2) c32 = TOps.MultiplyAdd(x, b2, c32);
-                if (TTile.ColumnVectors > 3) c33 = TOps.MultiplyAdd(x, b3, c33);
+                TVector x2 = TOps.Broadcast(a[2]);
+                TVector x3 = TRows.Count > 3 ? TOps.Broadcast(a[3]) : TOps.Zero;
+                c20 = TOps.MultiplyAdd(b0, x2, c20);
+                if (TRows.Count > 3) c30 = TOps.MultiplyAdd(b0, x3, c30);
+                if (TTile.ColumnVectors > 1)
+                {
+                    c21 = TOps.MultiplyAdd(b1, x2, c21);
+                    if (TRows.Count > 3) c31 = TOps.MultiplyAdd(b1, x3, c31);
+                }
+                if (TTile.ColumnVectors > 2)
+                {
+                    c22 = TOps.MultiplyAdd(b2, x2, c22);
+                    if (TRows.Count > 3) c32 = TOps.MultiplyAdd(b2, x3, c32);
+                }
+                if (TTile.ColumnVectors > 3)
+                {
+                    c23 = TOps.MultiplyAdd(b3, x2, c23);
+                    if (TRows.Count > 3) c33 = TOps.MultiplyAdd(b3, x3, c33);
+                }
             }
             if (TRows.Count > 4)
             {
-                TVector x = TOps.Broadcast(a[4]);
-                c40 = TOps.MultiplyAdd(x, b0, c40);
-                if (TTile.ColumnVectors > 1) c41 = TOps.MultiplyAdd(x, b1, c41);
-                if (TTile.ColumnVectors > 2) c42 = TOps.MultiplyAdd(x, b2, c42);
-                if (TTile.ColumnVectors > 3) c43 = TOps.MultiplyAdd(x, b3, c43);
-            }
-            if (TRows.Count > 5)
-            {
-                TVector x = TOps.Broadcast(a[5]);
-                c50 = TOps.MultiplyAdd(x, b0, c50);
-                if (TTile.ColumnVectors > 1) c51 = TOps.MultiplyAdd(x, b1, c51);
-                if (TTile.ColumnVectors > 2) c52 = TOps.MultiplyAdd(x, b2, c52);
-                if (TTile.ColumnVectors > 3) c53 = TOps.MultiplyAdd(x, b3, c53);
+                TVector x4 = TOps.Broadcast(a[4]);
+                TVector x5 = TRows.Count > 5 ? TOps.Broadcast(a[5]) : TOps.Zero;
+                c40 = TOps.MultiplyAdd(b0, x4, c40);
+                if (TRows.Count > 5) c50 = TOps.MultiplyAdd(b0, x5, c50);
+                if (TTile.ColumnVectors > 1)
+                {
+                    c41 = TOps.MultiplyAdd(b1, x4, c41);
+                    if (TRows.Count > 5) c51 = TOps.MultiplyAdd(b1, x5, c51);
+                }
+                if (TTile.ColumnVectors > 2)
+                {
+                    c42 = TOps.MultiplyAdd(b2, x4, c42);
+                    if (TRows.Count > 5) c52 = TOps.MultiplyAdd(b2, x5, c52);
+                }
+                if (TTile.ColumnVectors > 3)
+                {
+                    c43 = TOps.MultiplyAdd(b3, x4, c43);
+                    if (TRows.Count > 5) c53 = TOps.MultiplyAdd(b3, x5, c53);
+                }
             }
             if (TRows.Count > 6)
             {
-                TVector x = TOps.Broadcast(a[6]);
-                c60 = TOps.MultiplyAdd(x, b0, c60);
-                if (TTile.ColumnVectors > 1) c61 = TOps.MultiplyAdd(x, b1, c61);
-                if (TTile.ColumnVectors > 2) c62 = TOps.MultiplyAdd(x, b2, c62);
-                if (TTile.ColumnVectors > 3) c63 = TOps.MultiplyAdd(x, b3, c63);
-            }
-            if (TRows.Count > 7)
-            {
-                TVector x = TOps.Broadcast(a[7]);
-                c70 = TOps.MultiplyAdd(x, b0, c70);
-                if (TTile.ColumnVectors > 1) c71 = TOps.MultiplyAdd(x, b1, c71);
-                if (TTile.ColumnVectors > 2) c72 = TOps.MultiplyAdd(x, b2, c72);
-                if (TTile.ColumnVectors > 3) c73 = TOps.MultiplyAdd(x, b3, c73);
+                TVector x6 = TOps.Broadcast(a[6]);
+                TVector x7 = TRows.Count > 7 ? TOps.Broadcast(a[7]) : TOps.Zero;
+                c60 = TOps.MultiplyAdd(b0, x6, c60);
+                if (TRows.Count > 7) c70 = TOps.MultiplyAdd(b0, x7, c70);
+                if (TTile.ColumnVectors > 1)
+                {
+                    c61 = TOps.MultiplyAdd(b1, x6, c61);
+                    if (TRows.Count > 7) c71 = TOps.MultiplyAdd(b1, x7, c71);
+                }
+                if (TTile.ColumnVectors > 2)
+                {
+                    c62 = TOps.MultiplyAdd(b2, x6, c62);
+                    if (TRows.Count > 7) c72 = TOps.MultiplyAdd(b2, x7, c72);
+                }
+                if (TTile.ColumnVectors > 3)
+                {
+                    c63 = TOps.MultiplyAdd(b3, x6, c63);
+                    if (TRows.Count > 7) c73 = TOps.MultiplyAdd(b3, x7, c73);
+                }
             }
             a += TTile.Rows;
             b += ldb;

@@ -388,7 +388,13 @@ public readonly struct ScalarOps<T> : IVectorOps<T, T> where T : unmanaged, INum
 }
 
 /// <summary>Whether the machine has fused multiply-add (x64 FMA3, ARM64 AdvSIMD); the JIT folds this to a constant.</summary>
+/// <remarks>
+/// A non-short-circuit <c>|</c>: <c>||</c> compiles to a branch that returns from two places, and the temporary the
+/// inliner then makes for the result reaches every <c>MultiplyAdd</c> that tests this property. The register allocator
+/// then writes the product into the multiplier's register and copies it back (vfmadd213ps + vmovaps), which held the
+/// 6×16 GEMM kernel to 26 of Zen 1's 37 GFLOP/s per core.
+/// </remarks>
 internal static class Fused
 {
-    public static bool IsHardwareAccelerated => System.Runtime.Intrinsics.X86.Fma.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+    public static bool IsHardwareAccelerated => System.Runtime.Intrinsics.X86.Fma.IsSupported | System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
 }
