@@ -24,6 +24,11 @@ public class Conv2DOpTests
         ["5x5 stride 2 pad 2 (packed GEMM)"] = ConvReference.Shape(4, 12, 11, 8, 5, 5, 2, 1, same: false, pad: 2),
         ["16 to 32 channels (packed GEMM, two cores)"] = ConvReference.Shape(16, 10, 10, 32, 3, 3, 1, 1, same: true),
         ["LeNet conv1"] = ConvReference.Shape(1, 28, 28, 6, 5, 5, 1, 1, same: false),
+        // 32 filters or more: the GEMM unfolds the input while packing; 32 channels or more at stride 1: dX as a convolution.
+        ["32 to 33 channels 3x3 same, odd map (unfolded while packing)"] = ConvReference.Shape(32, 7, 9, 33, 3, 3, 1, 1, same: true),
+        ["33 to 32 channels 2x2 same dilation 2 (dX as a convolution)"] = ConvReference.Shape(33, 6, 5, 32, 2, 2, 1, 2, same: true),
+        ["32 to 32 channels 3x3 stride 2 pad 1 (unfolded while packing)"] = ConvReference.Shape(32, 9, 8, 32, 3, 3, 2, 1, same: false, pad: 1),
+        ["32 to 32 channels 3x3 pad 3 (wider than the transposed kernel)"] = ConvReference.Shape(32, 4, 4, 32, 3, 3, 1, 1, same: false, pad: 3),
     };
 
     public static TheoryData<int, string, int> Cases()

@@ -50,8 +50,14 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
     /// <summary>C (+)= op(A)·op(B), then the epilogue on every element of C. Pointers must stay pinned for the call.</summary>
     public static void Multiply<TEpilogue>(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
+        => Multiply(form, a, b, default(MatrixPanels), c, m, k, n, accumulate, epilogue);
+
+    /// <summary>C (+)= op(A)·B where the panels of B [k × n] are packed by <paramref name="source"/> (<paramref name="b"/> unused unless it is a <see cref="MatrixPanels"/>).</summary>
+    public static void Multiply<TEpilogue, TSource>(GemmForm form, float* a, float* b, TSource source, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+        where TSource : struct, IPanelSource
     {
-        var job = new Job<TEpilogue>(form, a, b, c, m, k, n, accumulate, epilogue);
+        var job = new Job<TEpilogue, TSource>(form, a, b, source, c, m, k, n, accumulate, epilogue);
         if ((long)m * n * k < ParallelThreshold || !GemmWorker.IsAvailable)
         {
             job.Run(0, m, 0, n);
@@ -71,17 +77,18 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         }
     }
 
-    internal readonly struct Job<TEpilogue> : IGemmJob where TEpilogue : struct, IGemmEpilogue
+    internal readonly struct Job<TEpilogue, TSource> : IGemmJob where TEpilogue : struct, IGemmEpilogue where TSource : struct, IPanelSource
     {
         private readonly GemmForm _form;
         private readonly float* _a, _b, _c;
+        private readonly TSource _source;
         private readonly int _m, _k, _n;
         private readonly bool _accumulate;
         private readonly TEpilogue _epilogue;
 
-        public Job(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
+        public Job(GemmForm form, float* a, float* b, TSource source, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
         {
-            _form = form; _a = a; _b = b; _c = c; _m = m; _k = k; _n = n; _accumulate = accumulate; _epilogue = epilogue;
+            _form = form; _a = a; _b = b; _source = source; _c = c; _m = m; _k = k; _n = n; _accumulate = accumulate; _epilogue = epilogue;
         }
 
         /// <summary>Computes rows [rowStart, rowEnd) × columns [columnStart, columnEnd) of C.</summary>
@@ -166,12 +173,17 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         /// Few rows reuse each B panel only a few times, too few to repay copying it: a full panel of a row-major B
         /// (the AB form) is then read in place, row stride n, instead of packed.
         /// </summary>
-        private bool ReadsBDirectly(int rows, int columns) => _form == GemmForm.AB && columns == ColumnTile && rows <= DirectBRows;
+        private bool ReadsBDirectly(int rows, int columns) => TSource.IsMatrix && _form == GemmForm.AB && columns == ColumnTile && rows <= DirectBRows;
 
         /// <summary>B(p, j) for p in [pc, pc+kc), j in [column, column+columns) into an NR-wide panel, zero-padded.</summary>
         private void PackB(float* panel, int pc, int kc, int column, int columns)
         {
             int columnTile = ColumnTile;
+            if (!TSource.IsMatrix)
+            {
+                _source.Pack(panel, columnTile, pc, kc, column, columns);
+                return;
+            }
             if (_form == GemmForm.ABt)
             {
                 // B stored [n × k]: B(p, j) = b[j·k + p]. Transposed while packing: 8 × 8 blocks in registers where AVX
@@ -435,32 +447,67 @@ internal static unsafe class PackedSgemm
     /// <summary>C (+)= op(A)·op(B), then the epilogue, at the current width (<see cref="Vectorized.Current"/>); not for <see cref="SimdWidth.Scalar"/>.</summary>
     public static void Multiply<TEpilogue>(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
+        => Multiply(form, a, b, default(MatrixPanels), c, m, k, n, accumulate, epilogue);
+
+    /// <summary>C (+)= op(A)·B with B's panels from <paramref name="source"/>, then the epilogue, at the current width.</summary>
+    public static void Multiply<TEpilogue, TSource>(GemmForm form, float* a, TSource source, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+        where TSource : struct, IPanelSource
+        => Multiply(form, a, null, source, c, m, k, n, accumulate, epilogue);
+
+    private static void Multiply<TEpilogue, TSource>(GemmForm form, float* a, float* b, TSource source, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
+        where TEpilogue : struct, IGemmEpilogue
+        where TSource : struct, IPanelSource
     {
         switch (Vectorized.Current)
         {
             case SimdWidth.Bits512 when n <= 32:
                 // 6×32 for narrow products (a recurrent layer's dX and dW_ih, a Dense layer into 32 units): a 64-wide tile would
                 // run half empty through the edge path.
-                PackedSgemm<System.Runtime.Intrinsics.Vector512<float>, Vector512Ops<float>, Tile6x2>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                PackedSgemm<System.Runtime.Intrinsics.Vector512<float>, Vector512Ops<float>, Tile6x2>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
                 break;
             case SimdWidth.Bits512:
                 // 6×64: 24 zmm accumulators + 4 B vectors + 1 broadcast of AVX-512's 32 registers.
-                PackedSgemm<System.Runtime.Intrinsics.Vector512<float>, Vector512Ops<float>, Tile6x4>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                PackedSgemm<System.Runtime.Intrinsics.Vector512<float>, Vector512Ops<float>, Tile6x4>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
                 break;
             case SimdWidth.Bits256:
                 // 6×16: 12 ymm accumulators + 2 B vectors + 1 broadcast of AVX2's 16 registers.
-                PackedSgemm<System.Runtime.Intrinsics.Vector256<float>, Vector256Ops<float>, Tile6x2>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                PackedSgemm<System.Runtime.Intrinsics.Vector256<float>, Vector256Ops<float>, Tile6x2>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
                 break;
             default:
                 if (RuntimeInformation.ProcessArchitecture == Architecture.Arm64)
                     // 8×12: 24 of ARM64's 32 vector registers.
-                    PackedSgemm<System.Runtime.Intrinsics.Vector128<float>, Vector128Ops<float>, Tile8x3>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                    PackedSgemm<System.Runtime.Intrinsics.Vector128<float>, Vector128Ops<float>, Tile8x3>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
                 else
                     // 6×8: 12 xmm accumulators of x64's 16.
-                    PackedSgemm<System.Runtime.Intrinsics.Vector128<float>, Vector128Ops<float>, Tile6x2>.Multiply(form, a, b, c, m, k, n, accumulate, epilogue);
+                    PackedSgemm<System.Runtime.Intrinsics.Vector128<float>, Vector128Ops<float>, Tile6x2>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
                 break;
         }
     }
+}
+
+/// <summary>
+/// Where the packed GEMM's B [k × n] comes from: a matrix in memory (<see cref="MatrixPanels"/>, packed by the GEMM
+/// itself, per its form) or a view computed while packing — a convolution's unfolded input, which is then never
+/// written out whole.
+/// </summary>
+internal unsafe interface IPanelSource
+{
+    /// <summary>True for a matrix in memory: the GEMM packs it, or reads it in place.</summary>
+    static abstract bool IsMatrix { get; }
+
+    /// <summary>B(p, j) for p in [pc, pc + kc), j in [column, column + columns) into rows <paramref name="panelWidth"/> apart, zero from column <paramref name="columns"/> on.</summary>
+    void Pack(float* panel, int panelWidth, int pc, int kc, int column, int columns);
+}
+
+/// <summary>B is the matrix the GEMM was given; the GEMM packs it itself (all three forms share one panel layout).</summary>
+internal readonly unsafe struct MatrixPanels : IPanelSource
+{
+    public static bool IsMatrix => true;
+
+    /// <inheritdoc/>
+    public void Pack(float* panel, int panelWidth, int pc, int kc, int column, int columns)
+        => throw new InvalidOperationException("A matrix B is packed by the GEMM itself.");
 }
 
 /// <summary>A micro-tile's shape: MR rows × <see cref="ColumnVectors"/> vectors (NR = vectors × lanes).</summary>

@@ -1,7 +1,9 @@
 using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using ModelGen.Kernels;
+using ModelGen.Simd;
 
 namespace ModelGen.Ops;
 
@@ -102,6 +104,12 @@ public static unsafe class Conv2DOp
         Check(dx.Length, weights.Length, dy.Length, batch, shape);
         fixed (T* pdy = dy, pw = weights, pdx = dx)
         {
+            if (TransposedConvolution<T>(shape, out Conv2DShape transposed))
+            {
+                var direct = new TransposedInputGradientJob<Identity>((float*)pdy, Flip((float*)pw, shape), (float*)pdx, null, transposed, accumulate, 0f);
+                RunSamples(ref direct, batch, shape);
+                return;
+            }
             var job = new InputGradientJob<T, Identity>(pdy, pw, pdx, null, shape, accumulate, T.Zero);
             RunSamples(ref job, batch, shape);
         }
@@ -117,6 +125,13 @@ public static unsafe class Conv2DOp
             throw new ArgumentException($"Conv2D {shape} backward over a batch of {batch} got an input of {input.Length} elements.");
         fixed (T* pdy = dy, pw = weights, pdx = dx, pin = input)
         {
+            if (TransposedConvolution<T>(shape, out Conv2DShape transposed))
+            {
+                var direct = new TransposedInputGradientJob<TInputActivation>((float*)pdy, Flip((float*)pw, shape), (float*)pdx, (float*)pin, transposed, accumulate: false,
+                    float.CreateTruncating(negativeSlope));
+                RunSamples(ref direct, batch, shape);
+                return;
+            }
             var job = new InputGradientJob<T, TInputActivation>(pdy, pw, pdx, pin, shape, accumulate: false, negativeSlope);
             RunSamples(ref job, batch, shape);
         }
@@ -151,11 +166,11 @@ public static unsafe class Conv2DOp
     /// </summary>
     private readonly struct Chunking<T> where T : unmanaged, INumber<T>
     {
-        public Chunking(in Conv2DShape shape, int start, int end)
+        public Chunking(in Conv2DShape shape, int start, int end, bool unfolds = true)
         {
             Samples = Math.Clamp(2048 / Math.Max(shape.Positions, 1), 1, Math.Max(1, (1 << 19) / Math.Max(shape.Patch * shape.Positions, 1)));
             int most = Math.Min(Samples, Math.Max(end - start, 1));
-            Columns = Scratch<T>.Columns(shape.Patch * shape.Positions * most);
+            Columns = unfolds ? Scratch<T>.Columns(shape.Patch * shape.Positions * most) : null;
             Staged = Scratch<T>.Staged(shape.Filters * shape.Positions * most);
         }
 
@@ -193,15 +208,22 @@ public static unsafe class Conv2DOp
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
             int patch = shape.Patch, positions = shape.Positions;
-            var chunks = new Chunking<T>(shape, start, end);
+            bool unfoldsWhilePacking = UnfoldsWhilePacking<T>(shape);
+            var chunks = new Chunking<T>(shape, start, end, unfolds: !unfoldsWhilePacking);
             var w = new ReadOnlySpan<T>(weights, shape.Filters * patch);
             for (int first = start; first < end; first += chunks.Samples)
             {
                 int count = Math.Min(chunks.Samples, end - first), width = count * positions;
-                chunks.Unfold(x, first, count, shape);
                 // One sample's product is already laid out [F × P]: it goes straight to the output.
                 T* product = count == 1 ? y + (long)first * shape.OutputSize : chunks.Staged;
-                Gemm.Multiply(GemmForm.AB, w, new ReadOnlySpan<T>(chunks.Columns, patch * width), new Span<T>(product, shape.Filters * width), shape.Filters, patch, width, accumulate: false);
+                if (unfoldsWhilePacking)
+                    PackedSgemm.Multiply(GemmForm.AB, (float*)weights, new UnfoldedInput((float*)x + (long)first * shape.InputSize, shape), (float*)product,
+                        shape.Filters, patch, width, accumulate: false, default(NoEpilogue));
+                else
+                {
+                    chunks.Unfold(x, first, count, shape);
+                    Gemm.Multiply(GemmForm.AB, w, new ReadOnlySpan<T>(chunks.Columns, patch * width), new Span<T>(product, shape.Filters * width), shape.Filters, patch, width, accumulate: false);
+                }
                 for (int n = 0; n < count; n++)
                     for (int f = 0; f < shape.Filters; f++)
                     {
@@ -289,6 +311,182 @@ public static unsafe class Conv2DOp
                     Activation<TInputActivation>.Backward(new ReadOnlySpan<T>(input + (long)first * shape.InputSize, count * shape.InputSize), dInput, dInput, negativeSlope);
             }
         }
+    }
+
+    /// <summary>
+    /// Whether the float GEMM reads the unfolded input straight from the image while packing its panels
+    /// (<see cref="UnfoldedInput"/>) instead of im2col writing it out first; the double path (gradient checks) and
+    /// products too small for the packed kernel unfold into memory.
+    /// </summary>
+    private static bool UnfoldsWhilePacking<T>(in Conv2DShape shape)
+        => typeof(T) == typeof(float) && Vectorized.Current != SimdWidth.Scalar && shape.Filters >= FiltersToPackWhileUnfolding && shape.Patch >= 8;
+
+    /// <summary>
+    /// Each packed panel of the unfolded input serves every filter's row tile: below about five tiles, gathering it
+    /// panel by panel costs more than im2col's row-long copies, and the GEMM reads so few rows' B in place unpacked.
+    /// </summary>
+    private const int FiltersToPackWhileUnfolding = 32;
+
+    /// <summary>
+    /// With stride 1, dX is itself a convolution: dY convolved with the kernels flipped and their channel and filter
+    /// axes swapped, padded by d·(k − 1) − pad. Computed that way it is a deep product (depth F·kh·kw) written straight
+    /// into dX, where Wᵀ · dY is a product of depth F into unfolded columns that col2im then folds back (a 64-channel
+    /// 3×3 layer: 2.4 MB of columns per 32×32 sample, written and read again).
+    /// </summary>
+    private static bool TransposedConvolution<T>(in Conv2DShape s, out Conv2DShape transposed)
+    {
+        int padTop = s.DilationY * (s.KernelHeight - 1) - s.PadTop, padLeft = s.DilationX * (s.KernelWidth - 1) - s.PadLeft;
+        transposed = new Conv2DShape(s.Filters, s.OutputHeight, s.OutputWidth, s.Channels, s.KernelHeight, s.KernelWidth, 1, 1, padTop, padLeft,
+            s.DilationY, s.DilationX, s.Height, s.Width);
+        return s.StrideY == 1 && s.StrideX == 1 && padTop >= 0 && padLeft >= 0 && UnfoldsWhilePacking<T>(transposed);
+    }
+
+    /// <summary>W′[c, f, i, j] = W[f, c, kh − 1 − i, kw − 1 − j] into this thread's buffer: the transposed convolution's kernels.</summary>
+    private static float* Flip(float* weights, in Conv2DShape s)
+    {
+        int taps = s.KernelHeight * s.KernelWidth;
+        float* flipped = Scratch<float>.Flipped(s.Filters * s.Patch);
+        for (int f = 0; f < s.Filters; f++)
+            for (int c = 0; c < s.Channels; c++)
+            {
+                float* from = weights + ((long)f * s.Channels + c) * taps;
+                float* to = flipped + ((long)c * s.Filters + f) * taps;
+                for (int t = 0; t < taps; t++)
+                    to[t] = from[taps - 1 - t];
+            }
+        return flipped;
+    }
+
+    /// <summary>
+    /// dX (+)= dY ⊛ W′ for stride 1 (<see cref="TransposedConvolution"/>), then ⊙ f′(x) for the input's activation.
+    /// <paramref name="transposed"/> is the transposed convolution's shape: dY is its input, dX its output.
+    /// </summary>
+    private readonly struct TransposedInputGradientJob<TInputActivation>(float* dy, float* flipped, float* dx, float* input, Conv2DShape transposed, bool accumulate,
+        float negativeSlope) : IGemmJob
+        where TInputActivation : IActivation
+    {
+        public void Run(int start, int end, int columnStart, int columnEnd)
+        {
+            Conv2DShape s = transposed;
+            int positions = s.Positions;
+            var chunks = new Chunking<float>(s, start, end, unfolds: false);
+            for (int first = start; first < end; first += chunks.Samples)
+            {
+                int count = Math.Min(chunks.Samples, end - first), width = count * positions;
+                float* target = dx + (long)first * s.OutputSize;
+                bool direct = count == 1 && !accumulate;
+                float* product = direct ? target : chunks.Staged;
+                PackedSgemm.Multiply(GemmForm.AB, flipped, new UnfoldedInput(dy + (long)first * s.InputSize, s), product, s.Filters, s.Patch, width,
+                    accumulate: false, default(NoEpilogue));
+                if (!direct)
+                    for (int n = 0; n < count; n++)
+                        for (int c = 0; c < s.Filters; c++)
+                        {
+                            var plane = new Span<float>(target + (long)n * s.OutputSize + c * positions, positions);
+                            var source = new ReadOnlySpan<float>(product + (long)c * width + n * positions, positions);
+                            if (accumulate)
+                                TensorPrimitives.Add(plane, source, plane);
+                            else
+                                source.CopyTo(plane);
+                        }
+                if (input != null)
+                {
+                    var dInput = new Span<float>(target, count * s.OutputSize);
+                    Activation<TInputActivation>.Backward(new ReadOnlySpan<float>(input + (long)first * s.OutputSize, count * s.OutputSize), dInput, dInput, negativeSlope);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The unfolded input of the samples from <paramref name="x"/> on, as the GEMM's B, read from the image while the
+    /// GEMM packs it: B(p, q) with p = (c, i, j) a kernel tap and q = n·P + position an output position of sample n —
+    /// what im2col would write, never written whole (a 64-channel 3×3 layer on 32×32 maps unfolds 2.4 MB per sample,
+    /// 4.6 times a 512 KB L2, which the GEMM would then read back to pack).
+    /// </summary>
+    private readonly struct UnfoldedInput(float* x, Conv2DShape shape) : IPanelSource
+    {
+        public static bool IsMatrix => false;
+
+        public void Pack(float* panel, int panelWidth, int pc, int kc, int column, int columns)
+        {
+            Conv2DShape s = shape;
+            // The panel's columns as runs that stay within one output row of one sample, each with the input row and
+            // column its first position reads for tap (0, 0): per tap, a run is then one offset and a copy.
+            Span<Run> runs = stackalloc Run[Math.Max(columns, 1)];
+            int count = 0;
+            for (int q = column, end = column + columns; q < end;)
+            {
+                int n = q / s.Positions, position = q - n * s.Positions;
+                int oy = position / s.OutputWidth, ox = position - oy * s.OutputWidth;
+                int length = Math.Min(end - q, s.OutputWidth - ox);
+                runs[count++] = new Run(q - column, (long)n * s.InputSize, oy * s.StrideY - s.PadTop, ox * s.StrideX - s.PadLeft, length);
+                q += length;
+            }
+            int taps = s.KernelHeight * s.KernelWidth, plane = s.Height * s.Width;
+            int c = pc / taps, i = pc % taps / s.KernelWidth, j = pc % s.KernelWidth;
+            for (int p = 0; p < kc; p++)
+            {
+                float* target = panel + (long)p * panelWidth;
+                float* image = x + (long)c * plane;
+                for (int r = 0; r < count; r++)
+                {
+                    Run run = runs[r];
+                    float* to = target + run.Offset;
+                    int iy = run.Row + i * s.DilationY, ix = run.Column + j * s.DilationX;
+                    if ((uint)iy >= (uint)s.Height)
+                    {
+                        new Span<float>(to, run.Length).Clear();
+                        continue;
+                    }
+                    float* row = image + run.Sample + (long)iy * s.Width;
+                    if (s.StrideX == 1)
+                    {
+                        // Positions [first, last) read inside the row; the rest read padding.
+                        int first = Math.Clamp(-ix, 0, run.Length), last = Math.Clamp(s.Width - ix, first, run.Length);
+                        for (int t = 0; t < first; t++)
+                            to[t] = 0f;
+                        Copy(row + ix + first, to + first, last - first);
+                        for (int t = last; t < run.Length; t++)
+                            to[t] = 0f;
+                    }
+                    else
+                        for (int t = 0; t < run.Length; t++)
+                        {
+                            int at = ix + t * s.StrideX;
+                            to[t] = (uint)at < (uint)s.Width ? row[at] : 0f;
+                        }
+                }
+                for (int t = columns; t < panelWidth; t++)
+                    target[t] = 0f;
+                if (++j == s.KernelWidth)
+                {
+                    j = 0;
+                    if (++i == s.KernelHeight)
+                    {
+                        i = 0;
+                        c++;
+                    }
+                }
+            }
+        }
+
+        /// <summary>A run is a panel row's worth of floats or less: copied in vectors inline, where a call to memmove would cost more than the copy.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Copy(float* from, float* to, int length)
+        {
+            int t = 0;
+            if (Vector256.IsHardwareAccelerated)
+                for (; t + Vector256<float>.Count <= length; t += Vector256<float>.Count)
+                    Vector256.Store(Vector256.Load(from + t), to + t);
+            for (; t + Vector128<float>.Count <= length; t += Vector128<float>.Count)
+                Vector128.Store(Vector128.Load(from + t), to + t);
+            for (; t < length; t++)
+                to[t] = from[t];
+        }
+
+        /// <summary>Columns [Offset, Offset + Length) of a panel: one output row's positions of the sample Sample elements into the input.</summary>
+        private readonly record struct Run(int Offset, long Sample, int Row, int Column, int Length);
     }
 
     /// <summary>[count × F × P] (NCHW) → [count·P × F]: one row of filter gradients per output position.</summary>
@@ -389,6 +587,7 @@ public static unsafe class Conv2DOp
         [ThreadStatic] private static T[]? t_staged;
         [ThreadStatic] private static T[]? t_partial;
         [ThreadStatic] private static T[]? t_transposed;
+        [ThreadStatic] private static T[]? t_flipped;
 
         public static T* Columns(int length) => Pin(ref t_columns, length);
 
@@ -397,6 +596,8 @@ public static unsafe class Conv2DOp
         public static T* Partial(int length) => Pin(ref t_partial, length);
 
         public static T* Transposed(int length) => Pin(ref t_transposed, length);
+
+        public static T* Flipped(int length) => Pin(ref t_flipped, length);
 
         /// <remarks>Pinned arrays on the pinned object heap: they never move, so a pointer stays valid.</remarks>
         private static T* Pin(ref T[]? buffer, int length)
