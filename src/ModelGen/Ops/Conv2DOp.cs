@@ -103,16 +103,7 @@ public static unsafe class Conv2DOp
     {
         Check(dx.Length, weights.Length, dy.Length, batch, shape);
         fixed (T* pdy = dy, pw = weights, pdx = dx)
-        {
-            if (TransposedConvolution<T>(shape, out Conv2DShape transposed))
-            {
-                var direct = new TransposedInputGradientJob<Identity>((float*)pdy, Flip((float*)pw, shape), (float*)pdx, null, transposed, accumulate, 0f);
-                RunSamples(ref direct, batch, shape);
-                return;
-            }
-            var job = new InputGradientJob<T, Identity>(pdy, pw, pdx, null, shape, accumulate, T.Zero);
-            RunSamples(ref job, batch, shape);
-        }
+            BackwardInput<T, Identity>(pdy, pw, pdx, null, batch, shape, accumulate, T.Zero);
     }
 
     /// <summary>dX = col2im(Wᵀ · dY) ⊙ f′(x), where x = f(·) is this layer's input as the previous layer's activation produced it.</summary>
@@ -124,17 +115,23 @@ public static unsafe class Conv2DOp
         if (input.Length < (long)batch * shape.InputSize)
             throw new ArgumentException($"Conv2D {shape} backward over a batch of {batch} got an input of {input.Length} elements.");
         fixed (T* pdy = dy, pw = weights, pdx = dx, pin = input)
+            BackwardInput<T, TInputActivation>(pdy, pw, pdx, pin, batch, shape, accumulate: false, negativeSlope);
+    }
+
+    /// <summary>dX (+)= the input gradient, ⊙ f′(input) when there is an input: as the transposed convolution where it applies, else col2im(Wᵀ · dY).</summary>
+    private static void BackwardInput<T, TInputActivation>(T* dy, T* weights, T* dx, T* input, int batch, in Conv2DShape shape, bool accumulate, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TInputActivation : IActivation
+    {
+        if (TransposedConvolution<T>(shape, out Conv2DShape transposed))
         {
-            if (TransposedConvolution<T>(shape, out Conv2DShape transposed))
-            {
-                var direct = new TransposedInputGradientJob<TInputActivation>((float*)pdy, Flip((float*)pw, shape), (float*)pdx, (float*)pin, transposed, accumulate: false,
-                    float.CreateTruncating(negativeSlope));
-                RunSamples(ref direct, batch, shape);
-                return;
-            }
-            var job = new InputGradientJob<T, TInputActivation>(pdy, pw, pdx, pin, shape, accumulate: false, negativeSlope);
-            RunSamples(ref job, batch, shape);
+            var direct = new TransposedInputGradientJob<TInputActivation>((float*)dy, Flip((float*)weights, shape), (float*)dx, (float*)input, transposed, accumulate,
+                float.CreateTruncating(negativeSlope));
+            RunSamples(ref direct, batch, shape);
+            return;
         }
+        var job = new InputGradientJob<T, TInputActivation>(dy, weights, dx, input, shape, accumulate, negativeSlope);
+        RunSamples(ref job, batch, shape);
     }
 
     private static void Check(int input, int weights, int output, int batch, in Conv2DShape shape)
@@ -198,6 +195,28 @@ public static unsafe class Conv2DOp
                     new ReadOnlySpan<T>(outputs + (long)n * s.OutputSize + f * positions, positions).CopyTo(new Span<T>(Staged + (long)f * width + n * positions, positions));
             return Staged;
         }
+
+        /// <summary>
+        /// The inverse of <see cref="Side"/>: a product [F × count·P] into [count × F × P] (NCHW) at <paramref name="target"/>,
+        /// plus the filter's bias where there is one, added onto what is there when <paramref name="accumulate"/>. A
+        /// product already written in place (one sample, no bias) is left as it is.
+        /// </summary>
+        public static void Place(T* product, int count, T* target, in Conv2DShape s, T* bias, bool accumulate)
+        {
+            int positions = s.Positions, width = count * positions;
+            for (int n = 0; n < count; n++)
+                for (int f = 0; f < s.Filters; f++)
+                {
+                    var plane = new Span<T>(target + (long)n * s.OutputSize + f * positions, positions);
+                    var source = new ReadOnlySpan<T>(product + (long)f * width + n * positions, positions);
+                    if (bias != null)
+                        TensorPrimitives.Add(source, bias[f], plane);
+                    else if (accumulate)
+                        TensorPrimitives.Add(plane, source, plane);
+                    else if (product != target)
+                        source.CopyTo(plane);
+                }
+        }
     }
 
     private readonly struct ForwardJob<T, TActivation>(T* x, T* weights, T* bias, T* y, Conv2DShape shape, T negativeSlope) : IGemmJob
@@ -224,16 +243,7 @@ public static unsafe class Conv2DOp
                     chunks.Unfold(x, first, count, shape);
                     Gemm.Multiply(GemmForm.AB, w, new ReadOnlySpan<T>(chunks.Columns, patch * width), new Span<T>(product, shape.Filters * width), shape.Filters, patch, width, accumulate: false);
                 }
-                for (int n = 0; n < count; n++)
-                    for (int f = 0; f < shape.Filters; f++)
-                    {
-                        var plane = new Span<T>(y + (long)(first + n) * shape.OutputSize + f * positions, positions);
-                        var source = new ReadOnlySpan<T>(product + (long)f * width + n * positions, positions);
-                        if (bias != null)
-                            TensorPrimitives.Add(source, bias[f], plane);
-                        else if (count > 1)
-                            source.CopyTo(plane);
-                    }
+                Chunking<T>.Place(product, count, y + (long)first * shape.OutputSize, shape, bias, accumulate: false);
                 if (typeof(TActivation) != typeof(Identity))
                     Activation<TActivation>.Forward(new Span<T>(y + (long)first * shape.OutputSize, count * shape.OutputSize), negativeSlope);
             }
@@ -374,21 +384,11 @@ public static unsafe class Conv2DOp
             {
                 int count = Math.Min(chunks.Samples, end - first), width = count * positions;
                 float* target = dx + (long)first * s.OutputSize;
-                bool direct = count == 1 && !accumulate;
-                float* product = direct ? target : chunks.Staged;
+                // One sample's product is already laid out [C × H·W]: unless it adds to dX, it goes straight there.
+                float* product = count == 1 && !accumulate ? target : chunks.Staged;
                 PackedSgemm.Multiply(GemmForm.AB, flipped, new UnfoldedInput(dy + (long)first * s.InputSize, s), product, s.Filters, s.Patch, width,
                     accumulate: false, default(NoEpilogue));
-                if (!direct)
-                    for (int n = 0; n < count; n++)
-                        for (int c = 0; c < s.Filters; c++)
-                        {
-                            var plane = new Span<float>(target + (long)n * s.OutputSize + c * positions, positions);
-                            var source = new ReadOnlySpan<float>(product + (long)c * width + n * positions, positions);
-                            if (accumulate)
-                                TensorPrimitives.Add(plane, source, plane);
-                            else
-                                source.CopyTo(plane);
-                        }
+                Chunking<float>.Place(product, count, target, s, null, accumulate);
                 if (input != null)
                 {
                     var dInput = new Span<float>(target, count * s.OutputSize);
