@@ -15,10 +15,11 @@ namespace ModelGen.Generators
         public const string Differentiate = nameof(Differentiate);
         public const string Fuse = nameof(Fuse);
         public const string Emit = nameof(Emit);
+        public const string EmitGpu = nameof(EmitGpu);
     }
 
     /// <summary>
-    /// extract → check shapes → differentiate → fuse → emit (CPU). Every step's output is an equatable value,
+    /// extract → check shapes → differentiate → fuse → emit (CPU, and the GPU when ModelGen.Gpu is referenced). Every step's output is an equatable value,
     /// so an edit that does not change a model leaves all its steps cached. The generator reports nothing:
     /// diagnostics come from ModelDeclarationAnalyzer, which runs the same extraction and shape checks.
     /// </summary>
@@ -27,7 +28,7 @@ namespace ModelGen.Generators
     {
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
-            var sources = context.SyntaxProvider
+            var programs = context.SyntaxProvider
                 .ForAttributeWithMetadataName(
                     ModelExtractor.ModelAttributeName,
                     static (node, _) => node is ClassDeclarationSyntax or RecordDeclarationSyntax,
@@ -38,11 +39,26 @@ namespace ModelGen.Generators
                 .Select(static (model, _) => Differentiator.Differentiate(model))
                 .WithTrackingName(TrackingNames.Differentiate)
                 .Select(static (program, _) => Fuser.Fuse(program))
-                .WithTrackingName(TrackingNames.Fuse)
+                .WithTrackingName(TrackingNames.Fuse);
+
+            var cpu = programs
                 .Select(static (program, _) => ModelEmitter.Emit(program))
                 .WithTrackingName(TrackingNames.Emit);
 
-            context.RegisterSourceOutput(sources, static (output, source) =>
+            // The GPU backend renders the same programs when the compilation references ModelGen.Gpu.
+            var referencesGpu = context.CompilationProvider
+                .Select(static (compilation, _) => compilation.GetTypeByMetadataName(DeviceEmitter.DeviceNetworkTypeName) is not null);
+            var gpu = programs
+                .Combine(referencesGpu)
+                .Select(static (pair, _) => pair.Right ? DeviceEmitter.Emit(pair.Left) : null)
+                .WithTrackingName(TrackingNames.EmitGpu);
+
+            context.RegisterSourceOutput(cpu, static (output, source) =>
+            {
+                if (source is not null)
+                    output.AddSource(source.HintName, source.Text);
+            });
+            context.RegisterSourceOutput(gpu, static (output, source) =>
             {
                 if (source is not null)
                     output.AddSource(source.HintName, source.Text);

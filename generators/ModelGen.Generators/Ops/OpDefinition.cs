@@ -66,6 +66,24 @@ namespace ModelGen.Generators.Ops
         {
         }
 
+        /// <summary>The GPU backend (ModelGen.Gpu) has kernels for this node: a model whose every node has them gets a GPU network.</summary>
+        public virtual bool HasDeviceKernels(OpNode node) => false;
+
+        /// <summary>The node's forward launch on the device; <paramref name="epilogue"/> as in <see cref="EmitForward"/>.</summary>
+        public virtual void EmitDeviceForward(DeviceEmitContext context, OpNode node, OpNode? epilogue)
+        {
+        }
+
+        /// <summary>The launches for the node's parameter gradients on the device.</summary>
+        public virtual void EmitDeviceParameterGradient(DeviceEmitContext context, OpNode node)
+        {
+        }
+
+        /// <summary>The device launch for ∂loss/∂(input <paramref name="slot"/>), as <see cref="EmitInputGradient"/>.</summary>
+        public virtual void EmitDeviceInputGradient(DeviceEmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
+        {
+        }
+
         protected static string Int(int value) => CodeWriter.Int(value);
     }
 
@@ -98,6 +116,8 @@ namespace ModelGen.Generators.Ops
     internal sealed class InputOp : OpDefinition
     {
         public static readonly InputOp Instance = new InputOp();
+
+        public override bool HasDeviceKernels(OpNode node) => true;
 
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
         {

@@ -56,5 +56,24 @@ namespace ModelGen.Generators.Ops
             var activation = (ActivationAttributes)node.Attributes;
             return activation.Activation == ActivationKind.LeakyReLU ? context.Constant(node.Name + "Slope", activation.NegativeSlope) : "T.Zero";
         }
+
+        // GPU (ModelGen.Gpu): element-wise kernels; softmax has none yet, so a model with a softmax layer gets no GPU network.
+
+        public override bool HasDeviceKernels(OpNode node) => ActivationRules.IsElementWise(Of(node).Activation);
+
+        public override void EmitDeviceForward(DeviceEmitContext context, OpNode node, OpNode? epilogue)
+        {
+            ActivationAttributes activation = Of(node);
+            context.Writer.Line($"// {node.Name}");
+            context.Writer.Call($"ActivationForward<{DeviceEmitContext.ActivationType(activation.Activation.ToString())}>", context.Value(node.Inputs[0]), context.Value(node.Id), context.Slope(node));
+        }
+
+        public override void EmitDeviceInputGradient(DeviceEmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
+        {
+            ActivationAttributes activation = Of(node);
+            context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′(y)");
+            context.Writer.Call($"ActivationBackward<{DeviceEmitContext.ActivationType(activation.Activation.ToString())}>", context.Value(node.Id), context.Gradient(node.Id), target,
+                context.Slope(node), accumulate ? "accumulate: true" : "accumulate: false");
+        }
     }
 }

@@ -77,5 +77,46 @@ namespace ModelGen.Generators.Ops
             context.Writer.Call($"global::ModelGen.Ops.DenseOp.BackwardInput<T, {ActivationOp.RuntimeType(activation.Activation)}>",
                 dy, weights, target, context.Value(epilogue.Id), context.Rows(node), Int(input.Width), Int(node.Width), ActivationOp.Slope(context, epilogue));
         }
+
+        // GPU (ModelGen.Gpu): the same three products as one tiled GEMM kernel each, reading W and x transposed in place.
+
+        public override bool HasDeviceKernels(OpNode node) => true;
+
+        public override void EmitDeviceForward(DeviceEmitContext context, OpNode node, OpNode? epilogue)
+        {
+            DenseAttributes dense = Of(node);
+            OpNode input = context.Node(node.Inputs[0]);
+            string bias = dense.Bias >= 0 ? context.Parameter(dense.Bias) : "default";
+            string activation = epilogue is null ? "Identity" : ((ActivationAttributes)epilogue.Attributes).Activation.ToString();
+            context.Writer.Line($"// {node.Name}: {(epilogue is null ? "" : activation)}([batch × {input.Width}] · W[{input.Width} × {node.Width}]{(dense.Bias >= 0 ? $" + b[{node.Width}]" : "")}){(epilogue is null ? "" : $", {activation} in the GEMM epilogue")}");
+            context.Writer.Call($"DenseForward<{DeviceEmitContext.ActivationType(activation)}>", context.Value(input.Id), context.Parameter(dense.Weight), bias, context.Value(node.Id),
+                "batch", Int(input.Width), Int(node.Width), epilogue is null ? "0f" : context.Slope(epilogue));
+        }
+
+        public override void EmitDeviceParameterGradient(DeviceEmitContext context, OpNode node)
+        {
+            DenseAttributes dense = Of(node);
+            OpNode input = context.Node(node.Inputs[0]);
+            context.Writer.Line($"// {node.Name}: dW = xᵀ · dy{(dense.Bias >= 0 ? ", db = Σ dy" : "")}");
+            context.Writer.Call("DenseWeightGradient", context.Value(input.Id), context.Gradient(node.Id), context.ParameterGradient(dense.Weight), "batch", Int(input.Width), Int(node.Width));
+            if (dense.Bias >= 0)
+                context.Writer.Call("BiasGradient", context.Gradient(node.Id), context.ParameterGradient(dense.Bias), "batch", Int(node.Width));
+        }
+
+        public override void EmitDeviceInputGradient(DeviceEmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
+        {
+            OpNode input = context.Node(node.Inputs[0]);
+            string dy = context.Gradient(node.Id), weights = context.Parameter(Of(node).Weight);
+            if (epilogue is null)
+            {
+                context.Writer.Line($"// {node.Name}: dx {(accumulate ? "+=" : "=")} dy · Wᵀ");
+                context.Writer.Call("DenseInputGradient", dy, weights, target, "batch", Int(input.Width), Int(node.Width), accumulate ? "accumulate: true" : "accumulate: false");
+                return;
+            }
+            string activation = ((ActivationAttributes)epilogue.Attributes).Activation.ToString();
+            context.Writer.Line($"// {node.Name}: dx = (dy · Wᵀ) ⊙ {activation}′(x), in the GEMM epilogue");
+            context.Writer.Call($"DenseInputGradient<{DeviceEmitContext.ActivationType(activation)}>", dy, weights, target, context.Value(epilogue.Id), "batch", Int(input.Width), Int(node.Width),
+                context.Slope(epilogue));
+        }
     }
 }

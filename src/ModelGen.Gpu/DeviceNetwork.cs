@@ -1,0 +1,473 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+using ModelGen.Gpu.Kernels;
+
+namespace ModelGen.Gpu;
+
+/// <summary>
+/// What every generated GPU network stands on: parameters, gradients, optimizer state and the activation buffers in
+/// device memory, allocated once (buffers grow when a larger batch arrives, never per step), and the op launches the
+/// generated schedule calls. Every launch goes to the accelerator's default stream in program order; nothing waits for
+/// the device except what returns data to the host (<see cref="LastLoss"/>, Predict, ComputeLoss, the weight copies).
+/// One call at a time: every public entry of a network takes its lock.
+/// </summary>
+public abstract class DeviceNetwork : IDisposable
+{
+    private readonly string _modelName;
+    private readonly int[] _bufferWidths;
+    private readonly int _inputWidth, _targetWidth;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _parameters, _gradients, _scalars, _partials;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _optimizerState;
+    private MemoryBuffer1D<float, Stride1D.Dense>[] _buffers;
+    private MemoryBuffer1D<float, Stride1D.Dense> _inputs, _targets, _terms;
+    private MemoryBuffer1D<int, Stride1D.Dense> _labels;
+    private int _rows;
+    private bool _disposed;
+
+    /// <param name="accelerator">Where the network lives; it must outlive the network.</param>
+    /// <param name="modelName">The model's class name, for messages.</param>
+    /// <param name="parameterCount">Trainable parameters.</param>
+    /// <param name="optimizerStates">State tensors of the optimizer, each the size of the parameters.</param>
+    /// <param name="bufferWidths">Elements per sample of each activation and gradient buffer of the program.</param>
+    /// <param name="inputWidth">Features per input sample.</param>
+    /// <param name="targetWidth">Targets per sample: 1 for class labels, the output width for regression targets.</param>
+    protected DeviceNetwork(Accelerator accelerator, string modelName, int parameterCount, int optimizerStates, int[] bufferWidths, int inputWidth, int targetWidth)
+    {
+        ArgumentNullException.ThrowIfNull(accelerator);
+        Accelerator = accelerator;
+        Kernels = DeviceKernels.For(accelerator);
+        _modelName = modelName;
+        _bufferWidths = bufferWidths;
+        _inputWidth = inputWidth;
+        _targetWidth = targetWidth;
+        _parameters = Allocate<float>(parameterCount);
+        _gradients = Allocate<float>(parameterCount);
+        _optimizerState = new MemoryBuffer1D<float, Stride1D.Dense>[optimizerStates];
+        for (int i = 0; i < optimizerStates; i++)
+        {
+            _optimizerState[i] = Allocate<float>(parameterCount);
+            _optimizerState[i].MemSetToZero();
+        }
+        _scalars = Allocate<float>(DeviceScalars.Count);
+        _scalars.CopyFromCPU(new float[] { 0f, 1f, 1f });
+        _partials = Allocate<float>(ReductionKernels.Partials);
+        _buffers = new MemoryBuffer1D<float, Stride1D.Dense>[bufferWidths.Length];
+        _inputs = Allocate<float>(0);
+        _targets = Allocate<float>(0);
+        _terms = Allocate<float>(0);
+        _gemm = Kernels.Blas is null ? DeviceGemm.Tiled : DeviceGemm.CuBlas;
+        _labels = Allocate<int>(0);
+        for (int i = 0; i < _buffers.Length; i++)
+            _buffers[i] = Allocate<float>(0);
+    }
+
+    /// <summary>The accelerator the network runs on.</summary>
+    public Accelerator Accelerator { get; }
+
+    internal DeviceKernels Kernels { get; }
+
+    /// <summary>Optimizer steps taken (carried over from the CPU model on copy).</summary>
+    public long Step { get; protected set; }
+
+    /// <summary>The lock every public entry of the generated network takes.</summary>
+    protected object Gate { get; } = new();
+
+    /// <summary>Device bytes this network holds now (parameters, state and the buffers of the largest batch so far).</summary>
+    public long AllocatedBytes
+    {
+        get
+        {
+            long bytes = _parameters.LengthInBytes + _gradients.LengthInBytes + _scalars.LengthInBytes + _partials.LengthInBytes
+                + _inputs.LengthInBytes + _targets.LengthInBytes + _terms.LengthInBytes + _labels.LengthInBytes;
+            foreach (var state in _optimizerState)
+                bytes += state.LengthInBytes;
+            foreach (var buffer in _buffers)
+                bytes += buffer.LengthInBytes;
+            return bytes;
+        }
+    }
+
+    /// <summary>Device buffers alive across every network of this process: what a create/dispose loop must bring back to where it started.</summary>
+    public static long LiveBuffers => Interlocked.Read(ref s_liveBuffers);
+
+    private static long s_liveBuffers;
+
+    /// <summary>The mean loss of the last TrainStep; waits for the device to finish it.</summary>
+    public float LastLoss
+    {
+        get
+        {
+            lock (Gate)
+            {
+                ThrowIfDisposed();
+                return ReadScalar(DeviceScalars.Loss);
+            }
+        }
+    }
+
+    /// <summary>Waits until every launched kernel has finished.</summary>
+    public void Synchronize()
+    {
+        lock (Gate)
+        {
+            ThrowIfDisposed();
+            Accelerator.Synchronize();
+        }
+    }
+
+    /// <summary>Frees every device buffer of the network (the kernels stay loaded for the accelerator's next network).</summary>
+    public void Dispose()
+    {
+        lock (Gate)
+        {
+            if (_disposed)
+                return;
+            _disposed = true;
+            Release(_parameters);
+            Release(_gradients);
+            Release(_scalars);
+            Release(_partials);
+            Release(_inputs);
+            Release(_targets);
+            Release(_terms);
+            Release(_labels);
+            foreach (var state in _optimizerState)
+                Release(state);
+            foreach (var buffer in _buffers)
+                Release(buffer);
+        }
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> naming the model once the network is disposed.</summary>
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(_disposed, this);
+
+    /// <summary>The model's class name.</summary>
+    protected string ModelName => _modelName;
+
+    // ---- Host ↔ device copies (these wait for the device) ----
+
+    /// <summary>Copies the CPU network's parameters, optimizer state and step count to the device (under its write lock).</summary>
+    protected void CopyFromHost(ModelGen.Persistence.ICheckpointable<float> host)
+    {
+        var slots = host.OptimizerState;
+        if (host.Parameters.Length != _parameters.Length || slots.Count != _optimizerState.Length)
+            throw new ArgumentException($"{_modelName}: the GPU network holds {_parameters.Length} parameters and {_optimizerState.Length} optimizer tensors, the model {host.Parameters.Length} and {slots.Count}.");
+        host.Gate.EnterWrite();
+        try
+        {
+            _parameters.View.AsContiguous().CopyFromCPU(host.Parameters.Span);
+            for (int i = 0; i < _optimizerState.Length; i++)
+                _optimizerState[i].View.AsContiguous().CopyFromCPU(slots[i].Buffer.Span);
+            Step = host.Position.Step;
+        }
+        finally
+        {
+            host.Gate.ExitWrite();
+        }
+    }
+
+    /// <summary>Copies parameters, optimizer state and step count back into the CPU network (waits for the device; under the CPU network's write lock).</summary>
+    protected void CopyToHost(ModelGen.Persistence.ICheckpointable<float> host)
+    {
+        var slots = host.OptimizerState;
+        Accelerator.Synchronize();
+        host.Gate.EnterWrite();
+        try
+        {
+            _parameters.View.AsContiguous().CopyToCPU(host.Parameters.Span);
+            for (int i = 0; i < _optimizerState.Length; i++)
+                _optimizerState[i].View.AsContiguous().CopyToCPU(slots[i].Buffer.Span);
+            host.Position = host.Position with { Step = Step };
+        }
+        finally
+        {
+            host.Gate.ExitWrite();
+        }
+    }
+
+    /// <summary>Parameters as they are on the device now (waits for the device).</summary>
+    public float[] ReadParameters()
+    {
+        lock (Gate)
+        {
+            ThrowIfDisposed();
+            Accelerator.Synchronize();
+            return _parameters.GetAsArray1D();
+        }
+    }
+
+    /// <summary>Gradients of the last TrainStep, before clipping and the update (waits for the device).</summary>
+    public float[] ReadGradients()
+    {
+        lock (Gate)
+        {
+            ThrowIfDisposed();
+            Accelerator.Synchronize();
+            return _gradients.GetAsArray1D();
+        }
+    }
+
+    /// <summary>Grows the batch-sized buffers to hold <paramref name="batch"/> samples (never shrinks them).</summary>
+    protected void EnsureBatch(int batch)
+    {
+        if (batch <= _rows)
+            return;
+        for (int i = 0; i < _buffers.Length; i++)
+            Replace(ref _buffers[i], (long)batch * _bufferWidths[i]);
+        Replace(ref _inputs, (long)batch * _inputWidth);
+        Replace(ref _targets, (long)batch * _targetWidth);
+        Replace(ref _labels, batch);
+        // One loss term per row (softmax cross-entropy) or per output element (the element-wise losses).
+        Replace(ref _terms, (long)batch * Math.Max(_targetWidth, 1));
+        _rows = batch;
+    }
+
+    /// <summary>
+    /// The batch of device-resident inputs and targets: <paramref name="inputs"/> must hold whole samples and
+    /// <paramref name="targets"/> <paramref name="targetWidth"/> values per sample; the message names the model, the
+    /// layer and the expected shape. (Values are not inspected: that would wait for the device.)
+    /// </summary>
+    protected int DeviceBatch(string entry, long inputs, long targets, int targetWidth, string firstLayer, string outputLayer)
+    {
+        if (inputs == 0 || inputs % _inputWidth != 0)
+            throw new ArgumentException($"{_modelName}.{entry}: inputs on the device hold {inputs} values; layer '{firstLayer}' takes [batch × {_inputWidth}], a positive multiple of {_inputWidth}.", "inputs");
+        long batch = inputs / _inputWidth;
+        if (targets != batch * targetWidth)
+            throw new ArgumentException($"{_modelName}.{entry}: {batch} samples need [{batch} × {targetWidth}] = {batch * targetWidth} targets for layer '{outputLayer}', got {targets}.", "targets");
+        return (int)batch;
+    }
+
+    /// <summary>Copies a batch of inputs to the device.</summary>
+    protected ArrayView<float> UploadInputs(ReadOnlySpan<float> inputs)
+    {
+        ArrayView<float> view = _inputs.View.SubView(0, inputs.Length);
+        view.CopyFromCPU(inputs);
+        return view;
+    }
+
+    /// <summary>Copies a batch of class labels to the device.</summary>
+    protected ArrayView<int> UploadLabels(ReadOnlySpan<int> labels)
+    {
+        ArrayView<int> view = _labels.View.SubView(0, labels.Length);
+        view.CopyFromCPU(labels);
+        return view;
+    }
+
+    /// <summary>Copies a batch of regression or probability targets to the device.</summary>
+    protected ArrayView<float> UploadTargets(ReadOnlySpan<float> targets)
+    {
+        ArrayView<float> view = _targets.View.SubView(0, targets.Length);
+        view.CopyFromCPU(targets);
+        return view;
+    }
+
+    /// <summary>Copies a device view to the host (waits for the device).</summary>
+    protected static void Download(ArrayView<float> source, Span<float> destination) => source.CopyToCPU(destination);
+
+    // ---- Views the generated schedule names ----
+
+    /// <summary>Parameters [offset, offset + length).</summary>
+    protected ArrayView<float> Parameters(int offset, int length) => _parameters.View.SubView(offset, length);
+
+    /// <summary>Gradients [offset, offset + length).</summary>
+    protected ArrayView<float> Gradients(int offset, int length) => _gradients.View.SubView(offset, length);
+
+    /// <summary>The first <paramref name="length"/> elements of activation or gradient buffer <paramref name="index"/>.</summary>
+    protected ArrayView<float> Buffer(int index, int length) => _buffers[index].View.SubView(0, length);
+
+    // ---- Ops ----
+
+    /// <summary>
+    /// Which GEMM the Dense layers run: <see cref="DeviceGemm.CuBlas"/> by default where cuBLAS loads (a CUDA device), the
+    /// tiled ILGPU kernel elsewhere. Settable, to compare the two on one device.
+    /// </summary>
+    public DeviceGemm Gemm
+    {
+        get => _gemm;
+        set
+        {
+            if (value == DeviceGemm.CuBlas && Kernels.Blas is null)
+                throw new NotSupportedException($"{_modelName}: cuBLAS is not available on {Accelerator.Name} (it needs a CUDA device and libcublas).");
+            _gemm = value;
+        }
+    }
+
+    private DeviceGemm _gemm;
+
+    /// <summary>y = f(x · W + b) over [rows × inputs] · [inputs × units], bias and activation in the GEMM epilogue.</summary>
+    protected void DenseForward<TActivation>(ArrayView<float> x, ArrayView<float> weight, ArrayView<float> bias, ArrayView<float> y, int rows, int inputs, int units,
+        float negativeSlope)
+        where TActivation : struct, IDeviceActivation
+        => RunGemm<TActivation>(x, weight, y, bias, y, GemmShape.Plain(rows, units, inputs, GemmEpilogue.BiasActivation, hasBias: bias.Length > 0, negativeSlope));
+
+    /// <summary>dW = xᵀ · dy.</summary>
+    protected void DenseWeightGradient(ArrayView<float> x, ArrayView<float> outputGradient, ArrayView<float> weightGradient, int rows, int inputs, int units)
+        => RunGemm<DeviceActivations.Identity>(x, outputGradient, weightGradient, default, default, GemmShape.TransposedA(inputs, units, rows, GemmEpilogue.Store));
+
+    /// <summary>db = Σ_rows dy.</summary>
+    protected void BiasGradient(ArrayView<float> outputGradient, ArrayView<float> biasGradient, int rows, int units)
+        => Kernels.BiasGradient(LayerKernels.BiasGradientConfig(units), outputGradient, biasGradient, rows, units);
+
+    /// <summary>dx = dy · Wᵀ, or dx += dy · Wᵀ when <paramref name="accumulate"/>.</summary>
+    protected void DenseInputGradient(ArrayView<float> outputGradient, ArrayView<float> weight, ArrayView<float> inputGradient, int rows, int inputs, int units, bool accumulate)
+        => RunGemm<DeviceActivations.Identity>(outputGradient, weight, inputGradient, default, default,
+            GemmShape.TransposedB(rows, inputs, units, accumulate ? GemmEpilogue.Accumulate : GemmEpilogue.Store));
+
+    /// <summary>dx = (dy · Wᵀ) ⊙ f′(x's activation output), the derivative of the producer's activation in the GEMM epilogue.</summary>
+    protected void DenseInputGradient<TActivation>(ArrayView<float> outputGradient, ArrayView<float> weight, ArrayView<float> inputGradient, ArrayView<float> activationOutput,
+        int rows, int inputs, int units, float negativeSlope)
+        where TActivation : struct, IDeviceActivation
+        => RunGemm<TActivation>(outputGradient, weight, inputGradient, default, activationOutput,
+            GemmShape.TransposedB(rows, inputs, units, GemmEpilogue.ActivationDerivative, negativeSlope));
+
+    /// <summary>
+    /// C = A·B with the shape's epilogue: one tiled kernel, or cuBLAS (row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ, so
+    /// the operands swap) followed by an element-wise epilogue launch; accumulation rides on cuBLAS's β.
+    /// </summary>
+    private void RunGemm<TActivation>(ArrayView<float> a, ArrayView<float> b, ArrayView<float> c, ArrayView<float> bias, ArrayView<float> activationOutput, GemmShape shape)
+        where TActivation : struct, IDeviceActivation
+    {
+        if (_gemm == DeviceGemm.Tiled)
+        {
+            Kernels.Gemm<TActivation>()(GemmKernel.Config(shape.M, shape.N), a, b, c, bias.Length > 0 ? bias : c, activationOutput.Length > 0 ? activationOutput : c, shape);
+            return;
+        }
+        // A stored row-major [M × K] reads as column-major Aᵀ (no transpose); stored [K × M] it reads as A (transpose). B likewise.
+        var transposeB = shape.BStrideN == 1 ? CuBlasOperation.NonTranspose : CuBlasOperation.Transpose;
+        var transposeA = shape.AStrideK == 1 ? CuBlasOperation.NonTranspose : CuBlasOperation.Transpose;
+        int leadingB = shape.BStrideN == 1 ? shape.N : shape.K, leadingA = shape.AStrideK == 1 ? shape.K : shape.M;
+        float beta = shape.Epilogue == GemmEpilogue.Accumulate ? 1f : 0f;
+        Kernels.Blas!.Gemm(transposeB, transposeA, shape.N, shape.M, shape.K, 1f, b, leadingB, a, leadingA, beta, c, shape.N);
+        int count = shape.M * shape.N;
+        if (shape.Epilogue == GemmEpilogue.BiasActivation && (shape.HasBias != 0 || typeof(TActivation) != typeof(DeviceActivations.Identity)))
+            Kernels.BiasActivation<TActivation>()(count, c, shape.HasBias != 0 ? bias : c, shape.N, shape.HasBias, shape.NegativeSlope);
+        else if (shape.Epilogue == GemmEpilogue.ActivationDerivative)
+            Kernels.ActivationBackward<TActivation>()(count, activationOutput, c, c, shape.NegativeSlope, 0);
+    }
+
+    /// <summary>y = f(x), element-wise.</summary>
+    protected void ActivationForward<TActivation>(ArrayView<float> x, ArrayView<float> y, float negativeSlope)
+        where TActivation : struct, IDeviceActivation
+        => Kernels.ActivationForward<TActivation>()((int)y.Length, x, y, negativeSlope);
+
+    /// <summary>dx = dy ⊙ f′(y) (or += when <paramref name="accumulate"/>).</summary>
+    protected void ActivationBackward<TActivation>(ArrayView<float> y, ArrayView<float> outputGradient, ArrayView<float> inputGradient, float negativeSlope, bool accumulate)
+        where TActivation : struct, IDeviceActivation
+        => Kernels.ActivationBackward<TActivation>()((int)y.Length, y, outputGradient, inputGradient, negativeSlope, accumulate ? 1 : 0);
+
+    /// <summary>Softmax cross-entropy over [batch × classes] logits; the mean loss goes to the device scalar, dz into <paramref name="gradient"/> unless it is empty.</summary>
+    protected void SoftmaxCrossEntropy(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> gradient, int batch, int classes)
+    {
+        Kernels.SoftmaxCrossEntropy(batch, logits, labels, gradient, _terms.View, classes, 1f / batch, gradient.Length > 0 ? 1 : 0);
+        MeanOfTerms(batch, 1f / batch);
+    }
+
+    /// <summary>Mean squared error over <paramref name="count"/> outputs.</summary>
+    protected void MeanSquaredError(ArrayView<float> outputs, ArrayView<float> targets, ArrayView<float> gradient, int count)
+    {
+        Kernels.MeanSquaredError(count, outputs, targets, gradient, _terms.View, 2f / count, gradient.Length > 0 ? 1 : 0);
+        MeanOfTerms(count, 1f / count);
+    }
+
+    /// <summary>Binary cross-entropy over <paramref name="count"/> outputs, from logits or from probabilities.</summary>
+    protected void BinaryCrossEntropy(ArrayView<float> outputs, ArrayView<float> targets, ArrayView<float> gradient, int count, bool fromLogits)
+    {
+        var kernel = fromLogits ? Kernels.BinaryCrossEntropyFromLogits : Kernels.BinaryCrossEntropy;
+        kernel(count, outputs, targets, gradient, _terms.View, 1f / count, gradient.Length > 0 ? 1 : 0);
+        MeanOfTerms(count, 1f / count);
+    }
+
+    /// <summary>Row-wise stable softmax of the logits, copied to <paramref name="probabilities"/> (waits for the device).</summary>
+    protected void SoftmaxToHost(ArrayView<float> logits, Span<float> probabilities, int batch, int classes)
+    {
+        ArrayView<float> scratch = _terms.Length >= logits.Length ? _terms.View.SubView(0, logits.Length) : GrowTerms(logits.Length);
+        Kernels.SoftmaxRows(batch, logits, scratch, classes);
+        scratch.CopyToCPU(probabilities);
+    }
+
+    /// <summary>σ of the logits, copied to <paramref name="probabilities"/> (waits for the device).</summary>
+    protected void SigmoidToHost(ArrayView<float> logits, Span<float> probabilities)
+    {
+        ArrayView<float> scratch = _terms.Length >= logits.Length ? _terms.View.SubView(0, logits.Length) : GrowTerms(logits.Length);
+        Kernels.SigmoidElements((int)logits.Length, logits, scratch);
+        scratch.CopyToCPU(probabilities);
+    }
+
+    /// <summary>The mean loss of the last loss launch (waits for the device).</summary>
+    protected float ReadLoss() => ReadScalar(DeviceScalars.Loss);
+
+    /// <summary>g ← clamp(g, ±maxValue) over every gradient.</summary>
+    protected void ClipByValue(float maxValue) => Kernels.ClipByValue((int)_gradients.Length, _gradients.View, maxValue);
+
+    /// <summary>Measures ‖g‖₂ on the device and leaves min(1, maxNorm / (‖g‖₂ + 1e-6)) where the update reads its scale.</summary>
+    protected void ClipGlobalNorm(float maxNorm)
+    {
+        int groups = ReductionKernels.Groups((int)_gradients.Length);
+        Kernels.Partial(new KernelConfig(groups, ReductionKernels.Threads), _gradients.View, _partials.View, (int)_gradients.Length, 1);
+        Kernels.Complete(new KernelConfig(1, ReductionKernels.Threads), _partials.View, _scalars.View, groups, (int)ReductionKernels.Finish.ClipScale, maxNorm);
+    }
+
+    /// <summary>L2 decay on gradients [offset, offset + length): g ← s·g + λ·w with the clipping scale s (λ = 0 applies the scale alone).</summary>
+    protected void DecayGradients(int offset, int length, float lambda)
+        => Kernels.DecayGradient(length, _gradients.View.SubView(offset, length), _parameters.View.SubView(offset, length), _scalars.View, lambda);
+
+    /// <summary>
+    /// One optimizer pass over parameters [offset, offset + length), the gradient scaled by the device scalar in
+    /// <paramref name="scaleSlot"/> (<see cref="DeviceScalars"/>).
+    /// </summary>
+    protected void Update<TRule>(TRule rule, int offset, int length, int scaleSlot)
+        where TRule : struct, IDeviceUpdateRule
+        => Kernels.Update<TRule>()(length, _parameters.View, _gradients.View,
+            _optimizerState.Length > 0 ? _optimizerState[0].View : default, _optimizerState.Length > 1 ? _optimizerState[1].View : default,
+            _scalars.View, scaleSlot, offset, rule);
+
+    private void MeanOfTerms(int count, float multiplier)
+    {
+        int groups = ReductionKernels.Groups(count);
+        Kernels.Partial(new KernelConfig(groups, ReductionKernels.Threads), _terms.View, _partials.View, count, 0);
+        Kernels.Complete(new KernelConfig(1, ReductionKernels.Threads), _partials.View, _scalars.View, groups, (int)ReductionKernels.Finish.MeanLoss, multiplier);
+    }
+
+    private ArrayView<float> GrowTerms(long length)
+    {
+        Replace(ref _terms, length);
+        return _terms.View;
+    }
+
+    private float ReadScalar(int slot)
+    {
+        Span<float> value = stackalloc float[1];
+        ((ArrayView<float>)_scalars.View).SubView(slot, 1).CopyToCPU(value);
+        return value[0];
+    }
+
+    private MemoryBuffer1D<T, Stride1D.Dense> Allocate<T>(long length) where T : unmanaged
+    {
+        var buffer = Accelerator.Allocate1D<T>(length);
+        Interlocked.Increment(ref s_liveBuffers);
+        return buffer;
+    }
+
+    private void Replace<T>(ref MemoryBuffer1D<T, Stride1D.Dense> buffer, long length) where T : unmanaged
+    {
+        Release(buffer);
+        buffer = Allocate<T>(length);
+    }
+
+    private static void Release<T>(MemoryBuffer1D<T, Stride1D.Dense> buffer) where T : unmanaged
+    {
+        buffer.Dispose();
+        Interlocked.Decrement(ref s_liveBuffers);
+    }
+}
+
+/// <summary>The GEMM implementations a <see cref="DeviceNetwork"/> can run its Dense layers on.</summary>
+public enum DeviceGemm
+{
+    /// <summary>ModelGen's tiled shared-memory kernel, with the bias/activation epilogue fused: runs on every accelerator.</summary>
+    Tiled,
+    /// <summary>cuBLAS SGEMM through ILGPU.Algorithms, the epilogue as one element-wise launch after it: CUDA only.</summary>
+    CuBlas,
+}

@@ -1,0 +1,74 @@
+using ILGPU;
+
+namespace ModelGen.Gpu.Kernels;
+
+/// <summary>The element-wise and per-column kernels of the layers, beside the GEMM.</summary>
+public static class LayerKernels
+{
+    /// <summary>Columns per group of <see cref="BiasGradient"/>.</summary>
+    public const int BiasColumns = 32;
+
+    /// <summary>Row slices per group of <see cref="BiasGradient"/>: 32 × 8 = 256 threads.</summary>
+    public const int BiasSlices = 8;
+
+    /// <summary>Groups for a bias gradient over <paramref name="columns"/> units.</summary>
+    public static KernelConfig BiasGradientConfig(int columns) => new((columns + BiasColumns - 1) / BiasColumns, BiasColumns * BiasSlices);
+
+    /// <summary>
+    /// db[column] = Σ_rows dy[row, column]. A group owns 32 columns; its 8 row slices each sum every 8th row (32
+    /// neighbouring threads read 32 neighbouring addresses), then add up in shared memory in a fixed order, so a layer
+    /// of 10 units still spreads a batch of 1024 rows over 256 threads.
+    /// </summary>
+    public static void BiasGradient(ArrayView<float> outputGradient, ArrayView<float> biasGradient, int rows, int columns)
+    {
+        var sums = SharedMemory.Allocate<float>(BiasColumns * BiasSlices);
+        int lane = Group.IdxX % BiasColumns, slice = Group.IdxX / BiasColumns;
+        int column = Grid.IdxX * BiasColumns + lane;
+        float sum = 0f;
+        if (column < columns)
+            for (int row = slice; row < rows; row += BiasSlices)
+                sum += outputGradient[row * columns + column];
+        sums[Group.IdxX] = sum;
+        Group.Barrier();
+        if (slice == 0 && column < columns)
+        {
+            float total = 0f;
+            for (int s = 0; s < BiasSlices; s++)
+                total += sums[s * BiasColumns + lane];
+            biasGradient[column] = total;
+        }
+    }
+
+    /// <summary>y = f(x), element-wise (an activation that could not ride in a GEMM epilogue); in place when the views alias.</summary>
+    public static void ActivationForward<TActivation>(Index1D i, ArrayView<float> input, ArrayView<float> output, float negativeSlope)
+        where TActivation : struct, IDeviceActivation
+        => output[i] = default(TActivation).Apply(input[i], negativeSlope);
+
+    /// <summary>dx = dy ⊙ f′(y), or dx += … when <paramref name="accumulate"/> is 1.</summary>
+    public static void ActivationBackward<TActivation>(Index1D i, ArrayView<float> output, ArrayView<float> outputGradient, ArrayView<float> inputGradient,
+        float negativeSlope, int accumulate)
+        where TActivation : struct, IDeviceActivation
+    {
+        float value = outputGradient[i] * default(TActivation).Derivative(output[i], negativeSlope);
+        inputGradient[i] = accumulate != 0 ? inputGradient[i] + value : value;
+    }
+
+    /// <summary>c = f(c + bias[column]) in place: the epilogue of a Dense forward whose product came from cuBLAS.</summary>
+    public static void BiasActivation<TActivation>(Index1D i, ArrayView<float> values, ArrayView<float> bias, int columns, int hasBias, float negativeSlope)
+        where TActivation : struct, IDeviceActivation
+    {
+        float v = values[i];
+        values[i] = default(TActivation).Apply(hasBias != 0 ? v + bias[i % columns] : v, negativeSlope);
+    }
+
+    /// <summary>g ← clamp(g, −maxValue, maxValue) (PyTorch's clip_grad_value_); NaN stays NaN.</summary>
+    public static void ClipByValue(Index1D i, ArrayView<float> gradients, float maxValue)
+    {
+        float g = gradients[i];
+        gradients[i] = g > maxValue ? maxValue : g < -maxValue ? -maxValue : g;
+    }
+
+    /// <summary>L2 weight decay: g ← s·g + λ·w, s being the clipping scale on the device.</summary>
+    public static void DecayGradient(Index1D i, ArrayView<float> gradients, ArrayView<float> parameters, ArrayView<float> scalars, float lambda)
+        => gradients[i] = scalars[DeviceScalars.GradientScale] * gradients[i] + lambda * parameters[i];
+}

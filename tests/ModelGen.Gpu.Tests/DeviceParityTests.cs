@@ -1,0 +1,173 @@
+using System.Reflection;
+
+namespace ModelGen.Gpu.Tests;
+
+/// <summary>
+/// The generated GPU network against the CPU network of the same model: forward, loss, gradients and several updates
+/// agree within float32 rounding (1e-5 relative, with an absolute floor for values near zero).
+/// </summary>
+[Collection(DeviceCollection.Name)]
+public sealed class DeviceParityTests(DeviceFixture device)
+{
+    private const int Batch = 13; // not a multiple of any tile, group or warp size
+
+    [Fact]
+    public void Classifier_matches_cpu_through_training()
+    {
+        var (inputs, labels) = Classification(Batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 1);
+        var cpu = new GpuClassifier();
+        using var gpu = new GpuClassifier().ToGpu(device.Accelerator);
+        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.OutputSize);
+        Assert.Equal(cpu.ComputeLoss(inputs, labels), gpu.ComputeLoss(inputs, labels), Tolerance(cpu.ComputeLoss(inputs, labels)));
+        for (int step = 0; step < 6; step++)
+        {
+            float expected = cpu.TrainStep(inputs, labels);
+            gpu.TrainStep(inputs, labels);
+            Assert.Equal(expected, gpu.LastLoss, Tolerance(expected));
+            AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), $"parameters after step {step + 1}");
+        }
+        Assert.Equal(cpu.Step, gpu.Step);
+        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.OutputSize);
+    }
+
+    [Fact]
+    public void Classifier_gradients_match_cpu()
+    {
+        var (inputs, labels) = Classification(Batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 2);
+        var network = new GpuClassifier.Network<float>(11);
+        network.ComputeGradients(inputs, labels);
+        using var gpu = new GpuClassifier().ToGpu(device.Accelerator);
+        gpu.TrainStep(inputs, labels);
+        AssertClose(network.Gradients.ToArray(), gpu.ReadGradients(), "gradients");
+    }
+
+    [Fact]
+    public void Regressor_matches_cpu_through_training() => Regression<GpuRegressor, GpuRegressor.Gpu>(
+        () => new GpuRegressor(), m => m.ToGpu(device.Accelerator), GpuRegressor.InputSize, GpuRegressor.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Tagger_matches_cpu_through_training() => Regression<GpuTagger, GpuTagger.Gpu>(
+        () => new GpuTagger(), m => m.ToGpu(device.Accelerator), GpuTagger.InputSize, GpuTagger.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
+
+    [Fact]
+    public void Probability_model_matches_cpu_past_the_end_of_its_schedule() => Regression<GpuProbabilities, GpuProbabilities.Gpu>(
+        () => new GpuProbabilities(), m => m.ToGpu(device.Accelerator), GpuProbabilities.InputSize, GpuProbabilities.OutputSize, steps: 7,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
+
+    [Fact]
+    public void Plain_sgd_with_l2_matches_cpu() => Regression<GpuPlainSgd, GpuPlainSgd.Gpu>(
+        () => new GpuPlainSgd(), m => m.ToGpu(device.Accelerator), GpuPlainSgd.InputSize, GpuPlainSgd.OutputSize, steps: 5,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Weights_round_trip_between_cpu_and_device()
+    {
+        var (inputs, labels) = Classification(Batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 3);
+        var model = new GpuClassifier();
+        using var gpu = model.ToGpu(device.Accelerator);
+        for (int i = 0; i < 3; i++)
+            gpu.TrainStep(inputs, labels);
+        var trained = new GpuClassifier(seed: 99);
+        gpu.CopyTo(trained);
+        Assert.Equal(3, trained.Step);
+        Assert.Equal(gpu.ReadParameters(), trained.Parameters.ToArray());
+        // A CPU step from the copied state (weights, Adam moments, step count) continues where the device left off.
+        float cpuLoss = trained.TrainStep(inputs, labels);
+        gpu.TrainStep(inputs, labels);
+        Assert.Equal(cpuLoss, gpu.LastLoss, Tolerance(cpuLoss));
+        AssertClose(trained.Parameters.ToArray(), gpu.ReadParameters(), "parameters after resuming on the CPU");
+        // And back: the device takes the CPU's state.
+        var other = new GpuClassifier(seed: 5);
+        gpu.CopyFrom(other);
+        Assert.Equal(other.Parameters.ToArray(), gpu.ReadParameters());
+        Assert.Equal(0, gpu.Step);
+    }
+
+    [Fact]
+    public void Batch_of_one_and_growing_batches_match_cpu()
+    {
+        var cpu = new GpuClassifier();
+        using var gpu = new GpuClassifier().ToGpu(device.Accelerator);
+        foreach (int batch in new[] { 1, 70, 4 })
+        {
+            var (inputs, labels) = Classification(batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: batch);
+            float expected = cpu.TrainStep(inputs, labels);
+            gpu.TrainStep(inputs, labels);
+            Assert.Equal(expected, gpu.LastLoss, Tolerance(expected));
+            AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.OutputSize);
+        }
+        AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), "parameters");
+    }
+
+    [Fact]
+    public void Models_without_device_kernels_get_no_gpu_network()
+    {
+        Assert.NotNull(typeof(GpuClassifier).GetMethod("ToGpu"));
+        Assert.Null(typeof(CpuOnlyNormalized).GetMethod("ToGpu"));
+        Assert.Null(typeof(CpuOnlyNormalized).GetNestedType("Gpu", BindingFlags.Public));
+    }
+
+    private delegate void Predictor(ReadOnlySpan<float> inputs, Span<float> outputs);
+
+    private static void Regression<TModel, TGpu>(Func<TModel> create, Func<TModel, TGpu> toGpu, int inputSize, int outputSize, int steps,
+        Func<TModel, float[], float[], float> cpuStep, Action<TGpu, float[], float[]> gpuStep, Func<TModel, float[]> parameters,
+        Action<TModel, float[], float[]> cpuPredict, Action<TGpu, float[], float[]> gpuPredict, bool probabilities)
+        where TGpu : DeviceNetwork
+    {
+        var random = new Random(7);
+        float[] inputs = Enumerable.Range(0, Batch * inputSize).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        float[] targets = Enumerable.Range(0, Batch * outputSize).Select(_ => probabilities ? (float)random.NextDouble() : (float)(random.NextDouble() * 2 - 1)).ToArray();
+        TModel cpu = create();
+        using TGpu gpu = toGpu(create());
+        for (int step = 0; step < steps; step++)
+        {
+            float expected = cpuStep(cpu, inputs, targets);
+            gpuStep(gpu, inputs, targets);
+            Assert.Equal(expected, gpu.LastLoss, Tolerance(expected));
+            AssertClose(parameters(cpu), gpu.ReadParameters(), $"parameters after step {step + 1}");
+        }
+        var expectedOutputs = new float[Batch * outputSize];
+        var outputs = new float[Batch * outputSize];
+        cpuPredict(cpu, inputs, expectedOutputs);
+        gpuPredict(gpu, inputs, outputs);
+        AssertClose(expectedOutputs, outputs, "predictions");
+    }
+
+    private static void AssertPredictions(Predictor cpu, Predictor gpu, float[] inputs, int outputs)
+    {
+        int batch = inputs.Length / GpuClassifier.InputSize;
+        var expected = new float[batch * outputs];
+        var actual = new float[batch * outputs];
+        cpu(inputs, expected);
+        gpu(inputs, actual);
+        AssertClose(expected, actual, "predictions");
+    }
+
+    internal static (float[] Inputs, int[] Labels) Classification(int batch, int inputSize, int classes, int seed)
+    {
+        var random = new Random(seed);
+        float[] inputs = Enumerable.Range(0, batch * inputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        int[] labels = Enumerable.Range(0, batch).Select(_ => random.Next(classes)).ToArray();
+        return (inputs, labels);
+    }
+
+    private static float Tolerance(float expected) => 1e-5f * Math.Max(1f, Math.Abs(expected));
+
+    /// <summary>
+    /// |a − e| ≤ 1e-5 · max(|e|, 0.1 · scale): relative, with a floor at a tenth of the tensor's largest magnitude. The
+    /// floor is what float32 sums allow: an entry near zero is a sum of terms as large as its neighbours, which cancel.
+    /// </summary>
+    internal static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        float scale = expected.Length == 0 ? 0 : expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float allowed = 1e-5f * Math.Max(Math.Abs(expected[i]), Math.Max(0.1f * scale, 1e-6f));
+            if (!(Math.Abs(actual[i] - expected[i]) <= allowed))
+                Assert.Fail($"{what}[{i}]: device {actual[i]:R}, CPU {expected[i]:R} (allowed difference {allowed:R})");
+        }
+    }
+}

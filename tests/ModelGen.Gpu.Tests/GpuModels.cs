@@ -1,0 +1,85 @@
+using ModelGen;
+
+namespace ModelGen.Gpu.Tests;
+
+// Models that exercise every device kernel: each activation in a GEMM epilogue, the three losses (both BCE forms),
+// the five optimizers, both clippings, coupled and decoupled weight decay, and the linear schedule.
+
+[Model(InputSize = 20, Seed = 11)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-2f), ClipGlobalNorm(0.5f)]
+public partial class GpuClassifier
+{
+    [Dense(33, Activation.ReLU)] public partial Dense Hidden { get; }
+    [Dense(17, Activation.Tanh)] public partial Dense Second { get; }
+    [Dense(5)] public partial Dense Logits { get; }
+}
+
+[Model(InputSize = 7, Seed = 5)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true), ClipValue(0.05f)]
+public partial class GpuRegressor
+{
+    [Dense(70, Activation.LeakyReLU, NegativeSlope = 0.2f)] public partial Dense Leaky { get; }
+    [Dense(9, Activation.Softplus)] public partial Dense Soft { get; }
+    [Dense(3)] public partial Dense Output { get; }
+}
+
+[Model(InputSize = 12, Seed = 9)]
+[BinaryCrossEntropy(FromLogits = true)]
+[RmsProp(LearningRate = 1e-2f), WeightDecay(1e-2f), ClipGlobalNorm(1f)]
+public partial class GpuTagger
+{
+    [Dense(65, Activation.SELU, Initializer = Initializer.LeCunNormal)] public partial Dense Hidden { get; }
+    [Dense(4)] public partial Dense Tags { get; }
+}
+
+[Model(InputSize = 6, Seed = 3)]
+[BinaryCrossEntropy(FromLogits = false)]
+[AdaGrad(LearningRate = 0.1f), WeightDecay(1e-2f, Decoupled = true), LinearDecay(4, FinalFraction = 0.25f)]
+public partial class GpuProbabilities
+{
+    [Dense(16, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2, Activation.Sigmoid)] public partial Dense Output { get; }
+}
+
+[Model(InputSize = 10, Seed = 21)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.02f), WeightDecay(1e-3f)]
+public partial class GpuPlainSgd
+{
+    [Dense(8, Activation.Sigmoid)] public partial Dense Hidden { get; }
+    [Dense(1)] public partial Dense Output { get; }
+}
+
+/// <summary>XOR, the classic that a linear model cannot fit.</summary>
+[Model(InputSize = 2, Seed = 1)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
+public partial class GpuXor
+{
+    [Dense(8, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Logits { get; }
+}
+
+/// <summary>Two interleaved spirals (Lang and Witbrock), a harder two-class problem.</summary>
+[Model(InputSize = 2, Seed = 4)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
+public partial class GpuSpirals
+{
+    [Dense(64, Activation.ReLU)] public partial Dense Hidden1 { get; }
+    [Dense(64, Activation.ReLU)] public partial Dense Hidden2 { get; }
+    [Dense(2)] public partial Dense Logits { get; }
+}
+
+/// <summary>Batch norm has no device kernels yet: this model gets no GPU network.</summary>
+[Model(InputSize = 4, Seed = 2)]
+[SoftmaxCrossEntropy]
+[Adam]
+public partial class CpuOnlyNormalized
+{
+    [Dense(8, Activation.ReLU, UseBias = false)] public partial Dense Hidden { get; }
+    [BatchNorm] public partial BatchNorm Norm { get; }
+    [Dense(2)] public partial Dense Logits { get; }
+}
