@@ -59,19 +59,36 @@ foreach (int batch in batches)
     var random = new Random(1);
     float[] x = Enumerable.Range(0, batch * GpuMlp.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
     int[] y = Enumerable.Range(0, batch).Select(_ => random.Next(10)).ToArray();
-    using var gpu = new GpuMlp().ToGpu(accelerator);
-    for (int i = 0; i < 20; i++)
-        gpu.TrainStep(x, y);
-    gpu.Synchronize();
-    long allocated = GC.GetAllocatedBytesForCurrentThread();
-    var watch = Stopwatch.StartNew();
-    for (int i = 0; i < steps; i++)
-        gpu.TrainStep(x, y);
-    gpu.Synchronize();
-    watch.Stop();
-    long bytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
-    double microseconds = watch.Elapsed.TotalMicroseconds / steps;
-    Console.WriteLine($"| MLP 784-256-128-10 TrainStep, batch {batch} (Adam; upload included) | {microseconds:F1} µs | {batch / microseconds * 1e6:F0} samples/s | {bytes / (double)steps:F0} B/step on the host; loss {gpu.LastLoss:F4} |");
+    using var deviceX = accelerator.Allocate1D(x);
+    using var deviceY = accelerator.Allocate1D(y);
+    foreach (DeviceGemm gemm in new[] { DeviceGemm.CuBlas, DeviceGemm.Tiled })
+        foreach (bool resident in new[] { false, true })
+        {
+            using var gpu = new GpuMlp().ToGpu(accelerator);
+            if (gemm == DeviceGemm.CuBlas && gpu.Gemm != DeviceGemm.CuBlas)
+                continue; // no cuBLAS on this accelerator
+            gpu.Gemm = gemm;
+            void Step()
+            {
+                if (resident)
+                    gpu.TrainStep(deviceX.View, deviceY.View);
+                else
+                    gpu.TrainStep(x, y);
+            }
+            for (int i = 0; i < 20; i++)
+                Step();
+            gpu.Synchronize();
+            long allocated = GC.GetAllocatedBytesForCurrentThread();
+            var watch = Stopwatch.StartNew();
+            for (int i = 0; i < steps; i++)
+                Step();
+            gpu.Synchronize();
+            watch.Stop();
+            long bytes = GC.GetAllocatedBytesForCurrentThread() - allocated;
+            double microseconds = watch.Elapsed.TotalMicroseconds / steps;
+            string data = resident ? "batch already on the device" : "upload included";
+            Console.WriteLine($"| MLP 784-256-128-10 TrainStep, batch {batch}, {gemm} GEMM, {data} | {microseconds:F1} µs | {batch / microseconds * 1e6:F0} samples/s | {bytes / (double)steps:F0} B/step on the host; loss {gpu.LastLoss:F4} |");
+        }
 }
 
 // SGEMM: the tiled ILGPU kernel, and cuBLAS through ILGPU.Algorithms on the same buffers.
@@ -84,18 +101,25 @@ foreach (int batch in batches)
     var random = new Random(5);
     a.CopyFromCPU(Enumerable.Range(0, n * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray());
     b.CopyFromCPU(Enumerable.Range(0, n * n).Select(_ => (float)random.NextDouble() - 0.5f).ToArray());
-    var gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(GemmKernel.Run<DeviceActivations.Identity>);
     var shape = GemmShape.Plain(n, n, n, GemmEpilogue.Store);
-    gemm(GemmKernel.Config(n, n), a.View, b.View, c.View, c.View, c.View, shape);
-    accelerator.Synchronize();
+    double flops = 2.0 * n * n * n, seconds = 0;
+    float probe = 0;
+    foreach (bool large in new[] { false, true })
+    {
+        var gemm = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(
+            large ? GemmKernel.RunLarge<DeviceActivations.Identity> : GemmKernel.Run<DeviceActivations.Identity>);
+        KernelConfig config = large ? GemmKernel.LargeConfig(n, n) : GemmKernel.Config(n, n);
+        gemm(config, a.View, b.View, c.View, c.View, c.View, shape);
+        accelerator.Synchronize();
+        var timer = Stopwatch.StartNew();
+        for (int i = 0; i < repeats; i++)
+            gemm(config, a.View, b.View, c.View, c.View, c.View, shape);
+        accelerator.Synchronize();
+        seconds = timer.Elapsed.TotalSeconds / repeats;
+        probe = c.View.SubView(12345, 1).GetAsArray1D()[0];
+        Console.WriteLine($"| SGEMM {n}³, tiled ILGPU kernel ({(large ? "128×128 tiles, 8×8 per thread" : "64×64 tiles, 4×4 per thread")}) | {flops / seconds / 1e12:F2} TFLOP/s | {seconds * 1e3:F2} ms | C[12345] = {probe:F4} |");
+    }
     var watch = Stopwatch.StartNew();
-    for (int i = 0; i < repeats; i++)
-        gemm(GemmKernel.Config(n, n), a.View, b.View, c.View, c.View, c.View, shape);
-    accelerator.Synchronize();
-    double seconds = watch.Elapsed.TotalSeconds / repeats;
-    double flops = 2.0 * n * n * n;
-    Console.WriteLine($"| SGEMM {n}³, tiled ILGPU kernel | {flops / seconds / 1e12:F2} TFLOP/s | {seconds * 1e3:F2} ms | 64×64 tiles, 4×4 per thread |");
-    float probe = c.View.SubView(12345, 1).GetAsArray1D()[0];
     if (accelerator is CudaAccelerator cudaAccelerator)
     {
         try
@@ -110,7 +134,7 @@ foreach (int batch in batches)
                 blas.Gemm(CuBlasOperation.NonTranspose, CuBlasOperation.NonTranspose, n, n, n, 1f, b.View, n, a.View, n, 0f, c.View, n);
             accelerator.Synchronize();
             double blasSeconds = watch.Elapsed.TotalSeconds / repeats;
-            Console.WriteLine($"| SGEMM {n}³, cuBLAS via ILGPU.Algorithms | {flops / blasSeconds / 1e12:F2} TFLOP/s | {blasSeconds * 1e3:F2} ms | tiled kernel = {blasSeconds / seconds:P0} of cuBLAS; C[12345] {probe:F4} vs {blasProbe:F4} |");
+            Console.WriteLine($"| SGEMM {n}³, cuBLAS via ILGPU.Algorithms | {flops / blasSeconds / 1e12:F2} TFLOP/s | {blasSeconds * 1e3:F2} ms | 128×128 tiled kernel = {blasSeconds / seconds:P0} of cuBLAS; C[12345] {probe:F4} vs {blasProbe:F4} |");
         }
         catch (Exception e)
         {

@@ -12,10 +12,12 @@ for batch in (256, 1024):
     model = torch.nn.Sequential(torch.nn.Linear(784, 256), torch.nn.ReLU(), torch.nn.Linear(256, 128), torch.nn.ReLU(), torch.nn.Linear(128, 10)).to(dev)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3)
     loss_fn = torch.nn.CrossEntropyLoss()
-    x_host = torch.rand(batch, 784).pin_memory() if False else torch.rand(batch, 784)
+    x_host = torch.rand(batch, 784)
     y_host = torch.randint(0, 10, (batch,))
+    x_dev, y_dev = x_host.to(dev), y_host.to(dev)
+    resident = False
     def step():
-        x = x_host.to(dev, non_blocking=False); y = y_host.to(dev)
+        x, y = (x_dev, y_dev) if resident else (x_host.to(dev), y_host.to(dev))
         opt.zero_grad(set_to_none=True)
         loss = loss_fn(model(x), y)
         loss.backward()
@@ -38,6 +40,15 @@ for batch in (256, 1024):
     torch.cuda.synchronize()
     us = (time.perf_counter() - t) / steps * 1e6
     print(f"| MLP TrainStep, batch {batch}, Adam(fused=True) | {us:.1f} µs | {batch / us * 1e6:.0f} samples/s |")
+    # The batch already on the GPU (a dataset uploaded once), fused Adam.
+    resident = True
+    for _ in range(20): step()
+    torch.cuda.synchronize()
+    t = time.perf_counter()
+    for _ in range(steps): loss = step()
+    torch.cuda.synchronize()
+    us = (time.perf_counter() - t) / steps * 1e6
+    print(f"| MLP TrainStep, batch {batch}, Adam(fused=True), batch already on the device | {us:.1f} µs | {batch / us * 1e6:.0f} samples/s |")
 n = 4096
 a = torch.rand(n, n, device=dev) - 0.5; b = torch.rand(n, n, device=dev) - 0.5
 torch.mm(a, b); torch.cuda.synchronize()

@@ -88,6 +88,12 @@ internal sealed class DeviceKernels
             typeof(GemmTag<TActivation>), static (_, a) => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(
                 GemmKernel.Run<TActivation>), _accelerator);
 
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape> LargeGemm<TActivation>()
+        where TActivation : struct, IDeviceActivation
+        => (Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>)_generic.GetOrAdd(
+            typeof(LargeGemmTag<TActivation>), static (_, a) => a.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, GemmShape>(
+                GemmKernel.RunLarge<TActivation>), _accelerator);
+
     public Action<Index1D, ArrayView<float>, ArrayView<float>, float> ActivationForward<TActivation>()
         where TActivation : struct, IDeviceActivation
         => (Action<Index1D, ArrayView<float>, ArrayView<float>, float>)_generic.GetOrAdd(
@@ -108,6 +114,7 @@ internal sealed class DeviceKernels
 
     // Keys that keep the kernels of one activation apart.
     private sealed class GemmTag<T>;
+    private sealed class LargeGemmTag<T>;
     private sealed class BiasActivationTag<T>;
     private sealed class ForwardTag<T>;
     private sealed class BackwardTag<T>;

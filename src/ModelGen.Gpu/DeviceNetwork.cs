@@ -56,7 +56,6 @@ public abstract class DeviceNetwork : IDisposable
         _inputs = Allocate<float>(0);
         _targets = Allocate<float>(0);
         _terms = Allocate<float>(0);
-        _gemm = Kernels.Blas is null ? DeviceGemm.Tiled : DeviceGemm.CuBlas;
         _labels = Allocate<int>(0);
         for (int i = 0; i < _buffers.Length; i++)
             _buffers[i] = Allocate<float>(0);
@@ -280,8 +279,8 @@ public abstract class DeviceNetwork : IDisposable
     // ---- Ops ----
 
     /// <summary>
-    /// Which GEMM the Dense layers run: <see cref="DeviceGemm.CuBlas"/> by default where cuBLAS loads (a CUDA device), the
-    /// tiled ILGPU kernel elsewhere. Settable, to compare the two on one device.
+    /// Which GEMM the Dense layers run: the tiled ILGPU kernels by default (every accelerator); <see cref="DeviceGemm.CuBlas"/>
+    /// where cuBLAS loads (a CUDA device with libcublas). Settable between steps, to compare the two on one device.
     /// </summary>
     public DeviceGemm Gemm
     {
@@ -331,15 +330,19 @@ public abstract class DeviceNetwork : IDisposable
     {
         if (_gemm == DeviceGemm.Tiled)
         {
-            Kernels.Gemm<TActivation>()(GemmKernel.Config(shape.M, shape.N), a, b, c, bias.Length > 0 ? bias : c, activationOutput.Length > 0 ? activationOutput : c, shape);
+            ArrayView<float> biasOrDummy = bias.Length > 0 ? bias : c, activationOrDummy = activationOutput.Length > 0 ? activationOutput : c;
+            // 128 × 128 tiles once there are enough of them to give every multiprocessor one; below that the 64 × 64
+            // kernel's four times as many groups keep more of the device busy.
+            if (GemmKernel.LargeGroups(shape.M, shape.N) >= Accelerator.NumMultiprocessors)
+                Kernels.LargeGemm<TActivation>()(GemmKernel.LargeConfig(shape.M, shape.N), a, b, c, biasOrDummy, activationOrDummy, shape);
+            else
+                Kernels.Gemm<TActivation>()(GemmKernel.Config(shape.M, shape.N), a, b, c, biasOrDummy, activationOrDummy, shape);
             return;
         }
-        // A stored row-major [M × K] reads as column-major Aᵀ (no transpose); stored [K × M] it reads as A (transpose). B likewise.
-        var transposeB = shape.BStrideN == 1 ? CuBlasOperation.NonTranspose : CuBlasOperation.Transpose;
-        var transposeA = shape.AStrideK == 1 ? CuBlasOperation.NonTranspose : CuBlasOperation.Transpose;
-        int leadingB = shape.BStrideN == 1 ? shape.N : shape.K, leadingA = shape.AStrideK == 1 ? shape.K : shape.M;
-        float beta = shape.Epilogue == GemmEpilogue.Accumulate ? 1f : 0f;
-        Kernels.Blas!.Gemm(transposeB, transposeA, shape.N, shape.M, shape.K, 1f, b, leadingB, a, leadingA, beta, c, shape.N);
+        var call = ColumnMajorGemm.For(shape);
+        Kernels.Blas!.Gemm(call.TransposeFirst ? CuBlasOperation.Transpose : CuBlasOperation.NonTranspose,
+            call.TransposeSecond ? CuBlasOperation.Transpose : CuBlasOperation.NonTranspose,
+            call.M, call.N, call.K, 1f, b, call.LeadingFirst, a, call.LeadingSecond, call.Beta, c, call.LeadingC);
         int count = shape.M * shape.N;
         if (shape.Epilogue == GemmEpilogue.BiasActivation && (shape.HasBias != 0 || typeof(TActivation) != typeof(DeviceActivations.Identity)))
             Kernels.BiasActivation<TActivation>()(count, c, shape.HasBias != 0 ? bias : c, shape.N, shape.HasBias, shape.NegativeSlope);
@@ -413,9 +416,15 @@ public abstract class DeviceNetwork : IDisposable
     protected void DecayGradients(int offset, int length, float lambda)
         => Kernels.DecayGradient(length, _gradients.View.SubView(offset, length), _parameters.View.SubView(offset, length), _scalars.View, lambda);
 
+    /// <summary>The scale an update reads when the gradients still need the clipping scale (1 without clipping).</summary>
+    protected const int ClippingScale = DeviceScalars.GradientScale;
+
+    /// <summary>The scale an update reads when the gradients already carry it (coupled weight decay applied it): 1.</summary>
+    protected const int UnitScale = DeviceScalars.One;
+
     /// <summary>
     /// One optimizer pass over parameters [offset, offset + length), the gradient scaled by the device scalar in
-    /// <paramref name="scaleSlot"/> (<see cref="DeviceScalars"/>).
+    /// <paramref name="scaleSlot"/> (<see cref="ClippingScale"/> or <see cref="UnitScale"/>).
     /// </summary>
     protected void Update<TRule>(TRule rule, int offset, int length, int scaleSlot)
         where TRule : struct, IDeviceUpdateRule
@@ -470,4 +479,21 @@ public enum DeviceGemm
     Tiled,
     /// <summary>cuBLAS SGEMM through ILGPU.Algorithms, the epilogue as one element-wise launch after it: CUDA only.</summary>
     CuBlas,
+}
+
+/// <summary>
+/// A row-major GEMM as a column-major BLAS call. Row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ, so B is the call's first
+/// operand and A its second. A row-major [r × c] array reads as its transpose in column-major order (leading dimension
+/// c): B stored [K × N] is already Bᵀ (no transpose, ld N); B stored [N × K] reads as B (transpose, ld K); A likewise.
+/// </summary>
+internal readonly record struct ColumnMajorGemm(bool TransposeFirst, bool TransposeSecond, int M, int N, int K, int LeadingFirst, int LeadingSecond, float Beta, int LeadingC)
+{
+    public static ColumnMajorGemm For(GemmShape shape) => new(
+        TransposeFirst: shape.BStrideN != 1,
+        TransposeSecond: shape.AStrideK != 1,
+        M: shape.N, N: shape.M, K: shape.K,
+        LeadingFirst: shape.BStrideN == 1 ? shape.N : shape.K,
+        LeadingSecond: shape.AStrideK == 1 ? shape.K : shape.M,
+        Beta: shape.Epilogue == GemmEpilogue.Accumulate ? 1f : 0f,
+        LeadingC: shape.N);
 }

@@ -4,20 +4,26 @@ using ModelGen.Gpu.Kernels;
 
 namespace ModelGen.Gpu.Tests;
 
-/// <summary>The tiled GEMM against a float64 reference: every layout and epilogue over sizes that leave partial tiles and slices.</summary>
+/// <summary>Both tiled GEMMs against a float64 reference: every layout and epilogue over sizes that leave partial tiles and slices.</summary>
 [Collection(DeviceCollection.Name)]
 public sealed class GemmKernelTests(DeviceFixture device)
 {
-    public static TheoryData<int, int, int> Shapes => new() { { 1, 1, 1 }, { 3, 70, 17 }, { 65, 9, 33 }, { 64, 64, 16 }, { 130, 67, 5 } };
+    public static TheoryData<bool, int, int, int> Shapes => new()
+    {
+        { false, 1, 1, 1 }, { false, 3, 70, 17 }, { false, 65, 9, 33 }, { false, 64, 64, 16 }, { false, 130, 67, 5 },
+        { true, 1, 1, 1 }, { true, 129, 130, 9 }, { true, 128, 128, 8 }, { true, 7, 260, 20 },
+    };
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void Every_layout_and_epilogue_matches_float64(int m, int n, int k)
+    public void Every_layout_and_epilogue_matches_float64(bool large, int m, int n, int k)
     {
         var random = new Random(m * 1000 + n * 10 + k);
         float[] Random(int count) => Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         float[] a = Random(m * k), b = Random(k * n), bias = Random(n), y = Random(m * n), start = Random(m * n);
-        var gemm = DeviceKernels.For(device.Accelerator).Gemm<DeviceActivations.LeakyReLU>();
+        var kernels = DeviceKernels.For(device.Accelerator);
+        var gemm = large ? kernels.LargeGemm<DeviceActivations.LeakyReLU>() : kernels.Gemm<DeviceActivations.LeakyReLU>();
+        KernelConfig config = large ? GemmKernel.LargeConfig(m, n) : GemmKernel.Config(m, n);
         foreach (string layout in new[] { "plain", "transposed A", "transposed B" })
             foreach (GemmEpilogue epilogue in Enum.GetValues<GemmEpilogue>())
             {
@@ -35,7 +41,7 @@ public sealed class GemmKernelTests(DeviceFixture device)
                 using var deviceC = device.Accelerator.Allocate1D(start);
                 using var deviceBias = device.Accelerator.Allocate1D(bias);
                 using var deviceY = device.Accelerator.Allocate1D(y);
-                gemm(GemmKernel.Config(m, n), deviceA.View, deviceB.View, deviceC.View, deviceBias.View, deviceY.View, shape);
+                gemm(config, deviceA.View, deviceB.View, deviceC.View, deviceBias.View, deviceY.View, shape);
                 float[] c = deviceC.GetAsArray1D();
                 for (int row = 0; row < m; row++)
                     for (int column = 0; column < n; column++)

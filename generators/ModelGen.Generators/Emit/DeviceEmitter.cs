@@ -80,24 +80,19 @@ namespace ModelGen.Generators.Emit
 
             writer.Open($"partial class {name}");
             writer.Line("/// <summary>");
-            writer.Line("/// A copy of this model on <paramref name=\"accelerator\"/> (a CUDA GPU, or ILGPU's CPU accelerator): parameters, optimizer");
-            writer.Line("/// state and step count move to device memory. Train there, then <see cref=\"Gpu.CopyTo\"/> brings the weights back (to Save them, say).");
+            writer.Line("/// A copy of this model on <paramref name=\"accelerator\"/> (a CUDA GPU, or ILGPU's CPU accelerator): parameters, optimizer state and step count move to device memory. Train there, then <see cref=\"Gpu.CopyTo\"/> brings the weights back (to Save them, say).");
             writer.Line("/// </summary>");
             writer.Line("public Gpu ToGpu(global::ILGPU.Runtime.Accelerator accelerator) => new Gpu(this, accelerator);");
             writer.Line();
             writer.Line("/// <summary>");
-            writer.Line($"/// {name} on an ILGPU accelerator: the training program of <see cref=\"Network{{T}}\"/> as device kernel launches, with the loss");
-            writer.Line("/// read back only when asked (<see cref=\"global::ModelGen.Gpu.DeviceNetwork.LastLoss\"/>). Inputs are checked as on the CPU, with the same");
-            writer.Line("/// exceptions. One call at a time per instance; dispose it to free the device memory.");
+            writer.Line($"/// {name} on an ILGPU accelerator: the training program of <see cref=\"Network{{T}}\"/> as device kernel launches, with the loss read back only when asked (<see cref=\"global::ModelGen.Gpu.DeviceNetwork.LastLoss\"/>). Inputs are checked as on the CPU, with the same exceptions. One call at a time per instance; dispose it to free the device memory.");
             writer.Line("/// </summary>");
             writer.Line(GeneratedCode);
             writer.Open("public sealed class Gpu : global::ModelGen.Gpu.DeviceNetwork");
             int[] widths = program.Buffers.Select(b => b.Capacity).ToArray();
             writer.Line("/// <summary>Uploads <paramref name=\"model\"/>'s parameters, optimizer state and step count to <paramref name=\"accelerator\"/>.</summary>");
             writer.Line($"public Gpu({name} model, global::ILGPU.Runtime.Accelerator accelerator)");
-            writer.Line($"    : base(accelerator, \"{name}\", ParameterCount, optimizerStates: {optimizerState.Length}, new[] {{ {string.Join(", ", widths)} }}, InputSize,");
-            writer.Line($"        targetWidth: {(labels ? 1 : output.Width)})");
-            writer.Open("");
+            writer.Open($"    : base(accelerator, \"{name}\", ParameterCount, optimizerStates: {optimizerState.Length}, new[] {{ {string.Join(", ", widths)} }}, InputSize, targetWidth: {(labels ? 1 : output.Width)})");
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
             writer.Line("CopyFromHost(model._network);");
             writer.Close();
@@ -105,8 +100,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>Replaces the device's parameters, optimizer state and step count with <paramref name=\"model\"/>'s.</summary>");
             writer.Open($"public void CopyFrom({name} model)");
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
-            writer.Line("lock (Gate)");
-            writer.Open("");
+            writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
             writer.Line("CopyFromHost(model._network);");
             writer.Close();
@@ -115,8 +109,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>Writes the device's parameters, optimizer state and step count into <paramref name=\"model\"/> (waits for the device).</summary>");
             writer.Open($"public void CopyTo({name} model)");
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
-            writer.Line("lock (Gate)");
-            writer.Open("");
+            writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
             writer.Line("CopyToHost(model._network);");
             writer.Close();
@@ -147,11 +140,9 @@ namespace ModelGen.Generators.Emit
             };
             string targetName = labels ? "labels" : "targets";
 
-            writer.Line("/// <summary>One training step on the device: upload, forward, loss, backward, clipping and update. Returns without waiting for the");
-            writer.Line("/// device; <see cref=\"global::ModelGen.Gpu.DeviceNetwork.LastLoss\"/> reads the loss.</summary>");
+            writer.Line("/// <summary>One training step on the device: upload, forward, loss, backward, clipping and update. Returns without waiting for the device; <see cref=\"global::ModelGen.Gpu.DeviceNetwork.LastLoss\"/> reads the loss.</summary>");
             writer.Open($"public void TrainStep(global::System.ReadOnlySpan<float> inputs, {targetType} {targetName})");
-            writer.Line("lock (Gate)");
-            writer.Open("");
+            writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
             writer.Line(string.Format(guardInputs, "TrainStep"));
             writer.Line(GuardTargets("TrainStep"));
@@ -168,11 +159,9 @@ namespace ModelGen.Generators.Emit
             writer.Line();
 
             string deviceTargets = labels ? "global::ILGPU.ArrayView<int>" : View;
-            writer.Line("/// <summary>One training step on a batch already in device memory (a dataset uploaded once): no host copy at all. Checks");
-            writer.Line("/// the lengths; the values are not inspected (an out-of-range label makes the loss NaN).</summary>");
+            writer.Line("/// <summary>One training step on a batch already in device memory (a dataset uploaded once): no host copy at all. Checks the lengths; the values are not inspected (an out-of-range label makes the loss NaN).</summary>");
             writer.Open($"public void TrainStep({View} inputs, {deviceTargets} {targetName})");
-            writer.Line("lock (Gate)");
-            writer.Open("");
+            writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
             writer.Line($"int batch = DeviceBatch(\"TrainStep\", inputs.Length, {targetName}.Length, {(labels ? 1 : output.Width)}, \"{model.Layers[0].Name}\", \"{head.Name}\");");
             writer.Line("EnsureBatch(batch);");
@@ -188,8 +177,7 @@ namespace ModelGen.Generators.Emit
 
             writer.Line("/// <summary>Mean loss on a batch, without changing the model (waits for the device).</summary>");
             writer.Open($"public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, {targetType} {targetName})");
-            writer.Line("lock (Gate)");
-            writer.Open("");
+            writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
             writer.Line(string.Format(guardInputs, "ComputeLoss"));
             writer.Line(GuardTargets("ComputeLoss"));
@@ -204,8 +192,7 @@ namespace ModelGen.Generators.Emit
 
             writer.Line("/// <summary>Inference on a batch (waits for the device); writes what the CPU model's Predict writes, [batch × " + output.Width + "].</summary>");
             writer.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)");
-            writer.Line("lock (Gate)");
-            writer.Open("");
+            writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
             writer.Line(string.Format(guardInputs, "Predict"));
             writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {output.Width}, \"{head.Name}\");");
@@ -300,14 +287,17 @@ namespace ModelGen.Generators.Emit
                 writer.Wrapped($"float rate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<float>({rate}, {CodeWriter.Float(schedule.FinalFraction)}, Step, {schedule.Steps});");
                 rate = "rate";
             }
-            string scaleSlot = "global::ModelGen.Gpu.Kernels.DeviceScalars.GradientScale";
+            string scaleSlot = "ClippingScale";
             ParameterTensor[] trainable = model.Parameters.Where(p => p.Trainable).ToArray();
             if (regularization.WeightDecay is float lambda && regularization.Decoupled)
             {
                 writer.Line("// Decoupled weight decay (AdamW), folded into the update: w ← w·(1 − lr·λ) on the tensors the manifest marks decayed.");
                 writer.Line($"float keep = 1f - {rate} * {CodeWriter.Float(lambda)};");
                 foreach (ParameterTensor tensor in trainable.Where(t => t.Length > 0).OrderBy(t => t.Offset))
-                    writer.Line($"Update({Rule(optimizer, rate, tensor.Decayed ? "keep" : "1f")}, {tensor.Offset}, {tensor.Length}, {scaleSlot}); // {tensor.Name}");
+                {
+                    writer.Line($"// {tensor.Name}");
+                    writer.Wrapped($"Update({Rule(optimizer, rate, tensor.Decayed ? "keep" : "1f")}, {tensor.Offset}, {tensor.Length}, {scaleSlot});");
+                }
                 writer.Close();
                 return;
             }
@@ -318,7 +308,7 @@ namespace ModelGen.Generators.Emit
                     if (tensor.Decayed || declaration.ClipNorm is not null)
                         writer.Line($"DecayGradients({tensor.Offset}, {tensor.Length}, {(tensor.Decayed ? CodeWriter.Float(coupled) : "0f")}); // {tensor.Name}");
                 if (declaration.ClipNorm is not null)
-                    scaleSlot = "global::ModelGen.Gpu.Kernels.DeviceScalars.One";
+                    scaleSlot = "UnitScale";
             }
             writer.Wrapped($"Update({Rule(optimizer, rate, "1f")}, 0, ParameterCount, {scaleSlot});");
             writer.Close();

@@ -88,7 +88,8 @@ namespace ModelGen.Generators.Ops
             OpNode input = context.Node(node.Inputs[0]);
             string bias = dense.Bias >= 0 ? context.Parameter(dense.Bias) : "default";
             string activation = epilogue is null ? "Identity" : ((ActivationAttributes)epilogue.Attributes).Activation.ToString();
-            context.Writer.Line($"// {node.Name}: {(epilogue is null ? "" : activation)}([batch × {input.Width}] · W[{input.Width} × {node.Width}]{(dense.Bias >= 0 ? $" + b[{node.Width}]" : "")}){(epilogue is null ? "" : $", {activation} in the GEMM epilogue")}");
+            string affine = $"[batch × {input.Width}] · W[{input.Width} × {node.Width}]{(dense.Bias >= 0 ? $" + b[{node.Width}]" : "")}";
+            context.Writer.Line($"// {node.Name}: {(epilogue is null ? affine : $"{activation}({affine}), {activation} in the GEMM epilogue")}");
             context.Writer.Call($"DenseForward<{DeviceEmitContext.ActivationType(activation)}>", context.Value(input.Id), context.Parameter(dense.Weight), bias, context.Value(node.Id),
                 "batch", Int(input.Width), Int(node.Width), epilogue is null ? "0f" : context.Slope(epilogue));
         }
