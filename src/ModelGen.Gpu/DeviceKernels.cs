@@ -22,6 +22,7 @@ internal sealed class DeviceKernels
         _accelerator = accelerator;
         _blas = new Lazy<CuBlas?>(() => CreateBlas(accelerator));
         BiasGradient = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(LayerKernels.BiasGradient);
+        Dropout = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, uint, uint, float, int>(LayerKernels.Dropout);
         ClipByValue = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(LayerKernels.ClipByValue);
         DecayGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(LayerKernels.DecayGradient);
         SoftmaxCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, int>(
@@ -50,6 +51,7 @@ internal sealed class DeviceKernels
 
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> BiasGradient { get; }
     public Action<Index1D, ArrayView<float>, float> ClipByValue { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, uint, uint, float, int> Dropout { get; }
 
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float> BiasActivation<TActivation>()
         where TActivation : struct, IDeviceActivation

@@ -69,6 +69,9 @@ public abstract class DeviceNetwork : IDisposable
     /// <summary>Optimizer steps taken (carried over from the CPU model on copy).</summary>
     public long Step { get; protected set; }
 
+    /// <summary>With <see cref="Step"/>, selects the dropout masks: the CPU model's seed, carried over on copy.</summary>
+    protected int DropoutSeed { get; private set; }
+
     /// <summary>The lock every public entry of the generated network takes.</summary>
     protected object Gate { get; } = new();
 
@@ -160,6 +163,7 @@ public abstract class DeviceNetwork : IDisposable
             for (int i = 0; i < _optimizerState.Length; i++)
                 _optimizerState[i].View.AsContiguous().CopyFromCPU(slots[i].Buffer.Span);
             Step = host.Position.Step;
+            DropoutSeed = host.Position.DropoutSeed ?? 0;
         }
         finally
         {
@@ -349,6 +353,16 @@ public abstract class DeviceNetwork : IDisposable
         else if (shape.Epilogue == GemmEpilogue.ActivationDerivative)
             Kernels.ActivationBackward<TActivation>()(count, activationOutput, c, c, shape.NegativeSlope, 0);
     }
+
+    /// <summary>Inverted dropout at this step with the CPU path's masks while <paramref name="training"/>; a copy otherwise.</summary>
+    protected void DropoutForward(ArrayView<float> input, ArrayView<float> output, float rate, int stream, bool training)
+        => Kernels.Dropout((int)output.Length, input, output, ModelGen.Ops.DropoutOp.MaskKey(DropoutSeed, Step, stream), ModelGen.Ops.DropoutOp.MaskThreshold(rate),
+            1f / (1f - rate), training ? 1 : 0);
+
+    /// <summary>dx = dy ⊙ mask / (1 − rate), the mask the forward pass of this step drew.</summary>
+    protected void DropoutBackward(ArrayView<float> outputGradient, ArrayView<float> inputGradient, float rate, int stream)
+        => Kernels.Dropout((int)inputGradient.Length, outputGradient, inputGradient, ModelGen.Ops.DropoutOp.MaskKey(DropoutSeed, Step, stream),
+            ModelGen.Ops.DropoutOp.MaskThreshold(rate), 1f / (1f - rate), 1);
 
     /// <summary>y = f(x), element-wise.</summary>
     protected void ActivationForward<TActivation>(ArrayView<float> x, ArrayView<float> y, float negativeSlope)

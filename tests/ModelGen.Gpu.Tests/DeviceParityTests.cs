@@ -31,6 +31,23 @@ public sealed class DeviceParityTests(DeviceFixture device)
     }
 
     [Fact]
+    public void Dropout_masks_are_the_cpu_paths()
+    {
+        var (inputs, labels) = Classification(Batch, GpuDropout.InputSize, GpuDropout.OutputSize, seed: 9);
+        var cpu = new GpuDropout();
+        using var gpu = new GpuDropout().ToGpu(device.Accelerator);
+        for (int step = 0; step < 4; step++)
+        {
+            float expected = cpu.TrainStep(inputs, labels);
+            gpu.TrainStep(inputs, labels);
+            Assert.Equal(expected, gpu.LastLoss, Tolerance(expected));
+            AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), $"parameters after step {step + 1}");
+        }
+        // Inference runs the full network on both.
+        Assert.Equal(cpu.ComputeLoss(inputs, labels), gpu.ComputeLoss(inputs, labels), Tolerance(cpu.ComputeLoss(inputs, labels)));
+    }
+
+    [Fact]
     public void Classifier_gradients_match_cpu()
     {
         var (inputs, labels) = Classification(Batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 2);

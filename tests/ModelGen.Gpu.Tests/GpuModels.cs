@@ -52,6 +52,16 @@ public partial class GpuPlainSgd
     [Dense(1)] public partial Dense Output { get; }
 }
 
+/// <summary>Dropout on the input and on a hidden layer: the device must draw the CPU path's masks.</summary>
+[Model(InputSize = 24, Seed = 13, InputDropout = 0.2f)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-2f), ClipGlobalNorm(1f)]
+public partial class GpuDropout
+{
+    [Dense(40, Activation.ReLU, Dropout = 0.5f)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}
+
 /// <summary>XOR, the classic that a linear model cannot fit.</summary>
 [Model(InputSize = 2, Seed = 1)]
 [SoftmaxCrossEntropy]

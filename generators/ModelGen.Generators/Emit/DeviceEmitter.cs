@@ -22,9 +22,9 @@ namespace ModelGen.Generators.Emit
         private const string View = "global::ILGPU.ArrayView<float>";
 
         /// <summary>
-        /// Dense layers and element-wise activations on a flat input, one head with softmax cross-entropy, mean squared
-        /// error or binary cross-entropy, any optimizer, clipping, weight decay and the linear schedule. Not yet: batch
-        /// norm, dropout, convolution, recurrence, residual wiring, several heads, [CheckFinite].
+        /// Dense layers, element-wise activations and dropout on a flat input, one head with softmax cross-entropy, mean
+        /// squared error or binary cross-entropy, any optimizer, clipping, weight decay and the linear schedule. Not yet:
+        /// batch norm, convolution, recurrence, residual wiring, several heads, [CheckFinite].
         /// </summary>
         public static bool Supports(TrainingProgram program)
         {
@@ -149,7 +149,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("EnsureBatch(batch);");
             EmitForwardLocals(writer, context, output, gradient: true);
             writer.Line($"{View} x = UploadInputs(inputs);");
-            writer.Line("Forward(x, batch);");
+            writer.Line(Forward(program, "x", training: true));
             writer.Wrapped(LossCall(context.Gradient(output.Id)));
             writer.Line("Backward(x, batch);");
             writer.Line("Step++;");
@@ -166,7 +166,7 @@ namespace ModelGen.Generators.Emit
             writer.Line($"int batch = DeviceBatch(\"TrainStep\", inputs.Length, {targetName}.Length, {(labels ? 1 : output.Width)}, \"{model.Layers[0].Name}\", \"{head.Name}\");");
             writer.Line("EnsureBatch(batch);");
             EmitForwardLocals(writer, context, output, gradient: true);
-            writer.Line("Forward(inputs, batch);");
+            writer.Line(Forward(program, "inputs", training: true));
             writer.Wrapped(LossCall(context.Gradient(output.Id)).Replace(upload, targetName));
             writer.Line("Backward(inputs, batch);");
             writer.Line("Step++;");
@@ -183,7 +183,7 @@ namespace ModelGen.Generators.Emit
             writer.Line(GuardTargets("ComputeLoss"));
             writer.Line("EnsureBatch(batch);");
             EmitForwardLocals(writer, context, output, gradient: false);
-            writer.Line("Forward(UploadInputs(inputs), batch);");
+            writer.Line(Forward(program, "UploadInputs(inputs)", training: false));
             writer.Wrapped(LossCall("default"));
             writer.Line("return ReadLoss();");
             writer.Close();
@@ -198,7 +198,7 @@ namespace ModelGen.Generators.Emit
             writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {output.Width}, \"{head.Name}\");");
             writer.Line("EnsureBatch(batch);");
             EmitForwardLocals(writer, context, output, gradient: false);
-            writer.Line("Forward(UploadInputs(inputs), batch);");
+            writer.Line(Forward(program, "UploadInputs(inputs)", training: false));
             if (loss == LossKind.SoftmaxCrossEntropy)
                 writer.Line($"SoftmaxToHost({context.Value(output.Id)}, outputs, batch, {output.Width});");
             else if (loss == LossKind.BinaryCrossEntropy && head.Loss.FromLogits)
@@ -215,6 +215,9 @@ namespace ModelGen.Generators.Emit
             writer.Close();
             writer.Close();
         }
+
+        private static string Forward(TrainingProgram program, string inputs, bool training)
+            => HasTrainingMode(program) ? $"Forward({inputs}, batch, training: {(training ? "true" : "false")});" : $"Forward({inputs}, batch);";
 
         /// <summary>The locals an entry point names (the output's value, and its gradient when training).</summary>
         private static void EmitForwardLocals(CodeWriter writer, DeviceEmitContext context, OpNode output, bool gradient)
@@ -233,13 +236,15 @@ namespace ModelGen.Generators.Emit
                 OpNode node = context.Node(step.Node);
                 OpRegistry.For(node.Kind).EmitDeviceForward(inner, node, step.Epilogue < 0 ? null : context.Node(step.Epilogue));
             }
-            writer.Open($"private void Forward({View} inputs, int batch)");
+            writer.Open($"private void Forward({View} inputs, int batch{(HasTrainingMode(context.Program) ? ", bool training" : "")})");
             foreach (string local in inner.UsedLocals(body.ToString()))
                 writer.Line(local);
             writer.Raw(body.ToString());
             writer.Close();
             writer.Line();
         }
+
+        private static bool HasTrainingMode(TrainingProgram program) => program.Model.Nodes.Any(n => OpRegistry.For(n.Kind).HasTrainingMode);
 
         private static void EmitBackward(CodeWriter writer, DeviceEmitContext context)
         {

@@ -61,6 +61,26 @@ public static class LayerKernels
         values[i] = default(TActivation).Apply(hasBias != 0 ? v + bias[i % columns] : v, negativeSlope);
     }
 
+    /// <summary>
+    /// Inverted dropout with the CPU path's masks: element i is kept when MurmurHash3's finalizer of key + i·φ reaches
+    /// the threshold (src/ModelGen/Ops/DropoutOp.cs; the key is computed on the host from seed, step and stream), and
+    /// kept elements are scaled by 1/(1 − rate). Backward runs the same kernel on the gradients. <paramref name="apply"/> 0
+    /// copies (inference).
+    /// </summary>
+    public static void Dropout(Index1D i, ArrayView<float> source, ArrayView<float> destination, uint key, uint threshold, float scale, int apply)
+    {
+        if (apply == 0)
+        {
+            destination[i] = source[i];
+            return;
+        }
+        uint h = key + (uint)i.X * 0x9E3779B9u;
+        h = (h ^ (h >> 16)) * 0x85EBCA6Bu;
+        h = (h ^ (h >> 13)) * 0xC2B2AE35u;
+        h ^= h >> 16;
+        destination[i] = h >= threshold ? source[i] * scale : 0f;
+    }
+
     /// <summary>g ← clamp(g, −maxValue, maxValue) (PyTorch's clip_grad_value_); NaN stays NaN.</summary>
     public static void ClipByValue(Index1D i, ArrayView<float> gradients, float maxValue)
     {

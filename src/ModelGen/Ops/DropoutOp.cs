@@ -37,6 +37,12 @@ public static class DropoutOp
         ApplyMask(outputGradient, inputGradient, rate, seed, step, stream);
     }
 
+    /// <summary>The 32-bit key of (seed, step, stream) that every element's hash mixes in: what another backend (ModelGen.Gpu) needs to draw the same masks.</summary>
+    public static uint MaskKey(int seed, long step, int stream) => Key(seed, step, stream);
+
+    /// <summary>The hash below which an element is dropped: rate · 2^32.</summary>
+    public static uint MaskThreshold(float rate) => Threshold(rate);
+
     /// <summary>True when element <paramref name="index"/> is kept; exposed for tests.</summary>
     public static bool Keeps(float rate, int seed, long step, int stream, int index)
         => Hash(Key(seed, step, stream), (uint)index) >= Threshold(rate);

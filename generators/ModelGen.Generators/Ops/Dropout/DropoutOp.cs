@@ -38,5 +38,23 @@ namespace ModelGen.Generators.Ops
             context.Writer.Call("global::ModelGen.Ops.DropoutOp.Backward<T>", context.Gradient(node.Id), target, context.Constant(node.Name + "Rate", dropout.Rate),
                 "_seed", "_step", $"stream: {Int(dropout.Stream)}");
         }
+
+        // GPU (ModelGen.Gpu): one element-wise kernel hashing the same (seed, step, stream) keys, so the masks are the CPU path's.
+
+        public override bool HasDeviceKernels(OpNode node) => true;
+
+        public override void EmitDeviceForward(DeviceEmitContext context, OpNode node, OpNode? epilogue)
+        {
+            DropoutAttributes dropout = Of(node);
+            context.Writer.Line($"// {node.Name}: rate {CodeWriter.Literal(dropout.Rate)} while training; a copy at inference");
+            context.Writer.Call("DropoutForward", context.Value(node.Inputs[0]), context.Value(node.Id), CodeWriter.Float(dropout.Rate), $"stream: {Int(dropout.Stream)}", "training");
+        }
+
+        public override void EmitDeviceInputGradient(DeviceEmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
+        {
+            DropoutAttributes dropout = Of(node);
+            context.Writer.Line($"// {node.Name}: backward, the forward mask recomputed from (seed, step, stream)");
+            context.Writer.Call("DropoutBackward", context.Gradient(node.Id), target, CodeWriter.Float(dropout.Rate), $"stream: {Int(dropout.Stream)}");
+        }
     }
 }
