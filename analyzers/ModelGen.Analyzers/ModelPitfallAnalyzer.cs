@@ -28,7 +28,7 @@ namespace ModelGen.Analyzers
             PitfallDescriptors.HyperParameterOutOfRange, PitfallDescriptors.AdamEpsilonTooSmall, PitfallDescriptors.AdaGradOnDeepNet,
             PitfallDescriptors.BatchNormTinyBatch, PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
             PitfallDescriptors.ImplicitHyperParameters, PitfallDescriptors.CnnDesignSmell, PitfallDescriptors.HighwayGateOpen,
-            PitfallDescriptors.LstmForgetBiasClosed);
+            PitfallDescriptors.LstmForgetBiasClosed, PitfallDescriptors.NoGpuNetwork);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -49,6 +49,7 @@ namespace ModelGen.Analyzers
             CheckLoss(model, report, analysis);
             CheckRegularization(model, report);
             CheckOptimizer(model, report);
+            CheckGpuBackend(model, report, context.Compilation);
 
             LayerShape? normalization = model.Layers.FirstOrDefault(l => l.Kind == LayerKind.BatchNorm);
             if (normalization is not null && declaration.BatchSize > 0 && declaration.BatchSize < 8)
@@ -70,6 +71,16 @@ namespace ModelGen.Analyzers
             if (implicitSettings.Count > 0)
                 report.At(PitfallDescriptors.ImplicitHyperParameters, implicitSettings[0] == "its seed" ? SiteKind.ModelAttribute : SiteKind.OptimizerAttribute, -1, null,
                     declaration.ClassName, string.Join(" and ", implicitSettings));
+        }
+
+        /// <summary>A project that references ModelGen.Gpu expects ToGpu on its models: say why a model gets none (the generator's own rule).</summary>
+        private static void CheckGpuBackend(CheckedModel model, Reporter report, Compilation compilation)
+        {
+            if (compilation.GetTypeByMetadataName(ModelGen.Generators.Emit.DeviceEmitter.DeviceNetworkTypeName) is null)
+                return;
+            string? reason = ModelGen.Generators.Emit.DeviceEmitter.Unsupported(Fuser.Fuse(Differentiator.Differentiate(model)));
+            if (reason is not null)
+                report.At(PitfallDescriptors.NoGpuNetwork, SiteKind.ModelAttribute, -1, null, model.Declaration.ClassName, reason);
         }
 
         /// <summary>Initialization, nonlinearity and hidden-unit choices, layer by layer.</summary>

@@ -115,6 +115,10 @@ namespace ModelGen.Analyzers
             "LSTM forget bias not positive",
             "LSTM layer '{0}' starts its forget-gate bias at {1}, so from the first step its cell keeps at most half of itself per step and early gradients fade over long spans; start it at 1 (Jozefowicz et al.)");
 
+        public static readonly DiagnosticDescriptor NoGpuNetwork = Create("MG0032", "ModelGen.Gpu", DiagnosticSeverity.Info,
+            "Model gets no GPU network",
+            "Model '{0}' gets no GPU network (no ToGpu) although the project references ModelGen.Gpu: {1}; it trains on the CPU only");
+
         public static readonly DiagnosticDescriptor UnstableSoftmax = Create("MG0101", "ModelGen.Numerics", DiagnosticSeverity.Warning,
             "Unstable softmax",
             "{0} does not subtract the maximum before exponentiating and returns NaN for inputs such as [1000, 1000, 999]; {1}");

@@ -23,6 +23,17 @@ internal sealed class DeviceKernels
         _blas = new Lazy<CuBlas?>(() => CreateBlas(accelerator));
         BiasGradient = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, int, int>(LayerKernels.BiasGradient);
         Dropout = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, uint, uint, float, int>(LayerKernels.Dropout);
+        BatchNormStatistics = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float>(BatchNormKernels.Statistics);
+        BatchNormNormalize = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, int>(BatchNormKernels.Normalize);
+        BatchNormInference = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, int, float>(BatchNormKernels.Inference);
+        BatchNormParameterGradient = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(
+            BatchNormKernels.ParameterGradient);
+        BatchNormInputGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>,
+            ArrayView<float>, ArrayView<float>, int, float>(BatchNormKernels.InputGradient);
+        BatchNormUpdateRunning = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(
+            BatchNormKernels.UpdateRunning);
         ClipByValue = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(LayerKernels.ClipByValue);
         DecayGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(LayerKernels.DecayGradient);
         SoftmaxCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, int>(
@@ -51,6 +62,13 @@ internal sealed class DeviceKernels
 
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> BiasGradient { get; }
     public Action<Index1D, ArrayView<float>, float> ClipByValue { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> BatchNormStatistics { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> BatchNormNormalize { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> BatchNormInference { get; }
+    public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> BatchNormParameterGradient { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float>
+        BatchNormInputGradient { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float> BatchNormUpdateRunning { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, uint, uint, float, int> Dropout { get; }
 
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int, int, float> BiasActivation<TActivation>()

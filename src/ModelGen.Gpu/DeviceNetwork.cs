@@ -17,8 +17,8 @@ public abstract class DeviceNetwork : IDisposable
     private readonly string _modelName;
     private readonly int[] _bufferWidths;
     private readonly int _inputWidth, _targetWidth;
-    private readonly MemoryBuffer1D<float, Stride1D.Dense> _parameters, _gradients, _scalars, _partials;
-    private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _optimizerState;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense> _parameters, _gradients, _state, _scalars, _partials;
+    private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _optimizerState, _fixed;
     private MemoryBuffer1D<float, Stride1D.Dense>[] _buffers;
     private MemoryBuffer1D<float, Stride1D.Dense> _inputs, _targets, _terms;
     private MemoryBuffer1D<int, Stride1D.Dense> _labels;
@@ -28,11 +28,14 @@ public abstract class DeviceNetwork : IDisposable
     /// <param name="accelerator">Where the network lives; it must outlive the network.</param>
     /// <param name="modelName">The model's class name, for messages.</param>
     /// <param name="parameterCount">Trainable parameters.</param>
+    /// <param name="stateCount">Non-trainable state (batch-norm running statistics).</param>
     /// <param name="optimizerStates">State tensors of the optimizer, each the size of the parameters.</param>
-    /// <param name="bufferWidths">Elements per sample of each activation and gradient buffer of the program.</param>
+    /// <param name="bufferWidths">Elements per sample of each activation, gradient and saved buffer of the program.</param>
+    /// <param name="fixedWidths">Elements of each buffer that does not grow with the batch (batch-norm statistics).</param>
     /// <param name="inputWidth">Features per input sample.</param>
     /// <param name="targetWidth">Targets per sample: 1 for class labels, the output width for regression targets.</param>
-    protected DeviceNetwork(Accelerator accelerator, string modelName, int parameterCount, int optimizerStates, int[] bufferWidths, int inputWidth, int targetWidth)
+    protected DeviceNetwork(Accelerator accelerator, string modelName, int parameterCount, int stateCount, int optimizerStates, int[] bufferWidths, int[] fixedWidths,
+        int inputWidth, int targetWidth)
     {
         ArgumentNullException.ThrowIfNull(accelerator);
         Accelerator = accelerator;
@@ -43,6 +46,10 @@ public abstract class DeviceNetwork : IDisposable
         _targetWidth = targetWidth;
         _parameters = Allocate<float>(parameterCount);
         _gradients = Allocate<float>(parameterCount);
+        _state = Allocate<float>(stateCount);
+        _fixed = new MemoryBuffer1D<float, Stride1D.Dense>[fixedWidths.Length];
+        for (int i = 0; i < fixedWidths.Length; i++)
+            _fixed[i] = Allocate<float>(fixedWidths[i]);
         _optimizerState = new MemoryBuffer1D<float, Stride1D.Dense>[optimizerStates];
         for (int i = 0; i < optimizerStates; i++)
         {
@@ -80,11 +87,13 @@ public abstract class DeviceNetwork : IDisposable
     {
         get
         {
-            long bytes = _parameters.LengthInBytes + _gradients.LengthInBytes + _scalars.LengthInBytes + _partials.LengthInBytes
+            long bytes = _parameters.LengthInBytes + _gradients.LengthInBytes + _state.LengthInBytes + _scalars.LengthInBytes + _partials.LengthInBytes
                 + _inputs.LengthInBytes + _targets.LengthInBytes + _terms.LengthInBytes + _labels.LengthInBytes;
             foreach (var state in _optimizerState)
                 bytes += state.LengthInBytes;
             foreach (var buffer in _buffers)
+                bytes += buffer.LengthInBytes;
+            foreach (var buffer in _fixed)
                 bytes += buffer.LengthInBytes;
             return bytes;
         }
@@ -128,6 +137,7 @@ public abstract class DeviceNetwork : IDisposable
             _disposed = true;
             Release(_parameters);
             Release(_gradients);
+            Release(_state);
             Release(_scalars);
             Release(_partials);
             Release(_inputs);
@@ -137,6 +147,8 @@ public abstract class DeviceNetwork : IDisposable
             foreach (var state in _optimizerState)
                 Release(state);
             foreach (var buffer in _buffers)
+                Release(buffer);
+            foreach (var buffer in _fixed)
                 Release(buffer);
         }
         GC.SuppressFinalize(this);
@@ -154,12 +166,13 @@ public abstract class DeviceNetwork : IDisposable
     protected void CopyFromHost(ModelGen.Persistence.ICheckpointable<float> host)
     {
         var slots = host.OptimizerState;
-        if (host.Parameters.Length != _parameters.Length || slots.Count != _optimizerState.Length)
-            throw new ArgumentException($"{_modelName}: the GPU network holds {_parameters.Length} parameters and {_optimizerState.Length} optimizer tensors, the model {host.Parameters.Length} and {slots.Count}.");
+        if (host.Parameters.Length != _parameters.Length || host.State.Length != _state.Length || slots.Count != _optimizerState.Length)
+            throw new ArgumentException($"{_modelName}: the GPU network holds {_parameters.Length} parameters, {_state.Length} state values and {_optimizerState.Length} optimizer tensors, the model {host.Parameters.Length}, {host.State.Length} and {slots.Count}.");
         host.Gate.EnterWrite();
         try
         {
             _parameters.View.AsContiguous().CopyFromCPU(host.Parameters.Span);
+            _state.View.AsContiguous().CopyFromCPU(host.State.Span);
             for (int i = 0; i < _optimizerState.Length; i++)
                 _optimizerState[i].View.AsContiguous().CopyFromCPU(slots[i].Buffer.Span);
             Step = host.Position.Step;
@@ -180,6 +193,7 @@ public abstract class DeviceNetwork : IDisposable
         try
         {
             _parameters.View.AsContiguous().CopyToCPU(host.Parameters.Span);
+            _state.View.AsContiguous().CopyToCPU(host.State.Span);
             for (int i = 0; i < _optimizerState.Length; i++)
                 _optimizerState[i].View.AsContiguous().CopyToCPU(slots[i].Buffer.Span);
             host.Position = host.Position with { Step = Step };
@@ -277,6 +291,12 @@ public abstract class DeviceNetwork : IDisposable
     /// <summary>Gradients [offset, offset + length).</summary>
     protected ArrayView<float> Gradients(int offset, int length) => _gradients.View.SubView(offset, length);
 
+    /// <summary>State [offset, offset + length) (batch-norm running statistics).</summary>
+    protected ArrayView<float> State(int offset, int length) => _state.View.SubView(offset, length);
+
+    /// <summary>Fixed-size buffer <paramref name="index"/> (batch-norm batch statistics).</summary>
+    protected ArrayView<float> Fixed(int index) => _fixed[index].View;
+
     /// <summary>The first <paramref name="length"/> elements of activation or gradient buffer <paramref name="index"/>.</summary>
     protected ArrayView<float> Buffer(int index, int length) => _buffers[index].View.SubView(0, length);
 
@@ -363,6 +383,34 @@ public abstract class DeviceNetwork : IDisposable
     protected void DropoutBackward(ArrayView<float> outputGradient, ArrayView<float> inputGradient, float rate, int stream)
         => Kernels.Dropout((int)inputGradient.Length, outputGradient, inputGradient, ModelGen.Ops.DropoutOp.MaskKey(DropoutSeed, Step, stream),
             ModelGen.Ops.DropoutOp.MaskThreshold(rate), 1f / (1f - rate), 1);
+
+    /// <summary>Batch normalization while training: the batch statistics, then x̂ and y = γ·x̂ + β.</summary>
+    protected void BatchNormTraining(ArrayView<float> x, ArrayView<float> normalized, ArrayView<float> y, ArrayView<float> gamma, ArrayView<float> beta,
+        ArrayView<float> mean, ArrayView<float> inverseDeviation, int rows, int width, float epsilon)
+    {
+        Kernels.BatchNormStatistics(BatchNormKernels.ColumnConfig(width), x, mean, inverseDeviation, rows, width, epsilon);
+        Kernels.BatchNormNormalize(rows * width, x, normalized, y, gamma, beta, mean, inverseDeviation, width);
+    }
+
+    /// <summary>Batch normalization at inference, with the running estimates.</summary>
+    protected void BatchNormInference(ArrayView<float> x, ArrayView<float> y, ArrayView<float> gamma, ArrayView<float> beta, ArrayView<float> runningMean,
+        ArrayView<float> runningVariance, int rows, int width, float epsilon)
+        => Kernels.BatchNormInference(rows * width, x, y, gamma, beta, runningMean, runningVariance, width, epsilon);
+
+    /// <summary>dγ = Σ dy ⊙ x̂, dβ = Σ dy.</summary>
+    protected void BatchNormParameterGradient(ArrayView<float> normalized, ArrayView<float> outputGradient, ArrayView<float> gammaGradient, ArrayView<float> betaGradient,
+        int rows, int width)
+        => Kernels.BatchNormParameterGradient(BatchNormKernels.ColumnConfig(width), normalized, outputGradient, gammaGradient, betaGradient, rows, width);
+
+    /// <summary>dx = γ/σ · (dy − dβ/N − x̂ ⊙ dγ/N).</summary>
+    protected void BatchNormInputGradient(ArrayView<float> normalized, ArrayView<float> outputGradient, ArrayView<float> gamma, ArrayView<float> inverseDeviation,
+        ArrayView<float> gammaGradient, ArrayView<float> betaGradient, ArrayView<float> inputGradient, int rows, int width)
+        => Kernels.BatchNormInputGradient(rows * width, normalized, outputGradient, gamma, inverseDeviation, gammaGradient, betaGradient, inputGradient, width, 1f / rows);
+
+    /// <summary>The running estimates move toward this batch's statistics (a real training step only).</summary>
+    protected void BatchNormUpdateRunning(ArrayView<float> mean, ArrayView<float> inverseDeviation, ArrayView<float> runningMean, ArrayView<float> runningVariance,
+        int rows, float momentum, float epsilon)
+        => Kernels.BatchNormUpdateRunning((int)mean.Length, mean, inverseDeviation, runningMean, runningVariance, momentum, epsilon, rows / (rows - 1f));
 
     /// <summary>y = f(x), element-wise.</summary>
     protected void ActivationForward<TActivation>(ArrayView<float> x, ArrayView<float> y, float negativeSlope)

@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace ModelGen.Generators.Tests;
 
@@ -39,13 +40,26 @@ public class GpuBackendTests
 
     private const string Normalized = """
         using ModelGen;
-        [Model(InputSize = 4, Seed = 2)]
+        [Model(InputSize = 4, Seed = 2, InputDropout = 0.1f)]
         [SoftmaxCrossEntropy]
-        [Adam]
+        [Adam(LearningRate = 1e-3f), ClipGlobalNorm(1f)]
         public partial class Normalized
         {
-            [Dense(8, Activation.ReLU, UseBias = false)] public partial Dense Hidden { get; }
-            [BatchNorm] public partial BatchNorm Norm { get; }
+            [Dense(8, UseBias = false)] public partial Dense Hidden { get; }
+            [BatchNorm(Activation.ReLU)] public partial BatchNorm Norm { get; }
+            [Dense(2)] public partial Dense Logits { get; }
+        }
+        """;
+
+    private const string Residual = """
+        using ModelGen;
+        [Model(InputSize = 4, Seed = 2)]
+        [SoftmaxCrossEntropy]
+        [Adam(LearningRate = 1e-3f), ClipGlobalNorm(1f)]
+        public partial class Residual
+        {
+            [Dense(8, Activation.ReLU)] public partial Dense Trunk { get; }
+            [Dense(8, Activation.ReLU, Residual = nameof(Trunk))] public partial Dense Block { get; }
             [Dense(2)] public partial Dense Logits { get; }
         }
         """;
@@ -59,6 +73,7 @@ public class GpuBackendTests
     [Theory]
     [InlineData("DigitClassifier", Classifier)]
     [InlineData("Regressor", Regressor)]
+    [InlineData("Normalized", Normalized)]
     public void Gpu_network_compiles_and_matches_baseline(string name, string source)
     {
         Compilation output = Generate(source, withGpu: true, out GeneratorDriverRunResult result);
@@ -78,9 +93,27 @@ public class GpuBackendTests
     {
         Generate(Classifier, withGpu: false, out GeneratorDriverRunResult without);
         Assert.DoesNotContain(without.GeneratedTrees, t => t.FilePath.EndsWith(".Gpu.g.cs", StringComparison.Ordinal));
-        Compilation output = Generate(Normalized, withGpu: true, out GeneratorDriverRunResult normalized);
+        Compilation output = Generate(Residual, withGpu: true, out GeneratorDriverRunResult residual);
         Assert.Empty(output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
-        Assert.DoesNotContain(normalized.GeneratedTrees, t => t.FilePath.EndsWith(".Gpu.g.cs", StringComparison.Ordinal));
+        Assert.DoesNotContain(residual.GeneratedTrees, t => t.FilePath.EndsWith(".Gpu.g.cs", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Mg0032_says_why_a_model_gets_no_gpu_network_and_only_when_the_package_is_referenced()
+    {
+        Diagnostic diagnostic = Assert.Single(Analyze(Residual, withGpu: true), d => d.Id == "MG0032");
+        Assert.Equal(DiagnosticSeverity.Info, diagnostic.Severity);
+        Assert.Contains("Model 'Residual' gets no GPU network", diagnostic.GetMessage());
+        Assert.Contains("layer 'Block' needs the Add op, which has no device kernels yet", diagnostic.GetMessage());
+        Assert.DoesNotContain(Analyze(Residual, withGpu: false), d => d.Id == "MG0032");
+        Assert.DoesNotContain(Analyze(Normalized, withGpu: true), d => d.Id == "MG0032");
+        Assert.DoesNotContain(Analyze(Classifier, withGpu: true), d => d.Id == "MG0032");
+    }
+
+    private static ImmutableArray<Diagnostic> Analyze(string source, bool withGpu)
+    {
+        Compilation output = Generate(source, withGpu, out _);
+        return output.WithAnalyzers([new ModelGen.Analyzers.ModelPitfallAnalyzer()]).GetAnalyzerDiagnosticsAsync().GetAwaiter().GetResult();
     }
 
     private static Compilation Generate(string source, bool withGpu, out GeneratorDriverRunResult result)

@@ -17,7 +17,7 @@ public sealed class DeviceParityTests(DeviceFixture device)
         var (inputs, labels) = Classification(Batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 1);
         var cpu = new GpuClassifier();
         using var gpu = new GpuClassifier().ToGpu(device.Accelerator);
-        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.OutputSize);
+        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.InputSize, GpuClassifier.OutputSize);
         Assert.Equal(cpu.ComputeLoss(inputs, labels), gpu.ComputeLoss(inputs, labels), Tolerance(cpu.ComputeLoss(inputs, labels)));
         for (int step = 0; step < 6; step++)
         {
@@ -27,7 +27,7 @@ public sealed class DeviceParityTests(DeviceFixture device)
             AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), $"parameters after step {step + 1}");
         }
         Assert.Equal(cpu.Step, gpu.Step);
-        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.OutputSize);
+        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.InputSize, GpuClassifier.OutputSize);
     }
 
     [Fact]
@@ -45,6 +45,36 @@ public sealed class DeviceParityTests(DeviceFixture device)
         }
         // Inference runs the full network on both.
         Assert.Equal(cpu.ComputeLoss(inputs, labels), gpu.ComputeLoss(inputs, labels), Tolerance(cpu.ComputeLoss(inputs, labels)));
+    }
+
+    [Fact]
+    public void Batch_norm_matches_cpu_in_training_and_inference()
+    {
+        var (inputs, labels) = Classification(Batch, GpuNormalized.InputSize, GpuNormalized.OutputSize, seed: 10);
+        for (int i = 0; i < inputs.Length; i++)
+            inputs[i] = inputs[i] * 3 + 5; // far from zero mean and unit spread, as batch norm expects to meet
+        var cpu = new GpuNormalized();
+        using var gpu = new GpuNormalized().ToGpu(device.Accelerator);
+        for (int step = 0; step < 4; step++)
+        {
+            float expected = cpu.TrainStep(inputs, labels);
+            gpu.TrainStep(inputs, labels);
+            Assert.Equal(expected, gpu.LastLoss, Tolerance(expected));
+            AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), $"parameters after step {step + 1}");
+        }
+        // The running statistics came back with the weights, and inference reads them on both sides.
+        var copied = new GpuNormalized(seed: 1);
+        gpu.CopyTo(copied);
+        AssertClose(cpu.State.ToArray(), copied.State.ToArray(), "running statistics");
+        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuNormalized.InputSize, GpuNormalized.OutputSize);
+        // A training batch of one sample has no batch statistics: rejected as on the CPU.
+        AssertSameTrainingError(() => cpu.TrainStep(inputs[..GpuNormalized.InputSize], labels[..1]), () => gpu.TrainStep(inputs[..GpuNormalized.InputSize], labels[..1]));
+    }
+
+    private static void AssertSameTrainingError(Action cpu, Action gpu)
+    {
+        var expected = Assert.ThrowsAny<ArgumentException>(cpu);
+        Assert.Equal(expected.Message, Assert.ThrowsAny<ArgumentException>(gpu).Message);
     }
 
     [Fact]
@@ -113,7 +143,7 @@ public sealed class DeviceParityTests(DeviceFixture device)
             float expected = cpu.TrainStep(inputs, labels);
             gpu.TrainStep(inputs, labels);
             Assert.Equal(expected, gpu.LastLoss, Tolerance(expected));
-            AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.OutputSize);
+            AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.InputSize, GpuClassifier.OutputSize);
         }
         AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), "parameters");
     }
@@ -122,8 +152,8 @@ public sealed class DeviceParityTests(DeviceFixture device)
     public void Models_without_device_kernels_get_no_gpu_network()
     {
         Assert.NotNull(typeof(GpuClassifier).GetMethod("ToGpu"));
-        Assert.Null(typeof(CpuOnlyNormalized).GetMethod("ToGpu"));
-        Assert.Null(typeof(CpuOnlyNormalized).GetNestedType("Gpu", BindingFlags.Public));
+        Assert.Null(typeof(CpuOnlyResidual).GetMethod("ToGpu"));
+        Assert.Null(typeof(CpuOnlyResidual).GetNestedType("Gpu", BindingFlags.Public));
     }
 
     private delegate void Predictor(ReadOnlySpan<float> inputs, Span<float> outputs);
@@ -152,9 +182,9 @@ public sealed class DeviceParityTests(DeviceFixture device)
         AssertClose(expectedOutputs, outputs, "predictions");
     }
 
-    private static void AssertPredictions(Predictor cpu, Predictor gpu, float[] inputs, int outputs)
+    private static void AssertPredictions(Predictor cpu, Predictor gpu, float[] inputs, int inputSize, int outputs)
     {
-        int batch = inputs.Length / GpuClassifier.InputSize;
+        int batch = inputs.Length / inputSize;
         var expected = new float[batch * outputs];
         var actual = new float[batch * outputs];
         cpu(inputs, expected);

@@ -83,13 +83,24 @@ public partial class GpuSpirals
     [Dense(2)] public partial Dense Logits { get; }
 }
 
-/// <summary>Batch norm has no device kernels yet: this model gets no GPU network.</summary>
+/// <summary>Batch norm (batch statistics while training, running ones at inference) between bias-free Dense layers.</summary>
+[Model(InputSize = 9, Seed = 2)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-2f), ClipGlobalNorm(1f), WeightDecay(1e-3f, Decoupled = true)]
+public partial class GpuNormalized
+{
+    [Dense(37, UseBias = false)] public partial Dense Hidden { get; }
+    [BatchNorm(Activation.ReLU)] public partial BatchNorm Norm { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}
+
+/// <summary>A residual connection (an Add op) has no device kernels yet: this model gets no GPU network.</summary>
 [Model(InputSize = 4, Seed = 2)]
 [SoftmaxCrossEntropy]
-[Adam]
-public partial class CpuOnlyNormalized
+[Adam(LearningRate = 1e-3f), ClipGlobalNorm(1f)]
+public partial class CpuOnlyResidual
 {
-    [Dense(8, Activation.ReLU, UseBias = false)] public partial Dense Hidden { get; }
-    [BatchNorm] public partial BatchNorm Norm { get; }
+    [Dense(8, Activation.ReLU)] public partial Dense Trunk { get; }
+    [Dense(8, Activation.ReLU, Residual = nameof(Trunk))] public partial Dense Block { get; }
     [Dense(2)] public partial Dense Logits { get; }
 }

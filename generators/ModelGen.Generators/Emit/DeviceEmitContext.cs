@@ -1,7 +1,9 @@
 using System.Collections.Generic;
+using System.Linq;
 using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
+using ModelGen.Generators.Ops;
 using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Emit
@@ -29,11 +31,39 @@ namespace ModelGen.Generators.Emit
 
         public OpNode Node(int id) => Model.Nodes[id];
 
+        /// <summary>The declared layer a node belongs to, or "inputs".</summary>
+        public string LayerName(OpNode node) => node.Layer < 0 ? "inputs" : Model.Declaration.Layers[node.Layer].Name;
+
         public string Value(int node) => Program.ValueBuffer[node] < 0 ? "inputs" : Local(Program.ValueBuffer[node]);
 
         public string Gradient(int node) => Local(Program.GradientBuffer[node]);
 
+        /// <summary>A manifest entry's named view (a trainable parameter or a state tensor).</summary>
         public string Parameter(int index) => Model.Parameters[index].View;
+
+        /// <summary>
+        /// Where each op's saved buffers live on the device: per-sample ones after the program's buffers (grown with the
+        /// batch), fixed ones in the network's fixed list; in node order, so the constructor and the steps agree.
+        /// </summary>
+        public static (List<(int Node, SavedBuffer Buffer)> PerSample, List<(int Node, SavedBuffer Buffer)> Fixed) SavedLayout(TrainingProgram program)
+        {
+            var perSample = new List<(int, SavedBuffer)>();
+            var fixedSize = new List<(int, SavedBuffer)>();
+            foreach (OpNode node in program.Model.Nodes)
+                foreach (SavedBuffer buffer in OpRegistry.For(node.Kind).SavedBuffers(node))
+                    (buffer.PerSample ? perSample : fixedSize).Add((node.Id, buffer));
+            return (perSample, fixedSize);
+        }
+
+        /// <summary>A buffer the op saved for backward: <c>Buffer(i, batch * width)</c> or <c>Fixed(i)</c>.</summary>
+        public string Saved(OpNode node, SavedBuffer buffer)
+        {
+            var (perSample, fixedSize) = SavedLayout(Program);
+            int index = perSample.FindIndex(s => s.Node == node.Id && s.Buffer.Suffix == buffer.Suffix);
+            if (index >= 0)
+                return $"Buffer({Program.Buffers.Count + index}, batch * {buffer.Capacity})";
+            return $"Fixed({fixedSize.FindIndex(s => s.Node == node.Id && s.Buffer.Suffix == buffer.Suffix)})";
+        }
 
         public string ParameterGradient(int index) => Model.Parameters[index].View + "Gradient";
 
@@ -49,20 +79,11 @@ namespace ModelGen.Generators.Emit
 
         public string Local(int buffer)
         {
-            string name = CodeWriter.Camel(Program.Buffers[buffer].Name);
-            bool keyword = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None;
-            return keyword || Reserved.Contains(name) ? name + "Values" : name;
+            return EmitContext.LocalName(Program.Buffers[buffer].Name, Reserved);
         }
 
         /// <summary>Declarations of the buffer locals that <paramref name="body"/> mentions, in buffer order.</summary>
         public IEnumerable<string> UsedLocals(string body)
-        {
-            for (int buffer = 0; buffer < Program.Buffers.Count; buffer++)
-            {
-                string local = Local(buffer);
-                if (System.Text.RegularExpressions.Regex.IsMatch(body, $@"\b{local}\b"))
-                    yield return $"var {local} = Buffer({buffer}, batch * {Program.Buffers[buffer].Capacity});";
-            }
-        }
+            => EmitContext.UsedBuffers(Program, Local, body).Select(buffer => $"var {Local(buffer)} = Buffer({buffer}, batch * {Program.Buffers[buffer].Capacity});");
     }
 }

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Linq;
 using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
@@ -92,21 +93,25 @@ namespace ModelGen.Generators.Emit
         {
             if (_inline)
                 return $"new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, {RowsOf(Program.Buffers[buffer].Steps)} * {Program.Buffers[buffer].Width})";
-            string name = CodeWriter.Camel(Program.Buffers[buffer].Name);
-            bool keyword = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None;
-            return keyword || Reserved.Contains(name) ? name + "Values" : name;
+            return LocalName(Program.Buffers[buffer].Name, Reserved);
         }
+
+        /// <summary>A buffer's local: its camel-cased name, suffixed "Values" when that is a keyword or a name the method already uses.</summary>
+        public static string LocalName(string buffer, ISet<string> reserved)
+        {
+            string name = CodeWriter.Camel(buffer);
+            bool keyword = Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None;
+            return keyword || reserved.Contains(name) ? name + "Values" : name;
+        }
+
+        /// <summary>The buffers whose locals <paramref name="body"/> mentions, in buffer order.</summary>
+        public static IEnumerable<int> UsedBuffers(TrainingProgram program, System.Func<int, string> local, string body)
+            => Enumerable.Range(0, program.Buffers.Count).Where(buffer => System.Text.RegularExpressions.Regex.IsMatch(body, $@"\b{local(buffer)}\b"));
 
         /// <summary>Declarations of the buffer locals that <paramref name="body"/> mentions, in buffer order.</summary>
         public IEnumerable<string> UsedLocals(string body)
-        {
-            for (int buffer = 0; buffer < Program.Buffers.Count; buffer++)
-            {
-                string local = Local(buffer);
-                if (System.Text.RegularExpressions.Regex.IsMatch(body, $@"\b{local}\b"))
-                    yield return $"var {local} = new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, {RowsOf(Program.Buffers[buffer].Steps)} * {Program.Buffers[buffer].Width});";
-            }
-        }
+            => UsedBuffers(Program, Local, body).Select(buffer =>
+                $"var {Local(buffer)} = new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, {RowsOf(Program.Buffers[buffer].Steps)} * {Program.Buffers[buffer].Width});");
 
         /// <summary>A value as T, converted from its declared float value.</summary>
         public static string T(float value) => $"T.CreateChecked({CodeWriter.Float(value)})";

@@ -84,6 +84,11 @@ namespace ModelGen.Generators.Ops
         {
         }
 
+        /// <summary>The device launches after the gradients of a real training step (batch norm's running statistics).</summary>
+        public virtual void EmitDeviceTrainingStepEnd(DeviceEmitContext context, OpNode node)
+        {
+        }
+
         protected static string Int(int value) => CodeWriter.Int(value);
     }
 

@@ -73,22 +73,7 @@ public static class GemmKernel
 
         for (int k0 = 0; k0 < shape.K; k0 += Depth)
         {
-            for (int load = 0; load < Tile * Depth / Threads; load++)
-            {
-                int element = thread + load * Threads;
-                // A: consecutive threads walk k when A is row-major, m when it is stored transposed.
-                int am, ak;
-                if (shape.AStrideK == 1) { ak = element % Depth; am = element / Depth; }
-                else { am = element % Tile; ak = element / Tile; }
-                int row = tileRow + am, depthA = k0 + ak;
-                tileA[ak * Pitch + am] = row < shape.M && depthA < shape.K ? a[row * shape.AStrideM + depthA * shape.AStrideK] : 0f;
-                // B: consecutive threads walk n when B is row-major, k when it is stored transposed.
-                int bn, bk;
-                if (shape.BStrideN == 1) { bn = element % Tile; bk = element / Tile; }
-                else { bk = element % Depth; bn = element / Depth; }
-                int column = tileColumn + bn, depthB = k0 + bk;
-                tileB[bk * Pitch + bn] = column < shape.N && depthB < shape.K ? b[depthB * shape.BStrideK + column * shape.BStrideN] : 0f;
-            }
+            LoadSlices(a, b, tileA, tileB, shape, thread, tileRow, tileColumn, k0, Tile, Depth, Pitch);
             Group.Barrier();
             for (int k = 0; k < Depth; k++)
             {
@@ -107,6 +92,31 @@ public static class GemmKernel
         Finish<TActivation>(c, bias, activationOutput, shape, outRow + 1, outColumn, c1);
         Finish<TActivation>(c, bias, activationOutput, shape, outRow + 2, outColumn, c2);
         Finish<TActivation>(c, bias, activationOutput, shape, outRow + 3, outColumn, c3);
+    }
+
+    /// <summary>
+    /// Stages A[tile × depth] and B[depth × tile] slices at depth <paramref name="k0"/> into shared memory as [k][m] and
+    /// [k][n], zero past the matrix edges. Consecutive threads walk the operand's contiguous dimension (k for a row-major A,
+    /// m for a transposed one; n for a row-major B, k for a transposed one), so the global reads coalesce either way.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void LoadSlices(ArrayView<float> a, ArrayView<float> b, ArrayView<float> tileA, ArrayView<float> tileB, GemmShape shape,
+        int thread, int tileRow, int tileColumn, int k0, int tile, int depth, int pitch)
+    {
+        for (int load = 0; load < tile * depth / Threads; load++)
+        {
+            int element = thread + load * Threads;
+            int am, ak;
+            if (shape.AStrideK == 1) { ak = element % depth; am = element / depth; }
+            else { am = element % tile; ak = element / tile; }
+            int row = tileRow + am, depthA = k0 + ak;
+            tileA[ak * pitch + am] = row < shape.M && depthA < shape.K ? a[row * shape.AStrideM + depthA * shape.AStrideK] : 0f;
+            int bn, bk;
+            if (shape.BStrideN == 1) { bn = element % tile; bk = element / tile; }
+            else { bk = element % depth; bn = element / depth; }
+            int column = tileColumn + bn, depthB = k0 + bk;
+            tileB[bk * pitch + bn] = column < shape.N && depthB < shape.K ? b[depthB * shape.BStrideK + column * shape.BStrideN] : 0f;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -177,20 +187,7 @@ public static class GemmKernel
 
         for (int k0 = 0; k0 < shape.K; k0 += LargeDepth)
         {
-            for (int load = 0; load < LargeTile * LargeDepth / Threads; load++)
-            {
-                int element = thread + load * Threads;
-                int am, ak;
-                if (shape.AStrideK == 1) { ak = element % LargeDepth; am = element / LargeDepth; }
-                else { am = element % LargeTile; ak = element / LargeTile; }
-                int row = tileRow + am, depthA = k0 + ak;
-                tileA[ak * LargePitch + am] = row < shape.M && depthA < shape.K ? a[row * shape.AStrideM + depthA * shape.AStrideK] : 0f;
-                int bn, bk;
-                if (shape.BStrideN == 1) { bn = element % LargeTile; bk = element / LargeTile; }
-                else { bk = element % LargeDepth; bn = element / LargeDepth; }
-                int column = tileColumn + bn, depthB = k0 + bk;
-                tileB[bk * LargePitch + bn] = column < shape.N && depthB < shape.K ? b[depthB * shape.BStrideK + column * shape.BStrideN] : 0f;
-            }
+            LoadSlices(a, b, tileA, tileB, shape, thread, tileRow, tileColumn, k0, LargeTile, LargeDepth, LargePitch);
             Group.Barrier();
             for (int k = 0; k < LargeDepth; k++)
             {

@@ -16,9 +16,7 @@ public static class LossKernels
         int classes, float gradientScale, int withGradient)
     {
         int start = row * classes;
-        float max = logits[start];
-        for (int j = 1; j < classes; j++)
-            max = XMath.Max(max, logits[start + j]);
+        float max = RowMax(logits, start, classes);
         float sum = 0f;
         for (int j = 0; j < classes; j++)
             sum += XMath.Exp(logits[start + j] - max);
@@ -40,9 +38,7 @@ public static class LossKernels
     public static void SoftmaxRows(Index1D row, ArrayView<float> logits, ArrayView<float> probabilities, int classes)
     {
         int start = row * classes;
-        float max = logits[start];
-        for (int j = 1; j < classes; j++)
-            max = XMath.Max(max, logits[start + j]);
+        float max = RowMax(logits, start, classes);
         float sum = 0f;
         for (int j = 0; j < classes; j++)
         {
@@ -53,6 +49,15 @@ public static class LossKernels
         float inverse = 1f / sum;
         for (int j = 0; j < classes; j++)
             probabilities[start + j] *= inverse;
+    }
+
+    /// <summary>The row's largest logit: subtracted before exponentiating, so no term overflows.</summary>
+    private static float RowMax(ArrayView<float> logits, int start, int classes)
+    {
+        float max = logits[start];
+        for (int j = 1; j < classes; j++)
+            max = XMath.Max(max, logits[start + j]);
+        return max;
     }
 
     /// <summary>term = (y − t)²; dy = (y − t) · gradientScale (2 / count).</summary>

@@ -87,5 +87,49 @@ namespace ModelGen.Generators.Ops
 
         private static string[] Args(string[] head, string[] extent, params string[] tail)
             => head.Concat(extent).Concat(tail).ToArray();
+
+        // GPU (ModelGen.Gpu): flat inputs only for now (BatchNorm1d); per-feature sums run 32 features per group.
+
+        public override bool HasDeviceKernels(OpNode node) => !IsSpatial(node);
+
+        private static string Saved(DeviceEmitContext context, OpNode node, int which) => context.Saved(node, Instance.SavedBuffers(node)[which]);
+
+        public override void EmitDeviceForward(DeviceEmitContext context, OpNode node, OpNode? epilogue)
+        {
+            BatchNormAttributes norm = Of(node);
+            string input = context.Value(node.Inputs[0]), output = context.Value(node.Id), epsilon = Helpers.CodeWriter.Float(norm.Epsilon);
+            string gamma = context.Parameter(norm.Scale), beta = context.Parameter(norm.Shift);
+            context.Writer.Line($"// {node.Name}: batch normalization over [batch × {node.Width}], batch statistics while training, running ones at inference");
+            context.Writer.Open("if (training)");
+            context.Writer.Call("BatchNormTraining", input, Saved(context, node, 0), output, gamma, beta, Saved(context, node, 1), Saved(context, node, 2), "batch", Int(node.Width), epsilon);
+            context.Writer.Close();
+            context.Writer.Open("else");
+            context.Writer.Call("BatchNormInference", input, output, gamma, beta, context.Parameter(norm.RunningMean), context.Parameter(norm.RunningVariance), "batch", Int(node.Width), epsilon);
+            context.Writer.Close();
+        }
+
+        public override void EmitDeviceParameterGradient(DeviceEmitContext context, OpNode node)
+        {
+            BatchNormAttributes norm = Of(node);
+            context.Writer.Line($"// {node.Name}: dγ = Σ dy ⊙ x̂, dβ = Σ dy");
+            context.Writer.Call("BatchNormParameterGradient", Saved(context, node, 0), context.Gradient(node.Id), context.ParameterGradient(norm.Scale),
+                context.ParameterGradient(norm.Shift), "batch", Int(node.Width));
+        }
+
+        public override void EmitDeviceInputGradient(DeviceEmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
+        {
+            BatchNormAttributes norm = Of(node);
+            context.Writer.Line($"// {node.Name}: dx = γ/(N·σ) · (N·dy − dβ − x̂ ⊙ dγ)");
+            context.Writer.Call("BatchNormInputGradient", Saved(context, node, 0), context.Gradient(node.Id), context.Parameter(norm.Scale), Saved(context, node, 2),
+                context.ParameterGradient(norm.Scale), context.ParameterGradient(norm.Shift), target, "batch", Int(node.Width));
+        }
+
+        public override void EmitDeviceTrainingStepEnd(DeviceEmitContext context, OpNode node)
+        {
+            BatchNormAttributes norm = Of(node);
+            context.Writer.Line($"// {node.Name}: the running estimates move toward this batch's statistics");
+            context.Writer.Call("BatchNormUpdateRunning", Saved(context, node, 1), Saved(context, node, 2), context.Parameter(norm.RunningMean),
+                context.Parameter(norm.RunningVariance), "batch", Helpers.CodeWriter.Float(norm.Momentum), Helpers.CodeWriter.Float(norm.Epsilon));
+        }
     }
 }
