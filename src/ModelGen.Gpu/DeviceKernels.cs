@@ -120,10 +120,10 @@ internal sealed class DeviceKernels
             typeof(ForwardTag<TActivation>), static (_, a) => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, float>(
                 LayerKernels.ActivationForward<TActivation>), _accelerator);
 
-    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int> ActivationBackward<TActivation>()
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> ActivationBackward<TActivation>()
         where TActivation : struct, IDeviceActivation
-        => (Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>)_generic.GetOrAdd(
-            typeof(BackwardTag<TActivation>), static (_, a) => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(
+        => (Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>)_generic.GetOrAdd(
+            typeof(BackwardTag<TActivation>), static (_, a) => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(
                 LayerKernels.ActivationBackward<TActivation>), _accelerator);
 
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, TRule> Update<TRule>()

@@ -82,23 +82,6 @@ public abstract class DeviceNetwork : IDisposable
     /// <summary>The lock every public entry of the generated network takes.</summary>
     protected object Gate { get; } = new();
 
-    /// <summary>Device bytes this network holds now (parameters, state and the buffers of the largest batch so far).</summary>
-    public long AllocatedBytes
-    {
-        get
-        {
-            long bytes = _parameters.LengthInBytes + _gradients.LengthInBytes + _state.LengthInBytes + _scalars.LengthInBytes + _partials.LengthInBytes
-                + _inputs.LengthInBytes + _targets.LengthInBytes + _terms.LengthInBytes + _labels.LengthInBytes;
-            foreach (var state in _optimizerState)
-                bytes += state.LengthInBytes;
-            foreach (var buffer in _buffers)
-                bytes += buffer.LengthInBytes;
-            foreach (var buffer in _fixed)
-                bytes += buffer.LengthInBytes;
-            return bytes;
-        }
-    }
-
     /// <summary>Device buffers alive across every network of this process: what a create/dispose loop must bring back to where it started.</summary>
     public static long LiveBuffers => Interlocked.Read(ref s_liveBuffers);
 
@@ -371,7 +354,7 @@ public abstract class DeviceNetwork : IDisposable
         if (shape.Epilogue == GemmEpilogue.BiasActivation && (shape.HasBias != 0 || typeof(TActivation) != typeof(DeviceActivations.Identity)))
             Kernels.BiasActivation<TActivation>()(count, c, shape.HasBias != 0 ? bias : c, shape.N, shape.HasBias, shape.NegativeSlope);
         else if (shape.Epilogue == GemmEpilogue.ActivationDerivative)
-            Kernels.ActivationBackward<TActivation>()(count, activationOutput, c, c, shape.NegativeSlope, 0);
+            Kernels.ActivationBackward<TActivation>()(count, activationOutput, c, c, shape.NegativeSlope);
     }
 
     /// <summary>Inverted dropout at this step with the CPU path's masks while <paramref name="training"/>; a copy otherwise.</summary>
@@ -417,10 +400,10 @@ public abstract class DeviceNetwork : IDisposable
         where TActivation : struct, IDeviceActivation
         => Kernels.ActivationForward<TActivation>()((int)y.Length, x, y, negativeSlope);
 
-    /// <summary>dx = dy ⊙ f′(y) (or += when <paramref name="accumulate"/>).</summary>
-    protected void ActivationBackward<TActivation>(ArrayView<float> y, ArrayView<float> outputGradient, ArrayView<float> inputGradient, float negativeSlope, bool accumulate)
+    /// <summary>dx = dy ⊙ f′(y).</summary>
+    protected void ActivationBackward<TActivation>(ArrayView<float> y, ArrayView<float> outputGradient, ArrayView<float> inputGradient, float negativeSlope)
         where TActivation : struct, IDeviceActivation
-        => Kernels.ActivationBackward<TActivation>()((int)y.Length, y, outputGradient, inputGradient, negativeSlope, accumulate ? 1 : 0);
+        => Kernels.ActivationBackward<TActivation>()((int)y.Length, y, outputGradient, inputGradient, negativeSlope);
 
     /// <summary>Softmax cross-entropy over [batch × classes] logits; the mean loss goes to the device scalar, dz into <paramref name="gradient"/> unless it is empty.</summary>
     protected void SoftmaxCrossEntropy(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> gradient, int batch, int classes)

@@ -110,7 +110,8 @@ public sealed class DeviceBehaviourTests(DeviceFixture device)
         Assert.Equal(live, DeviceNetwork.LiveBuffers);
     }
 
-    private static void AssertSameError(Action cpu, Action gpu)
+    /// <summary>Both calls throw the same argument exception type with the same message.</summary>
+    internal static void AssertSameError(Action cpu, Action gpu)
     {
         var expected = Assert.ThrowsAny<ArgumentException>(cpu);
         var actual = Assert.ThrowsAny<ArgumentException>(gpu);

@@ -17,10 +17,13 @@ namespace ModelGen.Generators.Emit
     {
         private static readonly HashSet<string> Reserved = new HashSet<string> { "inputs", "batch", "labels", "targets", "outputs", "rate", "keep" };
 
+        private readonly List<(int Node, SavedBuffer Buffer)> _savedPerSample, _savedFixed;
+
         public DeviceEmitContext(CodeWriter writer, TrainingProgram program)
         {
             Writer = writer;
             Program = program;
+            (_savedPerSample, _savedFixed) = SavedLayout(program);
         }
 
         public CodeWriter Writer { get; }
@@ -58,11 +61,10 @@ namespace ModelGen.Generators.Emit
         /// <summary>A buffer the op saved for backward: <c>Buffer(i, batch * width)</c> or <c>Fixed(i)</c>.</summary>
         public string Saved(OpNode node, SavedBuffer buffer)
         {
-            var (perSample, fixedSize) = SavedLayout(Program);
-            int index = perSample.FindIndex(s => s.Node == node.Id && s.Buffer.Suffix == buffer.Suffix);
+            int index = _savedPerSample.FindIndex(s => s.Node == node.Id && s.Buffer.Suffix == buffer.Suffix);
             if (index >= 0)
                 return $"Buffer({Program.Buffers.Count + index}, batch * {buffer.Capacity})";
-            return $"Fixed({fixedSize.FindIndex(s => s.Node == node.Id && s.Buffer.Suffix == buffer.Suffix)})";
+            return $"Fixed({_savedFixed.FindIndex(s => s.Node == node.Id && s.Buffer.Suffix == buffer.Suffix)})";
         }
 
         public string ParameterGradient(int index) => Model.Parameters[index].View + "Gradient";

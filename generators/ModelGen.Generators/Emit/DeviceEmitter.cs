@@ -132,54 +132,51 @@ namespace ModelGen.Generators.Emit
                 _ => $"global::ModelGen.InputGuard.ProbabilityTargets<float>(ModelName, \"{entry}\", targets, batch, {output.Width}, \"{head.Name}\");",
             };
             string upload = labels ? "UploadLabels(labels)" : "UploadTargets(targets)";
-            string LossCall(string gradient) => loss switch
+            string LossCall(string gradient, string targets) => loss switch
             {
-                LossKind.SoftmaxCrossEntropy => $"SoftmaxCrossEntropy({context.Value(output.Id)}, {upload}, {gradient}, batch, {output.Width});",
-                LossKind.MeanSquaredError => $"MeanSquaredError({context.Value(output.Id)}, {upload}, {gradient}, batch * {output.Width});",
-                _ => $"BinaryCrossEntropy({context.Value(output.Id)}, {upload}, {gradient}, batch * {output.Width}, fromLogits: {(head.Loss.FromLogits ? "true" : "false")});",
+                LossKind.SoftmaxCrossEntropy => $"SoftmaxCrossEntropy({context.Value(output.Id)}, {targets}, {gradient}, batch, {output.Width});",
+                LossKind.MeanSquaredError => $"MeanSquaredError({context.Value(output.Id)}, {targets}, {gradient}, batch * {output.Width});",
+                _ => $"BinaryCrossEntropy({context.Value(output.Id)}, {targets}, {gradient}, batch * {output.Width}, fromLogits: {(head.Loss.FromLogits ? "true" : "false")});",
             };
             string targetName = labels ? "labels" : "targets";
 
+            // One body for both overloads: the guards differ (host spans are checked value by value, device views by length).
+            void EmitTrainStep(string signature, System.Action guards, string inputs, string targets)
+            {
+                writer.Open(signature);
+                writer.Open("lock (Gate)");
+                writer.Line("ThrowIfDisposed();");
+                guards();
+                if (trainingGuard.Length > 0)
+                    writer.Line(trainingGuard);
+                writer.Line("EnsureBatch(batch);");
+                EmitForwardLocals(writer, context, output, gradient: true);
+                if (inputs != "inputs")
+                    writer.Line($"{View} x = {inputs};");
+                string x = inputs == "inputs" ? "inputs" : "x";
+                writer.Line(Forward(program, x, training: true));
+                writer.Wrapped(LossCall(context.Gradient(output.Id), targets));
+                writer.Line($"Backward({x}, batch);");
+                EmitTrainingStepEnd(writer, context);
+                writer.Line("Step++;");
+                writer.Line("UpdateParameters();");
+                writer.Close();
+                writer.Close();
+                writer.Line();
+            }
+
             writer.Line("/// <summary>One training step on the device: upload, forward, loss, backward, clipping and update. Returns without waiting for the device; <see cref=\"global::ModelGen.Gpu.DeviceNetwork.LastLoss\"/> reads the loss.</summary>");
-            writer.Open($"public void TrainStep(global::System.ReadOnlySpan<float> inputs, {targetType} {targetName})");
-            writer.Open("lock (Gate)");
-            writer.Line("ThrowIfDisposed();");
-            writer.Line(string.Format(guardInputs, "TrainStep"));
-            writer.Line(GuardTargets("TrainStep"));
-            if (trainingGuard.Length > 0)
-                writer.Line(trainingGuard);
-            writer.Line("EnsureBatch(batch);");
-            EmitForwardLocals(writer, context, output, gradient: true);
-            writer.Line($"{View} x = UploadInputs(inputs);");
-            writer.Line(Forward(program, "x", training: true));
-            writer.Wrapped(LossCall(context.Gradient(output.Id)));
-            writer.Line("Backward(x, batch);");
-            EmitTrainingStepEnd(writer, context);
-            writer.Line("Step++;");
-            writer.Line("UpdateParameters();");
-            writer.Close();
-            writer.Close();
-            writer.Line();
+            EmitTrainStep($"public void TrainStep(global::System.ReadOnlySpan<float> inputs, {targetType} {targetName})", () =>
+            {
+                writer.Line(string.Format(guardInputs, "TrainStep"));
+                writer.Line(GuardTargets("TrainStep"));
+            }, "UploadInputs(inputs)", upload);
 
             string deviceTargets = labels ? "global::ILGPU.ArrayView<int>" : View;
             writer.Line("/// <summary>One training step on a batch already in device memory (a dataset uploaded once): no host copy at all. Checks the lengths; the values are not inspected (an out-of-range label makes the loss NaN).</summary>");
-            writer.Open($"public void TrainStep({View} inputs, {deviceTargets} {targetName})");
-            writer.Open("lock (Gate)");
-            writer.Line("ThrowIfDisposed();");
-            writer.Line($"int batch = DeviceBatch(\"TrainStep\", inputs.Length, {targetName}.Length, {(labels ? 1 : output.Width)}, \"{model.Layers[0].Name}\", \"{head.Name}\");");
-            if (trainingGuard.Length > 0)
-                writer.Line(trainingGuard);
-            writer.Line("EnsureBatch(batch);");
-            EmitForwardLocals(writer, context, output, gradient: true);
-            writer.Line(Forward(program, "inputs", training: true));
-            writer.Wrapped(LossCall(context.Gradient(output.Id)).Replace(upload, targetName));
-            writer.Line("Backward(inputs, batch);");
-            EmitTrainingStepEnd(writer, context);
-            writer.Line("Step++;");
-            writer.Line("UpdateParameters();");
-            writer.Close();
-            writer.Close();
-            writer.Line();
+            EmitTrainStep($"public void TrainStep({View} inputs, {deviceTargets} {targetName})",
+                () => writer.Line($"int batch = DeviceBatch(\"TrainStep\", inputs.Length, {targetName}.Length, {(labels ? 1 : output.Width)}, \"{model.Layers[0].Name}\", \"{head.Name}\");"),
+                "inputs", targetName);
 
             writer.Line("/// <summary>Mean loss on a batch, without changing the model (waits for the device).</summary>");
             writer.Open($"public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, {targetType} {targetName})");
@@ -190,7 +187,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("EnsureBatch(batch);");
             EmitForwardLocals(writer, context, output, gradient: false);
             writer.Line(Forward(program, "UploadInputs(inputs)", training: false));
-            writer.Wrapped(LossCall("default"));
+            writer.Wrapped(LossCall("default", upload));
             writer.Line("return ReadLoss();");
             writer.Close();
             writer.Close();

@@ -24,7 +24,7 @@ public static class BatchNormKernels
         if (column < width)
             for (int row = slice; row < rows; row += LayerKernels.BiasSlices)
                 sum += x[row * width + column];
-        float mu = ColumnTotal(sums, sum, lane) / rows;
+        float mu = LayerKernels.ColumnTotal(sums, sum, lane) / rows;
         float squares = 0f;
         if (column < width)
             for (int row = slice; row < rows; row += LayerKernels.BiasSlices)
@@ -32,7 +32,7 @@ public static class BatchNormKernels
                 float centred = x[row * width + column] - mu;
                 squares += centred * centred;
             }
-        float variance = ColumnTotal(sums, squares, lane) / rows;
+        float variance = LayerKernels.ColumnTotal(sums, squares, lane) / rows;
         if (slice == 0 && column < width)
         {
             mean[column] = mu;
@@ -74,8 +74,8 @@ public static class BatchNormKernels
                 scaled += dy * normalized[row * width + column];
                 plain += dy;
             }
-        float gamma = ColumnTotal(sums, scaled, lane);
-        float beta = ColumnTotal(sums, plain, lane);
+        float gamma = LayerKernels.ColumnTotal(sums, scaled, lane);
+        float beta = LayerKernels.ColumnTotal(sums, plain, lane);
         if (slice == 0 && column < width)
         {
             gammaGradient[column] = gamma;
@@ -100,17 +100,5 @@ public static class BatchNormKernels
         float variance = XMath.Max(1f / (inverse * inverse) - epsilon, 0f);
         runningMean[j] = (1f - momentum) * runningMean[j] + momentum * mean[j];
         runningVariance[j] = (1f - momentum) * runningVariance[j] + momentum * variance * unbiased;
-    }
-
-    /// <summary>The column's total over the group's 8 row slices, in slice order; every thread of the column gets it.</summary>
-    private static float ColumnTotal(ArrayView<float> sums, float value, int lane)
-    {
-        sums[Group.IdxX] = value;
-        Group.Barrier();
-        float total = 0f;
-        for (int s = 0; s < LayerKernels.BiasSlices; s++)
-            total += sums[s * LayerKernels.BiasColumns + lane];
-        Group.Barrier();
-        return total;
     }
 }

@@ -28,15 +28,24 @@ public static class LayerKernels
         if (column < columns)
             for (int row = slice; row < rows; row += BiasSlices)
                 sum += outputGradient[row * columns + column];
-        sums[Group.IdxX] = sum;
-        Group.Barrier();
+        float total = ColumnTotal(sums, sum, lane);
         if (slice == 0 && column < columns)
-        {
-            float total = 0f;
-            for (int s = 0; s < BiasSlices; s++)
-                total += sums[s * BiasColumns + lane];
             biasGradient[column] = total;
-        }
+    }
+
+    /// <summary>
+    /// The column's total over a group's <see cref="BiasSlices"/> row slices, added in slice order (so it does not
+    /// depend on scheduling); every thread of the column gets it. Called by all threads of the group (it holds barriers).
+    /// </summary>
+    internal static float ColumnTotal(ArrayView<float> sums, float value, int lane)
+    {
+        sums[Group.IdxX] = value;
+        Group.Barrier();
+        float total = 0f;
+        for (int s = 0; s < BiasSlices; s++)
+            total += sums[s * BiasColumns + lane];
+        Group.Barrier();
+        return total;
     }
 
     /// <summary>y = f(x), element-wise (an activation that could not ride in a GEMM epilogue); in place when the views alias.</summary>
@@ -44,14 +53,11 @@ public static class LayerKernels
         where TActivation : struct, IDeviceActivation
         => output[i] = default(TActivation).Apply(input[i], negativeSlope);
 
-    /// <summary>dx = dy ⊙ f′(y), or dx += … when <paramref name="accumulate"/> is 1.</summary>
+    /// <summary>dx = dy ⊙ f′(y); in place when the gradient views alias.</summary>
     public static void ActivationBackward<TActivation>(Index1D i, ArrayView<float> output, ArrayView<float> outputGradient, ArrayView<float> inputGradient,
-        float negativeSlope, int accumulate)
+        float negativeSlope)
         where TActivation : struct, IDeviceActivation
-    {
-        float value = outputGradient[i] * default(TActivation).Derivative(output[i], negativeSlope);
-        inputGradient[i] = accumulate != 0 ? inputGradient[i] + value : value;
-    }
+        => inputGradient[i] = outputGradient[i] * default(TActivation).Derivative(output[i], negativeSlope);
 
     /// <summary>c = f(c + bias[column]) in place: the epilogue of a Dense forward whose product came from cuBLAS.</summary>
     public static void BiasActivation<TActivation>(Index1D i, ArrayView<float> values, ArrayView<float> bias, int columns, int hasBias, float negativeSlope)

@@ -73,7 +73,7 @@ namespace ModelGen.Generators.Ops
             ActivationAttributes activation = Of(node);
             context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′(y)");
             context.Writer.Call($"ActivationBackward<{DeviceEmitContext.ActivationType(activation.Activation.ToString())}>", context.Value(node.Id), context.Gradient(node.Id), target,
-                context.Slope(node), accumulate ? "accumulate: true" : "accumulate: false");
+                context.Slope(node));
         }
     }
 }
