@@ -16,10 +16,11 @@ namespace ModelGen.Generators
         public const string Fuse = nameof(Fuse);
         public const string Emit = nameof(Emit);
         public const string EmitGpu = nameof(EmitGpu);
+        public const string EmitVulkan = nameof(EmitVulkan);
     }
 
     /// <summary>
-    /// extract → check shapes → differentiate → fuse → emit (CPU, and the GPU when ModelGen.Gpu is referenced). Every step's output is an equatable value,
+    /// extract → check shapes → differentiate → fuse → emit (CPU; the GPU when ModelGen.Gpu is referenced; HLSL shaders when ModelGen.Vulkan is). Every step's output is an equatable value,
     /// so an edit that does not change a model leaves all its steps cached. The generator reports nothing:
     /// diagnostics come from ModelDeclarationAnalyzer, which runs the same extraction and shape checks.
     /// </summary>
@@ -53,12 +54,25 @@ namespace ModelGen.Generators
                 .Select(static (pair, _) => pair.Right ? DeviceEmitter.Emit(pair.Left) : null)
                 .WithTrackingName(TrackingNames.EmitGpu);
 
+            // The shader backend likewise when it references ModelGen.Vulkan.
+            var referencesVulkan = context.CompilationProvider
+                .Select(static (compilation, _) => compilation.GetTypeByMetadataName(ShaderEmitter.VulkanNetworkTypeName) is not null);
+            var vulkan = programs
+                .Combine(referencesVulkan)
+                .Select(static (pair, _) => pair.Right ? ShaderEmitter.Emit(pair.Left) : null)
+                .WithTrackingName(TrackingNames.EmitVulkan);
+
             context.RegisterSourceOutput(cpu, static (output, source) =>
             {
                 if (source is not null)
                     output.AddSource(source.HintName, source.Text);
             });
             context.RegisterSourceOutput(gpu, static (output, source) =>
+            {
+                if (source is not null)
+                    output.AddSource(source.HintName, source.Text);
+            });
+            context.RegisterSourceOutput(vulkan, static (output, source) =>
             {
                 if (source is not null)
                     output.AddSource(source.HintName, source.Text);

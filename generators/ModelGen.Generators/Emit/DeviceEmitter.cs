@@ -30,6 +30,13 @@ namespace ModelGen.Generators.Emit
 
         /// <summary>Why the program gets no GPU network (the first reason found), or null when it gets one.</summary>
         public static string? Unsupported(TrainingProgram program)
+            => Unsupported(program, node => OpRegistry.For(node.Kind).HasDeviceKernels(node), "device kernels");
+
+        /// <summary>
+        /// What a device backend cannot take yet (shared by the ILGPU and shader backends): several or weighted heads,
+        /// sequences, [CheckFinite], no optimizer, fan-out, and ops without <paramref name="kernels"/> (<paramref name="hasKernels"/>).
+        /// </summary>
+        internal static string? Unsupported(TrainingProgram program, System.Func<OpNode, bool> hasKernels, string kernels)
         {
             CheckedModel model = program.Model;
             ModelDeclaration declaration = model.Declaration;
@@ -43,9 +50,9 @@ namespace ModelGen.Generators.Emit
                 return "[CheckFinite] would read every step back from the device";
             if (declaration.Optimizer.Kind == OptimizerKind.None)
                 return "it declares no optimizer";
-            OpNode? missing = model.Nodes.FirstOrDefault(node => !OpRegistry.For(node.Kind).HasDeviceKernels(node));
+            OpNode? missing = model.Nodes.FirstOrDefault(node => !hasKernels(node));
             if (missing is not null)
-                return $"{(missing.Layer < 0 ? "its input" : $"layer '{model.Declaration.Layers[missing.Layer].Name}'")} needs {Describe(missing)}, which has no device kernels yet";
+                return $"{(missing.Layer < 0 ? "its input" : $"layer '{model.Declaration.Layers[missing.Layer].Name}'")} needs {Describe(missing)}, which has no {kernels} yet";
             if (program.Backward.Any(step => step.Kind == StepKind.AddPartial))
                 return "a layer's output feeds several layers";
             return null;

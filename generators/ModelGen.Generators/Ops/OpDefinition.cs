@@ -89,6 +89,24 @@ namespace ModelGen.Generators.Ops
         {
         }
 
+        /// <summary>The shader backend (HLSL, run by ModelGen.Vulkan) has shaders for this node: a model whose every node has them gets a Vulkan network.</summary>
+        public virtual bool HasShaders(OpNode node) => false;
+
+        /// <summary>The node's forward shaders; <paramref name="epilogue"/> as in <see cref="EmitForward"/>. Dropout-like ops read the Training push constant.</summary>
+        public virtual void EmitShaderForward(ShaderEmitContext context, OpNode node, OpNode? epilogue)
+        {
+        }
+
+        /// <summary>The shaders for the node's parameter gradients.</summary>
+        public virtual void EmitShaderParameterGradient(ShaderEmitContext context, OpNode node)
+        {
+        }
+
+        /// <summary>The shader for ∂loss/∂(input <paramref name="slot"/>), as <see cref="EmitInputGradient"/>.</summary>
+        public virtual void EmitShaderInputGradient(ShaderEmitContext context, OpNode node, int slot, ShaderTensor target, bool accumulate, OpNode? epilogue)
+        {
+        }
+
         protected static string Int(int value) => CodeWriter.Int(value);
     }
 
@@ -123,6 +141,8 @@ namespace ModelGen.Generators.Ops
         public static readonly InputOp Instance = new InputOp();
 
         public override bool HasDeviceKernels(OpNode node) => true;
+
+        public override bool HasShaders(OpNode node) => true;
 
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
         {

@@ -75,5 +75,49 @@ namespace ModelGen.Generators.Ops
             context.Writer.Call($"ActivationBackward<{DeviceEmitContext.ActivationType(activation.Activation.ToString())}>", context.Value(node.Id), context.Gradient(node.Id), target,
                 context.Slope(node));
         }
+
+        // Shaders (HLSL, ModelGen.Vulkan): the same formulas as the CPU structs, term by term.
+
+        public override bool HasShaders(OpNode node) => ActivationRules.IsElementWise(Of(node).Activation);
+
+        public override void EmitShaderForward(ShaderEmitContext context, OpNode node, OpNode? epilogue)
+        {
+            ShaderTensor x = context.Value(node.Inputs[0]), y = context.Value(node.Id);
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "Forward"), $"y = {Of(node).Activation}(x), element-wise", new[] { x.Description, y.Description },
+                $"Batch * {node.Width}u", $"batch * {node.Width}L", $"{y.At("i")} = Activation({x.At("i")});", ShaderFunctions(node));
+        }
+
+        public override void EmitShaderInputGradient(ShaderEmitContext context, OpNode node, int slot, ShaderTensor target, bool accumulate, OpNode? epilogue)
+        {
+            ShaderTensor y = context.Value(node.Id), dy = context.Gradient(node.Id);
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "Backward"), $"dz = dy ⊙ {Of(node).Activation}′(y), element-wise",
+                new[] { y.Description, dy.Description, "dz: " + target.Description }, $"Batch * {node.Width}u", $"batch * {node.Width}L",
+                $"{target.At("i")} = {dy.At("i")} * Derivative({y.At("i")});", ShaderFunctions(node));
+        }
+
+        /// <summary><c>Activation(z)</c> and <c>Derivative(y)</c> of an element-wise activation node, as HLSL functions.</summary>
+        public static string ShaderFunctions(OpNode activation)
+        {
+            ActivationAttributes attributes = Of(activation);
+            string slope = Hlsl.Float(attributes.Activation == ActivationKind.LeakyReLU ? attributes.NegativeSlope : 0f);
+            string scale = Hlsl.Float((float)SeluScale), scaledAlpha = Hlsl.Float((float)(SeluScale * SeluAlpha));
+            (string apply, string derivative) = attributes.Activation switch
+            {
+                ActivationKind.ReLU => ("z > 0.0f ? z : 0.0f", "y > 0.0f ? 1.0f : 0.0f"),
+                ActivationKind.LeakyReLU => ($"z > 0.0f ? z : z * {slope}", $"y > 0.0f ? 1.0f : {slope}"),
+                ActivationKind.Sigmoid => ("1.0f / (1.0f + exp(-z))", "y * (1.0f - y)"),
+                // tanh through exp(−2|z|), which cannot overflow (a driver's tanh may compute e^z / e^z = ∞/∞ for large z).
+                ActivationKind.Tanh => ("sign(z) * (1.0f - exp(-2.0f * abs(z))) / (1.0f + exp(-2.0f * abs(z)))", "1.0f - y * y"),
+                ActivationKind.Softplus => ("max(z, 0.0f) + log(1.0f + exp(-abs(z)))", "1.0f - exp(-y)"),
+                ActivationKind.SELU => ($"z > 0.0f ? {scale} * z : {scaledAlpha} * (exp(z) - 1.0f)", $"y > 0.0f ? {scale} : y + {scaledAlpha}"),
+                _ => ("z", "1.0f"),
+            };
+            return $"// {attributes.Activation}, and its derivative through the output y.\nfloat Activation(float z)\n{{\n    return {apply};\n}}\n\n" +
+                $"float Derivative(float y)\n{{\n    return {derivative};\n}}\n\n";
+        }
+
+        // SELU's constants (Klambauer et al.), as ModelGen.Ops.SELU states them.
+        private const double SeluScale = 1.0507009873554804934193349852946;
+        private const double SeluAlpha = 1.6732632423543772848170429916717;
     }
 }

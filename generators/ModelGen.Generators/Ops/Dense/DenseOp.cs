@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+using System.Linq;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Graph;
 
@@ -118,6 +120,72 @@ namespace ModelGen.Generators.Ops
             context.Writer.Line($"// {node.Name}: dx = (dy · Wᵀ) ⊙ {activation}′(x), in the GEMM epilogue");
             context.Writer.Call($"DenseInputGradient<{DeviceEmitContext.ActivationType(activation)}>", dy, weights, target, context.Value(epilogue.Id), "batch", Int(input.Width), Int(node.Width),
                 context.Slope(epilogue));
+        }
+
+        // Shaders (HLSL, ModelGen.Vulkan): the three products as tiled GEMMs that read x, W and dy where they lie.
+
+        public override bool HasShaders(OpNode node) => true;
+
+        public override void EmitShaderForward(ShaderEmitContext context, OpNode node, OpNode? epilogue)
+        {
+            DenseAttributes dense = Of(node);
+            OpNode input = context.Node(node.Inputs[0]);
+            int inputs = input.Width, units = node.Width;
+            ShaderTensor x = context.Value(input.Id), w = context.Parameter(dense.Weight), y = context.Value(node.Id);
+            ShaderTensor? b = dense.Bias >= 0 ? context.Parameter(dense.Bias) : null;
+            string activation = epilogue is null ? "" : ((ActivationAttributes)epilogue.Attributes).Activation.ToString();
+            string z = b is null ? "sum" : $"sum + {b.At("column")}";
+            string affine = $"x · W{(b is null ? "" : " + b")}";
+            Hlsl.Gemm(context, ShaderEmitContext.ShaderName(node, "Forward"),
+                epilogue is null ? $"y = {affine}" : $"y = {activation}({affine}), bias and activation in the GEMM's store",
+                new[] { "x: " + x.Description, "W: " + w.Description, b is null ? "" : "b: " + b.Description, "y: " + y.Description }.Where(t => t.Length > 0),
+                "Batch", $"{units}u", $"{inputs}u",
+                x.At($"row * {inputs}u + k"), w.At($"k * {units}u + column"),
+                $"{y.At($"row * {units}u + column")} = {(epilogue is null ? z : $"Activation({z})")};", "batch", Int(units),
+                epilogue is null ? "" : ActivationOp.ShaderFunctions(epilogue));
+        }
+
+        public override void EmitShaderParameterGradient(ShaderEmitContext context, OpNode node)
+        {
+            DenseAttributes dense = Of(node);
+            OpNode input = context.Node(node.Inputs[0]);
+            int inputs = input.Width, units = node.Width;
+            ShaderTensor x = context.Value(input.Id), dy = context.Gradient(node.Id), dw = context.ParameterGradient(dense.Weight);
+            Hlsl.Gemm(context, ShaderEmitContext.ShaderName(node, "WeightGradient"), "dW = xᵀ · dy (the sum over the batch is the GEMM's depth)",
+                new[] { "x: " + x.Description, "dy: " + dy.Description, "dW: " + dw.Description },
+                $"{inputs}u", $"{units}u", "Batch", x.At($"k * {inputs}u + row"), dy.At($"k * {units}u + column"),
+                $"{dw.At($"row * {units}u + column")} = sum;", Int(inputs), Int(units));
+            if (dense.Bias < 0)
+                return;
+            ShaderTensor db = context.ParameterGradient(dense.Bias);
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "BiasGradient"), "db = Σ over the batch of dy, one thread per unit, rows in order",
+                new[] { "dy: " + dy.Description, "db: " + db.Description }, $"{units}u", Int(units) + "L",
+                $"float sum = 0.0f;\nfor (uint row = 0u; row < Batch; row++)\n    sum += {dy.At($"row * {units}u + i")};\n{db.At("i")} = sum;");
+        }
+
+        public override void EmitShaderInputGradient(ShaderEmitContext context, OpNode node, int slot, ShaderTensor target, bool accumulate, OpNode? epilogue)
+        {
+            OpNode input = context.Node(node.Inputs[0]);
+            int inputs = input.Width, units = node.Width;
+            ShaderTensor dy = context.Gradient(node.Id), w = context.Parameter(Of(node).Weight);
+            string dx = target.At($"row * {inputs}u + column");
+            string store, summary;
+            var tensors = new List<string> { "dy: " + dy.Description, "W: " + w.Description, "dx: " + target.Description };
+            if (epilogue is null)
+            {
+                store = accumulate ? $"{dx} += sum;" : $"{dx} = sum;";
+                summary = accumulate ? "dx += dy · Wᵀ" : "dx = dy · Wᵀ";
+            }
+            else
+            {
+                ShaderTensor activated = context.Value(epilogue.Id);
+                tensors.Add("f(x): " + activated.Description);
+                store = $"{dx} = sum * Derivative({activated.At($"row * {inputs}u + column")});";
+                summary = $"dx = (dy · Wᵀ) ⊙ {((ActivationAttributes)epilogue.Attributes).Activation}′, the producer's activation derivative in the GEMM's store";
+            }
+            Hlsl.Gemm(context, ShaderEmitContext.ShaderName(node, "InputGradient"), summary, tensors, "Batch", $"{inputs}u", $"{units}u",
+                dy.At($"row * {units}u + k"), w.At($"column * {units}u + k"), store, "batch", Int(inputs),
+                epilogue is null ? "" : ActivationOp.ShaderFunctions(epilogue));
         }
     }
 }

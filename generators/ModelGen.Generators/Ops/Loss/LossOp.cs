@@ -59,6 +59,24 @@ namespace ModelGen.Generators.Ops
 
         public abstract void EmitPredictOutput(EmitContext context, HeadShape head);
 
+        /// <summary>
+        /// Shaders (HLSL, ModelGen.Vulkan): the loss terms into <c>Terms</c> and, while Training, dz into the output's
+        /// gradient; then their mean into the loss slot. The formulas are the CPU kernels', term by term.
+        /// </summary>
+        public abstract void EmitShaderLoss(ShaderEmitContext context, HeadShape head);
+
+        /// <summary>Predict's shaders, if the output needs a transform; returns where the host reads the [Batch × width] result.</summary>
+        public virtual ShaderTensor EmitShaderPredict(ShaderEmitContext context, HeadShape head) => context.Value(head.Node);
+
+        /// <summary>The mean of the first <paramref name="count"/> loss terms into the loss slot.</summary>
+        protected static void ShaderMean(ShaderEmitContext context, string count)
+            => Hlsl.Sum(context, "LossMean", "the mean of the loss terms, into the loss slot", new[] { "Terms: the loss terms", $"Scalars[{Hlsl.LossSlot}]: the mean loss" },
+                count, "Terms[i]", $"Scalars[{Hlsl.LossSlot}] = total * (1.0f / float({count}));");
+
+        private static string Elements(ShaderEmitContext context, HeadShape head) => $"Batch * {context.Node(head.Node).Width}u";
+
+        private static string HostElements(ShaderEmitContext context, HeadShape head) => $"batch * {context.Node(head.Node).Width}L";
+
         protected static string Output(EmitContext context, HeadShape head) => context.Value(head.Node);
 
         protected static string Gradient(EmitContext context, HeadShape head) => context.Gradient(head.Node);
@@ -108,6 +126,59 @@ namespace ModelGen.Generators.Ops
             public override void EmitPredictOutput(EmitContext context, HeadShape head) => context.Writer.Wrapped(PerStep(context, head)
                 ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, {context.Lengths}, batch, steps, {InputSteps(context)}, {Width(context, head)});"
                 : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, batch, {Width(context, head)});");
+
+            public override void EmitShaderLoss(ShaderEmitContext context, HeadShape head)
+            {
+                int classes = context.Node(head.Node).Width;
+                ShaderTensor z = context.Value(head.Node), dz = context.Gradient(head.Node);
+                Hlsl.Elements(context, "SoftmaxCrossEntropy", "loss = logsumexp(z) − z[label] per row; dz = (softmax(z) − onehot(label)) / Batch while Training",
+                    new[] { "z: " + z.Description, "Labels: one class per row", "Terms: one loss term per row", "dz: " + dz.Description }, "Batch", "batch",
+                    $@"uint start = i * {classes}u;
+float maximum = {z.At("start")};
+for (uint j = 1u; j < {classes}u; j++)
+    maximum = max(maximum, {z.At("start + j")});
+float sum = 0.0f;
+for (uint j = 0u; j < {classes}u; j++)
+    sum += exp({z.At("start + j")} - maximum);
+int label = Labels[i];
+// Labels are range-checked on the host; one out of range anyway makes the loss NaN, never a stray read.
+if (label >= 0 && label < {classes})
+    Terms[i] = log(sum) + maximum - {z.At("start + uint(label)")};
+else
+    Terms[i] = asfloat(0x7FC00000u);
+if (Training != 0u)
+{{
+    float inverse = 1.0f / sum, scale = 1.0f / float(Batch);
+    for (uint j = 0u; j < {classes}u; j++)
+    {{
+        float probability = exp({z.At("start + j")} - maximum) * inverse;
+        {dz.At("start + j")} = (int(j) == label ? probability - 1.0f : probability) * scale;
+    }}
+}}");
+                ShaderMean(context, "Batch");
+            }
+
+            public override ShaderTensor EmitShaderPredict(ShaderEmitContext context, HeadShape head)
+            {
+                int classes = context.Node(head.Node).Width;
+                ShaderTensor z = context.Value(head.Node), probabilities = ShaderEmitContext.Terms($"softmax(z) [Batch × {classes}]");
+                Hlsl.Elements(context, "Softmax", "stable softmax of each row of logits", new[] { "z: " + z.Description, probabilities.Description }, "Batch", "batch",
+                    $@"uint start = i * {classes}u;
+float maximum = {z.At("start")};
+for (uint j = 1u; j < {classes}u; j++)
+    maximum = max(maximum, {z.At("start + j")});
+float sum = 0.0f;
+for (uint j = 0u; j < {classes}u; j++)
+{{
+    float e = exp({z.At("start + j")} - maximum);
+    Terms[start + j] = e;
+    sum += e;
+}}
+float inverse = 1.0f / sum;
+for (uint j = 0u; j < {classes}u; j++)
+    Terms[start + j] *= inverse;");
+                return probabilities;
+            }
         }
 
         /// <summary>Mean squared error over all outputs. Runtime: src/ModelGen/Ops/MeanSquaredErrorOp.cs.</summary>
@@ -136,6 +207,19 @@ namespace ModelGen.Generators.Ops
 
             public override void EmitPredictOutput(EmitContext context, HeadShape head)
                 => context.Writer.Line($"{Output(context, head)}.CopyTo({head.Outputs});");
+
+            public override void EmitShaderLoss(ShaderEmitContext context, HeadShape head)
+            {
+                ShaderTensor y = context.Value(head.Node), dy = context.Gradient(head.Node);
+                string count = Elements(context, head);
+                Hlsl.Elements(context, "MeanSquaredError", "loss terms (y − t)²; dy = 2 (y − t) / count while Training",
+                    new[] { "y: " + y.Description, "Targets: the regression targets", "Terms: one term per output", "dy: " + dy.Description }, count, HostElements(context, head),
+                    $@"float difference = {y.At("i")} - Targets[i];
+Terms[i] = difference * difference;
+if (Training != 0u)
+    {dy.At("i")} = difference * (2.0f / float({count}));");
+                ShaderMean(context, count);
+            }
         }
 
         /// <summary>
@@ -176,6 +260,38 @@ namespace ModelGen.Generators.Ops
                     context.Writer.Wrapped($"global::ModelGen.Ops.BinaryCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, batch * {Width(context, head)});");
                 else
                     context.Writer.Line($"{Output(context, head)}.CopyTo({head.Outputs});");
+            }
+
+            public override void EmitShaderLoss(ShaderEmitContext context, HeadShape head)
+            {
+                ShaderTensor y = context.Value(head.Node), dy = context.Gradient(head.Node);
+                string count = Elements(context, head);
+                string[] tensors = { (_fromLogits ? "z: " : "p: ") + y.Description, "Targets: in [0, 1]", "Terms: one term per output", "d: " + dy.Description };
+                if (_fromLogits)
+                    Hlsl.Elements(context, "BinaryCrossEntropy", "loss terms max(z, 0) − z·t + log(1 + e^−|z|); dz = (σ(z) − t) / count while Training", tensors, count, HostElements(context, head),
+                        $@"float z = {y.At("i")}, t = Targets[i];
+Terms[i] = max(z, 0.0f) - z * t + log(1.0f + exp(-abs(z)));
+if (Training != 0u)
+    {dy.At("i")} = (1.0f / (1.0f + exp(-z)) - t) * (1.0f / float({count}));");
+                else
+                    Hlsl.Elements(context, "BinaryCrossEntropy", "loss terms −t·log p − (1 − t)·log(1 − p), p clamped to [1e-7, 1 − 1e-7]; dp = (p − t) / (p (1 − p)) / count inside the clamp while Training",
+                        tensors, count, HostElements(context, head),
+                        $@"float raw = {y.At("i")}, t = Targets[i];
+float p = min(max(raw, 1e-7f), 1.0f - 1e-7f);
+Terms[i] = -t * log(p) - (1.0f - t) * log(1.0f - p);
+if (Training != 0u)
+    {dy.At("i")} = raw >= 1e-7f && raw <= 1.0f - 1e-7f ? (p - t) / (p * (1.0f - p)) * (1.0f / float({count})) : 0.0f;");
+                ShaderMean(context, count);
+            }
+
+            public override ShaderTensor EmitShaderPredict(ShaderEmitContext context, HeadShape head)
+            {
+                if (!_fromLogits)
+                    return context.Value(head.Node);
+                ShaderTensor z = context.Value(head.Node), probabilities = ShaderEmitContext.Terms("σ(z)");
+                Hlsl.Elements(context, "Sigmoid", "σ of each logit", new[] { "z: " + z.Description, probabilities.Description }, Elements(context, head), HostElements(context, head),
+                    $"Terms[i] = 1.0f / (1.0f + exp(-{z.At("i")}));");
+                return probabilities;
             }
         }
     }

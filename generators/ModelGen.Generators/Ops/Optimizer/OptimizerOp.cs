@@ -63,5 +63,41 @@ namespace ModelGen.Generators.Ops
             _ => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {rate}, {scale}{keep});",
         };
 
+        /// <summary>
+        /// The update of one parameter in HLSL (ModelGen.Vulkan): <c>p</c> and the scaled gradient <c>g</c> are locals at
+        /// <c>index</c>; the state lives in Moment1/Moment2 in <see cref="StateBuffers"/> order; the learning rate (and
+        /// Adam's corrected step size) are scalars the host sets per step. The CPU rules, term by term.
+        /// </summary>
+        public static string ShaderRule(OptimizerDeclaration optimizer, string keep)
+        {
+            string rate = $"Scalars[{Emit.Hlsl.RateSlot}]";
+            string F(float value) => Emit.Hlsl.Float(value);
+            switch (optimizer.Kind)
+            {
+                case OptimizerKind.Adam:
+                    return $@"float m = {F(optimizer.Beta1)} * Moment1[index] + {F(1f - optimizer.Beta1)} * g;
+float v = {F(optimizer.Beta2)} * Moment2[index] + {F(1f - optimizer.Beta2)} * g * g;
+// Subnormal moments are flushed to zero, as on the CPU (they would only slow the update down).
+m = abs(m) < 1.17549435E-38f ? 0.0f : m;
+v = v < 1.17549435E-38f ? 0.0f : v;
+Moment1[index] = m;
+Moment2[index] = v;
+Parameters[index] = {keep} * p - Scalars[{Emit.Hlsl.StepSizeSlot}] * m / (sqrt(v) * Scalars[{Emit.Hlsl.CorrectionSlot}] + {F(optimizer.Epsilon)});";
+                case OptimizerKind.AdaGrad:
+                    return $@"float sum = Moment1[index] + g * g;
+Moment1[index] = sum;
+Parameters[index] = {keep} * p - {rate} * g / (sqrt(sum) + {F(optimizer.Epsilon)});";
+                case OptimizerKind.RmsProp:
+                    return $@"float average = {F(optimizer.Rho)} * Moment1[index] + {F(1f - optimizer.Rho)} * g * g;
+Moment1[index] = average;
+Parameters[index] = {keep} * p - {rate} * g / (sqrt(average) + {F(optimizer.Epsilon)});";
+                case OptimizerKind.Sgd when optimizer.Momentum != 0:
+                    return $@"float velocity = {F(optimizer.Momentum)} * Moment1[index] + g;
+Moment1[index] = velocity;
+Parameters[index] = {keep} * p - {rate} * {(optimizer.Nesterov ? $"(g + {F(optimizer.Momentum)} * velocity)" : "velocity")};";
+                default:
+                    return $"Parameters[index] = {keep} * p - {rate} * g;";
+            }
+        }
     }
 }

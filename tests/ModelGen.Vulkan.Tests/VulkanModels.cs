@@ -1,0 +1,106 @@
+using ModelGen;
+
+namespace ModelGen.Vulkan.Tests;
+
+// Models that exercise every shader: each activation in a GEMM epilogue, the three losses (both BCE forms),
+// the five optimizers, both clippings, coupled and decoupled weight decay, and the linear schedule.
+
+[Model(InputSize = 20, Seed = 11)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-2f), ClipGlobalNorm(0.5f)]
+public partial class VkClassifier
+{
+    [Dense(33, Activation.ReLU)] public partial Dense Hidden { get; }
+    [Dense(17, Activation.Tanh)] public partial Dense Second { get; }
+    [Dense(5)] public partial Dense Logits { get; }
+}
+
+[Model(InputSize = 7, Seed = 5)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true), ClipValue(0.05f)]
+public partial class VkRegressor
+{
+    [Dense(70, Activation.LeakyReLU, NegativeSlope = 0.2f)] public partial Dense Leaky { get; }
+    [Dense(9, Activation.Softplus)] public partial Dense Soft { get; }
+    [Dense(3)] public partial Dense Output { get; }
+}
+
+[Model(InputSize = 12, Seed = 9)]
+[BinaryCrossEntropy(FromLogits = true)]
+[RmsProp(LearningRate = 1e-2f), WeightDecay(1e-2f), ClipGlobalNorm(1f)]
+public partial class VkTagger
+{
+    [Dense(65, Activation.SELU, Initializer = Initializer.LeCunNormal)] public partial Dense Hidden { get; }
+    [Dense(4)] public partial Dense Tags { get; }
+}
+
+[Model(InputSize = 6, Seed = 3)]
+[BinaryCrossEntropy(FromLogits = false)]
+[AdaGrad(LearningRate = 0.1f), WeightDecay(1e-2f, Decoupled = true), LinearDecay(4, FinalFraction = 0.25f)]
+public partial class VkProbabilities
+{
+    [Dense(16, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2, Activation.Sigmoid)] public partial Dense Output { get; }
+}
+
+[Model(InputSize = 10, Seed = 21)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.02f), WeightDecay(1e-3f)]
+public partial class VkPlainSgd
+{
+    [Dense(8, Activation.Sigmoid)] public partial Dense Hidden { get; }
+    [Dense(1)] public partial Dense Output { get; }
+}
+
+/// <summary>Dropout on the input and on a hidden layer: the shaders must draw the CPU path's masks.</summary>
+[Model(InputSize = 24, Seed = 13, InputDropout = 0.2f)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-2f), ClipGlobalNorm(1f)]
+public partial class VkDropout
+{
+    [Dense(40, Activation.ReLU, Dropout = 0.5f)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}
+
+/// <summary>XOR, the classic that a linear model cannot fit.</summary>
+[Model(InputSize = 2, Seed = 1)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
+public partial class VkXor
+{
+    [Dense(8, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Logits { get; }
+}
+
+/// <summary>Two interleaved spirals (Lang and Witbrock), a harder two-class problem.</summary>
+[Model(InputSize = 2, Seed = 4)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
+public partial class VkSpirals
+{
+    [Dense(64, Activation.ReLU)] public partial Dense Hidden1 { get; }
+    [Dense(64, Activation.ReLU)] public partial Dense Hidden2 { get; }
+    [Dense(2)] public partial Dense Logits { get; }
+}
+
+/// <summary>Batch norm has no shaders yet: this model gets no Vulkan network.</summary>
+[Model(InputSize = 9, Seed = 2)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-2f), ClipGlobalNorm(1f), WeightDecay(1e-3f, Decoupled = true)]
+public partial class CpuOnlyNormalized
+{
+    [Dense(37, UseBias = false)] public partial Dense Hidden { get; }
+    [BatchNorm(Activation.ReLU)] public partial BatchNorm Norm { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}
+
+/// <summary>A residual connection (an Add op) has no shaders yet: this model gets no Vulkan network.</summary>
+[Model(InputSize = 4, Seed = 2)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-3f), ClipGlobalNorm(1f)]
+public partial class CpuOnlyResidual
+{
+    [Dense(8, Activation.ReLU)] public partial Dense Trunk { get; }
+    [Dense(8, Activation.ReLU, Residual = nameof(Trunk))] public partial Dense Block { get; }
+    [Dense(2)] public partial Dense Logits { get; }
+}

@@ -1,0 +1,194 @@
+using System.Reflection;
+
+namespace ModelGen.Vulkan.Tests;
+
+/// <summary>
+/// The generated Vulkan network (its HLSL shaders on the fixture's device) against the CPU network of the same model:
+/// forward, loss, gradients and several updates agree within float32 rounding (1e-5 relative, with an absolute floor
+/// for values near zero).
+/// </summary>
+[Collection(VulkanCollection.Name)]
+public sealed class VulkanParityTests(VulkanFixture device)
+{
+    private const int Batch = 13; // not a multiple of any tile, group or warp size
+
+    [Fact]
+    public void Classifier_matches_cpu_through_training()
+    {
+        var (inputs, labels) = Classification(Batch, VkClassifier.InputSize, VkClassifier.OutputSize, seed: 1);
+        var cpu = new VkClassifier();
+        using var vk = new VkClassifier().ToVulkan(device.Device);
+        AssertPredictions(cpu.Predict, vk.Predict, inputs, VkClassifier.InputSize, VkClassifier.OutputSize);
+        Assert.Equal(cpu.ComputeLoss(inputs, labels), vk.ComputeLoss(inputs, labels), Tolerance(cpu.ComputeLoss(inputs, labels)));
+        for (int step = 0; step < 6; step++)
+        {
+            float expected = cpu.TrainStep(inputs, labels);
+            vk.TrainStep(inputs, labels);
+            Assert.Equal(expected, vk.LastLoss, Tolerance(expected));
+            AssertClose(cpu.Parameters.ToArray(), vk.ReadParameters(), $"parameters after step {step + 1}");
+        }
+        Assert.Equal(cpu.Step, vk.Step);
+        AssertPredictions(cpu.Predict, vk.Predict, inputs, VkClassifier.InputSize, VkClassifier.OutputSize);
+    }
+
+    [Fact]
+    public void Dropout_masks_are_the_cpu_paths()
+    {
+        var (inputs, labels) = Classification(Batch, VkDropout.InputSize, VkDropout.OutputSize, seed: 9);
+        var cpu = new VkDropout();
+        using var vk = new VkDropout().ToVulkan(device.Device);
+        for (int step = 0; step < 4; step++)
+        {
+            float expected = cpu.TrainStep(inputs, labels);
+            vk.TrainStep(inputs, labels);
+            Assert.Equal(expected, vk.LastLoss, Tolerance(expected));
+            AssertClose(cpu.Parameters.ToArray(), vk.ReadParameters(), $"parameters after step {step + 1}");
+        }
+        // Inference runs the full network on both.
+        Assert.Equal(cpu.ComputeLoss(inputs, labels), vk.ComputeLoss(inputs, labels), Tolerance(cpu.ComputeLoss(inputs, labels)));
+    }
+
+    [Fact]
+    public void Classifier_gradients_match_cpu()
+    {
+        var (inputs, labels) = Classification(Batch, VkClassifier.InputSize, VkClassifier.OutputSize, seed: 2);
+        var network = new VkClassifier.Network<float>(11);
+        network.ComputeGradients(inputs, labels);
+        using var vk = new VkClassifier().ToVulkan(device.Device);
+        vk.TrainStep(inputs, labels);
+        AssertClose(network.Gradients.ToArray(), vk.ReadGradients(), "gradients");
+    }
+
+    [Fact]
+    public void Regressor_matches_cpu_through_training() => Regression<VkRegressor, VkRegressor.Vulkan>(
+        () => new VkRegressor(), m => m.ToVulkan(device.Device), VkRegressor.InputSize, VkRegressor.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Tagger_matches_cpu_through_training() => Regression<VkTagger, VkTagger.Vulkan>(
+        () => new VkTagger(), m => m.ToVulkan(device.Device), VkTagger.InputSize, VkTagger.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
+
+    [Fact]
+    public void Probability_model_matches_cpu_past_the_end_of_its_schedule() => Regression<VkProbabilities, VkProbabilities.Vulkan>(
+        () => new VkProbabilities(), m => m.ToVulkan(device.Device), VkProbabilities.InputSize, VkProbabilities.OutputSize, steps: 7,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
+
+    [Fact]
+    public void Plain_sgd_with_l2_matches_cpu() => Regression<VkPlainSgd, VkPlainSgd.Vulkan>(
+        () => new VkPlainSgd(), m => m.ToVulkan(device.Device), VkPlainSgd.InputSize, VkPlainSgd.OutputSize, steps: 5,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Weights_round_trip_between_cpu_and_device()
+    {
+        var (inputs, labels) = Classification(Batch, VkClassifier.InputSize, VkClassifier.OutputSize, seed: 3);
+        var model = new VkClassifier();
+        using var vk = model.ToVulkan(device.Device);
+        for (int i = 0; i < 3; i++)
+            vk.TrainStep(inputs, labels);
+        var trained = new VkClassifier(seed: 99);
+        vk.CopyTo(trained);
+        Assert.Equal(3, trained.Step);
+        Assert.Equal(vk.ReadParameters(), trained.Parameters.ToArray());
+        // A CPU step from the copied state (weights, Adam moments, step count) continues where the device left off.
+        float cpuLoss = trained.TrainStep(inputs, labels);
+        vk.TrainStep(inputs, labels);
+        Assert.Equal(cpuLoss, vk.LastLoss, Tolerance(cpuLoss));
+        AssertClose(trained.Parameters.ToArray(), vk.ReadParameters(), "parameters after resuming on the CPU");
+        // And back: the device takes the CPU's state.
+        var other = new VkClassifier(seed: 5);
+        vk.CopyFrom(other);
+        Assert.Equal(other.Parameters.ToArray(), vk.ReadParameters());
+        Assert.Equal(0, vk.Step);
+    }
+
+    [Fact]
+    public void Batch_of_one_and_growing_batches_match_cpu()
+    {
+        var cpu = new VkClassifier();
+        using var vk = new VkClassifier().ToVulkan(device.Device);
+        foreach (int batch in new[] { 1, 70, 4 })
+        {
+            var (inputs, labels) = Classification(batch, VkClassifier.InputSize, VkClassifier.OutputSize, seed: batch);
+            float expected = cpu.TrainStep(inputs, labels);
+            vk.TrainStep(inputs, labels);
+            Assert.Equal(expected, vk.LastLoss, Tolerance(expected));
+            AssertPredictions(cpu.Predict, vk.Predict, inputs, VkClassifier.InputSize, VkClassifier.OutputSize);
+        }
+        AssertClose(cpu.Parameters.ToArray(), vk.ReadParameters(), "parameters");
+    }
+
+    [Fact]
+    public void Models_with_ops_without_shaders_get_no_vulkan_network()
+    {
+        Assert.NotNull(typeof(VkClassifier).GetMethod("ToVulkan"));
+        foreach (Type model in new[] { typeof(CpuOnlyResidual), typeof(CpuOnlyNormalized) })
+        {
+            Assert.Null(model.GetMethod("ToVulkan"));
+            Assert.Null(model.GetNestedType("Vulkan", BindingFlags.Public));
+        }
+    }
+
+    private delegate void Predictor(ReadOnlySpan<float> inputs, Span<float> outputs);
+
+    private static void Regression<TModel, TVulkan>(Func<TModel> create, Func<TModel, TVulkan> toVulkan, int inputSize, int outputSize, int steps,
+        Func<TModel, float[], float[], float> cpuStep, Action<TVulkan, float[], float[]> vulkanStep, Func<TModel, float[]> parameters,
+        Action<TModel, float[], float[]> cpuPredict, Action<TVulkan, float[], float[]> vulkanPredict, bool probabilities)
+        where TVulkan : VulkanNetwork
+    {
+        var random = new Random(7);
+        float[] inputs = Enumerable.Range(0, Batch * inputSize).Select(_ => (float)(random.NextDouble() * 4 - 2)).ToArray();
+        float[] targets = Enumerable.Range(0, Batch * outputSize).Select(_ => probabilities ? (float)random.NextDouble() : (float)(random.NextDouble() * 2 - 1)).ToArray();
+        TModel cpu = create();
+        using TVulkan vk = toVulkan(create());
+        for (int step = 0; step < steps; step++)
+        {
+            float expected = cpuStep(cpu, inputs, targets);
+            vulkanStep(vk, inputs, targets);
+            Assert.Equal(expected, vk.LastLoss, Tolerance(expected));
+            AssertClose(parameters(cpu), vk.ReadParameters(), $"parameters after step {step + 1}");
+        }
+        var expectedOutputs = new float[Batch * outputSize];
+        var outputs = new float[Batch * outputSize];
+        cpuPredict(cpu, inputs, expectedOutputs);
+        vulkanPredict(vk, inputs, outputs);
+        AssertClose(expectedOutputs, outputs, "predictions");
+    }
+
+    private static void AssertPredictions(Predictor cpu, Predictor vk, float[] inputs, int inputSize, int outputs)
+    {
+        int batch = inputs.Length / inputSize;
+        var expected = new float[batch * outputs];
+        var actual = new float[batch * outputs];
+        cpu(inputs, expected);
+        vk(inputs, actual);
+        AssertClose(expected, actual, "predictions");
+    }
+
+    internal static (float[] Inputs, int[] Labels) Classification(int batch, int inputSize, int classes, int seed)
+    {
+        var random = new Random(seed);
+        float[] inputs = Enumerable.Range(0, batch * inputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        int[] labels = Enumerable.Range(0, batch).Select(_ => random.Next(classes)).ToArray();
+        return (inputs, labels);
+    }
+
+    private static float Tolerance(float expected) => 1e-5f * Math.Max(1f, Math.Abs(expected));
+
+    /// <summary>
+    /// |a − e| ≤ 1e-5 · max(|e|, 0.1 · scale): relative, with a floor at a tenth of the tensor's largest magnitude. The
+    /// floor is what float32 sums allow: an entry near zero is a sum of terms as large as its neighbours, which cancel.
+    /// </summary>
+    internal static void AssertClose(float[] expected, float[] actual, string what)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        float scale = expected.Length == 0 ? 0 : expected.Max(Math.Abs);
+        for (int i = 0; i < expected.Length; i++)
+        {
+            float allowed = 1e-5f * Math.Max(Math.Abs(expected[i]), Math.Max(0.1f * scale, 1e-6f));
+            if (!(Math.Abs(actual[i] - expected[i]) <= allowed))
+                Assert.Fail($"{what}[{i}]: Vulkan {actual[i]:R}, CPU {expected[i]:R} (allowed difference {allowed:R})");
+        }
+    }
+}
