@@ -26,6 +26,7 @@ public abstract unsafe class VulkanNetwork : IDisposable
     private readonly Pipeline[] _pipelines;
     private readonly DeviceBuffer[] _buffers = new DeviceBuffer[KernelLayout.BindingCount];
     private readonly long _valuesPerSample, _termsPerSample;
+    private readonly int _fixedValues;
     private readonly int _inputWidth, _targetWidth;
     private readonly DescriptorPool _pool;
     private readonly DescriptorSet _set;
@@ -43,12 +44,13 @@ public abstract unsafe class VulkanNetwork : IDisposable
     /// <param name="stateCount">Non-trainable state values.</param>
     /// <param name="optimizerStates">State tensors of the optimizer (0–2), each the size of the parameters.</param>
     /// <param name="valuesPerSample">Elements per sample of all activation, gradient and saved tensors together.</param>
+    /// <param name="fixedValues">Elements of saved tensors that do not grow with the batch (batch-norm statistics), after the batch rows.</param>
     /// <param name="inputWidth">Features per input sample.</param>
     /// <param name="targetWidth">Targets per sample: 1 for class labels, the output width otherwise.</param>
     /// <param name="termsPerSample">Loss terms (or Predict outputs) per sample.</param>
     /// <param name="scalarCount">Scalar slots the shaders read (at least 3).</param>
     protected VulkanNetwork(VulkanDevice device, string modelName, IReadOnlyList<ComputeShader> shaders, int parameterCount, int stateCount, int optimizerStates,
-        long valuesPerSample, int inputWidth, int targetWidth, int termsPerSample, int scalarCount)
+        long valuesPerSample, int fixedValues, int inputWidth, int targetWidth, int termsPerSample, int scalarCount)
     {
         ArgumentNullException.ThrowIfNull(device);
         ArgumentNullException.ThrowIfNull(shaders);
@@ -56,6 +58,7 @@ public abstract unsafe class VulkanNetwork : IDisposable
         ModelName = modelName;
         _layout = device.Kernels;
         _valuesPerSample = valuesPerSample;
+        _fixedValues = fixedValues;
         _inputWidth = inputWidth;
         _targetWidth = targetWidth;
         _termsPerSample = termsPerSample;
@@ -248,7 +251,7 @@ public abstract unsafe class VulkanNetwork : IDisposable
         WaitForDevice();
         if (batch <= _rows)
             return;
-        Replace(ShaderBinding.Values, 4 * batch * _valuesPerSample);
+        Replace(ShaderBinding.Values, 4 * (batch * _valuesPerSample + _fixedValues));
         Replace(ShaderBinding.Inputs, 4L * batch * _inputWidth);
         Replace(ShaderBinding.Targets, 4L * batch * _targetWidth);
         Replace(ShaderBinding.Labels, 4L * batch);

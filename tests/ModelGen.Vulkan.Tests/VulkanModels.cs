@@ -83,11 +83,11 @@ public partial class VkSpirals
     [Dense(2)] public partial Dense Logits { get; }
 }
 
-/// <summary>Batch norm has no shaders yet: this model gets no Vulkan network.</summary>
+/// <summary>Batch norm (batch statistics while training, running ones at inference) between bias-free Dense layers.</summary>
 [Model(InputSize = 9, Seed = 2)]
 [SoftmaxCrossEntropy]
 [Adam(LearningRate = 1e-2f), ClipGlobalNorm(1f), WeightDecay(1e-3f, Decoupled = true)]
-public partial class CpuOnlyNormalized
+public partial class VkNormalized
 {
     [Dense(37, UseBias = false)] public partial Dense Hidden { get; }
     [BatchNorm(Activation.ReLU)] public partial BatchNorm Norm { get; }

@@ -45,6 +45,7 @@ namespace ModelGen.Generators.Emit
     internal sealed class ShaderEmitContext
     {
         private readonly int[] _perSampleOffset;
+        private readonly List<(int Node, SavedBuffer Buffer)> _savedPerSample, _savedFixed;
         private readonly List<(string Name, string Source)> _shaders;
 
         public ShaderEmitContext(CodeWriter writer, TrainingProgram program, List<(string Name, string Source)> shaders)
@@ -55,6 +56,7 @@ namespace ModelGen.Generators.Emit
             _perSampleOffset = new int[program.Buffers.Count + 1];
             for (int i = 0; i < program.Buffers.Count; i++)
                 _perSampleOffset[i + 1] = _perSampleOffset[i] + program.Buffers[i].Capacity;
+            (_savedPerSample, _savedFixed) = DeviceEmitContext.SavedLayout(program);
         }
 
         /// <summary>The C# writer of the recording method the dispatches go into.</summary>
@@ -66,8 +68,28 @@ namespace ModelGen.Generators.Emit
 
         public OpNode Node(int id) => Model.Nodes[id];
 
-        /// <summary>Elements per sample of every program buffer together: the size of <c>Values</c> per batch row.</summary>
-        public int ValuesPerSample => _perSampleOffset[Program.Buffers.Count];
+        /// <summary>Elements per sample of every program buffer and per-sample saved buffer together: the size of <c>Values</c> per batch row.</summary>
+        public int ValuesPerSample => _perSampleOffset[Program.Buffers.Count] + _savedPerSample.Sum(s => s.Buffer.Capacity);
+
+        /// <summary>Elements of the saved buffers that do not grow with the batch, kept after the batch rows of <c>Values</c>.</summary>
+        public int FixedValues => _savedFixed.Sum(s => s.Buffer.Capacity);
+
+        /// <summary>
+        /// A buffer an op saved for backward: per-sample ones after the program's buffers (Batch × offset), fixed ones
+        /// after every batch row (Batch × <see cref="ValuesPerSample"/> + offset); in node order, as the GPU backend lays them out.
+        /// </summary>
+        public ShaderTensor Saved(OpNode node, SavedBuffer buffer)
+        {
+            int index = _savedPerSample.FindIndex(s => s.Node == node.Id && s.Buffer.Suffix == buffer.Suffix);
+            if (index >= 0)
+            {
+                int offset = _perSampleOffset[Program.Buffers.Count] + _savedPerSample.Take(index).Sum(s => s.Buffer.Capacity);
+                return new ShaderTensor("Values", $"Batch * {offset}u", $"batch * {offset}L", $"{buffer.Description} [Batch × {buffer.Width}] in Values at Batch × {offset}");
+            }
+            int fixedOffset = _savedFixed.Take(_savedFixed.FindIndex(s => s.Node == node.Id && s.Buffer.Suffix == buffer.Suffix)).Sum(s => s.Buffer.Capacity);
+            return new ShaderTensor("Values", $"Batch * {ValuesPerSample}u + {fixedOffset}u", $"batch * {ValuesPerSample}L + {fixedOffset}L",
+                $"{buffer.Description} [{buffer.Width}] in Values at Batch × {ValuesPerSample} + {fixedOffset}");
+        }
 
         /// <summary>Where program buffer <paramref name="buffer"/> starts in <c>Values</c>, per batch row.</summary>
         public int PerSampleOffset(int buffer) => _perSampleOffset[buffer];

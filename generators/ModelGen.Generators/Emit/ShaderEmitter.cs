@@ -73,7 +73,7 @@ namespace ModelGen.Generators.Emit
             string[] optimizerState = OptimizerOp.StateBuffers(declaration.Optimizer);
             writer.Line("/// <summary>Uploads <paramref name=\"model\"/>'s parameters, optimizer state and step count to <paramref name=\"device\"/>, building the shaders' pipelines on first use.</summary>");
             writer.Line($"public Vulkan({name} model, global::ModelGen.Vulkan.VulkanDevice device)");
-            writer.Open($"    : base(device, \"{name}\", Shaders, ParameterCount, StateCount, optimizerStates: {optimizerState.Length}, valuesPerSample: {context.ValuesPerSample}, InputSize, targetWidth: {(labels ? 1 : output.Width)}, termsPerSample: {output.Width}, scalarCount: {context.ScalarCount})");
+            writer.Open($"    : base(device, \"{name}\", Shaders, ParameterCount, StateCount, optimizerStates: {optimizerState.Length}, valuesPerSample: {context.ValuesPerSample}, fixedValues: {context.FixedValues}, InputSize, targetWidth: {(labels ? 1 : output.Width)}, termsPerSample: {output.Width}, scalarCount: {context.ScalarCount})");
             writer.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
             writer.Line("CopyFromHost(model._network);");
             writer.Close();
@@ -95,6 +95,8 @@ namespace ModelGen.Generators.Emit
             writer.Line("ThrowIfDisposed();");
             writer.Line(string.Format(guardInputs, "TrainStep"));
             writer.Line(GuardTargets("TrainStep"));
+            if (model.Nodes.FirstOrDefault(n => OpRegistry.For(n.Kind).NeedsBatchStatistics) is OpNode normalization)
+                writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, \"TrainStep\", batch, \"{declaration.Layers[normalization.Layer].Name}\");");
             writer.Line("Prepare(batch);");
             writer.Line("WriteInputs(inputs);");
             writer.Line(writeTargets);
@@ -226,6 +228,8 @@ namespace ModelGen.Generators.Emit
                     OpRegistry.For(node.Kind).EmitShaderInputGradient(context, node, step.Slot, context.Gradient(node.Inputs[step.Slot]), step.Accumulate,
                         step.Epilogue < 0 ? null : context.Node(step.Epilogue));
             }
+            foreach (OpNode node in context.Model.Nodes)
+                OpRegistry.For(node.Kind).EmitShaderTrainingStepEnd(context, node);
             EmitUpdate(context);
             return predicted;
         }

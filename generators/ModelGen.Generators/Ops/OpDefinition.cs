@@ -107,6 +107,11 @@ namespace ModelGen.Generators.Ops
         {
         }
 
+        /// <summary>The shaders after the gradients of a real training step (batch norm's running statistics).</summary>
+        public virtual void EmitShaderTrainingStepEnd(ShaderEmitContext context, OpNode node)
+        {
+        }
+
         protected static string Int(int value) => CodeWriter.Int(value);
     }
 

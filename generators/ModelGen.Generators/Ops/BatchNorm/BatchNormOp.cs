@@ -131,5 +131,101 @@ namespace ModelGen.Generators.Ops
             context.Writer.Call("BatchNormUpdateRunning", Saved(context, node, 1), Saved(context, node, 2), context.Parameter(norm.RunningMean),
                 context.Parameter(norm.RunningVariance), "batch", Helpers.CodeWriter.Float(norm.Momentum), Helpers.CodeWriter.Float(norm.Epsilon));
         }
+
+        // Shaders (HLSL, ModelGen.Vulkan): flat inputs only for now, as on the GPU. Per-feature sums run one thread per
+        // feature over the rows in order (deterministic); element-wise passes read the feature as i % width.
+
+        public override bool HasShaders(OpNode node) => !IsSpatial(node);
+
+        private static ShaderTensor Saved(ShaderEmitContext context, OpNode node, int which) => context.Saved(node, Instance.SavedBuffers(node)[which]);
+
+        public override void EmitShaderForward(ShaderEmitContext context, OpNode node, OpNode? epilogue)
+        {
+            BatchNormAttributes norm = Of(node);
+            int width = node.Width;
+            ShaderTensor x = context.Value(node.Inputs[0]), y = context.Value(node.Id), gamma = context.Parameter(norm.Scale), beta = context.Parameter(norm.Shift);
+            ShaderTensor normalized = Saved(context, node, 0), mean = Saved(context, node, 1), inverse = Saved(context, node, 2);
+            string epsilon = Hlsl.Float(norm.Epsilon);
+            context.Writer.Open("if (program == global::ModelGen.Vulkan.NetworkProgram.Train)");
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "Statistics"), "per-feature batch mean and 1/√(biased variance + ε), two passes over the rows",
+                new[] { "x: " + x.Description, "mean: " + mean.Description, "1/σ: " + inverse.Description }, $"{width}u", $"{width}L",
+                $@"float sum = 0.0f;
+for (uint row = 0u; row < Batch; row++)
+    sum += {x.At($"row * {width}u + i")};
+float mu = sum / float(Batch);
+float squares = 0.0f;
+for (uint row = 0u; row < Batch; row++)
+{{
+    float centred = {x.At($"row * {width}u + i")} - mu;
+    squares += centred * centred;
+}}
+{mean.At("i")} = mu;
+{inverse.At("i")} = rsqrt(squares / float(Batch) + {epsilon});");
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "Normalize"), "x̂ = (x − mean) / σ, y = γ·x̂ + β",
+                new[] { "x: " + x.Description, "x̂: " + normalized.Description, "y: " + y.Description, "γ: " + gamma.Description, "β: " + beta.Description, "mean: " + mean.Description, "1/σ: " + inverse.Description },
+                $"Batch * {width}u", $"batch * {width}L",
+                $@"uint j = i % {width}u;
+float n = ({x.At("i")} - {mean.At("j")}) * {inverse.At("j")};
+{normalized.At("i")} = n;
+{y.At("i")} = n * {gamma.At("j")} + {beta.At("j")};");
+            context.Writer.Close();
+            context.Writer.Open("else");
+            ShaderTensor runningMean = context.Parameter(norm.RunningMean), runningVariance = context.Parameter(norm.RunningVariance);
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "Inference"), "y = γ·(x − running mean)/√(running variance + ε) + β",
+                new[] { "x: " + x.Description, "y: " + y.Description, "γ: " + gamma.Description, "β: " + beta.Description, "running mean: " + runningMean.Description, "running variance: " + runningVariance.Description },
+                $"Batch * {width}u", $"batch * {width}L",
+                $@"uint j = i % {width}u;
+float scale = {gamma.At("j")} * rsqrt({runningVariance.At("j")} + {epsilon});
+{y.At("i")} = {x.At("i")} * scale + ({beta.At("j")} - {runningMean.At("j")} * scale);");
+            context.Writer.Close();
+        }
+
+        public override void EmitShaderParameterGradient(ShaderEmitContext context, OpNode node)
+        {
+            BatchNormAttributes norm = Of(node);
+            int width = node.Width;
+            ShaderTensor normalized = Saved(context, node, 0), dy = context.Gradient(node.Id), dGamma = context.ParameterGradient(norm.Scale), dBeta = context.ParameterGradient(norm.Shift);
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "ParameterGradient"), "dγ = Σ dy ⊙ x̂, dβ = Σ dy per feature, rows in order",
+                new[] { "x̂: " + normalized.Description, "dy: " + dy.Description, "dγ: " + dGamma.Description, "dβ: " + dBeta.Description }, $"{width}u", $"{width}L",
+                $@"float scaled = 0.0f, plain = 0.0f;
+for (uint row = 0u; row < Batch; row++)
+{{
+    float gradient = {dy.At($"row * {width}u + i")};
+    scaled += gradient * {normalized.At($"row * {width}u + i")};
+    plain += gradient;
+}}
+{dGamma.At("i")} = scaled;
+{dBeta.At("i")} = plain;");
+        }
+
+        public override void EmitShaderInputGradient(ShaderEmitContext context, OpNode node, int slot, ShaderTensor target, bool accumulate, OpNode? epilogue)
+        {
+            BatchNormAttributes norm = Of(node);
+            int width = node.Width;
+            ShaderTensor normalized = Saved(context, node, 0), dy = context.Gradient(node.Id), gamma = context.Parameter(norm.Scale), inverse = Saved(context, node, 2);
+            ShaderTensor dGamma = context.ParameterGradient(norm.Scale), dBeta = context.ParameterGradient(norm.Shift);
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "InputGradient"), "dx = γ/σ · (dy − dβ/N − x̂ ⊙ dγ/N)",
+                new[] { "x̂: " + normalized.Description, "dy: " + dy.Description, "γ: " + gamma.Description, "1/σ: " + inverse.Description, "dγ: " + dGamma.Description, "dβ: " + dBeta.Description, "dx: " + target.Description },
+                $"Batch * {width}u", $"batch * {width}L",
+                $@"uint j = i % {width}u;
+float inverseRows = 1.0f / float(Batch);
+float correction = {normalized.At("i")} * ({dGamma.At("j")} * inverseRows) + {dBeta.At("j")} * inverseRows;
+{target.At("i")} = ({dy.At("i")} - correction) * ({gamma.At("j")} * {inverse.At("j")});");
+        }
+
+        public override void EmitShaderTrainingStepEnd(ShaderEmitContext context, OpNode node)
+        {
+            BatchNormAttributes norm = Of(node);
+            ShaderTensor mean = Saved(context, node, 1), inverse = Saved(context, node, 2);
+            ShaderTensor runningMean = context.Parameter(norm.RunningMean), runningVariance = context.Parameter(norm.RunningVariance);
+            string momentum = Hlsl.Float(norm.Momentum), keep = Hlsl.Float(1f - norm.Momentum);
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "UpdateRunning"), $"running estimates move {Helpers.CodeWriter.Literal(norm.Momentum)} of the way to this batch's mean and unbiased variance",
+                new[] { "mean: " + mean.Description, "1/σ: " + inverse.Description, "running mean: " + runningMean.Description, "running variance: " + runningVariance.Description },
+                $"{Features(node)}u", $"{Features(node)}L",
+                $@"float inverse = {inverse.At("i")};
+float variance = max(1.0f / (inverse * inverse) - {Hlsl.Float(norm.Epsilon)}, 0.0f);
+{runningMean.At("i")} = {keep} * {runningMean.At("i")} + {momentum} * {mean.At("i")};
+{runningVariance.At("i")} = {keep} * {runningVariance.At("i")} + {momentum} * variance * (float(Batch) / (float(Batch) - 1.0f));");
+        }
     }
 }
