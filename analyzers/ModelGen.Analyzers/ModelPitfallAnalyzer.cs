@@ -28,7 +28,7 @@ namespace ModelGen.Analyzers
             PitfallDescriptors.HyperParameterOutOfRange, PitfallDescriptors.AdamEpsilonTooSmall, PitfallDescriptors.AdaGradOnDeepNet,
             PitfallDescriptors.BatchNormTinyBatch, PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
             PitfallDescriptors.ImplicitHyperParameters, PitfallDescriptors.CnnDesignSmell, PitfallDescriptors.HighwayGateOpen,
-            PitfallDescriptors.LstmForgetBiasClosed, PitfallDescriptors.NoGpuNetwork);
+            PitfallDescriptors.LstmForgetBiasClosed, PitfallDescriptors.NoGpuNetwork, PitfallDescriptors.NoVulkanNetwork);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -49,7 +49,7 @@ namespace ModelGen.Analyzers
             CheckLoss(model, report, analysis);
             CheckRegularization(model, report);
             CheckOptimizer(model, report);
-            CheckGpuBackend(model, report, context.Compilation);
+            CheckDeviceBackends(model, report, context.Compilation);
 
             LayerShape? normalization = model.Layers.FirstOrDefault(l => l.Kind == LayerKind.BatchNorm);
             if (normalization is not null && declaration.BatchSize > 0 && declaration.BatchSize < 8)
@@ -73,14 +73,21 @@ namespace ModelGen.Analyzers
                     declaration.ClassName, string.Join(" and ", implicitSettings));
         }
 
-        /// <summary>A project that references ModelGen.Gpu expects ToGpu on its models: say why a model gets none (the generator's own rule).</summary>
-        private static void CheckGpuBackend(CheckedModel model, Reporter report, Compilation compilation)
+        /// <summary>
+        /// A project that references ModelGen.Gpu expects ToGpu on its models, one that references ModelGen.Vulkan
+        /// ToVulkan: say why a model gets none (the generator's own rules).
+        /// </summary>
+        private static void CheckDeviceBackends(CheckedModel model, Reporter report, Compilation compilation)
         {
-            if (compilation.GetTypeByMetadataName(ModelGen.Generators.Emit.DeviceEmitter.DeviceNetworkTypeName) is null)
+            bool gpu = compilation.GetTypeByMetadataName(ModelGen.Generators.Emit.DeviceEmitter.DeviceNetworkTypeName) is not null;
+            bool vulkan = compilation.GetTypeByMetadataName(ModelGen.Generators.Emit.ShaderEmitter.VulkanNetworkTypeName) is not null;
+            if (!gpu && !vulkan)
                 return;
-            string? reason = ModelGen.Generators.Emit.DeviceEmitter.Unsupported(Fuser.Fuse(Differentiator.Differentiate(model)));
-            if (reason is not null)
-                report.At(PitfallDescriptors.NoGpuNetwork, SiteKind.ModelAttribute, -1, null, model.Declaration.ClassName, reason);
+            TrainingProgram program = Fuser.Fuse(Differentiator.Differentiate(model));
+            if (gpu && ModelGen.Generators.Emit.DeviceEmitter.Unsupported(program) is string gpuReason)
+                report.At(PitfallDescriptors.NoGpuNetwork, SiteKind.ModelAttribute, -1, null, model.Declaration.ClassName, gpuReason);
+            if (vulkan && ModelGen.Generators.Emit.ShaderEmitter.Unsupported(program) is string vulkanReason)
+                report.At(PitfallDescriptors.NoVulkanNetwork, SiteKind.ModelAttribute, -1, null, model.Declaration.ClassName, vulkanReason);
         }
 
         /// <summary>Initialization, nonlinearity and hidden-unit choices, layer by layer.</summary>

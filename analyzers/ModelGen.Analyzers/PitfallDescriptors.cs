@@ -119,6 +119,10 @@ namespace ModelGen.Analyzers
             "Model gets no GPU network",
             "Model '{0}' gets no GPU network (no ToGpu) although the project references ModelGen.Gpu: {1}; it trains on the CPU only");
 
+        public static readonly DiagnosticDescriptor NoVulkanNetwork = Create("MG0033", "ModelGen.Vulkan", DiagnosticSeverity.Info,
+            "Model gets no Vulkan network",
+            "Model '{0}' gets no Vulkan network or HLSL shaders (no ToVulkan) although the project references ModelGen.Vulkan: {1}; it trains on the CPU only");
+
         public static readonly DiagnosticDescriptor UnstableSoftmax = Create("MG0101", "ModelGen.Numerics", DiagnosticSeverity.Warning,
             "Unstable softmax",
             "{0} does not subtract the maximum before exponentiating and returns NaN for inputs such as [1000, 1000, 999]; {1}");

@@ -5,7 +5,7 @@ using ILGPU.Runtime.Cuda;
 namespace Mnist;
 
 /// <summary>The sample's --gpu option: DigitClassifier's generated GPU network on the first CUDA device.</summary>
-internal sealed class GpuTraining : IDisposable
+internal sealed class GpuTraining : IDeviceTraining
 {
     private readonly Context _context;
     private readonly Accelerator _accelerator;
@@ -33,14 +33,12 @@ internal sealed class GpuTraining : IDisposable
         return new GpuTraining(context, accelerator, model);
     }
 
-    /// <summary>One step on the device; reads the loss back (the sample prints the epoch's mean).</summary>
     public float TrainStep(ReadOnlySpan<float> images, ReadOnlySpan<int> labels)
     {
         _network.TrainStep(images, labels);
         return _network.LastLoss;
     }
 
-    /// <summary>The device's weights, optimizer state and step count into the CPU model (for evaluation and saving).</summary>
     public void CopyTo(DigitClassifier model) => _network.CopyTo(model);
 
     public void Dispose()

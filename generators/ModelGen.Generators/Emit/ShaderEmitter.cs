@@ -65,7 +65,9 @@ namespace ModelGen.Generators.Emit
             writer.Line(GeneratedCode);
             writer.Open("public sealed class Vulkan : global::ModelGen.Vulkan.VulkanNetwork");
             writer.Line("/// <summary>The model's compute shaders in dispatch-index order: HLSL with entry point <c>main</c>, for glslang (SPIR-V, Vulkan) or dxc (DirectX 12).</summary>");
-            writer.Open("public static global::System.Collections.Generic.IReadOnlyList<global::ModelGen.Vulkan.ComputeShader> Shaders { get; } = new global::ModelGen.Vulkan.ComputeShader[]");
+            writer.Line("public static global::System.Collections.Generic.IReadOnlyList<global::ModelGen.Vulkan.ComputeShader> Shaders => s_shaders;");
+            writer.Line();
+            writer.Open("private static readonly global::ModelGen.Vulkan.ComputeShader[] s_shaders =");
             foreach ((string shader, _) in shaders)
                 writer.Line($"new(\"{shader}\", {shader}Hlsl),");
             writer.Close(";");
@@ -146,7 +148,8 @@ namespace ModelGen.Generators.Emit
             foreach ((string shader, string source) in shaders)
             {
                 writer.Line();
-                writer.Line($"private const string {shader}Hlsl = @\"{source.Replace("\"", "\"\"")}\";");
+                writer.Line($"private const string {shader}Hlsl =");
+                writer.Line($"    @\"{source.Replace("\"", "\"\"")}\";");
             }
             writer.Close();
             writer.Close();
