@@ -48,7 +48,7 @@ namespace ModelGen.Generators.Emit
 
         /// <summary>
         /// C[M × N] = A[M × K] · B[K × N] with a per-element epilogue: 64 × 64 tiles of C per group of 16 × 16 threads,
-        /// each thread 4 × 4 outputs (rows ty + 16i, columns tx + 16j), K in slices of 16 through groupshared memory.
+        /// each thread a 4 × 4 block (rows 4ty…4ty+3, columns 4tx…4tx+3), K in slices of 16 through groupshared memory.
         /// <paramref name="loadA"/>(row, k) and <paramref name="loadB"/>(k, column) read the operands however they are
         /// laid out (so xᵀ and Wᵀ need no transposed copies); <paramref name="store"/> writes C(row, column) from <c>sum</c>.
         /// M, N and K are HLSL (<c>Batch</c> or a constant); <paramref name="hostRows"/> and <paramref name="hostColumns"/>
@@ -71,54 +71,46 @@ void Store(uint row, uint column, float sum)
 {{
 {Indent(store, 4)}}}
 
-groupshared float TileA[16][65]; // [k][row]: one padding column keeps the 16 threads of a row on different banks
-groupshared float TileB[16][65]; // [k][column]
+// Slices of A and B in groupshared memory as float4: TileA[k][r] holds rows 4r…4r+3 at depth k, TileB[k][c] columns
+// 4c…4c+3, so each step of the inner product reads one float4 of each and does 16 multiply-adds.
+groupshared float4 TileA[16][16];
+groupshared float4 TileB[16][16];
 
 [numthreads(16, 16, 1)]
 void main(uint3 group : SV_GroupID, uint3 thread : SV_GroupThreadID)
 {{
     const uint M = {m}, N = {n}, K = {k};
     uint row0 = group.y * 64u, column0 = group.x * 64u, t = thread.y * 16u + thread.x;
-    float sums[4][4];
-    [unroll] for (uint i = 0u; i < 4u; i++)
-        [unroll] for (uint j = 0u; j < 4u; j++)
-            sums[i][j] = 0.0f;
+    float4 sums[4] = {{ float4(0.0f, 0.0f, 0.0f, 0.0f), float4(0.0f, 0.0f, 0.0f, 0.0f), float4(0.0f, 0.0f, 0.0f, 0.0f), float4(0.0f, 0.0f, 0.0f, 0.0f) }};
     for (uint k0 = 0u; k0 < K; k0 += 16u)
     {{
-        // 256 threads load the 64 × 16 slice of A and the 16 × 64 slice of B, four elements each; zeros past the edges.
+        // Each thread loads four elements of A (consecutive depths across neighbouring threads) and four of B
+        // (consecutive columns); zeros past the edges.
+        uint ka = t & 15u, ra = t >> 4, kb = t >> 4, cb = t & 15u;
+        float4 a = float4(0.0f, 0.0f, 0.0f, 0.0f), b = float4(0.0f, 0.0f, 0.0f, 0.0f);
         [unroll] for (uint e = 0u; e < 4u; e++)
         {{
-            uint index = t + e * 256u;
-            uint r = index >> 4, ka = index & 15u;
-            float a = 0.0f;
-            if (row0 + r < M && k0 + ka < K)
-                a = LoadA(row0 + r, k0 + ka);
-            TileA[ka][r] = a;
-            uint kb = index >> 6, c = index & 63u;
-            float b = 0.0f;
-            if (k0 + kb < K && column0 + c < N)
-                b = LoadB(k0 + kb, column0 + c);
-            TileB[kb][c] = b;
+            uint row = row0 + ra * 4u + e, column = column0 + cb * 4u + e;
+            if (row < M && k0 + ka < K)
+                a[e] = LoadA(row, k0 + ka);
+            if (k0 + kb < K && column < N)
+                b[e] = LoadB(k0 + kb, column);
         }}
+        TileA[ka][ra] = a;
+        TileB[kb][cb] = b;
         GroupMemoryBarrierWithGroupSync();
         [unroll] for (uint kk = 0u; kk < 16u; kk++)
         {{
-            float a[4], b[4];
+            float4 left = TileA[kk][thread.y], right = TileB[kk][thread.x];
             [unroll] for (uint i = 0u; i < 4u; i++)
-            {{
-                a[i] = TileA[kk][thread.y + 16u * i];
-                b[i] = TileB[kk][thread.x + 16u * i];
-            }}
-            [unroll] for (uint i = 0u; i < 4u; i++)
-                [unroll] for (uint j = 0u; j < 4u; j++)
-                    sums[i][j] = mad(a[i], b[j], sums[i][j]);
+                sums[i] = mad(left[i], right, sums[i]);
         }}
         GroupMemoryBarrierWithGroupSync();
     }}
     [unroll] for (uint i = 0u; i < 4u; i++)
         [unroll] for (uint j = 0u; j < 4u; j++)
         {{
-            uint row = row0 + thread.y + 16u * i, column = column0 + thread.x + 16u * j;
+            uint row = row0 + thread.y * 4u + i, column = column0 + thread.x * 4u + j;
             if (row < M && column < N)
                 Store(row, column, sums[i][j]);
         }}
