@@ -81,7 +81,9 @@ void main(uint3 group : SV_GroupID, uint3 thread : SV_GroupThreadID)
 {{
     const uint M = {m}, N = {n}, K = {k};
     uint row0 = group.y * 64u, column0 = group.x * 64u, t = thread.y * 16u + thread.x;
-    float4 sums[4] = {{ float4(0.0f, 0.0f, 0.0f, 0.0f), float4(0.0f, 0.0f, 0.0f, 0.0f), float4(0.0f, 0.0f, 0.0f, 0.0f), float4(0.0f, 0.0f, 0.0f, 0.0f) }};
+    float4 sums[4];
+    [unroll] for (uint i = 0u; i < 4u; i++)
+        sums[i] = float4(0.0f, 0.0f, 0.0f, 0.0f);
     for (uint k0 = 0u; k0 < K; k0 += 16u)
     {{
         // Each thread loads four elements of A (consecutive depths across neighbouring threads) and four of B
