@@ -56,6 +56,23 @@ public sealed class VulkanBehaviourTests(VulkanFixture device)
     }
 
     [Fact]
+    public void A_training_step_allocates_nothing_on_the_host()
+    {
+        var (inputs, labels) = VulkanParityTests.Classification(16, VkDropout.InputSize, VkDropout.OutputSize, seed: 12);
+        using var vk = new VkDropout().ToVulkan(device.Device);
+        for (int i = 0; i < 3; i++)
+            vk.TrainStep(inputs, labels); // records the command buffer for this batch size
+        _ = vk.LastLoss;
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 20; i++)
+        {
+            vk.TrainStep(inputs, labels);
+            _ = vk.LastLoss;
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void A_thousand_networks_created_and_disposed_leave_no_vulkan_buffer()
     {
         var (inputs, labels) = VulkanParityTests.Classification(3, VkClassifier.InputSize, VkClassifier.OutputSize, seed: 5);
