@@ -20,6 +20,40 @@ using (device)
     string cpuName = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':')[1].Trim() ?? "unknown CPU";
     Console.WriteLine($"Vulkan device: {device}; CPU: {cpuName}, {Environment.ProcessorCount} cores");
     Console.WriteLine($"VulkanMlp: 784-256-128-10 ReLU, Adam, global-norm clip; {VulkanMlp.Vulkan.Shaders.Count} shaders");
+    // Parity on this device: the gradients of one batch, and the losses of three Adam steps, against the CPU float path.
+    {
+        var random = new Random(3);
+        const int batch = 256;
+        float[] x = Enumerable.Range(0, batch * VulkanMlp.InputSize).Select(_ => (float)random.NextDouble()).ToArray();
+        int[] y = Enumerable.Range(0, batch).Select(_ => random.Next(10)).ToArray();
+        var network = new VulkanMlp.Network<float>(42);
+        network.ComputeGradients(x, y);
+        float[] expectedGradients = network.Gradients.ToArray();
+        var cpu = new VulkanMlp();
+        using var vulkan = new VulkanMlp().ToVulkan(device);
+        float worstLoss = 0;
+        float[] gradients = [];
+        for (int i = 0; i < 3; i++)
+        {
+            float expected = cpu.TrainStep(x, y);
+            vulkan.TrainStep(x, y);
+            if (i == 0)
+                gradients = vulkan.ReadGradients();
+            worstLoss = Math.Max(worstLoss, Math.Abs(vulkan.LastLoss - expected) / Math.Abs(expected));
+        }
+        float scale = expectedGradients.Max(Math.Abs);
+        double worst = 0;
+        for (int i = 0; i < gradients.Length; i++)
+            worst = Math.Max(worst, Math.Abs(gradients[i] - expectedGradients[i]) / Math.Max(Math.Abs(expectedGradients[i]), 0.1 * scale));
+        // Parameters: Adam divides each gradient by its own running magnitude, so where |g| is near ε a rounding-level
+        // difference in g moves the step by up to the learning rate; measured in learning rates, not relatively.
+        float[] expectedParameters = cpu.Parameters.ToArray(), parameters = vulkan.ReadParameters();
+        double worstParameter = 0;
+        for (int i = 0; i < parameters.Length; i++)
+            worstParameter = Math.Max(worstParameter, Math.Abs(parameters[i] - expectedParameters[i]));
+        Console.WriteLine($"Parity vs the CPU float path, batch 256: gradients rel. diff {worst:E2} (relative to max(|g|, 0.1·max|g|)), losses of 3 Adam steps {worstLoss:E2}, parameters after them within {worstParameter / 1e-3:F3} learning rates");
+    }
+
     Console.WriteLine();
     Console.WriteLine("| Benchmark | ModelGen.Vulkan | ModelGen CPU | Vulkan / CPU time |");
     Console.WriteLine("|---|---:|---:|---:|");

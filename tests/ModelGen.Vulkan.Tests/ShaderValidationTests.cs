@@ -29,11 +29,12 @@ public sealed class ShaderValidationTests
         string folder = Directory.CreateTempSubdirectory("modelgen-hlsl-").FullName;
         try
         {
-            foreach (ComputeShader shader in shaders)
+            IReadOnlyList<string> files = ComputeShader.WriteAll(shaders, folder);
+            for (int i = 0; i < shaders.Count; i++)
             {
-                Assert.StartsWith($"// {modelName} · {shader.Name}: ", shader.Source);
-                string hlsl = Path.Combine(folder, shader.Name + ".hlsl"), spirv = Path.Combine(folder, shader.Name + ".spv");
-                File.WriteAllText(hlsl, shader.Source);
+                Assert.StartsWith($"// {modelName} · {shaders[i].Name}: ", shaders[i].Source);
+                string hlsl = files[i], spirv = Path.ChangeExtension(hlsl, ".spv");
+                Assert.Equal(shaders[i].Source, File.ReadAllText(hlsl));
                 Run(Tool("glslangValidator"), "-D", "-V", "-S", "comp", "-e", "main", "--target-env", "vulkan1.1", hlsl, "-o", spirv);
                 Run(Tool("spirv-val"), "--target-env", "vulkan1.1", spirv);
             }

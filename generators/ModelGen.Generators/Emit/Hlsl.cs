@@ -161,7 +161,11 @@ void main(uint3 id : SV_DispatchThreadID, uint3 group : SV_GroupID, uint3 thread
 [numthreads(256, 1, 1)]
 void main(uint3 thread : SV_GroupThreadID)
 {{
-    Sums[thread.x] = thread.x < Groups ? Partials[thread.x] : 0.0f;
+    // An if, not ?:, which may evaluate both sides and read past the partials.
+    float partial = 0.0f;
+    if (thread.x < Groups)
+        partial = Partials[thread.x];
+    Sums[thread.x] = partial;
     GroupMemoryBarrierWithGroupSync();
     [unroll] for (uint half = 128u; half > 0u; half >>= 1)
     {{

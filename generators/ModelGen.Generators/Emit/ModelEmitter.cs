@@ -104,7 +104,10 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"[global::System.Diagnostics.DebuggerDisplay(\"{declaration.ClassName}: {{ParameterCount}} parameters, step {{Step}}\")]");
                 writer.Line($"[global::System.Diagnostics.DebuggerTypeProxy(typeof({declaration.ClassName}.DebugView))]");
             }
-            writer.Open($"partial class {declaration.ClassName} : global::ModelGen.IExportableModel");
+            // A one-loss model is what the Trainer takes: class labels or float targets, feature or token inputs.
+            string? supervised = model.IsMultiTask ? null
+                : $"global::ModelGen.Training.ISupervisedModel<{(declaration.TakesTokens ? "int" : "float")}, {(heads[0].Loss.Kind == LossKind.SoftmaxCrossEntropy ? "int" : "float")}>";
+            writer.Open($"partial class {declaration.ClassName} : global::ModelGen.IExportableModel{(supervised is null ? "" : ", " + supervised)}");
             if (declaration.TakesTokens)
             {
                 writer.Line("/// <summary>Token ids per input sample (shorter samples end in the padding id).</summary>");
@@ -162,6 +165,18 @@ namespace ModelGen.Generators.Emit
             writer.Line("public long Step => _network.Step;");
             writer.Line();
             EmitPersistence(writer);
+            if (supervised is not null)
+            {
+                bool perStep = model.Nodes[heads[0].Node].Shape.IsSequence;
+                int steps = perStep ? declaration.InputSteps : 1;
+                int width = model.Nodes[heads[0].Node].Width;
+                int targets = heads[0].Loss.Kind == LossKind.SoftmaxCrossEntropy ? steps : steps * width;
+                writer.Line("// What the Trainer reads: sizes per sample.");
+                writer.Line($"int {supervised}.InputsPerSample => InputSize;");
+                writer.Line($"int {supervised}.TargetsPerSample => {targets};");
+                writer.Line($"int {supervised}.OutputsPerSample => {(perStep ? $"{steps} * OutputSize" : "OutputSize")};");
+                writer.Line();
+            }
             writer.Line("// What exporters (ModelGen.Onnx) read.");
             writer.Line("global::ModelGen.InferenceGraph global::ModelGen.IExportableModel.Graph => Graph;");
             writer.Line("global::ModelGen.Persistence.ICheckpointable<float> global::ModelGen.IExportableModel.Tensors => _network;");
