@@ -309,9 +309,9 @@ namespace ModelGen.Analyzers
             if (range is not null)
                 report.At(PitfallDescriptors.LearningRateOutOfRange, SiteKind.OptimizerAttribute, -1, null, optimizer.Kind.ToString(), rate, range);
             // The catalogue's softer sub-rule: a linear decay should end near 1% of the start (informational).
-            if (declaration.Schedule is ScheduleDeclaration schedule && (schedule.FinalFraction < 0.002f || schedule.FinalFraction > 0.05f))
+            if (declaration.Schedule is { Kind: ScheduleKind.Linear } schedule && (schedule.Fraction < 0.002f || schedule.Fraction > 0.05f))
                 report.At(PitfallDescriptors.LearningRateOutOfRange, SiteKind.ScheduleAttribute, -1, DiagnosticSeverity.Info,
-                    "LinearDecay's final", $"{Format(schedule.FinalFraction)} × the initial rate", "of about 0.01 × the initial rate (0.002–0.05)");
+                    "LinearDecay's final", $"{Format(schedule.Fraction)} × the initial rate", "of about 0.01 × the initial rate (0.002–0.05)");
 
             switch (optimizer.Kind)
             {

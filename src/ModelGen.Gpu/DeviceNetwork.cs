@@ -76,6 +76,9 @@ public abstract class DeviceNetwork : IDisposable
     /// <summary>Optimizer steps taken (carried over from the CPU model on copy).</summary>
     public long Step { get; protected set; }
 
+    /// <summary>A learning-rate schedule chosen at run time, used instead of the declared one while set (steps count from 1).</summary>
+    public ModelGen.Training.Schedule? LearningRateSchedule { get; set; }
+
     /// <summary>With <see cref="Step"/>, selects the dropout masks: the CPU model's seed, carried over on copy.</summary>
     protected int DropoutSeed { get; private set; }
 

@@ -1,4 +1,5 @@
 using System.Reflection;
+using ModelGen.Training;
 
 namespace ModelGen.Vulkan.Tests;
 
@@ -102,6 +103,24 @@ public sealed class VulkanParityTests(VulkanFixture device)
     public void Plain_sgd_with_l2_matches_cpu() => Regression<VkPlainSgd, VkPlainSgd.Vulkan>(
         () => new VkPlainSgd(), m => m.ToVulkan(device.Device), VkPlainSgd.InputSize, VkPlainSgd.OutputSize, steps: 5,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void A_schedule_set_at_run_time_drives_both_paths_alike()
+    {
+        var random = new Random(5);
+        float[] inputs = Enumerable.Range(0, Batch * VkPlainSgd.InputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] targets = Enumerable.Range(0, Batch).Select(_ => (float)random.NextDouble()).ToArray();
+        var cpu = new VkPlainSgd { LearningRateSchedule = Schedule.Cosine(0.05, 4).WithWarmup(2) };
+        using var vk = new VkPlainSgd().ToVulkan(device.Device);
+        vk.LearningRateSchedule = cpu.LearningRateSchedule;
+        for (int step = 0; step < 6; step++)
+        {
+            float expected = cpu.TrainStep(inputs, targets);
+            vk.TrainStep(inputs, targets);
+            Assert.Equal(expected, vk.LastLoss, Tolerance(expected));
+            AssertClose(cpu.Parameters.ToArray(), vk.ReadParameters(), $"parameters after step {step + 1}");
+        }
+    }
 
     [Fact]
     public void Weights_round_trip_between_cpu_and_device()

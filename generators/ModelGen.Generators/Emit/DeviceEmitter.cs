@@ -303,13 +303,14 @@ namespace ModelGen.Generators.Emit
                 writer.Line("// Global-norm clipping: the norm and the scale stay on the device; the update reads the scale there.");
                 writer.Line($"ClipGlobalNorm({CodeWriter.Float(maxNorm)});");
             }
-            string rate = CodeWriter.Float(optimizer.LearningRate);
+            string declared = CodeWriter.Float(optimizer.LearningRate);
             if (declaration.Schedule is ScheduleDeclaration schedule)
             {
-                writer.Line($"// Linear decay to {CodeWriter.Literal(schedule.FinalFraction)} × the initial rate over {schedule.Steps} steps, constant afterwards.");
-                writer.Wrapped($"float rate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<float>({rate}, {CodeWriter.Float(schedule.FinalFraction)}, Step, {schedule.Steps});");
-                rate = "rate";
+                writer.Line($"// Learning rate: {OptimizerOp.DescribeSchedule(schedule)}; a LearningRateSchedule set at run time replaces it.");
+                declared = OptimizerOp.ScheduledRate(schedule, declared, "Step", "float", (_, value) => CodeWriter.Float(value));
             }
+            writer.Wrapped($"float rate = LearningRateSchedule is {{ }} runTimeSchedule ? (float)runTimeSchedule.Rate(Step) : {declared};");
+            string rate = "rate";
             string scaleSlot = "ClippingScale";
             ParameterTensor[] trainable = model.Parameters.Where(p => p.Trainable).ToArray();
             if (regularization.WeightDecay is float lambda && regularization.Decoupled)

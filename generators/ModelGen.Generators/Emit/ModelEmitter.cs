@@ -164,6 +164,16 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>Optimizer steps taken.</summary>");
             writer.Line("public long Step => _network.Step;");
             writer.Line();
+            writer.Line("/// <summary>");
+            writer.Line("/// A learning-rate schedule chosen at run time (<c>Schedule.Cosine(3e-3, 5000).WithWarmup(200)</c>), used instead of");
+            writer.Line("/// the declared one while set; null returns to the declared one. Steps count from 1, as <see cref=\"Step\"/> + 1.");
+            writer.Line("/// </summary>");
+            writer.Line("public global::ModelGen.Training.Schedule? LearningRateSchedule");
+            writer.Line("{");
+            writer.Line("    get => _network.LearningRateSchedule;");
+            writer.Line("    set => _network.LearningRateSchedule = value;");
+            writer.Line("}");
+            writer.Line();
             EmitPersistence(writer);
             if (supervised is not null)
             {
@@ -460,8 +470,8 @@ namespace ModelGen.Generators.Emit
             foreach (HeadShape head in heads)
                 writer.Line($"/// Loss on {head.Name}: {LossOp.For(head.Loss)!.Name}{(model.IsMultiTask ? $", weight {CodeWriter.Literal(head.Loss.Weight)}" : "")}.");
             writer.Line($"/// Optimizer: {OptimizerOp.Describe(declaration.Optimizer)}{(declaration.ClipValue is float clipValue ? $", gradients clipped to ±{CodeWriter.Literal(clipValue)}" : "")}{(declaration.ClipNorm is float clip ? $", global-norm clipping at {CodeWriter.Literal(clip)}" : "")}.");
-            if (declaration.Schedule is ScheduleDeclaration linear)
-                writer.Line($"/// Learning rate: linear decay to {CodeWriter.Literal(linear.FinalFraction)} of the initial rate over {linear.Steps} steps.");
+            if (declaration.Schedule is ScheduleDeclaration declaredSchedule)
+                writer.Line($"/// Learning rate: {OptimizerOp.DescribeSchedule(declaredSchedule)}.");
             if (regularization.WeightDecay is float decay)
                 writer.Line($"/// {(regularization.Decoupled ? "Decoupled (AdamW)" : "L2")} weight decay λ = {CodeWriter.Literal(decay)} on the tensors the manifest marks decayed.");
             if (declaration.RunsSequences)
@@ -553,6 +563,9 @@ namespace ModelGen.Generators.Emit
             writer.Line();
             writer.Line("/// <summary>Optimizer steps taken.</summary>");
             writer.Line("public long Step => _step;");
+            writer.Line();
+            writer.Line("/// <summary>A learning-rate schedule chosen at run time, used instead of the declared one while set.</summary>");
+            writer.Line("public global::ModelGen.Training.Schedule? LearningRateSchedule { get; set; }");
             writer.Line();
             EmitCheckpointable(writer, declaration, optimizerState, hasDropout);
 
@@ -908,13 +921,16 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"T gradientScale = global::ModelGen.Optimizers.GradientClipping.GlobalNormScale<T>(_gradients, {constants.Name("ClipMaxNorm", maxNorm)});");
                 scale = "gradientScale";
             }
-            string rate = constants.Name("LearningRate", declaration.Optimizer.LearningRate);
+            string declared = constants.Name("LearningRate", declaration.Optimizer.LearningRate);
             if (declaration.Schedule is ScheduleDeclaration schedule)
             {
-                writer.Line($"// Linear decay to {CodeWriter.Literal(schedule.FinalFraction)} × the initial rate over {schedule.Steps} steps, constant afterwards.");
-                writer.Wrapped($"T learningRate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<T>({rate}, {constants.Name("LearningRateFinalFraction", schedule.FinalFraction)}, _step, {schedule.Steps});");
-                rate = "learningRate";
+                writer.Line($"// Learning rate: {OptimizerOp.DescribeSchedule(schedule)}; a LearningRateSchedule set at run time replaces it.");
+                declared = OptimizerOp.ScheduledRate(schedule, declared, "_step", "T", constants.Name);
             }
+            else
+                writer.Line("// Learning rate: the optimizer's, or the LearningRateSchedule set at run time.");
+            writer.Wrapped($"T learningRate = LearningRateSchedule is {{ }} runTimeSchedule ? T.CreateChecked(runTimeSchedule.Rate(_step)) : {declared};");
+            string rate = "learningRate";
             ParameterTensor[] trainable = model.Parameters.Where(p => p.Trainable).ToArray();
             if (regularization.WeightDecay is float lambda && regularization.Decoupled)
             {

@@ -181,13 +181,14 @@ namespace ModelGen.Generators.Emit
         private static void EmitStepScalars(CodeWriter writer, ModelDeclaration declaration)
         {
             OptimizerDeclaration optimizer = declaration.Optimizer;
-            string rate = CodeWriter.Float(optimizer.LearningRate);
+            string declared = CodeWriter.Float(optimizer.LearningRate);
             if (declaration.Schedule is ScheduleDeclaration schedule)
             {
-                writer.Line($"// Linear decay to {CodeWriter.Literal(schedule.FinalFraction)} × the initial rate over {schedule.Steps} steps, constant afterwards.");
-                writer.Wrapped($"float rate = global::ModelGen.Optimizers.LearningRateSchedule.Linear<float>({rate}, {CodeWriter.Float(schedule.FinalFraction)}, Step, {schedule.Steps});");
-                rate = "rate";
+                writer.Line($"// Learning rate: {OptimizerOp.DescribeSchedule(schedule)}; a LearningRateSchedule set at run time replaces it.");
+                declared = OptimizerOp.ScheduledRate(schedule, declared, "Step", "float", (_, value) => CodeWriter.Float(value));
             }
+            writer.Wrapped($"float rate = LearningRateSchedule is {{ }} runTimeSchedule ? (float)runTimeSchedule.Rate(Step) : {declared};");
+            string rate = "rate";
             writer.Line($"SetScalar({Hlsl.RateSlot}, {rate}); // learning rate");
             if (optimizer.Kind == OptimizerKind.Adam)
             {

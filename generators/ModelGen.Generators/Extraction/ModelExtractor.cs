@@ -75,6 +75,7 @@ namespace ModelGen.Generators.Extraction
             OptimizerDeclaration optimizer = OptimizerDeclaration.None;
             float? clipNorm = null, clipValue = null, weightDecay = null;
             ScheduleDeclaration? schedule = null;
+            int warmupSteps = 0;
             bool decayBiases = false, decoupled = false, checkFinite = false;
 
             // Several losses or optimizers are counted (MG1006) and the first one's attribute is where that is reported.
@@ -89,6 +90,25 @@ namespace ModelGen.Generators.Extraction
                 sites.OptimizerAttribute ??= attribute;
                 optimizer = declared;
                 optimizerCount++;
+            }
+            // One decay at most (a warm-up combines with it); the fraction or factor must lie in [0, 1] ((0, 1] for factors).
+            void ReadDecay(AttributeData attribute, ScheduleKind kind, string name, string fractionName, float fallback, bool zeroAllowed)
+            {
+                if (schedule is not null)
+                {
+                    sites.ScheduleAttribute = attribute; // the error belongs on the second decay
+                    problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ScheduleAttribute, name, "the schedule",
+                        $"one decay per model ({schedule.Kind}Decay is declared already; [Warmup] combines with either)"));
+                    return;
+                }
+                sites.ScheduleAttribute = attribute;
+                float fraction = ReadNamed(attribute, fractionName, fallback, name, SiteKind.ScheduleAttribute, problems);
+                if (!TryReadConstructorArgument(attribute, 0, out int steps) || steps <= 0)
+                    problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ScheduleAttribute, name, "steps", "a positive number of optimizer steps"));
+                else if (!(fraction <= 1 && (zeroAllowed ? fraction >= 0 : fraction > 0)))
+                    problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ScheduleAttribute, name, fractionName, zeroAllowed ? "a number in [0, 1]" : "a number in (0, 1]"));
+                else
+                    schedule = new ScheduleDeclaration(kind, steps, fraction);
             }
 
             foreach (AttributeData attribute in model.GetAttributes())
@@ -145,14 +165,23 @@ namespace ModelGen.Generators.Extraction
                         checkFinite = true;
                         break;
                     case "ModelGen.LinearDecayAttribute":
-                        sites.ScheduleAttribute = attribute;
-                        float fraction = ReadNamed(attribute, "FinalFraction", 0.01f, "LinearDecay", SiteKind.ScheduleAttribute, problems);
-                        if (!TryReadConstructorArgument(attribute, 0, out int steps) || steps <= 0)
-                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ScheduleAttribute, "LinearDecay", "steps", "a positive number of optimizer steps"));
-                        else if (!(fraction >= 0 && fraction <= 1))
-                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ScheduleAttribute, "LinearDecay", "FinalFraction", "a number in [0, 1]"));
+                        ReadDecay(attribute, ScheduleKind.Linear, "LinearDecay", "FinalFraction", 0.01f, zeroAllowed: true);
+                        break;
+                    case "ModelGen.StepDecayAttribute":
+                        ReadDecay(attribute, ScheduleKind.Step, "StepDecay", "Factor", 0.1f, zeroAllowed: false);
+                        break;
+                    case "ModelGen.ExponentialDecayAttribute":
+                        ReadDecay(attribute, ScheduleKind.Exponential, "ExponentialDecay", "Factor", 0.96f, zeroAllowed: false);
+                        break;
+                    case "ModelGen.CosineDecayAttribute":
+                        ReadDecay(attribute, ScheduleKind.Cosine, "CosineDecay", "FinalFraction", 0f, zeroAllowed: true);
+                        break;
+                    case "ModelGen.WarmupAttribute":
+                        sites.ScheduleAttribute ??= attribute;
+                        if (!TryReadConstructorArgument(attribute, 0, out int warmup) || warmup <= 0)
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.ScheduleAttribute, "Warmup", "steps", "a positive number of optimizer steps"));
                         else
-                            schedule = new ScheduleDeclaration(steps, fraction);
+                            warmupSteps = warmup;
                         break;
                     case "ModelGen.WeightDecayAttribute":
                         sites.WeightDecayAttribute = attribute;
@@ -232,7 +261,7 @@ namespace ModelGen.Generators.Extraction
                 batchSize,
                 loss,
                 optimizer,
-                schedule,
+                warmupSteps > 0 ? (schedule ?? new ScheduleDeclaration(ScheduleKind.Constant, 1, 1f)) with { WarmupSteps = warmupSteps } : schedule,
                 clipNorm,
                 clipValue,
                 new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled),

@@ -85,7 +85,13 @@ namespace ModelGen.Generators.Model
     }
 
     /// <summary><c>[LinearDecay]</c>: the learning rate falls linearly to FinalFraction of itself over Steps updates.</summary>
-    internal sealed record ScheduleDeclaration(int Steps, float FinalFraction);
+    internal enum ScheduleKind { Constant, Linear, Step, Exponential, Cosine }
+
+    /// <summary>
+    /// The declared learning-rate schedule: a decay (<see cref="Kind"/> over <see cref="Steps"/>, with its final fraction
+    /// or factor in <see cref="Fraction"/>) and an optional linear warm-up over <see cref="WarmupSteps"/> (0: none).
+    /// </summary>
+    internal sealed record ScheduleDeclaration(ScheduleKind Kind, int Steps, float Fraction, int WarmupSteps = 0);
 
     /// <summary>A loss attribute: which loss, for binary cross-entropy whether the outputs are logits, and its weight in the total.</summary>
     internal sealed record LossDeclaration(LossKind Kind, bool FromLogits, float Weight)

@@ -535,6 +535,53 @@ public sealed class LinearDecayAttribute(int steps) : Attribute
     public float FinalFraction { get; set; } = 0.01f;
 }
 
+/// <summary>Step decay: the rate drops by <see cref="Factor"/> every <see cref="Every"/> optimizer steps, ε_k = ε₀ · factor^⌊(k − 1)/every⌋.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class StepDecayAttribute(int every) : Attribute
+{
+    /// <summary>Optimizer steps between drops.</summary>
+    public int Every { get; } = every;
+
+    /// <summary>The multiplier at each drop, in (0, 1]; 0.1 is the classic choice.</summary>
+    public float Factor { get; set; } = 0.1f;
+}
+
+/// <summary>Exponential decay: ε_k = ε₀ · factor^((k − 1)/steps), by <see cref="Factor"/> every <see cref="Steps"/> optimizer steps, smoothly.</summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ExponentialDecayAttribute(int steps) : Attribute
+{
+    /// <summary>Optimizer steps over which the rate shrinks by <see cref="Factor"/>.</summary>
+    public int Steps { get; } = steps;
+
+    /// <summary>The multiplier per <see cref="Steps"/> steps, in (0, 1].</summary>
+    public float Factor { get; set; } = 0.96f;
+}
+
+/// <summary>
+/// Cosine decay (Loshchilov and Hutter, SGDR without restarts): ε_k = ε₀ · (f + (1 − f) · ½(1 + cos πα)) with
+/// α = min((k − 1)/steps, 1), from ε₀ down to <see cref="FinalFraction"/>·ε₀, constant afterwards.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class CosineDecayAttribute(int steps) : Attribute
+{
+    /// <summary>Optimizer steps over which the rate decays.</summary>
+    public int Steps { get; } = steps;
+
+    /// <summary>f: the final rate as a fraction of ε₀, in [0, 1].</summary>
+    public float FinalFraction { get; set; }
+}
+
+/// <summary>
+/// Linear warm-up over the first <see cref="Steps"/> optimizer steps: the (scheduled) rate × min(1, k/steps). Combines
+/// with any one decay; large batches and Adam on deep nets start more stably with it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class WarmupAttribute(int steps) : Attribute
+{
+    /// <summary>Optimizer steps until the full rate.</summary>
+    public int Steps { get; } = steps;
+}
+
 /// <summary>
 /// Runtime monitor: every forward value, loss, and gradient the generated code produces is checked, and the first
 /// NaN or ±∞ throws <see cref="NonFiniteException"/> naming the layer and the step that produced it, before the

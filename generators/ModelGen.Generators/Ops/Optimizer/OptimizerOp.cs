@@ -99,5 +99,39 @@ Parameters[index] = {keep} * p - {rate} * {(optimizer.Nesterov ? $"(g + {F(optim
                     return $"Parameters[index] = {keep} * p - {rate} * g;";
             }
         }
+
+        /// <summary>
+        /// The declared schedule's learning rate at <paramref name="step"/>, as an expression of element type
+        /// <paramref name="type"/> (<c>T</c> on the CPU, <c>float</c> on the devices); <paramref name="constant"/> spells a
+        /// hyper-parameter. The formulas are <c>ModelGen.Optimizers.LearningRateSchedule</c>'s, shared by every backend.
+        /// </summary>
+        public static string ScheduledRate(ScheduleDeclaration schedule, string initialRate, string step, string type, System.Func<string, float, string> constant)
+        {
+            const string Schedules = "global::ModelGen.Optimizers.LearningRateSchedule";
+            string decay = schedule.Kind switch
+            {
+                ScheduleKind.Linear => $"{Schedules}.Linear<{type}>({initialRate}, {constant("LearningRateFinalFraction", schedule.Fraction)}, {step}, {schedule.Steps})",
+                ScheduleKind.Step => $"{Schedules}.Step<{type}>({initialRate}, {constant("LearningRateDecayFactor", schedule.Fraction)}, {step}, {schedule.Steps})",
+                ScheduleKind.Exponential => $"{Schedules}.Exponential<{type}>({initialRate}, {constant("LearningRateDecayFactor", schedule.Fraction)}, {step}, {schedule.Steps})",
+                ScheduleKind.Cosine => $"{Schedules}.Cosine<{type}>({initialRate}, {constant("LearningRateFinalFraction", schedule.Fraction)}, {step}, {schedule.Steps})",
+                _ => initialRate,
+            };
+            return schedule.WarmupSteps > 0 ? $"{Schedules}.Warmup<{type}>({decay}, {step}, {schedule.WarmupSteps})" : decay;
+        }
+
+        /// <summary>The schedule in words, for comments and documentation.</summary>
+        public static string DescribeSchedule(ScheduleDeclaration schedule)
+        {
+            string fraction = CodeWriter.Literal(schedule.Fraction);
+            string decay = schedule.Kind switch
+            {
+                ScheduleKind.Linear => $"linear decay to {fraction} × the initial rate over {schedule.Steps} steps, constant afterwards",
+                ScheduleKind.Step => $"step decay, × {fraction} every {schedule.Steps} steps",
+                ScheduleKind.Exponential => $"exponential decay, × {fraction} per {schedule.Steps} steps",
+                ScheduleKind.Cosine => $"cosine decay to {fraction} × the initial rate over {schedule.Steps} steps, constant afterwards",
+                _ => "constant",
+            };
+            return schedule.WarmupSteps > 0 ? $"linear warm-up over {schedule.WarmupSteps} steps, then {decay}" : decay;
+        }
     }
 }
