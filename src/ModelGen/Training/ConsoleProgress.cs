@@ -30,11 +30,15 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
     /// <inheritdoc/>
     public void Report(TrainingProgress value)
     {
+        if (value.Warning is TrainingWarning warning)
+        {
+            ClearLiveLine();
+            _writer.WriteLine(warning.ToString());
+            return;
+        }
         if (value.Epoch is EpochResult epoch)
         {
-            if (_live && _lastLength > 0)
-                _writer.Write('\r' + new string(' ', _lastLength) + '\r');
-            _lastLength = 0;
+            ClearLiveLine();
             _writer.WriteLine(Describe(epoch, value.Epochs));
             return;
         }
@@ -44,6 +48,13 @@ public sealed class ConsoleProgress : IProgress<TrainingProgress>
         _writer.Write('\r' + line + (line.Length < _lastLength ? new string(' ', _lastLength - line.Length) : ""));
         _lastLength = line.Length;
         _writer.Flush();
+    }
+
+    private void ClearLiveLine()
+    {
+        if (_live && _lastLength > 0)
+            _writer.Write('\r' + new string(' ', _lastLength) + '\r');
+        _lastLength = 0;
     }
 
     /// <summary>One epoch as a line: "epoch  3/20  loss 0.2145  val_loss 0.2410  val_accuracy 0.9312  1.9 s  4,210 samples/s".</summary>

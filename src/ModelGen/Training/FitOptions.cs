@@ -33,6 +33,9 @@ public sealed record FitOptions
     /// <summary>Where checkpoints go; "{epoch}" in it is replaced by the epoch number.</summary>
     public string CheckpointPath { get; init; } = "checkpoint-{epoch}.safetensors";
 
+    /// <summary>The runtime monitors (initial loss, input scale, update sizes, non-finite weights, diverging/stalled/oscillating loss); null: off.</summary>
+    public TrainingMonitors? Monitors { get; init; }
+
     /// <summary>Receives progress during each epoch (about ten times a second) and at its end.</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
 
@@ -68,7 +71,9 @@ public sealed record EarlyStopping(string Monitor = "val_loss", int Patience = 5
 /// <param name="SamplesPerSecond">Training throughput of the epoch so far.</param>
 /// <param name="Remaining">Estimated time to the end of the epoch.</param>
 /// <param name="Epoch">The finished epoch's record, at its end.</param>
-public readonly record struct TrainingProgress(int EpochNumber, int Epochs, int Step, int Steps, double Loss, double SamplesPerSecond, TimeSpan Remaining, EpochResult? Epoch);
+/// <param name="Warning">A monitor's finding, reported once when it is made (<see cref="FitOptions.Monitors"/>).</param>
+public readonly record struct TrainingProgress(int EpochNumber, int Epochs, int Step, int Steps, double Loss, double SamplesPerSecond, TimeSpan Remaining, EpochResult? Epoch,
+    TrainingWarning? Warning = null);
 
 /// <summary>One epoch: training loss, validation loss and metrics, time.</summary>
 public sealed record EpochResult(int Epoch, double Loss, double? ValidationLoss, IReadOnlyDictionary<string, double> Metrics, TimeSpan Elapsed, int Samples)
@@ -86,13 +91,17 @@ public sealed record EpochResult(int Epoch, double Loss, double? ValidationLoss,
 /// <summary>What <see cref="Trainer"/> did: every epoch's record, the best epoch, and why it stopped.</summary>
 public sealed class TrainingHistory
 {
-    internal TrainingHistory(IReadOnlyList<EpochResult> epochs, int bestEpoch, bool stoppedEarly, bool restoredBest)
+    internal TrainingHistory(IReadOnlyList<EpochResult> epochs, int bestEpoch, bool stoppedEarly, bool restoredBest, IReadOnlyList<TrainingWarning> warnings)
     {
+        Warnings = warnings;
         Epochs = epochs;
         BestEpoch = bestEpoch;
         StoppedEarly = stoppedEarly;
         RestoredBestWeights = restoredBest;
     }
+
+    /// <summary>What the monitors found, in order (empty with monitors off).</summary>
+    public IReadOnlyList<TrainingWarning> Warnings { get; }
 
     /// <summary>Every epoch trained, in order.</summary>
     public IReadOnlyList<EpochResult> Epochs { get; }

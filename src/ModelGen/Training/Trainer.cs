@@ -38,7 +38,7 @@ public static class Trainer
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, "options.BatchSize");
         if (options.LastBatch == LastBatch.Drop && training.Count < options.BatchSize)
             throw new ArgumentException($"{training.Count} training samples make no whole batch of {options.BatchSize}, and LastBatch.Drop drops the rest.", nameof(options));
-        return Run(model, new ShuffledBatches<TInput, TTarget>(training, options), options, validation);
+        return Run(model, new ShuffledBatches<TInput, TTarget>(training, options), options, validation, training);
     }
 
     /// <summary>Trains on batches from a streaming source; <paramref name="validation"/> is evaluated after every epoch.</summary>
@@ -54,7 +54,7 @@ public static class Trainer
             throw new ArgumentException("A streaming source cannot be split: pass validation data.", nameof(options));
         if (validation is not null)
             CheckShape(model, validation, "validation");
-        return Run(model, training, options, validation);
+        return Run(model, training, options, validation, trainingData: null);
     }
 
     /// <summary>Mean loss and the metrics over <paramref name="data"/>, in chunks of <paramref name="batchSize"/>, without changing the model.</summary>
@@ -71,7 +71,7 @@ public static class Trainer
     }
 
     private static TrainingHistory Run<TInput, TTarget>(ISupervisedModel<TInput, TTarget> model, IBatchSource<TInput, TTarget> training, FitOptions options,
-        Dataset<TInput, TTarget>? validation)
+        Dataset<TInput, TTarget>? validation, Dataset<TInput, TTarget>? trainingData)
         where TInput : unmanaged
         where TTarget : unmanaged
     {
@@ -88,6 +88,14 @@ public static class Trainer
         }
 
         var evaluator = validation is null ? null : new Evaluator<TInput, TTarget>(model, validation, options.Metrics, Math.Max(options.BatchSize, 256));
+        var warnings = new List<TrainingWarning>();
+        MonitorState<TInput, TTarget>? monitors = options.Monitors is null ? null : new MonitorState<TInput, TTarget>(options.Monitors, model, warning =>
+        {
+            warnings.Add(warning);
+            options.Progress?.Report(new TrainingProgress(warning.Epoch, options.Epochs, 0, 0, double.NaN, 0, TimeSpan.Zero, null, warning));
+        });
+        if (trainingData is not null)
+            monitors?.CheckInputs(trainingData);
         var epochs = new List<EpochResult>();
         float[]? bestParameters = null, bestState = null;
         double best = double.NaN;
@@ -102,7 +110,10 @@ public static class Trainer
             foreach ((ReadOnlyMemory<TInput> inputs, ReadOnlyMemory<TTarget> targets) in training.Batches(epoch))
             {
                 options.Cancellation.ThrowIfCancellationRequested();
-                lossSum += model.TrainStep(inputs.Span, targets.Span);
+                bool sampled = monitors?.BeforeStep(model.Step + 1) ?? false;
+                float loss = model.TrainStep(inputs.Span, targets.Span);
+                monitors?.AfterStep(epoch, model.Step, loss, sampled);
+                lossSum += loss;
                 steps++;
                 samples += inputs.Length / model.InputsPerSample;
                 if (options.Progress is not null && clock.ElapsedMilliseconds - lastReport >= 100)
@@ -116,6 +127,7 @@ public static class Trainer
             (double validationLoss, IReadOnlyDictionary<string, double> metrics) = evaluator?.Run() ?? (double.NaN, new Dictionary<string, double>());
             var result = new EpochResult(epoch, lossSum / steps, evaluator is null ? null : validationLoss, metrics, clock.Elapsed, samples);
             epochs.Add(result);
+            monitors?.AfterEpoch(epoch, model.Step, result.Loss);
             if (options.CheckpointEvery > 0 && epoch % options.CheckpointEvery == 0)
                 model.SaveCheckpoint(options.CheckpointPath.Replace("{epoch}", epoch.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             options.Progress?.Report(Progress(epoch, options.Epochs, steps, steps, lossSum, samples, clock.Elapsed, result));
@@ -151,7 +163,7 @@ public static class Trainer
             bestState!.CopyTo(model.State);
             restored = true;
         }
-        return new TrainingHistory(epochs, stopping is null ? epochs.Count : bestEpoch, stoppedEarly, restored);
+        return new TrainingHistory(epochs, stopping is null ? epochs.Count : bestEpoch, stoppedEarly, restored, warnings);
     }
 
     private static TrainingProgress Progress(int epoch, int epochs, int step, int steps, double lossSum, int samples, TimeSpan elapsed, EpochResult? result)

@@ -20,3 +20,13 @@ public partial class BlobClassifier
     [Dense(16, Activation.ReLU)] public partial Dense Hidden { get; }
     [Dense(3)] public partial Dense Logits { get; }
 }
+
+/// <summary>The blob classifier at a learning rate the update-size monitor calls healthy.</summary>
+[Model(InputSize = 4, Seed = 9, BatchSize = 8)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 1e-3f), ClipGlobalNorm(5f)]
+public partial class CalmBlobClassifier
+{
+    [Dense(16, Activation.ReLU)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}
