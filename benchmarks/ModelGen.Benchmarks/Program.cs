@@ -12,6 +12,7 @@ using ModelGen.Benchmarks.Peers;
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --state-dict-interop   weights libtorch ⇄ ModelGen via safetensors (tested too)
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --trajectory-oracle   100 MNIST steps per optimizer vs libtorch (tested too)
 // dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --filter '*Sgemm*'   any BenchmarkDotNet selection
+// dotnet run -c Release --project benchmarks/ModelGen.Benchmarks -- --filter '*Trainer*'   the trainer and its monitors (not in the table)
 Console.WriteLine(Peer.Initialize());
 // Latency-sized suites first: libtorch's OpenMP workers keep spinning for a while after its large parallel products.
 Type[] suites = [typeof(PeakBenchmarks), typeof(TinyMlpBenchmarks), typeof(MlpBenchmarks), typeof(RegularizedMlpBenchmarks), typeof(LeNetBenchmarks), typeof(WideConvBenchmarks), typeof(RecurrentBenchmarks), typeof(SgemmBenchmarks)];
@@ -46,5 +47,5 @@ if (args.Contains("--table") || args.Contains("--table-recurrent"))
     return 0;
 }
 
-BenchmarkSwitcher.FromTypes(suites).Run(args, DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)));
+BenchmarkSwitcher.FromTypes([.. suites, typeof(TrainerBenchmarks)]).Run(args, DefaultConfig.Instance.AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance)));
 return 0;
