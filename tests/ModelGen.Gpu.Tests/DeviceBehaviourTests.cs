@@ -1,5 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ModelGen.DeviceTests;
+using static ModelGen.DeviceTests.DeviceAssertions;
 
 namespace ModelGen.Gpu.Tests;
 
@@ -12,7 +14,7 @@ public sealed class DeviceBehaviourTests(DeviceFixture device)
     {
         float[] inputs = [0, 0, 0, 1, 1, 0, 1, 1];
         int[] labels = [0, 1, 1, 0];
-        using var gpu = new GpuXor().ToGpu(device.Accelerator);
+        using var gpu = new DeviceXor().ToGpu(device.Accelerator);
         float first = gpu.ComputeLoss(inputs, labels);
         for (int step = 0; step < 300; step++)
             gpu.TrainStep(inputs, labels);
@@ -26,7 +28,7 @@ public sealed class DeviceBehaviourTests(DeviceFixture device)
     public void Two_spirals_train_on_the_device()
     {
         var (inputs, labels) = Spirals(pointsPerArm: 48);
-        using var gpu = new GpuSpirals().ToGpu(device.Accelerator);
+        using var gpu = new DeviceSpirals().ToGpu(device.Accelerator);
         for (int step = 0; step < 400; step++)
             gpu.TrainStep(inputs, labels);
         var probabilities = new float[labels.Length * 2];
@@ -38,9 +40,9 @@ public sealed class DeviceBehaviourTests(DeviceFixture device)
     [Fact]
     public void Bad_input_is_rejected_as_on_the_cpu_and_changes_nothing()
     {
-        var cpu = new GpuClassifier();
-        using var gpu = new GpuClassifier().ToGpu(device.Accelerator);
-        var (inputs, labels) = DeviceParityTests.Classification(4, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 8);
+        var cpu = new DeviceClassifier();
+        using var gpu = new DeviceClassifier().ToGpu(device.Accelerator);
+        var (inputs, labels) = Classification(4, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 8);
         gpu.TrainStep(inputs, labels);
         float[] before = gpu.ReadParameters();
         long step = gpu.Step;
@@ -57,7 +59,7 @@ public sealed class DeviceBehaviourTests(DeviceFixture device)
         using var deviceInputs = device.Accelerator.Allocate1D(ragged);
         using var deviceLabels = device.Accelerator.Allocate1D(labels);
         var error = Assert.Throws<ArgumentException>(() => gpu.TrainStep(deviceInputs.View, deviceLabels.View));
-        Assert.Contains("GpuClassifier.TrainStep", error.Message);
+        Assert.Contains("DeviceClassifier.TrainStep", error.Message);
         Assert.Contains("'Hidden' takes [batch × 20]", error.Message);
         Assert.Equal(before, gpu.ReadParameters());
 
@@ -68,9 +70,9 @@ public sealed class DeviceBehaviourTests(DeviceFixture device)
     [Fact]
     public void Device_resident_batches_train_like_uploaded_ones()
     {
-        var (inputs, labels) = DeviceParityTests.Classification(9, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 4);
-        using var uploaded = new GpuClassifier().ToGpu(device.Accelerator);
-        using var resident = new GpuClassifier().ToGpu(device.Accelerator);
+        var (inputs, labels) = Classification(9, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 4);
+        using var uploaded = new DeviceClassifier().ToGpu(device.Accelerator);
+        using var resident = new DeviceClassifier().ToGpu(device.Accelerator);
         using var deviceInputs = device.Accelerator.Allocate1D(inputs);
         using var deviceLabels = device.Accelerator.Allocate1D(labels);
         for (int step = 0; step < 3; step++)
@@ -85,8 +87,8 @@ public sealed class DeviceBehaviourTests(DeviceFixture device)
     [Fact]
     public void An_out_of_range_label_on_the_device_gives_a_nan_loss()
     {
-        var (inputs, _) = DeviceParityTests.Classification(2, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 6);
-        using var gpu = new GpuClassifier().ToGpu(device.Accelerator);
+        var (inputs, _) = Classification(2, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 6);
+        using var gpu = new DeviceClassifier().ToGpu(device.Accelerator);
         using var deviceInputs = device.Accelerator.Allocate1D(inputs);
         using var deviceLabels = device.Accelerator.Allocate1D(new[] { 1, 7 });
         gpu.TrainStep(deviceInputs.View, deviceLabels.View);
@@ -96,8 +98,8 @@ public sealed class DeviceBehaviourTests(DeviceFixture device)
     [Fact]
     public void A_thousand_networks_created_and_disposed_leave_no_device_buffer()
     {
-        var (inputs, labels) = DeviceParityTests.Classification(3, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 5);
-        var model = new GpuClassifier();
+        var (inputs, labels) = Classification(3, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 5);
+        var model = new DeviceClassifier();
         using (var warm = model.ToGpu(device.Accelerator))
             warm.TrainStep(inputs, labels); // loads the kernels once
         long live = DeviceNetwork.LiveBuffers;
@@ -110,32 +112,5 @@ public sealed class DeviceBehaviourTests(DeviceFixture device)
         Assert.Equal(live, DeviceNetwork.LiveBuffers);
     }
 
-    /// <summary>Both calls throw the same argument exception type with the same message.</summary>
-    internal static void AssertSameError(Action cpu, Action gpu)
-    {
-        var expected = Assert.ThrowsAny<ArgumentException>(cpu);
-        var actual = Assert.ThrowsAny<ArgumentException>(gpu);
-        Assert.Equal(expected.GetType(), actual.GetType());
-        Assert.Equal(expected.Message, actual.Message);
-    }
 
-    /// <summary>Two interleaved spirals of <paramref name="pointsPerArm"/> points each, radius growing with the angle.</summary>
-    private static (float[] Inputs, int[] Labels) Spirals(int pointsPerArm)
-    {
-        var inputs = new float[pointsPerArm * 2 * 2];
-        var labels = new int[pointsPerArm * 2];
-        for (int i = 0; i < pointsPerArm; i++)
-        {
-            double angle = i * 3.0 * Math.PI / pointsPerArm, radius = 0.1 + i / (double)pointsPerArm;
-            for (int arm = 0; arm < 2; arm++)
-            {
-                int n = i * 2 + arm;
-                double sign = arm == 0 ? 1 : -1;
-                inputs[n * 2] = (float)(sign * radius * Math.Cos(angle));
-                inputs[n * 2 + 1] = (float)(sign * radius * Math.Sin(angle));
-                labels[n] = arm;
-            }
-        }
-        return (inputs, labels);
-    }
 }

@@ -1,4 +1,6 @@
 using System.Reflection;
+using ModelGen.DeviceTests;
+using static ModelGen.DeviceTests.DeviceAssertions;
 
 namespace ModelGen.Gpu.Tests;
 
@@ -14,10 +16,10 @@ public sealed class DeviceParityTests(DeviceFixture device)
     [Fact]
     public void Classifier_matches_cpu_through_training()
     {
-        var (inputs, labels) = Classification(Batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 1);
-        var cpu = new GpuClassifier();
-        using var gpu = new GpuClassifier().ToGpu(device.Accelerator);
-        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.InputSize, GpuClassifier.OutputSize);
+        var (inputs, labels) = Classification(Batch, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 1);
+        var cpu = new DeviceClassifier();
+        using var gpu = new DeviceClassifier().ToGpu(device.Accelerator);
+        AssertPredictions(cpu.Predict, gpu.Predict, inputs, DeviceClassifier.InputSize, DeviceClassifier.OutputSize);
         Assert.Equal(cpu.ComputeLoss(inputs, labels), gpu.ComputeLoss(inputs, labels), Tolerance(cpu.ComputeLoss(inputs, labels)));
         for (int step = 0; step < 6; step++)
         {
@@ -27,15 +29,15 @@ public sealed class DeviceParityTests(DeviceFixture device)
             AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), $"parameters after step {step + 1}");
         }
         Assert.Equal(cpu.Step, gpu.Step);
-        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.InputSize, GpuClassifier.OutputSize);
+        AssertPredictions(cpu.Predict, gpu.Predict, inputs, DeviceClassifier.InputSize, DeviceClassifier.OutputSize);
     }
 
     [Fact]
     public void Dropout_masks_are_the_cpu_paths()
     {
-        var (inputs, labels) = Classification(Batch, GpuDropout.InputSize, GpuDropout.OutputSize, seed: 9);
-        var cpu = new GpuDropout();
-        using var gpu = new GpuDropout().ToGpu(device.Accelerator);
+        var (inputs, labels) = Classification(Batch, DeviceDropout.InputSize, DeviceDropout.OutputSize, seed: 9);
+        var cpu = new DeviceDropout();
+        using var gpu = new DeviceDropout().ToGpu(device.Accelerator);
         for (int step = 0; step < 4; step++)
         {
             float expected = cpu.TrainStep(inputs, labels);
@@ -50,11 +52,11 @@ public sealed class DeviceParityTests(DeviceFixture device)
     [Fact]
     public void Batch_norm_matches_cpu_in_training_and_inference()
     {
-        var (inputs, labels) = Classification(Batch, GpuNormalized.InputSize, GpuNormalized.OutputSize, seed: 10);
+        var (inputs, labels) = Classification(Batch, DeviceNormalized.InputSize, DeviceNormalized.OutputSize, seed: 10);
         for (int i = 0; i < inputs.Length; i++)
             inputs[i] = inputs[i] * 3 + 5; // far from zero mean and unit spread, as batch norm expects to meet
-        var cpu = new GpuNormalized();
-        using var gpu = new GpuNormalized().ToGpu(device.Accelerator);
+        var cpu = new DeviceNormalized();
+        using var gpu = new DeviceNormalized().ToGpu(device.Accelerator);
         for (int step = 0; step < 4; step++)
         {
             float expected = cpu.TrainStep(inputs, labels);
@@ -63,54 +65,54 @@ public sealed class DeviceParityTests(DeviceFixture device)
             AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), $"parameters after step {step + 1}");
         }
         // The running statistics came back with the weights, and inference reads them on both sides.
-        var copied = new GpuNormalized(seed: 1);
+        var copied = new DeviceNormalized(seed: 1);
         gpu.CopyTo(copied);
         AssertClose(cpu.State.ToArray(), copied.State.ToArray(), "running statistics");
-        AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuNormalized.InputSize, GpuNormalized.OutputSize);
+        AssertPredictions(cpu.Predict, gpu.Predict, inputs, DeviceNormalized.InputSize, DeviceNormalized.OutputSize);
         // A training batch of one sample has no batch statistics: rejected as on the CPU.
-        DeviceBehaviourTests.AssertSameError(() => cpu.TrainStep(inputs[..GpuNormalized.InputSize], labels[..1]), () => gpu.TrainStep(inputs[..GpuNormalized.InputSize], labels[..1]));
+        AssertSameError(() => cpu.TrainStep(inputs[..DeviceNormalized.InputSize], labels[..1]), () => gpu.TrainStep(inputs[..DeviceNormalized.InputSize], labels[..1]));
     }
 
     [Fact]
     public void Classifier_gradients_match_cpu()
     {
-        var (inputs, labels) = Classification(Batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 2);
-        var network = new GpuClassifier.Network<float>(11);
+        var (inputs, labels) = Classification(Batch, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 2);
+        var network = new DeviceClassifier.Network<float>(11);
         network.ComputeGradients(inputs, labels);
-        using var gpu = new GpuClassifier().ToGpu(device.Accelerator);
+        using var gpu = new DeviceClassifier().ToGpu(device.Accelerator);
         gpu.TrainStep(inputs, labels);
         AssertClose(network.Gradients.ToArray(), gpu.ReadGradients(), "gradients");
     }
 
     [Fact]
-    public void Regressor_matches_cpu_through_training() => Regression<GpuRegressor, GpuRegressor.Gpu>(
-        () => new GpuRegressor(), m => m.ToGpu(device.Accelerator), GpuRegressor.InputSize, GpuRegressor.OutputSize, steps: 6,
+    public void Regressor_matches_cpu_through_training() => Regression<DeviceRegressor, DeviceRegressor.Gpu>(
+        () => new DeviceRegressor(), m => m.ToGpu(device.Accelerator), DeviceRegressor.InputSize, DeviceRegressor.OutputSize, steps: 6,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
-    public void Tagger_matches_cpu_through_training() => Regression<GpuTagger, GpuTagger.Gpu>(
-        () => new GpuTagger(), m => m.ToGpu(device.Accelerator), GpuTagger.InputSize, GpuTagger.OutputSize, steps: 6,
+    public void Tagger_matches_cpu_through_training() => Regression<DeviceTagger, DeviceTagger.Gpu>(
+        () => new DeviceTagger(), m => m.ToGpu(device.Accelerator), DeviceTagger.InputSize, DeviceTagger.OutputSize, steps: 6,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
 
     [Fact]
-    public void Probability_model_matches_cpu_past_the_end_of_its_schedule() => Regression<GpuProbabilities, GpuProbabilities.Gpu>(
-        () => new GpuProbabilities(), m => m.ToGpu(device.Accelerator), GpuProbabilities.InputSize, GpuProbabilities.OutputSize, steps: 7,
+    public void Probability_model_matches_cpu_past_the_end_of_its_schedule() => Regression<DeviceProbabilities, DeviceProbabilities.Gpu>(
+        () => new DeviceProbabilities(), m => m.ToGpu(device.Accelerator), DeviceProbabilities.InputSize, DeviceProbabilities.OutputSize, steps: 7,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
 
     [Fact]
-    public void Plain_sgd_with_l2_matches_cpu() => Regression<GpuPlainSgd, GpuPlainSgd.Gpu>(
-        () => new GpuPlainSgd(), m => m.ToGpu(device.Accelerator), GpuPlainSgd.InputSize, GpuPlainSgd.OutputSize, steps: 5,
+    public void Plain_sgd_with_l2_matches_cpu() => Regression<DevicePlainSgd, DevicePlainSgd.Gpu>(
+        () => new DevicePlainSgd(), m => m.ToGpu(device.Accelerator), DevicePlainSgd.InputSize, DevicePlainSgd.OutputSize, steps: 5,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
     public void Weights_round_trip_between_cpu_and_device()
     {
-        var (inputs, labels) = Classification(Batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: 3);
-        var model = new GpuClassifier();
+        var (inputs, labels) = Classification(Batch, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 3);
+        var model = new DeviceClassifier();
         using var gpu = model.ToGpu(device.Accelerator);
         for (int i = 0; i < 3; i++)
             gpu.TrainStep(inputs, labels);
-        var trained = new GpuClassifier(seed: 99);
+        var trained = new DeviceClassifier(seed: 99);
         gpu.CopyTo(trained);
         Assert.Equal(3, trained.Step);
         Assert.Equal(gpu.ReadParameters(), trained.Parameters.ToArray());
@@ -120,7 +122,7 @@ public sealed class DeviceParityTests(DeviceFixture device)
         Assert.Equal(cpuLoss, gpu.LastLoss, Tolerance(cpuLoss));
         AssertClose(trained.Parameters.ToArray(), gpu.ReadParameters(), "parameters after resuming on the CPU");
         // And back: the device takes the CPU's state.
-        var other = new GpuClassifier(seed: 5);
+        var other = new DeviceClassifier(seed: 5);
         gpu.CopyFrom(other);
         Assert.Equal(other.Parameters.ToArray(), gpu.ReadParameters());
         Assert.Equal(0, gpu.Step);
@@ -129,15 +131,15 @@ public sealed class DeviceParityTests(DeviceFixture device)
     [Fact]
     public void Batch_of_one_and_growing_batches_match_cpu()
     {
-        var cpu = new GpuClassifier();
-        using var gpu = new GpuClassifier().ToGpu(device.Accelerator);
+        var cpu = new DeviceClassifier();
+        using var gpu = new DeviceClassifier().ToGpu(device.Accelerator);
         foreach (int batch in new[] { 1, 70, 4 })
         {
-            var (inputs, labels) = Classification(batch, GpuClassifier.InputSize, GpuClassifier.OutputSize, seed: batch);
+            var (inputs, labels) = Classification(batch, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: batch);
             float expected = cpu.TrainStep(inputs, labels);
             gpu.TrainStep(inputs, labels);
             Assert.Equal(expected, gpu.LastLoss, Tolerance(expected));
-            AssertPredictions(cpu.Predict, gpu.Predict, inputs, GpuClassifier.InputSize, GpuClassifier.OutputSize);
+            AssertPredictions(cpu.Predict, gpu.Predict, inputs, DeviceClassifier.InputSize, DeviceClassifier.OutputSize);
         }
         AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), "parameters");
     }
@@ -145,7 +147,7 @@ public sealed class DeviceParityTests(DeviceFixture device)
     [Fact]
     public void Models_without_device_kernels_get_no_gpu_network()
     {
-        Assert.NotNull(typeof(GpuClassifier).GetMethod("ToGpu"));
+        Assert.NotNull(typeof(DeviceClassifier).GetMethod("ToGpu"));
         Assert.Null(typeof(CpuOnlyResidual).GetMethod("ToGpu"));
         Assert.Null(typeof(CpuOnlyResidual).GetNestedType("Gpu", BindingFlags.Public));
     }
@@ -186,29 +188,6 @@ public sealed class DeviceParityTests(DeviceFixture device)
         AssertClose(expected, actual, "predictions");
     }
 
-    internal static (float[] Inputs, int[] Labels) Classification(int batch, int inputSize, int classes, int seed)
-    {
-        var random = new Random(seed);
-        float[] inputs = Enumerable.Range(0, batch * inputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        int[] labels = Enumerable.Range(0, batch).Select(_ => random.Next(classes)).ToArray();
-        return (inputs, labels);
-    }
 
-    private static float Tolerance(float expected) => 1e-5f * Math.Max(1f, Math.Abs(expected));
 
-    /// <summary>
-    /// |a − e| ≤ 1e-5 · max(|e|, 0.1 · scale): relative, with a floor at a tenth of the tensor's largest magnitude. The
-    /// floor is what float32 sums allow: an entry near zero is a sum of terms as large as its neighbours, which cancel.
-    /// </summary>
-    internal static void AssertClose(float[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        float scale = expected.Length == 0 ? 0 : expected.Max(Math.Abs);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            float allowed = 1e-5f * Math.Max(Math.Abs(expected[i]), Math.Max(0.1f * scale, 1e-6f));
-            if (!(Math.Abs(actual[i] - expected[i]) <= allowed))
-                Assert.Fail($"{what}[{i}]: device {actual[i]:R}, CPU {expected[i]:R} (allowed difference {allowed:R})");
-        }
-    }
 }

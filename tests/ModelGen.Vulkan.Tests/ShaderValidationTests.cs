@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using ModelGen.DeviceTests;
 
 namespace ModelGen.Vulkan.Tests;
 
@@ -58,7 +59,7 @@ public sealed class ShaderValidationTests
     [Fact]
     public void Shaders_are_emitted_in_dispatch_order_and_are_the_same_each_build()
     {
-        IReadOnlyList<ComputeShader> shaders = ShadersOf(typeof(VkDropout));
+        IReadOnlyList<ComputeShader> shaders = ShadersOf(typeof(DeviceDropout));
         string[] names = shaders.Select(s => s.Name).ToArray();
         // Forward in layer order (ReLU inside Hidden's GEMM), then the loss and its mean, backward in reverse (ReLU's
         // derivative on its own: dropout stands between it and the next GEMM), then clipping and the update.
@@ -67,7 +68,7 @@ public sealed class ShaderValidationTests
              "LogitsWeightGradient", "LogitsBiasGradient", "LogitsInputGradient", "HiddenDropoutBackward", "HiddenReLUBackward", "HiddenWeightGradient", "HiddenBiasGradient",
              "GlobalNormPartials", "GlobalNormTotal", "Update"],
             names);
-        Assert.Same(shaders, ShadersOf(typeof(VkDropout)));
+        Assert.Same(shaders, ShadersOf(typeof(DeviceDropout)));
     }
 
     private static IEnumerable<Type> VulkanModels()

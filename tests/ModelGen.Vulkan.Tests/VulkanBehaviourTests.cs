@@ -1,3 +1,6 @@
+using ModelGen.DeviceTests;
+using static ModelGen.DeviceTests.DeviceAssertions;
+
 namespace ModelGen.Vulkan.Tests;
 
 /// <summary>Training through the shaders, bad input, and device buffers over many networks.</summary>
@@ -9,7 +12,7 @@ public sealed class VulkanBehaviourTests(VulkanFixture device)
     {
         float[] inputs = [0, 0, 0, 1, 1, 0, 1, 1];
         int[] labels = [0, 1, 1, 0];
-        using var vk = new VkXor().ToVulkan(device.Device);
+        using var vk = new DeviceXor().ToVulkan(device.Device);
         float first = vk.ComputeLoss(inputs, labels);
         for (int step = 0; step < 300; step++)
             vk.TrainStep(inputs, labels);
@@ -23,7 +26,7 @@ public sealed class VulkanBehaviourTests(VulkanFixture device)
     public void Two_spirals_train_through_the_shaders()
     {
         var (inputs, labels) = Spirals(pointsPerArm: 48);
-        using var vk = new VkSpirals().ToVulkan(device.Device);
+        using var vk = new DeviceSpirals().ToVulkan(device.Device);
         for (int step = 0; step < 400; step++)
             vk.TrainStep(inputs, labels);
         var probabilities = new float[labels.Length * 2];
@@ -35,9 +38,9 @@ public sealed class VulkanBehaviourTests(VulkanFixture device)
     [Fact]
     public void Bad_input_is_rejected_as_on_the_cpu_and_changes_nothing()
     {
-        var cpu = new VkClassifier();
-        using var vk = new VkClassifier().ToVulkan(device.Device);
-        var (inputs, labels) = VulkanParityTests.Classification(4, VkClassifier.InputSize, VkClassifier.OutputSize, seed: 8);
+        var cpu = new DeviceClassifier();
+        using var vk = new DeviceClassifier().ToVulkan(device.Device);
+        var (inputs, labels) = Classification(4, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 8);
         vk.TrainStep(inputs, labels);
         float[] before = vk.ReadParameters();
         long step = vk.Step;
@@ -58,8 +61,8 @@ public sealed class VulkanBehaviourTests(VulkanFixture device)
     [Fact]
     public void A_training_step_allocates_nothing_on_the_host()
     {
-        var (inputs, labels) = VulkanParityTests.Classification(16, VkDropout.InputSize, VkDropout.OutputSize, seed: 12);
-        using var vk = new VkDropout().ToVulkan(device.Device);
+        var (inputs, labels) = Classification(16, DeviceDropout.InputSize, DeviceDropout.OutputSize, seed: 12);
+        using var vk = new DeviceDropout().ToVulkan(device.Device);
         for (int i = 0; i < 3; i++)
             vk.TrainStep(inputs, labels); // records the command buffer for this batch size
         _ = vk.LastLoss;
@@ -75,8 +78,8 @@ public sealed class VulkanBehaviourTests(VulkanFixture device)
     [Fact]
     public void A_thousand_networks_created_and_disposed_leave_no_vulkan_buffer()
     {
-        var (inputs, labels) = VulkanParityTests.Classification(3, VkClassifier.InputSize, VkClassifier.OutputSize, seed: 5);
-        var model = new VkClassifier();
+        var (inputs, labels) = Classification(3, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 5);
+        var model = new DeviceClassifier();
         using (var warm = model.ToVulkan(device.Device))
             warm.TrainStep(inputs, labels); // builds the pipelines once (the device keeps them)
         long live = VulkanDevice.LiveBuffers;
@@ -89,32 +92,5 @@ public sealed class VulkanBehaviourTests(VulkanFixture device)
         Assert.Equal(live, VulkanDevice.LiveBuffers);
     }
 
-    /// <summary>Both calls throw the same argument exception type with the same message.</summary>
-    internal static void AssertSameError(Action cpu, Action vulkan)
-    {
-        var expected = Assert.ThrowsAny<ArgumentException>(cpu);
-        var actual = Assert.ThrowsAny<ArgumentException>(vulkan);
-        Assert.Equal(expected.GetType(), actual.GetType());
-        Assert.Equal(expected.Message, actual.Message);
-    }
 
-    /// <summary>Two interleaved spirals of <paramref name="pointsPerArm"/> points each, radius growing with the angle.</summary>
-    private static (float[] Inputs, int[] Labels) Spirals(int pointsPerArm)
-    {
-        var inputs = new float[pointsPerArm * 2 * 2];
-        var labels = new int[pointsPerArm * 2];
-        for (int i = 0; i < pointsPerArm; i++)
-        {
-            double angle = i * 3.0 * Math.PI / pointsPerArm, radius = 0.1 + i / (double)pointsPerArm;
-            for (int arm = 0; arm < 2; arm++)
-            {
-                int n = i * 2 + arm;
-                double sign = arm == 0 ? 1 : -1;
-                inputs[n * 2] = (float)(sign * radius * Math.Cos(angle));
-                inputs[n * 2 + 1] = (float)(sign * radius * Math.Sin(angle));
-                labels[n] = arm;
-            }
-        }
-        return (inputs, labels);
-    }
 }

@@ -1,5 +1,7 @@
 using System.Reflection;
+using ModelGen.DeviceTests;
 using ModelGen.Training;
+using static ModelGen.DeviceTests.DeviceAssertions;
 
 namespace ModelGen.Vulkan.Tests;
 
@@ -16,10 +18,10 @@ public sealed class VulkanParityTests(VulkanFixture device)
     [Fact]
     public void Classifier_matches_cpu_through_training()
     {
-        var (inputs, labels) = Classification(Batch, VkClassifier.InputSize, VkClassifier.OutputSize, seed: 1);
-        var cpu = new VkClassifier();
-        using var vk = new VkClassifier().ToVulkan(device.Device);
-        AssertPredictions(cpu.Predict, vk.Predict, inputs, VkClassifier.InputSize, VkClassifier.OutputSize);
+        var (inputs, labels) = Classification(Batch, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 1);
+        var cpu = new DeviceClassifier();
+        using var vk = new DeviceClassifier().ToVulkan(device.Device);
+        AssertPredictions(cpu.Predict, vk.Predict, inputs, DeviceClassifier.InputSize, DeviceClassifier.OutputSize);
         Assert.Equal(cpu.ComputeLoss(inputs, labels), vk.ComputeLoss(inputs, labels), Tolerance(cpu.ComputeLoss(inputs, labels)));
         for (int step = 0; step < 6; step++)
         {
@@ -29,15 +31,15 @@ public sealed class VulkanParityTests(VulkanFixture device)
             AssertClose(cpu.Parameters.ToArray(), vk.ReadParameters(), $"parameters after step {step + 1}");
         }
         Assert.Equal(cpu.Step, vk.Step);
-        AssertPredictions(cpu.Predict, vk.Predict, inputs, VkClassifier.InputSize, VkClassifier.OutputSize);
+        AssertPredictions(cpu.Predict, vk.Predict, inputs, DeviceClassifier.InputSize, DeviceClassifier.OutputSize);
     }
 
     [Fact]
     public void Dropout_masks_are_the_cpu_paths()
     {
-        var (inputs, labels) = Classification(Batch, VkDropout.InputSize, VkDropout.OutputSize, seed: 9);
-        var cpu = new VkDropout();
-        using var vk = new VkDropout().ToVulkan(device.Device);
+        var (inputs, labels) = Classification(Batch, DeviceDropout.InputSize, DeviceDropout.OutputSize, seed: 9);
+        var cpu = new DeviceDropout();
+        using var vk = new DeviceDropout().ToVulkan(device.Device);
         for (int step = 0; step < 4; step++)
         {
             float expected = cpu.TrainStep(inputs, labels);
@@ -52,11 +54,11 @@ public sealed class VulkanParityTests(VulkanFixture device)
     [Fact]
     public void Batch_norm_matches_cpu_in_training_and_inference()
     {
-        var (inputs, labels) = Classification(Batch, VkNormalized.InputSize, VkNormalized.OutputSize, seed: 10);
+        var (inputs, labels) = Classification(Batch, DeviceNormalized.InputSize, DeviceNormalized.OutputSize, seed: 10);
         for (int i = 0; i < inputs.Length; i++)
             inputs[i] = inputs[i] * 3 + 5; // far from zero mean and unit spread, as batch norm expects to meet
-        var cpu = new VkNormalized();
-        using var vk = new VkNormalized().ToVulkan(device.Device);
+        var cpu = new DeviceNormalized();
+        using var vk = new DeviceNormalized().ToVulkan(device.Device);
         for (int step = 0; step < 4; step++)
         {
             float expected = cpu.TrainStep(inputs, labels);
@@ -65,53 +67,53 @@ public sealed class VulkanParityTests(VulkanFixture device)
             AssertClose(cpu.Parameters.ToArray(), vk.ReadParameters(), $"parameters after step {step + 1}");
         }
         // The running statistics came back with the weights, and inference reads them on both sides.
-        var copied = new VkNormalized(seed: 1);
+        var copied = new DeviceNormalized(seed: 1);
         vk.CopyTo(copied);
         AssertClose(cpu.State.ToArray(), copied.State.ToArray(), "running statistics");
-        AssertPredictions(cpu.Predict, vk.Predict, inputs, VkNormalized.InputSize, VkNormalized.OutputSize);
+        AssertPredictions(cpu.Predict, vk.Predict, inputs, DeviceNormalized.InputSize, DeviceNormalized.OutputSize);
         // A training batch of one sample has no batch statistics: rejected as on the CPU.
-        VulkanBehaviourTests.AssertSameError(() => cpu.TrainStep(inputs[..VkNormalized.InputSize], labels[..1]), () => vk.TrainStep(inputs[..VkNormalized.InputSize], labels[..1]));
+        AssertSameError(() => cpu.TrainStep(inputs[..DeviceNormalized.InputSize], labels[..1]), () => vk.TrainStep(inputs[..DeviceNormalized.InputSize], labels[..1]));
     }
 
     [Fact]
     public void Classifier_gradients_match_cpu()
     {
-        var (inputs, labels) = Classification(Batch, VkClassifier.InputSize, VkClassifier.OutputSize, seed: 2);
-        var network = new VkClassifier.Network<float>(11);
+        var (inputs, labels) = Classification(Batch, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 2);
+        var network = new DeviceClassifier.Network<float>(11);
         network.ComputeGradients(inputs, labels);
-        using var vk = new VkClassifier().ToVulkan(device.Device);
+        using var vk = new DeviceClassifier().ToVulkan(device.Device);
         vk.TrainStep(inputs, labels);
         AssertClose(network.Gradients.ToArray(), vk.ReadGradients(), "gradients");
     }
 
     [Fact]
-    public void Regressor_matches_cpu_through_training() => Regression<VkRegressor, VkRegressor.Vulkan>(
-        () => new VkRegressor(), m => m.ToVulkan(device.Device), VkRegressor.InputSize, VkRegressor.OutputSize, steps: 6,
+    public void Regressor_matches_cpu_through_training() => Regression<DeviceRegressor, DeviceRegressor.Vulkan>(
+        () => new DeviceRegressor(), m => m.ToVulkan(device.Device), DeviceRegressor.InputSize, DeviceRegressor.OutputSize, steps: 6,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
-    public void Tagger_matches_cpu_through_training() => Regression<VkTagger, VkTagger.Vulkan>(
-        () => new VkTagger(), m => m.ToVulkan(device.Device), VkTagger.InputSize, VkTagger.OutputSize, steps: 6,
+    public void Tagger_matches_cpu_through_training() => Regression<DeviceTagger, DeviceTagger.Vulkan>(
+        () => new DeviceTagger(), m => m.ToVulkan(device.Device), DeviceTagger.InputSize, DeviceTagger.OutputSize, steps: 6,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
 
     [Fact]
-    public void Probability_model_matches_cpu_past_the_end_of_its_schedule() => Regression<VkProbabilities, VkProbabilities.Vulkan>(
-        () => new VkProbabilities(), m => m.ToVulkan(device.Device), VkProbabilities.InputSize, VkProbabilities.OutputSize, steps: 7,
+    public void Probability_model_matches_cpu_past_the_end_of_its_schedule() => Regression<DeviceProbabilities, DeviceProbabilities.Vulkan>(
+        () => new DeviceProbabilities(), m => m.ToVulkan(device.Device), DeviceProbabilities.InputSize, DeviceProbabilities.OutputSize, steps: 7,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
 
     [Fact]
-    public void Plain_sgd_with_l2_matches_cpu() => Regression<VkPlainSgd, VkPlainSgd.Vulkan>(
-        () => new VkPlainSgd(), m => m.ToVulkan(device.Device), VkPlainSgd.InputSize, VkPlainSgd.OutputSize, steps: 5,
+    public void Plain_sgd_with_l2_matches_cpu() => Regression<DevicePlainSgd, DevicePlainSgd.Vulkan>(
+        () => new DevicePlainSgd(), m => m.ToVulkan(device.Device), DevicePlainSgd.InputSize, DevicePlainSgd.OutputSize, steps: 5,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
     public void A_schedule_set_at_run_time_drives_both_paths_alike()
     {
         var random = new Random(5);
-        float[] inputs = Enumerable.Range(0, Batch * VkPlainSgd.InputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+        float[] inputs = Enumerable.Range(0, Batch * DevicePlainSgd.InputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
         float[] targets = Enumerable.Range(0, Batch).Select(_ => (float)random.NextDouble()).ToArray();
-        var cpu = new VkPlainSgd { LearningRateSchedule = Schedule.Cosine(0.05, 4).WithWarmup(2) };
-        using var vk = new VkPlainSgd().ToVulkan(device.Device);
+        var cpu = new DevicePlainSgd { LearningRateSchedule = Schedule.Cosine(0.05, 4).WithWarmup(2) };
+        using var vk = new DevicePlainSgd().ToVulkan(device.Device);
         vk.LearningRateSchedule = cpu.LearningRateSchedule;
         for (int step = 0; step < 6; step++)
         {
@@ -125,12 +127,12 @@ public sealed class VulkanParityTests(VulkanFixture device)
     [Fact]
     public void Weights_round_trip_between_cpu_and_device()
     {
-        var (inputs, labels) = Classification(Batch, VkClassifier.InputSize, VkClassifier.OutputSize, seed: 3);
-        var model = new VkClassifier();
+        var (inputs, labels) = Classification(Batch, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: 3);
+        var model = new DeviceClassifier();
         using var vk = model.ToVulkan(device.Device);
         for (int i = 0; i < 3; i++)
             vk.TrainStep(inputs, labels);
-        var trained = new VkClassifier(seed: 99);
+        var trained = new DeviceClassifier(seed: 99);
         vk.CopyTo(trained);
         Assert.Equal(3, trained.Step);
         Assert.Equal(vk.ReadParameters(), trained.Parameters.ToArray());
@@ -140,7 +142,7 @@ public sealed class VulkanParityTests(VulkanFixture device)
         Assert.Equal(cpuLoss, vk.LastLoss, Tolerance(cpuLoss));
         AssertClose(trained.Parameters.ToArray(), vk.ReadParameters(), "parameters after resuming on the CPU");
         // And back: the device takes the CPU's state.
-        var other = new VkClassifier(seed: 5);
+        var other = new DeviceClassifier(seed: 5);
         vk.CopyFrom(other);
         Assert.Equal(other.Parameters.ToArray(), vk.ReadParameters());
         Assert.Equal(0, vk.Step);
@@ -149,15 +151,15 @@ public sealed class VulkanParityTests(VulkanFixture device)
     [Fact]
     public void Batch_of_one_and_growing_batches_match_cpu()
     {
-        var cpu = new VkClassifier();
-        using var vk = new VkClassifier().ToVulkan(device.Device);
+        var cpu = new DeviceClassifier();
+        using var vk = new DeviceClassifier().ToVulkan(device.Device);
         foreach (int batch in new[] { 1, 70, 4 })
         {
-            var (inputs, labels) = Classification(batch, VkClassifier.InputSize, VkClassifier.OutputSize, seed: batch);
+            var (inputs, labels) = Classification(batch, DeviceClassifier.InputSize, DeviceClassifier.OutputSize, seed: batch);
             float expected = cpu.TrainStep(inputs, labels);
             vk.TrainStep(inputs, labels);
             Assert.Equal(expected, vk.LastLoss, Tolerance(expected));
-            AssertPredictions(cpu.Predict, vk.Predict, inputs, VkClassifier.InputSize, VkClassifier.OutputSize);
+            AssertPredictions(cpu.Predict, vk.Predict, inputs, DeviceClassifier.InputSize, DeviceClassifier.OutputSize);
         }
         AssertClose(cpu.Parameters.ToArray(), vk.ReadParameters(), "parameters");
     }
@@ -165,7 +167,7 @@ public sealed class VulkanParityTests(VulkanFixture device)
     [Fact]
     public void Models_with_ops_without_shaders_get_no_vulkan_network()
     {
-        Assert.NotNull(typeof(VkClassifier).GetMethod("ToVulkan"));
+        Assert.NotNull(typeof(DeviceClassifier).GetMethod("ToVulkan"));
         Assert.Null(typeof(CpuOnlyResidual).GetMethod("ToVulkan"));
         Assert.Null(typeof(CpuOnlyResidual).GetNestedType("Vulkan", BindingFlags.Public));
     }
@@ -206,29 +208,6 @@ public sealed class VulkanParityTests(VulkanFixture device)
         AssertClose(expected, actual, "predictions");
     }
 
-    internal static (float[] Inputs, int[] Labels) Classification(int batch, int inputSize, int classes, int seed)
-    {
-        var random = new Random(seed);
-        float[] inputs = Enumerable.Range(0, batch * inputSize).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
-        int[] labels = Enumerable.Range(0, batch).Select(_ => random.Next(classes)).ToArray();
-        return (inputs, labels);
-    }
 
-    private static float Tolerance(float expected) => 1e-5f * Math.Max(1f, Math.Abs(expected));
 
-    /// <summary>
-    /// |a − e| ≤ 1e-5 · max(|e|, 0.1 · scale): relative, with a floor at a tenth of the tensor's largest magnitude. The
-    /// floor is what float32 sums allow: an entry near zero is a sum of terms as large as its neighbours, which cancel.
-    /// </summary>
-    internal static void AssertClose(float[] expected, float[] actual, string what)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        float scale = expected.Length == 0 ? 0 : expected.Max(Math.Abs);
-        for (int i = 0; i < expected.Length; i++)
-        {
-            float allowed = 1e-5f * Math.Max(Math.Abs(expected[i]), Math.Max(0.1f * scale, 1e-6f));
-            if (!(Math.Abs(actual[i] - expected[i]) <= allowed))
-                Assert.Fail($"{what}[{i}]: Vulkan {actual[i]:R}, CPU {expected[i]:R} (allowed difference {allowed:R})");
-        }
-    }
 }

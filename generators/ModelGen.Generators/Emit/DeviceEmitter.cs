@@ -94,8 +94,7 @@ namespace ModelGen.Generators.Emit
             var (savedPerSample, savedFixed) = DeviceEmitContext.SavedLayout(program);
             int[] widths = program.Buffers.Select(b => b.Capacity).Concat(savedPerSample.Select(s => s.Buffer.Capacity)).ToArray();
             int[] fixedWidths = savedFixed.Select(s => s.Buffer.Capacity).ToArray();
-            OpNode? normalization = model.Nodes.FirstOrDefault(n => OpRegistry.For(n.Kind).NeedsBatchStatistics);
-            string trainingGuard = normalization is null ? "" : $"global::ModelGen.InputGuard.TrainingBatch(ModelName, \"TrainStep\", batch, \"{context.LayerName(normalization)}\");";
+            string? trainingGuard = DeviceEntryPoints.TrainingBatchGuard(model);
             writer.Line("/// <summary>Uploads <paramref name=\"model\"/>'s parameters, optimizer state and step count to <paramref name=\"accelerator\"/>.</summary>");
             writer.Line($"public Gpu({name} model, global::ILGPU.Runtime.Accelerator accelerator)");
             writer.Open($"    : base(accelerator, \"{name}\", ParameterCount, StateCount, optimizerStates: {optimizerState.Length}, new[] {{ {string.Join(", ", widths)} }}, {(fixedWidths.Length == 0 ? "global::System.Array.Empty<int>()" : $"new[] {{ {string.Join(", ", fixedWidths)} }}")}, InputSize, targetWidth: {(labels ? 1 : output.Width)})");
@@ -103,24 +102,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("CopyFromHost(model._network);");
             writer.Close();
             writer.Line();
-            writer.Line("/// <summary>Replaces the device's parameters, optimizer state and step count with <paramref name=\"model\"/>'s.</summary>");
-            writer.Open($"public void CopyFrom({name} model)");
-            writer.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
-            writer.Open("lock (Gate)");
-            writer.Line("ThrowIfDisposed();");
-            writer.Line("CopyFromHost(model._network);");
-            writer.Close();
-            writer.Close();
-            writer.Line();
-            writer.Line("/// <summary>Writes the device's parameters, optimizer state and step count into <paramref name=\"model\"/> (waits for the device).</summary>");
-            writer.Open($"public void CopyTo({name} model)");
-            writer.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
-            writer.Open("lock (Gate)");
-            writer.Line("ThrowIfDisposed();");
-            writer.Line("CopyToHost(model._network);");
-            writer.Close();
-            writer.Close();
-            writer.Line();
+            DeviceEntryPoints.EmitCopies(writer, name);
 
             writer.Line("// Parameter views, named after the manifest.");
             foreach (ParameterTensor tensor in model.Parameters)
@@ -131,13 +113,6 @@ namespace ModelGen.Generators.Emit
             }
             writer.Line();
 
-            string guardInputs = $"int batch = global::ModelGen.InputGuard.BatchSize<float>(ModelName, \"{{0}}\", inputs, {declaration.InputSize}, \"{model.Layers[0].Name}\");";
-            string GuardTargets(string entry) => loss switch
-            {
-                LossKind.SoftmaxCrossEntropy => $"global::ModelGen.InputGuard.Labels(ModelName, \"{entry}\", labels, batch, {output.Width}, \"{head.Name}\");",
-                LossKind.MeanSquaredError => $"global::ModelGen.InputGuard.Targets<float>(ModelName, \"{entry}\", targets, batch, {output.Width}, \"{head.Name}\");",
-                _ => $"global::ModelGen.InputGuard.ProbabilityTargets<float>(ModelName, \"{entry}\", targets, batch, {output.Width}, \"{head.Name}\");",
-            };
             string upload = labels ? "UploadLabels(labels)" : "UploadTargets(targets)";
             string LossCall(string gradient, string targets) => loss switch
             {
@@ -154,7 +129,7 @@ namespace ModelGen.Generators.Emit
                 writer.Open("lock (Gate)");
                 writer.Line("ThrowIfDisposed();");
                 guards();
-                if (trainingGuard.Length > 0)
+                if (trainingGuard is not null)
                     writer.Line(trainingGuard);
                 writer.Line("EnsureBatch(batch);");
                 EmitForwardLocals(writer, context, output, gradient: true);
@@ -175,8 +150,8 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>One training step on the device: upload, forward, loss, backward, clipping and update. Returns without waiting for the device; <see cref=\"global::ModelGen.Gpu.DeviceNetwork.LastLoss\"/> reads the loss.</summary>");
             EmitTrainStep($"public void TrainStep(global::System.ReadOnlySpan<float> inputs, {targetType} {targetName})", () =>
             {
-                writer.Line(string.Format(guardInputs, "TrainStep"));
-                writer.Line(GuardTargets("TrainStep"));
+                writer.Line(DeviceEntryPoints.InputGuard(model, "TrainStep"));
+                writer.Line(DeviceEntryPoints.TargetGuard(model, "TrainStep"));
             }, "UploadInputs(inputs)", upload);
 
             string deviceTargets = labels ? "global::ILGPU.ArrayView<int>" : View;
@@ -189,8 +164,8 @@ namespace ModelGen.Generators.Emit
             writer.Open($"public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, {targetType} {targetName})");
             writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
-            writer.Line(string.Format(guardInputs, "ComputeLoss"));
-            writer.Line(GuardTargets("ComputeLoss"));
+            writer.Line(DeviceEntryPoints.InputGuard(model, "ComputeLoss"));
+            writer.Line(DeviceEntryPoints.TargetGuard(model, "ComputeLoss"));
             writer.Line("EnsureBatch(batch);");
             EmitForwardLocals(writer, context, output, gradient: false);
             writer.Line(Forward(program, "UploadInputs(inputs)", training: false));
@@ -204,7 +179,7 @@ namespace ModelGen.Generators.Emit
             writer.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)");
             writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
-            writer.Line(string.Format(guardInputs, "Predict"));
+            writer.Line(DeviceEntryPoints.InputGuard(model, "Predict"));
             writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {output.Width}, \"{head.Name}\");");
             writer.Line("EnsureBatch(batch);");
             EmitForwardLocals(writer, context, output, gradient: false);

@@ -138,14 +138,7 @@ void main(uint3 id : SV_DispatchThreadID, uint3 group : SV_GroupID, uint3 thread
     for (uint i = id.x; i < {count}; i += Groups * 256u)
         sum += {term};
     Sums[thread.x] = sum;
-    GroupMemoryBarrierWithGroupSync();
-    [unroll] for (uint half = 128u; half > 0u; half >>= 1)
-    {{
-        if (thread.x < half)
-            Sums[thread.x] += Sums[thread.x + half];
-        GroupMemoryBarrierWithGroupSync();
-    }}
-    if (thread.x == 0u)
+{TreeSum}    if (thread.x == 0u)
         Partials[group.x] = Sums[0];
 }}
 ";
@@ -166,14 +159,7 @@ void main(uint3 thread : SV_GroupThreadID)
     if (thread.x < Groups)
         partial = Partials[thread.x];
     Sums[thread.x] = partial;
-    GroupMemoryBarrierWithGroupSync();
-    [unroll] for (uint half = 128u; half > 0u; half >>= 1)
-    {{
-        if (thread.x < half)
-            Sums[thread.x] += Sums[thread.x + half];
-        GroupMemoryBarrierWithGroupSync();
-    }}
-    if (thread.x == 0u)
+{TreeSum}    if (thread.x == 0u)
     {{
         float total = Sums[0];
 {Indent(finish, 8)}    }}
@@ -182,6 +168,16 @@ void main(uint3 thread : SV_GroupThreadID)
             int index = context.AddShader(name, Source(context, name, summary, new[] { "Partials: the first pass's sums" }.Concat(tensors), source));
             context.Writer.Line($"recorder.SumFinish({index}); // {name}");
         }
+
+        /// <summary>The group's 256 values in Sums[] added in a fixed tree, the total left in Sums[0].</summary>
+        private const string TreeSum = @"    GroupMemoryBarrierWithGroupSync();
+    [unroll] for (uint half = 128u; half > 0u; half >>= 1)
+    {
+        if (thread.x < half)
+            Sums[thread.x] += Sums[thread.x + half];
+        GroupMemoryBarrierWithGroupSync();
+    }
+";
 
         /// <summary>Σ of <paramref name="term"/>(i) over [0, count) in two passes, then <paramref name="finish"/>(total).</summary>
         public static void Sum(ShaderEmitContext context, string name, string summary, IEnumerable<string> tensors, string count, string term, string finish)

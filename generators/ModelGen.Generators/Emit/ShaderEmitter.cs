@@ -80,25 +80,17 @@ namespace ModelGen.Generators.Emit
             writer.Line("CopyFromHost(model._network);");
             writer.Close();
             writer.Line();
-            EmitCopies(writer, name);
-
-            string guardInputs = $"int batch = global::ModelGen.InputGuard.BatchSize<float>(ModelName, \"{{0}}\", inputs, {declaration.InputSize}, \"{model.Layers[0].Name}\");";
-            string GuardTargets(string entry) => loss switch
-            {
-                LossKind.SoftmaxCrossEntropy => $"global::ModelGen.InputGuard.Labels(ModelName, \"{entry}\", labels, batch, {output.Width}, \"{head.Name}\");",
-                LossKind.MeanSquaredError => $"global::ModelGen.InputGuard.Targets<float>(ModelName, \"{entry}\", targets, batch, {output.Width}, \"{head.Name}\");",
-                _ => $"global::ModelGen.InputGuard.ProbabilityTargets<float>(ModelName, \"{entry}\", targets, batch, {output.Width}, \"{head.Name}\");",
-            };
+            DeviceEntryPoints.EmitCopies(writer, name);
             string writeTargets = labels ? "WriteLabels(labels);" : "WriteTargets(targets);";
 
             writer.Line("/// <summary>One training step on the device: the batch is written to device memory, then forward, loss, backward, clipping and the update run as one submitted command buffer. Returns without waiting for the device; <see cref=\"global::ModelGen.Vulkan.VulkanNetwork.LastLoss\"/> reads the loss.</summary>");
             writer.Open($"public void TrainStep(global::System.ReadOnlySpan<float> inputs, {targetType} {targetName})");
             writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
-            writer.Line(string.Format(guardInputs, "TrainStep"));
-            writer.Line(GuardTargets("TrainStep"));
-            if (model.Nodes.FirstOrDefault(n => OpRegistry.For(n.Kind).NeedsBatchStatistics) is OpNode normalization)
-                writer.Line($"global::ModelGen.InputGuard.TrainingBatch(ModelName, \"TrainStep\", batch, \"{declaration.Layers[normalization.Layer].Name}\");");
+            writer.Line(DeviceEntryPoints.InputGuard(model, "TrainStep"));
+            writer.Line(DeviceEntryPoints.TargetGuard(model, "TrainStep"));
+            if (DeviceEntryPoints.TrainingBatchGuard(model) is string trainingGuard)
+                writer.Line(trainingGuard);
             writer.Line("Prepare(batch);");
             writer.Line("WriteInputs(inputs);");
             writer.Line(writeTargets);
@@ -115,8 +107,8 @@ namespace ModelGen.Generators.Emit
             writer.Open($"public float ComputeLoss(global::System.ReadOnlySpan<float> inputs, {targetType} {targetName})");
             writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
-            writer.Line(string.Format(guardInputs, "ComputeLoss"));
-            writer.Line(GuardTargets("ComputeLoss"));
+            writer.Line(DeviceEntryPoints.InputGuard(model, "ComputeLoss"));
+            writer.Line(DeviceEntryPoints.TargetGuard(model, "ComputeLoss"));
             writer.Line("Prepare(batch);");
             writer.Line("WriteInputs(inputs);");
             writer.Line(writeTargets);
@@ -130,7 +122,7 @@ namespace ModelGen.Generators.Emit
             writer.Open("public void Predict(global::System.ReadOnlySpan<float> inputs, global::System.Span<float> outputs)");
             writer.Open("lock (Gate)");
             writer.Line("ThrowIfDisposed();");
-            writer.Line(string.Format(guardInputs, "Predict"));
+            writer.Line(DeviceEntryPoints.InputGuard(model, "Predict"));
             writer.Line($"global::ModelGen.InputGuard.Outputs(ModelName, \"Predict\", outputs.Length, batch, {output.Width}, \"{head.Name}\");");
             writer.Line("Prepare(batch);");
             writer.Line("WriteInputs(inputs);");
@@ -153,28 +145,6 @@ namespace ModelGen.Generators.Emit
             }
             writer.Close();
             writer.Close();
-        }
-
-        private static void EmitCopies(CodeWriter writer, string name)
-        {
-            writer.Line("/// <summary>Replaces the device's parameters, optimizer state and step count with <paramref name=\"model\"/>'s.</summary>");
-            writer.Open($"public void CopyFrom({name} model)");
-            writer.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
-            writer.Open("lock (Gate)");
-            writer.Line("ThrowIfDisposed();");
-            writer.Line("CopyFromHost(model._network);");
-            writer.Close();
-            writer.Close();
-            writer.Line();
-            writer.Line("/// <summary>Writes the device's parameters, optimizer state and step count into <paramref name=\"model\"/> (waits for the device).</summary>");
-            writer.Open($"public void CopyTo({name} model)");
-            writer.Line("global::System.ArgumentNullException.ThrowIfNull(model);");
-            writer.Open("lock (Gate)");
-            writer.Line("ThrowIfDisposed();");
-            writer.Line("CopyToHost(model._network);");
-            writer.Close();
-            writer.Close();
-            writer.Line();
         }
 
         /// <summary>What the update reads per step: the (scheduled) learning rate, Adam's corrections, the decoupled-decay factor.</summary>

@@ -134,9 +134,7 @@ namespace ModelGen.Generators.Ops
                 Hlsl.Elements(context, "SoftmaxCrossEntropy", "loss = logsumexp(z) − z[label] per row; dz = (softmax(z) − onehot(label)) / Batch while Training",
                     new[] { "z: " + z.Description, "Labels: one class per row", "Terms: one loss term per row", "dz: " + dz.Description }, "Batch", "batch",
                     $@"uint start = i * {classes}u;
-float maximum = {z.At("start")};
-for (uint j = 1u; j < {classes}u; j++)
-    maximum = max(maximum, {z.At("start + j")});
+{RowMaximum(z, classes)}
 float sum = 0.0f;
 for (uint j = 0u; j < {classes}u; j++)
     sum += exp({z.At("start + j")} - maximum);
@@ -158,15 +156,17 @@ if (Training != 0u)
                 ShaderMean(context, "Batch");
             }
 
+            /// <summary>HLSL: the largest logit of the row at <c>start</c>, subtracted before exponentiating (the stable softmax).</summary>
+            private static string RowMaximum(ShaderTensor z, int classes)
+                => $"float maximum = {z.At("start")};\nfor (uint j = 1u; j < {classes}u; j++)\n    maximum = max(maximum, {z.At("start + j")});";
+
             public override ShaderTensor EmitShaderPredict(ShaderEmitContext context, HeadShape head)
             {
                 int classes = context.Node(head.Node).Width;
                 ShaderTensor z = context.Value(head.Node), probabilities = ShaderEmitContext.Terms($"softmax(z) [Batch × {classes}]");
                 Hlsl.Elements(context, "Softmax", "stable softmax of each row of logits", new[] { "z: " + z.Description, probabilities.Description }, "Batch", "batch",
                     $@"uint start = i * {classes}u;
-float maximum = {z.At("start")};
-for (uint j = 1u; j < {classes}u; j++)
-    maximum = max(maximum, {z.At("start + j")});
+{RowMaximum(z, classes)}
 float sum = 0.0f;
 for (uint j = 0u; j < {classes}u; j++)
 {{

@@ -1,14 +1,15 @@
 using ModelGen;
 
-namespace ModelGen.Gpu.Tests;
+namespace ModelGen.DeviceTests;
 
-// Models that exercise every device kernel: each activation in a GEMM epilogue, the three losses (both BCE forms),
-// the five optimizers, both clippings, coupled and decoupled weight decay, and the linear schedule.
+// The models both device backends are tested on (linked into ModelGen.Gpu.Tests and ModelGen.Vulkan.Tests, so each
+// project's generator emits its own backend's network for them): each activation in a GEMM epilogue, the three losses
+// (both BCE forms), the five optimizers, both clippings, coupled and decoupled weight decay, and the linear schedule.
 
 [Model(InputSize = 20, Seed = 11)]
 [SoftmaxCrossEntropy]
 [Adam(LearningRate = 1e-2f), ClipGlobalNorm(0.5f)]
-public partial class GpuClassifier
+public partial class DeviceClassifier
 {
     [Dense(33, Activation.ReLU)] public partial Dense Hidden { get; }
     [Dense(17, Activation.Tanh)] public partial Dense Second { get; }
@@ -18,7 +19,7 @@ public partial class GpuClassifier
 [Model(InputSize = 7, Seed = 5)]
 [MeanSquaredError]
 [Sgd(LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true), ClipValue(0.05f)]
-public partial class GpuRegressor
+public partial class DeviceRegressor
 {
     [Dense(70, Activation.LeakyReLU, NegativeSlope = 0.2f)] public partial Dense Leaky { get; }
     [Dense(9, Activation.Softplus)] public partial Dense Soft { get; }
@@ -28,7 +29,7 @@ public partial class GpuRegressor
 [Model(InputSize = 12, Seed = 9)]
 [BinaryCrossEntropy(FromLogits = true)]
 [RmsProp(LearningRate = 1e-2f), WeightDecay(1e-2f), ClipGlobalNorm(1f)]
-public partial class GpuTagger
+public partial class DeviceTagger
 {
     [Dense(65, Activation.SELU, Initializer = Initializer.LeCunNormal)] public partial Dense Hidden { get; }
     [Dense(4)] public partial Dense Tags { get; }
@@ -37,7 +38,7 @@ public partial class GpuTagger
 [Model(InputSize = 6, Seed = 3)]
 [BinaryCrossEntropy(FromLogits = false)]
 [AdaGrad(LearningRate = 0.1f), WeightDecay(1e-2f, Decoupled = true), LinearDecay(4, FinalFraction = 0.25f)]
-public partial class GpuProbabilities
+public partial class DeviceProbabilities
 {
     [Dense(16, Activation.Tanh)] public partial Dense Hidden { get; }
     [Dense(2, Activation.Sigmoid)] public partial Dense Output { get; }
@@ -46,17 +47,17 @@ public partial class GpuProbabilities
 [Model(InputSize = 10, Seed = 21)]
 [MeanSquaredError]
 [Sgd(LearningRate = 0.02f), WeightDecay(1e-3f)]
-public partial class GpuPlainSgd
+public partial class DevicePlainSgd
 {
     [Dense(8, Activation.Sigmoid)] public partial Dense Hidden { get; }
     [Dense(1)] public partial Dense Output { get; }
 }
 
-/// <summary>Dropout on the input and on a hidden layer: the device must draw the CPU path's masks.</summary>
+/// <summary>Dropout on the input and on a hidden layer: the devices must draw the CPU path's masks.</summary>
 [Model(InputSize = 24, Seed = 13, InputDropout = 0.2f)]
 [SoftmaxCrossEntropy]
 [Adam(LearningRate = 1e-2f), ClipGlobalNorm(1f)]
-public partial class GpuDropout
+public partial class DeviceDropout
 {
     [Dense(40, Activation.ReLU, Dropout = 0.5f)] public partial Dense Hidden { get; }
     [Dense(3)] public partial Dense Logits { get; }
@@ -66,7 +67,7 @@ public partial class GpuDropout
 [Model(InputSize = 2, Seed = 1)]
 [SoftmaxCrossEntropy]
 [Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
-public partial class GpuXor
+public partial class DeviceXor
 {
     [Dense(8, Activation.Tanh)] public partial Dense Hidden { get; }
     [Dense(2)] public partial Dense Logits { get; }
@@ -76,7 +77,7 @@ public partial class GpuXor
 [Model(InputSize = 2, Seed = 4)]
 [SoftmaxCrossEntropy]
 [Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
-public partial class GpuSpirals
+public partial class DeviceSpirals
 {
     [Dense(64, Activation.ReLU)] public partial Dense Hidden1 { get; }
     [Dense(64, Activation.ReLU)] public partial Dense Hidden2 { get; }
@@ -87,14 +88,14 @@ public partial class GpuSpirals
 [Model(InputSize = 9, Seed = 2)]
 [SoftmaxCrossEntropy]
 [Adam(LearningRate = 1e-2f), ClipGlobalNorm(1f), WeightDecay(1e-3f, Decoupled = true)]
-public partial class GpuNormalized
+public partial class DeviceNormalized
 {
     [Dense(37, UseBias = false)] public partial Dense Hidden { get; }
     [BatchNorm(Activation.ReLU)] public partial BatchNorm Norm { get; }
     [Dense(3)] public partial Dense Logits { get; }
 }
 
-/// <summary>A residual connection (an Add op) has no device kernels yet: this model gets no GPU network.</summary>
+/// <summary>A residual connection (an Add op) has neither device kernels nor shaders yet: this model gets no device network.</summary>
 [Model(InputSize = 4, Seed = 2)]
 [SoftmaxCrossEntropy]
 [Adam(LearningRate = 1e-3f), ClipGlobalNorm(1f)]
