@@ -33,8 +33,6 @@ public static class Trainer
             (training, validation) = training.Split(options.ValidationSplit);
         else if (validation is not null && options.ValidationSplit != 0)
             throw new ArgumentException("Give validation data or a ValidationSplit, not both.", nameof(options));
-        if (validation is not null)
-            CheckShape(model, validation, "validation");
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.BatchSize, "options.BatchSize");
         if (options.LastBatch == LastBatch.Drop && training.Count < options.BatchSize)
             throw new ArgumentException($"{training.Count} training samples make no whole batch of {options.BatchSize}, and LastBatch.Drop drops the rest.", nameof(options));
@@ -52,8 +50,6 @@ public static class Trainer
         ArgumentNullException.ThrowIfNull(options);
         if (options.ValidationSplit != 0)
             throw new ArgumentException("A streaming source cannot be split: pass validation data.", nameof(options));
-        if (validation is not null)
-            CheckShape(model, validation, "validation");
         return Run(model, training, options, validation, trainingData: null);
     }
 
@@ -76,6 +72,8 @@ public static class Trainer
         where TTarget : unmanaged
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(options.Epochs, "options.Epochs");
+        if (validation is not null)
+            CheckShape(model, validation, "validation");
         CheckMetrics<TTarget>(options.Metrics);
         if (validation is null && options.Metrics.Count > 0)
             throw new ArgumentException("Metrics are computed on validation data: pass some, or set ValidationSplit.", nameof(options));

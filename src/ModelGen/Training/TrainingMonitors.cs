@@ -44,6 +44,7 @@ internal sealed class MonitorState<TInput, TTarget>
 
     public MonitorState(TrainingMonitors settings, ISupervisedModel<TInput, TTarget> model, Action<TrainingWarning> report)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(settings.SampleEvery, "TrainingMonitors.SampleEvery");
         _settings = settings;
         _model = model;
         _report = report;
@@ -71,7 +72,7 @@ internal sealed class MonitorState<TInput, TTarget>
     /// <summary>Before a step: keeps a copy of the parameters on sampled steps.</summary>
     public bool BeforeStep(long step)
     {
-        if (step % _settings.SampleEvery != 1 && _settings.SampleEvery != 1)
+        if ((step - 1) % _settings.SampleEvery != 0)
             return false;
         _before ??= new float[_model.Parameters.Length];
         _model.Parameters.CopyTo(_before);
