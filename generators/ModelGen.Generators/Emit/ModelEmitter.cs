@@ -107,7 +107,15 @@ namespace ModelGen.Generators.Emit
             // A one-loss model is what the Trainer takes: class labels or float targets, feature or token inputs.
             string? supervised = model.IsMultiTask ? null
                 : $"global::ModelGen.Training.ISupervisedModel<{(declaration.TakesTokens ? "int" : "float")}, {(heads[0].Loss.Kind == LossKind.SoftmaxCrossEntropy ? "int" : "float")}>";
-            writer.Open($"partial class {declaration.ClassName} : global::ModelGen.IExportableModel{(supervised is null ? "" : ", " + supervised)}");
+            writer.Line($"partial class {declaration.ClassName}");
+            const string Exported = "    : global::ModelGen.IExportableModel, global::ModelGen.Training.IMonitoredModel";
+            if (supervised is null)
+                writer.Open(Exported);
+            else
+            {
+                writer.Line(Exported + ",");
+                writer.Open("      " + supervised);
+            }
             if (declaration.TakesTokens)
             {
                 writer.Line("/// <summary>Token ids per input sample (shorter samples end in the padding id).</summary>");
@@ -191,6 +199,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("global::ModelGen.InferenceGraph global::ModelGen.IExportableModel.Graph => Graph;");
             writer.Line("global::ModelGen.Persistence.ICheckpointable<float> global::ModelGen.IExportableModel.Tensors => _network;");
             writer.Line();
+            EmitMonitored(writer, model);
             writer.Line("/// <summary>One training step on a batch: forward, loss, backward, clipping and update. Returns the mean loss before the update.</summary>");
             writer.Line("/// <remarks>One writer at a time: a concurrent TrainStep, or a Predict/ComputeLoss started meanwhile, waits for it to finish.</remarks>");
             writer.Line(declaration.TakesTokens
@@ -239,6 +248,60 @@ namespace ModelGen.Generators.Emit
             }
             EmitNetwork(writer, program);
             writer.Close();
+        }
+
+        /// <summary>What the runtime monitors read after a training step: the gradients, and the watched activations' outputs.</summary>
+        private static void EmitMonitored(CodeWriter writer, CheckedModel model)
+        {
+            const string Interface = "global::ModelGen.Training.IMonitoredModel";
+            OpNode[] watched = model.Nodes.Where(ActivationOp.IsWatched).ToArray();
+            writer.Line("// What the runtime monitors (ModelGen.Training.TrainingMonitors) read after a training step.");
+            writer.Line($"global::System.ReadOnlySpan<float> {Interface}.Gradients => _network.Gradients;");
+            if (watched.Length == 0)
+            {
+                writer.Line("global::System.Collections.Generic.IReadOnlyList<global::ModelGen.Training.ActivationProbe>");
+                writer.Line($"    {Interface}.Activations");
+                writer.Line("    => global::System.Array.Empty<global::ModelGen.Training.ActivationProbe>();");
+                writer.Line($"global::System.ReadOnlySpan<float> {Interface}.ActivationValues(int index)");
+                writer.Line("    => throw new global::System.ArgumentOutOfRangeException(nameof(index), index,");
+                writer.Line($"        \"{model.Declaration.ClassName} has no ReLU, sigmoid or tanh layer.\");");
+                writer.Line();
+                return;
+            }
+            writer.Line("private static readonly global::ModelGen.Training.ActivationProbe[] WatchedActivations =");
+            writer.Line("{");
+            foreach (OpNode node in watched)
+            {
+                int channels = node.Shape.Rank == 3 ? node.Shape.Dimensions[0] : node.Width;
+                writer.Line($"    new global::ModelGen.Training.ActivationProbe(\"{model.Declaration.Layers[node.Layer].Name}\", global::ModelGen.Activation.{ActivationOp.KindOf(node)}, {channels}, {node.Width / channels}),");
+            }
+            writer.Line("};");
+            writer.Line("global::System.Collections.Generic.IReadOnlyList<global::ModelGen.Training.ActivationProbe>");
+            writer.Line($"    {Interface}.Activations => WatchedActivations;");
+            writer.Line($"global::System.ReadOnlySpan<float> {Interface}.ActivationValues(int index)");
+            writer.Line("    => _network.ActivationValues(index);");
+            writer.Line();
+        }
+
+        /// <summary>The network's view of the watched activations: the training workspace's buffers, cut to the last training batch.</summary>
+        private static void EmitActivationValues(CodeWriter writer, TrainingProgram program)
+        {
+            OpNode[] watched = program.Model.Nodes.Where(ActivationOp.IsWatched).ToArray();
+            if (watched.Length == 0)
+                return;
+            writer.Line("/// <summary>");
+            writer.Line("/// The outputs of the model's ReLU, sigmoid and tanh layers in the last training step, [rows × width] each, in the order of");
+            writer.Line("/// the model's WatchedActivations: what the runtime monitors read, between steps.");
+            writer.Line("/// </summary>");
+            writer.Open("public global::System.ReadOnlySpan<T> ActivationValues(int index) => index switch");
+            for (int i = 0; i < watched.Length; i++)
+            {
+                string rows = watched[i].Shape.IsSequence ? "_trainedBatch * _trainedSteps" : "_trainedBatch";
+                writer.Line($"{i} => new global::System.ReadOnlySpan<T>(_training.{program.Buffers[program.ValueBuffer[watched[i].Id]].Name}, 0, {rows} * {watched[i].Width}),");
+            }
+            writer.Line($"_ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, \"{program.Model.Declaration.ClassName} watches {watched.Length} activation{(watched.Length == 1 ? "" : "s")}.\"),");
+            writer.Close(";");
+            writer.Line();
         }
 
         /// <summary>What ModelGen.Persistence.ModelFiles reads and writes: buffers, optimizer state by PyTorch's names, position, gate.</summary>
@@ -500,6 +563,9 @@ namespace ModelGen.Generators.Emit
             writer.Line("private long _step;");
             if (hasDropout)
                 writer.Line("private int _seed; // with _step, selects the dropout masks (restored by LoadCheckpoint)");
+            bool watches = nodes.Any(ActivationOp.IsWatched);
+            if (watches)
+                writer.Line($"private int _trainedBatch{(declaration.RunsSequences ? ", _trainedSteps" : "")}; // the last training batch: the rows ActivationValues returns");
             writer.Line("// Training runs on one workspace under the write lock; every inference call rents one from the pool (reused, so 0 B per call).");
             writer.Line("private readonly Workspace _training = new Workspace();");
             writer.Line("private readonly global::ModelGen.WorkspacePool<Workspace> _inference =");
@@ -567,6 +633,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("/// <summary>A learning-rate schedule chosen at run time, used instead of the declared one while set.</summary>");
             writer.Line("public global::ModelGen.Training.Schedule? LearningRateSchedule { get; set; }");
             writer.Line();
+            EmitActivationValues(writer, program);
             EmitCheckpointable(writer, declaration, optimizerState, hasDropout);
 
             string targets = string.Join(", ", heads.Select(h => $"{LossOp.For(h.Loss)!.TargetType("T")} {h.Targets}"));
@@ -677,6 +744,8 @@ namespace ModelGen.Generators.Emit
             EmitGuards(training, "entry", true, () => EmitTargetGuards(training, "entry"));
             writer.Line("_training.Ensure(batch, training: true);");
             EmitSteps("_training");
+            if (watches)
+                writer.Line($"_trainedBatch = batch;{(declaration.RunsSequences ? " _trainedSteps = steps;" : "")}");
             writer.Line(ForwardCall("_training", true));
             EmitLoss(training, gradients: true, "T loss =");
             writer.Line($"Backward(_training, inputs, batch{stepsArgument});");

@@ -1,17 +1,23 @@
 namespace ModelGen.Training;
 
 /// <summary>
-/// Runtime monitors from the diagnostics catalogue that watch a <see cref="Trainer"/> run through what any model
-/// exposes — its losses, its parameters and the data — and report each problem once, with the layer, the measured
-/// value and the advice. Off unless <see cref="FitOptions.Monitors"/> is set. Parameter checks sample one step in
-/// <see cref="SampleEvery"/> (a copy of the parameters before it and a pass over them after), so the rest cost nothing.
+/// Runtime monitors from the diagnostics catalogue that watch a <see cref="Trainer"/> run — its losses, its parameters
+/// and the data, and in a generated model (<see cref="IMonitoredModel"/>) each layer's gradients and activations — and
+/// report each problem once, with the layer, the measured value and the advice. Off unless <see cref="FitOptions.Monitors"/>
+/// is set. The per-layer checks sample one step in <see cref="SampleEvery"/> (a copy of the parameters before it and a
+/// pass over parameters, gradients and watched activations after), so the rest cost nothing.
 /// </summary>
 /// <param name="SampleEvery">Steps between parameter checks (update/weight ratio, non-finite weights).</param>
 /// <param name="MaxUpdateRatio">‖Δw‖/‖w‖ of a weight tensor in one step above which the learning rate is likely too high (around 1e-3 is healthy).</param>
 /// <param name="MinUpdateRatio">… and below which it is likely too low.</param>
 /// <param name="StallEpochs">Epochs in a row whose loss improves by less than <see cref="StallImprovement"/> (relative) before "stalled".</param>
 /// <param name="StallImprovement">The relative improvement per epoch that counts as progress.</param>
-public sealed record TrainingMonitors(int SampleEvery = 50, double MaxUpdateRatio = 1e-2, double MinUpdateRatio = 1e-6, int StallEpochs = 3, double StallImprovement = 1e-3)
+/// <param name="ExplodingGrowth">A weight gradient's norm this many times its norm at the first sampled step: exploding.</param>
+/// <param name="VanishingRatio">A weight gradient's RMS below this fraction of the largest layer's: vanishing.</param>
+/// <param name="DeadFraction">The fraction of a ReLU layer's units that output 0 for every sample of a batch, above which it is reported.</param>
+/// <param name="SaturatedFraction">The fraction of a sigmoid or tanh layer's outputs within 0.01 of its limits, above which it is reported.</param>
+public sealed record TrainingMonitors(int SampleEvery = 50, double MaxUpdateRatio = 1e-2, double MinUpdateRatio = 1e-6, int StallEpochs = 3, double StallImprovement = 1e-3,
+    double ExplodingGrowth = 100, double VanishingRatio = 1e-3, double DeadFraction = 0.5, double SaturatedFraction = 0.5)
 {
     /// <summary>Every monitor with its default thresholds.</summary>
     public static TrainingMonitors Default { get; } = new();
@@ -22,7 +28,8 @@ public sealed record TrainingWarning(string Monitor, string? Layer, double Value
 {
     /// <summary>The monitors' names.</summary>
     public const string InitialLoss = "initial-loss", UnnormalizedInputs = "unnormalized-inputs", NonFiniteWeights = "non-finite-weights",
-        LargeUpdates = "large-updates", SmallUpdates = "small-updates", Diverging = "diverging", Stalled = "stalled", Oscillating = "oscillating";
+        LargeUpdates = "large-updates", SmallUpdates = "small-updates", Diverging = "diverging", Stalled = "stalled", Oscillating = "oscillating",
+        ExplodingGradients = "exploding-gradients", VanishingGradients = "vanishing-gradients", DeadUnits = "dead-relu", SaturatedUnits = "saturated-units";
 
     /// <inheritdoc/>
     public override string ToString() => $"warning [{Monitor}] epoch {Epoch}, step {Step}{(Layer is null ? "" : $", layer {Layer}")}: {Message}";
@@ -39,7 +46,9 @@ internal sealed class MonitorState<TInput, TTarget>
     private readonly HashSet<string> _reported = [];
     private readonly List<double> _epochLosses = [];
     private readonly Action<TrainingWarning> _report;
+    private readonly IMonitoredModel? _inside;
     private float[]? _before;
+    private double[]? _firstGradientNorms;
     private double _firstLoss = double.NaN;
 
     public MonitorState(TrainingMonitors settings, ISupervisedModel<TInput, TTarget> model, Action<TrainingWarning> report)
@@ -49,6 +58,7 @@ internal sealed class MonitorState<TInput, TTarget>
         _model = model;
         _report = report;
         _manifest = model is IExportableModel exportable ? exportable.Tensors.Manifest : [];
+        _inside = model as IMonitoredModel;
     }
 
     /// <summary>Float inputs far from zero mean and unit spread (0–255 pixels, raw measurements).</summary>
@@ -124,6 +134,82 @@ internal sealed class MonitorState<TInput, TTarget>
                 Report(TrainingWarning.SmallUpdates, layer, ratio, epoch, step,
                     $"one step changes {layer} by only {ratio:G3} of its norm (around 1e-3 is healthy): the learning rate is likely too low, or its gradient vanishes");
         }
+        if (_inside is null)
+            return;
+        CheckGradients(epoch, step, _inside.Gradients);
+        for (int i = 0; i < _inside.Activations.Count; i++)
+            CheckActivation(epoch, step, _inside.Activations[i], _inside.ActivationValues(i));
+    }
+
+    /// <summary>Per weight tensor: a norm that grew far past its first sampled value (exploding), an RMS far below the largest layer's (vanishing).</summary>
+    private void CheckGradients(int epoch, long step, ReadOnlySpan<float> gradients)
+    {
+        _firstGradientNorms ??= new double[_manifest.Count];
+        double largest = 0;
+        string? largestLayer = null;
+        (string Layer, double Rms)? smallest = null;
+        for (int t = 0; t < _manifest.Count; t++)
+        {
+            ParameterInfo tensor = _manifest[t];
+            if (!tensor.IsTrainable || tensor.Role != ParameterRole.Weight)
+                continue;
+            double squares = 0;
+            foreach (float g in gradients.Slice(tensor.Offset, tensor.Length))
+                squares += (double)g * g;
+            double norm = Math.Sqrt(squares), rms = Math.Sqrt(squares / tensor.Length);
+            if (_firstGradientNorms[t] == 0)
+                _firstGradientNorms[t] = norm; // the first sampled step with a gradient is the reference
+            double growth = norm / _firstGradientNorms[t];
+            if (!double.IsFinite(norm) || growth > _settings.ExplodingGrowth)
+                Report(TrainingWarning.ExplodingGradients, tensor.Name, norm, epoch, step, double.IsFinite(norm)
+                    ? $"the gradient of {tensor.Name} has norm {norm:G3}, {growth:G3}× its norm at the first checked step: gradients are exploding; lower the learning rate, add [ClipGlobalNorm], or add batch norm"
+                    : $"the gradient of {tensor.Name} holds NaN or infinity: gradients exploded; lower the learning rate and add [ClipGlobalNorm]");
+            if (!double.IsFinite(rms))
+                continue;
+            if (rms > largest)
+                (largest, largestLayer) = (rms, tensor.Name);
+            if (smallest is null || rms < smallest.Value.Rms)
+                smallest = (tensor.Name, rms);
+        }
+        if (smallest is { } low && largest > 0 && low.Rms < _settings.VanishingRatio * largest)
+        {
+            double ratio = low.Rms / largest;
+            Report(TrainingWarning.VanishingGradients, low.Layer, ratio, epoch, step,
+                $"the gradient of {low.Layer} is {ratio:G3} of {largestLayer}'s (RMS per weight): gradients vanish on their way back; use ReLU-family activations with He initialization, batch norm, residual connections, or fewer sigmoid/tanh layers");
+        }
+    }
+
+    /// <summary>A ReLU layer whose units output 0 for the whole batch (dead), a sigmoid or tanh layer pinned at its limits (saturated).</summary>
+    private void CheckActivation(int epoch, long step, ActivationProbe probe, ReadOnlySpan<float> values)
+    {
+        int unit = probe.Channels * probe.Positions;
+        if (values.Length == 0 || values.Length % unit != 0)
+            return;
+        int rows = values.Length / unit;
+        if (probe.Function == Activation.ReLU)
+        {
+            int dead = 0;
+            for (int c = 0; c < probe.Channels; c++)
+            {
+                bool silent = true;
+                for (int r = 0; r < rows && silent; r++)
+                    silent = !values.Slice(r * unit + c * probe.Positions, probe.Positions).ContainsAnyExcept(0f);
+                dead += silent ? 1 : 0;
+            }
+            double fraction = (double)dead / probe.Channels;
+            if (fraction > _settings.DeadFraction)
+                Report(TrainingWarning.DeadUnits, probe.Layer, fraction, epoch, step,
+                    $"{fraction:P0} of {probe.Layer}'s ReLU units ({dead} of {probe.Channels}) output 0 for every sample of the batch: they are dead and get no gradient; lower the learning rate, use He initialization and a zero or small positive bias, or LeakyReLU");
+            return;
+        }
+        float limit = probe.Function == Activation.Sigmoid ? 0.01f : 0.99f;
+        int saturated = 0;
+        foreach (float y in values)
+            saturated += probe.Function == Activation.Sigmoid ? (y < limit || y > 1 - limit ? 1 : 0) : (Math.Abs(y) > limit ? 1 : 0);
+        double share = (double)saturated / values.Length;
+        if (share > _settings.SaturatedFraction)
+            Report(TrainingWarning.SaturatedUnits, probe.Layer, share, epoch, step,
+                $"{share:P0} of {probe.Layer}'s {probe.Function} outputs are within 0.01 of its limits: the units are saturated and pass almost no gradient; standardize the inputs, use Glorot initialization, lower the learning rate, or add batch norm before the activation");
     }
 
     /// <summary>After an epoch: diverging, stalled and oscillating losses.</summary>

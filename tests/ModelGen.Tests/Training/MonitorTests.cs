@@ -75,6 +75,124 @@ public sealed class MonitorTests
         Assert.Equal(4, stalled.Epoch); // three epochs without progress after the first
     }
 
+    [Fact]
+    public void Healthy_deeper_models_raise_nothing()
+    {
+        TrainingHistory relu = Trainer.Fit(new DeepReluClassifier(), Data, new FitOptions { Epochs = 6, BatchSize = 8, Monitors = new TrainingMonitors(SampleEvery: 3) });
+        Assert.Empty(relu.Warnings.Select(w => w.ToString()));
+        TrainingHistory conv = Trainer.Fit(new SquashedConvClassifier(), Images(), new FitOptions { Epochs = 4, BatchSize = 8, Monitors = new TrainingMonitors(SampleEvery: 3) });
+        Assert.Empty(conv.Warnings.Select(w => w.ToString()));
+    }
+
+    [Fact]
+    public void A_learning_rate_of_10_makes_the_gradients_explode()
+    {
+        var model = new DeepReluClassifier { LearningRateSchedule = Schedule.Constant(10) };
+        TrainingHistory history = Trainer.Fit(model, Data, new FitOptions { Epochs = 3, BatchSize = 8, Monitors = new TrainingMonitors(SampleEvery: 2) });
+        TrainingWarning exploding = history.Warnings.First(w => w.Monitor == TrainingWarning.ExplodingGradients);
+        Assert.EndsWith(".weight", exploding.Layer);
+        Assert.True(double.IsFinite(exploding.Value), exploding.Message); // caught growing, before it overflows
+        Assert.Contains("× its norm at the first checked step: gradients are exploding", exploding.Message);
+    }
+
+    [Fact]
+    public void Ten_sigmoid_layers_make_the_first_layers_gradients_vanish()
+    {
+        TrainingHistory history = Trainer.Fit(new DeepSigmoidClassifier(), Data, new FitOptions { Epochs = 1, BatchSize = 8, Monitors = new TrainingMonitors(SampleEvery: 5) });
+        TrainingWarning vanishing = Assert.Single(history.Warnings, w => w.Monitor == TrainingWarning.VanishingGradients);
+        Assert.Equal("Layer1.weight", vanishing.Layer);
+        Assert.True(vanishing.Value < 1e-3, $"ratio {vanishing.Value}");
+        Assert.Contains("of Logits.weight's (RMS per weight)", vanishing.Message);
+        Assert.Equal(1, vanishing.Step);
+    }
+
+    [Fact]
+    public void A_bias_of_minus_10_under_relu_kills_every_unit()
+    {
+        var model = new DeepReluClassifier();
+        model.Parameter("Hidden2.bias").Fill(-10);
+        TrainingHistory history = Trainer.Fit(model, Data, new FitOptions { Epochs = 1, BatchSize = 8, Monitors = new TrainingMonitors(SampleEvery: 5) });
+        TrainingWarning dead = Assert.Single(history.Warnings, w => w.Monitor == TrainingWarning.DeadUnits);
+        Assert.Equal("Hidden2", dead.Layer);
+        Assert.Equal(1.0, dead.Value);
+        Assert.Contains("(32 of 32) output 0 for every sample", dead.Message);
+    }
+
+    [Fact]
+    public void Dead_feature_map_channels_are_counted_per_channel()
+    {
+        var model = new SquashedConvClassifier();
+        model.Parameter("Features.bias")[..4].Fill(-10); // four of six channels off at every position
+        TrainingHistory history = Trainer.Fit(model, Images(), new FitOptions { Epochs = 1, BatchSize = 8, Monitors = new TrainingMonitors(SampleEvery: 5) });
+        TrainingWarning dead = Assert.Single(history.Warnings, w => w.Monitor == TrainingWarning.DeadUnits);
+        Assert.Equal("Features", dead.Layer);
+        Assert.Equal(4.0 / 6, dead.Value, 9);
+    }
+
+    [Fact]
+    public void Raw_0_to_255_inputs_saturate_a_sigmoid_layer()
+    {
+        Dataset<float, int> images = Images();
+        float[] raw = images.Inputs.Select(v => v * 255).ToArray();
+        TrainingHistory history = Trainer.Fit(new SquashedConvClassifier(), new Dataset<float, int>(raw, images.Targets, 16, 1),
+            new FitOptions { Epochs = 1, BatchSize = 8, Monitors = new TrainingMonitors(SampleEvery: 5) });
+        TrainingWarning saturated = Assert.Single(history.Warnings, w => w.Monitor == TrainingWarning.SaturatedUnits);
+        Assert.Equal("Squash", saturated.Layer);
+        Assert.True(saturated.Value > 0.5, $"saturated share {saturated.Value}");
+        Assert.Contains(history.Warnings, w => w.Monitor == TrainingWarning.UnnormalizedInputs);
+    }
+
+    [Fact]
+    public void Generated_models_expose_what_the_monitors_read()
+    {
+        IMonitoredModel model = new SquashedConvClassifier();
+        Assert.Equal([new ActivationProbe("Features", Activation.ReLU, 6, 16), new ActivationProbe("Squash", Activation.Sigmoid, 8, 1)], model.Activations);
+        Assert.True(model.ActivationValues(0).IsEmpty);
+        var trained = new SquashedConvClassifier();
+        Dataset<float, int> images = Images();
+        trained.TrainStep(images.Inputs.AsSpan(0, 5 * 16), images.Targets.AsSpan(0, 5));
+        IMonitoredModel monitored = trained;
+        Assert.Equal(5 * 6 * 16, monitored.ActivationValues(0).Length);
+        Assert.Equal(5 * 8, monitored.ActivationValues(1).Length);
+        Assert.All(monitored.ActivationValues(1).ToArray(), y => Assert.InRange(y, 0f, 1f));
+        Assert.Equal(SquashedConvClassifier.ParameterCount, monitored.Gradients.Length);
+        Assert.Contains(monitored.Gradients.ToArray(), g => g != 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => monitored.ActivationValues(2).Length);
+        Assert.Throws<ArgumentOutOfRangeException>(() => ((IMonitoredModel)new LinearRegressor()).ActivationValues(0).Length);
+    }
+
+    [Fact]
+    public void A_sequence_layers_watched_values_cover_the_steps_the_batch_ran()
+    {
+        var tagger = new ReluTagger();
+        IMonitoredModel monitored = tagger;
+        Assert.Equal([new ActivationProbe("Hidden", Activation.ReLU, 7, 1)], monitored.Activations);
+        int[] tokens = [3, 4, 5, 0, 0, 0, 1, 2, 0, 0, 0, 0]; // the longest sample has 3 steps
+        tagger.TrainStep(tokens, [1, 2, 3, 0, 0, 0, 1, 1, 0, 0, 0, 0]);
+        Assert.Equal(2 * 3 * 7, monitored.ActivationValues(0).Length);
+    }
+
+    /// <summary>Three classes of 4×4 images: a bright row, column or diagonal over noise, in [0, 1].</summary>
+    private static Dataset<float, int> Images()
+    {
+        var random = new Random(31);
+        const int Samples = 48;
+        float[] x = new float[Samples * 16];
+        int[] y = new int[Samples];
+        for (int n = 0; n < Samples; n++)
+        {
+            y[n] = n % 3;
+            for (int i = 0; i < 4; i++)
+            {
+                for (int j = 0; j < 4; j++)
+                    x[n * 16 + i * 4 + j] = (float)random.NextDouble() * 0.3f;
+                int lit = y[n] switch { 0 => 4 + i, 1 => i * 4 + 1, _ => i * 5 };
+                x[n * 16 + lit] = 1;
+            }
+        }
+        return new Dataset<float, int>(x, y, 16, 1);
+    }
+
     [Theory]
     [InlineData(new[] { 1.0, 0.8, 1.0, 0.78, 1.02, 0.77 }, TrainingWarning.Oscillating, 6)]
     [InlineData(new[] { 1.0, 0.9, 1.2, 1.6, 2.5 }, TrainingWarning.Diverging, 4)]

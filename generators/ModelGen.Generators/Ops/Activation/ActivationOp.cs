@@ -19,6 +19,15 @@ namespace ModelGen.Generators.Ops
 
         public override bool IsEpilogue(OpNode node) => ActivationRules.IsElementWise(Of(node).Activation);
 
+        /// <summary>
+        /// The activations the runtime monitors watch (ModelGen.Training.IMonitoredModel): ReLU for dead units, sigmoid and
+        /// tanh for saturation — the ones whose output alone says the unit has stopped learning.
+        /// </summary>
+        public static bool IsWatched(OpNode node)
+            => node.Kind == OpKind.Activation && Of(node).Activation is ActivationKind.ReLU or ActivationKind.Sigmoid or ActivationKind.Tanh;
+
+        public static ActivationKind KindOf(OpNode node) => Of(node).Activation;
+
         public override string? Describe(OpNode node) => Of(node).Activation.ToString();
 
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
