@@ -93,10 +93,11 @@ public static class LiveTraining
     {
         public void Report(TrainingProgress value)
         {
+            // Straight to the output: a log keeps whole lines, where the console would wrap them at its width.
             if (value.Warning is TrainingWarning warning)
-                console.WriteLine(warning.ToString());
+                console.Profile.Out.Writer.WriteLine(warning.ToString());
             else if (value.Epoch is EpochResult record)
-                console.WriteLine(ConsoleProgress.Describe(record, value.Epochs));
+                console.Profile.Out.Writer.WriteLine(ConsoleProgress.Describe(record, value.Epochs));
         }
     }
 

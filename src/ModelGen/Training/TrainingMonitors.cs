@@ -8,7 +8,11 @@ namespace ModelGen.Training;
 /// pass over parameters, gradients and watched activations after), so the rest cost nothing.
 /// </summary>
 /// <param name="SampleEvery">Steps between parameter checks (update/weight ratio, non-finite weights).</param>
-/// <param name="MaxUpdateRatio">‖Δw‖/‖w‖ of a weight tensor in one step above which the learning rate is likely too high (around 1e-3 is healthy).</param>
+/// <param name="MaxUpdateRatio">
+/// ‖Δw‖/‖w‖ of a weight tensor in one step above which the learning rate is likely too high (around 1e-3 is healthy
+/// for SGD; Adam's first steps move every weight by about the learning rate, 0.02–0.06 of a small layer's typical
+/// weight at 1e-3–3e-3, so the default leaves room for them).
+/// </param>
 /// <param name="MinUpdateRatio">… and below which it is likely too low.</param>
 /// <param name="StallEpochs">Epochs in a row whose loss improves by less than <see cref="StallImprovement"/> (relative) before "stalled".</param>
 /// <param name="StallImprovement">The relative improvement per epoch that counts as progress.</param>
@@ -16,7 +20,7 @@ namespace ModelGen.Training;
 /// <param name="VanishingRatio">A weight gradient's RMS below this fraction of the largest layer's: vanishing.</param>
 /// <param name="DeadFraction">The fraction of a ReLU layer's units that output 0 for every sample of a batch, above which it is reported.</param>
 /// <param name="SaturatedFraction">The fraction of a sigmoid or tanh layer's outputs within 0.01 of its limits, above which it is reported.</param>
-public sealed record TrainingMonitors(int SampleEvery = 50, double MaxUpdateRatio = 1e-2, double MinUpdateRatio = 1e-6, int StallEpochs = 3, double StallImprovement = 1e-3,
+public sealed record TrainingMonitors(int SampleEvery = 50, double MaxUpdateRatio = 0.1, double MinUpdateRatio = 1e-6, int StallEpochs = 3, double StallImprovement = 1e-3,
     double ExplodingGrowth = 100, double VanishingRatio = 1e-3, double DeadFraction = 0.5, double SaturatedFraction = 0.5)
 {
     /// <summary>Every monitor with its default thresholds.</summary>
@@ -49,6 +53,7 @@ internal sealed class MonitorState<TInput, TTarget>
     private readonly IMonitoredModel? _inside;
     private float[]? _before;
     private double[]? _firstGradientNorms;
+    private Dictionary<ActivationProbe, bool[]>? _silent;
     private double _firstLoss = double.NaN;
 
     public MonitorState(TrainingMonitors settings, ISupervisedModel<TInput, TTarget> model, Action<TrainingWarning> report)
@@ -188,18 +193,24 @@ internal sealed class MonitorState<TInput, TTarget>
         int rows = values.Length / unit;
         if (probe.Function == Activation.ReLU)
         {
+            // Dead: silent for every sample of the batch at this check and the one before — a unit merely quiet on one
+            // batch, or early in training, is not reported.
+            _silent ??= new Dictionary<ActivationProbe, bool[]>();
+            bool first = !_silent.TryGetValue(probe, out bool[]? before);
+            before ??= _silent[probe] = new bool[probe.Channels];
             int dead = 0;
             for (int c = 0; c < probe.Channels; c++)
             {
                 bool silent = true;
                 for (int r = 0; r < rows && silent; r++)
                     silent = !values.Slice(r * unit + c * probe.Positions, probe.Positions).ContainsAnyExcept(0f);
-                dead += silent ? 1 : 0;
+                dead += silent && before[c] ? 1 : 0;
+                before[c] = silent;
             }
             double fraction = (double)dead / probe.Channels;
-            if (fraction > _settings.DeadFraction)
+            if (!first && fraction > _settings.DeadFraction)
                 Report(TrainingWarning.DeadUnits, probe.Layer, fraction, epoch, step,
-                    $"{fraction:P0} of {probe.Layer}'s ReLU units ({dead} of {probe.Channels}) output 0 for every sample of the batch: they are dead and get no gradient; lower the learning rate, use He initialization and a zero or small positive bias, or LeakyReLU");
+                    $"{fraction:P0} of {probe.Layer}'s ReLU units ({dead} of {probe.Channels}) output 0 for every sample, at this check and the last: they are dead and get no gradient; lower the learning rate, use He initialization and a zero or small positive bias, or LeakyReLU");
             return;
         }
         float limit = probe.Function == Activation.Sigmoid ? 0.01f : 0.99f;
@@ -226,8 +237,9 @@ internal sealed class MonitorState<TInput, TTarget>
                 $"the loss has improved by less than {_settings.StallImprovement:P1} per epoch for {window} epochs ({_epochLosses[n - window - 1]:G4} → {loss:G4}): try a higher learning rate, a schedule, or a larger model — or stop here");
         if (n >= 6)
         {
-            // Four turns in a row, each a swing of more than 5%: the steps overshoot the valley back and forth.
-            bool oscillating = true;
+            // Four turns in a row, each a swing of more than 5%, with less than 5% net progress over them: the steps
+            // overshoot the valley back and forth (a noisy loss that still falls is not reported).
+            bool oscillating = _epochLosses[n - 1] > 0.95 * _epochLosses[n - 5];
             for (int i = n - 4; i < n; i++)
             {
                 double previous = _epochLosses[i] - _epochLosses[i - 1], earlier = _epochLosses[i - 1] - _epochLosses[i - 2];

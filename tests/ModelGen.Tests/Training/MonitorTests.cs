@@ -24,7 +24,7 @@ public sealed class MonitorTests
             Epochs = 6, BatchSize = 8, Monitors = new TrainingMonitors(SampleEvery: 5), Progress = new ConsoleProgress(printed, live: false),
         });
         TrainingWarning large = Assert.Single(history.Warnings, w => w.Monitor == TrainingWarning.LargeUpdates && w.Layer == "Hidden.weight");
-        Assert.True(large.Value > 0.01, $"update ratio {large.Value}");
+        Assert.True(large.Value > 0.1, $"update ratio {large.Value}");
         Assert.Contains("warning [large-updates] epoch 1, step 1, layer Hidden.weight: one step changes Hidden.weight by", printed.ToString());
         Assert.Equal(history.Warnings.Count, history.Warnings.Select(w => (w.Monitor, w.Layer)).Distinct().Count()); // each once
     }
@@ -115,7 +115,8 @@ public sealed class MonitorTests
         TrainingWarning dead = Assert.Single(history.Warnings, w => w.Monitor == TrainingWarning.DeadUnits);
         Assert.Equal("Hidden2", dead.Layer);
         Assert.Equal(1.0, dead.Value);
-        Assert.Contains("(32 of 32) output 0 for every sample", dead.Message);
+        Assert.Contains("(32 of 32) output 0 for every sample, at this check and the last", dead.Message);
+        Assert.Equal(6, dead.Step); // the second check (steps 1, 6, 11 are checked)
     }
 
     [Fact]
@@ -203,6 +204,15 @@ public sealed class MonitorTests
         TrainingHistory history = Trainer.Fit(model, new Dataset<float, int>(new float[2], [0, 1], 1, 1),
             new FitOptions { Epochs = epochLosses.Length, BatchSize = 2, Monitors = TrainingMonitors.Default });
         Assert.Equal(epoch, Assert.Single(history.Warnings, w => w.Monitor == monitor).Epoch);
+    }
+
+    [Fact]
+    public void A_noisy_loss_that_still_falls_is_not_oscillating()
+    {
+        double[] losses = [0.0837, 0.0840, 0.0782, 0.0835, 0.0650, 0.0686]; // an augmented CNN's epochs 16–21
+        TrainingHistory history = Trainer.Fit(new ScriptedModel(losses), new Dataset<float, int>(new float[2], [0, 1], 1, 1),
+            new FitOptions { Epochs = losses.Length, BatchSize = 2, Monitors = TrainingMonitors.Default });
+        Assert.DoesNotContain(history.Warnings, w => w.Monitor == TrainingWarning.Oscillating);
     }
 
     /// <summary>A stand-in model whose one step per epoch returns the scripted loss (and whose parameters never change).</summary>
