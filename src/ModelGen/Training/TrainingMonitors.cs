@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace ModelGen.Training;
 
 /// <summary>
@@ -113,17 +115,10 @@ internal sealed class MonitorState<TInput, TTarget>
             if (!tensor.IsTrainable)
                 continue;
             ReadOnlySpan<float> now = after.Slice(tensor.Offset, tensor.Length), then = _before.AsSpan(tensor.Offset, tensor.Length);
-            double weights = 0, updates = 0;
-            bool finite = true;
-            for (int i = 0; i < now.Length; i++)
-            {
-                finite &= float.IsFinite(now[i]);
-                weights += (double)now[i] * now[i];
-                double change = (double)now[i] - then[i];
-                updates += change * change;
-            }
+            // Vectorized float sums: a monitor needs the order of magnitude, and a sampled step then costs a few passes at memory speed.
+            double weights = TensorPrimitives.SumOfSquares(now), updates = Math.Pow(TensorPrimitives.Distance(now, then), 2);
             string layer = tensor.Name;
-            if (!finite)
+            if (!TensorPrimitives.IsFiniteAll(now))
             {
                 Report(TrainingWarning.NonFiniteWeights, layer, double.NaN, epoch, step,
                     $"{layer} holds NaN or infinity after step {step}: lower the learning rate, add gradient clipping, or look for a log of 0 or a division by 0 upstream");
@@ -158,9 +153,7 @@ internal sealed class MonitorState<TInput, TTarget>
             ParameterInfo tensor = _manifest[t];
             if (!tensor.IsTrainable || tensor.Role != ParameterRole.Weight)
                 continue;
-            double squares = 0;
-            foreach (float g in gradients.Slice(tensor.Offset, tensor.Length))
-                squares += (double)g * g;
+            double squares = TensorPrimitives.SumOfSquares(gradients.Slice(tensor.Offset, tensor.Length));
             double norm = Math.Sqrt(squares), rms = Math.Sqrt(squares / tensor.Length);
             if (_firstGradientNorms[t] == 0)
                 _firstGradientNorms[t] = norm; // the first sampled step with a gradient is the reference
