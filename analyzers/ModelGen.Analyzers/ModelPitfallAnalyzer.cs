@@ -112,7 +112,7 @@ namespace ModelGen.Analyzers
             // Normalization keeps pre-activations in the linear range, and a residual or highway path carries the gradient
             // around the unit: both are the cure this rule asks for, so only saturating layers without a bypass count.
             var saturating = model.Layers.Take(last).Select((l, i) => (Layer: l, Index: i))
-                .Where(l => l.Layer.Activation == ActivationKind.Sigmoid || l.Layer.Activation == ActivationKind.Tanh)
+                .Where(l => ActivationRules.IsSaturating(l.Layer.Activation))
                 .Where(l => l.Layer.Residual == -2 && l.Layer.Kind != LayerKind.Highway).ToList();
             if (saturating.Count >= 3 && !model.Layers.Any(l => l.Kind == LayerKind.BatchNorm))
                 report.At(PitfallDescriptors.SaturatingDeepStack, SiteKind.LayerAttribute, saturating[2].Index, null,
@@ -342,8 +342,8 @@ namespace ModelGen.Analyzers
         /// </summary>
         private static InitializerKind? SuggestedInitializer(LayerDeclaration layer)
         {
-            bool relu = layer.Activation == ActivationKind.ReLU || layer.Activation == ActivationKind.LeakyReLU;
-            bool saturating = layer.Activation == ActivationKind.Sigmoid || layer.Activation == ActivationKind.Tanh;
+            bool relu = ActivationRules.IsRectifier(layer.Activation);
+            bool saturating = ActivationRules.IsSaturating(layer.Activation);
             if (layer.Activation == ActivationKind.SELU)
                 return layer.Initializer is InitializerKind.Default or InitializerKind.LeCunNormal or InitializerKind.Zeros ? null : InitializerKind.LeCunNormal;
             return layer.Initializer switch

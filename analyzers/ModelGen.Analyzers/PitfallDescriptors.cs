@@ -45,7 +45,7 @@ namespace ModelGen.Analyzers
 
         public static readonly DiagnosticDescriptor SaturatingDeepStack = Create("MG0012", "ModelGen.Architecture", DiagnosticSeverity.Warning,
             "Saturating activations in a deep stack",
-            "Model '{0}' stacks {1} sigmoid/tanh hidden layers ({2}) with no normalization or residual path; gradients vanish through saturated units, prefer the ReLU family");
+            "Model '{0}' stacks {1} saturating (sigmoid, tanh, hard tanh) hidden layers ({2}) with no normalization or residual path; gradients vanish through saturated units, prefer the ReLU family");
 
         public static readonly DiagnosticDescriptor NoGradientClipping = Create("MG0013", "ModelGen.Optimization", DiagnosticSeverity.Warning,
             "No gradient clipping",

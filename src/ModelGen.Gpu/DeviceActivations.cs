@@ -91,4 +91,24 @@ public static class DeviceActivations
         /// <inheritdoc/>
         public float Derivative(float y, float negativeSlope) => y > 0f ? Scale : y + ScaledAlpha;
     }
+
+    /// <summary>ELU with α = 1: z for z &gt; 0, e^z − 1 otherwise; f′ = 1 where y &gt; 0 and y + 1 elsewhere.</summary>
+    public readonly struct ELU : IDeviceActivation
+    {
+        /// <inheritdoc/>
+        public float Apply(float z, float negativeSlope) => z > 0f ? z : XMath.Exp(z) - 1f;
+
+        /// <inheritdoc/>
+        public float Derivative(float y, float negativeSlope) => y > 0f ? 1f : y + 1f;
+    }
+
+    /// <summary>Hard tanh: z clipped to [−1, 1]; f′ = 1 strictly inside, 0 where the clip holds.</summary>
+    public readonly struct HardTanh : IDeviceActivation
+    {
+        /// <inheritdoc/>
+        public float Apply(float z, float negativeSlope) => z < -1f ? -1f : z > 1f ? 1f : z;
+
+        /// <inheritdoc/>
+        public float Derivative(float y, float negativeSlope) => y > -1f && y < 1f ? 1f : 0f;
+    }
 }

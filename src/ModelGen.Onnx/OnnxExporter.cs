@@ -352,6 +352,12 @@ public static class OnnxExporter
                 case ModelGen.Activation.Softplus: Emit("Softplus", [input], output); break;
                 case ModelGen.Activation.SELU: Emit("Selu", [input], output, Float("alpha", 1.6732632423543772f), Float("gamma", 1.0507009873554805f)); break;
                 case ModelGen.Activation.Softmax: Emit("Softmax", [input], output, Int("axis", -1)); break;
+                case ModelGen.Activation.ELU: Emit("Elu", [input], output, Float("alpha", 1f)); break;
+                case ModelGen.Activation.HardTanh:
+                    AddInitializer("hard_tanh.min", [], [-1f]);
+                    AddInitializer("hard_tanh.max", [], [1f]);
+                    Emit("Clip", [input, "hard_tanh.min", "hard_tanh.max"], output);
+                    break;
                 default: throw Unsupported(node, $"the {node.Activation} activation");
             }
         }

@@ -76,6 +76,15 @@ public class ModelPitfallTests
         """));
 
     [Fact]
+    public Task HardTanhSaturatesToo() => Check(Model("""
+        [Dense(8, Activation.HardTanh)] partial Dense A { get; }
+        [Dense(8, Activation.ELU)] partial Dense B { get; }
+        [Dense(8, Activation.HardTanh)] partial Dense C { get; }
+        [{|MG0012:Dense(8, Activation.Tanh)|}] partial Dense D { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
     public Task ResidualPathsCureASaturatingStack() => Check(Model("""
         [Dense(8, Activation.Tanh)] partial Dense A { get; }
         [Dense(8, Activation.Tanh, Residual = nameof(A))] partial Dense B { get; }

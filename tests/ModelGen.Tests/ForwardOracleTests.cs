@@ -8,7 +8,7 @@ namespace ModelGen.Tests;
 /// </summary>
 public class ForwardOracleTests
 {
-    private enum Act { Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, SELU, Softmax }
+    private enum Act { Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, SELU, Softmax, ELU, HardTanh }
 
     private enum Loss { SoftmaxCrossEntropy, MeanSquaredError, BinaryFromLogits, BinaryOnProbabilities }
 
@@ -28,6 +28,8 @@ public class ForwardOracleTests
         Act.Tanh => Math.Tanh(z),
         Act.Softplus => Math.Log(1 + Math.Exp(z)),
         Act.SELU => 1.0507009873554805 * (z > 0 ? z : 1.6732632423543772 * (Math.Exp(z) - 1)),
+        Act.ELU => z > 0 ? z : Math.Exp(z) - 1,
+        Act.HardTanh => Math.Clamp(z, -1, 1),
         _ => throw new ArgumentOutOfRangeException(nameof(act)),
     };
 
@@ -167,6 +169,10 @@ public class ForwardOracleTests
         var zoo = new RegularizedZoo.Network<double>(seed: 8);
         Check(nameof(RegularizedZoo), 6, [Dense(9, Act.Softplus), Dense(7, Act.SELU), Dense(5, Act.Softmax), Dense(3)], Loss.BinaryFromLogits,
             zoo.Parameters.ToArray(), (x, _, t) => zoo.ComputeLoss(x, t), (x, p) => zoo.Predict(x, p), batch);
+
+        var exponential = new ExponentialZoo.Network<double>(seed: 10);
+        Check(nameof(ExponentialZoo), 5, [Dense(11, Act.ELU), Dense(6, Act.HardTanh), Dense(2)], Loss.MeanSquaredError, exponential.Parameters.ToArray(),
+            (x, _, t) => exponential.ComputeLoss(x, t), (x, p) => exponential.Predict(x, p), batch);
 
         var tagger = new ProbabilityTagger.Network<double>(seed: 9);
         Check(nameof(ProbabilityTagger), 4, [Dense(10, Act.Tanh), Dense(3, Act.Sigmoid)], Loss.BinaryOnProbabilities, tagger.Parameters.ToArray(),

@@ -159,3 +159,17 @@ public partial class AdamWRegressor
     [Dense(6, Activation.Tanh)] public partial Dense Hidden { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>
+/// ELU and hard tanh hidden layers into a regression head, Nesterov momentum: the two activations' forward, backward
+/// (derivatives read from the output) and default initializers (He for ELU, Glorot for hard tanh) in a whole model.
+/// </summary>
+[Model(InputSize = 5, Seed = 14)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f, Nesterov = true)]
+public partial class ExponentialZoo
+{
+    [Dense(11, Activation.ELU)] public partial Dense Smooth { get; }
+    [Dense(6, Activation.HardTanh)] public partial Dense Clipped { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

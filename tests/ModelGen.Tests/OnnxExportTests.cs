@@ -78,6 +78,15 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void EluAndHardTanh()
+    {
+        var model = new ExponentialZoo();
+        float[] inputs = Inputs(model, 6).Select(v => 3 * v).ToArray(); // past hard tanh's ±1
+        model.TrainStep(inputs, Targets(Batch * 2, 7));
+        AssertMatches(model, inputs, Predict(o => model.Predict(inputs, o), 2));
+    }
+
+    [Fact]
     public void ResidualsAndAProjection()
     {
         var model = new ResidualNet();

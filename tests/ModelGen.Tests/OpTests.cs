@@ -17,6 +17,8 @@ public class OpTests
         ("Tanh", Math.Tanh, v => Activation<Tanh>.Forward<double>(v, 0), (y, dy, dx) => Activation<Tanh>.Backward<double>(y, dy, dx, 0), v => Activation<Tanh>.Forward<float>(v, 0)),
         ("Softplus", x => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x))), v => Activation<Softplus>.Forward<double>(v, 0), (y, dy, dx) => Activation<Softplus>.Backward<double>(y, dy, dx, 0), v => Activation<Softplus>.Forward<float>(v, 0)),
         ("SELU", x => SELU.Scale * (x > 0 ? x : SELU.Alpha * (Math.Exp(x) - 1)), v => Activation<SELU>.Forward<double>(v, 0), (y, dy, dx) => Activation<SELU>.Backward<double>(y, dy, dx, 0), v => Activation<SELU>.Forward<float>(v, 0)),
+        ("ELU", x => x > 0 ? x : Math.Exp(x) - 1, v => Activation<ELU>.Forward<double>(v, 0), (y, dy, dx) => Activation<ELU>.Backward<double>(y, dy, dx, 0), v => Activation<ELU>.Forward<float>(v, 0)),
+        ("HardTanh", x => Math.Clamp(x, -1, 1), v => Activation<HardTanh>.Forward<double>(v, 0), (y, dy, dx) => Activation<HardTanh>.Backward<double>(y, dy, dx, 0), v => Activation<HardTanh>.Forward<float>(v, 0)),
     ];
 
     [Theory]
@@ -26,8 +28,8 @@ public class OpTests
         using var width = Widths.Force(bits);
         foreach (var (name, f, forward, backward, forwardFloat) in Activations)
         {
-            // Keep inputs away from ReLU's kink so central differences are exact there.
-            double[] z = Reference.Random(length, 17 + length, 3).Select(v => Math.Abs(v) < 1e-3 ? v + 0.01 : v).ToArray();
+            // Keep inputs away from the kinks (ReLU's at 0, hard tanh's at ±1) so central differences are exact there.
+            double[] z = Reference.Random(length, 17 + length, 3).Select(v => Math.Abs(v) < 1e-3 || Math.Abs(Math.Abs(v) - 1) < 1e-3 ? v + 0.01 : v).ToArray();
             double[] y = (double[])z.Clone();
             forward(y);
             Reference.Close(z.Select(f).ToArray(), y, 1e-14, 1e-15, $"{name} forward, length {length}");

@@ -21,6 +21,27 @@ public class RegularizedModelTests
     }
 
     [Theory]
+    [MemberData(nameof(Widths.Each), 1, 6, 17, MemberType = typeof(Widths))]
+    public void EluAndHardTanhLayersBackpropagateCorrectly(int bits, int batch)
+    {
+        using var width = Widths.Force(bits);
+        var net = new ExponentialZoo.Network<double>(seed: 3);
+        // Inputs of spread 2 put some hard-tanh pre-activations past ±1 (zero gradient) and some ELU ones below 0.
+        double[] inputs = Reference.Random(batch * 5, 80 + batch, 2), targets = Reference.Random(batch * 2, 81 + batch);
+        net.ComputeGradients(inputs, targets);
+        double[] analytic = net.Gradients.ToArray();
+        Assert.Contains(analytic, g => g != 0);
+        Reference.CheckGradients(net.Parameters.Span, analytic, () => net.ComputeLoss(inputs, targets), nameof(ExponentialZoo));
+    }
+
+    [Fact]
+    public void EluDefaultsToHeAndHardTanhToGlorot()
+    {
+        Assert.Equal("HeUniform", ExponentialZoo.Manifest.Single(t => t.Name == "Smooth.weight").Initialization);
+        Assert.Equal("GlorotUniform", ExponentialZoo.Manifest.Single(t => t.Name == "Clipped.weight").Initialization);
+    }
+
+    [Theory]
     [MemberData(nameof(Widths.Each), 1, 7, MemberType = typeof(Widths))]
     public void BinaryCrossEntropyOnProbabilitiesBackpropagatesCorrectly(int bits, int batch)
     {

@@ -50,6 +50,8 @@ public partial class DeviceProbabilities
 public partial class DevicePlainSgd
 {
     [Dense(8, Activation.Sigmoid)] public partial Dense Hidden { get; }
+    [Dense(12, Activation.ELU)] public partial Dense Exponential { get; }
+    [Dense(6, Activation.HardTanh)] public partial Dense Clipped { get; }
     [Dense(1)] public partial Dense Output { get; }
 }
 

@@ -264,7 +264,7 @@ namespace ModelGen.Generators.Emit
                 writer.Line("    => global::System.Array.Empty<global::ModelGen.Training.ActivationProbe>();");
                 writer.Line($"global::System.ReadOnlySpan<float> {Interface}.ActivationValues(int index)");
                 writer.Line("    => throw new global::System.ArgumentOutOfRangeException(nameof(index), index,");
-                writer.Line($"        \"{model.Declaration.ClassName} has no ReLU, sigmoid or tanh layer.\");");
+                writer.Line($"        \"{model.Declaration.ClassName} has no ReLU, sigmoid, tanh or hard tanh layer.\");");
                 writer.Line();
                 return;
             }
@@ -290,7 +290,7 @@ namespace ModelGen.Generators.Emit
             if (watched.Length == 0)
                 return;
             writer.Line("/// <summary>");
-            writer.Line("/// The outputs of the model's ReLU, sigmoid and tanh layers in the last training step, [rows × width] each, in the order of");
+            writer.Line("/// The outputs of the model's ReLU, sigmoid, tanh and hard tanh layers in the last training step, [rows × width] each, in the order of");
             writer.Line("/// the model's WatchedActivations: what the runtime monitors read, between steps.");
             writer.Line("/// </summary>");
             writer.Open("public global::System.ReadOnlySpan<T> ActivationValues(int index) => index switch");

@@ -389,6 +389,10 @@ public enum Activation
     SELU = 6,
     /// <summary>Row-wise softmax, e^(x − max) / Σ e^(x − max): probabilities over the layer's units.</summary>
     Softmax = 7,
+    /// <summary>Exponential linear unit (Clevert et al.): x for x &gt; 0, e^x − 1 otherwise (α = 1, PyTorch's default); negative outputs pull mean activations toward 0.</summary>
+    ELU = 8,
+    /// <summary>Hard tanh: x clipped to [−1, 1]; gradient 1 inside, 0 outside (it saturates like tanh, see MG0012).</summary>
+    HardTanh = 9,
 }
 
 /// <summary>Weight initializers (biases start at <see cref="DenseAttribute.BiasInit"/>, 0 by default).</summary>

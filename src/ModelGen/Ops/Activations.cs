@@ -209,6 +209,50 @@ public readonly struct SELU : IActivation
         => TOps.ConditionalSelect(TOps.GreaterThan(output, TOps.Zero), TOps.Broadcast(T.CreateChecked(Scale)), TOps.Add(output, TOps.Broadcast(T.CreateChecked(Scale * Alpha))));
 }
 
+/// <summary>
+/// ELU (Clevert et al.) with α = 1: z for z &gt; 0, e^z − 1 otherwise. y &gt; 0 exactly when z &gt; 0, so
+/// f′ = 1 where y &gt; 0 and y + 1 elsewhere.
+/// </summary>
+public readonly struct ELU : IActivation
+{
+    /// <inheritdoc/>
+    public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Span<T> negativePart = stackalloc T[Math.Min(values.Length, ChunkedMath.Chunk)];
+        for (int start = 0; start < values.Length; start += ChunkedMath.Chunk)
+        {
+            Span<T> z = values.Slice(start, Math.Min(ChunkedMath.Chunk, values.Length - start));
+            Span<T> t = negativePart[..z.Length];
+            TensorPrimitives.Min(z, T.Zero, t);
+            TensorPrimitives.ExpM1(t, t);
+            ChunkedMath.SelectPositive(z, t, T.One, T.One);
+        }
+    }
+    /// <inheritdoc/>
+    public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.ConditionalSelect(TOps.GreaterThan(output, TOps.Zero), TOps.One, TOps.Add(output, TOps.One));
+}
+
+/// <summary>
+/// Hard tanh: z clipped to [−1, 1]. f′ = 1 where −1 &lt; y &lt; 1 and 0 where the clip holds (the one-sided derivative 0
+/// is taken at ±1, as PyTorch does).
+/// </summary>
+public readonly struct HardTanh : IActivation
+{
+    /// <inheritdoc/>
+    public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        TensorPrimitives.Max(values, -T.One, values);
+        TensorPrimitives.Min(values, T.One, values);
+    }
+    /// <inheritdoc/>
+    public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.ConditionalSelect(TOps.GreaterThan(output, TOps.Subtract(TOps.Zero, TOps.One)),
+            TOps.ConditionalSelect(TOps.GreaterThan(TOps.One, output), TOps.One, TOps.Zero), TOps.Zero);
+}
+
 /// <summary>Helpers for activations whose forward needs a scratch row.</summary>
 internal static class ChunkedMath
 {

@@ -2,7 +2,7 @@ namespace ModelGen.Training;
 
 /// <summary>
 /// What the runtime monitors read inside a generated model right after a training step, on the thread that ran it:
-/// the parameter gradients and the outputs of its ReLU, sigmoid and tanh layers. Every generated model implements it;
+/// the parameter gradients and the outputs of its ReLU and saturating (sigmoid, tanh, hard tanh) layers. Every generated model implements it;
 /// the <see cref="Trainer"/> reads it only on the steps <see cref="TrainingMonitors.SampleEvery"/> samples.
 /// </summary>
 public interface IMonitoredModel

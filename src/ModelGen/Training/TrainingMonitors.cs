@@ -206,6 +206,7 @@ internal sealed class MonitorState<TInput, TTarget>
                     $"{fraction:P0} of {probe.Layer}'s ReLU units ({dead} of {probe.Channels}) output 0 for every sample, at this check and the last: they are dead and get no gradient; lower the learning rate, use He initialization and a zero or small positive bias, or LeakyReLU");
             return;
         }
+        // Sigmoid saturates toward 0 and 1; tanh and hard tanh toward ±1 (hard tanh reaches it, and its gradient is then 0).
         float limit = probe.Function == Activation.Sigmoid ? 0.01f : 0.99f;
         int saturated = 0;
         foreach (float y in values)

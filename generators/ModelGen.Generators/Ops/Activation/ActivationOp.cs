@@ -20,11 +20,11 @@ namespace ModelGen.Generators.Ops
         public override bool IsEpilogue(OpNode node) => ActivationRules.IsElementWise(Of(node).Activation);
 
         /// <summary>
-        /// The activations the runtime monitors watch (ModelGen.Training.IMonitoredModel): ReLU for dead units, sigmoid and
-        /// tanh for saturation — the ones whose output alone says the unit has stopped learning.
+        /// The activations the runtime monitors watch (ModelGen.Training.IMonitoredModel): ReLU for dead units, the
+        /// saturating ones (sigmoid, tanh, hard tanh) for saturation — those whose output alone says the unit has stopped learning.
         /// </summary>
         public static bool IsWatched(OpNode node)
-            => node.Kind == OpKind.Activation && Of(node).Activation is ActivationKind.ReLU or ActivationKind.Sigmoid or ActivationKind.Tanh;
+            => node.Kind == OpKind.Activation && (Of(node).Activation == ActivationKind.ReLU || ActivationRules.IsSaturating(Of(node).Activation));
 
         public static ActivationKind KindOf(OpNode node) => Of(node).Activation;
 
@@ -119,6 +119,8 @@ namespace ModelGen.Generators.Ops
                 ActivationKind.Tanh => ("sign(z) * (1.0f - exp(-2.0f * abs(z))) / (1.0f + exp(-2.0f * abs(z)))", "1.0f - y * y"),
                 ActivationKind.Softplus => ("max(z, 0.0f) + log(1.0f + exp(-abs(z)))", "1.0f - exp(-y)"),
                 ActivationKind.SELU => ($"z > 0.0f ? {scale} * z : {scaledAlpha} * (exp(z) - 1.0f)", $"y > 0.0f ? {scale} : y + {scaledAlpha}"),
+                ActivationKind.ELU => ("z > 0.0f ? z : exp(z) - 1.0f", "y > 0.0f ? 1.0f : y + 1.0f"),
+                ActivationKind.HardTanh => ("clamp(z, -1.0f, 1.0f)", "(y > -1.0f && y < 1.0f) ? 1.0f : 0.0f"),
                 _ => ("z", "1.0f"),
             };
             return $"// {attributes.Activation}, and its derivative through the output y.\nfloat Activation(float z)\n{{\n    return {apply};\n}}\n\n" +

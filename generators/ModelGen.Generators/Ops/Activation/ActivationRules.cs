@@ -6,15 +6,21 @@ namespace ModelGen.Generators.Ops
     internal static class ActivationRules
     {
         /// <summary>
-        /// He for the ReLU family (keeps activation variance at depth), LeCun normal for SELU (its self-normalizing
-        /// fixed point assumes it), Glorot for saturating and linear units.
+        /// He for the ReLU family, ELU included (keeps activation variance at depth), LeCun normal for SELU (its
+        /// self-normalizing fixed point assumes it), Glorot for saturating (hard tanh included) and linear units.
         /// </summary>
         public static InitializerKind DefaultInitializer(ActivationKind kind) => kind switch
         {
-            ActivationKind.ReLU or ActivationKind.LeakyReLU => InitializerKind.HeUniform,
+            ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.ELU => InitializerKind.HeUniform,
             ActivationKind.SELU => InitializerKind.LeCunNormal,
             _ => InitializerKind.GlorotUniform,
         };
+
+        /// <summary>Units whose gradient dies where they saturate: what MG0012 counts in a deep stack.</summary>
+        public static bool IsSaturating(ActivationKind kind) => kind is ActivationKind.Sigmoid or ActivationKind.Tanh or ActivationKind.HardTanh;
+
+        /// <summary>The ReLU family, for which He initialization keeps the variance of activations at depth.</summary>
+        public static bool IsRectifier(ActivationKind kind) => kind is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.ELU;
 
         /// <summary>False for softmax, whose Jacobian couples a row: it cannot run on a GEMM tile.</summary>
         public static bool IsElementWise(ActivationKind kind) => kind != ActivationKind.Softmax;
