@@ -41,6 +41,10 @@ internal sealed class DeviceKernels
         SoftmaxRows = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(LossKernels.SoftmaxRows);
         MeanSquaredError = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(
             LossKernels.MeanSquaredError);
+        MeanAbsoluteError = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(
+            LossKernels.MeanAbsoluteError);
+        Huber = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, int>(
+            LossKernels.Huber);
         BinaryCrossEntropyFromLogits = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(
             LossKernels.BinaryCrossEntropyFromLogits);
         BinaryCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(
@@ -96,6 +100,8 @@ internal sealed class DeviceKernels
     public Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, int> SoftmaxCrossEntropy { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int> SoftmaxRows { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int> MeanSquaredError { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int> MeanAbsoluteError { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, int> Huber { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int> BinaryCrossEntropyFromLogits { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int> BinaryCrossEntropy { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>> SigmoidElements { get; }

@@ -422,6 +422,20 @@ public abstract class DeviceNetwork : IDisposable
         MeanOfTerms(count, 1f / count);
     }
 
+    /// <summary>Mean absolute error over <paramref name="count"/> outputs.</summary>
+    protected void MeanAbsoluteError(ArrayView<float> outputs, ArrayView<float> targets, ArrayView<float> gradient, int count)
+    {
+        Kernels.MeanAbsoluteError(count, outputs, targets, gradient, _terms.View, 1f / count, gradient.Length > 0 ? 1 : 0);
+        MeanOfTerms(count, 1f / count);
+    }
+
+    /// <summary>Huber loss with threshold <paramref name="delta"/> over <paramref name="count"/> outputs.</summary>
+    protected void Huber(ArrayView<float> outputs, ArrayView<float> targets, ArrayView<float> gradient, int count, float delta)
+    {
+        Kernels.Huber(count, outputs, targets, gradient, _terms.View, delta, 1f / count, gradient.Length > 0 ? 1 : 0);
+        MeanOfTerms(count, 1f / count);
+    }
+
     /// <summary>Binary cross-entropy over <paramref name="count"/> outputs, from logits or from probabilities.</summary>
     protected void BinaryCrossEntropy(ArrayView<float> outputs, ArrayView<float> targets, ArrayView<float> gradient, int count, bool fromLogits)
     {

@@ -38,6 +38,8 @@ public class BrokenDeclarationTests
         "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Concat] partial Concat C { get; } [Highway(GateBias = \"x\")] partial Highway H { get; } }",
         "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Concat(null, \"\")] partial Concat C { get; } [Dense(3, Residual = nameof(C), ResidualProjection = true)] partial Dense A { get; } }",
         "[Model(InputSize = 2)][Sgd] public partial class M { [Dense(3)][MeanSquaredError] partial Dense A { get; } [Dense(3)][MeanSquaredError(Weight = -1f)] partial Dense B { get; } }",
+        "[Model(InputSize = 2)][HuberLoss(Delta = \"x\")][Sgd] public partial class M { [Dense(3)] partial Dense A { get; } }",
+        "[Model(InputSize = 2)][Sgd] public partial class M { [Dense(3)][HuberLoss(Delta = float.NaN)] partial Dense A { get; } [Dense(3)][MeanAbsoluteError(Weight = 0f)] partial Dense B { get; } }",
     };
 
     [Theory]
@@ -65,6 +67,7 @@ public class BrokenDeclarationTests
     [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class D { [Dense(4)] partial Dense A { get; } [Dense(3, Residual = nameof(A))] partial Dense B { get; } }", "MG0023")]
     [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class U { [Dense(4)] partial Dense A { get; } [Dense(3, Input = Layers.ModelInput)] partial Dense B { get; } }", "MG0023")]
     [InlineData("[Model(InputSize = 2, Seed = 1)][Sgd(LearningRate = 0.1f)] public partial class H { [Dense(4)][MeanSquaredError] partial Dense A { get; } [Dense(3)][MeanSquaredError][BinaryCrossEntropy] partial Dense B { get; } }", "MG1006")]
+    [InlineData("[Model(InputSize = 2, Seed = 1)][HuberLoss(Delta = 0f)][Sgd(LearningRate = 0.1f)] public partial class Q { [Dense(3)] public partial Dense A { get; } }", "MG1004")]
     [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class N { [Dense(4)] partial Dense State { get; } [Dense(3)] partial Dense Step { get; } }", "MG1008")]
     public void SkippedModelsCompileAndSayWhy(string body, string id)
     {

@@ -90,6 +90,16 @@ public sealed class DeviceParityTests(DeviceFixture device)
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
+    public void Huber_loss_matches_cpu_through_training() => Regression<DeviceHuber, DeviceHuber.Gpu>(
+        () => new DeviceHuber(), m => m.ToGpu(device.Accelerator), DeviceHuber.InputSize, DeviceHuber.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Mean_absolute_error_matches_cpu_through_training() => Regression<DeviceAbsolute, DeviceAbsolute.Gpu>(
+        () => new DeviceAbsolute(), m => m.ToGpu(device.Accelerator), DeviceAbsolute.InputSize, DeviceAbsolute.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
     public void Tagger_matches_cpu_through_training() => Regression<DeviceTagger, DeviceTagger.Gpu>(
         () => new DeviceTagger(), m => m.ToGpu(device.Accelerator), DeviceTagger.InputSize, DeviceTagger.OutputSize, steps: 6,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);

@@ -10,7 +10,10 @@ public class ForwardOracleTests
 {
     private enum Act { Identity, ReLU, LeakyReLU, Sigmoid, Tanh, Softplus, SELU, Softmax, ELU, HardTanh }
 
-    private enum Loss { SoftmaxCrossEntropy, MeanSquaredError, BinaryFromLogits, BinaryOnProbabilities }
+    private enum Loss { SoftmaxCrossEntropy, MeanSquaredError, BinaryFromLogits, BinaryOnProbabilities, MeanAbsoluteError, Huber }
+
+    /// <summary>The Huber test model's δ.</summary>
+    private const double HuberDelta = 0.3;
 
     /// <summary>One layer as the attribute declares it: Dense(units, act, UseBias) or BatchNorm(act).</summary>
     private sealed record Layer(bool IsBatchNorm, int Units, Act Act, bool UseBias = true, double Slope = 0.01);
@@ -96,6 +99,11 @@ public class ForwardOracleTests
             }
             case Loss.MeanSquaredError:
                 return (outputs.Select((o, i) => (o - targets![i]) * (o - targets[i])).Average(), outputs);
+            case Loss.MeanAbsoluteError:
+                return (outputs.Select((o, i) => Math.Abs(o - targets![i])).Average(), outputs);
+            case Loss.Huber:
+                return (outputs.Select((o, i) => Math.Abs(o - targets![i]) <= HuberDelta ? 0.5 * (o - targets[i]) * (o - targets[i])
+                    : HuberDelta * (Math.Abs(o - targets[i]) - 0.5 * HuberDelta)).Average(), outputs);
             case Loss.BinaryFromLogits:
             {
                 double[] p = outputs.Select(z => 1 / (1 + Math.Exp(-z))).ToArray();
@@ -117,7 +125,7 @@ public class ForwardOracleTests
         int outputSize = outputs.Length / batch;
         int[]? labels = loss == Loss.SoftmaxCrossEntropy ? Enumerable.Range(0, batch).Select(i => (i * 7) % outputSize).ToArray() : null;
         double[]? targets = loss == Loss.SoftmaxCrossEntropy ? null
-            : loss == Loss.MeanSquaredError ? Reference.Random(outputs.Length, 2000 + batch)
+            : loss is Loss.MeanSquaredError or Loss.MeanAbsoluteError or Loss.Huber ? Reference.Random(outputs.Length, 2000 + batch)
             : Reference.Random(outputs.Length, 3000 + batch).Select(Math.Abs).ToArray();
         var (expectedLoss, expectedPredicted) = Evaluate(outputs, batch, loss, labels, targets);
 
@@ -173,6 +181,14 @@ public class ForwardOracleTests
         var exponential = new ExponentialZoo.Network<double>(seed: 10);
         Check(nameof(ExponentialZoo), 5, [Dense(11, Act.ELU), Dense(6, Act.HardTanh), Dense(2)], Loss.MeanSquaredError, exponential.Parameters.ToArray(),
             (x, _, t) => exponential.ComputeLoss(x, t), (x, p) => exponential.Predict(x, p), batch);
+
+        var robust = new HuberRegressor.Network<double>(seed: 11);
+        Check(nameof(HuberRegressor), 4, [Dense(9, Act.ReLU), Dense(3)], Loss.Huber, robust.Parameters.ToArray(),
+            (x, _, t) => robust.ComputeLoss(x, t), (x, p) => robust.Predict(x, p), batch);
+
+        var absolute = new AbsoluteRegressor.Network<double>(seed: 12);
+        Check(nameof(AbsoluteRegressor), 3, [Dense(8, Act.Sigmoid), Dense(2)], Loss.MeanAbsoluteError, absolute.Parameters.ToArray(),
+            (x, _, t) => absolute.ComputeLoss(x, t), (x, p) => absolute.Predict(x, p), batch);
 
         var tagger = new ProbabilityTagger.Network<double>(seed: 9);
         Check(nameof(ProbabilityTagger), 4, [Dense(10, Act.Tanh), Dense(3, Act.Sigmoid)], Loss.BinaryOnProbabilities, tagger.Parameters.ToArray(),

@@ -173,3 +173,23 @@ public partial class ExponentialZoo
     [Dense(6, Activation.HardTanh)] public partial Dense Clipped { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>Huber loss at δ = 0.3 (errors on both sides of it), Adam.</summary>
+[Model(InputSize = 4, Seed = 15)]
+[HuberLoss(Delta = 0.3f)]
+[Adam(LearningRate = 1e-2f)]
+public partial class HuberRegressor
+{
+    [Dense(9, Activation.ReLU)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Output { get; }
+}
+
+/// <summary>Mean absolute error (L1 loss), SGD with momentum.</summary>
+[Model(InputSize = 3, Seed = 16)]
+[MeanAbsoluteError]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f)]
+public partial class AbsoluteRegressor
+{
+    [Dense(8, Activation.Sigmoid)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

@@ -112,6 +112,57 @@ public class OpTests
 
     [Theory]
     [MemberData(nameof(WidthsAndLengths))]
+    public void MeanAbsoluteErrorMatchesReferenceAndFiniteDifferences(int bits, int length)
+    {
+        using var width = Widths.Force(bits);
+        if (length == 0) return;
+        double[] outputs = Reference.Random(length, 7 + length), targets = Reference.Random(length, 8 + length);
+        if (length > 3)
+            targets[3] = outputs[3]; // an exact fit: sign 0, as torch.sign
+        var gradient = new double[length];
+        double loss = MeanAbsoluteErrorOp.ForwardBackward<double>(outputs, targets, gradient, length);
+        Func<double, double> term = d => Math.Abs(d);
+        Assert.Equal(outputs.Zip(targets, (o, t) => term(o - t)).Sum() / length, loss, 12);
+        Assert.Equal(loss, MeanAbsoluteErrorOp.Loss<double>(outputs, targets, length), 12);
+        double[] numeric = outputs.Select((o, i) => i == 3 ? 0 : (term(o - targets[i] + 1e-6) - term(o - targets[i] - 1e-6)) / 2e-6 / length).ToArray();
+        Reference.Close(numeric, gradient, 1e-7, 1e-10, "MAE gradient");
+
+        float[] floatGradient = new float[length];
+        float floatLoss = MeanAbsoluteErrorOp.ForwardBackward<float>(Reference.ToFloat(outputs), Reference.ToFloat(targets), floatGradient, length);
+        Assert.Equal(loss, floatLoss, 1e-5 * Math.Max(1, loss));
+        Reference.Close(gradient, floatGradient, 1e-6, 1e-9, "MAE float gradient");
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndLengths))]
+    public void HuberLossMatchesReferenceAndFiniteDifferences(int bits, int length)
+    {
+        using var width = Widths.Force(bits);
+        if (length == 0) return;
+        const double Delta = 0.7;
+        // Errors on both sides of ±δ (spread 2), kept off the seams so central differences are exact.
+        double[] outputs = Reference.Random(length, 9 + length, 2), targets = Reference.Random(length, 10 + length);
+        for (int i = 0; i < length; i++)
+            if (Math.Abs(Math.Abs(outputs[i] - targets[i]) - Delta) < 1e-3)
+                outputs[i] += 0.01;
+        var gradient = new double[length];
+        double loss = HuberLossOp.ForwardBackward<double>(outputs, targets, gradient, length, Delta);
+        Func<double, double> term = d => Math.Abs(d) <= Delta ? 0.5 * d * d : Delta * (Math.Abs(d) - 0.5 * Delta);
+        Assert.Equal(outputs.Zip(targets, (o, t) => term(o - t)).Sum() / length, loss, 12);
+        Assert.Equal(loss, HuberLossOp.Loss<double>(outputs, targets, length, Delta), 12);
+        double[] numeric = outputs.Select((o, i) => (term(o - targets[i] + 1e-6) - term(o - targets[i] - 1e-6)) / 2e-6 / length).ToArray();
+        Reference.Close(numeric, gradient, 1e-7, 1e-10, "Huber gradient");
+        if (length > 8)
+            Assert.Contains(outputs.Zip(targets), p => Math.Abs(p.First - p.Second) > Delta); // the linear part is exercised
+
+        float[] floatGradient = new float[length];
+        float floatLoss = HuberLossOp.ForwardBackward<float>(Reference.ToFloat(outputs), Reference.ToFloat(targets), floatGradient, length, (float)Delta);
+        Assert.Equal(loss, floatLoss, 1e-5 * Math.Max(1, loss));
+        Reference.Close(gradient, floatGradient, 1e-6, 1e-7, "Huber float gradient");
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndLengths))]
     public void AdamMatchesScalarReference(int bits, int length)
     {
         using var width = Widths.Force(bits);

@@ -34,6 +34,40 @@ public class RegularizedModelTests
         Reference.CheckGradients(net.Parameters.Span, analytic, () => net.ComputeLoss(inputs, targets), nameof(ExponentialZoo));
     }
 
+    [Theory]
+    [MemberData(nameof(Widths.Each), 1, 6, 17, MemberType = typeof(Widths))]
+    public void HuberAndMeanAbsoluteErrorModelsBackpropagateCorrectly(int bits, int batch)
+    {
+        using var width = Widths.Force(bits);
+        var huber = new HuberRegressor.Network<double>(seed: 5);
+        // Targets of spread 2 leave some errors under δ = 0.3 (quadratic) and most above it (linear).
+        double[] inputs = Reference.Random(batch * 4, 90 + batch, 2), targets = Reference.Random(batch * 3, 91 + batch, 2);
+        huber.ComputeGradients(inputs, targets);
+        Reference.CheckGradients(huber.Parameters.Span, huber.Gradients.ToArray(), () => huber.ComputeLoss(inputs, targets), nameof(HuberRegressor));
+
+        var absolute = new AbsoluteRegressor.Network<double>(seed: 6);
+        double[] x = Reference.Random(batch * 3, 92 + batch, 2), t = Reference.Random(batch * 2, 93 + batch, 2);
+        absolute.ComputeGradients(x, t);
+        Reference.CheckGradients(absolute.Parameters.Span, absolute.Gradients.ToArray(), () => absolute.ComputeLoss(x, t), nameof(AbsoluteRegressor));
+    }
+
+    [Fact]
+    public void HuberLossReachesItsTargetsWhereMseIsPulledByAnOutlier()
+    {
+        // y = 2x on 32 points, one target corrupted to 40: Huber fits the line, as a robust loss should.
+        double[] x = Enumerable.Range(0, 32).Select(i => i / 16.0 - 1).ToArray();
+        double[] y = x.Select(v => 2 * v).ToArray();
+        y[5] = 40;
+        var model = new HuberRegressor.Network<double>(seed: 2);
+        double[] inputs = x.SelectMany(v => new[] { v, 0.0, 0.0, 0.0 }).ToArray(), targets = y.SelectMany(v => new[] { v, v, v }).ToArray();
+        for (int step = 0; step < 600; step++)
+            model.TrainStep(inputs, targets);
+        double[] predicted = new double[32 * 3];
+        model.Predict(inputs, predicted);
+        double worstClean = Enumerable.Range(0, 32).Where(i => i != 5).Max(i => Math.Abs(predicted[i * 3] - 2 * x[i]));
+        Assert.True(worstClean < 0.25, $"Huber fit is off the clean line by {worstClean}");
+    }
+
     [Fact]
     public void EluDefaultsToHeAndHardTanhToGlorot()
     {

@@ -92,6 +92,16 @@ public sealed class VulkanParityTests(VulkanFixture device)
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
+    public void Huber_loss_matches_cpu_through_training() => Regression<DeviceHuber, DeviceHuber.Vulkan>(
+        () => new DeviceHuber(), m => m.ToVulkan(device.Device), DeviceHuber.InputSize, DeviceHuber.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Mean_absolute_error_matches_cpu_through_training() => Regression<DeviceAbsolute, DeviceAbsolute.Vulkan>(
+        () => new DeviceAbsolute(), m => m.ToVulkan(device.Device), DeviceAbsolute.InputSize, DeviceAbsolute.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
     public void Tagger_matches_cpu_through_training() => Regression<DeviceTagger, DeviceTagger.Vulkan>(
         () => new DeviceTagger(), m => m.ToVulkan(device.Device), DeviceTagger.InputSize, DeviceTagger.OutputSize, steps: 6,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);

@@ -3,7 +3,7 @@ using ModelGen;
 namespace ModelGen.DeviceTests;
 
 // The models both device backends are tested on (linked into ModelGen.Gpu.Tests and ModelGen.Vulkan.Tests, so each
-// project's generator emits its own backend's network for them): each activation in a GEMM epilogue, the three losses
+// project's generator emits its own backend's network for them): each activation in a GEMM epilogue, the five losses
 // (both BCE forms), the five optimizers, both clippings, coupled and decoupled weight decay, and the linear schedule.
 
 [Model(InputSize = 20, Seed = 11)]
@@ -24,6 +24,26 @@ public partial class DeviceRegressor
     [Dense(70, Activation.LeakyReLU, NegativeSlope = 0.2f)] public partial Dense Leaky { get; }
     [Dense(9, Activation.Softplus)] public partial Dense Soft { get; }
     [Dense(3)] public partial Dense Output { get; }
+}
+
+/// <summary>Huber loss at δ = 0.5, so some errors fall in its quadratic part and some in its linear part.</summary>
+[Model(InputSize = 6, Seed = 17)]
+[HuberLoss(Delta = 0.5f)]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f), ClipGlobalNorm(1f)]
+public partial class DeviceHuber
+{
+    [Dense(14, Activation.ELU)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Output { get; }
+}
+
+/// <summary>Mean absolute error: the gradient is ±1/count whatever the error.</summary>
+[Model(InputSize = 5, Seed = 19)]
+[MeanAbsoluteError]
+[Adam(LearningRate = 1e-3f)]
+public partial class DeviceAbsolute
+{
+    [Dense(10, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
 }
 
 [Model(InputSize = 12, Seed = 9)]

@@ -118,6 +118,8 @@ namespace ModelGen.Generators.Emit
             {
                 LossKind.SoftmaxCrossEntropy => $"SoftmaxCrossEntropy({context.Value(output.Id)}, {targets}, {gradient}, batch, {output.Width});",
                 LossKind.MeanSquaredError => $"MeanSquaredError({context.Value(output.Id)}, {targets}, {gradient}, batch * {output.Width});",
+                LossKind.MeanAbsoluteError => $"MeanAbsoluteError({context.Value(output.Id)}, {targets}, {gradient}, batch * {output.Width});",
+                LossKind.Huber => $"Huber({context.Value(output.Id)}, {targets}, {gradient}, batch * {output.Width}, {Hlsl.Float(head.Loss.Delta)});",
                 _ => $"BinaryCrossEntropy({context.Value(output.Id)}, {targets}, {gradient}, batch * {output.Width}, fromLogits: {(head.Loss.FromLogits ? "true" : "false")});",
             };
             string targetName = labels ? "labels" : "targets";

@@ -25,7 +25,8 @@ namespace ModelGen.Generators.Emit
             return head.Loss.Kind switch
             {
                 LossKind.SoftmaxCrossEntropy => $"global::ModelGen.InputGuard.Labels(ModelName, \"{entry}\", labels, batch, {width}, \"{head.Name}\");",
-                LossKind.MeanSquaredError => $"global::ModelGen.InputGuard.Targets<float>(ModelName, \"{entry}\", targets, batch, {width}, \"{head.Name}\");",
+                LossKind.MeanSquaredError or LossKind.MeanAbsoluteError or LossKind.Huber
+                    => $"global::ModelGen.InputGuard.Targets<float>(ModelName, \"{entry}\", targets, batch, {width}, \"{head.Name}\");",
                 _ => $"global::ModelGen.InputGuard.ProbabilityTargets<float>(ModelName, \"{entry}\", targets, batch, {width}, \"{head.Name}\");",
             };
         }

@@ -243,7 +243,7 @@ namespace ModelGen.Generators.Extraction
             }
             int heads = layers.Count(l => l.Head.Kind != LossKind.None);
             if (lossCount > 1 || (lossCount == 0 && heads == 0))
-                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, lossCount == 0 ? SiteKind.Class : SiteKind.LossAttribute, model.Name, "loss", "[SoftmaxCrossEntropy], [BinaryCrossEntropy] or [MeanSquaredError]", lossCount.ToString(CultureInfo.InvariantCulture)));
+                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, lossCount == 0 ? SiteKind.Class : SiteKind.LossAttribute, model.Name, "loss", "[SoftmaxCrossEntropy], [BinaryCrossEntropy], [MeanSquaredError], [MeanAbsoluteError] or [HuberLoss]", lossCount.ToString(CultureInfo.InvariantCulture)));
             if (lossCount > 0 && heads > 0)
                 problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, SiteKind.LossAttribute, model.Name, "loss",
                     "a loss on the class (one output: the last layer) or a loss on each head layer, not both", (lossCount + heads).ToString(CultureInfo.InvariantCulture)));
@@ -321,6 +321,8 @@ namespace ModelGen.Generators.Extraction
             "ModelGen.SoftmaxCrossEntropyAttribute" => LossKind.SoftmaxCrossEntropy,
             "ModelGen.MeanSquaredErrorAttribute" => LossKind.MeanSquaredError,
             "ModelGen.BinaryCrossEntropyAttribute" => LossKind.BinaryCrossEntropy,
+            "ModelGen.MeanAbsoluteErrorAttribute" => LossKind.MeanAbsoluteError,
+            "ModelGen.HuberLossAttribute" => LossKind.Huber,
             _ => null,
         };
 
@@ -335,8 +337,11 @@ namespace ModelGen.Generators.Extraction
             float weight = ReadNamed(attribute, "Weight", 1f, name, site, scoped);
             if (!(weight > 0) || float.IsInfinity(weight))
                 scoped.Add(Problem.At(DiagnosticIds.InvalidArgument, site, name, "Weight", "a finite number greater than 0"));
+            float delta = kind == LossKind.Huber ? ReadNamed(attribute, "Delta", 1f, name, site, scoped) : 0f;
+            if (kind == LossKind.Huber && (!(delta > 0) || float.IsInfinity(delta)))
+                scoped.Add(Problem.At(DiagnosticIds.InvalidArgument, site, name, "Delta", "a finite number greater than 0"));
             problems.AddRange(scoped.Select(p => p with { LayerIndex = layer }));
-            return new LossDeclaration(kind, kind == LossKind.SoftmaxCrossEntropy || fromLogits, weight);
+            return new LossDeclaration(kind, kind == LossKind.SoftmaxCrossEntropy || fromLogits, weight, delta);
         }
 
 

@@ -14,7 +14,7 @@ namespace ModelGen.Generators.Model
     /// <summary>The layer attributes a model property can carry; each lowers to one or more graph ops (Ops/*/).</summary>
     internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool, LocallyConnected2D, Embedding, SimpleRnn, Lstm, Gru }
 
-    internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy }
+    internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, MeanAbsoluteError, Huber }
 
     internal enum OptimizerKind { None, Sgd, Adam, AdaGrad, RmsProp }
 
@@ -93,8 +93,11 @@ namespace ModelGen.Generators.Model
     /// </summary>
     internal sealed record ScheduleDeclaration(ScheduleKind Kind, int Steps, float Fraction, int WarmupSteps = 0);
 
-    /// <summary>A loss attribute: which loss, for binary cross-entropy whether the outputs are logits, and its weight in the total.</summary>
-    internal sealed record LossDeclaration(LossKind Kind, bool FromLogits, float Weight)
+    /// <summary>
+    /// A loss attribute: which loss, for binary cross-entropy whether the outputs are logits, its weight in the total, and
+    /// for Huber where it turns linear (<see cref="Delta"/>; 0 for the others).
+    /// </summary>
+    internal sealed record LossDeclaration(LossKind Kind, bool FromLogits, float Weight, float Delta = 0)
     {
         public static readonly LossDeclaration None = new LossDeclaration(LossKind.None, false, 0);
     }

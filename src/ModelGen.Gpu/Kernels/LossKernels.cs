@@ -70,6 +70,26 @@ public static class LossKernels
             gradient[i] = difference * gradientScale;
     }
 
+    /// <summary>term = |y − t|; dy = sign(y − t) · gradientScale (1 / count).</summary>
+    public static void MeanAbsoluteError(Index1D i, ArrayView<float> outputs, ArrayView<float> targets, ArrayView<float> gradient, ArrayView<float> terms,
+        float gradientScale, int withGradient)
+    {
+        float difference = outputs[i] - targets[i];
+        terms[i] = XMath.Abs(difference);
+        if (withGradient != 0)
+            gradient[i] = (difference > 0f ? 1f : difference < 0f ? -1f : 0f) * gradientScale;
+    }
+
+    /// <summary>term = ½d² for |d| ≤ δ, δ(|d| − ½δ) beyond; dy = clamp(d, −δ, δ) · gradientScale (1 / count).</summary>
+    public static void Huber(Index1D i, ArrayView<float> outputs, ArrayView<float> targets, ArrayView<float> gradient, ArrayView<float> terms,
+        float delta, float gradientScale, int withGradient)
+    {
+        float difference = outputs[i] - targets[i], size = XMath.Abs(difference);
+        terms[i] = size <= delta ? 0.5f * difference * difference : delta * (size - 0.5f * delta);
+        if (withGradient != 0)
+            gradient[i] = XMath.Clamp(difference, -delta, delta) * gradientScale;
+    }
+
     /// <summary>From logits, stably: term = max(z, 0) − z·t + log(1 + e^−|z|); dz = (σ(z) − t) · gradientScale (1 / count).</summary>
     public static void BinaryCrossEntropyFromLogits(Index1D i, ArrayView<float> logits, ArrayView<float> targets, ArrayView<float> gradient, ArrayView<float> terms,
         float gradientScale, int withGradient)

@@ -441,6 +441,26 @@ public sealed class SoftmaxCrossEntropyAttribute : LossAttribute;
 public sealed class MeanSquaredErrorAttribute : LossAttribute;
 
 /// <summary>
+/// Mean absolute error (L1 loss) against float targets, averaged over every output element, as <c>torch.nn.L1Loss</c>:
+/// the median rather than the mean of the targets is what it fits, so outliers pull on it far less than on MSE. Its
+/// gradient is ±1/count whatever the error's size (0 at an exact fit).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]
+public sealed class MeanAbsoluteErrorAttribute : LossAttribute;
+
+/// <summary>
+/// Huber loss against float targets, averaged over every output element, as <c>torch.nn.HuberLoss</c>: ½d² where
+/// |d| ≤ <see cref="Delta"/> and δ(|d| − ½δ) beyond — squared error near the target, absolute error (robust to
+/// outliers) far from it; the gradient is d clipped to [−δ, δ].
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]
+public sealed class HuberLossAttribute : LossAttribute
+{
+    /// <summary>Where the loss turns from quadratic to linear, a finite number greater than 0 (default 1, PyTorch's).</summary>
+    public float Delta { get; set; } = 1f;
+}
+
+/// <summary>
 /// Binary cross-entropy against float targets in [0, 1], one independent yes/no per output unit, averaged over every
 /// output element. With <see cref="FromLogits"/> (the default) the last layer must be linear: the sigmoid is fused into
 /// the loss, loss = max(z, 0) − z·t + log(1 + e^−|z|), which never takes the log of 0.

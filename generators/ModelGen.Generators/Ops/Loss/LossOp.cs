@@ -19,6 +19,8 @@ namespace ModelGen.Generators.Ops
             LossKind.SoftmaxCrossEntropy => SoftmaxCrossEntropy.Instance,
             LossKind.MeanSquaredError => MeanSquaredError.Instance,
             LossKind.BinaryCrossEntropy => loss.FromLogits ? BinaryCrossEntropy.FromLogits : BinaryCrossEntropy.FromProbabilities,
+            LossKind.MeanAbsoluteError => MeanAbsoluteError.Instance,
+            LossKind.Huber => new Huber(loss.Delta),
             _ => null,
         };
 
@@ -181,12 +183,23 @@ for (uint j = 0u; j < {classes}u; j++)
             }
         }
 
-        /// <summary>Mean squared error over all outputs. Runtime: src/ModelGen/Ops/MeanSquaredErrorOp.cs.</summary>
-        private sealed class MeanSquaredError : LossOp
+        /// <summary>
+        /// An element-wise regression loss on float targets, averaged over every output: what MSE, MAE and Huber share
+        /// (targets, guards, Predict's identity output, the shader's shape); each says its runtime op and its term.
+        /// </summary>
+        private abstract class RegressionLoss : LossOp
         {
-            public static readonly MeanSquaredError Instance = new MeanSquaredError();
+            /// <summary>The runtime op class (src/ModelGen/Ops), e.g. "MeanSquaredErrorOp".</summary>
+            protected abstract string RuntimeOp { get; }
 
-            public override string Name => "mean squared error";
+            /// <summary>Arguments after the count (Huber's δ), with their leading comma.</summary>
+            protected virtual string ExtraArguments(EmitContext context) => "";
+
+            /// <summary>HLSL: from <c>difference</c> = y − t, declares <c>term</c> (the loss term) and <c>slope</c> (dy · count).</summary>
+            protected abstract string ShaderTerm { get; }
+
+            /// <summary>The formulas in words, for the shader's header.</summary>
+            protected abstract string ShaderSummary { get; }
 
             public override string TargetName => "targets";
 
@@ -200,10 +213,10 @@ for (uint j = 0u; j < {classes}u; j++)
                 => context.Writer.Wrapped($"global::ModelGen.InputGuard.Targets<T>(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
 
             public override string LossAndGradient(EmitContext context, HeadShape head)
-                => $"global::ModelGen.Ops.MeanSquaredErrorOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch * {Width(context, head)})";
+                => $"global::ModelGen.Ops.{RuntimeOp}.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch * {Width(context, head)}{ExtraArguments(context)})";
 
             public override string LossOnly(EmitContext context, HeadShape head)
-                => $"global::ModelGen.Ops.MeanSquaredErrorOp.Loss<T>({Output(context, head)}, {head.Targets}, batch * {Width(context, head)})";
+                => $"global::ModelGen.Ops.{RuntimeOp}.Loss<T>({Output(context, head)}, {head.Targets}, batch * {Width(context, head)}{ExtraArguments(context)})";
 
             public override void EmitPredictOutput(EmitContext context, HeadShape head)
                 => context.Writer.Line($"{Output(context, head)}.CopyTo({head.Outputs});");
@@ -212,13 +225,67 @@ for (uint j = 0u; j < {classes}u; j++)
             {
                 ShaderTensor y = context.Value(head.Node), dy = context.Gradient(head.Node);
                 string count = Elements(context, head);
-                Hlsl.Elements(context, "MeanSquaredError", "loss terms (y − t)²; dy = 2 (y − t) / count while Training",
+                Hlsl.Elements(context, RuntimeOp.Substring(0, RuntimeOp.Length - 2), ShaderSummary + " while Training",
                     new[] { "y: " + y.Description, "Targets: the regression targets", "Terms: one term per output", "dy: " + dy.Description }, count, HostElements(context, head),
                     $@"float difference = {y.At("i")} - Targets[i];
-Terms[i] = difference * difference;
+{ShaderTerm}
+Terms[i] = term;
 if (Training != 0u)
-    {dy.At("i")} = difference * (2.0f / float({count}));");
+    {dy.At("i")} = slope * (1.0f / float({count}));");
                 ShaderMean(context, count);
+            }
+        }
+
+        /// <summary>Mean squared error over all outputs. Runtime: src/ModelGen/Ops/MeanSquaredErrorOp.cs.</summary>
+        private sealed class MeanSquaredError : RegressionLoss
+        {
+            public static readonly MeanSquaredError Instance = new MeanSquaredError();
+
+            public override string Name => "mean squared error";
+
+            protected override string RuntimeOp => "MeanSquaredErrorOp";
+
+            protected override string ShaderSummary => "loss terms (y − t)²; dy = 2 (y − t) / count";
+
+            protected override string ShaderTerm => "float term = difference * difference;\nfloat slope = 2.0f * difference;";
+        }
+
+        /// <summary>Mean absolute error over all outputs, as torch.nn.L1Loss. Runtime: src/ModelGen/Ops/RobustRegressionOps.cs.</summary>
+        private sealed class MeanAbsoluteError : RegressionLoss
+        {
+            public static readonly MeanAbsoluteError Instance = new MeanAbsoluteError();
+
+            public override string Name => "mean absolute error";
+
+            protected override string RuntimeOp => "MeanAbsoluteErrorOp";
+
+            protected override string ShaderSummary => "loss terms |y − t|; dy = sign(y − t) / count";
+
+            protected override string ShaderTerm => "float term = abs(difference);\nfloat slope = sign(difference);";
+        }
+
+        /// <summary>Huber loss with threshold δ over all outputs, as torch.nn.HuberLoss. Runtime: src/ModelGen/Ops/RobustRegressionOps.cs.</summary>
+        private sealed class Huber : RegressionLoss
+        {
+            private readonly float _delta;
+
+            public Huber(float delta) => _delta = delta;
+
+            public override string Name => $"Huber loss (δ {Helpers.CodeWriter.Literal(_delta)})";
+
+            protected override string RuntimeOp => "HuberLossOp";
+
+            protected override string ExtraArguments(EmitContext context) => ", " + context.Constant("HuberDelta", _delta);
+
+            protected override string ShaderSummary => $"loss terms ½d² for |d| ≤ δ = {Helpers.CodeWriter.Literal(_delta)}, δ(|d| − ½δ) beyond; dy = clamp(d, −δ, δ) / count";
+
+            protected override string ShaderTerm
+            {
+                get
+                {
+                    string delta = Hlsl.Float(_delta);
+                    return $"float size = abs(difference);\nfloat term = size <= {delta} ? 0.5f * difference * difference : {delta} * (size - 0.5f * {delta});\nfloat slope = clamp(difference, -{delta}, {delta});";
+                }
             }
         }
 
