@@ -190,19 +190,7 @@ public readonly struct SELU : IActivation
 
     /// <inheritdoc/>
     public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        T scale = T.CreateChecked(Scale), scaledAlpha = T.CreateChecked(Scale * Alpha);
-        Span<T> negativePart = stackalloc T[Math.Min(values.Length, ChunkedMath.Chunk)];
-        for (int start = 0; start < values.Length; start += ChunkedMath.Chunk)
-        {
-            Span<T> z = values.Slice(start, Math.Min(ChunkedMath.Chunk, values.Length - start));
-            Span<T> t = negativePart[..z.Length];
-            TensorPrimitives.Min(z, T.Zero, t);
-            TensorPrimitives.ExpM1(t, t);
-            // Select rather than add: the vectorized ExpM1(0) is off by an ulp, which must not leak into positive outputs.
-            ChunkedMath.SelectPositive(z, t, scale, scaledAlpha);
-        }
-    }
+        => ChunkedMath.ExponentialLinear(values, T.CreateChecked(Scale), T.CreateChecked(Scale * Alpha));
     /// <inheritdoc/>
     public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
@@ -217,17 +205,7 @@ public readonly struct ELU : IActivation
 {
     /// <inheritdoc/>
     public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        Span<T> negativePart = stackalloc T[Math.Min(values.Length, ChunkedMath.Chunk)];
-        for (int start = 0; start < values.Length; start += ChunkedMath.Chunk)
-        {
-            Span<T> z = values.Slice(start, Math.Min(ChunkedMath.Chunk, values.Length - start));
-            Span<T> t = negativePart[..z.Length];
-            TensorPrimitives.Min(z, T.Zero, t);
-            TensorPrimitives.ExpM1(t, t);
-            ChunkedMath.SelectPositive(z, t, T.One, T.One);
-        }
-    }
+        => ChunkedMath.ExponentialLinear(values, T.One, T.One);
     /// <inheritdoc/>
     public static TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
@@ -270,6 +248,24 @@ internal static class ChunkedMath
         TensorPrimitives.Log(scratch, scratch);
         var kernel = new LogOnePlusKernel<T>(x, scratch);
         Vectorized.Run<T, LogOnePlusKernel<T>>(ref kernel, x.Length);
+    }
+
+    /// <summary>
+    /// The exponential linear family, in place: z ← positiveScale·z for z &gt; 0, negativeScale·(e^z − 1) otherwise
+    /// (ELU: 1 and α; SELU: λ and λα).
+    /// </summary>
+    public static void ExponentialLinear<T>(Span<T> values, T positiveScale, T negativeScale) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        Span<T> negativePart = stackalloc T[Math.Min(values.Length, Chunk)];
+        for (int start = 0; start < values.Length; start += Chunk)
+        {
+            Span<T> z = values.Slice(start, Math.Min(Chunk, values.Length - start));
+            Span<T> t = negativePart[..z.Length];
+            TensorPrimitives.Min(z, T.Zero, t);
+            TensorPrimitives.ExpM1(t, t);
+            // Select rather than add: the vectorized ExpM1(0) is off by an ulp, which must not leak into positive outputs.
+            SelectPositive(z, t, positiveScale, negativeScale);
+        }
     }
 
     /// <summary>z ← z &gt; 0 ? positiveScale·z : negativeScale·negative, element-wise.</summary>
