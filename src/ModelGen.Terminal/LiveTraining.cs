@@ -5,9 +5,9 @@ using Spectre.Console;
 namespace ModelGen.Terminal;
 
 /// <summary>
-/// <see cref="Trainer"/> under a live Spectre.Console display: a bar per epoch with the step, loss, samples/s and time
-/// left, which becomes the epoch's record (loss, validation loss and metrics, time) when the epoch ends, and the
-/// monitors' warnings above the bars. When the console is not interactive (output redirected, CI logs) the same run
+/// <see cref="Trainer"/> under a live Spectre.Console display: the running epoch's bar with the step, loss, samples/s
+/// and time left, which gives way to the epoch's record (loss, validation loss and metrics, time) when the epoch ends;
+/// records and the monitors' warnings print above the bar. When the console is not interactive (output redirected, CI logs) the same run
 /// prints plain lines instead: the warnings and one record per epoch, as <see cref="ConsoleProgress"/> writes them.
 /// </summary>
 public static class LiveTraining
@@ -44,8 +44,8 @@ public static class LiveTraining
             return train(new Lines(console));
         T result = default!;
         console.Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn())
+            .AutoClear(true)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 20 }, new FiguresColumn())
             .Start(context => result = train(new Bars(context, console)));
         return result;
     }
@@ -56,7 +56,10 @@ public static class LiveTraining
     private static void Warn(IAnsiConsole console, TrainingWarning warning)
         => console.MarkupLine($"[yellow]{Markup.Escape(warning.ToString())}[/]");
 
-    /// <summary>The live display: one task per epoch, its description the live figures, then the epoch's record.</summary>
+    /// <summary>
+    /// The live display: the running epoch as a bar with its figures beside it; a finished epoch's bar gives way to its
+    /// record, printed as an ordinary line above the display (so records wrap like any output on a narrow terminal).
+    /// </summary>
     private sealed class Bars(ProgressContext context, IAnsiConsole console) : IProgress<TrainingProgress>
     {
         private ProgressTask? _epoch;
@@ -69,23 +72,31 @@ public static class LiveTraining
                 Warn(console, warning);
                 return;
             }
+            if (value.Epoch is EpochResult record)
+            {
+                if (_epoch is not null)
+                    context.RemoveTask(_epoch);
+                _epoch = null;
+                console.WriteLine(ConsoleProgress.Describe(record, value.Epochs));
+                return;
+            }
             if (_epoch is null || value.EpochNumber != _epochNumber)
             {
                 _epochNumber = value.EpochNumber;
-                _epoch = context.AddTask($"epoch {value.EpochNumber}/{value.Epochs}", maxValue: Math.Max(value.Steps, 1));
+                _epoch = context.AddTask(string.Create(CultureInfo.InvariantCulture, $"epoch {value.EpochNumber}/{value.Epochs}"), maxValue: Math.Max(value.Steps, 1));
                 _epoch.IsIndeterminate = value.Steps < 0;
             }
-            if (value.Epoch is EpochResult record)
-            {
-                _epoch.Description = Markup.Escape(ConsoleProgress.Describe(record, value.Epochs));
-                _epoch.IsIndeterminate = false;
-                _epoch.Value = _epoch.MaxValue;
-                _epoch.StopTask();
-                return;
-            }
             _epoch.Value = Math.Max(value.Step, 0);
-            _epoch.Description = string.Create(CultureInfo.InvariantCulture, $"epoch {value.EpochNumber}/{value.Epochs}  {ConsoleProgress.Describe(value)}");
+            _epoch.Tag = ConsoleProgress.Describe(value);
+            context.Refresh(); // reports come about ten times a second: draw each, rather than wait for the refresh timer
         }
+    }
+
+    /// <summary>The running epoch's figures (step, loss, samples/s, time left), which the task carries as its tag.</summary>
+    private sealed class FiguresColumn : ProgressColumn
+    {
+        public override Spectre.Console.Rendering.IRenderable Render(Spectre.Console.Rendering.RenderOptions options, ProgressTask task, TimeSpan deltaTime)
+            => new Text(task.Tag as string ?? "");
     }
 
     /// <summary>Redirected output: the warnings and each epoch's record, one line each.</summary>

@@ -25,7 +25,24 @@ public sealed class LiveTrainingTests
             Assert.Contains(ConsoleProgress.Describe(epoch, 3)[..40], screen); // the record, up to its timing
         Assert.Contains("val_accuracy", screen);
         Assert.Contains("warning [large-updates] epoch 1, step 1, layer Hidden.weight", screen.Replace("\n", ""));
-        Assert.Contains("100%", screen); // every bar finished
+    }
+
+    [Fact]
+    public void The_running_epoch_shows_a_bar_with_its_figures_then_gives_way_to_its_record()
+    {
+        var console = new TestConsole().Interactive().Width(120);
+        var record = new EpochResult(1, 0.25, 0.5, new Dictionary<string, double> { ["accuracy"] = 0.875 }, TimeSpan.FromSeconds(2), 640);
+        LiveTraining.Run(progress =>
+        {
+            progress.Report(new TrainingProgress(1, 2, 5, 20, 0.3125, 320, TimeSpan.FromSeconds(6), null));
+            progress.Report(new TrainingProgress(1, 2, 20, 20, 0.25, 320, TimeSpan.Zero, record));
+            return 0;
+        }, console);
+        string screen = console.Output;
+        Assert.Contains("epoch 1/2", screen);
+        Assert.Contains("━", screen); // the bar
+        Assert.Contains("5/20  loss 0.3125  320 samples/s  6 s left", screen);
+        Assert.Contains("epoch 1/2  loss 0.2500  val_loss 0.5000  val_accuracy 0.8750  2.0 s  320 samples/s", screen);
     }
 
     [Fact]
