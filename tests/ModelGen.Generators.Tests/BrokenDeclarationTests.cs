@@ -69,6 +69,7 @@ public class BrokenDeclarationTests
     [InlineData("[Model(InputSize = 2, Seed = 1)][Sgd(LearningRate = 0.1f)] public partial class H { [Dense(4)][MeanSquaredError] partial Dense A { get; } [Dense(3)][MeanSquaredError][BinaryCrossEntropy] partial Dense B { get; } }", "MG1006")]
     [InlineData("[Model(InputSize = 2, Seed = 1)][HuberLoss(Delta = 0f)][Sgd(LearningRate = 0.1f)] public partial class Q { [Dense(3)] public partial Dense A { get; } }", "MG1004")]
     [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class N { [Dense(4)] partial Dense State { get; } [Dense(3)] partial Dense Step { get; } }", "MG1008")]
+    [InlineData("[Model(InputSize = 2, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.1f)] public partial class V { [Dense(4, Activation.ReLU)] partial Dense WatchedActivations { get; } [Dense(3)] partial Dense A { get; } }", "MG1008")]
     public void SkippedModelsCompileAndSayWhy(string body, string id)
     {
         Harness.Run run = Harness.GenerateAndAnalyze("using ModelGen;\n" + body);

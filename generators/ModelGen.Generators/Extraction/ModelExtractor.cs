@@ -28,6 +28,7 @@ namespace ModelGen.Generators.Extraction
         {
             "InputSize", "OutputSize", "ParameterCount", "StateCount", "Manifest", "Parameters", "State", "Parameter", "Step",
             "TrainStep", "ComputeLoss", "Predict", "Network", "DebugView", "Graph", "Save", "Load", "SaveCheckpoint", "LoadCheckpoint",
+            "LearningRateSchedule", "WatchedActivations",
         };
 
         private static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
