@@ -204,12 +204,14 @@ namespace ModelGen.Analyzers
             ActivationKind activation = output.Activation;
             switch (loss.Kind)
             {
-                case LossKind.MeanSquaredError when activation == ActivationKind.Sigmoid || activation == ActivationKind.Softmax:
+                // Every regression loss (MSE, MAE, Huber) reaches the logit through σ′ or the softmax Jacobian.
+                case LossKind.MeanSquaredError or LossKind.MeanAbsoluteError or LossKind.Huber when activation == ActivationKind.Sigmoid || activation == ActivationKind.Softmax:
                     // The fix rewrites the loss and the output layer together; it finds the layer through the additional location.
                     // Only a sigmoid output has a drop-in replacement: binary cross-entropy keeps the float targets.
                     report.At(PitfallDescriptors.RegressionLossOnProbabilities, lossSite, lossLayer,
                         activation == ActivationKind.Sigmoid ? Property(FixProperties.Replacement, "BinaryCrossEntropy") : null,
-                        new[] { analysis.Locate(SiteKind.LayerAttribute, last) }, activation == ActivationKind.Sigmoid ? "sigmoid" : "softmax", output.Name);
+                        new[] { analysis.Locate(SiteKind.LayerAttribute, last) }, activation == ActivationKind.Sigmoid ? "sigmoid" : "softmax", output.Name,
+                        loss.Kind == LossKind.Huber ? "HuberLoss" : loss.Kind.ToString());
                     break;
                 case LossKind.SoftmaxCrossEntropy when activation == ActivationKind.Softmax:
                     report.At(PitfallDescriptors.DoubleSoftmax, SiteKind.LayerAttribute, last, null, output.Name, "softmax", "SoftmaxCrossEntropy");

@@ -37,7 +37,7 @@ namespace ModelGen.Analyzers
 
         public static readonly DiagnosticDescriptor RegressionLossOnProbabilities = Create("MG0010", "ModelGen.Loss", DiagnosticSeverity.Warning,
             "Regression loss on probabilities",
-            "MeanSquaredError on the {0} output of layer '{1}' has vanishing gradients where the unit saturates; train classifiers with cross-entropy on linear logits");
+            "{2} on the {0} output of layer '{1}' has vanishing gradients where the unit saturates; train classifiers with cross-entropy on linear logits");
 
         public static readonly DiagnosticDescriptor NonlinearityBeforeSoftmax = Create("MG0011", "ModelGen.Loss", DiagnosticSeverity.Warning,
             "Nonlinearity right before softmax",

@@ -137,6 +137,11 @@ public class CodeFixTests
         Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Dense(3)] partial Dense Tags { get; }", loss: "[BinaryCrossEntropy]"));
 
     [Fact]
+    public Task ReplacesHuberWithCrossEntropyOnSigmoidOutput() => Verify.CodeFix<ModelPitfallAnalyzer, CrossEntropyFix>(
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Dense(3, Activation.Sigmoid)] partial Dense Tags { get; }", loss: "[{|MG0010:HuberLoss(Delta = 0.5f)|}]"),
+        Declared("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Dense(3)] partial Dense Tags { get; }", loss: "[BinaryCrossEntropy]"));
+
+    [Fact]
     public Task LowersDropoutRates() => Verify.CodeFix<ModelPitfallAnalyzer, LowerDropoutFix>(
         Declared("[{|MG0015:Dense(8, Activation.ReLU, Dropout = 0.8f)|}] partial Dense Hidden { get; }" + Logits, model: "[{|MG0015:Model(InputSize = 4, Seed = 1, InputDropout = 0.5f)|}]"),
         Declared("[Dense(8, Activation.ReLU, Dropout = 0.5f)] partial Dense Hidden { get; }" + Logits, model: "[Model(InputSize = 4, Seed = 1, InputDropout = 0.2f)]"));

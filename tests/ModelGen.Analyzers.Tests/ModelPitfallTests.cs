@@ -235,6 +235,12 @@ public class ModelPitfallTests
     public Task FusedBinaryLossOnLinearLogitsIsFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Tags { get; }", loss: "[BinaryCrossEntropy]"));
 
     [Fact]
+    public Task MaeOnSigmoid() => Check(Model(Hidden + "\n[Dense(2, Activation.Sigmoid)] partial Dense Tags { get; }", loss: "[{|MG0010:MeanAbsoluteError|}]"));
+
+    [Fact]
+    public Task HuberOnSoftmax() => Check(Model(Hidden + "\n[Dense(3, Activation.Softmax)] partial Dense Output { get; }", loss: "[{|MG0010:HuberLoss(Delta = 0.5f)|}]"));
+
+    [Fact]
     public Task MseOnSoftmax() => Check(Model(Hidden + "\n[Dense(3, Activation.Softmax)] partial Dense Output { get; }", loss: "[{|MG0010:MeanSquaredError|}]"));
 
     [Fact]
