@@ -347,13 +347,16 @@ namespace ModelGen.Analyzers
             bool relu = ActivationRules.IsRectifier(layer.Activation);
             bool saturating = ActivationRules.IsSaturating(layer.Activation);
             if (layer.Activation == ActivationKind.SELU)
-                return layer.Initializer is InitializerKind.Default or InitializerKind.LeCunNormal or InitializerKind.Zeros ? null : InitializerKind.LeCunNormal;
+                return layer.Initializer is InitializerKind.Default or InitializerKind.LeCunNormal or InitializerKind.LeCunTruncatedNormal or InitializerKind.Zeros
+                    ? null : InitializerKind.LeCunNormal;
             return layer.Initializer switch
             {
                 InitializerKind.GlorotUniform or InitializerKind.LeCunUniform when relu => InitializerKind.HeUniform,
                 InitializerKind.GlorotNormal or InitializerKind.LeCunNormal when relu => InitializerKind.HeNormal,
                 InitializerKind.HeUniform when saturating => InitializerKind.GlorotUniform,
                 InitializerKind.HeNormal when saturating => InitializerKind.GlorotNormal,
+                InitializerKind.GlorotTruncatedNormal or InitializerKind.LeCunTruncatedNormal when relu => InitializerKind.HeTruncatedNormal,
+                InitializerKind.HeTruncatedNormal when saturating => InitializerKind.GlorotTruncatedNormal,
                 _ => null,
             };
         }

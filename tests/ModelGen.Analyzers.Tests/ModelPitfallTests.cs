@@ -238,6 +238,13 @@ public class ModelPitfallTests
     public Task MaeOnSigmoid() => Check(Model(Hidden + "\n[Dense(2, Activation.Sigmoid)] partial Dense Tags { get; }", loss: "[{|MG0010:MeanAbsoluteError|}]"));
 
     [Fact]
+    public Task TruncatedGlorotUnderReluSuggestsTruncatedHe() => Check(Model("""
+        [{|MG0002:Dense(8, Activation.ReLU, Initializer = Initializer.GlorotTruncatedNormal)|}] partial Dense Hidden { get; }
+        [Dense(8, Activation.Tanh, Initializer = Initializer.GlorotTruncatedNormal)] partial Dense Smooth { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
     public Task HuberOnSoftmax() => Check(Model(Hidden + "\n[Dense(3, Activation.Softmax)] partial Dense Output { get; }", loss: "[{|MG0010:HuberLoss(Delta = 0.5f)|}]"));
 
     [Fact]

@@ -174,13 +174,13 @@ public partial class ExponentialZoo
     [Dense(2)] public partial Dense Output { get; }
 }
 
-/// <summary>Huber loss at δ = 0.3 (errors on both sides of it), Adam.</summary>
+/// <summary>Huber loss at δ = 0.3 (errors on both sides of it), Adam, a truncated He initializer.</summary>
 [Model(InputSize = 4, Seed = 15)]
 [HuberLoss(Delta = 0.3f)]
 [Adam(LearningRate = 1e-2f)]
 public partial class HuberRegressor
 {
-    [Dense(9, Activation.ReLU)] public partial Dense Hidden { get; }
+    [Dense(9, Activation.ReLU, Initializer = Initializer.HeTruncatedNormal)] public partial Dense Hidden { get; }
     [Dense(3)] public partial Dense Output { get; }
 }
 

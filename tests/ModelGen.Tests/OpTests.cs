@@ -478,6 +478,21 @@ public class OpTests
     }
 
     [Theory]
+    [InlineData(Initializer.GlorotTruncatedNormal, 300, 200, 2.0 / 500)]
+    [InlineData(Initializer.HeTruncatedNormal, 300, 200, 2.0 / 300)]
+    [InlineData(Initializer.LeCunTruncatedNormal, 400, 50, 1.0 / 400)]
+    public void TruncatedNormalInitializersKeepTheirVarianceAndNothingPastTwoSpreads(Initializer initializer, int fanIn, int fanOut, double variance)
+    {
+        var weights = new double[200_000];
+        ModelGen.Initialization.WeightInitializer.Fill<double>(initializer, weights, fanIn, fanOut, new ModelGen.Initialization.SeededRandom(5));
+        double std = Math.Sqrt(weights.Sum(x => x * x) / weights.Length);
+        Assert.InRange(std, 0.99 * Math.Sqrt(variance), 1.01 * Math.Sqrt(variance));
+        double bound = 2 * Math.Sqrt(variance) / 0.87962566103423978; // two spreads of the underlying normal
+        Assert.InRange(weights.Max(Math.Abs), 0.99 * bound, bound);
+        Assert.InRange(weights.Average(), -0.01 * Math.Sqrt(variance), 0.01 * Math.Sqrt(variance));
+    }
+
+    [Theory]
     [InlineData(2, 1)]
     [InlineData(3, 17)]
     [InlineData(8, 33)]

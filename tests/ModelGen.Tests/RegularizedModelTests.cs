@@ -73,6 +73,9 @@ public class RegularizedModelTests
     {
         Assert.Equal("HeUniform", ExponentialZoo.Manifest.Single(t => t.Name == "Smooth.weight").Initialization);
         Assert.Equal("GlorotUniform", ExponentialZoo.Manifest.Single(t => t.Name == "Clipped.weight").Initialization);
+        Assert.Equal("HeTruncatedNormal", HuberRegressor.Manifest.Single(t => t.Name == "Hidden.weight").Initialization);
+        float bound = 2 * MathF.Sqrt(2f / 4) / 0.8796f; // fan-in 4: nothing past two spreads
+        Assert.All(new HuberRegressor().Parameter("Hidden.weight").ToArray(), w => Assert.InRange(w, -bound, bound));
     }
 
     [Theory]

@@ -9,7 +9,8 @@ namespace ModelGen.Generators.Model
     internal enum ActivationKind { Identity = 0, ReLU = 1, LeakyReLU = 2, Sigmoid = 3, Tanh = 4, Softplus = 5, SELU = 6, Softmax = 7, ELU = 8, HardTanh = 9 }
 
     /// <summary>Mirrors ModelGen.Initializer (runtime).</summary>
-    internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7, Orthogonal = 8 }
+    internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7, Orthogonal = 8,
+        GlorotTruncatedNormal = 9, HeTruncatedNormal = 10, LeCunTruncatedNormal = 11 }
 
     /// <summary>The layer attributes a model property can carry; each lowers to one or more graph ops (Ops/*/).</summary>
     internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool, LocallyConnected2D, Embedding, SimpleRnn, Lstm, Gru }

@@ -419,6 +419,15 @@ public enum Initializer
     /// repeated products neither grow nor shrink a vector — the default for recurrent weights W_hh, one block per gate.
     /// </summary>
     Orthogonal = 8,
+    /// <summary>
+    /// Glorot normal truncated at two standard deviations (draws beyond are redrawn), scaled so the variance is still
+    /// 2/(fanIn+fanOut): the normal's shape without its rare large weights (Keras's glorot_normal).
+    /// </summary>
+    GlorotTruncatedNormal = 9,
+    /// <summary>He normal, 2/fanIn, truncated at two standard deviations with the variance kept (for the ReLU family).</summary>
+    HeTruncatedNormal = 10,
+    /// <summary>LeCun normal, 1/fanIn, truncated at two standard deviations with the variance kept (for SELU).</summary>
+    LeCunTruncatedNormal = 11,
 }
 
 /// <summary>

@@ -22,6 +22,9 @@ public static class WeightInitializer
             case Initializer.LeCunNormal: Normal(weights, Math.Sqrt(1.0 / fanIn), random); break;
             case Initializer.Zeros: weights.Clear(); break;
             case Initializer.Orthogonal: Orthogonal(weights, fanOut, fanIn, random); break;
+            case Initializer.GlorotTruncatedNormal: TruncatedNormal(weights, Math.Sqrt(2.0 / (fanIn + fanOut)), random); break;
+            case Initializer.HeTruncatedNormal: TruncatedNormal(weights, Math.Sqrt(2.0 / fanIn), random); break;
+            case Initializer.LeCunTruncatedNormal: TruncatedNormal(weights, Math.Sqrt(1.0 / fanIn), random); break;
             default: throw new ArgumentOutOfRangeException(nameof(initializer), initializer, "The generator resolves Default before calling Fill.");
         }
     }
@@ -72,5 +75,25 @@ public static class WeightInitializer
     {
         for (int i = 0; i < weights.Length; i++)
             weights[i] = T.CreateChecked(random.NextGaussian() * standardDeviation);
+    }
+
+    /// <summary>The standard deviation of a standard normal truncated to [−2, 2].</summary>
+    private const double TruncatedSpread = 0.87962566103423978;
+
+    /// <summary>
+    /// N(0, 1) draws kept within ±2 (the rest redrawn, 4.6% of them), scaled by standardDeviation / 0.8796 so the
+    /// weights have the requested variance, as Keras's truncated-normal variance scaling does.
+    /// </summary>
+    private static void TruncatedNormal<T>(Span<T> weights, double standardDeviation, SeededRandom random) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        double scale = standardDeviation / TruncatedSpread;
+        for (int i = 0; i < weights.Length; i++)
+        {
+            double z;
+            do
+                z = random.NextGaussian();
+            while (Math.Abs(z) > 2);
+            weights[i] = T.CreateChecked(z * scale);
+        }
     }
 }
