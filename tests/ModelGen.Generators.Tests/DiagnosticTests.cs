@@ -50,7 +50,7 @@ public class DiagnosticTests
         { "MG1004", "ClipGlobalNorm(0f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd, ClipGlobalNorm(0f)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "Dense(3, (Activation)42)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, (Activation)42)] partial Dense A { get; } }" },
         { "MG1004", "Dense(3, Activation.LeakyReLU, NegativeSlope = 2f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, Activation.LeakyReLU, NegativeSlope = 2f)] partial Dense A { get; } }" },
-        { "MG1004", "Dense(3, Initializer = (Initializer)9)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, Initializer = (Initializer)9)] partial Dense A { get; } }" },
+        { "MG1004", "Dense(3, Initializer = (Initializer)12)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, Initializer = (Initializer)12)] partial Dense A { get; } }" },
     };
 
     [Theory]
