@@ -55,7 +55,7 @@ internal sealed class MonitorState<TInput, TTarget>
     private readonly IMonitoredModel? _inside;
     private float[]? _before;
     private double[]? _firstGradientNorms;
-    private Dictionary<ActivationProbe, bool[]>? _silent;
+    private bool[]?[]? _silent; // per watched ReLU, its units silent at the last check (null before the first)
     private double _firstLoss = double.NaN;
 
     public MonitorState(TrainingMonitors settings, ISupervisedModel<TInput, TTarget> model, Action<TrainingWarning> report)
@@ -115,8 +115,8 @@ internal sealed class MonitorState<TInput, TTarget>
             if (!tensor.IsTrainable)
                 continue;
             ReadOnlySpan<float> now = after.Slice(tensor.Offset, tensor.Length), then = _before.AsSpan(tensor.Offset, tensor.Length);
-            // Vectorized float sums: a monitor needs the order of magnitude, and a sampled step then costs a few passes at memory speed.
-            double weights = TensorPrimitives.SumOfSquares(now), updates = Math.Pow(TensorPrimitives.Distance(now, then), 2);
+            // Vectorized float norms: a monitor needs the order of magnitude, and a sampled step then costs a few passes at memory speed.
+            double weights = TensorPrimitives.Norm(now), update = TensorPrimitives.Distance(now, then);
             string layer = tensor.Name;
             if (!TensorPrimitives.IsFiniteAll(now))
             {
@@ -126,7 +126,7 @@ internal sealed class MonitorState<TInput, TTarget>
             }
             if (tensor.Role != ParameterRole.Weight || weights == 0)
                 continue;
-            double ratio = Math.Sqrt(updates / weights);
+            double ratio = update / weights;
             if (ratio > _settings.MaxUpdateRatio)
                 Report(TrainingWarning.LargeUpdates, layer, ratio, epoch, step,
                     $"one step changes {layer} by {ratio:G3} of its norm (around 1e-3 is healthy): the learning rate is likely too high");
@@ -137,8 +137,9 @@ internal sealed class MonitorState<TInput, TTarget>
         if (_inside is null)
             return;
         CheckGradients(epoch, step, _inside.Gradients);
+        _silent ??= new bool[_inside.Activations.Count][];
         for (int i = 0; i < _inside.Activations.Count; i++)
-            CheckActivation(epoch, step, _inside.Activations[i], _inside.ActivationValues(i));
+            CheckActivation(epoch, step, i, _inside.Activations[i], _inside.ActivationValues(i));
     }
 
     /// <summary>Per weight tensor: a norm that grew far past its first sampled value (exploding), an RMS far below the largest layer's (vanishing).</summary>
@@ -178,7 +179,7 @@ internal sealed class MonitorState<TInput, TTarget>
     }
 
     /// <summary>A ReLU layer whose units output 0 for the whole batch (dead), a sigmoid or tanh layer pinned at its limits (saturated).</summary>
-    private void CheckActivation(int epoch, long step, ActivationProbe probe, ReadOnlySpan<float> values)
+    private void CheckActivation(int epoch, long step, int index, ActivationProbe probe, ReadOnlySpan<float> values)
     {
         int unit = probe.Channels * probe.Positions;
         if (values.Length == 0 || values.Length % unit != 0)
@@ -188,9 +189,8 @@ internal sealed class MonitorState<TInput, TTarget>
         {
             // Dead: silent for every sample of the batch at this check and the one before — a unit merely quiet on one
             // batch, or early in training, is not reported.
-            _silent ??= new Dictionary<ActivationProbe, bool[]>();
-            bool first = !_silent.TryGetValue(probe, out bool[]? before);
-            before ??= _silent[probe] = new bool[probe.Channels];
+            bool first = _silent![index] is null;
+            bool[] before = _silent[index] ??= new bool[probe.Channels];
             int dead = 0;
             for (int c = 0; c < probe.Channels; c++)
             {
