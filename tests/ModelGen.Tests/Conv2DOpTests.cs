@@ -29,6 +29,13 @@ public class Conv2DOpTests
         ["33 to 32 channels 2x2 same dilation 2 (dX as a convolution)"] = ConvReference.Shape(33, 6, 5, 32, 2, 2, 1, 2, same: true),
         ["32 to 32 channels 3x3 stride 2 pad 1 (unfolded while packing)"] = ConvReference.Shape(32, 9, 8, 32, 3, 3, 2, 1, same: false, pad: 1),
         ["32 to 32 channels 3x3 pad 3 (wider than the transposed kernel)"] = ConvReference.Shape(32, 4, 4, 32, 3, 3, 1, 1, same: false, pad: 3),
+        // 4 to 31 filters at stride 1: the direct kernel (forward; dX too with 4 channels or more), its tiles overlapping at every edge.
+        ["LeNet conv2 (direct, dX direct)"] = ConvReference.Shape(6, 12, 12, 16, 5, 5, 1, 1, same: false),
+        ["5 filters 3x3 same on an odd 11x13 map (direct)"] = ConvReference.Shape(2, 11, 13, 5, 3, 3, 1, 1, same: true),
+        ["7 filters 3x3 dilation 2 pad 1 (direct, dX direct)"] = ConvReference.Shape(4, 10, 21, 7, 3, 3, 1, 2, same: false, pad: 1),
+        ["6 filters 2x4, three rows of 37 (direct, dX direct)"] = ConvReference.Shape(5, 4, 40, 6, 2, 4, 1, 1, same: false),
+        ["12 filters 5x5 same, 8 channels (direct, dX direct)"] = ConvReference.Shape(8, 9, 9, 12, 5, 5, 1, 1, same: true),
+        ["4 filters on a 4x4 output (direct at 128 bits only)"] = ConvReference.Shape(3, 6, 6, 4, 3, 3, 1, 1, same: false),
     };
 
     public static TheoryData<int, string, int> Cases()

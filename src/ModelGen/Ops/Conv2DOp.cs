@@ -15,7 +15,7 @@ namespace ModelGen.Ops;
 /// 0 B), so each GEMM is wide; a batch is split between two cores by samples. Generic over float (the packed SIMD GEMM)
 /// and double (gradient checks).
 /// </summary>
-public static unsafe class Conv2DOp
+public static unsafe partial class Conv2DOp
 {
     /// <summary>Batches with fewer multiply-adds stay on one core: waking the second costs more than it saves.</summary>
     private const long ParallelThreshold = 1L << 20;
@@ -37,10 +37,7 @@ public static unsafe class Conv2DOp
         if (bias.Length < shape.Filters)
             throw new ArgumentException($"Conv2D {shape} needs {shape.Filters} biases, got {bias.Length}.");
         fixed (T* px = x, pw = weights, pb = bias, py = y)
-        {
-            var job = new ForwardJob<T, TActivation>(px, pw, pb, py, shape, negativeSlope);
-            RunSamples(ref job, batch, shape);
-        }
+            Forward<T, TActivation>(px, pw, pb, py, batch, shape, negativeSlope);
     }
 
     /// <summary>y = x ⊛ W, for a convolution without a bias (it feeds a batch norm, whose β replaces it).</summary>
@@ -55,8 +52,23 @@ public static unsafe class Conv2DOp
     {
         Check(x.Length, weights.Length, y.Length, batch, shape);
         fixed (T* px = x, pw = weights, py = y)
+            Forward<T, TActivation>(px, pw, null, py, batch, shape, negativeSlope);
+    }
+
+    /// <summary>y = f(x ⊛ W (+ b)): directly for few filters at stride 1, else as a GEMM on the unfolded input.</summary>
+    private static void Forward<T, TActivation>(T* x, T* weights, T* bias, T* y, int batch, in Conv2DShape shape, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TActivation : IActivation
+    {
+        SimdWidth direct = DirectWidth<T>(shape);
+        if (direct != SimdWidth.Scalar)
         {
-            var job = new ForwardJob<T, TActivation>(px, pw, null, py, shape, negativeSlope);
+            var job = new DirectForwardJob<TActivation>((float*)x, (float*)weights, (float*)bias, (float*)y, shape, direct, float.CreateTruncating(negativeSlope));
+            RunSamples(ref job, batch, shape);
+        }
+        else
+        {
+            var job = new ForwardJob<T, TActivation>(x, weights, bias, y, shape, negativeSlope);
             RunSamples(ref job, batch, shape);
         }
     }
@@ -123,7 +135,14 @@ public static unsafe class Conv2DOp
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInputActivation : IActivation
     {
-        if (TransposedConvolution<T>(shape, out Conv2DShape transposed))
+        if (DirectTransposedConvolution<T>(shape, out Conv2DShape transposed, out SimdWidth width))
+        {
+            var direct = new DirectInputGradientJob<TInputActivation>((float*)dy, Flip((float*)weights, shape), (float*)dx, (float*)input, transposed, width, accumulate,
+                float.CreateTruncating(negativeSlope));
+            RunSamples(ref direct, batch, shape);
+            return;
+        }
+        if (TransposedConvolution<T>(shape, out transposed))
         {
             var direct = new TransposedInputGradientJob<TInputActivation>((float*)dy, Flip((float*)weights, shape), (float*)dx, (float*)input, transposed, accumulate,
                 float.CreateTruncating(negativeSlope));
@@ -345,10 +364,24 @@ public static unsafe class Conv2DOp
     /// </summary>
     private static bool TransposedConvolution<T>(in Conv2DShape s, out Conv2DShape transposed)
     {
+        transposed = Transposed(s);
+        return s.StrideY == 1 && s.StrideX == 1 && transposed.PadTop >= 0 && transposed.PadLeft >= 0 && UnfoldsWhilePacking<T>(transposed);
+    }
+
+    /// <summary>The transposed convolution (<see cref="TransposedConvolution"/>) at stride 1 with few input channels: run by the direct kernel.</summary>
+    private static bool DirectTransposedConvolution<T>(in Conv2DShape s, out Conv2DShape transposed, out SimdWidth width)
+    {
+        transposed = Transposed(s);
+        width = s.StrideY == 1 && s.StrideX == 1 && transposed.PadTop >= 0 && transposed.PadLeft >= 0 ? DirectWidth<T>(transposed) : SimdWidth.Scalar;
+        return width != SimdWidth.Scalar;
+    }
+
+    /// <summary>dX = dY ⊛ W′ as a convolution's shape: dY [F × OH × OW] in, dX [C × H × W] out, padded by d·(k − 1) − pad.</summary>
+    private static Conv2DShape Transposed(in Conv2DShape s)
+    {
         int padTop = s.DilationY * (s.KernelHeight - 1) - s.PadTop, padLeft = s.DilationX * (s.KernelWidth - 1) - s.PadLeft;
-        transposed = new Conv2DShape(s.Filters, s.OutputHeight, s.OutputWidth, s.Channels, s.KernelHeight, s.KernelWidth, 1, 1, padTop, padLeft,
+        return new Conv2DShape(s.Filters, s.OutputHeight, s.OutputWidth, s.Channels, s.KernelHeight, s.KernelWidth, 1, 1, padTop, padLeft,
             s.DilationY, s.DilationX, s.Height, s.Width);
-        return s.StrideY == 1 && s.StrideX == 1 && padTop >= 0 && padLeft >= 0 && UnfoldsWhilePacking<T>(transposed);
     }
 
     /// <summary>W′[c, f, i, j] = W[f, c, kh − 1 − i, kw − 1 − j] into this thread's buffer: the transposed convolution's kernels.</summary>
@@ -588,6 +621,7 @@ public static unsafe class Conv2DOp
         [ThreadStatic] private static T[]? t_partial;
         [ThreadStatic] private static T[]? t_transposed;
         [ThreadStatic] private static T[]? t_flipped;
+        [ThreadStatic] private static T[]? t_padded;
 
         public static T* Columns(int length) => Pin(ref t_columns, length);
 
@@ -598,6 +632,8 @@ public static unsafe class Conv2DOp
         public static T* Transposed(int length) => Pin(ref t_transposed, length);
 
         public static T* Flipped(int length) => Pin(ref t_flipped, length);
+
+        public static T* Padded(int length) => Pin(ref t_padded, length);
 
         /// <remarks>Pinned arrays on the pinned object heap: they never move, so a pointer stays valid.</remarks>
         private static T* Pin(ref T[]? buffer, int length)

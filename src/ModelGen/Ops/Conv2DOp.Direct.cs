@@ -1,0 +1,278 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using ModelGen.Kernels;
+using ModelGen.Simd;
+
+namespace ModelGen.Ops;
+
+/// <summary>
+/// The direct convolution: for a layer with few filters at stride 1 (LeNet's 6 and 16), y = x ⊛ W computed from the
+/// image in place, vectorized along output rows, with no unfolded input and no matrix product. Such layers make skinny
+/// GEMMs (6 or 16 rows, a depth of 25 or 150) whose packing and im2col copies cost as much as their multiply-adds; here
+/// each input row is loaded once per tap and serves a tile of 4 filters × 3 output rows held in 12 vector registers.
+/// </summary>
+public static unsafe partial class Conv2DOp
+{
+    /// <summary>
+    /// A register tile: 4 filters × 3 output rows, or 6 filters × 2 rows (6-filter layers such as LeNet's first), each
+    /// one vector of columns wide — 12 accumulators either way, whichever recomputes fewer outputs at the edges.
+    /// </summary>
+    private readonly record struct DirectTile(int Filters, int Rows)
+    {
+        public static readonly DirectTile Tall = new(4, 3), Wide = new(6, 2);
+
+        public static DirectTile For(in Conv2DShape s)
+        {
+            long tall = Covered(s.Filters, Tall.Filters) * (long)Covered(s.OutputHeight, Tall.Rows);
+            long wide = Covered(s.Filters, Wide.Filters) * (long)Covered(s.OutputHeight, Wide.Rows);
+            return wide < tall && s.Filters >= Wide.Filters ? Wide : Tall;
+        }
+
+        private static int Covered(int length, int step) => (length + step - 1) / step * step;
+    }
+
+    /// <summary>
+    /// The vector width at which the direct kernel runs <paramref name="s"/>, or <see cref="SimdWidth.Scalar"/> when it
+    /// does not: float only, stride 1, fewer than <see cref="FiltersToPackWhileUnfolding"/> filters (wider layers keep
+    /// the packed GEMM, which reaches its peak there), and a tile's worth of filters, rows and one vector of columns.
+    /// Among the widths whose vector fits in a row, the one that computes the fewest wasted lanes — a row's last vector
+    /// overlaps the one before it — and, at a tie, the widest: 24 columns run as three Vector256, not two Vector512.
+    /// </summary>
+    private static SimdWidth DirectWidth<T>(in Conv2DShape s)
+    {
+        SimdWidth current = Vectorized.Current;
+        if (typeof(T) != typeof(float) || current == SimdWidth.Scalar || s.StrideY != 1 || s.StrideX != 1
+            || s.Filters >= FiltersToPackWhileUnfolding || s.Filters < DirectTile.Tall.Filters || s.OutputHeight < DirectTile.Tall.Rows)
+            return SimdWidth.Scalar;
+        SimdWidth best = SimdWidth.Scalar;
+        int fewest = int.MaxValue;
+        for (SimdWidth width = current; width >= SimdWidth.Bits128; width = (SimdWidth)((int)width / 2))
+        {
+            int lanes = (int)width / 32;
+            if (lanes > s.OutputWidth)
+                continue;
+            int computed = (s.OutputWidth + lanes - 1) / lanes * lanes;
+            if (computed < fewest)
+                (best, fewest) = (width, computed);
+        }
+        return best;
+    }
+
+    /// <summary>
+    /// y_n = x_n ⊛ W (+ b) for samples [start, end), each sample's output overwritten, then f applied to it. Taps that
+    /// fall in the padding read zeros from a padded copy of the sample in this thread's buffer.
+    /// </summary>
+    private static void DirectForward<TActivation>(float* x, float* weights, float* bias, float* y, in Conv2DShape s, int start, int end, SimdWidth width,
+        float negativeSlope)
+        where TActivation : IActivation
+    {
+        for (int n = start; n < end; n++)
+        {
+            float* output = y + (long)n * s.OutputSize;
+            DirectSample(x + (long)n * s.InputSize, weights, bias, output, s, width);
+            if (typeof(TActivation) != typeof(Identity))
+                Activation<TActivation>.Forward(new Span<float>(output, s.OutputSize), negativeSlope);
+        }
+    }
+
+    /// <summary>One sample at the chosen width.</summary>
+    private static void DirectSample(float* x, float* weights, float* bias, float* output, in Conv2DShape s, SimdWidth width)
+    {
+        int paddedHeight = s.OutputHeight + (s.KernelHeight - 1) * s.DilationY, paddedWidth = s.OutputWidth + (s.KernelWidth - 1) * s.DilationX;
+        float* image = x;
+        int rowStride = s.Width, planeStride = s.Height * s.Width;
+        if (s.PadTop != 0 || s.PadLeft != 0 || paddedHeight > s.Height || paddedWidth > s.Width)
+        {
+            image = Pad(x, s, paddedHeight, paddedWidth);
+            (rowStride, planeStride) = (paddedWidth, paddedHeight * paddedWidth);
+        }
+        var geometry = new DirectGeometry(image, rowStride, planeStride, weights, bias, output, s);
+        switch (width)
+        {
+            case SimdWidth.Bits512:
+                geometry.Run<Vector512<float>, Vector512Ops<float>>();
+                break;
+            case SimdWidth.Bits256:
+                geometry.Run<Vector256<float>, Vector256Ops<float>>();
+                break;
+            default:
+                geometry.Run<Vector128<float>, Vector128Ops<float>>();
+                break;
+        }
+    }
+
+    /// <summary>The sample's channels with the padding written out as zeros, [C × paddedHeight × paddedWidth], in this thread's buffer.</summary>
+    private static float* Pad(float* x, in Conv2DShape s, int paddedHeight, int paddedWidth)
+    {
+        float* padded = Scratch<float>.Padded(s.Channels * paddedHeight * paddedWidth);
+        for (int c = 0; c < s.Channels; c++)
+            for (int py = 0; py < paddedHeight; py++)
+            {
+                var row = new Span<float>(padded + ((long)c * paddedHeight + py) * paddedWidth, paddedWidth);
+                int iy = py - s.PadTop;
+                if ((uint)iy >= (uint)s.Height)
+                {
+                    row.Clear();
+                    continue;
+                }
+                // Columns [first, last) of the padded row come from the image; the rest are padding.
+                int first = Math.Min(s.PadLeft, paddedWidth), last = Math.Clamp(s.PadLeft + s.Width, first, paddedWidth);
+                row[..first].Clear();
+                new ReadOnlySpan<float>(x + ((long)c * s.Height + iy) * s.Width + (first - s.PadLeft), last - first).CopyTo(row[first..last]);
+                row[last..].Clear();
+            }
+        return padded;
+    }
+
+    /// <summary>
+    /// One sample's direct convolution over a (padded) image whose rows are <paramref name="rowStride"/> apart. Tiles of
+    /// 4 filters × 3 rows × one vector of columns cover the output; the last tile of each kind starts early enough to
+    /// end at the edge, recomputing a few outputs rather than running a narrower tail — it writes the same values again.
+    /// </summary>
+    private readonly struct DirectGeometry(float* image, int rowStride, int planeStride, float* weights, float* bias, float* output, Conv2DShape s)
+    {
+        public void Run<TVector, TOps>() where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            int lanes = TOps.Count, taps = s.KernelHeight * s.KernelWidth, patch = s.Patch, positions = s.Positions;
+            DirectTile tile = DirectTile.For(s);
+            for (int f = 0; f < s.Filters; f += tile.Filters)
+            {
+                int f0 = Math.Min(f, s.Filters - tile.Filters);
+                for (int oy = 0; oy < s.OutputHeight; oy += tile.Rows)
+                {
+                    int oy0 = Math.Min(oy, s.OutputHeight - tile.Rows);
+                    for (int ox = 0; ox < s.OutputWidth; ox += lanes)
+                    {
+                        int ox0 = Math.Min(ox, s.OutputWidth - lanes);
+                        float* origin = image + (long)oy0 * rowStride + ox0, target = output + (long)f0 * positions + oy0 * s.OutputWidth + ox0;
+                        if (tile == DirectTile.Wide)
+                            SixByTwo<TVector, TOps>(origin, weights + (long)f0 * patch, taps, target, f0);
+                        else
+                            FourByThree<TVector, TOps>(origin, weights + (long)f0 * patch, taps, target, f0);
+                    }
+                }
+            }
+        }
+
+        /// <summary>4 filters × 3 rows of one vector: 12 accumulators, per tap 3 row loads and 4 weight broadcasts.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void FourByThree<TVector, TOps>(float* origin, float* w, int taps, float* target, int f0) where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            TVector b0 = TOps.Zero, b1 = TOps.Zero, b2 = TOps.Zero, b3 = TOps.Zero;
+            if (bias != null)
+                (b0, b1, b2, b3) = (TOps.Broadcast(bias[f0]), TOps.Broadcast(bias[f0 + 1]), TOps.Broadcast(bias[f0 + 2]), TOps.Broadcast(bias[f0 + 3]));
+            TVector a00 = b0, a01 = b1, a02 = b2, a03 = b3;
+            TVector a10 = b0, a11 = b1, a12 = b2, a13 = b3;
+            TVector a20 = b0, a21 = b1, a22 = b2, a23 = b3;
+            int patch = s.Patch, width = s.KernelWidth, dy = s.DilationY * rowStride, dx = s.DilationX;
+            long r1 = rowStride, r2 = 2L * rowStride;
+            for (int c = 0; c < s.Channels; c++)
+            {
+                float* plane = origin + (long)c * planeStride;
+                float* wc = w + c * taps;
+                for (int t = 0, i = 0; i < s.KernelHeight; i++)
+                {
+                    float* row = plane + (long)i * dy;
+                    for (int j = 0; j < width; j++, t++)
+                    {
+                        float* p = row + j * dx;
+                        // One weight register at a time: 12 accumulators, 3 rows and 1 weight fill the 16 ymm registers of AVX2.
+                        TVector x0 = TOps.Load(ref *p), x1 = TOps.Load(ref p[r1]), x2 = TOps.Load(ref p[r2]);
+                        TVector wf = TOps.Broadcast(wc[t]);
+                        a00 = TOps.MultiplyAdd(x0, wf, a00); a10 = TOps.MultiplyAdd(x1, wf, a10); a20 = TOps.MultiplyAdd(x2, wf, a20);
+                        wf = TOps.Broadcast(wc[patch + t]);
+                        a01 = TOps.MultiplyAdd(x0, wf, a01); a11 = TOps.MultiplyAdd(x1, wf, a11); a21 = TOps.MultiplyAdd(x2, wf, a21);
+                        wf = TOps.Broadcast(wc[2 * patch + t]);
+                        a02 = TOps.MultiplyAdd(x0, wf, a02); a12 = TOps.MultiplyAdd(x1, wf, a12); a22 = TOps.MultiplyAdd(x2, wf, a22);
+                        wf = TOps.Broadcast(wc[3 * patch + t]);
+                        a03 = TOps.MultiplyAdd(x0, wf, a03); a13 = TOps.MultiplyAdd(x1, wf, a13); a23 = TOps.MultiplyAdd(x2, wf, a23);
+                    }
+                }
+            }
+            int positions = s.Positions, ow = s.OutputWidth;
+            TOps.Store(a00, ref target[0]); TOps.Store(a01, ref target[positions]); TOps.Store(a02, ref target[2 * positions]); TOps.Store(a03, ref target[3 * positions]);
+            target += ow;
+            TOps.Store(a10, ref target[0]); TOps.Store(a11, ref target[positions]); TOps.Store(a12, ref target[2 * positions]); TOps.Store(a13, ref target[3 * positions]);
+            target += ow;
+            TOps.Store(a20, ref target[0]); TOps.Store(a21, ref target[positions]); TOps.Store(a22, ref target[2 * positions]); TOps.Store(a23, ref target[3 * positions]);
+        }
+
+        /// <summary>6 filters × 2 rows of one vector: 12 accumulators, per tap 2 row loads and 6 weight broadcasts.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void SixByTwo<TVector, TOps>(float* origin, float* w, int taps, float* target, int f0) where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            TVector a00 = TOps.Zero, a01 = TOps.Zero, a02 = TOps.Zero, a03 = TOps.Zero, a04 = TOps.Zero, a05 = TOps.Zero;
+            if (bias != null)
+                (a00, a01, a02, a03, a04, a05) = (TOps.Broadcast(bias[f0]), TOps.Broadcast(bias[f0 + 1]), TOps.Broadcast(bias[f0 + 2]),
+                    TOps.Broadcast(bias[f0 + 3]), TOps.Broadcast(bias[f0 + 4]), TOps.Broadcast(bias[f0 + 5]));
+            TVector a10 = a00, a11 = a01, a12 = a02, a13 = a03, a14 = a04, a15 = a05;
+            int patch = s.Patch, width = s.KernelWidth, dy = s.DilationY * rowStride, dx = s.DilationX;
+            long r1 = rowStride;
+            for (int c = 0; c < s.Channels; c++)
+            {
+                float* plane = origin + (long)c * planeStride;
+                float* wc = w + c * taps;
+                for (int t = 0, i = 0; i < s.KernelHeight; i++)
+                {
+                    float* row = plane + (long)i * dy;
+                    for (int j = 0; j < width; j++, t++)
+                    {
+                        float* p = row + j * dx;
+                        TVector x0 = TOps.Load(ref *p), x1 = TOps.Load(ref p[r1]);
+                        TVector wf = TOps.Broadcast(wc[t]);
+                        a00 = TOps.MultiplyAdd(x0, wf, a00); a10 = TOps.MultiplyAdd(x1, wf, a10);
+                        wf = TOps.Broadcast(wc[patch + t]);
+                        a01 = TOps.MultiplyAdd(x0, wf, a01); a11 = TOps.MultiplyAdd(x1, wf, a11);
+                        wf = TOps.Broadcast(wc[2 * patch + t]);
+                        a02 = TOps.MultiplyAdd(x0, wf, a02); a12 = TOps.MultiplyAdd(x1, wf, a12);
+                        wf = TOps.Broadcast(wc[3 * patch + t]);
+                        a03 = TOps.MultiplyAdd(x0, wf, a03); a13 = TOps.MultiplyAdd(x1, wf, a13);
+                        wf = TOps.Broadcast(wc[4 * patch + t]);
+                        a04 = TOps.MultiplyAdd(x0, wf, a04); a14 = TOps.MultiplyAdd(x1, wf, a14);
+                        wf = TOps.Broadcast(wc[5 * patch + t]);
+                        a05 = TOps.MultiplyAdd(x0, wf, a05); a15 = TOps.MultiplyAdd(x1, wf, a15);
+                    }
+                }
+            }
+            int positions = s.Positions;
+            TOps.Store(a00, ref target[0]); TOps.Store(a01, ref target[positions]); TOps.Store(a02, ref target[2 * positions]);
+            TOps.Store(a03, ref target[3 * positions]); TOps.Store(a04, ref target[4 * positions]); TOps.Store(a05, ref target[5 * positions]);
+            target += s.OutputWidth;
+            TOps.Store(a10, ref target[0]); TOps.Store(a11, ref target[positions]); TOps.Store(a12, ref target[2 * positions]);
+            TOps.Store(a13, ref target[3 * positions]); TOps.Store(a14, ref target[4 * positions]); TOps.Store(a15, ref target[5 * positions]);
+        }
+    }
+
+    private readonly struct DirectForwardJob<TActivation>(float* x, float* weights, float* bias, float* y, Conv2DShape shape, SimdWidth width, float negativeSlope) : IGemmJob
+        where TActivation : IActivation
+    {
+        public void Run(int start, int end, int columnStart, int columnEnd) => DirectForward<TActivation>(x, weights, bias, y, shape, start, end, width, negativeSlope);
+    }
+
+    /// <summary>
+    /// dX (+)= dY ⊛ W′ for stride 1 through the direct kernel, then ⊙ f′(x) for the input's activation;
+    /// <paramref name="transposed"/> is the transposed convolution's shape (dY its input, dX its output).
+    /// </summary>
+    private readonly struct DirectInputGradientJob<TInputActivation>(float* dy, float* flipped, float* dx, float* input, Conv2DShape transposed, SimdWidth width,
+        bool accumulate, float negativeSlope) : IGemmJob
+        where TInputActivation : IActivation
+    {
+        public void Run(int start, int end, int columnStart, int columnEnd)
+        {
+            Conv2DShape s = transposed;
+            // Tiles overlap at the edges and write their sums twice, so adding onto dX goes through a staged sample.
+            float* staged = accumulate ? Scratch<float>.Staged(s.OutputSize) : null;
+            for (int n = start; n < end; n++)
+            {
+                float* target = dx + (long)n * s.OutputSize;
+                DirectSample(dy + (long)n * s.InputSize, flipped, null, accumulate ? staged : target, s, width);
+                var dInput = new Span<float>(target, s.OutputSize);
+                if (accumulate)
+                    TensorPrimitives.Add(dInput, new ReadOnlySpan<float>(staged, s.OutputSize), dInput);
+                if (input != null)
+                    Activation<TInputActivation>.Backward(new ReadOnlySpan<float>(input + (long)n * s.OutputSize, s.OutputSize), dInput, dInput, negativeSlope);
+            }
+        }
+    }
+}
