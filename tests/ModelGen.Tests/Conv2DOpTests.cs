@@ -35,6 +35,7 @@ public class Conv2DOpTests
         ["7 filters 3x3 dilation 2 pad 1 (direct, dX direct)"] = ConvReference.Shape(4, 10, 21, 7, 3, 3, 1, 2, same: false, pad: 1),
         ["6 filters 2x4, three rows of 37 (direct, dX direct)"] = ConvReference.Shape(5, 4, 40, 6, 2, 4, 1, 1, same: false),
         ["12 filters 5x5 same, 8 channels (direct, dX direct)"] = ConvReference.Shape(8, 9, 9, 12, 5, 5, 1, 1, same: true),
+        ["8 filters 2x4, dW tiles overlapping by two taps (direct)"] = ConvReference.Shape(3, 6, 19, 8, 2, 4, 1, 1, same: false),
         ["4 filters on a 4x4 output (direct at 128 bits only)"] = ConvReference.Shape(3, 6, 6, 4, 3, 3, 1, 1, same: false),
     };
 

@@ -275,4 +275,206 @@ public static unsafe partial class Conv2DOp
             }
         }
     }
+
+    /// <summary>
+    /// The weight gradient's register tiles: accumulators for 4 filters × 3 horizontal taps, or 6 filters × 2 taps, each
+    /// a vector of partial sums over output positions; per step one input row vector per tap and one output-gradient
+    /// vector per filter. The last tile of each kind starts early enough to end at the edge and adds only what the
+    /// tile before it left.
+    /// </summary>
+    private readonly record struct GradientTile(int Filters, int Taps)
+    {
+        public static readonly GradientTile Tall = new(4, 3), Wide = new(6, 2);
+
+        /// <summary>The tile that computes fewer unused sums, or none when the kernel is narrower than both tiles' taps.</summary>
+        public static GradientTile? For(in Conv2DShape s)
+        {
+            if (s.KernelWidth < Wide.Taps)
+                return null;
+            long tall = s.KernelWidth >= Tall.Taps ? Covered(s.Filters, Tall.Filters) * (long)Covered(s.KernelWidth, Tall.Taps) : long.MaxValue;
+            long wide = s.Filters >= Wide.Filters ? Covered(s.Filters, Wide.Filters) * (long)Covered(s.KernelWidth, Wide.Taps) : long.MaxValue;
+            return wide < tall ? Wide : tall < long.MaxValue ? Tall : null;
+        }
+
+        private static int Covered(int length, int step) => (length + step - 1) / step * step;
+    }
+
+    /// <summary>
+    /// dW (and db) for samples [start, end) by the direct kernel, summed into <paramref name="dw"/> (overwritten):
+    /// dW[f, c, i, j] = Σ_n Σ_(oy, ox) dY[n, f, oy, ox] · x[n, c, oy + i·d, ox + j·d]. Each sample's input is copied
+    /// padded and its output gradient with rows rounded up to whole vectors (zeros past the edge), so every step loads
+    /// whole vectors; the sums stay as vectors (<c>lanes</c> per weight, in this thread's buffer) until the last sample.
+    /// </summary>
+    private static void DirectWeightGradient(float* x, float* dy, float* dw, float* db, in Conv2DShape s, int start, int end, SimdWidth width, GradientTile tile)
+    {
+        switch (width)
+        {
+            case SimdWidth.Bits512:
+                DirectWeightGradient<Vector512<float>, Vector512Ops<float>>(x, dy, dw, db, s, start, end, tile);
+                break;
+            case SimdWidth.Bits256:
+                DirectWeightGradient<Vector256<float>, Vector256Ops<float>>(x, dy, dw, db, s, start, end, tile);
+                break;
+            default:
+                DirectWeightGradient<Vector128<float>, Vector128Ops<float>>(x, dy, dw, db, s, start, end, tile);
+                break;
+        }
+    }
+
+    private static void DirectWeightGradient<TVector, TOps>(float* x, float* dy, float* dw, float* db, in Conv2DShape s, int start, int end, GradientTile tile)
+        where TVector : struct where TOps : IVectorOps<float, TVector>
+    {
+        int lanes = TOps.Count, weights = s.Filters * s.Patch;
+        int rowWidth = (s.OutputWidth + lanes - 1) / lanes * lanes;
+        int paddedHeight = s.OutputHeight + (s.KernelHeight - 1) * s.DilationY, paddedWidth = rowWidth + (s.KernelWidth - 1) * s.DilationX;
+        float* sums = Scratch<float>.Lanes(weights * lanes);
+        float* gradient = Scratch<float>.Staged(s.Filters * s.OutputHeight * rowWidth);
+        new Span<float>(sums, weights * lanes).Clear();
+        if (db != null)
+            new Span<float>(db, s.Filters).Clear();
+        var geometry = new GradientGeometry(sums, gradient, s, rowWidth, paddedHeight, paddedWidth);
+        for (int n = start; n < end; n++)
+        {
+            float* image = Pad(x + (long)n * s.InputSize, s, paddedHeight, paddedWidth);
+            float* outputs = dy + (long)n * s.OutputSize;
+            for (int f = 0; f < s.Filters; f++)
+                for (int oy = 0; oy < s.OutputHeight; oy++)
+                {
+                    var row = new Span<float>(gradient + ((long)f * s.OutputHeight + oy) * rowWidth, rowWidth);
+                    new ReadOnlySpan<float>(outputs + (long)f * s.Positions + oy * s.OutputWidth, s.OutputWidth).CopyTo(row);
+                    row[s.OutputWidth..].Clear();
+                }
+            geometry.Sample<TVector, TOps>(image, tile);
+            if (db != null)
+                for (int f = 0; f < s.Filters; f++)
+                    db[f] += TensorPrimitives.Sum(new ReadOnlySpan<float>(outputs + (long)f * s.Positions, s.Positions));
+        }
+        for (int e = 0; e < weights; e++)
+            dw[e] = TOps.Sum(TOps.Load(ref sums[(long)e * lanes]));
+    }
+
+    /// <summary>One sample's contribution to the vector sums of dW: a padded image and its output gradient in whole-vector rows.</summary>
+    private readonly struct GradientGeometry(float* sums, float* gradient, Conv2DShape s, int rowWidth, int paddedHeight, int paddedWidth)
+    {
+        public void Sample<TVector, TOps>(float* image, GradientTile tile) where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            int taps = s.KernelHeight * s.KernelWidth, planeStride = paddedHeight * paddedWidth;
+            for (int f = 0; f < s.Filters; f += tile.Filters)
+            {
+                int f0 = Math.Min(f, s.Filters - tile.Filters), filtersDone = f - f0;
+                for (int c = 0; c < s.Channels; c++)
+                    for (int i = 0; i < s.KernelHeight; i++)
+                        for (int j = 0; j < s.KernelWidth; j += tile.Taps)
+                        {
+                            int j0 = Math.Min(j, s.KernelWidth - tile.Taps), tapsDone = j - j0;
+                            float* origin = image + (long)c * planeStride + (long)i * s.DilationY * paddedWidth + j0 * s.DilationX;
+                            float* target = sums + ((long)(f0 * s.Channels + c) * taps + i * s.KernelWidth + j0) * TOps.Count;
+                            if (tile == GradientTile.Wide)
+                                SixByTwo<TVector, TOps>(origin, gradient + (long)f0 * s.OutputHeight * rowWidth, target, filtersDone, tapsDone);
+                            else
+                                FourByThree<TVector, TOps>(origin, gradient + (long)f0 * s.OutputHeight * rowWidth, target, filtersDone, tapsDone);
+                        }
+            }
+        }
+
+        /// <summary>4 filters × 3 taps: 12 accumulators, per step 3 image loads (one register) and 4 gradient loads.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void FourByThree<TVector, TOps>(float* origin, float* dy, float* target, int filtersDone, int tapsDone)
+            where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            TVector a00 = TOps.Zero, a01 = TOps.Zero, a02 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero, a12 = TOps.Zero;
+            TVector a20 = TOps.Zero, a21 = TOps.Zero, a22 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero, a32 = TOps.Zero;
+            int lanes = TOps.Count, dx = s.DilationX, plane = s.OutputHeight * rowWidth;
+            for (int oy = 0; oy < s.OutputHeight; oy++)
+            {
+                float* row = origin + (long)oy * paddedWidth;
+                float* g = dy + (long)oy * rowWidth;
+                for (int ox = 0; ox < rowWidth; ox += lanes)
+                {
+                    TVector x0 = TOps.Load(ref row[ox]), x1 = TOps.Load(ref row[ox + dx]), x2 = TOps.Load(ref row[ox + 2 * dx]);
+                    TVector d = TOps.Load(ref g[ox]);
+                    a00 = TOps.MultiplyAdd(d, x0, a00); a01 = TOps.MultiplyAdd(d, x1, a01); a02 = TOps.MultiplyAdd(d, x2, a02);
+                    d = TOps.Load(ref g[plane + ox]);
+                    a10 = TOps.MultiplyAdd(d, x0, a10); a11 = TOps.MultiplyAdd(d, x1, a11); a12 = TOps.MultiplyAdd(d, x2, a12);
+                    d = TOps.Load(ref g[2 * plane + ox]);
+                    a20 = TOps.MultiplyAdd(d, x0, a20); a21 = TOps.MultiplyAdd(d, x1, a21); a22 = TOps.MultiplyAdd(d, x2, a22);
+                    d = TOps.Load(ref g[3 * plane + ox]);
+                    a30 = TOps.MultiplyAdd(d, x0, a30); a31 = TOps.MultiplyAdd(d, x1, a31); a32 = TOps.MultiplyAdd(d, x2, a32);
+                }
+            }
+            long filter = (long)s.Patch * lanes;
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 0, a00, a01, a02);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 1, a10, a11, a12);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 2, a20, a21, a22);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 3, a30, a31, a32);
+        }
+
+        /// <summary>6 filters × 2 taps: 12 accumulators, per step 2 image loads and 6 gradient loads.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void SixByTwo<TVector, TOps>(float* origin, float* dy, float* target, int filtersDone, int tapsDone)
+            where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            TVector a00 = TOps.Zero, a01 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero, a20 = TOps.Zero, a21 = TOps.Zero;
+            TVector a30 = TOps.Zero, a31 = TOps.Zero, a40 = TOps.Zero, a41 = TOps.Zero, a50 = TOps.Zero, a51 = TOps.Zero;
+            int lanes = TOps.Count, dx = s.DilationX, plane = s.OutputHeight * rowWidth;
+            for (int oy = 0; oy < s.OutputHeight; oy++)
+            {
+                float* row = origin + (long)oy * paddedWidth;
+                float* g = dy + (long)oy * rowWidth;
+                for (int ox = 0; ox < rowWidth; ox += lanes)
+                {
+                    TVector x0 = TOps.Load(ref row[ox]), x1 = TOps.Load(ref row[ox + dx]);
+                    TVector d = TOps.Load(ref g[ox]);
+                    a00 = TOps.MultiplyAdd(d, x0, a00); a01 = TOps.MultiplyAdd(d, x1, a01);
+                    d = TOps.Load(ref g[plane + ox]);
+                    a10 = TOps.MultiplyAdd(d, x0, a10); a11 = TOps.MultiplyAdd(d, x1, a11);
+                    d = TOps.Load(ref g[2 * plane + ox]);
+                    a20 = TOps.MultiplyAdd(d, x0, a20); a21 = TOps.MultiplyAdd(d, x1, a21);
+                    d = TOps.Load(ref g[3 * plane + ox]);
+                    a30 = TOps.MultiplyAdd(d, x0, a30); a31 = TOps.MultiplyAdd(d, x1, a31);
+                    d = TOps.Load(ref g[4 * plane + ox]);
+                    a40 = TOps.MultiplyAdd(d, x0, a40); a41 = TOps.MultiplyAdd(d, x1, a41);
+                    d = TOps.Load(ref g[5 * plane + ox]);
+                    a50 = TOps.MultiplyAdd(d, x0, a50); a51 = TOps.MultiplyAdd(d, x1, a51);
+                }
+            }
+            long filter = (long)s.Patch * lanes;
+            TVector unused = TOps.Zero;
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 0, a00, a01, unused, taps: 2);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 1, a10, a11, unused, taps: 2);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 2, a20, a21, unused, taps: 2);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 3, a30, a31, unused, taps: 2);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 4, a40, a41, unused, taps: 2);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 5, a50, a51, unused, taps: 2);
+        }
+
+        /// <summary>Adds one filter's tap sums to the vector sums, skipping the filters and taps an earlier tile already added.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void Flush<TVector, TOps>(float* target, long filter, int lanes, int filtersDone, int tapsDone, int f, TVector t0, TVector t1, TVector t2, int taps = 3)
+            where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            if (f < filtersDone)
+                return;
+            float* at = target + f * filter;
+            if (tapsDone <= 0)
+                TOps.Store(TOps.Add(TOps.Load(ref at[0]), t0), ref at[0]);
+            if (tapsDone <= 1)
+                TOps.Store(TOps.Add(TOps.Load(ref at[lanes]), t1), ref at[lanes]);
+            if (taps == 3)
+                TOps.Store(TOps.Add(TOps.Load(ref at[2 * lanes]), t2), ref at[2 * lanes]);
+        }
+    }
+
+    /// <summary>The first half of a split batch (or the whole batch) sums into the gradients, the second into the partial buffer.</summary>
+    private readonly struct DirectWeightGradientJob(float* x, float* dy, float* weightGradient, float* biasGradient, float* partial, Conv2DShape shape,
+        SimdWidth width, GradientTile tile) : IGemmJob
+    {
+        public void Run(int start, int end, int columnStart, int columnEnd)
+        {
+            int weights = shape.Filters * shape.Patch;
+            float* dw = columnStart == 0 ? weightGradient : partial;
+            float* db = biasGradient == null ? null : columnStart == 0 ? biasGradient : partial + weights;
+            DirectWeightGradient(x, dy, dw, db, shape, start, end, width, tile);
+        }
+    }
 }

@@ -97,8 +97,19 @@ public static unsafe partial class Conv2DOp
         T* partial = Scratch<T>.Partial(length);
         fixed (T* px = x, pdy = dy, pdw = weightGradient)
         {
-            var job = new WeightGradientJob<T>(px, pdy, pdw, biasGradient, partial, shape);
-            if (!RunSamples(ref job, batch, shape))
+            SimdWidth direct = DirectWidth<T>(shape);
+            bool split;
+            if (direct != SimdWidth.Scalar && GradientTile.For(shape) is { } tile)
+            {
+                var job = new DirectWeightGradientJob((float*)px, (float*)pdy, (float*)pdw, (float*)biasGradient, (float*)partial, shape, direct, tile);
+                split = RunSamples(ref job, batch, shape);
+            }
+            else
+            {
+                var job = new WeightGradientJob<T>(px, pdy, pdw, biasGradient, partial, shape);
+                split = RunSamples(ref job, batch, shape);
+            }
+            if (!split)
                 return;
             TensorPrimitives.Add(weightGradient[..weights], new ReadOnlySpan<T>(partial, weights), weightGradient);
             if (biasGradient != null)
@@ -622,6 +633,7 @@ public static unsafe partial class Conv2DOp
         [ThreadStatic] private static T[]? t_transposed;
         [ThreadStatic] private static T[]? t_flipped;
         [ThreadStatic] private static T[]? t_padded;
+        [ThreadStatic] private static T[]? t_lanes;
 
         public static T* Columns(int length) => Pin(ref t_columns, length);
 
@@ -634,6 +646,8 @@ public static unsafe partial class Conv2DOp
         public static T* Flipped(int length) => Pin(ref t_flipped, length);
 
         public static T* Padded(int length) => Pin(ref t_padded, length);
+
+        public static T* Lanes(int length) => Pin(ref t_lanes, length);
 
         /// <remarks>Pinned arrays on the pinned object heap: they never move, so a pointer stays valid.</remarks>
         private static T* Pin(ref T[]? buffer, int length)
