@@ -14,6 +14,7 @@ namespace ModelGen.Ops;
 /// </summary>
 public static unsafe partial class Conv2DOp
 {
+
     /// <summary>
     /// A register tile: 4 filters × 3 output rows, or 6 filters × 2 rows (6-filter layers such as LeNet's first), each
     /// one vector of columns wide — 12 accumulators either way, whichever recomputes fewer outputs at the edges.
@@ -104,8 +105,11 @@ public static unsafe partial class Conv2DOp
 
     /// <summary>The sample's channels with the padding written out as zeros, [C × paddedHeight × paddedWidth], in this thread's buffer.</summary>
     private static float* Pad(float* x, in Conv2DShape s, int paddedHeight, int paddedWidth)
+        => Pad(x, s, paddedHeight, paddedWidth, Scratch<float>.Padded(s.Channels * paddedHeight * paddedWidth));
+
+    /// <summary>The sample's channels with the padding written out as zeros into <paramref name="padded"/>.</summary>
+    private static float* Pad(float* x, in Conv2DShape s, int paddedHeight, int paddedWidth, float* padded)
     {
-        float* padded = Scratch<float>.Padded(s.Channels * paddedHeight * paddedWidth);
         for (int c = 0; c < s.Channels; c++)
             for (int py = 0; py < paddedHeight; py++)
             {
@@ -142,22 +146,35 @@ public static unsafe partial class Conv2DOp
                 for (int oy = 0; oy < s.OutputHeight; oy += tile.Rows)
                 {
                     int oy0 = Math.Min(oy, s.OutputHeight - tile.Rows);
+                    (int first, int last) = KernelRows(oy0, tile.Rows);
                     for (int ox = 0; ox < s.OutputWidth; ox += lanes)
                     {
                         int ox0 = Math.Min(ox, s.OutputWidth - lanes);
                         float* origin = image + (long)oy0 * rowStride + ox0, target = output + (long)f0 * positions + oy0 * s.OutputWidth + ox0;
                         if (tile == DirectTile.Wide)
-                            SixByTwo<TVector, TOps>(origin, weights + (long)f0 * patch, taps, target, f0);
+                            SixByTwo<TVector, TOps>(origin, weights + (long)f0 * patch, taps, target, f0, first, last);
                         else
-                            FourByThree<TVector, TOps>(origin, weights + (long)f0 * patch, taps, target, f0);
+                            FourByThree<TVector, TOps>(origin, weights + (long)f0 * patch, taps, target, f0, first, last);
                     }
                 }
             }
         }
 
+        /// <summary>
+        /// The kernel rows [first, last) that read an image row for at least one of the tile's output rows: the rest
+        /// would read only the padding's zeros (the transposed convolution of a small map pads by k − 1 on each side).
+        /// </summary>
+        private (int First, int Last) KernelRows(int oy0, int rows)
+        {
+            int d = s.DilationY, top = s.PadTop - (oy0 + rows - 1), bottom = s.PadTop + s.Height - oy0;
+            int first = top <= 0 ? 0 : (top + d - 1) / d;
+            int last = bottom <= 0 ? 0 : Math.Min(s.KernelHeight, (bottom + d - 1) / d);
+            return (first, Math.Max(first, last));
+        }
+
         /// <summary>4 filters × 3 rows of one vector: 12 accumulators, per tap 3 row loads and 4 weight broadcasts.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void FourByThree<TVector, TOps>(float* origin, float* w, int taps, float* target, int f0) where TVector : struct where TOps : IVectorOps<float, TVector>
+        private void FourByThree<TVector, TOps>(float* origin, float* w, int taps, float* target, int f0, int first, int last) where TVector : struct where TOps : IVectorOps<float, TVector>
         {
             TVector b0 = TOps.Zero, b1 = TOps.Zero, b2 = TOps.Zero, b3 = TOps.Zero;
             if (bias != null)
@@ -171,10 +188,10 @@ public static unsafe partial class Conv2DOp
             {
                 float* plane = origin + (long)c * planeStride;
                 float* wc = w + c * taps;
-                for (int t = 0, i = 0; i < s.KernelHeight; i++)
+                for (int i = first; i < last; i++)
                 {
                     float* row = plane + (long)i * dy;
-                    for (int j = 0; j < width; j++, t++)
+                    for (int j = 0, t = i * width; j < width; j++, t++)
                     {
                         float* p = row + j * dx;
                         // One weight register at a time: 12 accumulators, 3 rows and 1 weight fill the 16 ymm registers of AVX2.
@@ -200,7 +217,7 @@ public static unsafe partial class Conv2DOp
 
         /// <summary>6 filters × 2 rows of one vector: 12 accumulators, per tap 2 row loads and 6 weight broadcasts.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void SixByTwo<TVector, TOps>(float* origin, float* w, int taps, float* target, int f0) where TVector : struct where TOps : IVectorOps<float, TVector>
+        private void SixByTwo<TVector, TOps>(float* origin, float* w, int taps, float* target, int f0, int first, int last) where TVector : struct where TOps : IVectorOps<float, TVector>
         {
             TVector a00 = TOps.Zero, a01 = TOps.Zero, a02 = TOps.Zero, a03 = TOps.Zero, a04 = TOps.Zero, a05 = TOps.Zero;
             if (bias != null)
@@ -213,10 +230,10 @@ public static unsafe partial class Conv2DOp
             {
                 float* plane = origin + (long)c * planeStride;
                 float* wc = w + c * taps;
-                for (int t = 0, i = 0; i < s.KernelHeight; i++)
+                for (int i = first; i < last; i++)
                 {
                     float* row = plane + (long)i * dy;
-                    for (int j = 0; j < width; j++, t++)
+                    for (int j = 0, t = i * width; j < width; j++, t++)
                     {
                         float* p = row + j * dx;
                         TVector x0 = TOps.Load(ref *p), x1 = TOps.Load(ref p[r1]);
@@ -327,36 +344,49 @@ public static unsafe partial class Conv2DOp
         int lanes = TOps.Count, weights = s.Filters * s.Patch;
         int rowWidth = (s.OutputWidth + lanes - 1) / lanes * lanes;
         int paddedHeight = s.OutputHeight + (s.KernelHeight - 1) * s.DilationY, paddedWidth = rowWidth + (s.KernelWidth - 1) * s.DilationX;
+        int imageSize = s.Channels * paddedHeight * paddedWidth, gradientSize = s.Filters * s.OutputHeight * rowWidth;
+        // Samples in blocks that stay in L1 (about 24 KB staged), so each tile sums over several before adding to the sums.
+        int block = Math.Clamp(6144 / (imageSize + gradientSize), 1, Math.Max(end - start, 1));
         float* sums = Scratch<float>.Lanes(weights * lanes);
-        float* gradient = Scratch<float>.Staged(s.Filters * s.OutputHeight * rowWidth);
+        float* images = Scratch<float>.Padded(block * imageSize);
+        float* gradients = Scratch<float>.Staged(block * gradientSize);
         new Span<float>(sums, weights * lanes).Clear();
         if (db != null)
             new Span<float>(db, s.Filters).Clear();
-        var geometry = new GradientGeometry(sums, gradient, s, rowWidth, paddedHeight, paddedWidth);
-        for (int n = start; n < end; n++)
+        var geometry = new GradientGeometry(sums, s, rowWidth, paddedHeight, paddedWidth);
+        for (int first = start; first < end; first += block)
         {
-            float* image = Pad(x + (long)n * s.InputSize, s, paddedHeight, paddedWidth);
-            float* outputs = dy + (long)n * s.OutputSize;
-            for (int f = 0; f < s.Filters; f++)
-                for (int oy = 0; oy < s.OutputHeight; oy++)
-                {
-                    var row = new Span<float>(gradient + ((long)f * s.OutputHeight + oy) * rowWidth, rowWidth);
-                    new ReadOnlySpan<float>(outputs + (long)f * s.Positions + oy * s.OutputWidth, s.OutputWidth).CopyTo(row);
-                    row[s.OutputWidth..].Clear();
-                }
-            geometry.Sample<TVector, TOps>(image, tile);
-            if (db != null)
+            int count = Math.Min(block, end - first);
+            for (int b = 0; b < count; b++)
+            {
+                int n = first + b;
+                Pad(x + (long)n * s.InputSize, s, paddedHeight, paddedWidth, images + (long)b * imageSize);
+                float* outputs = dy + (long)n * s.OutputSize;
                 for (int f = 0; f < s.Filters; f++)
-                    db[f] += TensorPrimitives.Sum(new ReadOnlySpan<float>(outputs + (long)f * s.Positions, s.Positions));
+                    for (int oy = 0; oy < s.OutputHeight; oy++)
+                    {
+                        var row = new Span<float>(gradients + (long)b * gradientSize + ((long)f * s.OutputHeight + oy) * rowWidth, rowWidth);
+                        new ReadOnlySpan<float>(outputs + (long)f * s.Positions + oy * s.OutputWidth, s.OutputWidth).CopyTo(row);
+                        row[s.OutputWidth..].Clear();
+                    }
+                if (db != null)
+                    for (int f = 0; f < s.Filters; f++)
+                        db[f] += TensorPrimitives.Sum(new ReadOnlySpan<float>(outputs + (long)f * s.Positions, s.Positions));
+            }
+            geometry.Block<TVector, TOps>(images, imageSize, gradients, gradientSize, count, tile);
         }
         for (int e = 0; e < weights; e++)
             dw[e] = TOps.Sum(TOps.Load(ref sums[(long)e * lanes]));
     }
 
-    /// <summary>One sample's contribution to the vector sums of dW: a padded image and its output gradient in whole-vector rows.</summary>
-    private readonly struct GradientGeometry(float* sums, float* gradient, Conv2DShape s, int rowWidth, int paddedHeight, int paddedWidth)
+    /// <summary>
+    /// A block of samples' contribution to the vector sums of dW: padded images <c>imageSize</c> apart and their output
+    /// gradients in whole-vector rows, <c>gradientSize</c> apart.
+    /// </summary>
+    private readonly struct GradientGeometry(float* sums, Conv2DShape s, int rowWidth, int paddedHeight, int paddedWidth)
     {
-        public void Sample<TVector, TOps>(float* image, GradientTile tile) where TVector : struct where TOps : IVectorOps<float, TVector>
+        public void Block<TVector, TOps>(float* image, int imageSize, float* gradient, int gradientSize, int samples, GradientTile tile)
+            where TVector : struct where TOps : IVectorOps<float, TVector>
         {
             int taps = s.KernelHeight * s.KernelWidth, planeStride = paddedHeight * paddedWidth;
             for (int f = 0; f < s.Filters; f += tile.Filters)
@@ -369,26 +399,28 @@ public static unsafe partial class Conv2DOp
                             int j0 = Math.Min(j, s.KernelWidth - tile.Taps), tapsDone = j - j0;
                             float* origin = image + (long)c * planeStride + (long)i * s.DilationY * paddedWidth + j0 * s.DilationX;
                             float* target = sums + ((long)(f0 * s.Channels + c) * taps + i * s.KernelWidth + j0) * TOps.Count;
+                            float* outputs = gradient + (long)f0 * s.OutputHeight * rowWidth;
                             if (tile == GradientTile.Wide)
-                                SixByTwo<TVector, TOps>(origin, gradient + (long)f0 * s.OutputHeight * rowWidth, target, filtersDone, tapsDone);
+                                SixByTwo<TVector, TOps>(origin, imageSize, outputs, gradientSize, samples, target, filtersDone, tapsDone);
                             else
-                                FourByThree<TVector, TOps>(origin, gradient + (long)f0 * s.OutputHeight * rowWidth, target, filtersDone, tapsDone);
+                                FourByThree<TVector, TOps>(origin, imageSize, outputs, gradientSize, samples, target, filtersDone, tapsDone);
                         }
             }
         }
 
         /// <summary>4 filters × 3 taps: 12 accumulators, per step 3 image loads (one register) and 4 gradient loads.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void FourByThree<TVector, TOps>(float* origin, float* dy, float* target, int filtersDone, int tapsDone)
+        private void FourByThree<TVector, TOps>(float* origin, int imageSize, float* dy, int gradientSize, int samples, float* target, int filtersDone, int tapsDone)
             where TVector : struct where TOps : IVectorOps<float, TVector>
         {
             TVector a00 = TOps.Zero, a01 = TOps.Zero, a02 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero, a12 = TOps.Zero;
             TVector a20 = TOps.Zero, a21 = TOps.Zero, a22 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero, a32 = TOps.Zero;
             int lanes = TOps.Count, dx = s.DilationX, plane = s.OutputHeight * rowWidth;
+            for (int n = 0; n < samples; n++)
             for (int oy = 0; oy < s.OutputHeight; oy++)
             {
-                float* row = origin + (long)oy * paddedWidth;
-                float* g = dy + (long)oy * rowWidth;
+                float* row = origin + (long)n * imageSize + (long)oy * paddedWidth;
+                float* g = dy + (long)n * gradientSize + (long)oy * rowWidth;
                 for (int ox = 0; ox < rowWidth; ox += lanes)
                 {
                     TVector x0 = TOps.Load(ref row[ox]), x1 = TOps.Load(ref row[ox + dx]), x2 = TOps.Load(ref row[ox + 2 * dx]);
@@ -411,16 +443,17 @@ public static unsafe partial class Conv2DOp
 
         /// <summary>6 filters × 2 taps: 12 accumulators, per step 2 image loads and 6 gradient loads.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void SixByTwo<TVector, TOps>(float* origin, float* dy, float* target, int filtersDone, int tapsDone)
+        private void SixByTwo<TVector, TOps>(float* origin, int imageSize, float* dy, int gradientSize, int samples, float* target, int filtersDone, int tapsDone)
             where TVector : struct where TOps : IVectorOps<float, TVector>
         {
             TVector a00 = TOps.Zero, a01 = TOps.Zero, a10 = TOps.Zero, a11 = TOps.Zero, a20 = TOps.Zero, a21 = TOps.Zero;
             TVector a30 = TOps.Zero, a31 = TOps.Zero, a40 = TOps.Zero, a41 = TOps.Zero, a50 = TOps.Zero, a51 = TOps.Zero;
             int lanes = TOps.Count, dx = s.DilationX, plane = s.OutputHeight * rowWidth;
+            for (int n = 0; n < samples; n++)
             for (int oy = 0; oy < s.OutputHeight; oy++)
             {
-                float* row = origin + (long)oy * paddedWidth;
-                float* g = dy + (long)oy * rowWidth;
+                float* row = origin + (long)n * imageSize + (long)oy * paddedWidth;
+                float* g = dy + (long)n * gradientSize + (long)oy * rowWidth;
                 for (int ox = 0; ox < rowWidth; ox += lanes)
                 {
                     TVector x0 = TOps.Load(ref row[ox]), x1 = TOps.Load(ref row[ox + dx]);
