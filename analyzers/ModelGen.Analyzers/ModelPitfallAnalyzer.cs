@@ -261,6 +261,18 @@ namespace ModelGen.Analyzers
                         $"Layer '{model.Layers[i].Name}' applies dropout right before pooling '{model.Layers[i + 1].Name}': max pooling then picks the largest survivor (training sees a different maximum than inference) and mean pooling averages the zeros away; apply dropout after the pooling");
             }
 
+            // L1's gradient term is λ₁ per step whatever the weight's size: above 1e-3 it zeroes most weights before the
+            // loss gradient can hold them. Beside L2 (the elastic net) both at moderate strength regularize twice, as
+            // moderate decay with heavy dropout does below.
+            if (regularization.L1Penalty is float l1 && l1 > 0)
+            {
+                float l2 = regularization.WeightDecay ?? 0;
+                string? excessL1 = l1 > 1e-3f ? $"applies an L1 penalty λ₁ = {Format(l1)} (above 1e-3)"
+                    : l1 > 1e-4f && l2 > 1e-3f ? $"combines an L1 penalty λ₁ = {Format(l1)} (above 1e-4) with weight decay λ₂ = {Format(l2)} (above 1e-3)"
+                    : null;
+                if (excessL1 is not null)
+                    report.At(PitfallDescriptors.ExcessiveRegularization, SiteKind.L1PenaltyAttribute, -1, null, declaration.ClassName, excessL1);
+            }
             if (regularization.WeightDecay is not float lambda)
                 return;
             if (regularization.DecayBiases && lambda > 0)

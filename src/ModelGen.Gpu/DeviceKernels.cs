@@ -35,8 +35,8 @@ internal sealed class DeviceKernels
         BatchNormUpdateRunning = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(
             BatchNormKernels.UpdateRunning);
         ClipByValue = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(LayerKernels.ClipByValue);
-        DecayGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(LayerKernels.DecayGradient);
-        SoftmaxCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, int>(
+        DecayGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float>(LayerKernels.DecayGradient);
+        SoftmaxCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, int, float>(
             LossKernels.SoftmaxCrossEntropy);
         SoftmaxRows = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(LossKernels.SoftmaxRows);
         MeanSquaredError = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int>(
@@ -96,8 +96,8 @@ internal sealed class DeviceKernels
             return null;
         }
     }
-    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float> DecayGradient { get; }
-    public Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, int> SoftmaxCrossEntropy { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float> DecayGradient { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, int, float> SoftmaxCrossEntropy { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int> SoftmaxRows { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int> MeanSquaredError { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, int> MeanAbsoluteError { get; }

@@ -408,10 +408,13 @@ public abstract class DeviceNetwork : IDisposable
         where TActivation : struct, IDeviceActivation
         => Kernels.ActivationBackward<TActivation>()((int)y.Length, y, outputGradient, inputGradient, negativeSlope);
 
-    /// <summary>Softmax cross-entropy over [batch × classes] logits; the mean loss goes to the device scalar, dz into <paramref name="gradient"/> unless it is empty.</summary>
-    protected void SoftmaxCrossEntropy(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> gradient, int batch, int classes)
+    /// <summary>
+    /// Softmax cross-entropy over [batch × classes] logits, against labels smoothed by <paramref name="labelSmoothing"/>;
+    /// the mean loss goes to the device scalar, dz into <paramref name="gradient"/> unless it is empty.
+    /// </summary>
+    protected void SoftmaxCrossEntropy(ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> gradient, int batch, int classes, float labelSmoothing = 0f)
     {
-        Kernels.SoftmaxCrossEntropy(batch, logits, labels, gradient, _terms.View, classes, 1f / batch, gradient.Length > 0 ? 1 : 0);
+        Kernels.SoftmaxCrossEntropy(batch, logits, labels, gradient, _terms.View, classes, 1f / batch, gradient.Length > 0 ? 1 : 0, labelSmoothing);
         MeanOfTerms(batch, 1f / batch);
     }
 
@@ -474,9 +477,12 @@ public abstract class DeviceNetwork : IDisposable
         Kernels.Complete(new KernelConfig(1, ReductionKernels.Threads), _partials.View, _scalars.View, groups, (int)ReductionKernels.Finish.ClipScale, maxNorm);
     }
 
-    /// <summary>L2 decay on gradients [offset, offset + length): g ← s·g + λ·w with the clipping scale s (λ = 0 applies the scale alone).</summary>
-    protected void DecayGradients(int offset, int length, float lambda)
-        => Kernels.DecayGradient(length, _gradients.View.SubView(offset, length), _parameters.View.SubView(offset, length), _scalars.View, lambda);
+    /// <summary>
+    /// Weight penalties on gradients [offset, offset + length): g ← s·g + λ₂·w + λ₁·sign(w) with the clipping scale s
+    /// (both λ = 0 applies the scale alone).
+    /// </summary>
+    protected void DecayGradients(int offset, int length, float l2, float l1)
+        => Kernels.DecayGradient(length, _gradients.View.SubView(offset, length), _parameters.View.SubView(offset, length), _scalars.View, l2, l1);
 
     /// <summary>The scale an update reads when the gradients still need the clipping scale (1 without clipping).</summary>
     protected const int ClippingScale = DeviceScalars.GradientScale;

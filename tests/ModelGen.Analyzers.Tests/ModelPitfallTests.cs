@@ -291,6 +291,18 @@ public class ModelPitfallTests
         optimizer: "[Adam(LearningRate = 1e-3f), {|MG0018:WeightDecay(0.05f, Decoupled = true)|}]"));
 
     [Fact]
+    public Task StrongL1Penalty() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[Sgd(LearningRate = 0.01f), {|MG0018:L1Penalty(5e-3f)|}]"));
+
+    [Fact]
+    public Task L1PenaltyBesideModerateWeightDecay() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[Sgd(LearningRate = 0.01f), {|MG0018:L1Penalty(5e-4f)|}, WeightDecay(5e-3f)]"));
+
+    [Fact]
+    public Task MildElasticNetIsFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }",
+        optimizer: "[Sgd(LearningRate = 0.01f), L1Penalty(1e-5f), WeightDecay(1e-4f)]"));
+
+    [Fact]
     public Task WeightDecayWithHeavyDropout() => Check(Model("""
         [Dense(8, Activation.ReLU, Dropout = 0.5f)] partial Dense Hidden { get; }
         [Dense(3)] partial Dense Logits { get; }

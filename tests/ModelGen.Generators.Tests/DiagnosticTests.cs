@@ -30,6 +30,8 @@ public class DiagnosticTests
         { "MG1004", "RmsProp(Epsilon = -1f)", "[Model(InputSize = 2)][MeanSquaredError][RmsProp(Epsilon = -1f)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "AdaGrad(LearningRate = 0f)", "[Model(InputSize = 2)][MeanSquaredError][AdaGrad(LearningRate = 0f)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "WeightDecay(-1e-4f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd, WeightDecay(-1e-4f)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
+        { "MG1004", "L1Penalty(float.PositiveInfinity)", "[Model(InputSize = 2)][MeanSquaredError][Sgd, L1Penalty(float.PositiveInfinity)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
+        { "MG1004", "SoftmaxCrossEntropy(LabelSmoothing = 1f)", "[Model(InputSize = 2)][SoftmaxCrossEntropy(LabelSmoothing = 1f)][Sgd] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "Model(InputSize = 2, BatchSize = -8)", "[Model(InputSize = 2, BatchSize = -8)][MeanSquaredError][Sgd] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "Dense(3, BiasInit = float.PositiveInfinity)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, BiasInit = float.PositiveInfinity)] partial Dense A { get; } }" },
         { "MG0014", "Dense(4, Activation.ReLU, Dropout = 1f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(4, Activation.ReLU, Dropout = 1f)] partial Dense A { get; } [Dense(1)] partial Dense B { get; } }" },

@@ -160,6 +160,16 @@ public partial class AdamWRegressor
     [Dense(2)] public partial Dense Output { get; }
 }
 
+/// <summary>The elastic net: an L1 penalty beside coupled L2 decay under plain SGD, on the weights only.</summary>
+[Model(InputSize = 4, Seed = 43)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.1f), L1Penalty(1e-3f), WeightDecay(1e-4f)]
+public partial class ElasticNetRegressor
+{
+    [Dense(6, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}
+
 /// <summary>
 /// ELU and hard tanh hidden layers into a regression head, Nesterov momentum: the two activations' forward, backward
 /// (derivatives read from the output) and default initializers (He for ELU, Glorot for hard tanh) in a whole model.

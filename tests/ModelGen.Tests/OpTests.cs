@@ -69,27 +69,68 @@ public class OpTests
     }
 
     [Theory]
-    [InlineData(1, 2)]
-    [InlineData(3, 10)]
-    [InlineData(4, 17)]
-    [InlineData(2, 33)]
-    public void SoftmaxCrossEntropyGradientMatchesFiniteDifferences(int batch, int classes)
+    [InlineData(1, 2, 0.0)]
+    [InlineData(3, 10, 0.0)]
+    [InlineData(4, 17, 0.0)]
+    [InlineData(2, 33, 0.0)]
+    [InlineData(1, 2, 0.1)]
+    [InlineData(3, 10, 0.1)]
+    [InlineData(4, 17, 0.25)]
+    [InlineData(2, 33, 0.9)]
+    public void SoftmaxCrossEntropyGradientMatchesFiniteDifferences(int batch, int classes, double smoothing)
     {
         double[] logits = Reference.Random(batch * classes, batch * 31 + classes, 4);
         int[] labels = Enumerable.Range(0, batch).Select(i => (i * 7 + 3) % classes).ToArray();
         var gradient = new double[logits.Length];
-        double loss = SoftmaxCrossEntropyOp.ForwardBackward<double>(logits, labels, gradient, batch, classes);
-        Assert.Equal(loss, SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes), 12);
+        double loss = SoftmaxCrossEntropyOp.ForwardBackward<double>(logits, labels, gradient, batch, classes, smoothing);
+        Assert.Equal(loss, SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes, smoothing), 1e-12);
+        // The definition: −Σ q log softmax(z) with q = (1 − ε)·onehot(label) + ε/C, averaged over the rows.
+        double expected = 0;
+        for (int row = 0; row < batch; row++)
+        {
+            double[] z = logits.Skip(row * classes).Take(classes).ToArray();
+            double logSum = Math.Log(z.Sum(v => Math.Exp(v - z.Max()))) + z.Max();
+            expected -= Enumerable.Range(0, classes).Sum(j => ((j == labels[row] ? 1 - smoothing : 0) + smoothing / classes) * (z[j] - logSum)) / batch;
+        }
+        Assert.Equal(expected, loss, 1e-12);
         var numeric = new double[logits.Length];
         for (int i = 0; i < logits.Length; i++)
         {
             double saved = logits[i];
-            logits[i] = saved + 1e-6; double plus = SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes);
-            logits[i] = saved - 1e-6; double minus = SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes);
+            logits[i] = saved + 1e-6; double plus = SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes, smoothing);
+            logits[i] = saved - 1e-6; double minus = SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes, smoothing);
             logits[i] = saved;
             numeric[i] = (plus - minus) / 2e-6;
         }
-        Reference.Close(numeric, gradient, 1e-6, 1e-9, $"softmax cross-entropy gradient {batch}×{classes}");
+        Reference.Close(numeric, gradient, 1e-6, 1e-9, $"softmax cross-entropy gradient {batch}×{classes}, ε = {smoothing}");
+    }
+
+    [Fact]
+    public void SmoothedSequenceCrossEntropySkipsPaddedStepsAndMatchesItsRows()
+    {
+        // Time-major logits [steps × batch × classes], labels sample-major; sample 1 is one step shorter.
+        const int batch = 2, steps = 3, classes = 4;
+        const double smoothing = 0.2;
+        double[] logits = Reference.Random(steps * batch * classes, 61, 3);
+        int[] labels = [1, 3, 0, 2, 2, 0], lengths = [3, 2];
+        var gradient = new double[logits.Length];
+        double loss = SequenceSoftmaxCrossEntropyOp.ForwardBackward<double>(logits, labels, lengths, gradient, batch, steps, steps, classes, smoothing);
+        double expected = 0;
+        var rowGradient = new double[classes];
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+            {
+                var rowLogits = logits.AsSpan((t * batch + n) * classes, classes);
+                if (t >= lengths[n])
+                {
+                    Assert.All(gradient.AsSpan((t * batch + n) * classes, classes).ToArray(), g => Assert.Equal(0.0, g));
+                    continue;
+                }
+                expected += SoftmaxCrossEntropyOp.ForwardBackward<double>(rowLogits, [labels[n * steps + t]], rowGradient, 1, classes, smoothing);
+                Reference.Close(rowGradient.Select(g => g / 5).ToArray(), gradient.AsSpan((t * batch + n) * classes, classes), 1e-14, 1e-15, $"step {t} sample {n}");
+            }
+        Assert.Equal(expected / 5, loss, 1e-12);
+        Assert.Equal(loss, SequenceSoftmaxCrossEntropyOp.Loss<double>(logits, labels, lengths, batch, steps, steps, classes, smoothing), 1e-12);
     }
 
     [Theory]
@@ -461,6 +502,24 @@ public class OpTests
         double[] expected = g.Select((x, i) => 0.5 * x + 0.01 * w[i]).ToArray();
         WeightDecay.Apply<double>(g, w, 0.01, 0.5);
         Reference.Close(expected, g, 1e-15, 1e-16, "weight decay");
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndLengths))]
+    public void WeightPenaltiesAddL2AndTheSignTimesL1AfterScaling(int bits, int length)
+    {
+        using var width = Widths.Force(bits);
+        double[] g = Reference.Random(length, 53), w = Reference.Random(length, 54);
+        for (int i = 0; i < length; i += 3)
+            w[i] = 0; // the subgradient of |w| at 0 is 0: no pull either way
+        double[] expected = g.Select((x, i) => 0.5 * x + 0.01 * w[i] + 0.002 * Math.Sign(w[i])).ToArray();
+        WeightDecay.Apply<double>(g, w, 0.01, 0.002, 0.5);
+        Reference.Close(expected, g, 1e-15, 1e-16, "L2 and L1");
+
+        float[] gf = Reference.ToFloat(Reference.Random(length, 55)), wf = Reference.ToFloat(w);
+        float[] expectedF = gf.Select((x, i) => x + 0.003f * MathF.Sign(wf[i])).ToArray();
+        WeightDecay.Apply<float>(gf, wf, 0f, 0.003f, 1f);
+        Assert.Equal(expectedF, gf);
     }
 
     [Fact]

@@ -147,6 +147,25 @@ public class RegularizedModelTests
     }
 
     [Fact]
+    public void L1PenaltyAddsTheSignOfEachWeightBesideL2BeforeTheSgdStep()
+    {
+        var layers = new ElasticNetRegressor();
+        var net = new ElasticNetRegressor.Network<double>(seed: 4);
+        double[] inputs = Reference.Random(5 * 4, 21), targets = Reference.Random(5 * 2, 22);
+        // A weight at exactly 0 feels no L1 pull (the subgradient there is 0), a negative one is pulled up.
+        net.Parameters.Span[0] = 0;
+        net.Parameters.Span[1] = -Math.Abs(net.Parameters.Span[1]);
+        double[] p = net.Parameters.ToArray();
+        net.ComputeGradients(inputs, targets);
+        double[] g = net.Gradients.ToArray();
+        net.TrainStep(inputs, targets);
+        bool[] isWeight = WeightMask([layers.Hidden, layers.Output]);
+        double rate = (double)0.1f, l1 = (double)1e-3f, l2 = (double)1e-4f;
+        var expected = p.Select((w, i) => w - rate * (g[i] + (isWeight[i] ? l2 * w + l1 * Math.Sign(w) : 0))).ToArray();
+        Reference.Close(expected, net.Parameters.Span, 1e-12, 1e-14, "elastic-net SGD step");
+    }
+
+    [Fact]
     public void ClippedDecayOfWeightsAndBiasesFeedsAdaGrad()
     {
         var net = new ProbabilityTagger.Network<double>(seed: 3);

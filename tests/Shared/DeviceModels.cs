@@ -4,10 +4,11 @@ namespace ModelGen.DeviceTests;
 
 // The models both device backends are tested on (linked into ModelGen.Gpu.Tests and ModelGen.Vulkan.Tests, so each
 // project's generator emits its own backend's network for them): each activation in a GEMM epilogue, the five losses
-// (both BCE forms), the five optimizers, both clippings, coupled and decoupled weight decay, and the linear schedule.
+// (both BCE forms; label smoothing), the five optimizers, both clippings, coupled and decoupled weight decay, the L1
+// penalty (alone and beside decoupled L2), and the linear schedule.
 
 [Model(InputSize = 20, Seed = 11)]
-[SoftmaxCrossEntropy]
+[SoftmaxCrossEntropy(LabelSmoothing = 0.1f)]
 [Adam(LearningRate = 1e-2f), ClipGlobalNorm(0.5f)]
 public partial class DeviceClassifier
 {
@@ -57,7 +58,7 @@ public partial class DeviceTagger
 
 [Model(InputSize = 6, Seed = 3)]
 [BinaryCrossEntropy(FromLogits = false)]
-[AdaGrad(LearningRate = 0.1f), WeightDecay(1e-2f, Decoupled = true), LinearDecay(4, FinalFraction = 0.25f)]
+[AdaGrad(LearningRate = 0.1f), WeightDecay(1e-2f, Decoupled = true), L1Penalty(1e-4f), LinearDecay(4, FinalFraction = 0.25f)]
 public partial class DeviceProbabilities
 {
     [Dense(16, Activation.Tanh)] public partial Dense Hidden { get; }
@@ -66,7 +67,7 @@ public partial class DeviceProbabilities
 
 [Model(InputSize = 10, Seed = 21)]
 [MeanSquaredError]
-[Sgd(LearningRate = 0.02f), WeightDecay(1e-3f)]
+[Sgd(LearningRate = 0.02f), L1Penalty(1e-3f)]
 public partial class DevicePlainSgd
 {
     [Dense(8, Activation.Sigmoid)] public partial Dense Hidden { get; }

@@ -116,7 +116,7 @@ namespace ModelGen.Generators.Emit
             string upload = labels ? "UploadLabels(labels)" : "UploadTargets(targets)";
             string LossCall(string gradient, string targets) => loss switch
             {
-                LossKind.SoftmaxCrossEntropy => $"SoftmaxCrossEntropy({context.Value(output.Id)}, {targets}, {gradient}, batch, {output.Width});",
+                LossKind.SoftmaxCrossEntropy => $"SoftmaxCrossEntropy({context.Value(output.Id)}, {targets}, {gradient}, batch, {output.Width}{(head.Loss.Smoothing > 0 ? $", labelSmoothing: {Hlsl.Float(head.Loss.Smoothing)}" : "")});",
                 LossKind.MeanSquaredError => $"MeanSquaredError({context.Value(output.Id)}, {targets}, {gradient}, batch * {output.Width});",
                 LossKind.MeanAbsoluteError => $"MeanAbsoluteError({context.Value(output.Id)}, {targets}, {gradient}, batch * {output.Width});",
                 LossKind.Huber => $"Huber({context.Value(output.Id)}, {targets}, {gradient}, batch * {output.Width}, {Hlsl.Float(head.Loss.Delta)});",
@@ -290,6 +290,17 @@ namespace ModelGen.Generators.Emit
             string rate = "rate";
             string scaleSlot = "ClippingScale";
             ParameterTensor[] trainable = model.Parameters.Where(p => p.Trainable).ToArray();
+            (float l2, float l1) = regularization.GradientPenalties;
+            if (l2 > 0 || l1 > 0)
+            {
+                string terms = (l2 > 0 ? " + λ₂·w" : "") + (l1 > 0 ? " + λ₁·sign(w)" : "");
+                writer.Line($"// {(l2 > 0 && l1 > 0 ? "L2 and L1 penalties" : l2 > 0 ? "L2 weight decay" : "L1 penalty")}: g ← s·g{terms} on the tensors the manifest marks decayed (s: the clipping scale), g ← s·g on the rest.");
+                foreach (ParameterTensor tensor in trainable.Where(t => t.Length > 0))
+                    if (tensor.Decayed || declaration.ClipNorm is not null)
+                        writer.Line($"DecayGradients({tensor.Offset}, {tensor.Length}, {(tensor.Decayed ? CodeWriter.Float(l2) : "0f")}, {(tensor.Decayed ? CodeWriter.Float(l1) : "0f")}); // {tensor.Name}");
+                if (declaration.ClipNorm is not null)
+                    scaleSlot = "UnitScale";
+            }
             if (regularization.WeightDecay is float lambda && regularization.Decoupled)
             {
                 writer.Line("// Decoupled weight decay (AdamW), folded into the update: w ← w·(1 − lr·λ) on the tensors the manifest marks decayed.");
@@ -301,15 +312,6 @@ namespace ModelGen.Generators.Emit
                 }
                 writer.Close();
                 return;
-            }
-            if (regularization.WeightDecay is float coupled)
-            {
-                writer.Line("// L2 weight decay: g ← s·g + λ·w on the tensors the manifest marks decayed (s: the clipping scale), g ← s·g on the rest.");
-                foreach (ParameterTensor tensor in trainable.Where(t => t.Length > 0))
-                    if (tensor.Decayed || declaration.ClipNorm is not null)
-                        writer.Line($"DecayGradients({tensor.Offset}, {tensor.Length}, {(tensor.Decayed ? CodeWriter.Float(coupled) : "0f")}); // {tensor.Name}");
-                if (declaration.ClipNorm is not null)
-                    scaleSlot = "UnitScale";
             }
             writer.Wrapped($"Update({Rule(optimizer, rate, "1f")}, 0, ParameterCount, {scaleSlot});");
             writer.Close();

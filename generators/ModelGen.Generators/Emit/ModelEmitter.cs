@@ -1001,6 +1001,23 @@ namespace ModelGen.Generators.Emit
             writer.Wrapped($"T learningRate = LearningRateSchedule is {{ }} runTimeSchedule ? T.CreateChecked(runTimeSchedule.Rate(_step)) : {declared};");
             string rate = "learningRate";
             ParameterTensor[] trainable = model.Parameters.Where(p => p.Trainable).ToArray();
+            (float l2, float l1) = regularization.GradientPenalties;
+            if (l2 > 0 || l1 > 0)
+            {
+                string terms = l1 == 0 ? " + λ·w" : l2 == 0 ? " + λ·sign(w)" : " + λ₂·w + λ₁·sign(w)";
+                writer.Line($"// {(l2 > 0 && l1 > 0 ? "L2 and L1 penalties" : l2 > 0 ? "L2 weight decay" : "L1 penalty")}: g ← {(scale == "T.One" ? "" : "scale·")}g{terms} on the tensors the manifest marks decayed{(scale == "T.One" ? "" : ", g ← scale·g on the rest")}.");
+                foreach (ParameterTensor tensor in trainable)
+                    if (tensor.Decayed || scale != "T.One")
+                    {
+                        // Without L1 the shorter overload: g ← s·g + λ₂·w.
+                        var arguments = new List<string> { EmitContext.ViewName(tensor) + "Gradient", EmitContext.ViewName(tensor), tensor.Decayed && l2 > 0 ? constants.Name("WeightDecay", l2) : "T.Zero" };
+                        if (l1 > 0)
+                            arguments.Add(tensor.Decayed ? constants.Name("L1Penalty", l1) : "T.Zero");
+                        arguments.Add(scale);
+                        writer.Call("global::ModelGen.Optimizers.WeightDecay.Apply<T>", arguments.ToArray());
+                    }
+                scale = "T.One";
+            }
             if (regularization.WeightDecay is float lambda && regularization.Decoupled)
             {
                 writer.Line("// Decoupled weight decay (AdamW), folded into the update: w ← w·(1 − lr·λ) before the step on the tensors the manifest marks decayed.");
@@ -1008,15 +1025,6 @@ namespace ModelGen.Generators.Emit
                 foreach (var (start, length, decayed) in DecayRanges(trainable))
                     writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale, start, length, decayed ? "keep" : "T.One", constants.Name));
                 return;
-            }
-            if (regularization.WeightDecay is float coupled)
-            {
-                writer.Line($"// L2 weight decay: g ← {(scale == "T.One" ? "" : "scale·")}g + λ·w on the tensors the manifest marks decayed{(scale == "T.One" ? "" : ", g ← scale·g on the rest")}.");
-                foreach (ParameterTensor tensor in trainable)
-                    if (tensor.Decayed || scale != "T.One")
-                        writer.Call("global::ModelGen.Optimizers.WeightDecay.Apply<T>", EmitContext.ViewName(tensor) + "Gradient", EmitContext.ViewName(tensor),
-                            tensor.Decayed ? constants.Name("WeightDecay", coupled) : "T.Zero", scale);
-                scale = "T.One";
             }
             writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale, constants.Name));
         }

@@ -226,24 +226,27 @@ namespace ModelGen.Generators.Emit
 
             ParameterTensor[] trainable = model.Parameters.Where(p => p.Trainable && p.Length > 0).OrderBy(p => p.Offset).ToArray();
             int scaleSlot = Hlsl.GradientScaleSlot;
+            (float l2, float l1) = regularization.GradientPenalties;
+            if (l2 > 0 || l1 > 0)
+            {
+                string terms = (l2 > 0 ? $" + {CodeWriter.Literal(l2)}·w" : "") + (l1 > 0 ? $" + {CodeWriter.Literal(l1)}·sign(w)" : "");
+                foreach (ParameterTensor tensor in trainable.Where(t => t.Decayed || declaration.ClipNorm is not null))
+                {
+                    string penalty = !tensor.Decayed ? "" : (l2 > 0 ? $" + {Hlsl.Float(l2)} * Parameters[{tensor.Offset}u + i]" : "")
+                        + (l1 > 0 ? $" + {Hlsl.Float(l1)} * sign(Parameters[{tensor.Offset}u + i])" : "");
+                    Hlsl.Elements(context, tensor.View + "Decay", tensor.Decayed ? $"penalties: g ← s·g{terms} (s: the clipping scale)" : "g ← s·g (s: the clipping scale; not a weight, no penalty)",
+                        new[] { $"{tensor.Name}: Gradients and Parameters at {tensor.Offset}" }, $"{tensor.Length}u", $"{tensor.Length}L",
+                        $"Gradients[{tensor.Offset}u + i] = Scalars[{Hlsl.GradientScaleSlot}] * Gradients[{tensor.Offset}u + i]{penalty};");
+                }
+                if (declaration.ClipNorm is not null)
+                    scaleSlot = Hlsl.OneSlot;
+            }
             if (regularization.WeightDecay is float lambda && regularization.Decoupled)
             {
                 foreach (ParameterTensor tensor in trainable)
                     Update(context, tensor.View + "Update", $"{tensor.Name}: {OptimizerOp.Describe(declaration.Optimizer)}, decoupled decay {(tensor.Decayed ? $"w·(1 − lr·{CodeWriter.Literal(lambda)})" : "off (not a weight)")}",
                         tensor.Offset, tensor.Length, scaleSlot, tensor.Decayed ? $"Scalars[{Hlsl.KeepSlot}]" : "1.0f");
                 return;
-            }
-            if (regularization.WeightDecay is float coupled)
-            {
-                foreach (ParameterTensor tensor in trainable.Where(t => t.Decayed || declaration.ClipNorm is not null))
-                {
-                    string decay = tensor.Decayed ? $" + {Hlsl.Float(coupled)} * Parameters[{tensor.Offset}u + i]" : "";
-                    Hlsl.Elements(context, tensor.View + "Decay", tensor.Decayed ? $"L2: g ← s·g + {CodeWriter.Literal(coupled)}·w (s: the clipping scale)" : "g ← s·g (s: the clipping scale; not a weight, no decay)",
-                        new[] { $"{tensor.Name}: Gradients and Parameters at {tensor.Offset}" }, $"{tensor.Length}u", $"{tensor.Length}L",
-                        $"Gradients[{tensor.Offset}u + i] = Scalars[{Hlsl.GradientScaleSlot}] * Gradients[{tensor.Offset}u + i]{decay};");
-                }
-                if (declaration.ClipNorm is not null)
-                    scaleSlot = Hlsl.OneSlot;
             }
             Update(context, "Update", $"{OptimizerOp.Describe(declaration.Optimizer)} over every parameter", 0, parameters, scaleSlot, "1.0f");
         }

@@ -17,6 +17,7 @@ namespace ModelGen.Generators.Extraction
         public AttributeData? ClipAttribute { get; set; }
         public AttributeData? ClipValueAttribute { get; set; }
         public AttributeData? WeightDecayAttribute { get; set; }
+        public AttributeData? L1PenaltyAttribute { get; set; }
         public AttributeData? ScheduleAttribute { get; set; }
         public List<(AttributeData Attribute, IPropertySymbol Property)> Layers { get; } = new List<(AttributeData, IPropertySymbol)>();
 
@@ -50,6 +51,7 @@ namespace ModelGen.Generators.Extraction
                 SiteKind.ClipAttribute => Of(_sites.ClipAttribute),
                 SiteKind.ClipValueAttribute => Of(_sites.ClipValueAttribute),
                 SiteKind.WeightDecayAttribute => Of(_sites.WeightDecayAttribute),
+                SiteKind.L1PenaltyAttribute => Of(_sites.L1PenaltyAttribute),
                 SiteKind.ScheduleAttribute => Of(_sites.ScheduleAttribute),
                 SiteKind.LayerAttribute when layerIndex >= 0 && layerIndex < _sites.Layers.Count => Of(_sites.Layers[layerIndex].Attribute),
                 SiteKind.HeadLossAttribute when _sites.HeadLosses.TryGetValue(layerIndex, out AttributeData? loss) => Of(loss),

@@ -74,7 +74,7 @@ namespace ModelGen.Generators.Extraction
             LossDeclaration loss = LossDeclaration.None;
             int lossCount = 0, optimizerCount = 0;
             OptimizerDeclaration optimizer = OptimizerDeclaration.None;
-            float? clipNorm = null, clipValue = null, weightDecay = null;
+            float? clipNorm = null, clipValue = null, weightDecay = null, l1Penalty = null;
             ScheduleDeclaration? schedule = null;
             int warmupSteps = 0;
             bool decayBiases = false, decoupled = false, checkFinite = false;
@@ -193,6 +193,13 @@ namespace ModelGen.Generators.Extraction
                         decayBiases = ReadNamed(attribute, "IncludeBiases", false, "WeightDecay", SiteKind.WeightDecayAttribute, problems);
                         decoupled = ReadNamed(attribute, "Decoupled", false, "WeightDecay", SiteKind.WeightDecayAttribute, problems);
                         break;
+                    case "ModelGen.L1PenaltyAttribute":
+                        sites.L1PenaltyAttribute = attribute;
+                        if (TryReadConstructorArgument(attribute, 0, out float l1) && l1 >= 0 && !float.IsInfinity(l1))
+                            l1Penalty = l1;
+                        else
+                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.L1PenaltyAttribute, "L1Penalty", "lambda", "a finite number ≥ 0"));
+                        break;
                     case "ModelGen.ClipValueAttribute":
                         sites.ClipValueAttribute = attribute;
                         clipValue = ReadClipLimit(attribute, SiteKind.ClipValueAttribute, "ClipValue", "maxValue", problems);
@@ -265,7 +272,7 @@ namespace ModelGen.Generators.Extraction
                 warmupSteps > 0 ? (schedule ?? new ScheduleDeclaration(ScheduleKind.Constant, 1, 1f)) with { WarmupSteps = warmupSteps } : schedule,
                 clipNorm,
                 clipValue,
-                new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled),
+                new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled, l1Penalty),
                 checkFinite,
                 model.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "System.Diagnostics.DebuggerTypeProxyAttribute" or "System.Diagnostics.DebuggerDisplayAttribute"),
                 layers.ToEquatableArray(),
@@ -341,8 +348,11 @@ namespace ModelGen.Generators.Extraction
             float delta = kind == LossKind.Huber ? ReadNamed(attribute, "Delta", 1f, name, site, scoped) : 0f;
             if (kind == LossKind.Huber && (!(delta > 0) || float.IsInfinity(delta)))
                 scoped.Add(Problem.At(DiagnosticIds.InvalidArgument, site, name, "Delta", "a finite number greater than 0"));
+            float smoothing = kind == LossKind.SoftmaxCrossEntropy ? ReadNamed(attribute, "LabelSmoothing", 0f, name, site, scoped) : 0f;
+            if (!(smoothing >= 0 && smoothing < 1))
+                scoped.Add(Problem.At(DiagnosticIds.InvalidArgument, site, name, "LabelSmoothing", "a number in [0, 1)"));
             problems.AddRange(scoped.Select(p => p with { LayerIndex = layer }));
-            return new LossDeclaration(kind, kind == LossKind.SoftmaxCrossEntropy || fromLogits, weight, delta);
+            return new LossDeclaration(kind, kind == LossKind.SoftmaxCrossEntropy || fromLogits, weight, delta, smoothing);
         }
 
 

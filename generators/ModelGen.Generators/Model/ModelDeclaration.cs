@@ -95,18 +95,25 @@ namespace ModelGen.Generators.Model
     internal sealed record ScheduleDeclaration(ScheduleKind Kind, int Steps, float Fraction, int WarmupSteps = 0);
 
     /// <summary>
-    /// A loss attribute: which loss, for binary cross-entropy whether the outputs are logits, its weight in the total, and
-    /// for Huber where it turns linear (<see cref="Delta"/>; 0 for the others).
+    /// A loss attribute: which loss, for binary cross-entropy whether the outputs are logits, its weight in the total,
+    /// for Huber where it turns linear (<see cref="Delta"/>; 0 for the others), and for softmax cross-entropy the label
+    /// smoothing ε (<see cref="Smoothing"/>; 0: off).
     /// </summary>
-    internal sealed record LossDeclaration(LossKind Kind, bool FromLogits, float Weight, float Delta = 0)
+    internal sealed record LossDeclaration(LossKind Kind, bool FromLogits, float Weight, float Delta = 0, float Smoothing = 0)
     {
         public static readonly LossDeclaration None = new LossDeclaration(LossKind.None, false, 0);
     }
 
-    /// <summary>Class-level regularization: input dropout and L2 weight decay (null: none), coupled or decoupled.</summary>
-    internal sealed record RegularizationDeclaration(float InputDropout, float? WeightDecay, bool DecayBiases, bool Decoupled)
+    /// <summary>
+    /// Class-level regularization: input dropout, L2 weight decay (null: none), coupled or decoupled, and the L1
+    /// penalty (null: none), always coupled, on the same tensors.
+    /// </summary>
+    internal sealed record RegularizationDeclaration(float InputDropout, float? WeightDecay, bool DecayBiases, bool Decoupled, float? L1Penalty = null)
     {
         public static readonly RegularizationDeclaration None = new RegularizationDeclaration(0, null, false, false);
+
+        /// <summary>The coefficients added to the gradients of the decayed tensors before the step: coupled L2 and L1 (0 when absent).</summary>
+        public (float L2, float L1) GradientPenalties => (Decoupled ? 0 : WeightDecay ?? 0, L1Penalty ?? 0);
     }
 
     /// <summary>Everything the generator knows about one model class, straight from its attributes.</summary>

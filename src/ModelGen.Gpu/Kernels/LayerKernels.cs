@@ -94,7 +94,11 @@ public static class LayerKernels
         gradients[i] = g > maxValue ? maxValue : g < -maxValue ? -maxValue : g;
     }
 
-    /// <summary>L2 weight decay: g ← s·g + λ·w, s being the clipping scale on the device.</summary>
-    public static void DecayGradient(Index1D i, ArrayView<float> gradients, ArrayView<float> parameters, ArrayView<float> scalars, float lambda)
-        => gradients[i] = scalars[DeviceScalars.GradientScale] * gradients[i] + lambda * parameters[i];
+    /// <summary>Weight penalties: g ← s·g + λ₂·w + λ₁·sign(w), s being the clipping scale on the device (sign(0) = 0, as on the CPU).</summary>
+    public static void DecayGradient(Index1D i, ArrayView<float> gradients, ArrayView<float> parameters, ArrayView<float> scalars, float l2, float l1)
+    {
+        float w = parameters[i];
+        float penalty = l2 * w + (w > 0f ? l1 : w < 0f ? -l1 : 0f);
+        gradients[i] = scalars[DeviceScalars.GradientScale] * gradients[i] + penalty;
+    }
 }

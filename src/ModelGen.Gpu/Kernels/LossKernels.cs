@@ -13,7 +13,7 @@ public static class LossKernels
 {
     /// <summary>loss_row = log Σ exp(z − max z) + max z − z_label; dz = (softmax(z) − onehot(label)) · gradientScale.</summary>
     public static void SoftmaxCrossEntropy(Index1D row, ArrayView<float> logits, ArrayView<int> labels, ArrayView<float> gradient, ArrayView<float> terms,
-        int classes, float gradientScale, int withGradient)
+        int classes, float gradientScale, int withGradient, float smoothing)
     {
         int start = row * classes;
         float max = RowMax(logits, start, classes);
@@ -23,14 +23,25 @@ public static class LossKernels
         int label = labels[row];
         // Labels on the device are not range-checked by the host: an out-of-range one makes the loss NaN, never a stray read.
         bool valid = label >= 0 && label < classes;
-        terms[row] = valid ? XMath.Log(sum) + max - logits[start + label] : float.NaN;
+        // Smoothed by ε, the target is (1 − ε) on the label and ε/C on every class (the CPU's formula, term for term).
+        float on = 1f - smoothing, off = smoothing / classes;
+        float target = valid ? logits[start + label] : 0f;
+        if (smoothing != 0f)
+        {
+            float total = 0f;
+            for (int j = 0; j < classes; j++)
+                total += logits[start + j];
+            target = on * target + off * total;
+        }
+        terms[row] = valid ? XMath.Log(sum) + max - target : float.NaN;
         if (withGradient == 0)
             return;
         float inverse = 1f / sum;
         for (int j = 0; j < classes; j++)
         {
             float probability = XMath.Exp(logits[start + j] - max) * inverse;
-            gradient[start + j] = (j == label ? probability - 1f : probability) * gradientScale;
+            float difference = smoothing != 0f ? (j == label ? probability - on : probability) - off : j == label ? probability - 1f : probability;
+            gradient[start + j] = difference * gradientScale;
         }
     }
 

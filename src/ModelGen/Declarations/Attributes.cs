@@ -443,7 +443,14 @@ public abstract class LossAttribute : Attribute
 
 /// <summary>Softmax over the output layer fused with cross-entropy against integer class labels (stable: log-sum-exp with max subtraction).</summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]
-public sealed class SoftmaxCrossEntropyAttribute : LossAttribute;
+public sealed class SoftmaxCrossEntropyAttribute : LossAttribute
+{
+    /// <summary>
+    /// Label smoothing ε in [0, 1) (Szegedy et al.; PyTorch's <c>label_smoothing</c>): the target is (1 − ε) on the label
+    /// and ε/C spread over all C classes, so the logits are not pushed without bound towards a one-hot output. 0: off.
+    /// </summary>
+    public float LabelSmoothing { get; set; }
+}
 
 /// <summary>Mean squared error against float targets, averaged over every output element.</summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]
@@ -552,6 +559,19 @@ public sealed class WeightDecayAttribute(float lambda) : Attribute
     /// denominator, so it does not act as weight decay; the decoupled form does, for every optimizer.
     /// </summary>
     public bool Decoupled { get; set; }
+}
+
+/// <summary>
+/// L1 penalty λ·Σ|w| on the weights (Goodfellow et al. §7.1.2): λ·sign(w) is added to each weight's gradient (after
+/// clipping) before the optimizer step, driving small weights to exactly 0 — sparse weights, where L2 only shrinks
+/// them. It covers the tensors weight decay covers: the weights, and biases and batch-norm γ/β only under
+/// <see cref="WeightDecayAttribute.IncludeBiases"/>. Beside <see cref="WeightDecayAttribute"/> it makes the elastic net.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class L1PenaltyAttribute(float lambda) : Attribute
+{
+    /// <summary>Penalty coefficient λ ≥ 0.</summary>
+    public float Lambda { get; } = lambda;
 }
 
 /// <summary>

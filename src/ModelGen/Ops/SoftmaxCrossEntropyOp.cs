@@ -6,6 +6,8 @@ namespace ModelGen.Ops;
 /// <summary>
 /// Softmax fused with cross-entropy against integer labels, computed stably:
 /// loss_row = log Σ exp(z − max z) + max z − z_label, and dz = (softmax(z) − onehot(label)) / batch.
+/// With label smoothing ε (PyTorch's <c>CrossEntropyLoss(label_smoothing=ε)</c>) the target is
+/// q = (1 − ε)·onehot(label) + ε/C: loss_row = logsumexp(z) − (1 − ε)·z_label − (ε/C)·Σ z, dz = (softmax(z) − q) / batch.
 /// <c>TensorPrimitives.SoftMax</c> is deliberately not used: it returns NaN for [1000, 1000, 999].
 /// </summary>
 public static class SoftmaxCrossEntropyOp
@@ -13,26 +15,41 @@ public static class SoftmaxCrossEntropyOp
     /// <summary>Mean loss over the batch; writes the gradient with respect to the logits into <paramref name="logitsGradient"/>.</summary>
     public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, Span<T> logitsGradient, int batch, int classes)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => ForwardBackward(logits, labels, logitsGradient, batch, classes, T.Zero);
+
+    /// <summary>Mean loss over the batch against labels smoothed by ε; writes the gradient with respect to the logits.</summary>
+    public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, Span<T> logitsGradient, int batch, int classes, T labelSmoothing)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T total = T.Zero;
         T inverseBatch = T.One / T.CreateChecked(batch);
         for (int row = 0; row < batch; row++)
-            total += Row(logits.Slice(row * classes, classes), labels[row], logitsGradient.Slice(row * classes, classes), inverseBatch);
+            total += Row(logits.Slice(row * classes, classes), labels[row], logitsGradient.Slice(row * classes, classes), inverseBatch, labelSmoothing);
         return total * inverseBatch;
     }
 
     /// <summary>Mean loss over the batch, without a gradient.</summary>
     public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int batch, int classes)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => Loss(logits, labels, batch, classes, T.Zero);
+
+    /// <summary>Mean loss over the batch against labels smoothed by ε, without a gradient.</summary>
+    public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int batch, int classes, T labelSmoothing)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T total = T.Zero;
         for (int row = 0; row < batch; row++)
-        {
-            ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
-            total += LogSumExp(z) - z[labels[row]];
-        }
+            total += Term(logits.Slice(row * classes, classes), labels[row], labelSmoothing);
         return total / T.CreateChecked(batch);
     }
+
+    /// <summary>One row's loss: logsumexp(z) − (1 − ε)·z_label − (ε/C)·Σ z.</summary>
+    internal static T Term<T>(ReadOnlySpan<T> z, int label, T labelSmoothing) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => LogSumExp(z) - Smoothed(z, label, labelSmoothing);
+
+    /// <summary>(1 − ε)·z_label + (ε/C)·Σ z: the target-weighted logit, z_label itself when ε = 0.</summary>
+    private static T Smoothed<T>(ReadOnlySpan<T> z, int label, T labelSmoothing) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => labelSmoothing == T.Zero ? z[label] : (T.One - labelSmoothing) * z[label] + labelSmoothing / T.CreateChecked(z.Length) * TensorPrimitives.Sum(z);
 
     /// <summary>Row-wise stable softmax: probabilities = exp(z − max z) / Σ exp(z − max z).</summary>
     public static void Probabilities<T>(ReadOnlySpan<T> logits, Span<T> probabilities, int batch, int classes)
@@ -48,16 +65,22 @@ public static class SoftmaxCrossEntropyOp
         }
     }
 
-    /// <summary>One row: returns logsumexp(z) − z_label and writes g = scale·(softmax(z) − onehot(label)).</summary>
-    internal static T Row<T>(ReadOnlySpan<T> z, int label, Span<T> g, T scale) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    /// <summary>One row: returns its loss and writes g = scale·(softmax(z) − q), q the (smoothed) one-hot target.</summary>
+    internal static T Row<T>(ReadOnlySpan<T> z, int label, Span<T> g, T scale, T labelSmoothing) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T max = TensorPrimitives.Max(z);
         TensorPrimitives.Subtract(z, max, g);
         TensorPrimitives.Exp(g, g);
         T sum = TensorPrimitives.Sum<T>(g);
         TensorPrimitives.Multiply(g, scale / sum, g);
-        g[label] -= scale;
-        return T.Log(sum) + max - z[label];
+        if (labelSmoothing == T.Zero)
+        {
+            g[label] -= scale;
+            return T.Log(sum) + max - z[label];
+        }
+        TensorPrimitives.Subtract(g, scale * labelSmoothing / T.CreateChecked(z.Length), g);
+        g[label] -= scale * (T.One - labelSmoothing);
+        return T.Log(sum) + max - Smoothed(z, label, labelSmoothing);
     }
 
     /// <summary>log Σ exp(z), shifted by the maximum so no term overflows.</summary>
@@ -82,6 +105,12 @@ public static class SequenceSoftmaxCrossEntropyOp
     public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, Span<T> logitsGradient,
         int batch, int steps, int sequenceLength, int classes)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => ForwardBackward(logits, labels, lengths, logitsGradient, batch, steps, sequenceLength, classes, T.Zero);
+
+    /// <summary>Mean loss over real tokens against labels smoothed by ε; writes ∂loss/∂logits (0 on padded steps).</summary>
+    public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, Span<T> logitsGradient,
+        int batch, int steps, int sequenceLength, int classes, T labelSmoothing)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T inverseCount = T.One / T.CreateChecked(Tokens(lengths, batch));
         T total = T.Zero;
@@ -95,13 +124,19 @@ public static class SequenceSoftmaxCrossEntropyOp
                     g.Clear();
                     continue;
                 }
-                total += SoftmaxCrossEntropyOp.Row(logits.Slice(row * classes, classes), labels[n * sequenceLength + t], g, inverseCount);
+                total += SoftmaxCrossEntropyOp.Row(logits.Slice(row * classes, classes), labels[n * sequenceLength + t], g, inverseCount, labelSmoothing);
             }
         return total * inverseCount;
     }
 
     /// <summary>Mean loss over real tokens, without a gradient.</summary>
     public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int classes)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => Loss(logits, labels, lengths, batch, steps, sequenceLength, classes, T.Zero);
+
+    /// <summary>Mean loss over real tokens against labels smoothed by ε, without a gradient.</summary>
+    public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int classes,
+        T labelSmoothing)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         T total = T.Zero;
@@ -110,8 +145,7 @@ public static class SequenceSoftmaxCrossEntropyOp
             {
                 if (t >= lengths[n])
                     continue;
-                ReadOnlySpan<T> z = logits.Slice((t * batch + n) * classes, classes);
-                total += SoftmaxCrossEntropyOp.LogSumExp(z) - z[labels[n * sequenceLength + t]];
+                total += SoftmaxCrossEntropyOp.Term(logits.Slice((t * batch + n) * classes, classes), labels[n * sequenceLength + t], labelSmoothing);
             }
         return total / T.CreateChecked(Tokens(lengths, batch));
     }

@@ -16,7 +16,7 @@ namespace ModelGen.Generators.Ops
     {
         public static LossOp? For(LossDeclaration loss) => loss.Kind switch
         {
-            LossKind.SoftmaxCrossEntropy => SoftmaxCrossEntropy.Instance,
+            LossKind.SoftmaxCrossEntropy => loss.Smoothing > 0 ? new SoftmaxCrossEntropy(loss.Smoothing) : SoftmaxCrossEntropy.Plain,
             LossKind.MeanSquaredError => MeanSquaredError.Instance,
             LossKind.BinaryCrossEntropy => loss.FromLogits ? BinaryCrossEntropy.FromLogits : BinaryCrossEntropy.FromProbabilities,
             LossKind.MeanAbsoluteError => MeanAbsoluteError.Instance,
@@ -86,14 +86,18 @@ namespace ModelGen.Generators.Ops
         protected static string Width(EmitContext context, HeadShape head) => Helpers.CodeWriter.Int(context.Node(head.Node).Width);
 
         /// <summary>
-        /// Stable softmax + cross-entropy, fused: loss = logsumexp(z) − z_y, dz = (softmax(z) − onehot(y)) / batch.
-        /// Runtime: src/ModelGen/Ops/SoftmaxCrossEntropyOp.cs.
+        /// Stable softmax + cross-entropy, fused: loss = logsumexp(z) − z_y, dz = (softmax(z) − onehot(y)) / batch; with
+        /// label smoothing ε the target is q = (1 − ε)·onehot(y) + ε/C: loss = logsumexp(z) − (1 − ε)·z_y − (ε/C)·Σz,
+        /// dz = (softmax(z) − q) / batch. Runtime: src/ModelGen/Ops/SoftmaxCrossEntropyOp.cs.
         /// </summary>
-        private sealed class SoftmaxCrossEntropy : LossOp
+        private sealed class SoftmaxCrossEntropy(float smoothing) : LossOp
         {
-            public static readonly SoftmaxCrossEntropy Instance = new SoftmaxCrossEntropy();
+            public static readonly SoftmaxCrossEntropy Plain = new SoftmaxCrossEntropy(0);
 
-            public override string Name => "softmax cross-entropy (fused, from logits)";
+            public override string Name => smoothing > 0 ? $"softmax cross-entropy (fused, from logits; labels smoothed by {Helpers.CodeWriter.Literal(smoothing)})" : "softmax cross-entropy (fused, from logits)";
+
+            /// <summary>The smoothing argument of the runtime calls, none when off (the calls without it are the unsmoothed ones).</summary>
+            private static string Smoothing(EmitContext context, float value) => value > 0 ? ", " + context.Constant("LabelSmoothing", value) : "";
 
             public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
             {
@@ -118,12 +122,12 @@ namespace ModelGen.Generators.Ops
 
             // A per-step output is time-major with labels sample-major; the sequence kernels map one to the other and skip padded steps.
             public override string LossAndGradient(EmitContext context, HeadShape head) => PerStep(context, head)
-                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, {Gradient(context, head)}, batch, steps, {InputSteps(context)}, {Width(context, head)})"
-                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)})";
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, {Gradient(context, head)}, batch, steps, {InputSteps(context)}, {Width(context, head)}{Smoothing(context, smoothing)})"
+                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)}{Smoothing(context, smoothing)})";
 
             public override string LossOnly(EmitContext context, HeadShape head) => PerStep(context, head)
-                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, batch, steps, {InputSteps(context)}, {Width(context, head)})"
-                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)})";
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, batch, steps, {InputSteps(context)}, {Width(context, head)}{Smoothing(context, smoothing)})"
+                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)}{Smoothing(context, smoothing)})";
 
             public override void EmitPredictOutput(EmitContext context, HeadShape head) => context.Writer.Wrapped(PerStep(context, head)
                 ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, {context.Lengths}, batch, steps, {InputSteps(context)}, {Width(context, head)});"
@@ -133,17 +137,25 @@ namespace ModelGen.Generators.Ops
             {
                 int classes = context.Node(head.Node).Width;
                 ShaderTensor z = context.Value(head.Node), dz = context.Gradient(head.Node);
-                Hlsl.Elements(context, "SoftmaxCrossEntropy", "loss = logsumexp(z) − z[label] per row; dz = (softmax(z) − onehot(label)) / Batch while Training",
+                // With smoothing ε the target is (1 − ε) on the label and ε/C on every class: the row also needs Σz.
+                string off = Hlsl.Float(smoothing / classes), on = Hlsl.Float(1 - smoothing);
+                string summary = smoothing > 0
+                    ? $"loss = logsumexp(z) − (1 − ε)·z[label] − (ε/C)·Σz per row, ε = {Helpers.CodeWriter.Literal(smoothing)}; dz = (softmax(z) − (1 − ε)·onehot(label) − ε/C) / Batch while Training"
+                    : "loss = logsumexp(z) − z[label] per row; dz = (softmax(z) − onehot(label)) / Batch while Training";
+                string target = smoothing > 0 ? $"({on} * {z.At("start + uint(label)")} + {off} * total)" : z.At("start + uint(label)");
+                string logits = smoothing > 0 ? $"\nfloat total = 0.0f;\nfor (uint j = 0u; j < {classes}u; j++)\n    total += {z.At("start + j")};" : "";
+                string gradient = smoothing > 0 ? $"((int(j) == label ? probability - {on} : probability) - {off})" : "(int(j) == label ? probability - 1.0f : probability)";
+                Hlsl.Elements(context, "SoftmaxCrossEntropy", summary,
                     new[] { "z: " + z.Description, "Labels: one class per row", "Terms: one loss term per row", "dz: " + dz.Description }, "Batch", "batch",
                     $@"uint start = i * {classes}u;
 {RowMaximum(z, classes)}
 float sum = 0.0f;
 for (uint j = 0u; j < {classes}u; j++)
-    sum += exp({z.At("start + j")} - maximum);
+    sum += exp({z.At("start + j")} - maximum);{logits}
 int label = Labels[i];
 // Labels are range-checked on the host; one out of range anyway makes the loss NaN, never a stray read.
 if (label >= 0 && label < {classes})
-    Terms[i] = log(sum) + maximum - {z.At("start + uint(label)")};
+    Terms[i] = log(sum) + maximum - {target};
 else
     Terms[i] = asfloat(0x7FC00000u);
 if (Training != 0u)
@@ -152,7 +164,7 @@ if (Training != 0u)
     for (uint j = 0u; j < {classes}u; j++)
     {{
         float probability = exp({z.At("start + j")} - maximum) * inverse;
-        {dz.At("start + j")} = (int(j) == label ? probability - 1.0f : probability) * scale;
+        {dz.At("start + j")} = {gradient} * scale;
     }}
 }}");
                 ShaderMean(context, "Batch");
