@@ -186,19 +186,13 @@ namespace ModelGen.Generators.Extraction
                         break;
                     case "ModelGen.WeightDecayAttribute":
                         sites.WeightDecayAttribute = attribute;
-                        if (TryReadConstructorArgument(attribute, 0, out float lambda) && lambda >= 0 && !float.IsInfinity(lambda))
-                            weightDecay = lambda;
-                        else
-                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.WeightDecayAttribute, "WeightDecay", "lambda", "a finite number ≥ 0"));
+                        weightDecay = ReadPenalty(attribute, SiteKind.WeightDecayAttribute, "WeightDecay", problems);
                         decayBiases = ReadNamed(attribute, "IncludeBiases", false, "WeightDecay", SiteKind.WeightDecayAttribute, problems);
                         decoupled = ReadNamed(attribute, "Decoupled", false, "WeightDecay", SiteKind.WeightDecayAttribute, problems);
                         break;
                     case "ModelGen.L1PenaltyAttribute":
                         sites.L1PenaltyAttribute = attribute;
-                        if (TryReadConstructorArgument(attribute, 0, out float l1) && l1 >= 0 && !float.IsInfinity(l1))
-                            l1Penalty = l1;
-                        else
-                            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, SiteKind.L1PenaltyAttribute, "L1Penalty", "lambda", "a finite number ≥ 0"));
+                        l1Penalty = ReadPenalty(attribute, SiteKind.L1PenaltyAttribute, "L1Penalty", problems);
                         break;
                     case "ModelGen.ClipValueAttribute":
                         sites.ClipValueAttribute = attribute;
@@ -333,6 +327,15 @@ namespace ModelGen.Generators.Extraction
             "ModelGen.HuberLossAttribute" => LossKind.Huber,
             _ => null,
         };
+
+        /// <summary>A weight penalty's coefficient λ (its constructor argument), or null with MG1004 when it is not a finite number ≥ 0.</summary>
+        private static float? ReadPenalty(AttributeData attribute, SiteKind site, string name, List<Problem> problems)
+        {
+            if (TryReadConstructorArgument(attribute, 0, out float lambda) && lambda >= 0 && !float.IsInfinity(lambda))
+                return lambda;
+            problems.Add(Problem.At(DiagnosticIds.InvalidArgument, site, name, "lambda", "a finite number ≥ 0"));
+            return null;
+        }
 
         /// <summary>A loss attribute (on the class or on a head layer), or null for any other attribute.</summary>
         private static LossDeclaration? ReadLoss(AttributeData attribute, SiteKind site, int layer, List<Problem> problems)

@@ -10,11 +10,11 @@ namespace ModelGen.Ops;
 /// The direct convolution: for a layer with few filters at stride 1 (LeNet's 6 and 16), y = x ⊛ W computed from the
 /// image in place, vectorized along output rows, with no unfolded input and no matrix product. Such layers make skinny
 /// GEMMs (6 or 16 rows, a depth of 25 or 150) whose packing and im2col copies cost as much as their multiply-adds; here
-/// each input row is loaded once per tap and serves a tile of 4 filters × 3 output rows held in 12 vector registers.
+/// each input row is loaded once per tap and serves a tile of 12 accumulators (4 filters × 3 output rows, or 6 × 2).
+/// dX at stride 1 runs through the same kernel as the transposed convolution, and dW as vector sums over output rows.
 /// </summary>
 public static unsafe partial class Conv2DOp
 {
-
     /// <summary>
     /// A register tile: 4 filters × 3 output rows, or 6 filters × 2 rows (6-filter layers such as LeNet's first), each
     /// one vector of columns wide — 12 accumulators either way, whichever recomputes fewer outputs at the edges.
@@ -131,8 +131,9 @@ public static unsafe partial class Conv2DOp
 
     /// <summary>
     /// One sample's direct convolution over a (padded) image whose rows are <paramref name="rowStride"/> apart. Tiles of
-    /// 4 filters × 3 rows × one vector of columns cover the output; the last tile of each kind starts early enough to
-    /// end at the edge, recomputing a few outputs rather than running a narrower tail — it writes the same values again.
+    /// <see cref="DirectTile"/> filters × rows × one vector of columns cover the output; the last tile of each kind starts
+    /// early enough to end at the edge, recomputing a few outputs rather than running a narrower tail — it writes the same
+    /// values again.
     /// </summary>
     private readonly struct DirectGeometry(float* image, int rowStride, int planeStride, float* weights, float* bias, float* output, Conv2DShape s)
     {
@@ -417,23 +418,23 @@ public static unsafe partial class Conv2DOp
             TVector a20 = TOps.Zero, a21 = TOps.Zero, a22 = TOps.Zero, a30 = TOps.Zero, a31 = TOps.Zero, a32 = TOps.Zero;
             int lanes = TOps.Count, dx = s.DilationX, plane = s.OutputHeight * rowWidth;
             for (int n = 0; n < samples; n++)
-            for (int oy = 0; oy < s.OutputHeight; oy++)
-            {
-                float* row = origin + (long)n * imageSize + (long)oy * paddedWidth;
-                float* g = dy + (long)n * gradientSize + (long)oy * rowWidth;
-                for (int ox = 0; ox < rowWidth; ox += lanes)
+                for (int oy = 0; oy < s.OutputHeight; oy++)
                 {
-                    TVector x0 = TOps.Load(ref row[ox]), x1 = TOps.Load(ref row[ox + dx]), x2 = TOps.Load(ref row[ox + 2 * dx]);
-                    TVector d = TOps.Load(ref g[ox]);
-                    a00 = TOps.MultiplyAdd(d, x0, a00); a01 = TOps.MultiplyAdd(d, x1, a01); a02 = TOps.MultiplyAdd(d, x2, a02);
-                    d = TOps.Load(ref g[plane + ox]);
-                    a10 = TOps.MultiplyAdd(d, x0, a10); a11 = TOps.MultiplyAdd(d, x1, a11); a12 = TOps.MultiplyAdd(d, x2, a12);
-                    d = TOps.Load(ref g[2 * plane + ox]);
-                    a20 = TOps.MultiplyAdd(d, x0, a20); a21 = TOps.MultiplyAdd(d, x1, a21); a22 = TOps.MultiplyAdd(d, x2, a22);
-                    d = TOps.Load(ref g[3 * plane + ox]);
-                    a30 = TOps.MultiplyAdd(d, x0, a30); a31 = TOps.MultiplyAdd(d, x1, a31); a32 = TOps.MultiplyAdd(d, x2, a32);
+                    float* row = origin + (long)n * imageSize + (long)oy * paddedWidth;
+                    float* g = dy + (long)n * gradientSize + (long)oy * rowWidth;
+                    for (int ox = 0; ox < rowWidth; ox += lanes)
+                    {
+                        TVector x0 = TOps.Load(ref row[ox]), x1 = TOps.Load(ref row[ox + dx]), x2 = TOps.Load(ref row[ox + 2 * dx]);
+                        TVector d = TOps.Load(ref g[ox]);
+                        a00 = TOps.MultiplyAdd(d, x0, a00); a01 = TOps.MultiplyAdd(d, x1, a01); a02 = TOps.MultiplyAdd(d, x2, a02);
+                        d = TOps.Load(ref g[plane + ox]);
+                        a10 = TOps.MultiplyAdd(d, x0, a10); a11 = TOps.MultiplyAdd(d, x1, a11); a12 = TOps.MultiplyAdd(d, x2, a12);
+                        d = TOps.Load(ref g[2 * plane + ox]);
+                        a20 = TOps.MultiplyAdd(d, x0, a20); a21 = TOps.MultiplyAdd(d, x1, a21); a22 = TOps.MultiplyAdd(d, x2, a22);
+                        d = TOps.Load(ref g[3 * plane + ox]);
+                        a30 = TOps.MultiplyAdd(d, x0, a30); a31 = TOps.MultiplyAdd(d, x1, a31); a32 = TOps.MultiplyAdd(d, x2, a32);
+                    }
                 }
-            }
             long filter = (long)s.Patch * lanes;
             Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 0, a00, a01, a02);
             Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 1, a10, a11, a12);
@@ -450,27 +451,27 @@ public static unsafe partial class Conv2DOp
             TVector a30 = TOps.Zero, a31 = TOps.Zero, a40 = TOps.Zero, a41 = TOps.Zero, a50 = TOps.Zero, a51 = TOps.Zero;
             int lanes = TOps.Count, dx = s.DilationX, plane = s.OutputHeight * rowWidth;
             for (int n = 0; n < samples; n++)
-            for (int oy = 0; oy < s.OutputHeight; oy++)
-            {
-                float* row = origin + (long)n * imageSize + (long)oy * paddedWidth;
-                float* g = dy + (long)n * gradientSize + (long)oy * rowWidth;
-                for (int ox = 0; ox < rowWidth; ox += lanes)
+                for (int oy = 0; oy < s.OutputHeight; oy++)
                 {
-                    TVector x0 = TOps.Load(ref row[ox]), x1 = TOps.Load(ref row[ox + dx]);
-                    TVector d = TOps.Load(ref g[ox]);
-                    a00 = TOps.MultiplyAdd(d, x0, a00); a01 = TOps.MultiplyAdd(d, x1, a01);
-                    d = TOps.Load(ref g[plane + ox]);
-                    a10 = TOps.MultiplyAdd(d, x0, a10); a11 = TOps.MultiplyAdd(d, x1, a11);
-                    d = TOps.Load(ref g[2 * plane + ox]);
-                    a20 = TOps.MultiplyAdd(d, x0, a20); a21 = TOps.MultiplyAdd(d, x1, a21);
-                    d = TOps.Load(ref g[3 * plane + ox]);
-                    a30 = TOps.MultiplyAdd(d, x0, a30); a31 = TOps.MultiplyAdd(d, x1, a31);
-                    d = TOps.Load(ref g[4 * plane + ox]);
-                    a40 = TOps.MultiplyAdd(d, x0, a40); a41 = TOps.MultiplyAdd(d, x1, a41);
-                    d = TOps.Load(ref g[5 * plane + ox]);
-                    a50 = TOps.MultiplyAdd(d, x0, a50); a51 = TOps.MultiplyAdd(d, x1, a51);
+                    float* row = origin + (long)n * imageSize + (long)oy * paddedWidth;
+                    float* g = dy + (long)n * gradientSize + (long)oy * rowWidth;
+                    for (int ox = 0; ox < rowWidth; ox += lanes)
+                    {
+                        TVector x0 = TOps.Load(ref row[ox]), x1 = TOps.Load(ref row[ox + dx]);
+                        TVector d = TOps.Load(ref g[ox]);
+                        a00 = TOps.MultiplyAdd(d, x0, a00); a01 = TOps.MultiplyAdd(d, x1, a01);
+                        d = TOps.Load(ref g[plane + ox]);
+                        a10 = TOps.MultiplyAdd(d, x0, a10); a11 = TOps.MultiplyAdd(d, x1, a11);
+                        d = TOps.Load(ref g[2 * plane + ox]);
+                        a20 = TOps.MultiplyAdd(d, x0, a20); a21 = TOps.MultiplyAdd(d, x1, a21);
+                        d = TOps.Load(ref g[3 * plane + ox]);
+                        a30 = TOps.MultiplyAdd(d, x0, a30); a31 = TOps.MultiplyAdd(d, x1, a31);
+                        d = TOps.Load(ref g[4 * plane + ox]);
+                        a40 = TOps.MultiplyAdd(d, x0, a40); a41 = TOps.MultiplyAdd(d, x1, a41);
+                        d = TOps.Load(ref g[5 * plane + ox]);
+                        a50 = TOps.MultiplyAdd(d, x0, a50); a51 = TOps.MultiplyAdd(d, x1, a51);
+                    }
                 }
-            }
             long filter = (long)s.Patch * lanes;
             TVector unused = TOps.Zero;
             Flush<TVector, TOps>(target, filter, lanes, filtersDone, tapsDone, 0, a00, a01, unused, taps: 2);
