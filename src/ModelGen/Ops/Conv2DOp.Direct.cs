@@ -30,8 +30,10 @@ public static unsafe partial class Conv2DOp
             return wide < tall && s.Filters >= Wide.Filters ? Wide : Tall;
         }
 
-        private static int Covered(int length, int step) => (length + step - 1) / step * step;
     }
+
+    /// <summary><paramref name="length"/> rounded up to whole steps: what tiles or vectors of <paramref name="step"/> compute to cover it.</summary>
+    private static int Covered(int length, int step) => (length + step - 1) / step * step;
 
     /// <summary>
     /// The vector width at which the direct kernel runs <paramref name="s"/>, or <see cref="SimdWidth.Scalar"/> when it
@@ -53,7 +55,7 @@ public static unsafe partial class Conv2DOp
             int lanes = (int)width / 32;
             if (lanes > s.OutputWidth)
                 continue;
-            int computed = (s.OutputWidth + lanes - 1) / lanes * lanes;
+            int computed = Covered(s.OutputWidth, lanes);
             if (computed < fewest)
                 (best, fewest) = (width, computed);
         }
@@ -314,7 +316,6 @@ public static unsafe partial class Conv2DOp
             return wide < tall ? Wide : tall < long.MaxValue ? Tall : null;
         }
 
-        private static int Covered(int length, int step) => (length + step - 1) / step * step;
     }
 
     /// <summary>
@@ -343,7 +344,7 @@ public static unsafe partial class Conv2DOp
         where TVector : struct where TOps : IVectorOps<float, TVector>
     {
         int lanes = TOps.Count, weights = s.Filters * s.Patch;
-        int rowWidth = (s.OutputWidth + lanes - 1) / lanes * lanes;
+        int rowWidth = Covered(s.OutputWidth, lanes);
         int paddedHeight = s.OutputHeight + (s.KernelHeight - 1) * s.DilationY, paddedWidth = rowWidth + (s.KernelWidth - 1) * s.DilationX;
         int imageSize = s.Channels * paddedHeight * paddedWidth, gradientSize = s.Filters * s.OutputHeight * rowWidth;
         // Samples in blocks that stay in L1 (about 24 KB staged), so each tile sums over several before adding to the sums.
