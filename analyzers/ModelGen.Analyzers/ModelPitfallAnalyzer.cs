@@ -65,7 +65,7 @@ namespace ModelGen.Analyzers
             if (!analysis.ModelAttribute.NamedArguments.Any(a => a.Key == "Seed"))
                 implicitSettings.Add("its seed");
             AttributeData? optimizerAttribute = analysis.Type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString()
-                is "ModelGen.AdamAttribute" or "ModelGen.SgdAttribute" or "ModelGen.RmsPropAttribute" or "ModelGen.AdaGradAttribute");
+                is "ModelGen.AdamAttribute" or "ModelGen.NAdamAttribute" or "ModelGen.SgdAttribute" or "ModelGen.RmsPropAttribute" or "ModelGen.AdaGradAttribute");
             if (optimizerAttribute is not null && !optimizerAttribute.NamedArguments.Any(a => a.Key == "LearningRate"))
                 implicitSettings.Add("its learning rate");
             if (implicitSettings.Count > 0)
@@ -306,7 +306,7 @@ namespace ModelGen.Analyzers
                 string? reason = unboundedRnn is not null ? $"runs SimpleRnn '{unboundedRnn.Name}' with {unboundedRnn.Activation}, unbounded through every step, so one large W_hh eigenvalue makes its gradients explode,"
                     : recurrent.Length > 0 ? $"has recurrent layers ({string.Join(", ", recurrent)}) whose gradients are multiplied by W_hh at every step and can explode through time,"
                     : depth >= 8 ? $"is {depth} weight layers deep"
-                    : optimizer.Kind == OptimizerKind.Adam && optimizer.LearningRate > 3e-3f ? $"trains with Adam at learning rate {rate}"
+                    : optimizer.Kind is OptimizerKind.Adam or OptimizerKind.NAdam && optimizer.LearningRate > 3e-3f ? $"trains with {optimizer.Kind} at learning rate {rate}"
                     : optimizer.Kind == OptimizerKind.Sgd && optimizer.LearningRate > 0.1f ? $"trains with SGD at learning rate {rate}"
                     : null;
                 if (reason is not null)
@@ -315,7 +315,7 @@ namespace ModelGen.Analyzers
 
             string? range = optimizer.Kind switch
             {
-                OptimizerKind.Adam when optimizer.LearningRate > 1e-2f || optimizer.LearningRate < 1e-7f => "[1e-7, 1e-2]",
+                OptimizerKind.Adam or OptimizerKind.NAdam when optimizer.LearningRate > 1e-2f || optimizer.LearningRate < 1e-7f => "[1e-7, 1e-2]",
                 OptimizerKind.RmsProp when optimizer.LearningRate > 1e-1f || optimizer.LearningRate < 1e-7f => "[1e-7, 0.1]",
                 OptimizerKind.Sgd or OptimizerKind.AdaGrad when optimizer.LearningRate > 1f || optimizer.LearningRate < 1e-7f => "[1e-7, 1]",
                 _ => null,
@@ -333,18 +333,22 @@ namespace ModelGen.Analyzers
                     report.At(PitfallDescriptors.HyperParameterOutOfRange, SiteKind.OptimizerAttribute, -1, null, "Sgd", "Momentum", Format(optimizer.Momentum), "[0, 1)",
                         optimizer.Momentum >= 1 ? "the velocity never decays and the steps grow without bound" : "negative momentum reverses the previous step");
                     break;
-                case OptimizerKind.Adam:
+                case OptimizerKind.Adam or OptimizerKind.NAdam:
                     foreach ((string name, float beta) in new[] { ("Beta1", optimizer.Beta1), ("Beta2", optimizer.Beta2) })
                         if (beta < 0 || beta >= 1)
-                            report.At(PitfallDescriptors.HyperParameterOutOfRange, SiteKind.OptimizerAttribute, -1, null, "Adam", name, Format(beta), "[0, 1)",
+                            report.At(PitfallDescriptors.HyperParameterOutOfRange, SiteKind.OptimizerAttribute, -1, null, optimizer.Kind.ToString(), name, Format(beta), "[0, 1)",
                                 beta >= 1 ? "the moment never forgets and the bias correction 1 − βᵗ divides by zero" : "a negative decay makes the moment estimate oscillate");
                     break;
-                case OptimizerKind.RmsProp when optimizer.Rho <= 0 || optimizer.Rho >= 1:
-                    report.At(PitfallDescriptors.HyperParameterOutOfRange, SiteKind.OptimizerAttribute, -1, null, "RmsProp", "Rho", Format(optimizer.Rho), "(0, 1)",
-                        optimizer.Rho >= 1 ? "the squared-gradient average never updates from 0, so every step divides by ε" : "the average keeps no history and is no longer an average");
+                case OptimizerKind.RmsProp:
+                    if (optimizer.Rho <= 0 || optimizer.Rho >= 1)
+                        report.At(PitfallDescriptors.HyperParameterOutOfRange, SiteKind.OptimizerAttribute, -1, null, "RmsProp", "Rho", Format(optimizer.Rho), "(0, 1)",
+                            optimizer.Rho >= 1 ? "the squared-gradient average never updates from 0, so every step divides by ε" : "the average keeps no history and is no longer an average");
+                    if (optimizer.Momentum < 0 || optimizer.Momentum >= 1)
+                        report.At(PitfallDescriptors.HyperParameterOutOfRange, SiteKind.OptimizerAttribute, -1, null, "RmsProp", "Momentum", Format(optimizer.Momentum), "[0, 1)",
+                            optimizer.Momentum >= 1 ? "the velocity never decays and the steps grow without bound" : "negative momentum reverses the previous step");
                     break;
             }
-            if (optimizer.Kind == OptimizerKind.Adam && optimizer.Epsilon < 1e-10f)
+            if (optimizer.Kind is OptimizerKind.Adam or OptimizerKind.NAdam && optimizer.Epsilon < 1e-10f)
                 report.At(PitfallDescriptors.AdamEpsilonTooSmall, SiteKind.OptimizerAttribute, -1, null, Format(optimizer.Epsilon));
             if (optimizer.Kind == OptimizerKind.AdaGrad && model.Layers.Count - 1 >= 3)
                 report.At(PitfallDescriptors.AdaGradOnDeepNet, SiteKind.OptimizerAttribute, -1, null, declaration.ClassName, Format(model.Layers.Count - 1));

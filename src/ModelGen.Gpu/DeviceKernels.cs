@@ -132,10 +132,10 @@ internal sealed class DeviceKernels
             typeof(BackwardTag<TActivation>), static (_, a) => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float>(
                 LayerKernels.ActivationBackward<TActivation>), _accelerator);
 
-    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, TRule> Update<TRule>()
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, TRule> Update<TRule>()
         where TRule : struct, IDeviceUpdateRule
-        => (Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, TRule>)_generic.GetOrAdd(
-            typeof(TRule), static (_, a) => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, TRule>(
+        => (Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, TRule>)_generic.GetOrAdd(
+            typeof(TRule), static (_, a) => a.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, TRule>(
                 OptimizerKernels.Update<TRule>), _accelerator);
 
     // Keys that keep the kernels of one activation apart.

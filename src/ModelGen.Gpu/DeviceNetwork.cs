@@ -498,7 +498,7 @@ public abstract class DeviceNetwork : IDisposable
         where TRule : struct, IDeviceUpdateRule
         => Kernels.Update<TRule>()(length, _parameters.View, _gradients.View,
             _optimizerState.Length > 0 ? _optimizerState[0].View : default, _optimizerState.Length > 1 ? _optimizerState[1].View : default,
-            _scalars.View, scaleSlot, offset, rule);
+            _optimizerState.Length > 2 ? _optimizerState[2].View : default, _scalars.View, scaleSlot, offset, rule);
 
     private void MeanOfTerms(int count, float multiplier)
     {

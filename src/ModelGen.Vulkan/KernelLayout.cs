@@ -11,7 +11,7 @@ namespace ModelGen.Vulkan;
 /// </summary>
 internal sealed unsafe class KernelLayout : IDisposable
 {
-    public const int BindingCount = 12;
+    public const int BindingCount = 13;
     public const int PushConstantBytes = 12;
 
     private readonly VulkanDevice _device;
@@ -117,4 +117,6 @@ public enum ShaderBinding
     Scalars = 10,
     /// <summary>Per-group partial sums of the reductions (float).</summary>
     Partials = 11,
+    /// <summary>The optimizer's third state tensor (AMSGrad's largest second moment, centred RMSProp's gradient average; float).</summary>
+    Moment3 = 12,
 }

@@ -42,7 +42,7 @@ public abstract unsafe class VulkanNetwork : IDisposable
     /// <param name="shaders">The model's emitted shaders; <see cref="Record"/> dispatches them by index.</param>
     /// <param name="parameterCount">Trainable parameters.</param>
     /// <param name="stateCount">Non-trainable state values.</param>
-    /// <param name="optimizerStates">State tensors of the optimizer (0–2), each the size of the parameters.</param>
+    /// <param name="optimizerStates">State tensors of the optimizer (0–3), each the size of the parameters.</param>
     /// <param name="valuesPerSample">Elements per sample of all activation, gradient and saved tensors together.</param>
     /// <param name="fixedValues">Elements of saved tensors that do not grow with the batch (batch-norm statistics), after the batch rows.</param>
     /// <param name="inputWidth">Features per input sample.</param>
@@ -69,8 +69,8 @@ public abstract unsafe class VulkanNetwork : IDisposable
             _buffers[(int)ShaderBinding.Parameters] = device.CreateBuffer(4L * parameterCount);
             _buffers[(int)ShaderBinding.Gradients] = device.CreateBuffer(4L * parameterCount);
             _buffers[(int)ShaderBinding.State] = device.CreateBuffer(4L * stateCount);
-            _buffers[(int)ShaderBinding.Moment1] = device.CreateBuffer(optimizerStates > 0 ? 4L * parameterCount : 0);
-            _buffers[(int)ShaderBinding.Moment2] = device.CreateBuffer(optimizerStates > 1 ? 4L * parameterCount : 0);
+            for (int i = 0; i < Moments.Length; i++)
+                _buffers[(int)Moments[i]] = device.CreateBuffer(optimizerStates > i ? 4L * parameterCount : 0);
             _buffers[(int)ShaderBinding.Scalars] = device.CreateBuffer(4L * Math.Max(scalarCount, 3));
             _buffers[(int)ShaderBinding.Partials] = device.CreateBuffer(4L * PartialGroups);
             foreach (ShaderBinding perBatch in PerBatch)
@@ -78,8 +78,8 @@ public abstract unsafe class VulkanNetwork : IDisposable
             ParameterCount = parameterCount;
             StateCount = stateCount;
             OptimizerStates = optimizerStates;
-            _buffers[(int)ShaderBinding.Moment1].As<byte>(_buffers[(int)ShaderBinding.Moment1].Bytes).Clear();
-            _buffers[(int)ShaderBinding.Moment2].As<byte>(_buffers[(int)ShaderBinding.Moment2].Bytes).Clear();
+            foreach (ShaderBinding moment in Moments)
+                _buffers[(int)moment].As<byte>(_buffers[(int)moment].Bytes).Clear();
             Span<float> scalars = Scalars;
             scalars.Clear();
             scalars[GradientScaleSlot] = 1f;
@@ -145,6 +145,9 @@ public abstract unsafe class VulkanNetwork : IDisposable
 
     /// <summary>Groups of the first pass of every reduction (the second pass is one group): fixed, so sums are deterministic.</summary>
     public const int PartialGroups = 64;
+
+    /// <summary>The optimizer's state tensors, in the order of the generated rule's state.</summary>
+    private static readonly ShaderBinding[] Moments = { ShaderBinding.Moment1, ShaderBinding.Moment2, ShaderBinding.Moment3 };
 
     private static readonly ShaderBinding[] PerBatch = { ShaderBinding.Values, ShaderBinding.Inputs, ShaderBinding.Targets, ShaderBinding.Labels, ShaderBinding.Terms };
 
@@ -216,7 +219,7 @@ public abstract unsafe class VulkanNetwork : IDisposable
             host.Parameters.Span.CopyTo(Buffer(ShaderBinding.Parameters).As<float>(ParameterCount));
             host.State.Span.CopyTo(Buffer(ShaderBinding.State).As<float>(StateCount));
             for (int i = 0; i < slots.Count; i++)
-                slots[i].Buffer.Span.CopyTo(Buffer(ShaderBinding.Moment1 + i).As<float>(ParameterCount));
+                slots[i].Buffer.Span.CopyTo(Buffer(Moments[i]).As<float>(ParameterCount));
             Step = host.Position.Step;
             DropoutSeed = host.Position.DropoutSeed ?? 0;
         }
@@ -237,7 +240,7 @@ public abstract unsafe class VulkanNetwork : IDisposable
             Buffer(ShaderBinding.Parameters).As<float>(ParameterCount).CopyTo(host.Parameters.Span);
             Buffer(ShaderBinding.State).As<float>(StateCount).CopyTo(host.State.Span);
             for (int i = 0; i < slots.Count; i++)
-                Buffer(ShaderBinding.Moment1 + i).As<float>(ParameterCount).CopyTo(slots[i].Buffer.Span);
+                Buffer(Moments[i]).As<float>(ParameterCount).CopyTo(slots[i].Buffer.Span);
             host.Position = host.Position with { Step = Step };
         }
         finally

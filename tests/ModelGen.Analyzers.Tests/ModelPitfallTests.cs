@@ -316,13 +316,17 @@ public class ModelPitfallTests
     public Task MomentumAndDecayRatesOutOfRange() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "A",
         optimizer: "[{|MG0020:Sgd(LearningRate = 0.01f, Momentum = 1.2f)|}]")
         + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "B", optimizer: "[{|MG0020:Adam(LearningRate = 1e-3f, Beta2 = 1f)|}]").Replace("using ModelGen;", "")
-        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "C", optimizer: "[{|MG0020:RmsProp(LearningRate = 1e-3f, Rho = 0f)|}]").Replace("using ModelGen;", ""));
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "C", optimizer: "[{|MG0020:RmsProp(LearningRate = 1e-3f, Rho = 0f)|}]").Replace("using ModelGen;", "")
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "D", optimizer: "[{|MG0020:NAdam(LearningRate = 2e-3f, Beta1 = 1f)|}]").Replace("using ModelGen;", "")
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "E", optimizer: "[{|MG0020:RmsProp(LearningRate = 1e-3f, Momentum = 1f, Centered = true)|}]").Replace("using ModelGen;", ""));
 
     [Fact]
     public Task MomentumAndDecayRatesInRangeAreFine() => Check(Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "A",
         optimizer: "[Sgd(LearningRate = 0.01f, Momentum = 0f)]")
         + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "B", optimizer: "[Adam(LearningRate = 1e-3f, Beta1 = 0f, Beta2 = 0.9999f)]").Replace("using ModelGen;", "")
-        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "C", optimizer: "[RmsProp(LearningRate = 1e-3f, Rho = 0.9f)]").Replace("using ModelGen;", ""));
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "C", optimizer: "[RmsProp(LearningRate = 1e-3f, Rho = 0.9f)]").Replace("using ModelGen;", "")
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "D", optimizer: "[NAdam(LearningRate = 2e-3f, Beta1 = 0.95f)]").Replace("using ModelGen;", "")
+        + Model(Hidden + "\n[Dense(3)] partial Dense Logits { get; }", name: "E", optimizer: "[RmsProp(LearningRate = 1e-3f, Momentum = 0.9f, Nesterov = true, Centered = true)]").Replace("using ModelGen;", ""));
 
     [Fact]
     public Task AdaGradOnADeepNet() => Check(Model("""

@@ -110,6 +110,26 @@ public sealed class DeviceParityTests(DeviceFixture device)
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
 
     [Fact]
+    public void AmsGrad_with_decoupled_decay_matches_cpu() => Regression<DeviceAmsGrad, DeviceAmsGrad.Gpu>(
+        () => new DeviceAmsGrad(), m => m.ToGpu(device.Accelerator), DeviceAmsGrad.InputSize, DeviceAmsGrad.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void NAdam_matches_cpu() => Regression<DeviceNAdam, DeviceNAdam.Gpu>(
+        () => new DeviceNAdam(), m => m.ToGpu(device.Accelerator), DeviceNAdam.InputSize, DeviceNAdam.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Centered_rmsprop_with_nesterov_momentum_matches_cpu() => Regression<DeviceCenteredMomentum, DeviceCenteredMomentum.Gpu>(
+        () => new DeviceCenteredMomentum(), m => m.ToGpu(device.Accelerator), DeviceCenteredMomentum.InputSize, DeviceCenteredMomentum.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Centered_rmsprop_with_decoupled_decay_matches_cpu() => Regression<DeviceCentered, DeviceCentered.Gpu>(
+        () => new DeviceCentered(), m => m.ToGpu(device.Accelerator), DeviceCentered.InputSize, DeviceCentered.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
     public void Plain_sgd_with_l2_matches_cpu() => Regression<DevicePlainSgd, DevicePlainSgd.Gpu>(
         () => new DevicePlainSgd(), m => m.ToGpu(device.Accelerator), DevicePlainSgd.InputSize, DevicePlainSgd.OutputSize, steps: 5,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);

@@ -203,3 +203,33 @@ public partial class AbsoluteRegressor
     [Dense(8, Activation.Sigmoid)] public partial Dense Hidden { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>Adam with AMSGrad: a third optimizer state (the largest second moment so far).</summary>
+[Model(InputSize = 5, Seed = 47)]
+[MeanSquaredError]
+[Adam(LearningRate = 1e-3f, AmsGrad = true)]
+public partial class AmsGradRegressor
+{
+    [Dense(7, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}
+
+/// <summary>NAdam at PyTorch's defaults.</summary>
+[Model(InputSize = 5, Seed = 49)]
+[MeanSquaredError]
+[NAdam(LearningRate = 2e-3f)]
+public partial class NAdamRegressor
+{
+    [Dense(7, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}
+
+/// <summary>Centred RMSProp with Nesterov momentum: square average, velocity and gradient average.</summary>
+[Model(InputSize = 5, Seed = 51)]
+[MeanSquaredError]
+[RmsProp(LearningRate = 1e-3f, Rho = 0.9f, Momentum = 0.9f, Nesterov = true, Centered = true)]
+public partial class CenteredMomentumRegressor
+{
+    [Dense(7, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

@@ -468,6 +468,140 @@ public class OpTests
 
     [Theory]
     [MemberData(nameof(WidthsAndLengths))]
+    public void AmsGradDividesByTheLargestSecondMomentSoFar(int bits, int length)
+    {
+        using var width = Widths.Force(bits);
+        double[] p = Reference.Random(length, 71), m = Reference.Random(length, 72, 0.1), v = Reference.Random(length, 73).Select(Math.Abs).ToArray();
+        // Half the running maxima above the new v (kept), half below (replaced by it).
+        double[] maxV = v.Select((x, i) => i % 2 == 0 ? x * 3 : x * 0.2).ToArray();
+        double[] g = Reference.Random(length, 74);
+        double[] ep = (double[])p.Clone(), em = (double[])m.Clone(), ev = (double[])v.Clone(), emax = (double[])maxV.Clone();
+        const double rate = 0.01, b1 = 0.9, b2 = 0.99, eps = 1e-8, scale = 0.5, keep = 0.98;
+        const long step = 4;
+        for (int i = 0; i < length; i++)
+        {
+            double grad = g[i] * scale;
+            em[i] = b1 * em[i] + (1 - b1) * grad;
+            ev[i] = b2 * ev[i] + (1 - b2) * grad * grad;
+            emax[i] = Math.Max(emax[i], ev[i]);
+            ep[i] = keep * ep[i] - rate / (1 - Math.Pow(b1, step)) * em[i] / (Math.Sqrt(emax[i] / (1 - Math.Pow(b2, step))) + eps);
+        }
+        Adam.UpdateAmsGrad<double>(p, g, m, v, maxV, rate, b1, b2, eps, step, scale, keep);
+        Reference.Close(em, m, 1e-14, 1e-15, "AMSGrad m");
+        Reference.Close(ev, v, 1e-14, 1e-15, "AMSGrad v");
+        Reference.Close(emax, maxV, 0, 0, "AMSGrad max v");
+        Reference.Close(ep, p, 1e-12, 1e-12, "AMSGrad parameters");
+        if (length > 1)
+            Assert.Contains(Enumerable.Range(0, length), i => emax[i] == ev[i]); // some maxima were replaced
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndLengths))]
+    public void NAdamMatchesScalarReference(int bits, int length)
+    {
+        using var width = Widths.Force(bits);
+        double[] p = Reference.Random(length, 81), m = Reference.Random(length, 82, 0.1), v = Reference.Random(length, 83).Select(Math.Abs).ToArray();
+        double[] g = Reference.Random(length, 84);
+        double[] ep = (double[])p.Clone(), em = (double[])m.Clone(), ev = (double[])v.Clone();
+        const double rate = 2e-3, b1 = 0.9, b2 = 0.999, eps = 1e-8, psi = 4e-3, scale = 0.5, keep = 0.99;
+        const long step = 7;
+        // torch.optim.NAdam, term by term: μᵢ = β₁(1 − ½·0.96^(iψ)) and the product of μ₁…μₜ.
+        Func<long, double> mu = i => b1 * (1 - 0.5 * Math.Pow(0.96, i * psi));
+        double product = Enumerable.Range(1, (int)step).Aggregate(1.0, (acc, i) => acc * mu(i));
+        for (int i = 0; i < length; i++)
+        {
+            double grad = g[i] * scale;
+            em[i] = b1 * em[i] + (1 - b1) * grad;
+            ev[i] = b2 * ev[i] + (1 - b2) * grad * grad;
+            double denominator = Math.Sqrt(ev[i] / (1 - Math.Pow(b2, step))) + eps;
+            ep[i] = keep * ep[i] - rate * (1 - mu(step)) / (1 - product) * grad / denominator
+                - rate * mu(step + 1) / (1 - product * mu(step + 1)) * em[i] / denominator;
+        }
+        NAdam.Update<double>(p, g, m, v, rate, b1, b2, eps, psi, step, scale, keep);
+        Reference.Close(em, m, 1e-14, 1e-15, "NAdam m");
+        Reference.Close(ev, v, 1e-14, 1e-15, "NAdam v");
+        Reference.Close(ep, p, 1e-12, 1e-12, "NAdam parameters");
+    }
+
+    [Theory]
+    [InlineData(0.9, 1)]
+    [InlineData(0.9, 2)]
+    [InlineData(0.9, 1_000)]
+    [InlineData(0.99, 20_000)]
+    [InlineData(0.5, 3)]
+    public void NAdamCoefficientsEqualTheFullProductAtAnyStep(double beta1, long step)
+    {
+        // The product is cut once 1 − Π rounds to 1; the coefficients must equal those of the full product.
+        const double rate = 1e-3, psi = 4e-3;
+        Func<long, double> mu = i => beta1 * (1 - 0.5 * Math.Pow(0.96, i * psi));
+        double product = 1;
+        for (long i = 1; i <= step; i++)
+            product *= mu(i);
+        var (gradientStep, momentumStep) = NAdam.Coefficients(rate, beta1, psi, step);
+        Assert.Equal(rate * (1 - mu(step)) / (1 - product), gradientStep, 1e-15);
+        Assert.Equal(rate * mu(step + 1) / (1 - product * mu(step + 1)), momentumStep, 1e-15);
+        Assert.Throws<ArgumentOutOfRangeException>(() => NAdam.Coefficients(rate, beta1, psi, 0));
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndLengths))]
+    public void RmsPropVariantsMatchScalarReferences(int bits, int length)
+    {
+        using var width = Widths.Force(bits);
+        double[] g = Reference.Random(length, 91);
+        const double rate = 0.01, rho = 0.9, eps = 1e-8, mu = 0.8, scale = 2, keep = 0.97;
+        foreach (bool centered in new[] { false, true })
+            foreach (double momentum in new[] { 0.0, mu })
+                foreach (bool nesterov in momentum == 0 ? new[] { false } : new[] { false, true })
+                {
+                    double[] p = Reference.Random(length, 92), average = Reference.Random(length, 93).Select(x => Math.Abs(x) + 0.5).ToArray();
+                    double[] velocity = momentum == 0 ? [] : Reference.Random(length, 94, 0.1);
+                    double[] gradientAverage = centered ? Reference.Random(length, 95, 0.3) : [];
+                    double[] ep = (double[])p.Clone(), ea = (double[])average.Clone(), ev = (double[])velocity.Clone(), eg = (double[])gradientAverage.Clone();
+                    for (int i = 0; i < length; i++)
+                    {
+                        double grad = g[i] * scale;
+                        ea[i] = rho * ea[i] + (1 - rho) * grad * grad;
+                        double variance = ea[i];
+                        if (centered)
+                        {
+                            eg[i] = rho * eg[i] + (1 - rho) * grad;
+                            variance = ea[i] - eg[i] * eg[i];
+                        }
+                        double normalized = grad / (Math.Sqrt(variance) + eps);
+                        double direction = normalized;
+                        if (momentum != 0)
+                        {
+                            ev[i] = momentum * ev[i] + normalized;
+                            direction = nesterov ? normalized + momentum * ev[i] : ev[i];
+                        }
+                        ep[i] = keep * ep[i] - rate * direction;
+                    }
+                    RmsProp.Update<double>(p, g, average, velocity, gradientAverage, rate, rho, eps, momentum, nesterov, scale, keep);
+                    string name = $"RMSProp (centred {centered}, momentum {momentum}, Nesterov {nesterov})";
+                    Reference.Close(ea, average, 1e-14, 1e-15, name + " average");
+                    Reference.Close(ev, velocity, 1e-12, 1e-14, name + " velocity");
+                    Reference.Close(eg, gradientAverage, 1e-14, 1e-15, name + " gradient average");
+                    Reference.Close(ep, p, 1e-12, 1e-13, name + " parameters");
+                }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(19)]
+    public void CenteredRmsPropStaysFiniteWhenTheGradientNeverVaries(int length)
+    {
+        // A constant gradient: a² = v in exact arithmetic, and rounding may leave v − a² just below 0.
+        float[] p = new float[length], g = Enumerable.Repeat(0.3f, length).ToArray();
+        float[] average = new float[length], gradientAverage = new float[length];
+        for (int step = 0; step < 200; step++)
+            RmsProp.Update<float>(p, g, average, default, gradientAverage, 1e-3f, 0.5f, 1e-8f, 0f, false, 1f, 1f);
+        Assert.All(p, x => Assert.True(float.IsFinite(x)));
+        Assert.Throws<ArgumentException>(() => RmsProp.Update<float>(p, g, average, default, gradientAverage, 1e-3f, 0.5f, 1e-8f, 0f, nesterov: true, 1f, 1f));
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndLengths))]
     public void DecoupledDecayScalesParametersBeforeEveryOptimizerStep(int bits, int length)
     {
         using var width = Widths.Force(bits);
@@ -481,6 +615,9 @@ public class OpTests
             ("AdaGrad", (x, s, k) => AdaGrad.Update<double>(x, g, s, 0.1, 1e-10, 0.5, k)),
             ("RMSProp", (x, s, k) => RmsProp.Update<double>(x, g, s, 0.01, 0.9, 1e-8, 0.5, k)),
             ("Adam", (x, s, k) => Adam.Update<double>(x, g, s, (double[])s.Clone(), 0.01, 0.9, 0.99, 1e-8, 2, 0.5, k)),
+            ("AMSGrad", (x, s, k) => Adam.UpdateAmsGrad<double>(x, g, s, (double[])s.Clone(), (double[])s.Clone(), 0.01, 0.9, 0.99, 1e-8, 2, 0.5, k)),
+            ("NAdam", (x, s, k) => NAdam.Update<double>(x, g, s, (double[])s.Clone(), 0.01, 0.9, 0.99, 1e-8, 4e-3, 2, 0.5, k)),
+            ("centred RMSProp, Nesterov", (x, s, k) => RmsProp.Update<double>(x, g, s, (double[])s.Clone(), s.Select(a => -a / 4).ToArray(), 0.01, 0.9, 1e-8, 0.9, true, 0.5, k)),
         };
         foreach (var (name, update) in cases)
         {

@@ -112,6 +112,26 @@ public sealed class VulkanParityTests(VulkanFixture device)
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: true);
 
     [Fact]
+    public void AmsGrad_with_decoupled_decay_matches_cpu() => Regression<DeviceAmsGrad, DeviceAmsGrad.Vulkan>(
+        () => new DeviceAmsGrad(), m => m.ToVulkan(device.Device), DeviceAmsGrad.InputSize, DeviceAmsGrad.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void NAdam_matches_cpu() => Regression<DeviceNAdam, DeviceNAdam.Vulkan>(
+        () => new DeviceNAdam(), m => m.ToVulkan(device.Device), DeviceNAdam.InputSize, DeviceNAdam.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Centered_rmsprop_with_nesterov_momentum_matches_cpu() => Regression<DeviceCenteredMomentum, DeviceCenteredMomentum.Vulkan>(
+        () => new DeviceCenteredMomentum(), m => m.ToVulkan(device.Device), DeviceCenteredMomentum.InputSize, DeviceCenteredMomentum.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
+    public void Centered_rmsprop_with_decoupled_decay_matches_cpu() => Regression<DeviceCentered, DeviceCentered.Vulkan>(
+        () => new DeviceCentered(), m => m.ToVulkan(device.Device), DeviceCentered.InputSize, DeviceCentered.OutputSize, steps: 6,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
     public void Plain_sgd_with_l2_matches_cpu() => Regression<DevicePlainSgd, DevicePlainSgd.Vulkan>(
         () => new DevicePlainSgd(), m => m.ToVulkan(device.Device), DevicePlainSgd.InputSize, DevicePlainSgd.OutputSize, steps: 5,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);

@@ -4,7 +4,8 @@ namespace ModelGen.DeviceTests;
 
 // The models both device backends are tested on (linked into ModelGen.Gpu.Tests and ModelGen.Vulkan.Tests, so each
 // project's generator emits its own backend's network for them): each activation in a GEMM epilogue, the five losses
-// (both BCE forms; label smoothing), the five optimizers, both clippings, coupled and decoupled weight decay, the L1
+// (both BCE forms; label smoothing), the six optimizers and their variants (AMSGrad, centred and Nesterov RMSProp —
+// the three-state rules), both clippings, coupled and decoupled weight decay, the L1
 // penalty (alone and beside decoupled L2), and the linear schedule.
 
 [Model(InputSize = 20, Seed = 11)]
@@ -74,6 +75,46 @@ public partial class DevicePlainSgd
     [Dense(12, Activation.ELU)] public partial Dense Exponential { get; }
     [Dense(6, Activation.HardTanh)] public partial Dense Clipped { get; }
     [Dense(1)] public partial Dense Output { get; }
+}
+
+/// <summary>AMSGrad: a third state tensor (the largest second moment), with decoupled decay slicing the update.</summary>
+[Model(InputSize = 8, Seed = 23)]
+[MeanSquaredError]
+[Adam(LearningRate = 1e-2f, AmsGrad = true), WeightDecay(1e-2f, Decoupled = true), ClipGlobalNorm(1f)]
+public partial class DeviceAmsGrad
+{
+    [Dense(15, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Output { get; }
+}
+
+/// <summary>NAdam: the host computes the momentum schedule's two coefficients per step.</summary>
+[Model(InputSize = 9, Seed = 25)]
+[MeanSquaredError]
+[NAdam(LearningRate = 1e-2f), ClipGlobalNorm(1f)]
+public partial class DeviceNAdam
+{
+    [Dense(13, Activation.ReLU)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}
+
+/// <summary>Centred RMSProp with Nesterov momentum: all three state tensors (square average, velocity, gradient average).</summary>
+[Model(InputSize = 7, Seed = 27)]
+[MeanSquaredError]
+[RmsProp(LearningRate = 1e-3f, Rho = 0.9f, Momentum = 0.9f, Nesterov = true, Centered = true), ClipGlobalNorm(1f)]
+public partial class DeviceCenteredMomentum
+{
+    [Dense(11, Activation.Sigmoid)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}
+
+/// <summary>Centred RMSProp without momentum: the gradient average is the second state tensor.</summary>
+[Model(InputSize = 6, Seed = 29)]
+[MeanSquaredError]
+[RmsProp(LearningRate = 1e-3f, Centered = true), WeightDecay(1e-2f, Decoupled = true), ClipGlobalNorm(1f)]
+public partial class DeviceCentered
+{
+    [Dense(10, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Output { get; }
 }
 
 /// <summary>Dropout on the input and on a hidden layer: the devices must draw the CPU path's masks.</summary>

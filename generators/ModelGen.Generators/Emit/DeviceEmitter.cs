@@ -322,8 +322,10 @@ namespace ModelGen.Generators.Emit
             const string Kernels = "global::ModelGen.Gpu.Kernels.OptimizerKernels";
             return optimizer.Kind switch
             {
-                OptimizerKind.Adam => $"{Kernels}.Adam.ForStep({rate}, {CodeWriter.Float(optimizer.Beta1)}, {CodeWriter.Float(optimizer.Beta2)}, {CodeWriter.Float(optimizer.Epsilon)}, Step, {keep})",
+                OptimizerKind.Adam => $"{Kernels}.Adam.ForStep({rate}, {CodeWriter.Float(optimizer.Beta1)}, {CodeWriter.Float(optimizer.Beta2)}, {CodeWriter.Float(optimizer.Epsilon)}, Step, {keep}{(optimizer.AmsGrad ? ", amsGrad: true" : "")})",
+                OptimizerKind.NAdam => $"{Kernels}.NAdam.ForStep({rate}, {CodeWriter.Float(optimizer.Beta1)}, {CodeWriter.Float(optimizer.Beta2)}, {CodeWriter.Float(optimizer.Epsilon)}, {CodeWriter.Float(optimizer.MomentumDecay)}, Step, {keep})",
                 OptimizerKind.AdaGrad => $"new {Kernels}.AdaGrad({rate}, {CodeWriter.Float(optimizer.Epsilon)}, {keep})",
+                OptimizerKind.RmsProp when optimizer.Momentum != 0 || optimizer.Centered => $"new {Kernels}.RmsProp({rate}, {CodeWriter.Float(optimizer.Rho)}, {CodeWriter.Float(optimizer.Epsilon)}, {keep}, Momentum: {CodeWriter.Float(optimizer.Momentum)}, Nesterov: {(optimizer.Nesterov ? 1 : 0)}, Centered: {(optimizer.Centered ? 1 : 0)})",
                 OptimizerKind.RmsProp => $"new {Kernels}.RmsProp({rate}, {CodeWriter.Float(optimizer.Rho)}, {CodeWriter.Float(optimizer.Epsilon)}, {keep})",
                 OptimizerKind.Sgd when optimizer.Momentum != 0 => $"new {Kernels}.Momentum({rate}, {CodeWriter.Float(optimizer.Momentum)}, Nesterov: {(optimizer.Nesterov ? 1 : 0)}, {keep})",
                 _ => $"new {Kernels}.Sgd({rate}, {keep})",

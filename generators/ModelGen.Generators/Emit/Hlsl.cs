@@ -19,13 +19,14 @@ namespace ModelGen.Generators.Emit
         {
             ("Parameters", "float"), ("Gradients", "float"), ("State", "float"), ("Moment1", "float"), ("Moment2", "float"), ("Values", "float"),
             ("Inputs", "float"), ("Targets", "float"), ("Labels", "int"), ("Terms", "float"), ("Scalars", "float"), ("Partials", "float"),
+            ("Moment3", "float"),
         };
 
         /// <summary>Threads per group of the element-wise and per-row shaders.</summary>
         public const int ElementThreads = 64;
 
         /// <summary>Scalar slots (the Scalars buffer): the loss, the clipping scale, 1; then what the host sets per step.</summary>
-        public const int LossSlot = 0, GradientScaleSlot = 1, OneSlot = 2, RateSlot = 3, StepSizeSlot = 4, CorrectionSlot = 5, KeepSlot = 6, FirstDropoutSlot = 7;
+        public const int LossSlot = 0, GradientScaleSlot = 1, OneSlot = 2, RateSlot = 3, StepSizeSlot = 4, CorrectionSlot = 5, KeepSlot = 6, MomentumStepSlot = 7, FirstDropoutSlot = 8;
 
         /// <summary>
         /// <c>for i in [0, count): body</c>, 64 threads a group, a grid-stride loop over at most 4096 groups (so any

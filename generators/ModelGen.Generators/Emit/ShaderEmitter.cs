@@ -166,6 +166,13 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"SetScalar({Hlsl.StepSizeSlot}, stepSize); // lr / (1 − β₁ᵗ)");
                 writer.Line($"SetScalar({Hlsl.CorrectionSlot}, correction); // 1 / √(1 − β₂ᵗ)");
             }
+            if (optimizer.Kind == OptimizerKind.NAdam)
+            {
+                writer.Wrapped($"var (gradientStep, momentumStep) = global::ModelGen.Optimizers.NAdam.Coefficients({rate}, {CodeWriter.Float(optimizer.Beta1)}, {CodeWriter.Float(optimizer.MomentumDecay)}, Step);");
+                writer.Line($"SetScalar({Hlsl.StepSizeSlot}, (float)gradientStep); // lr(1 − μₜ) / (1 − Πμ₁…ₜ)");
+                writer.Line($"SetScalar({Hlsl.MomentumStepSlot}, (float)momentumStep); // lr·μₜ₊₁ / (1 − Πμ₁…ₜ₊₁)");
+                writer.Line($"SetScalar({Hlsl.CorrectionSlot}, 1f / global::System.MathF.Sqrt(1f - global::System.MathF.Pow({CodeWriter.Float(optimizer.Beta2)}, Step))); // 1 / √(1 − β₂ᵗ)");
+            }
             if (declaration.Regularization.WeightDecay is float lambda && declaration.Regularization.Decoupled)
                 writer.Line($"SetScalar({Hlsl.KeepSlot}, 1f - {rate} * {CodeWriter.Float(lambda)}); // decoupled decay: w ← w·(1 − lr·λ)");
         }

@@ -162,6 +162,9 @@ namespace ModelGen.Generators.Extraction
                     case "ModelGen.RmsPropAttribute":
                         SetOptimizer(attribute, ReadRmsProp(attribute, problems));
                         break;
+                    case "ModelGen.NAdamAttribute":
+                        SetOptimizer(attribute, ReadNAdam(attribute, problems));
+                        break;
                     case "ModelGen.CheckFiniteAttribute":
                         checkFinite = true;
                         break;
@@ -206,7 +209,7 @@ namespace ModelGen.Generators.Extraction
             }
 
             if (optimizerCount != 1)
-                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, optimizerCount == 0 ? SiteKind.Class : SiteKind.OptimizerAttribute, model.Name, "optimizer", "[Adam], [Sgd], [RmsProp] or [AdaGrad]", optimizerCount.ToString(CultureInfo.InvariantCulture)));
+                problems.Add(Problem.At(DiagnosticIds.LossOrOptimizerCount, optimizerCount == 0 ? SiteKind.Class : SiteKind.OptimizerAttribute, model.Name, "optimizer", "[Adam], [NAdam], [Sgd], [RmsProp] or [AdaGrad]", optimizerCount.ToString(CultureInfo.InvariantCulture)));
 
             var layers = new List<LayerDeclaration>();
             foreach (ISymbol member in model.GetMembers())
@@ -416,7 +419,23 @@ namespace ModelGen.Generators.Extraction
             RequireRange(!float.IsNaN(beta1) && !float.IsInfinity(beta1), "Adam", "Beta1", "a finite number (MG0020 flags values outside [0, 1))", problems);
             RequireRange(!float.IsNaN(beta2) && !float.IsInfinity(beta2), "Adam", "Beta2", "a finite number (MG0020 flags values outside [0, 1))", problems);
             RequireRange(epsilon > 0 && !float.IsInfinity(epsilon), "Adam", "Epsilon", "a finite number greater than 0", problems);
-            return new OptimizerDeclaration(OptimizerKind.Adam, rate, 0, false, beta1, beta2, epsilon, 0);
+            bool amsGrad = ReadNamed(attribute, "AmsGrad", false, "Adam", SiteKind.OptimizerAttribute, problems);
+            return new OptimizerDeclaration(OptimizerKind.Adam, rate, 0, false, beta1, beta2, epsilon, 0, AmsGrad: amsGrad);
+        }
+
+        private static OptimizerDeclaration ReadNAdam(AttributeData attribute, List<Problem> problems)
+        {
+            float rate = ReadNamed(attribute, "LearningRate", 2e-3f, "NAdam", SiteKind.OptimizerAttribute, problems);
+            float beta1 = ReadNamed(attribute, "Beta1", 0.9f, "NAdam", SiteKind.OptimizerAttribute, problems);
+            float beta2 = ReadNamed(attribute, "Beta2", 0.999f, "NAdam", SiteKind.OptimizerAttribute, problems);
+            float epsilon = ReadNamed(attribute, "Epsilon", 1e-8f, "NAdam", SiteKind.OptimizerAttribute, problems);
+            float momentumDecay = ReadNamed(attribute, "MomentumDecay", 4e-3f, "NAdam", SiteKind.OptimizerAttribute, problems);
+            RequireRange(rate > 0 && !float.IsInfinity(rate), "NAdam", "LearningRate", "a finite number greater than 0", problems);
+            RequireRange(!float.IsNaN(beta1) && !float.IsInfinity(beta1), "NAdam", "Beta1", "a finite number (MG0020 flags values outside [0, 1))", problems);
+            RequireRange(!float.IsNaN(beta2) && !float.IsInfinity(beta2), "NAdam", "Beta2", "a finite number (MG0020 flags values outside [0, 1))", problems);
+            RequireRange(epsilon > 0 && !float.IsInfinity(epsilon), "NAdam", "Epsilon", "a finite number greater than 0", problems);
+            RequireRange(momentumDecay >= 0 && !float.IsInfinity(momentumDecay), "NAdam", "MomentumDecay", "a finite number ≥ 0", problems);
+            return new OptimizerDeclaration(OptimizerKind.NAdam, rate, 0, false, beta1, beta2, epsilon, 0, MomentumDecay: momentumDecay);
         }
 
         private static OptimizerDeclaration ReadAdaGrad(AttributeData attribute, List<Problem> problems)
@@ -436,7 +455,12 @@ namespace ModelGen.Generators.Extraction
             RequireRange(rate > 0 && !float.IsInfinity(rate), "RmsProp", "LearningRate", "a finite number greater than 0", problems);
             RequireRange(!float.IsNaN(rho) && !float.IsInfinity(rho), "RmsProp", "Rho", "a finite number (MG0020 flags values outside (0, 1))", problems);
             RequireRange(epsilon > 0 && !float.IsInfinity(epsilon), "RmsProp", "Epsilon", "a finite number greater than 0", problems);
-            return new OptimizerDeclaration(OptimizerKind.RmsProp, rate, 0, false, 0, 0, epsilon, rho);
+            float momentum = ReadNamed(attribute, "Momentum", 0f, "RmsProp", SiteKind.OptimizerAttribute, problems);
+            bool nesterov = ReadNamed(attribute, "Nesterov", false, "RmsProp", SiteKind.OptimizerAttribute, problems);
+            bool centered = ReadNamed(attribute, "Centered", false, "RmsProp", SiteKind.OptimizerAttribute, problems);
+            RequireRange(!float.IsNaN(momentum) && !float.IsInfinity(momentum), "RmsProp", "Momentum", "a finite number (MG0020 flags values outside [0, 1))", problems);
+            RequireRange(!nesterov || momentum > 0, "RmsProp", "Nesterov", "Momentum > 0 (Nesterov needs momentum)", problems);
+            return new OptimizerDeclaration(OptimizerKind.RmsProp, rate, momentum, nesterov, 0, 0, epsilon, rho, Centered: centered);
         }
 
 

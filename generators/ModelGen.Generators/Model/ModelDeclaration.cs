@@ -17,7 +17,7 @@ namespace ModelGen.Generators.Model
 
     internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, MeanAbsoluteError, Huber }
 
-    internal enum OptimizerKind { None, Sgd, Adam, AdaGrad, RmsProp }
+    internal enum OptimizerKind { None, Sgd, Adam, AdaGrad, RmsProp, NAdam }
 
     /// <summary>A type that encloses the model class; it must be a non-generic partial type for the model to be generated.</summary>
     internal sealed record ContainingType(string Keyword, string Name, string TypeParameters, bool IsPartial);
@@ -80,7 +80,10 @@ namespace ModelGen.Generators.Model
         float Beta1,
         float Beta2,
         float Epsilon,
-        float Rho)
+        float Rho,
+        bool AmsGrad = false,
+        bool Centered = false,
+        float MomentumDecay = 0f)
     {
         public static readonly OptimizerDeclaration None = new OptimizerDeclaration(OptimizerKind.None, 0, 0, false, 0, 0, 0, 0);
     }

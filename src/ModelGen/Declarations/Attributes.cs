@@ -515,6 +515,30 @@ public sealed class AdamAttribute : Attribute
     public float Beta2 { get; set; } = 0.999f;
     /// <summary>Added to the denominator for stability.</summary>
     public float Epsilon { get; set; } = 1e-8f;
+    /// <summary>
+    /// AMSGrad (Reddi et al.; PyTorch's <c>amsgrad</c>): divide by the largest second moment seen so far, so a
+    /// parameter's step size cannot grow back after a run of small gradients. One more state tensor.
+    /// </summary>
+    public bool AmsGrad { get; set; }
+}
+
+/// <summary>
+/// NAdam (Dozat), as in PyTorch's <c>torch.optim.NAdam</c>: Adam whose step looks one momentum step ahead (Nesterov),
+/// with the momentum coefficient warming up as β₁(1 − ½·0.96^(t·ψ)).
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class NAdamAttribute : Attribute
+{
+    /// <summary>Step size.</summary>
+    public float LearningRate { get; set; } = 2e-3f;
+    /// <summary>Decay of the first-moment estimate.</summary>
+    public float Beta1 { get; set; } = 0.9f;
+    /// <summary>Decay of the second-moment estimate.</summary>
+    public float Beta2 { get; set; } = 0.999f;
+    /// <summary>Added to the denominator for stability.</summary>
+    public float Epsilon { get; set; } = 1e-8f;
+    /// <summary>ψ ≥ 0, how fast the momentum coefficient warms up to β₁ (PyTorch's <c>momentum_decay</c>).</summary>
+    public float MomentumDecay { get; set; } = 4e-3f;
 }
 
 /// <summary>AdaGrad, as in PyTorch's <c>torch.optim.Adagrad</c>: s ← s + g², p ← p − lr · g / (√s + ε).</summary>
@@ -527,7 +551,10 @@ public sealed class AdaGradAttribute : Attribute
     public float Epsilon { get; set; } = 1e-10f;
 }
 
-/// <summary>RMSProp, as in PyTorch's <c>torch.optim.RMSprop</c>: v ← ρv + (1−ρ)g², p ← p − lr · g / (√v + ε).</summary>
+/// <summary>
+/// RMSProp, as in PyTorch's <c>torch.optim.RMSprop</c>: v ← ρv + (1−ρ)g², p ← p − lr · g / (√v + ε); optionally
+/// centred and with (Nesterov) momentum on the normalized gradient.
+/// </summary>
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class RmsPropAttribute : Attribute
 {
@@ -537,6 +564,15 @@ public sealed class RmsPropAttribute : Attribute
     public float Rho { get; set; } = 0.99f;
     /// <summary>Added to the denominator for stability.</summary>
     public float Epsilon { get; set; } = 1e-8f;
+    /// <summary>Momentum μ in [0, 1) on the normalized gradient: b ← μb + g/(√v + ε), p ← p − lr·b; 0 disables it.</summary>
+    public float Momentum { get; set; }
+    /// <summary>Nesterov momentum, p ← p − lr·(g/(√v + ε) + μb) (needs <see cref="Momentum"/> &gt; 0).</summary>
+    public bool Nesterov { get; set; }
+    /// <summary>
+    /// Centred RMSProp (Graves; PyTorch's <c>centered</c>): divide by the running standard deviation of the gradient,
+    /// √(v − a²) with a the running mean, instead of its root mean square. One more state tensor.
+    /// </summary>
+    public bool Centered { get; set; }
 }
 
 /// <summary>

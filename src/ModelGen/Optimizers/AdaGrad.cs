@@ -17,14 +17,14 @@ public static class AdaGrad
     /// <summary>The same step with the parameters first multiplied by <paramref name="keep"/> (decoupled weight decay).</summary>
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> squareSum, T learningRate, T epsilon, T gradientScale, T keep)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => ElementwiseUpdate.Run("AdaGrad", parameters, gradients, squareSum, Span<T>.Empty, new Rule<T>(gradientScale, learningRate, epsilon, keep));
+        => ElementwiseUpdate.Run("AdaGrad", parameters, gradients, squareSum, Span<T>.Empty, Span<T>.Empty, new Rule<T>(gradientScale, learningRate, epsilon, keep));
 
     private readonly struct Rule<T>(T scale, T rate, T epsilon, T keep) : IUpdateRule<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         public static int States => 1;
 
-        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector sum, ref TVector unused) where TVector : struct where TOps : IVectorOps<T, TVector>
+        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector sum, ref TVector unused2, ref TVector unused3) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
             TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
             sum = TOps.Add(sum, TOps.Multiply(grad, grad));

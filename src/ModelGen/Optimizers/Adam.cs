@@ -26,31 +26,54 @@ public static class Adam
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> firstMoment, Span<T> secondMoment,
         T learningRate, T beta1, T beta2, T epsilon, long step, T gradientScale, T keep)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        T stepT = T.CreateChecked(step);
-        var rule = new Rule<T>(gradientScale, beta1, beta2, epsilon, keep,
-            stepSize: learningRate / (T.One - T.Pow(beta1, stepT)), inverseCorrection2: T.One / T.Sqrt(T.One - T.Pow(beta2, stepT)));
-        ElementwiseUpdate.Run("Adam", parameters, gradients, firstMoment, secondMoment, rule);
-    }
+        => ElementwiseUpdate.Run("Adam", parameters, gradients, firstMoment, secondMoment, Span<T>.Empty,
+            new Rule<T, No>(gradientScale, beta1, beta2, epsilon, keep, StepSize(learningRate, beta1, step), InverseCorrection2(beta2, step)));
 
-    private readonly struct Rule<T>(T scale, T beta1, T beta2, T epsilon, T keep, T stepSize, T inverseCorrection2) : IUpdateRule<T>
+    /// <summary>
+    /// AMSGrad (Reddi et al.; <c>torch.optim.Adam(amsgrad=True)</c>): the denominator uses the largest second moment seen
+    /// so far, v̂ ← max(v̂, v), so a parameter's effective step size never grows again after a run of small gradients.
+    /// </summary>
+    public static void UpdateAmsGrad<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> firstMoment, Span<T> secondMoment, Span<T> maxSecondMoment,
+        T learningRate, T beta1, T beta2, T epsilon, long step, T gradientScale, T keep)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        public static int States => 2;
+        => ElementwiseUpdate.Run("Adam (AMSGrad)", parameters, gradients, firstMoment, secondMoment, maxSecondMoment,
+            new Rule<T, Yes>(gradientScale, beta1, beta2, epsilon, keep, StepSize(learningRate, beta1, step), InverseCorrection2(beta2, step)));
 
-        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector m, ref TVector v) where TVector : struct where TOps : IVectorOps<T, TVector>
+    /// <summary>lr / (1 − β₁ᵗ): the first moment's bias correction folded into the step size (every backend uses this).</summary>
+    public static T StepSize<T>(T learningRate, T beta1, long step) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => learningRate / (T.One - T.Pow(beta1, T.CreateChecked(step)));
+
+    /// <summary>1 / √(1 − β₂ᵗ): the second moment's bias correction, applied to √v.</summary>
+    public static T InverseCorrection2<T>(T beta2, long step) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => T.One / T.Sqrt(T.One - T.Pow(beta2, T.CreateChecked(step)));
+
+    /// <summary>
+    /// Below 2⁻¹²⁶ (float) or 2⁻¹⁰²² (double) a moment is flushed to zero: see the class remarks.
+    /// </summary>
+    internal static TVector FlushSubnormal<T, TVector, TOps>(TVector moment) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.ConditionalSelect(TOps.LessThan(TOps.Abs(moment), TOps.Broadcast(SmallestNormal<T>())), TOps.Zero, moment);
+
+    private static T SmallestNormal<T>() where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => typeof(T) == typeof(float) ? T.CreateTruncating(1.17549435E-38f) : T.CreateTruncating(2.2250738585072014E-308); // 2^-126, 2^-1022
+
+    /// <summary>The Adam step; with <typeparamref name="TAmsGrad"/> the denominator reads max(v̂, v), kept in state 3.</summary>
+    private readonly struct Rule<T, TAmsGrad>(T scale, T beta1, T beta2, T epsilon, T keep, T stepSize, T inverseCorrection2) : IUpdateRule<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TAmsGrad : struct, IFlag
+    {
+        public static int States => TAmsGrad.Value ? 3 : 2;
+
+        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector m, ref TVector v, ref TVector maxV) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
             TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
-            TVector mi = TOps.Add(TOps.Multiply(TOps.Broadcast(beta1), m), TOps.Multiply(TOps.Broadcast(T.One - beta1), grad));
-            TVector vi = TOps.Add(TOps.Multiply(TOps.Broadcast(beta2), v), TOps.Multiply(TOps.Multiply(TOps.Broadcast(T.One - beta2), grad), grad));
-            TVector smallestNormal = TOps.Broadcast(SmallestNormal());
-            m = TOps.ConditionalSelect(TOps.LessThan(TOps.Abs(mi), smallestNormal), TOps.Zero, mi);
-            v = TOps.ConditionalSelect(TOps.LessThan(vi, smallestNormal), TOps.Zero, vi);
-            TVector denominator = TOps.Add(TOps.Multiply(TOps.Sqrt(v), TOps.Broadcast(inverseCorrection2)), TOps.Broadcast(epsilon));
+            m = FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta1), m), TOps.Multiply(TOps.Broadcast(T.One - beta1), grad)));
+            v = FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta2), v), TOps.Multiply(TOps.Multiply(TOps.Broadcast(T.One - beta2), grad), grad)));
+            TVector second = v;
+            if (TAmsGrad.Value)
+                second = maxV = TOps.ConditionalSelect(TOps.GreaterThan(v, maxV), v, maxV);
+            TVector denominator = TOps.Add(TOps.Multiply(TOps.Sqrt(second), TOps.Broadcast(inverseCorrection2)), TOps.Broadcast(epsilon));
             return TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), TOps.Divide(TOps.Multiply(TOps.Broadcast(stepSize), m), denominator));
         }
-
-        private static T SmallestNormal()
-            => typeof(T) == typeof(float) ? T.CreateTruncating(1.17549435E-38f) : T.CreateTruncating(2.2250738585072014E-308); // 2^-126, 2^-1022
     }
 }

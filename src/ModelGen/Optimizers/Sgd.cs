@@ -17,7 +17,7 @@ public static class Sgd
     /// <summary>Plain SGD with the parameters first multiplied by <paramref name="keep"/> (decoupled weight decay).</summary>
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, T learningRate, T gradientScale, T keep)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => ElementwiseUpdate.Run("SGD", parameters, gradients, Span<T>.Empty, Span<T>.Empty, new Plain<T>(learningRate * gradientScale, keep));
+        => ElementwiseUpdate.Run("SGD", parameters, gradients, Span<T>.Empty, Span<T>.Empty, Span<T>.Empty, new Plain<T>(learningRate * gradientScale, keep));
 
     /// <summary>SGD with (Nesterov) momentum.</summary>
     public static void Update<T>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> velocity, T learningRate, T momentum, bool nesterov, T gradientScale)
@@ -29,9 +29,9 @@ public static class Sgd
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         if (nesterov)
-            ElementwiseUpdate.Run("SGD", parameters, gradients, velocity, Span<T>.Empty, new Momentum<T, Yes>(gradientScale, learningRate, momentum, keep));
+            ElementwiseUpdate.Run("SGD", parameters, gradients, velocity, Span<T>.Empty, Span<T>.Empty, new Momentum<T, Yes>(gradientScale, learningRate, momentum, keep));
         else
-            ElementwiseUpdate.Run("SGD", parameters, gradients, velocity, Span<T>.Empty, new Momentum<T, No>(gradientScale, learningRate, momentum, keep));
+            ElementwiseUpdate.Run("SGD", parameters, gradients, velocity, Span<T>.Empty, Span<T>.Empty, new Momentum<T, No>(gradientScale, learningRate, momentum, keep));
     }
 
     /// <summary>p ← keep·p − (lr·scale)·g.</summary>
@@ -40,7 +40,7 @@ public static class Sgd
     {
         public static int States => 0;
 
-        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector unused1, ref TVector unused2) where TVector : struct where TOps : IVectorOps<T, TVector>
+        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector unused1, ref TVector unused2, ref TVector unused3) where TVector : struct where TOps : IVectorOps<T, TVector>
             => TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), TOps.Multiply(TOps.Broadcast(step), g));
     }
 
@@ -51,7 +51,7 @@ public static class Sgd
     {
         public static int States => 1;
 
-        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector velocity, ref TVector unused) where TVector : struct where TOps : IVectorOps<T, TVector>
+        public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector velocity, ref TVector unused2, ref TVector unused3) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
             TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
             TVector mu = TOps.Broadcast(momentum);
@@ -60,8 +60,4 @@ public static class Sgd
             return TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), TOps.Multiply(TOps.Broadcast(rate), direction));
         }
     }
-
-    private interface IFlag { static abstract bool Value { get; } }
-    private readonly struct Yes : IFlag { public static bool Value => true; }
-    private readonly struct No : IFlag { public static bool Value => false; }
 }

@@ -1,3 +1,4 @@
+using System.Linq;
 using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 
@@ -9,11 +10,15 @@ namespace ModelGen.Generators.Ops
     /// </summary>
     internal static class OptimizerOp
     {
+        /// <summary>The state tensors in the order every backend's rule reads them (state 1, 2, 3; Moment1, 2, 3 in HLSL).</summary>
         public static string[] StateBuffers(OptimizerDeclaration optimizer) => optimizer.Kind switch
         {
-            OptimizerKind.Adam => new[] { "_firstMoment", "_secondMoment" },
+            OptimizerKind.Adam when optimizer.AmsGrad => new[] { "_firstMoment", "_secondMoment", "_maxSecondMoment" },
+            OptimizerKind.Adam or OptimizerKind.NAdam => new[] { "_firstMoment", "_secondMoment" },
             OptimizerKind.AdaGrad => new[] { "_squareSum" },
-            OptimizerKind.RmsProp => new[] { "_squareAverage" },
+            OptimizerKind.RmsProp => new[] { "_squareAverage" }
+                .Concat(optimizer.Momentum != 0 ? new[] { "_velocity" } : new string[0])
+                .Concat(optimizer.Centered ? new[] { "_gradientAverage" } : new string[0]).ToArray(),
             OptimizerKind.Sgd when optimizer.Momentum != 0 => new[] { "_velocity" },
             _ => new string[0],
         };
@@ -25,14 +30,17 @@ namespace ModelGen.Generators.Ops
             "_secondMoment" => "exp_avg_sq",
             "_squareSum" => "sum",
             "_squareAverage" => "square_avg",
+            "_maxSecondMoment" => "max_exp_avg_sq",
+            "_gradientAverage" => "grad_avg",
             _ => "momentum_buffer",
         };
 
         public static string Describe(OptimizerDeclaration optimizer) => optimizer.Kind switch
         {
-            OptimizerKind.Adam => $"Adam (lr {CodeWriter.Literal(optimizer.LearningRate)}, β₁ {CodeWriter.Literal(optimizer.Beta1)}, β₂ {CodeWriter.Literal(optimizer.Beta2)}, ε {CodeWriter.Literal(optimizer.Epsilon)})",
+            OptimizerKind.Adam => $"Adam{(optimizer.AmsGrad ? " with AMSGrad" : "")} (lr {CodeWriter.Literal(optimizer.LearningRate)}, β₁ {CodeWriter.Literal(optimizer.Beta1)}, β₂ {CodeWriter.Literal(optimizer.Beta2)}, ε {CodeWriter.Literal(optimizer.Epsilon)})",
+            OptimizerKind.NAdam => $"NAdam (lr {CodeWriter.Literal(optimizer.LearningRate)}, β₁ {CodeWriter.Literal(optimizer.Beta1)}, β₂ {CodeWriter.Literal(optimizer.Beta2)}, ε {CodeWriter.Literal(optimizer.Epsilon)}, momentum decay {CodeWriter.Literal(optimizer.MomentumDecay)})",
             OptimizerKind.AdaGrad => $"AdaGrad (lr {CodeWriter.Literal(optimizer.LearningRate)}, ε {CodeWriter.Literal(optimizer.Epsilon)})",
-            OptimizerKind.RmsProp => $"RMSProp (lr {CodeWriter.Literal(optimizer.LearningRate)}, ρ {CodeWriter.Literal(optimizer.Rho)}, ε {CodeWriter.Literal(optimizer.Epsilon)})",
+            OptimizerKind.RmsProp => $"{(optimizer.Centered ? "centred " : "")}RMSProp (lr {CodeWriter.Literal(optimizer.LearningRate)}, ρ {CodeWriter.Literal(optimizer.Rho)}, ε {CodeWriter.Literal(optimizer.Epsilon)}{(optimizer.Momentum != 0 ? $", {(optimizer.Nesterov ? "Nesterov " : "")}momentum {CodeWriter.Literal(optimizer.Momentum)}" : "")})",
             OptimizerKind.Sgd when optimizer.Momentum != 0 => $"SGD (lr {CodeWriter.Literal(optimizer.LearningRate)}, {(optimizer.Nesterov ? "Nesterov " : "")}momentum {CodeWriter.Literal(optimizer.Momentum)})",
             _ => $"SGD (lr {CodeWriter.Literal(optimizer.LearningRate)})",
         };
@@ -42,31 +50,42 @@ namespace ModelGen.Generators.Ops
         /// the scheduled local); <paramref name="constant"/> names a hyper-parameter.
         /// </summary>
         public static string Update(OptimizerDeclaration optimizer, string rate, string scale, System.Func<string, float, string> constant)
-            => Update(optimizer, rate, scale, Buffer, "", constant);
+            => Update(optimizer, rate, scale, Buffer, null, constant);
 
         /// <summary>
         /// The update call over parameters [start, start + length) with decoupled decay folded in: the optimizer first
         /// multiplies those parameters by <paramref name="keep"/> (1 − lr·λ, or 1), in the same pass.
         /// </summary>
         public static string Update(OptimizerDeclaration optimizer, string rate, string scale, int start, int length, string keep, System.Func<string, float, string> constant)
-            => Update(optimizer, rate, scale, name => $"new global::System.Span<T>({name}, {start}, {length})", ", " + keep, constant);
+            => Update(optimizer, rate, scale, name => $"new global::System.Span<T>({name}, {start}, {length})", keep, constant);
 
         private static string Buffer(string name) => name;
 
-        private static string Update(OptimizerDeclaration optimizer, string rate, string scale, System.Func<string, string> slice, string keep,
-            System.Func<string, float, string> T) => optimizer.Kind switch
+        /// <summary>
+        /// <paramref name="keep"/> is null when no decoupled decay applies: the older entry points without a keep
+        /// argument are called then, so models without decay read as they always have.
+        /// </summary>
+        private static string Update(OptimizerDeclaration optimizer, string rate, string scale, System.Func<string, string> slice, string? keep,
+            System.Func<string, float, string> T)
         {
-            OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_firstMoment")}, {slice("_secondMoment")}, {rate}, {T("AdamBeta1", optimizer.Beta1)}, {T("AdamBeta2", optimizer.Beta2)}, {T("AdamEpsilon", optimizer.Epsilon)}, _step, {scale}{keep});",
-            OptimizerKind.AdaGrad => $"global::ModelGen.Optimizers.AdaGrad.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareSum")}, {rate}, {T("AdaGradEpsilon", optimizer.Epsilon)}, {scale}{keep});",
-            OptimizerKind.RmsProp => $"global::ModelGen.Optimizers.RmsProp.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareAverage")}, {rate}, {T("RmsPropRho", optimizer.Rho)}, {T("RmsPropEpsilon", optimizer.Epsilon)}, {scale}{keep});",
-            OptimizerKind.Sgd when optimizer.Momentum != 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_velocity")}, {rate}, {T("Momentum", optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale}{keep});",
-            _ => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {rate}, {scale}{keep});",
-        };
+            string optionalKeep = keep is null ? "" : ", " + keep, requiredKeep = keep ?? "T.One";
+            return optimizer.Kind switch
+            {
+                OptimizerKind.Adam when optimizer.AmsGrad => $"global::ModelGen.Optimizers.Adam.UpdateAmsGrad<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_firstMoment")}, {slice("_secondMoment")}, {slice("_maxSecondMoment")}, {rate}, {T("AdamBeta1", optimizer.Beta1)}, {T("AdamBeta2", optimizer.Beta2)}, {T("AdamEpsilon", optimizer.Epsilon)}, _step, {scale}, {requiredKeep});",
+                OptimizerKind.Adam => $"global::ModelGen.Optimizers.Adam.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_firstMoment")}, {slice("_secondMoment")}, {rate}, {T("AdamBeta1", optimizer.Beta1)}, {T("AdamBeta2", optimizer.Beta2)}, {T("AdamEpsilon", optimizer.Epsilon)}, _step, {scale}{optionalKeep});",
+                OptimizerKind.NAdam => $"global::ModelGen.Optimizers.NAdam.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_firstMoment")}, {slice("_secondMoment")}, {rate}, {T("NAdamBeta1", optimizer.Beta1)}, {T("NAdamBeta2", optimizer.Beta2)}, {T("NAdamEpsilon", optimizer.Epsilon)}, {T("NAdamMomentumDecay", optimizer.MomentumDecay)}, _step, {scale}, {requiredKeep});",
+                OptimizerKind.AdaGrad => $"global::ModelGen.Optimizers.AdaGrad.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareSum")}, {rate}, {T("AdaGradEpsilon", optimizer.Epsilon)}, {scale}{optionalKeep});",
+                OptimizerKind.RmsProp when optimizer.Momentum != 0 || optimizer.Centered => $"global::ModelGen.Optimizers.RmsProp.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareAverage")}, {(optimizer.Momentum != 0 ? slice("_velocity") : "default")}, {(optimizer.Centered ? slice("_gradientAverage") : "default")}, {rate}, {T("RmsPropRho", optimizer.Rho)}, {T("RmsPropEpsilon", optimizer.Epsilon)}, {T("Momentum", optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale}, {requiredKeep});",
+                OptimizerKind.RmsProp => $"global::ModelGen.Optimizers.RmsProp.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_squareAverage")}, {rate}, {T("RmsPropRho", optimizer.Rho)}, {T("RmsPropEpsilon", optimizer.Epsilon)}, {scale}{optionalKeep});",
+                OptimizerKind.Sgd when optimizer.Momentum != 0 => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {slice("_velocity")}, {rate}, {T("Momentum", optimizer.Momentum)}, nesterov: {(optimizer.Nesterov ? "true" : "false")}, {scale}{optionalKeep});",
+                _ => $"global::ModelGen.Optimizers.Sgd.Update<T>({slice("_parameters")}, {slice("_gradients")}, {rate}, {scale}{optionalKeep});",
+            };
+        }
 
         /// <summary>
         /// The update of one parameter in HLSL (ModelGen.Vulkan): <c>p</c> and the scaled gradient <c>g</c> are locals at
-        /// <c>index</c>; the state lives in Moment1/Moment2 in <see cref="StateBuffers"/> order; the learning rate (and
-        /// Adam's corrected step size) are scalars the host sets per step. The CPU rules, term by term.
+        /// <c>index</c>; the state lives in Moment1–Moment3 in <see cref="StateBuffers"/> order; the learning rate (and
+        /// Adam's and NAdam's step sizes and correction) are scalars the host sets per step. The CPU rules, term by term.
         /// </summary>
         public static string ShaderRule(OptimizerDeclaration optimizer, string keep)
         {
@@ -74,23 +93,56 @@ namespace ModelGen.Generators.Ops
             string F(float value) => Emit.Hlsl.Float(value);
             switch (optimizer.Kind)
             {
-                case OptimizerKind.Adam:
-                    return $@"float m = {F(optimizer.Beta1)} * Moment1[index] + {F(1f - optimizer.Beta1)} * g;
+                case OptimizerKind.Adam or OptimizerKind.NAdam:
+                    string moments = $@"float m = {F(optimizer.Beta1)} * Moment1[index] + {F(1f - optimizer.Beta1)} * g;
 float v = {F(optimizer.Beta2)} * Moment2[index] + {F(1f - optimizer.Beta2)} * g * g;
 // Subnormal moments are flushed to zero, as on the CPU (they would only slow the update down).
 m = abs(m) < 1.17549435E-38f ? 0.0f : m;
 v = v < 1.17549435E-38f ? 0.0f : v;
 Moment1[index] = m;
 Moment2[index] = v;
-Parameters[index] = {keep} * p - Scalars[{Emit.Hlsl.StepSizeSlot}] * m / (sqrt(v) * Scalars[{Emit.Hlsl.CorrectionSlot}] + {F(optimizer.Epsilon)});";
+";
+                    string correction = $"Scalars[{Emit.Hlsl.CorrectionSlot}]", stepSize = $"Scalars[{Emit.Hlsl.StepSizeSlot}]";
+                    if (optimizer.Kind == OptimizerKind.NAdam)
+                        return moments + $@"// NAdam: the gradient's and the momentum's coefficients are set per step by the host.
+Parameters[index] = {keep} * p - ({stepSize} * g + Scalars[{Emit.Hlsl.MomentumStepSlot}] * m) / (sqrt(v) * {correction} + {F(optimizer.Epsilon)});";
+                    if (optimizer.AmsGrad)
+                        return moments + $@"// AMSGrad: the largest second moment so far.
+float maxV = max(Moment3[index], v);
+Moment3[index] = maxV;
+Parameters[index] = {keep} * p - {stepSize} * m / (sqrt(maxV) * {correction} + {F(optimizer.Epsilon)});";
+                    return moments + $"Parameters[index] = {keep} * p - {stepSize} * m / (sqrt(v) * {correction} + {F(optimizer.Epsilon)});";
                 case OptimizerKind.AdaGrad:
                     return $@"float sum = Moment1[index] + g * g;
 Moment1[index] = sum;
 Parameters[index] = {keep} * p - {rate} * g / (sqrt(sum) + {F(optimizer.Epsilon)});";
-                case OptimizerKind.RmsProp:
+                case OptimizerKind.RmsProp when optimizer.Momentum == 0 && !optimizer.Centered:
                     return $@"float average = {F(optimizer.Rho)} * Moment1[index] + {F(1f - optimizer.Rho)} * g * g;
 Moment1[index] = average;
 Parameters[index] = {keep} * p - {rate} * g / (sqrt(average) + {F(optimizer.Epsilon)});";
+                case OptimizerKind.RmsProp:
+                {
+                    string rule = $@"float average = {F(optimizer.Rho)} * Moment1[index] + {F(1f - optimizer.Rho)} * g * g;
+Moment1[index] = average;
+";
+                    string variance = "average";
+                    if (optimizer.Centered)
+                    {
+                        string buffer = optimizer.Momentum != 0 ? "Moment3" : "Moment2";
+                        rule += $@"// Centred: divide by the running standard deviation (clamped at 0 against rounding).
+float gradientAverage = {F(optimizer.Rho)} * {buffer}[index] + {F(1f - optimizer.Rho)} * g;
+{buffer}[index] = gradientAverage;
+float variance = max(average - gradientAverage * gradientAverage, 0.0f);
+";
+                        variance = "variance";
+                    }
+                    if (optimizer.Momentum == 0)
+                        return rule + $"Parameters[index] = {keep} * p - {rate} * g / (sqrt({variance}) + {F(optimizer.Epsilon)});";
+                    return rule + $@"float normalized = g / (sqrt({variance}) + {F(optimizer.Epsilon)});
+float velocity = {F(optimizer.Momentum)} * Moment2[index] + normalized;
+Moment2[index] = velocity;
+Parameters[index] = {keep} * p - {rate} * {(optimizer.Nesterov ? $"(normalized + {F(optimizer.Momentum)} * velocity)" : "velocity")};";
+                }
                 case OptimizerKind.Sgd when optimizer.Momentum != 0:
                     return $@"float velocity = {F(optimizer.Momentum)} * Moment1[index] + g;
 Moment1[index] = velocity;
