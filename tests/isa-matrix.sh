@@ -7,7 +7,7 @@
 # Expects a Release build (dotnet test ModelGen.sln -c Release first). Prints "isa-matrix: failed" on any failure.
 set -uo pipefail
 cd "$(dirname "$0")/.."
-filter='FullyQualifiedName~GemmTests|FullyQualifiedName~OpTests|FullyQualifiedName~DenseOpTests|FullyQualifiedName~GeneratedModelTests|FullyQualifiedName~RegularizedModelTests|FullyQualifiedName~BatchNormModelTests|FullyQualifiedName~InputValidationTests|FullyQualifiedName~WiringTests|FullyQualifiedName~ConcurrencyTests|FullyQualifiedName~ConvModelTests|FullyQualifiedName~SequenceModelTests'
+filter='FullyQualifiedName~GemmTests|FullyQualifiedName~OpTests|FullyQualifiedName~DenseOpTests|FullyQualifiedName~GeneratedModelTests|FullyQualifiedName~RegularizedModelTests|FullyQualifiedName~BatchNormModelTests|FullyQualifiedName~InputValidationTests|FullyQualifiedName~WiringTests|FullyQualifiedName~ConcurrencyTests|FullyQualifiedName~ConvModelTests|FullyQualifiedName~SequenceModelTests|FullyQualifiedName~OptimizerVariantTests'
 result=0
 for knob in DOTNET_EnableAVX512=0 DOTNET_EnableAVX2=0 DOTNET_EnableHWIntrinsic=0; do
   echo "isa-matrix: $knob"

@@ -296,7 +296,7 @@ namespace ModelGen.Analyzers
             ModelDeclaration declaration = model.Declaration;
             OptimizerDeclaration optimizer = declaration.Optimizer;
             string rate = Format(optimizer.LearningRate);
-            if (declaration.ClipNorm is null && declaration.ClipValue is null)
+            if (declaration.ClipNorm is null && declaration.ClipValue is null && declaration.ClipTensorNorm is null)
             {
                 // Depth counts the layers with weights on the gradient's path: normalization and pooling add none.
                 int depth = model.Layers.Count(l => l.Kind is LayerKind.Dense or LayerKind.Conv2D or LayerKind.LocallyConnected2D or LayerKind.Highway);

@@ -35,6 +35,8 @@ internal sealed class DeviceKernels
         BatchNormUpdateRunning = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float, float>(
             BatchNormKernels.UpdateRunning);
         ClipByValue = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(LayerKernels.ClipByValue);
+        ScaleByScalar = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(LayerKernels.ScaleByScalar);
+        MaxNorm = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, int, int, float>(LayerKernels.MaxNorm);
         DecayGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float>(LayerKernels.DecayGradient);
         SoftmaxCrossEntropy = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, float, int, float>(
             LossKernels.SoftmaxCrossEntropy);
@@ -66,6 +68,8 @@ internal sealed class DeviceKernels
 
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, int, int> BiasGradient { get; }
     public Action<Index1D, ArrayView<float>, float> ClipByValue { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, int> ScaleByScalar { get; }
+    public Action<Index1D, ArrayView<float>, int, int, int, float> MaxNorm { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> BatchNormStatistics { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> BatchNormNormalize { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, float> BatchNormInference { get; }

@@ -57,7 +57,7 @@ public abstract class DeviceNetwork : IDisposable
             _optimizerState[i].MemSetToZero();
         }
         _scalars = Allocate<float>(DeviceScalars.Count);
-        _scalars.CopyFromCPU(new float[] { 0f, 1f, 1f });
+        _scalars.CopyFromCPU(new float[] { 0f, 1f, 1f, 1f }); // loss, gradient scale, one, tensor scale
         _partials = Allocate<float>(ReductionKernels.Partials);
         _buffers = new MemoryBuffer1D<float, Stride1D.Dense>[bufferWidths.Length];
         _inputs = Allocate<float>(0);
@@ -468,6 +468,23 @@ public abstract class DeviceNetwork : IDisposable
 
     /// <summary>g ← clamp(g, ±maxValue) over every gradient.</summary>
     protected void ClipByValue(float maxValue) => Kernels.ClipByValue((int)_gradients.Length, _gradients.View, maxValue);
+
+    /// <summary>
+    /// The max-norm constraint on the weight tensor at <paramref name="offset"/>: <paramref name="units"/> units of
+    /// <paramref name="fanIn"/> incoming weights each, one per column ([fanIn × units], Dense) or per row ([units × fanIn], Conv2D).
+    /// </summary>
+    protected void ConstrainMaxNorm(int offset, int units, int fanIn, bool unitsAreColumns, float maxNorm)
+        => Kernels.MaxNorm(units, _parameters.View.SubView(offset, units * fanIn), units, fanIn, unitsAreColumns ? 1 : 0, maxNorm);
+
+    /// <summary>Gradients [offset, offset + length) — one tensor — rescaled to an L2 norm of at most <paramref name="maxNorm"/>, on the device.</summary>
+    protected void ClipTensorNorm(int offset, int length, float maxNorm)
+    {
+        ArrayView<float> gradient = _gradients.View.SubView(offset, length);
+        int groups = ReductionKernels.Groups(length);
+        Kernels.Partial(new KernelConfig(groups, ReductionKernels.Threads), gradient, _partials.View, length, 1);
+        Kernels.Complete(new KernelConfig(1, ReductionKernels.Threads), _partials.View, _scalars.View, groups, (int)ReductionKernels.Finish.TensorClipScale, maxNorm);
+        Kernels.ScaleByScalar(length, gradient, _scalars.View, DeviceScalars.TensorScale);
+    }
 
     /// <summary>Measures ‖g‖₂ on the device and leaves min(1, maxNorm / (‖g‖₂ + 1e-6)) where the update reads its scale.</summary>
     protected void ClipGlobalNorm(float maxNorm)

@@ -156,6 +156,13 @@ public class ModelPitfallTests
         """, optimizer: "[Sgd(LearningRate = 0.5f), ClipGlobalNorm(5f)]"));
 
     [Fact]
+    public Task RecurrentLayersClippedPerTensorAreFine() => Check(Model("""
+        [Embedding(50, 8)] partial Embedding Words { get; }
+        [Gru(8)] partial Gru Summary { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """, optimizer: "[Adam(LearningRate = 1e-3f), ClipTensorNorm(1f)]", model: "[Model(SequenceLength = 10, Seed = 1)]"));
+
+    [Fact]
     public Task LearningRateOutOfRange() => Check(Model("""
         [Dense(8, Activation.ReLU)] partial Dense Hidden { get; }
         [Dense(3)] partial Dense Logits { get; }

@@ -54,6 +54,8 @@ public class DiagnosticTests
         { "MG1006", "Adam", "[Model(InputSize = 2)][MeanSquaredError][Adam][NAdam] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "Sgd(Momentum = float.PositiveInfinity)", "[Model(InputSize = 2)][MeanSquaredError][Sgd(Momentum = float.PositiveInfinity)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "ClipGlobalNorm(0f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd, ClipGlobalNorm(0f)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
+        { "MG1004", "MaxNorm(0f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd, MaxNorm(0f)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
+        { "MG1004", "ClipTensorNorm(-1f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd, ClipTensorNorm(-1f)] public partial class M { [Dense(3)] partial Dense A { get; } }" },
         { "MG1004", "Dense(3, (Activation)42)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, (Activation)42)] partial Dense A { get; } }" },
         { "MG1004", "Dense(3, Activation.LeakyReLU, NegativeSlope = 2f)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, Activation.LeakyReLU, NegativeSlope = 2f)] partial Dense A { get; } }" },
         { "MG1004", "Dense(3, Initializer = (Initializer)12)", "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [Dense(3, Initializer = (Initializer)12)] partial Dense A { get; } }" },

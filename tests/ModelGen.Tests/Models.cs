@@ -233,3 +233,35 @@ public partial class CenteredMomentumRegressor
     [Dense(7, Activation.Tanh)] public partial Dense Hidden { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>Per-tensor clipping, then global-norm clipping of what is left, under plain SGD.</summary>
+[Model(InputSize = 4, Seed = 53)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.1f), ClipTensorNorm(1f), ClipGlobalNorm(1.5f)]
+public partial class TensorClippedRegressor
+{
+    [Dense(6, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}
+
+/// <summary>The max-norm constraint on a convolution's filters (rows) and two Dense layers' units (columns).</summary>
+[Model(InputShape = new[] { 2, 5, 5 }, Seed = 57)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.1f), MaxNorm(1.2f)]
+public partial class MaxNormRegressor
+{
+    [Conv2D(3, 3, Activation.Tanh)] public partial Conv2D Features { get; }
+    [Dense(4, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}
+
+/// <summary>Orthogonal initialization on a convolution (ReLU: gain √2), a tanh Dense layer (5/3) and a linear head (1).</summary>
+[Model(InputShape = new[] { 2, 4, 4 }, Seed = 59)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.01f)]
+public partial class OrthogonalZoo
+{
+    [Conv2D(4, 3, Activation.ReLU, Initializer = Initializer.Orthogonal)] public partial Conv2D Features { get; }
+    [Dense(3, Activation.Tanh, Initializer = Initializer.Orthogonal)] public partial Dense Hidden { get; }
+    [Dense(2, Initializer = Initializer.Orthogonal)] public partial Dense Output { get; }
+}

@@ -602,6 +602,76 @@ public class OpTests
 
     [Theory]
     [MemberData(nameof(WidthsAndLengths))]
+    public void TensorNormClippingRescalesOnlyATensorAboveTheLimit(int bits, int length)
+    {
+        using var width = Widths.Force(bits);
+        double[] g = Reference.Random(length, 101);
+        double norm = Math.Sqrt(g.Sum(x => x * x));
+        foreach (double limit in new[] { norm / 3, norm * 2 + 1 })
+        {
+            double[] clipped = (double[])g.Clone();
+            GradientClipping.ClipTensorNorm<double>(clipped, limit);
+            double scale = Math.Min(1, limit / (norm + 1e-6));
+            if (scale < 1)
+                Reference.Close(g.Select(x => x * scale).ToArray(), clipped, 1e-15, 1e-16, "clipped tensor");
+            else
+                Assert.Equal(g, clipped); // within the limit: the very same bits
+        }
+        float[] floats = Reference.ToFloat(g);
+        GradientClipping.ClipTensorNorm<float>(floats, (float)(norm / 3));
+        if (length > 0 && norm > 1e-3)
+            Assert.Equal(norm / 3, Math.Sqrt(floats.Sum(x => (double)x * x)), 1e-5 * norm);
+    }
+
+    public static TheoryData<int, int, int> WidthsAndUnitShapes()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (object[] row in Widths.Cross(new[] { (1, 1), (3, 5), (7, 1), (17, 9), (33, 4), (600, 5) }))
+        {
+            var (units, fanIn) = ((int, int))row[1];
+            data.Add((int)row[0], units, fanIn);
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndUnitShapes))]
+    public void MaxNormProjectsOnlyTheUnitsOutsideTheBall(int bits, int units, int fanIn)
+    {
+        using var width = Widths.Force(bits);
+        double[] weights = Reference.Random(units * fanIn, 111);
+        double[] norms = Enumerable.Range(0, units).Select(u => Math.Sqrt(Enumerable.Range(0, fanIn).Sum(k => weights[u * fanIn + k] * weights[u * fanIn + k]))).ToArray();
+        double limit = norms.OrderBy(n => n).ElementAt(units / 2); // about half the units outside
+        double[] expected = weights.Select((w, i) => norms[i / fanIn] > limit ? w * limit / (norms[i / fanIn] + 1e-7) : w).ToArray();
+
+        double[] rows = (double[])weights.Clone();
+        MaxNorm.ApplyToRows<double>(rows, units, limit);
+        Reference.Close(expected, rows, 1e-15, 1e-16, "units as rows");
+        for (int i = 0; i < rows.Length; i++)
+            if (norms[i / fanIn] <= limit)
+                Assert.Equal(weights[i], rows[i]); // inside the ball: the very same bits
+
+        // The same units stored as columns of [fanIn × units].
+        double[] columns = new double[weights.Length], expectedColumns = new double[weights.Length];
+        for (int u = 0; u < units; u++)
+            for (int k = 0; k < fanIn; k++)
+            {
+                columns[k * units + u] = weights[u * fanIn + k];
+                expectedColumns[k * units + u] = expected[u * fanIn + k];
+            }
+        MaxNorm.ApplyToColumns<double>(columns, units, limit);
+        Reference.Close(expectedColumns, columns, 1e-15, 1e-16, "units as columns");
+
+        float[] floats = Reference.ToFloat(columns.Select(x => x * 3).ToArray());
+        MaxNorm.ApplyToColumns<float>(floats, units, (float)limit);
+        for (int u = 0; u < units; u++)
+            Assert.True(Math.Sqrt(Enumerable.Range(0, fanIn).Sum(k => (double)floats[k * units + u] * floats[k * units + u])) <= limit * (1 + 1e-6));
+        if (units > 1)
+            Assert.Throws<ArgumentException>(() => MaxNorm.ApplyToRows<double>(rows.AsSpan(1), units, limit)); // not whole units
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndLengths))]
     public void DecoupledDecayScalesParametersBeforeEveryOptimizerStep(int bits, int length)
     {
         using var width = Widths.Force(bits);

@@ -166,6 +166,78 @@ public class RegularizedModelTests
     }
 
     [Fact]
+    public void EachTensorIsClippedToItsNormBeforeTheGlobalNormIsMeasured()
+    {
+        var layers = new TensorClippedRegressor();
+        var net = new TensorClippedRegressor.Network<double>(seed: 5);
+        double[] inputs = Reference.Random(6 * 4, 41, 3), targets = Reference.Random(6 * 2, 42, 3);
+        double[] p = net.Parameters.ToArray();
+        net.ComputeGradients(inputs, targets);
+        double[] g = net.Gradients.ToArray();
+        net.TrainStep(inputs, targets);
+        // The tensors in manifest order: each layer's weights, then its biases.
+        var tensors = new List<(int Start, int Length)>();
+        int offset = 0;
+        foreach (Dense layer in new[] { layers.Hidden, layers.Output })
+            foreach (int length in new[] { layer.Inputs * layer.Units, layer.Units })
+            {
+                tensors.Add((offset, length));
+                offset += length;
+            }
+        double tensorNorm = 1, globalNorm = 1.5, rate = (double)0.1f;
+        double[] clipped = (double[])g.Clone();
+        int clippedTensors = 0;
+        foreach (var (start, length) in tensors)
+        {
+            double norm = Math.Sqrt(g.Skip(start).Take(length).Sum(x => x * x));
+            double scale = Math.Min(1, tensorNorm / (norm + 1e-6));
+            clippedTensors += scale < 1 ? 1 : 0;
+            for (int i = start; i < start + length; i++)
+                clipped[i] *= scale;
+        }
+        Assert.InRange(clippedTensors, 1, tensors.Count - 1); // the test needs tensors on both sides of the limit
+        double total = Math.Sqrt(clipped.Sum(x => x * x));
+        double global = Math.Min(1, globalNorm / (total + 1e-6));
+        Assert.True(global < 1, "the test needs a global norm above its limit after per-tensor clipping");
+        var expected = p.Select((w, i) => w - rate * global * clipped[i]).ToArray();
+        Reference.Close(expected, net.Parameters.Span, 1e-12, 1e-14, "SGD step after per-tensor and global clipping");
+    }
+
+    [Fact]
+    public void MaxNormProjectsEachUnitsIncomingWeightsAfterTheStep()
+    {
+        var net = new MaxNormRegressor.Network<double>(seed: 6);
+        double[] inputs = Reference.Random(5 * 50, 43, 2), targets = Reference.Random(5 * 2, 44, 2);
+        double[] p = net.Parameters.ToArray();
+        net.ComputeGradients(inputs, targets);
+        double[] g = net.Gradients.ToArray();
+        net.TrainStep(inputs, targets);
+        double rate = (double)0.1f, limit = (double)1.2f;
+        double[] expected = p.Select((w, i) => w - rate * g[i]).ToArray();
+        int inside = 0, outside = 0;
+        foreach (ParameterInfo tensor in MaxNormRegressor.Manifest.Where(t => t.Role == ParameterRole.Weight))
+        {
+            // Units: the filters of the convolution (rows), the Dense units (columns of the stored [inputs × units]).
+            int units = tensor.IsStoredTransposed ? tensor.Shape[1] : tensor.Shape[0], fanIn = tensor.Length / units;
+            Func<int, int, int> at = tensor.IsStoredTransposed ? (u, k) => tensor.Offset + k * units + u : (u, k) => tensor.Offset + u * fanIn + k;
+            for (int u = 0; u < units; u++)
+            {
+                double norm = Math.Sqrt(Enumerable.Range(0, fanIn).Sum(k => expected[at(u, k)] * expected[at(u, k)]));
+                if (norm <= limit)
+                {
+                    inside++;
+                    continue;
+                }
+                outside++;
+                for (int k = 0; k < fanIn; k++)
+                    expected[at(u, k)] *= limit / (norm + 1e-7);
+            }
+        }
+        Assert.True(inside > 0 && outside > 0, $"the test needs units on both sides of the limit ({inside} inside, {outside} outside)");
+        Reference.Close(expected, net.Parameters.Span, 1e-12, 1e-14, "SGD step, then the max-norm projection");
+    }
+
+    [Fact]
     public void ClippedDecayOfWeightsAndBiasesFeedsAdaGrad()
     {
         var net = new ProbabilityTagger.Network<double>(seed: 3);

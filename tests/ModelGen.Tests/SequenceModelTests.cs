@@ -344,6 +344,27 @@ public class SequenceModelTests
     }
 
     [Theory]
+    [InlineData("Features.weight", 4, 18, 2.0)]  // [filters × channels·k²], rows orthonormal, ReLU's gain √2
+    [InlineData("Hidden.weight", 16, 3, 25.0 / 9)] // held [inputs × units]: columns orthonormal, tanh's gain 5/3
+    [InlineData("Output.weight", 3, 2, 1.0)]       // a linear head: gain 1
+    public void OrthogonalLayersAreScaledByTheirActivationsGain(string name, int rows, int columns, double squaredGain)
+    {
+        var net = new OrthogonalZoo.Network<double>(seed: 8);
+        ReadOnlySpan<double> w = net.Parameter(name);
+        Assert.Equal(rows * columns, w.Length);
+        bool byRows = rows <= columns;
+        int vectors = byRows ? rows : columns, length = byRows ? columns : rows;
+        for (int u = 0; u < vectors; u++)
+            for (int v = 0; v < vectors; v++)
+            {
+                double dot = 0;
+                for (int k = 0; k < length; k++)
+                    dot += byRows ? w[u * columns + k] * w[v * columns + k] : w[k * columns + u] * w[k * columns + v];
+                Assert.Equal(u == v ? squaredGain : 0, dot, 1e-12);
+            }
+    }
+
+    [Theory]
     [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
     public void BatchesSplitAcrossCoresMatchOneSampleAtATime(int bits)
     {

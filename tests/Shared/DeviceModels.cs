@@ -5,7 +5,7 @@ namespace ModelGen.DeviceTests;
 // The models both device backends are tested on (linked into ModelGen.Gpu.Tests and ModelGen.Vulkan.Tests, so each
 // project's generator emits its own backend's network for them): each activation in a GEMM epilogue, the five losses
 // (both BCE forms; label smoothing), the six optimizers and their variants (AMSGrad, centred and Nesterov RMSProp —
-// the three-state rules), both clippings, coupled and decoupled weight decay, the L1
+// the three-state rules), the three clippings, coupled and decoupled weight decay, the L1
 // penalty (alone and beside decoupled L2), and the linear schedule.
 
 [Model(InputSize = 20, Seed = 11)]
@@ -77,20 +77,20 @@ public partial class DevicePlainSgd
     [Dense(1)] public partial Dense Output { get; }
 }
 
-/// <summary>AMSGrad: a third state tensor (the largest second moment), with decoupled decay slicing the update.</summary>
+/// <summary>AMSGrad: a third state tensor (the largest second moment), with decoupled decay slicing the update; the max-norm constraint after it.</summary>
 [Model(InputSize = 8, Seed = 23)]
 [MeanSquaredError]
-[Adam(LearningRate = 1e-2f, AmsGrad = true), WeightDecay(1e-2f, Decoupled = true), ClipGlobalNorm(1f)]
+[Adam(LearningRate = 1e-2f, AmsGrad = true), WeightDecay(1e-2f, Decoupled = true), ClipGlobalNorm(1f), MaxNorm(0.9f)]
 public partial class DeviceAmsGrad
 {
     [Dense(15, Activation.Tanh)] public partial Dense Hidden { get; }
     [Dense(3)] public partial Dense Output { get; }
 }
 
-/// <summary>NAdam: the host computes the momentum schedule's two coefficients per step.</summary>
+/// <summary>NAdam (the host computes the momentum schedule's two coefficients per step); per-tensor clipping before the global norm.</summary>
 [Model(InputSize = 9, Seed = 25)]
 [MeanSquaredError]
-[NAdam(LearningRate = 1e-2f), ClipGlobalNorm(1f)]
+[NAdam(LearningRate = 1e-2f), ClipTensorNorm(0.05f), ClipGlobalNorm(0.1f)]
 public partial class DeviceNAdam
 {
     [Dense(13, Activation.ReLU)] public partial Dense Hidden { get; }
@@ -110,7 +110,7 @@ public partial class DeviceCenteredMomentum
 /// <summary>Centred RMSProp without momentum: the gradient average is the second state tensor.</summary>
 [Model(InputSize = 6, Seed = 29)]
 [MeanSquaredError]
-[RmsProp(LearningRate = 1e-3f, Centered = true), WeightDecay(1e-2f, Decoupled = true), ClipGlobalNorm(1f)]
+[RmsProp(LearningRate = 1e-3f, Centered = true), WeightDecay(1e-2f, Decoupled = true), ClipTensorNorm(0.05f)]
 public partial class DeviceCentered
 {
     [Dense(10, Activation.Tanh)] public partial Dense Hidden { get; }

@@ -275,6 +275,12 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"// Clipping by value: every gradient clamped to ±{CodeWriter.Literal(maxValue)}{(declaration.ClipNorm is null ? "" : ", before the global norm is measured")}.");
                 writer.Line($"ClipByValue({CodeWriter.Float(maxValue)});");
             }
+            if (declaration.ClipTensorNorm is float tensorNorm)
+            {
+                writer.Line($"// Per-tensor clipping: each tensor's gradient rescaled to an L2 norm of at most {CodeWriter.Literal(tensorNorm)}{(declaration.ClipNorm is null ? "" : ", before the global norm is measured")}.");
+                foreach (ParameterTensor tensor in model.Parameters.Where(p => p.Trainable && p.Length > 0).OrderBy(p => p.Offset))
+                    writer.Line($"ClipTensorNorm({tensor.Offset}, {tensor.Length}, {CodeWriter.Float(tensorNorm)}); // {tensor.Name}");
+            }
             if (declaration.ClipNorm is float maxNorm)
             {
                 writer.Line("// Global-norm clipping: the norm and the scale stay on the device; the update reads the scale there.");
@@ -310,10 +316,15 @@ namespace ModelGen.Generators.Emit
                     writer.Line($"// {tensor.Name}");
                     writer.Wrapped($"Update({Rule(optimizer, rate, tensor.Decayed ? "keep" : "1f")}, {tensor.Offset}, {tensor.Length}, {scaleSlot});");
                 }
-                writer.Close();
-                return;
             }
-            writer.Wrapped($"Update({Rule(optimizer, rate, "1f")}, 0, ParameterCount, {scaleSlot});");
+            else
+                writer.Wrapped($"Update({Rule(optimizer, rate, "1f")}, 0, ParameterCount, {scaleSlot});");
+            if (regularization.MaxNorm is float unitNorm)
+            {
+                writer.Line($"// Max-norm constraint: each unit's incoming weights rescaled to an L2 norm of at most {CodeWriter.Literal(unitNorm)} after the step.");
+                foreach (var (tensor, units, columns) in OptimizerOp.MaxNormTensors(model))
+                    writer.Line($"ConstrainMaxNorm({tensor.Offset}, {units}, {tensor.Length / units}, unitsAreColumns: {(columns ? "true" : "false")}, {CodeWriter.Float(unitNorm)}); // {tensor.Name}");
+            }
             writer.Close();
         }
 

@@ -26,7 +26,7 @@ namespace ModelGen.Generators.Emit
         public const int ElementThreads = 64;
 
         /// <summary>Scalar slots (the Scalars buffer): the loss, the clipping scale, 1; then what the host sets per step.</summary>
-        public const int LossSlot = 0, GradientScaleSlot = 1, OneSlot = 2, RateSlot = 3, StepSizeSlot = 4, CorrectionSlot = 5, KeepSlot = 6, MomentumStepSlot = 7, FirstDropoutSlot = 8;
+        public const int LossSlot = 0, GradientScaleSlot = 1, OneSlot = 2, RateSlot = 3, StepSizeSlot = 4, CorrectionSlot = 5, KeepSlot = 6, MomentumStepSlot = 7, TensorClipSlot = 8, FirstDropoutSlot = 9;
 
         /// <summary>
         /// <c>for i in [0, count): body</c>, 64 threads a group, a grid-stride loop over at most 4096 groups (so any

@@ -591,8 +591,12 @@ namespace ModelGen.Generators.Emit
             foreach (ParameterTensor tensor in model.Parameters)
             {
                 if (tensor.Initializer != InitializerKind.Default)
-                    writer.Call("global::ModelGen.Initialization.WeightInitializer.Fill<T>", $"global::ModelGen.Initializer.{tensor.Initializer}", EmitContext.ViewName(tensor),
-                        $"fanIn: {tensor.FanIn}", $"fanOut: {tensor.FanOut}", "random");
+                {
+                    var arguments = new List<string> { $"global::ModelGen.Initializer.{tensor.Initializer}", EmitContext.ViewName(tensor), $"fanIn: {tensor.FanIn}", $"fanOut: {tensor.FanOut}", "random" };
+                    if (tensor.Initializer == InitializerKind.Orthogonal && tensor.Gain != 1)
+                        arguments.Add($"gain: {tensor.Gain.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}");
+                    writer.Call("global::ModelGen.Initialization.WeightInitializer.Fill<T>", arguments.ToArray());
+                }
                 else if (tensor.Fill != 0)
                     writer.Line($"{EmitContext.ViewName(tensor)}.Fill({EmitContext.T(tensor.Fill)}); // {tensor.Name}");
                 if (tensor.Segment is SegmentFill segment)
@@ -984,6 +988,12 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"// Clipping by value: every gradient element clamped to ±{CodeWriter.Literal(maxValue)}{(declaration.ClipNorm is null ? "" : ", before the global norm is measured")}.");
                 writer.Line($"global::ModelGen.Optimizers.GradientClipping.ClipByValue<T>(_gradients, {constants.Name("ClipMaxValue", maxValue)});");
             }
+            if (declaration.ClipTensorNorm is float tensorNorm)
+            {
+                writer.Line($"// Per-tensor clipping: each tensor's gradient rescaled to an L2 norm of at most {CodeWriter.Literal(tensorNorm)}{(declaration.ClipNorm is null ? "" : ", before the global norm is measured")}.");
+                foreach (ParameterTensor tensor in model.Parameters.Where(p => p.Trainable && p.Length > 0))
+                    writer.Line($"global::ModelGen.Optimizers.GradientClipping.ClipTensorNorm<T>({EmitContext.ViewName(tensor)}Gradient, {constants.Name("ClipTensorMaxNorm", tensorNorm)}); // {tensor.Name}");
+            }
             if (declaration.ClipNorm is float maxNorm)
             {
                 writer.Line("// Global-norm clipping: the norm is computed once and applied as a scale inside the update pass.");
@@ -1024,9 +1034,15 @@ namespace ModelGen.Generators.Emit
                 writer.Line($"T keep = T.One - {rate} * {constants.Name("WeightDecay", lambda)};");
                 foreach (var (start, length, decayed) in DecayRanges(trainable))
                     writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale, start, length, decayed ? "keep" : "T.One", constants.Name));
-                return;
             }
-            writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale, constants.Name));
+            else
+                writer.Wrapped(OptimizerOp.Update(declaration.Optimizer, rate, scale, constants.Name));
+            if (regularization.MaxNorm is float unitNorm)
+            {
+                writer.Line($"// Max-norm constraint: each unit's incoming weights rescaled to an L2 norm of at most {CodeWriter.Literal(unitNorm)} after the step.");
+                foreach (var (tensor, units, columns) in OptimizerOp.MaxNormTensors(model))
+                    writer.Line($"global::ModelGen.Optimizers.MaxNorm.{(columns ? "ApplyToColumns" : "ApplyToRows")}<T>({EmitContext.ViewName(tensor)}, {units}, {constants.Name("MaxNorm", unitNorm)}); // {tensor.Name}");
+            }
         }
 
         /// <summary>The parameter buffer cut into maximal runs that are all decayed or all not, so decoupled decay rides along with the optimizer's single pass.</summary>

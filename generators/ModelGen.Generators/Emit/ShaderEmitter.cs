@@ -226,6 +226,16 @@ namespace ModelGen.Generators.Emit
             if (declaration.ClipValue is float maxValue)
                 Hlsl.Elements(context, "ClipByValue", $"every gradient clamped to ±{CodeWriter.Literal(maxValue)}", new[] { "Gradients: all of them" }, $"{parameters}u", $"{parameters}L",
                     $"Gradients[i] = clamp(Gradients[i], -{Hlsl.Float(maxValue)}, {Hlsl.Float(maxValue)});");
+            if (declaration.ClipTensorNorm is float tensorNorm)
+                foreach (ParameterTensor tensor in model.Parameters.Where(p => p.Trainable && p.Length > 0).OrderBy(p => p.Offset))
+                {
+                    string gradient = $"{tensor.Name}: Gradients at {tensor.Offset}";
+                    Hlsl.Sum(context, tensor.View + "Norm", $"‖g‖₂ of {tensor.Name}; its clipping scale min(1, {CodeWriter.Literal(tensorNorm)} / (‖g‖₂ + 1e-6))",
+                        new[] { gradient, $"Scalars[{Hlsl.TensorClipSlot}]: the tensor's clipping scale" }, $"{tensor.Length}u",
+                        $"Gradients[{tensor.Offset}u + i] * Gradients[{tensor.Offset}u + i]", $"Scalars[{Hlsl.TensorClipSlot}] = min({Hlsl.Float(tensorNorm)} / (sqrt(total) + 1e-6f), 1.0f);");
+                    Hlsl.Elements(context, tensor.View + "Clip", $"{tensor.Name}'s gradient times its clipping scale", new[] { gradient, $"Scalars[{Hlsl.TensorClipSlot}]: the scale" },
+                        $"{tensor.Length}u", $"{tensor.Length}L", $"Gradients[{tensor.Offset}u + i] *= Scalars[{Hlsl.TensorClipSlot}];");
+                }
             if (declaration.ClipNorm is float maxNorm)
                 Hlsl.Sum(context, "GlobalNorm", $"‖g‖₂ over every gradient; the scale min(1, {CodeWriter.Literal(maxNorm)} / (‖g‖₂ + 1e-6)) stays on the device for the update",
                     new[] { "Gradients: all of them", $"Scalars[{Hlsl.GradientScaleSlot}]: the clipping scale" }, $"{parameters}u", "Gradients[i] * Gradients[i]",
@@ -253,9 +263,28 @@ namespace ModelGen.Generators.Emit
                 foreach (ParameterTensor tensor in trainable)
                     Update(context, tensor.View + "Update", $"{tensor.Name}: {OptimizerOp.Describe(declaration.Optimizer)}, decoupled decay {(tensor.Decayed ? $"w·(1 − lr·{CodeWriter.Literal(lambda)})" : "off (not a weight)")}",
                         tensor.Offset, tensor.Length, scaleSlot, tensor.Decayed ? $"Scalars[{Hlsl.KeepSlot}]" : "1.0f");
-                return;
             }
-            Update(context, "Update", $"{OptimizerOp.Describe(declaration.Optimizer)} over every parameter", 0, parameters, scaleSlot, "1.0f");
+            else
+                Update(context, "Update", $"{OptimizerOp.Describe(declaration.Optimizer)} over every parameter", 0, parameters, scaleSlot, "1.0f");
+            if (regularization.MaxNorm is float unitNorm)
+                foreach (var (tensor, units, columns) in OptimizerOp.MaxNormTensors(model))
+                {
+                    // Unit u's k-th incoming weight: Dense [inputs × units] holds it at k·units + u, Conv2D [filters × fan-in] at u·fanIn + k.
+                    int fanIn = tensor.Length / units;
+                    string at = columns ? $"{tensor.Offset}u + k * {units}u + i" : $"{tensor.Offset}u + i * {fanIn}u + k";
+                    Hlsl.Elements(context, tensor.View + "MaxNorm", $"{tensor.Name}: each unit's incoming weights rescaled to an L2 norm of at most {CodeWriter.Literal(unitNorm)}",
+                        new[] { $"{tensor.Name}: Parameters at {tensor.Offset}, {units} units of {fanIn}" }, $"{units}u", $"{units}L",
+                        $@"float sum = 0.0f;
+for (uint k = 0u; k < {fanIn}u; k++)
+    sum += Parameters[{at}] * Parameters[{at}];
+float norm = sqrt(sum);
+if (norm > {Hlsl.Float(unitNorm)})
+{{
+    float factor = {Hlsl.Float(unitNorm)} / (norm + 1e-7f);
+    for (uint k = 0u; k < {fanIn}u; k++)
+        Parameters[{at}] *= factor;
+}}");
+                }
         }
 
         private static void Update(ShaderEmitContext context, string name, string summary, int offset, int length, int scaleSlot, string keep)

@@ -16,6 +16,8 @@ namespace ModelGen.Generators.Extraction
         public AttributeData? OptimizerAttribute { get; set; }
         public AttributeData? ClipAttribute { get; set; }
         public AttributeData? ClipValueAttribute { get; set; }
+        public AttributeData? ClipTensorNormAttribute { get; set; }
+        public AttributeData? MaxNormAttribute { get; set; }
         public AttributeData? WeightDecayAttribute { get; set; }
         public AttributeData? L1PenaltyAttribute { get; set; }
         public AttributeData? ScheduleAttribute { get; set; }
@@ -50,6 +52,8 @@ namespace ModelGen.Generators.Extraction
                 SiteKind.OptimizerAttribute => Of(_sites.OptimizerAttribute),
                 SiteKind.ClipAttribute => Of(_sites.ClipAttribute),
                 SiteKind.ClipValueAttribute => Of(_sites.ClipValueAttribute),
+                SiteKind.ClipTensorNormAttribute => Of(_sites.ClipTensorNormAttribute),
+                SiteKind.MaxNormAttribute => Of(_sites.MaxNormAttribute),
                 SiteKind.WeightDecayAttribute => Of(_sites.WeightDecayAttribute),
                 SiteKind.L1PenaltyAttribute => Of(_sites.L1PenaltyAttribute),
                 SiteKind.ScheduleAttribute => Of(_sites.ScheduleAttribute),

@@ -49,7 +49,7 @@ namespace ModelGen.Generators.Extraction
                 problems.Add(Problem.At(DiagnosticIds.ModelNotPartial, SiteKind.Class, model.Name));
                 return new ExtractionResult(
                     new ModelDeclaration(null, model.Name, "class", "", EquatableArray<ContainingType>.Empty, 0, EquatableArray<int>.Empty, 0, 0, 0, LossDeclaration.None,
-                        OptimizerDeclaration.None, null, null, null, RegularizationDeclaration.None, false, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
+                        OptimizerDeclaration.None, null, null, null, null, RegularizationDeclaration.None, false, false, EquatableArray<LayerDeclaration>.Empty, problems.ToEquatableArray()),
                     sites);
             }
             if (model.IsRecord)
@@ -74,7 +74,7 @@ namespace ModelGen.Generators.Extraction
             LossDeclaration loss = LossDeclaration.None;
             int lossCount = 0, optimizerCount = 0;
             OptimizerDeclaration optimizer = OptimizerDeclaration.None;
-            float? clipNorm = null, clipValue = null, weightDecay = null, l1Penalty = null;
+            float? clipNorm = null, clipValue = null, clipTensorNorm = null, maxNorm = null, weightDecay = null, l1Penalty = null;
             ScheduleDeclaration? schedule = null;
             int warmupSteps = 0;
             bool decayBiases = false, decoupled = false, checkFinite = false;
@@ -205,6 +205,14 @@ namespace ModelGen.Generators.Extraction
                         sites.ClipAttribute = attribute;
                         clipNorm = ReadClipLimit(attribute, SiteKind.ClipAttribute, "ClipGlobalNorm", "maxNorm", problems);
                         break;
+                    case "ModelGen.MaxNormAttribute":
+                        sites.MaxNormAttribute = attribute;
+                        maxNorm = ReadClipLimit(attribute, SiteKind.MaxNormAttribute, "MaxNorm", "maxNorm", problems);
+                        break;
+                    case "ModelGen.ClipTensorNormAttribute":
+                        sites.ClipTensorNormAttribute = attribute;
+                        clipTensorNorm = ReadClipLimit(attribute, SiteKind.ClipTensorNormAttribute, "ClipTensorNorm", "maxNorm", problems);
+                        break;
                 }
             }
 
@@ -269,7 +277,8 @@ namespace ModelGen.Generators.Extraction
                 warmupSteps > 0 ? (schedule ?? new ScheduleDeclaration(ScheduleKind.Constant, 1, 1f)) with { WarmupSteps = warmupSteps } : schedule,
                 clipNorm,
                 clipValue,
-                new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled, l1Penalty),
+                clipTensorNorm,
+                new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled, l1Penalty, maxNorm),
                 checkFinite,
                 model.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "System.Diagnostics.DebuggerTypeProxyAttribute" or "System.Diagnostics.DebuggerDisplayAttribute"),
                 layers.ToEquatableArray(),
@@ -280,7 +289,7 @@ namespace ModelGen.Generators.Extraction
 
 
 
-        /// <summary>A clipping attribute's limit: finite and positive, or null after reporting it.</summary>
+        /// <summary>A clipping or max-norm attribute's limit: finite and positive, or null after reporting it.</summary>
         private static float? ReadClipLimit(AttributeData attribute, SiteKind site, string attributeName, string argument, List<Problem> problems)
         {
             if (TryReadConstructorArgument(attribute, 0, out float limit) && limit > 0 && !float.IsInfinity(limit))

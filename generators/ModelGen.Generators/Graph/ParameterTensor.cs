@@ -34,6 +34,9 @@ namespace ModelGen.Generators.Graph
 
         /// <summary>A Dense weight held [inputs × units]; files and PyTorch hold it transposed (torch.nn.Linear's [units × inputs]).</summary>
         public bool Transposed { get; init; }
+
+        /// <summary>What an orthogonal initialization is scaled by: the gain of the layer's activation (1 for recurrent weights).</summary>
+        public double Gain { get; init; } = 1;
     }
 
     /// <summary>Elements [Start, Start + Length) of a tensor start at <see cref="Value"/>.</summary>

@@ -111,7 +111,7 @@ namespace ModelGen.Generators.Model
     /// Class-level regularization: input dropout, L2 weight decay (null: none), coupled or decoupled, and the L1
     /// penalty (null: none), always coupled, on the same tensors.
     /// </summary>
-    internal sealed record RegularizationDeclaration(float InputDropout, float? WeightDecay, bool DecayBiases, bool Decoupled, float? L1Penalty = null)
+    internal sealed record RegularizationDeclaration(float InputDropout, float? WeightDecay, bool DecayBiases, bool Decoupled, float? L1Penalty = null, float? MaxNorm = null)
     {
         public static readonly RegularizationDeclaration None = new RegularizationDeclaration(0, null, false, false);
 
@@ -141,6 +141,7 @@ namespace ModelGen.Generators.Model
         ScheduleDeclaration? Schedule,
         float? ClipNorm,
         float? ClipValue,
+        float? ClipTensorNorm,
         RegularizationDeclaration Regularization,
         bool CheckFinite,
         bool HasDebuggerView,

@@ -50,7 +50,7 @@ namespace ModelGen.Generators.Shapes
         /// <paramref name="transposed"/> marks an [inputs × units] matrix that PyTorch holds as [units × inputs].
         /// </summary>
         public int Parameter(string property, string suffix, ParameterRole role, TensorShape shape, bool trainable,
-            InitializerKind initializer, float fill, int fanIn, int fanOut, bool decayed, bool transposed = false)
+            InitializerKind initializer, float fill, int fanIn, int fanOut, bool decayed, bool transposed = false, double gain = 1)
         {
             long length = shape.Size;
             long offset = trainable ? _parameterCount : _stateCount;
@@ -67,7 +67,7 @@ namespace ModelGen.Generators.Shapes
                 _stateCount += length;
             string name = property + "." + suffix;
             Parameters.Add(new ParameterTensor(name, UniqueView(CodeWriter.Pascal(name)), property, role, shape, trainable, (int)offset, initializer, fill, fanIn, fanOut, decayed)
-                { Transposed = transposed });
+                { Transposed = transposed, Gain = gain });
             return Parameters.Count - 1;
         }
 

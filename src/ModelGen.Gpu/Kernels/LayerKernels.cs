@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Algorithms;
 
 namespace ModelGen.Gpu.Kernels;
 
@@ -93,6 +94,31 @@ public static class LayerKernels
         float g = gradients[i];
         gradients[i] = g > maxValue ? maxValue : g < -maxValue ? -maxValue : g;
     }
+
+    /// <summary>
+    /// The max-norm constraint for unit <paramref name="unit"/>: its <paramref name="fanIn"/> incoming weights (a column of
+    /// [fanIn × units] when <paramref name="unitsAreColumns"/> is 1, else a row of [units × fanIn]) rescaled by
+    /// maxNorm / (‖w‖₂ + 1e-7) when their norm exceeds <paramref name="maxNorm"/>, as on the CPU.
+    /// </summary>
+    public static void MaxNorm(Index1D unit, ArrayView<float> weights, int units, int fanIn, int unitsAreColumns, float maxNorm)
+    {
+        int start = unitsAreColumns != 0 ? unit : unit * fanIn, stride = unitsAreColumns != 0 ? units : 1;
+        float sum = 0f;
+        for (int k = 0; k < fanIn; k++)
+        {
+            float w = weights[start + k * stride];
+            sum += w * w;
+        }
+        float norm = XMath.Sqrt(sum);
+        if (norm <= maxNorm)
+            return;
+        float factor = maxNorm / (norm + 1e-7f);
+        for (int k = 0; k < fanIn; k++)
+            weights[start + k * stride] *= factor;
+    }
+
+    /// <summary>values ← values · scalars[slot] (a scale computed on the device, e.g. one tensor's clipping scale).</summary>
+    public static void ScaleByScalar(Index1D i, ArrayView<float> values, ArrayView<float> scalars, int slot) => values[i] *= scalars[slot];
 
     /// <summary>Weight penalties: g ← s·g + λ₂·w + λ₁·sign(w), s being the clipping scale on the device (sign(0) = 0, as on the CPU).</summary>
     public static void DecayGradient(Index1D i, ArrayView<float> gradients, ArrayView<float> parameters, ArrayView<float> scalars, float l2, float l1)

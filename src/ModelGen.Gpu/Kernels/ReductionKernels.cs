@@ -15,8 +15,11 @@ public static class DeviceScalars
     /// <summary>Always 1: the scale an update reads when clipping already went into the gradients (coupled weight decay).</summary>
     public const int One = 2;
 
+    /// <summary>One tensor's clipping scale, min(1, maxNorm / (‖g_t‖₂ + 1e-6)), between its reduction and its rescaling.</summary>
+    public const int TensorScale = 3;
+
     /// <summary>Slots in the scalar buffer.</summary>
-    public const int Count = 3;
+    public const int Count = 4;
 }
 
 /// <summary>
@@ -42,6 +45,8 @@ public static class ReductionKernels
         MeanLoss = 0,
         /// <summary>scalars[GradientScale] = min(1, multiplier / (√sum + 1e-6)), multiplier being the maximum norm.</summary>
         ClipScale = 1,
+        /// <summary>scalars[TensorScale] = min(1, multiplier / (√sum + 1e-6)): one tensor's clipping scale.</summary>
+        TensorClipScale = 2,
     }
 
     /// <summary>First pass: partials[group] = Σ values[i] (or values[i]² when <paramref name="squares"/> is 1) over the group's slice.</summary>
@@ -72,7 +77,7 @@ public static class ReductionKernels
             return;
         }
         float scale = multiplier / (XMath.Sqrt(total) + 1e-6f);
-        scalars[DeviceScalars.GradientScale] = scale < 1f ? scale : 1f;
+        scalars[finish == (int)Finish.TensorClipScale ? DeviceScalars.TensorScale : DeviceScalars.GradientScale] = scale < 1f ? scale : 1f;
     }
 
     private static float GroupSum(ArrayView<float> shared, float value)

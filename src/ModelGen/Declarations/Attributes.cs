@@ -415,8 +415,10 @@ public enum Initializer
     /// <summary>N(0, 1/fanIn), the initializer SELU's self-normalization assumes.</summary>
     LeCunNormal = 7,
     /// <summary>
-    /// Orthogonal (Saxe et al.): each [fanOut × fanIn] block has orthonormal rows (or columns, when taller than wide), so
+    /// Orthogonal (Saxe et al.): each [units × fan-in] block has orthonormal rows (or columns, when taller than wide), so
     /// repeated products neither grow nor shrink a vector — the default for recurrent weights W_hh, one block per gate.
+    /// On Dense and Conv2D layers (a kernel flattened to [filters × channels·k²], as PyTorch's <c>orthogonal_</c>) it is
+    /// scaled by the activation's gain: 5/3 for tanh, √2 for ReLU and ELU, √(2/(1 + a²)) for leaky ReLU, 3/4 for SELU.
     /// </summary>
     Orthogonal = 8,
     /// <summary>
@@ -689,6 +691,33 @@ public sealed class ClipValueAttribute(float maxValue) : Attribute
 {
     /// <summary>Largest allowed magnitude of any gradient element.</summary>
     public float MaxValue { get; } = maxValue;
+}
+
+/// <summary>
+/// Rescales each parameter tensor's gradient on its own so its L2 norm is at most <paramref name="maxNorm"/> (Keras's
+/// <c>clipnorm</c>): g_t ← g_t · min(1, maxNorm / (‖g_t‖₂ + 1e-6)) per weight matrix, bias vector, γ or β. After
+/// <see cref="ClipValueAttribute"/>, before <see cref="ClipGlobalNormAttribute"/> measures the global norm. Unlike the
+/// global norm it changes the direction of the whole step, but a layer whose gradients explode cannot shrink every
+/// other layer's step with it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ClipTensorNormAttribute(float maxNorm) : Attribute
+{
+    /// <summary>Largest allowed L2 norm of any one tensor's gradient.</summary>
+    public float MaxNorm { get; } = maxNorm;
+}
+
+/// <summary>
+/// The max-norm constraint (Srebro and Shraibman; Hinton et al. pair it with dropout): after every update each unit's
+/// incoming weight vector — a column of a Dense layer's [inputs × units] weights, a Conv2D filter — is rescaled to an
+/// L2 norm of at most <paramref name="maxNorm"/> when it grew past it (3–4 is usual). Other layers' weights and all
+/// biases are not constrained. On every backend.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class MaxNormAttribute(float maxNorm) : Attribute
+{
+    /// <summary>Largest allowed L2 norm of one unit's incoming weights.</summary>
+    public float MaxNorm { get; } = maxNorm;
 }
 
 /// <summary>Rescales all gradients together so their global L2 norm is at most <paramref name="maxNorm"/>.</summary>

@@ -8,8 +8,12 @@ namespace ModelGen.Initialization;
 /// </summary>
 public static class WeightInitializer
 {
-    /// <summary>Fills <paramref name="weights"/> for a layer with the given fan-in and fan-out.</summary>
-    public static void Fill<T>(Initializer initializer, Span<T> weights, int fanIn, int fanOut, SeededRandom random)
+    /// <summary>
+    /// Fills <paramref name="weights"/> for a layer with the given fan-in and fan-out; <see cref="Initializer.Orthogonal"/>
+    /// fills [fanOut × fanIn] blocks scaled by <paramref name="gain"/> (the layer activation's, as PyTorch's
+    /// <c>calculate_gain</c>; the other initializers take their scale from the fans and ignore it).
+    /// </summary>
+    public static void Fill<T>(Initializer initializer, Span<T> weights, int fanIn, int fanOut, SeededRandom random, double gain = 1)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         switch (initializer)
@@ -21,7 +25,7 @@ public static class WeightInitializer
             case Initializer.LeCunUniform: Uniform(weights, Math.Sqrt(3.0 / fanIn), random); break;
             case Initializer.LeCunNormal: Normal(weights, Math.Sqrt(1.0 / fanIn), random); break;
             case Initializer.Zeros: weights.Clear(); break;
-            case Initializer.Orthogonal: Orthogonal(weights, fanOut, fanIn, random); break;
+            case Initializer.Orthogonal: Orthogonal(weights, fanOut, fanIn, gain, random); break;
             case Initializer.GlorotTruncatedNormal: TruncatedNormal(weights, Math.Sqrt(2.0 / (fanIn + fanOut)), random); break;
             case Initializer.HeTruncatedNormal: TruncatedNormal(weights, Math.Sqrt(2.0 / fanIn), random); break;
             case Initializer.LeCunTruncatedNormal: TruncatedNormal(weights, Math.Sqrt(1.0 / fanIn), random); break;
@@ -30,10 +34,11 @@ public static class WeightInitializer
     }
 
     /// <summary>
-    /// Consecutive [rows × columns] blocks, each with orthonormal rows (columns when rows &gt; columns): Gaussian draws,
-    /// then modified Gram–Schmidt in double — exact to rounding, and the same draws as <see cref="Normal"/> would make.
+    /// Consecutive [rows × columns] blocks, each with orthonormal rows (columns when rows &gt; columns) times
+    /// <paramref name="gain"/>: Gaussian draws, then modified Gram–Schmidt in double — exact to rounding, and the same
+    /// draws as <see cref="Normal"/> would make.
     /// </summary>
-    private static void Orthogonal<T>(Span<T> weights, int rows, int columns, SeededRandom random) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    private static void Orthogonal<T>(Span<T> weights, int rows, int columns, double gain, SeededRandom random) where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         int block = rows * columns;
         if (block == 0 || weights.Length % block != 0)
@@ -61,7 +66,7 @@ public static class WeightInitializer
             }
             for (int r = 0; r < rows; r++)
                 for (int c = 0; c < columns; c++)
-                    weights[start + r * columns + c] = T.CreateChecked(byRows ? basis[r * length + c] : basis[c * length + r]);
+                    weights[start + r * columns + c] = T.CreateChecked(gain * (byRows ? basis[r * length + c] : basis[c * length + r]));
         }
     }
 

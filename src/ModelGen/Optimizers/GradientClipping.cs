@@ -3,7 +3,10 @@ using System.Numerics.Tensors;
 
 namespace ModelGen.Optimizers;
 
-/// <summary>Gradient clipping: by value (element-wise, in place) and by global norm (a scale folded into the optimizer pass).</summary>
+/// <summary>
+/// Gradient clipping: by value (element-wise, in place), by each tensor's norm (in place) and by global norm (a scale
+/// folded into the optimizer pass).
+/// </summary>
 public static class GradientClipping
 {
     /// <summary>g ← clamp(g, −maxValue, maxValue) element-wise (PyTorch's <c>clip_grad_value_</c>); NaN stays NaN.</summary>
@@ -11,6 +14,17 @@ public static class GradientClipping
     {
         TensorPrimitives.Min(gradients, maxValue, gradients);
         TensorPrimitives.Max(gradients, -maxValue, gradients);
+    }
+
+    /// <summary>
+    /// g ← g · min(1, maxNorm / (‖g‖₂ + 1e-6)) over one tensor's gradient (Keras's <c>clipnorm</c>); a tensor already
+    /// within the limit is left untouched, bit for bit.
+    /// </summary>
+    public static void ClipTensorNorm<T>(Span<T> gradient, T maxNorm) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T scale = GlobalNormScale<T>(gradient, maxNorm);
+        if (scale < T.One)
+            TensorPrimitives.Multiply(gradient, scale, gradient);
     }
 
     /// <summary>

@@ -16,6 +16,20 @@ namespace ModelGen.Generators.Ops
             _ => InitializerKind.GlorotUniform,
         };
 
+        /// <summary>
+        /// The gain an orthogonal initialization is scaled by so the unit keeps its input's variance (Saxe et al.), as
+        /// PyTorch's <c>calculate_gain</c>: 5/3 for tanh, √2 for ReLU (and ELU, its smooth relative), √(2/(1 + a²)) for
+        /// leaky ReLU of slope a, 3/4 for SELU, 1 for the rest.
+        /// </summary>
+        public static double OrthogonalGain(ActivationKind kind, float negativeSlope) => kind switch
+        {
+            ActivationKind.Tanh => 5.0 / 3,
+            ActivationKind.ReLU or ActivationKind.ELU => System.Math.Sqrt(2.0),
+            ActivationKind.LeakyReLU => System.Math.Sqrt(2.0 / (1 + (double)negativeSlope * negativeSlope)),
+            ActivationKind.SELU => 0.75,
+            _ => 1.0,
+        };
+
         /// <summary>Units whose gradient dies where they saturate: what MG0012 counts in a deep stack.</summary>
         public static bool IsSaturating(ActivationKind kind) => kind is ActivationKind.Sigmoid or ActivationKind.Tanh or ActivationKind.HardTanh;
 

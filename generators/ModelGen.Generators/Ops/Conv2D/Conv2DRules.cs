@@ -98,7 +98,10 @@ namespace ModelGen.Generators.Ops
                 ? new[] { positions, layer.Units, fanIn }
                 : new[] { layer.Units, geometry.Channels, window.KernelHeight, window.KernelWidth }).ToEquatableArray());
             TensorShape biasShape = unshared ? geometry.Output : TensorShape.Vector(layer.Units);
-            int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, weightShape, true, initializer, 0, fanIn, fanOut, decayed: true);
+            // An orthogonal initialization fills [filters × channels·k²] blocks (one per position when unshared), as
+            // PyTorch's orthogonal_ flattens a kernel; fan-out counts only for the variance-scaling initializers.
+            int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, weightShape, true, initializer, 0, fanIn,
+                initializer == InitializerKind.Orthogonal ? layer.Units : fanOut, decayed: true, gain: ActivationRules.OrthogonalGain(layer.Activation, layer.NegativeSlope));
             int bias = layer.UseBias
                 ? builder.Parameter(layer.Name, "bias", ParameterRole.Bias, biasShape, true, InitializerKind.Default, layer.BiasInit, fanIn, fanOut, builder.Model.Regularization.DecayBiases)
                 : -1;

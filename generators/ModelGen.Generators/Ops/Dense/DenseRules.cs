@@ -54,7 +54,12 @@ namespace ModelGen.Generators.Ops
                 return Lowered.Failed;
             int fanIn = builder.Node(input).Width;
             InitializerKind initializer = layer.Initializer == InitializerKind.Default ? ActivationRules.DefaultInitializer(layer.Activation) : layer.Initializer;
-            int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, TensorShape.Matrix(fanIn, layer.Units), true, initializer, 0, fanIn, layer.Units, decayed: true, transposed: true);
+            // An orthogonal initialization fills the matrix as held, [inputs × units] (the block's "fan-out" is its row
+            // count): semi-orthogonal as held and transposed alike. The variance-scaling initializers read the true fans.
+            bool orthogonal = initializer == InitializerKind.Orthogonal;
+            int weight = builder.Parameter(layer.Name, "weight", ParameterRole.Weight, TensorShape.Matrix(fanIn, layer.Units), true, initializer, 0,
+                orthogonal ? layer.Units : fanIn, orthogonal ? fanIn : layer.Units, decayed: true, transposed: true,
+                gain: ActivationRules.OrthogonalGain(layer.Activation, layer.NegativeSlope));
             int bias = layer.UseBias
                 ? builder.Parameter(layer.Name, "bias", ParameterRole.Bias, TensorShape.Vector(layer.Units), true, InitializerKind.Default, layer.BiasInit, fanIn, layer.Units, builder.Model.Regularization.DecayBiases)
                 : -1;

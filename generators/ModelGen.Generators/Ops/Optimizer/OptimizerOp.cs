@@ -1,6 +1,9 @@
+using System.Collections.Generic;
 using System.Linq;
 using ModelGen.Generators.Helpers;
+using ModelGen.Generators.Graph;
 using ModelGen.Generators.Model;
+using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Ops
 {
@@ -149,6 +152,26 @@ Moment1[index] = velocity;
 Parameters[index] = {keep} * p - {rate} * {(optimizer.Nesterov ? $"(g + {F(optimizer.Momentum)} * velocity)" : "velocity")};";
                 default:
                     return $"Parameters[index] = {keep} * p - {rate} * g;";
+            }
+        }
+
+        /// <summary>
+        /// The tensors <c>[MaxNorm]</c> constrains and how their units lie: a Dense layer's weights [inputs × units] hold one
+        /// unit per column, a Conv2D layer's [filters × channels × k × k] one per row. Other weights have no single
+        /// incoming vector per unit the constraint is defined for, and are left alone.
+        /// </summary>
+        public static IEnumerable<(ParameterTensor Tensor, int Units, bool UnitsAreColumns)> MaxNormTensors(CheckedModel model)
+        {
+            foreach (LayerDeclaration layer in model.Declaration.Layers)
+            {
+                if (layer.Kind is not (LayerKind.Dense or LayerKind.Conv2D))
+                    continue;
+                ParameterTensor? weight = model.Parameters.FirstOrDefault(p => p.Trainable && p.Role == ParameterRole.Weight && p.Name == layer.Name + ".weight");
+                if (weight is null || weight.Length == 0)
+                    continue;
+                yield return layer.Kind == LayerKind.Dense
+                    ? (weight, weight.Shape.Dimensions[weight.Shape.Dimensions.Count - 1], true)
+                    : (weight, weight.Shape.Dimensions[0], false);
             }
         }
 
