@@ -28,7 +28,8 @@ namespace ModelGen.Analyzers
             PitfallDescriptors.HyperParameterOutOfRange, PitfallDescriptors.AdamEpsilonTooSmall, PitfallDescriptors.AdaGradOnDeepNet,
             PitfallDescriptors.BatchNormTinyBatch, PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
             PitfallDescriptors.ImplicitHyperParameters, PitfallDescriptors.CnnDesignSmell, PitfallDescriptors.HighwayGateOpen,
-            PitfallDescriptors.LstmForgetBiasClosed, PitfallDescriptors.NoGpuNetwork, PitfallDescriptors.NoVulkanNetwork);
+            PitfallDescriptors.LstmForgetBiasClosed, PitfallDescriptors.NoGpuNetwork, PitfallDescriptors.NoVulkanNetwork,
+            PitfallDescriptors.LogProbabilityLossWithoutLogSoftmax);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -227,6 +228,11 @@ namespace ModelGen.Analyzers
                     break;
                 case LossKind.BinaryCrossEntropy when loss.FromLogits && activation != ActivationKind.Identity:
                     report.At(PitfallDescriptors.NonlinearityBeforeSoftmax, SiteKind.LayerAttribute, last, null, output.Name, activation.ToString(), "BinaryCrossEntropy", "sigmoid");
+                    break;
+                // NLL and KL read log-probabilities: probabilities (softmax) are all ≤ 0 only by accident, logits not at all.
+                case LossKind.NegativeLogLikelihood or LossKind.KLDivergence when activation != ActivationKind.LogSoftmax:
+                    report.At(PitfallDescriptors.LogProbabilityLossWithoutLogSoftmax, SiteKind.LayerAttribute, last, null, loss.Kind.ToString(), output.Name,
+                        activation == ActivationKind.Softmax ? "probabilities (softmax), not their logarithms" : activation == ActivationKind.Identity ? "raw logits" : $"{activation} values");
                     break;
                 case LossKind.BinaryCrossEntropy when !loss.FromLogits && activation != ActivationKind.Sigmoid && activation != ActivationKind.Softmax:
                     report.At(PitfallDescriptors.ProbabilityLossOnLogits, lossSite, lossLayer, null, output.Name, activation == ActivationKind.Identity ? "linear" : activation.ToString());

@@ -123,6 +123,10 @@ namespace ModelGen.Analyzers
             "Model gets no Vulkan network",
             "Model '{0}' gets no Vulkan network or HLSL shaders (no ToVulkan) although the project references ModelGen.Vulkan: {1}; it trains on the CPU only");
 
+        public static readonly DiagnosticDescriptor LogProbabilityLossWithoutLogSoftmax = Create("MG0034", "ModelGen.Loss", DiagnosticSeverity.Warning,
+            "Log-probability loss on an output that is not log-softmax",
+            "{0} reads output layer '{1}' as log-probabilities, but '{1}' produces {2}; end it with Activation.LogSoftmax");
+
         public static readonly DiagnosticDescriptor UnstableSoftmax = Create("MG0101", "ModelGen.Numerics", DiagnosticSeverity.Warning,
             "Unstable softmax",
             "{0} does not subtract the maximum before exponentiating and returns NaN for inputs such as [1000, 1000, 999]; {1}");

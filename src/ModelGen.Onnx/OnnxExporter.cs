@@ -156,7 +156,7 @@ public static class OnnxExporter
                     break;
                 case GraphOp.Activation:
                     layout = _values[inputs[0]].Layout;
-                    if (layout == Layout.Map && node.Activation == ModelGen.Activation.Softmax)
+                    if (layout == Layout.Map && node.Activation is ModelGen.Activation.Softmax or ModelGen.Activation.LogSoftmax)
                         layout = Layout.Flat;
                     Activation(node, layout == Layout.Flat ? Flat(inputs[0]) : _values[inputs[0]].Value, output);
                     break;
@@ -352,6 +352,7 @@ public static class OnnxExporter
                 case ModelGen.Activation.Softplus: Emit("Softplus", [input], output); break;
                 case ModelGen.Activation.SELU: Emit("Selu", [input], output, Float("alpha", 1.6732632423543772f), Float("gamma", 1.0507009873554805f)); break;
                 case ModelGen.Activation.Softmax: Emit("Softmax", [input], output, Int("axis", -1)); break;
+                case ModelGen.Activation.LogSoftmax: Emit("LogSoftmax", [input], output, Int("axis", -1)); break;
                 case ModelGen.Activation.ELU: Emit("Elu", [input], output, Float("alpha", 1f)); break;
                 case ModelGen.Activation.HardTanh:
                     AddInitializer("hard_tanh.min", [], [-1f]);

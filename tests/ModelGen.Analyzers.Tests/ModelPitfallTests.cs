@@ -150,6 +150,13 @@ public class ModelPitfallTests
         """, optimizer: "[Adam(LearningRate = 1e-3f)][ClipGlobalNorm(5f)]", model: "[Model(SequenceLength = 10, Seed = 1)]"));
 
     [Fact]
+    public Task LogProbabilityLossesNeedALogSoftmaxOutput() => Check(Model(Hidden + "\n[{|MG0034:Dense(3, Activation.Softmax)|}] partial Dense Probabilities { get; }", name: "A",
+        loss: "[NegativeLogLikelihood]")
+        + Model(Hidden + "\n[{|MG0034:Dense(3)|}] partial Dense Logits { get; }", name: "B", loss: "[KLDivergence]").Replace("using ModelGen;", "")
+        + Model(Hidden + "\n[Dense(3, Activation.LogSoftmax)] partial Dense LogProbabilities { get; }", name: "C", loss: "[NegativeLogLikelihood]").Replace("using ModelGen;", "")
+        + Model(Hidden + "\n[Dense(3, Activation.LogSoftmax)] partial Dense LogProbabilities { get; }", name: "D", loss: "[KLDivergence]").Replace("using ModelGen;", ""));
+
+    [Fact]
     public Task ClippedHighLearningRateIsFine() => Check(Model("""
         [Dense(8, Activation.ReLU)] partial Dense Hidden { get; }
         [Dense(3)] partial Dense Logits { get; }

@@ -32,6 +32,7 @@ public class ConvShapeTests
         { "MG1004", "Model(InputShape = new[] { 1, 0, 28 }, Seed = 1)", "InputShape", "InputShape = new[] { 1, 0, 28 }", "[Dense(4)] partial Dense A { get; }" },
         { "MG1004", "Model(InputSize = 784, InputShape = new[] { 1, 28, 27 }, Seed = 1)", "the product of InputShape [1 × 28 × 27] = 756", "InputSize = 784, InputShape = new[] { 1, 28, 27 }", "[Dense(4)] partial Dense A { get; }" },
         { "MG1004", "Conv2D(4, 3, Activation.Softmax)", "activation", "InputShape = new[] { 1, 6, 6 }", "[Conv2D(4, 3, Activation.Softmax)] partial Conv2D Conv { get; }" },
+        { "MG1004", "Conv2D(4, 3, Activation.LogSoftmax)", "activation", "InputShape = new[] { 1, 6, 6 }", "[Conv2D(4, 3, Activation.LogSoftmax)] partial Conv2D Conv { get; }" },
         { "MG1004", "MaxPool2D(2, Pad = 2)", "at most half the kernel", "InputShape = new[] { 1, 6, 6 }", "[Conv2D(4, 3, Activation.ReLU)] partial Conv2D Conv { get; } [MaxPool2D(2, Pad = 2)] partial MaxPool2D Pool { get; }" },
         { "MG1004", "Conv2D(4, 3, Padding = Padding.Same, Pad = 1)", "no Pad with Padding.Same", "InputShape = new[] { 1, 6, 6 }", "[Conv2D(4, 3, Padding = Padding.Same, Pad = 1)] partial Conv2D Conv { get; }" },
         { "MG1003", "Conv2D(0, 3)", "Filters", "InputShape = new[] { 1, 6, 6 }", "[Conv2D(0, 3)] partial Conv2D Conv { get; }" },

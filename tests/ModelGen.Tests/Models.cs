@@ -265,3 +265,43 @@ public partial class OrthogonalZoo
     [Dense(3, Activation.Tanh, Initializer = Initializer.Orthogonal)] public partial Dense Hidden { get; }
     [Dense(2, Initializer = Initializer.Orthogonal)] public partial Dense Output { get; }
 }
+
+/// <summary>Class weights beside label smoothing (PyTorch's weight and label_smoothing together); no device network.</summary>
+[Model(InputSize = 6, Seed = 61)]
+[SoftmaxCrossEntropy(LabelSmoothing = 0.1f, ClassWeights = new[] { 1f, 3f, 0.5f })]
+[Adam(LearningRate = 1e-3f)]
+public partial class WeightedClassifier
+{
+    [Dense(8, Activation.ReLU)] public partial Dense Hidden { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}
+
+/// <summary>LogSoftmax + NLL: the same loss as <see cref="LinearSoftmaxTwin"/>'s softmax cross-entropy on the same weights.</summary>
+[Model(InputSize = 5, Seed = 63)]
+[NegativeLogLikelihood]
+[Sgd(LearningRate = 0.1f)]
+public partial class LogSoftmaxClassifier
+{
+    [Dense(7, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(4, Activation.LogSoftmax)] public partial Dense LogProbabilities { get; }
+}
+
+/// <summary>The same layers with linear logits under the fused softmax cross-entropy.</summary>
+[Model(InputSize = 5, Seed = 63)]
+[SoftmaxCrossEntropy]
+[Sgd(LearningRate = 0.1f)]
+public partial class LinearSoftmaxTwin
+{
+    [Dense(7, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(4)] public partial Dense Logits { get; }
+}
+
+/// <summary>A student distilled from target distributions with the KL divergence.</summary>
+[Model(InputSize = 5, Seed = 65)]
+[KLDivergence]
+[Adam(LearningRate = 1e-3f)]
+public partial class DistilledStudent
+{
+    [Dense(6, Activation.ReLU)] public partial Dense Hidden { get; }
+    [Dense(3, Activation.LogSoftmax)] public partial Dense LogProbabilities { get; }
+}

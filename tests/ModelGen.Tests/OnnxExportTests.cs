@@ -87,6 +87,15 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void ALogSoftmaxOutput()
+    {
+        var model = new LogSoftmaxClassifier();
+        float[] inputs = Inputs(model, 8);
+        model.TrainStep(inputs, Classes(Batch, 4));
+        AssertMatches(model, inputs, Predict(o => model.Predict(inputs, o), 4));
+    }
+
+    [Fact]
     public void ResidualsAndAProjection()
     {
         var model = new ResidualNet();

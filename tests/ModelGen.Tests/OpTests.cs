@@ -105,6 +105,83 @@ public class OpTests
         Reference.Close(numeric, gradient, 1e-6, 1e-9, $"softmax cross-entropy gradient {batch}×{classes}, ε = {smoothing}");
     }
 
+    [Theory]
+    [InlineData(1, 2, 0.0)]
+    [InlineData(3, 10, 0.0)]
+    [InlineData(5, 17, 0.0)]
+    [InlineData(4, 17, 0.25)]
+    [InlineData(2, 33, 0.9)]
+    public void ClassWeightedCrossEntropyMatchesPyTorchsDefinitionAndFiniteDifferences(int batch, int classes, double smoothing)
+    {
+        double[] logits = Reference.Random(batch * classes, batch * 37 + classes, 4);
+        int[] labels = Enumerable.Range(0, batch).Select(i => (i * 7 + 3) % classes).ToArray();
+        double[] weights = Enumerable.Range(0, classes).Select(c => c % 3 == 1 ? 0.0 : 0.25 + c % 5).ToArray(); // some 0
+        if (weights[labels[0]] == 0)
+            weights[labels[0]] = 2; // the batch must weigh something
+        var gradient = new double[logits.Length];
+        double loss = SoftmaxCrossEntropyOp.ForwardBackward<double>(logits, labels, gradient, batch, classes, smoothing, weights);
+        Assert.Equal(loss, SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes, smoothing, weights), 1e-12);
+        // torch.nn.functional.cross_entropy(z, y, weight=w, label_smoothing=ε):
+        // Σᵢ [(1 − ε)·w_y·(−log p_y) + (ε/C)·Σ_c w_c·(−log p_c)] / Σᵢ w_y.
+        double numerator = 0, denominator = 0;
+        for (int row = 0; row < batch; row++)
+        {
+            double[] z = logits.Skip(row * classes).Take(classes).ToArray();
+            double logSum = Math.Log(z.Sum(v => Math.Exp(v - z.Max()))) + z.Max();
+            int y = labels[row];
+            numerator += (1 - smoothing) * weights[y] * (logSum - z[y]) + smoothing / classes * Enumerable.Range(0, classes).Sum(c => weights[c] * (logSum - z[c]));
+            denominator += weights[y];
+        }
+        Assert.Equal(numerator / denominator, loss, 1e-12);
+        var numeric = new double[logits.Length];
+        for (int i = 0; i < logits.Length; i++)
+        {
+            double saved = logits[i];
+            logits[i] = saved + 1e-6; double plus = SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes, smoothing, weights);
+            logits[i] = saved - 1e-6; double minus = SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes, smoothing, weights);
+            logits[i] = saved;
+            numeric[i] = (plus - minus) / 2e-6;
+        }
+        Reference.Close(numeric, gradient, 1e-6, 1e-9, $"class-weighted cross-entropy gradient {batch}×{classes}, ε = {smoothing}");
+
+        // Equal weights are the unweighted loss; a weight list of the wrong length is refused.
+        double[] ones = Enumerable.Repeat(1.0, classes).ToArray(), plainGradient = new double[logits.Length];
+        Assert.Equal(SoftmaxCrossEntropyOp.ForwardBackward<double>(logits, labels, plainGradient, batch, classes, smoothing),
+            SoftmaxCrossEntropyOp.ForwardBackward<double>(logits, labels, gradient, batch, classes, smoothing, ones), 1e-12);
+        Reference.Close(plainGradient, gradient, 1e-12, 1e-15, "weights of 1");
+        Assert.Throws<ArgumentException>(() => SoftmaxCrossEntropyOp.Loss<double>(logits, labels, batch, classes, smoothing, ones.AsSpan(1)));
+    }
+
+    [Fact]
+    public void ClassWeightedSequenceCrossEntropyDividesByTheRealTokensWeights()
+    {
+        const int batch = 2, steps = 3, classes = 4;
+        const double smoothing = 0.1;
+        double[] logits = Reference.Random(steps * batch * classes, 62, 3);
+        int[] labels = [1, 3, 0, 2, 2, 0], lengths = [3, 2]; // sample 1's last label (0) is padding
+        double[] weights = [3, 0.5, 1, 2];
+        var gradient = new double[logits.Length];
+        double loss = SequenceSoftmaxCrossEntropyOp.ForwardBackward<double>(logits, labels, lengths, gradient, batch, steps, steps, classes, smoothing, weights);
+        double realWeight = weights[1] + weights[3] + weights[0] + weights[2] + weights[2]; // the five real tokens
+        double expected = 0;
+        var rowGradient = new double[classes];
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+            {
+                if (t >= lengths[n])
+                {
+                    Assert.All(gradient.AsSpan((t * batch + n) * classes, classes).ToArray(), g => Assert.Equal(0.0, g));
+                    continue;
+                }
+                int label = labels[n * steps + t];
+                // One row alone divides by its own label's weight: scale it back to this batch's denominator.
+                expected += weights[label] * SoftmaxCrossEntropyOp.ForwardBackward<double>(logits.AsSpan((t * batch + n) * classes, classes), [label], rowGradient, 1, classes, smoothing, weights);
+                Reference.Close(rowGradient.Select(g => g * weights[label] / realWeight).ToArray(), gradient.AsSpan((t * batch + n) * classes, classes), 1e-13, 1e-15, $"step {t} sample {n}");
+            }
+        Assert.Equal(expected / realWeight, loss, 1e-12);
+        Assert.Equal(loss, SequenceSoftmaxCrossEntropyOp.Loss<double>(logits, labels, lengths, batch, steps, steps, classes, smoothing, weights), 1e-12);
+    }
+
     [Fact]
     public void SmoothedSequenceCrossEntropySkipsPaddedStepsAndMatchesItsRows()
     {

@@ -38,6 +38,9 @@ namespace ModelGen.Generators.Emit
         /// <summary>An inferred geometry (a convolution's or pooling's shape struct) as a named <c>static readonly</c> field of the network.</summary>
         public string Geometry(string name, string type, string construction, string comment) => Constants.Geometry(name, type, construction, comment);
 
+        /// <summary>A declared table of values (a head's class weights) as one T[] field; the name is the field's.</summary>
+        public string Table(string name, System.Collections.Generic.IEnumerable<float> values, string comment) => Constants.Table(name, values, comment);
+
         public CodeWriter Writer { get; }
 
         public TrainingProgram Program { get; }
@@ -126,6 +129,16 @@ namespace ModelGen.Generators.Emit
     {
         private readonly List<KeyValuePair<string, float>> _values = new List<KeyValuePair<string, float>>();
         private readonly List<(string Name, string Type, string Construction, string Comment)> _geometries = new List<(string, string, string, string)>();
+        private readonly List<(string Name, string Values, string Comment)> _tables = new List<(string, string, string)>();
+
+        /// <summary>One T[] field per table; names come from unique head names, so they never clash.</summary>
+        public string Table(string name, IEnumerable<float> values, string comment)
+        {
+            string field = CodeWriter.Pascal(name);
+            if (!_tables.Exists(t => t.Name == field))
+                _tables.Add((field, string.Join(", ", values.Select(EmitContext.T)), comment));
+            return field;
+        }
 
         /// <summary>One field per layer geometry; names come from unique layer names, so they never clash.</summary>
         public string Geometry(string name, string type, string construction, string comment)
@@ -164,6 +177,12 @@ namespace ModelGen.Generators.Emit
                     writer.Line("// " + geometry.Comment);
                     writer.Line($"private static readonly {geometry.Type} {geometry.Name} = {geometry.Construction};");
                 }
+                writer.Line();
+            }
+            foreach (var table in _tables)
+            {
+                writer.Line("// " + table.Comment);
+                writer.Line($"private static readonly T[] {table.Name} = {{ {table.Values} }};");
                 writer.Line();
             }
             if (_values.Count == 0)

@@ -106,7 +106,7 @@ namespace ModelGen.Generators.Emit
             }
             // A one-loss model is what the Trainer takes: class labels or float targets, feature or token inputs.
             string? supervised = model.IsMultiTask ? null
-                : $"global::ModelGen.Training.ISupervisedModel<{(declaration.TakesTokens ? "int" : "float")}, {(heads[0].Loss.Kind == LossKind.SoftmaxCrossEntropy ? "int" : "float")}>";
+                : $"global::ModelGen.Training.ISupervisedModel<{(declaration.TakesTokens ? "int" : "float")}, {(heads[0].Loss.TakesLabels ? "int" : "float")}>";
             writer.Line($"partial class {declaration.ClassName}");
             const string Exported = "    : global::ModelGen.IExportableModel, global::ModelGen.Training.IMonitoredModel";
             if (supervised is null)
@@ -188,7 +188,7 @@ namespace ModelGen.Generators.Emit
                 bool perStep = model.Nodes[heads[0].Node].Shape.IsSequence;
                 int steps = perStep ? declaration.InputSteps : 1;
                 int width = model.Nodes[heads[0].Node].Width;
-                int targets = heads[0].Loss.Kind == LossKind.SoftmaxCrossEntropy ? steps : steps * width;
+                int targets = heads[0].Loss.TakesLabels ? steps : steps * width;
                 writer.Line("// What the Trainer reads: sizes per sample.");
                 writer.Line($"int {supervised}.InputsPerSample => InputSize;");
                 writer.Line($"int {supervised}.TargetsPerSample => {targets};");

@@ -337,6 +337,8 @@ namespace ModelGen.Generators.Extraction
             "ModelGen.BinaryCrossEntropyAttribute" => LossKind.BinaryCrossEntropy,
             "ModelGen.MeanAbsoluteErrorAttribute" => LossKind.MeanAbsoluteError,
             "ModelGen.HuberLossAttribute" => LossKind.Huber,
+            "ModelGen.NegativeLogLikelihoodAttribute" => LossKind.NegativeLogLikelihood,
+            "ModelGen.KLDivergenceAttribute" => LossKind.KLDivergence,
             _ => null,
         };
 
@@ -366,8 +368,37 @@ namespace ModelGen.Generators.Extraction
             float smoothing = kind == LossKind.SoftmaxCrossEntropy ? ReadNamed(attribute, "LabelSmoothing", 0f, name, site, scoped) : 0f;
             if (!(smoothing >= 0 && smoothing < 1))
                 scoped.Add(Problem.At(DiagnosticIds.InvalidArgument, site, name, "LabelSmoothing", "a number in [0, 1)"));
+            EquatableArray<float> classWeights = kind == LossKind.SoftmaxCrossEntropy ? ReadClassWeights(attribute, name, site, scoped) : default;
             problems.AddRange(scoped.Select(p => p with { LayerIndex = layer }));
-            return new LossDeclaration(kind, kind == LossKind.SoftmaxCrossEntropy || fromLogits, weight, delta, smoothing);
+            return new LossDeclaration(kind, kind == LossKind.SoftmaxCrossEntropy || fromLogits, weight, delta, smoothing, classWeights);
+        }
+
+        /// <summary>
+        /// <c>ClassWeights = new[] { … }</c>: finite numbers ≥ 0, not all 0 (empty when absent or invalid, with MG1004). Their
+        /// count must equal the head's classes, which the loss checks against the output's shape.
+        /// </summary>
+        private static EquatableArray<float> ReadClassWeights(AttributeData attribute, string name, SiteKind site, List<Problem> problems)
+        {
+            foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)
+            {
+                if (argument.Key != "ClassWeights" || argument.Value.IsNull)
+                    continue;
+                var weights = new List<float>();
+                bool valid = argument.Value.Kind == TypedConstantKind.Array;
+                if (valid)
+                    foreach (TypedConstant element in argument.Value.Values)
+                    {
+                        valid &= element.Value is float value && value >= 0 && !float.IsInfinity(value);
+                        weights.Add(element.Value is float weight ? weight : 0);
+                    }
+                if (!valid || weights.Count == 0 || weights.TrueForAll(w => w == 0))
+                {
+                    problems.Add(Problem.At(DiagnosticIds.InvalidArgument, site, name, "ClassWeights", "one finite weight ≥ 0 per class, not all 0"));
+                    return default;
+                }
+                return weights.ToEquatableArray();
+            }
+            return default;
         }
 
 

@@ -6,7 +6,7 @@ namespace ModelGen.Generators.Model
     // SyntaxNode, Location or Compilation may appear here; a reflection test enforces it.
 
     /// <summary>Mirrors ModelGen.Activation (runtime). A test checks names and values agree.</summary>
-    internal enum ActivationKind { Identity = 0, ReLU = 1, LeakyReLU = 2, Sigmoid = 3, Tanh = 4, Softplus = 5, SELU = 6, Softmax = 7, ELU = 8, HardTanh = 9 }
+    internal enum ActivationKind { Identity = 0, ReLU = 1, LeakyReLU = 2, Sigmoid = 3, Tanh = 4, Softplus = 5, SELU = 6, Softmax = 7, ELU = 8, HardTanh = 9, LogSoftmax = 10 }
 
     /// <summary>Mirrors ModelGen.Initializer (runtime).</summary>
     internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7, Orthogonal = 8,
@@ -15,7 +15,7 @@ namespace ModelGen.Generators.Model
     /// <summary>The layer attributes a model property can carry; each lowers to one or more graph ops (Ops/*/).</summary>
     internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool, LocallyConnected2D, Embedding, SimpleRnn, Lstm, Gru }
 
-    internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, MeanAbsoluteError, Huber }
+    internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, MeanAbsoluteError, Huber, NegativeLogLikelihood, KLDivergence }
 
     internal enum OptimizerKind { None, Sgd, Adam, AdaGrad, RmsProp, NAdam }
 
@@ -102,9 +102,12 @@ namespace ModelGen.Generators.Model
     /// for Huber where it turns linear (<see cref="Delta"/>; 0 for the others), and for softmax cross-entropy the label
     /// smoothing ε (<see cref="Smoothing"/>; 0: off).
     /// </summary>
-    internal sealed record LossDeclaration(LossKind Kind, bool FromLogits, float Weight, float Delta = 0, float Smoothing = 0)
+    internal sealed record LossDeclaration(LossKind Kind, bool FromLogits, float Weight, float Delta = 0, float Smoothing = 0, EquatableArray<float> ClassWeights = default)
     {
         public static readonly LossDeclaration None = new LossDeclaration(LossKind.None, false, 0);
+
+        /// <summary>The loss takes one class index per sample (or step) rather than float targets.</summary>
+        public bool TakesLabels => Kind is LossKind.SoftmaxCrossEntropy or LossKind.NegativeLogLikelihood;
     }
 
     /// <summary>

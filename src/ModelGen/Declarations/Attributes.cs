@@ -393,6 +393,11 @@ public enum Activation
     ELU = 8,
     /// <summary>Hard tanh: x clipped to [−1, 1]; gradient 1 inside, 0 outside (it saturates like tanh, see MG0012).</summary>
     HardTanh = 9,
+    /// <summary>
+    /// Row-wise log-softmax, x − max − log Σ e^(x − max): log-probabilities, computed without forming the probabilities
+    /// (no log of an underflowed 0). The output for <see cref="NegativeLogLikelihoodAttribute"/> and <see cref="KLDivergenceAttribute"/>.
+    /// </summary>
+    LogSoftmax = 10,
 }
 
 /// <summary>Weight initializers (biases start at <see cref="DenseAttribute.BiasInit"/>, 0 by default).</summary>
@@ -452,7 +457,32 @@ public sealed class SoftmaxCrossEntropyAttribute : LossAttribute
     /// and ε/C spread over all C classes, so the logits are not pushed without bound towards a one-hot output. 0: off.
     /// </summary>
     public float LabelSmoothing { get; set; }
+
+    /// <summary>
+    /// One weight per class, ≥ 0 (PyTorch's <c>weight</c>): a sample of class c counts w_c times and the mean divides by
+    /// the batch's Σ w[label], so rare classes can weigh as much as common ones. With <see cref="LabelSmoothing"/> each
+    /// class's smoothed term carries its own weight, as in PyTorch. Null: every class weighs 1. CPU networks only for now
+    /// (a model with class weights gets no GPU or Vulkan network).
+    /// </summary>
+    public float[]? ClassWeights { get; set; }
 }
+
+/// <summary>
+/// Negative log-likelihood against <c>int</c> labels on an output of log-probabilities (PyTorch's <c>NLLLoss</c>): put it
+/// on a layer with <see cref="Activation.LogSoftmax"/> (MG0034 otherwise). LogSoftmax + NLL is softmax cross-entropy,
+/// with the log-probabilities as Predict's output. CPU networks only for now.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]
+public sealed class NegativeLogLikelihoodAttribute : LossAttribute;
+
+/// <summary>
+/// KL divergence D(t ‖ p) from target distributions t (float, [batch × classes]) to the model's p, given as
+/// log-probabilities (PyTorch's <c>KLDivLoss(reduction="batchmean")</c>): put it on a layer with
+/// <see cref="Activation.LogSoftmax"/> (MG0034 otherwise) — knowledge distillation against a teacher's probabilities.
+/// CPU networks only for now.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]
+public sealed class KLDivergenceAttribute : LossAttribute;
 
 /// <summary>Mean squared error against float targets, averaged over every output element.</summary>
 [AttributeUsage(AttributeTargets.Class | AttributeTargets.Property, Inherited = false)]

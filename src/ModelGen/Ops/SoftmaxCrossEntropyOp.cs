@@ -8,10 +8,79 @@ namespace ModelGen.Ops;
 /// loss_row = log Σ exp(z − max z) + max z − z_label, and dz = (softmax(z) − onehot(label)) / batch.
 /// With label smoothing ε (PyTorch's <c>CrossEntropyLoss(label_smoothing=ε)</c>) the target is
 /// q = (1 − ε)·onehot(label) + ε/C: loss_row = logsumexp(z) − (1 − ε)·z_label − (ε/C)·Σ z, dz = (softmax(z) − q) / batch.
+/// With class weights w (PyTorch's <c>weight</c>) row i counts w[yᵢ] times and the mean divides by Σᵢ w[yᵢ]; with both,
+/// the smoothed part weighs each class's term by its own weight, as PyTorch does:
+/// loss_row = a·logsumexp(z) − (1 − ε)·w_y·z_y − (ε/C)·Σ_c w_c·z_c with a = (1 − ε)·w_y + (ε/C)·Σ_c w_c, and
+/// dz = (a·softmax(z) − (1 − ε)·w_y·onehot(y) − (ε/C)·w) / Σᵢ w[yᵢ]. A batch whose labels all weigh 0 has loss 0/0 = NaN,
+/// as in PyTorch.
 /// <c>TensorPrimitives.SoftMax</c> is deliberately not used: it returns NaN for [1000, 1000, 999].
 /// </summary>
 public static class SoftmaxCrossEntropyOp
 {
+    /// <summary>The class-weighted mean loss (labels smoothed by ε; 0 for none); writes the gradient with respect to the logits.</summary>
+    public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, Span<T> logitsGradient, int batch, int classes, T labelSmoothing,
+        ReadOnlySpan<T> classWeights)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        CheckWeights(classWeights, classes);
+        T weightSum = T.Zero;
+        for (int row = 0; row < batch; row++)
+            weightSum += classWeights[labels[row]];
+        T scale = T.One / weightSum, total = T.Zero;
+        for (int row = 0; row < batch; row++)
+            total += WeightedRow(logits.Slice(row * classes, classes), labels[row], logitsGradient.Slice(row * classes, classes), scale, labelSmoothing, classWeights);
+        return total * scale;
+    }
+
+    /// <summary>The class-weighted mean loss, without a gradient.</summary>
+    public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int batch, int classes, T labelSmoothing, ReadOnlySpan<T> classWeights)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        CheckWeights(classWeights, classes);
+        T total = T.Zero, weightSum = T.Zero;
+        for (int row = 0; row < batch; row++)
+        {
+            total += WeightedTerm(logits.Slice(row * classes, classes), labels[row], labelSmoothing, classWeights);
+            weightSum += classWeights[labels[row]];
+        }
+        return total / weightSum;
+    }
+
+    internal static void CheckWeights<T>(ReadOnlySpan<T> classWeights, int classes)
+    {
+        if (classWeights.Length != classes)
+            throw new ArgumentException($"Softmax cross-entropy has {classes} classes and {classWeights.Length} class weights.", nameof(classWeights));
+    }
+
+    /// <summary>One row's weighted loss: a·logsumexp(z) − (1 − ε)·w_y·z_y − (ε/C)·Σ_c w_c·z_c.</summary>
+    internal static T WeightedTerm<T>(ReadOnlySpan<T> z, int label, T labelSmoothing, ReadOnlySpan<T> w) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T share = labelSmoothing / T.CreateChecked(z.Length), labelWeight = (T.One - labelSmoothing) * w[label];
+        T a = labelWeight + (labelSmoothing == T.Zero ? T.Zero : share * TensorPrimitives.Sum(w));
+        T smoothed = labelSmoothing == T.Zero ? T.Zero : share * TensorPrimitives.Dot(w, z);
+        return a * LogSumExp(z) - labelWeight * z[label] - smoothed;
+    }
+
+    /// <summary>One row: returns its weighted loss and writes g = scale·(a·softmax(z) − (1 − ε)·w_y·onehot(y) − (ε/C)·w).</summary>
+    internal static T WeightedRow<T>(ReadOnlySpan<T> z, int label, Span<T> g, T scale, T labelSmoothing, ReadOnlySpan<T> w) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T share = labelSmoothing / T.CreateChecked(z.Length), labelWeight = (T.One - labelSmoothing) * w[label];
+        T a = labelWeight + (labelSmoothing == T.Zero ? T.Zero : share * TensorPrimitives.Sum(w));
+        T max = TensorPrimitives.Max(z);
+        TensorPrimitives.Subtract(z, max, g);
+        TensorPrimitives.Exp(g, g);
+        T sum = TensorPrimitives.Sum<T>(g);
+        TensorPrimitives.Multiply(g, scale * a / sum, g);
+        T smoothed = T.Zero;
+        if (labelSmoothing != T.Zero)
+        {
+            TensorPrimitives.MultiplyAdd(w, -scale * share, g, g);
+            smoothed = share * TensorPrimitives.Dot(w, z);
+        }
+        g[label] -= scale * labelWeight;
+        return a * (T.Log(sum) + max) - labelWeight * z[label] - smoothed;
+    }
+
     /// <summary>Mean loss over the batch; writes the gradient with respect to the logits into <paramref name="logitsGradient"/>.</summary>
     public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, Span<T> logitsGradient, int batch, int classes)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -165,6 +234,53 @@ public static class SequenceSoftmaxCrossEntropyOp
                 }
                 SoftmaxCrossEntropyOp.Probabilities(logits.Slice((t * batch + n) * classes, classes), p, 1, classes);
             }
+    }
+
+    /// <summary>The class-weighted mean over real tokens (labels smoothed by ε; 0 for none); writes ∂loss/∂logits (0 on padded steps).</summary>
+    public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, Span<T> logitsGradient,
+        int batch, int steps, int sequenceLength, int classes, T labelSmoothing, ReadOnlySpan<T> classWeights)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        SoftmaxCrossEntropyOp.CheckWeights(classWeights, classes);
+        T scale = T.One / TokenWeights(labels, lengths, batch, sequenceLength, classWeights), total = T.Zero;
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+            {
+                int row = t * batch + n;
+                Span<T> g = logitsGradient.Slice(row * classes, classes);
+                if (t >= lengths[n])
+                {
+                    g.Clear();
+                    continue;
+                }
+                total += SoftmaxCrossEntropyOp.WeightedRow(logits.Slice(row * classes, classes), labels[n * sequenceLength + t], g, scale, labelSmoothing, classWeights);
+            }
+        return total * scale;
+    }
+
+    /// <summary>The class-weighted mean over real tokens, without a gradient.</summary>
+    public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int classes,
+        T labelSmoothing, ReadOnlySpan<T> classWeights)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        SoftmaxCrossEntropyOp.CheckWeights(classWeights, classes);
+        T total = T.Zero;
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+                if (t < lengths[n])
+                    total += SoftmaxCrossEntropyOp.WeightedTerm(logits.Slice((t * batch + n) * classes, classes), labels[n * sequenceLength + t], labelSmoothing, classWeights);
+        return total / TokenWeights(labels, lengths, batch, sequenceLength, classWeights);
+    }
+
+    /// <summary>Σ w[label] over the real tokens: the weighted mean's denominator.</summary>
+    private static T TokenWeights<T>(ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, int batch, int sequenceLength, ReadOnlySpan<T> classWeights)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        T sum = T.Zero;
+        for (int n = 0; n < batch; n++)
+            for (int t = 0; t < lengths[n]; t++)
+                sum += classWeights[labels[n * sequenceLength + t]];
+        return sum;
     }
 
     private static int Tokens(ReadOnlySpan<int> lengths, int batch)

@@ -5,8 +5,8 @@ using ModelGen.Generators.Model;
 namespace ModelGen.Generators.Ops
 {
     /// <summary>
-    /// Activations, emission (element-wise structs in src/ModelGen/Ops/Activations.cs; row-wise softmax in
-    /// src/ModelGen/Ops/SoftmaxOp.cs). Every derivative reads the output y, never the pre-activation, which is what lets
+    /// Activations, emission (element-wise structs in src/ModelGen/Ops/Activations.cs; row-wise softmax and log-softmax
+    /// in src/ModelGen/Ops/SoftmaxOp.cs). Every derivative reads the output y, never the pre-activation, which is what lets
     /// an activation share its producer's buffer and run inside its GEMM.
     /// </summary>
     internal sealed class ActivationOp : OpDefinition
@@ -40,6 +40,8 @@ namespace ModelGen.Generators.Ops
                 context.Writer.Line($"{context.Value(input)}.CopyTo({context.Value(node.Id)});");
             if (activation.Activation == ActivationKind.Softmax)
                 context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.Forward<T>", context.Value(node.Id), context.Rows(node), Int(node.Width));
+            else if (activation.Activation == ActivationKind.LogSoftmax)
+                context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.LogForward<T>", context.Value(node.Id), context.Rows(node), Int(node.Width));
             else
                 context.Writer.Call($"global::ModelGen.Ops.Activation<{RuntimeType(activation.Activation)}>.Forward<T>", context.Value(node.Id), Slope(context, node));
         }
@@ -52,6 +54,12 @@ namespace ModelGen.Generators.Ops
             {
                 context.Writer.Line($"// {node.Name}: dz = y ⊙ (dy − ⟨y, dy⟩) per row, softmax's Jacobian-vector product{comment}");
                 context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.Backward<T>", context.Value(node.Id), context.Gradient(node.Id), target, context.Rows(node), Int(node.Width));
+                return;
+            }
+            if (activation.Activation == ActivationKind.LogSoftmax)
+            {
+                context.Writer.Line($"// {node.Name}: dz = dy − e^y · Σ dy per row, log-softmax's Jacobian-vector product{comment}");
+                context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.LogBackward<T>", context.Value(node.Id), context.Gradient(node.Id), target, context.Rows(node), Int(node.Width));
                 return;
             }
             context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′(y){comment}");

@@ -36,7 +36,7 @@ namespace ModelGen.Generators.Ops
         /// <summary>The ReLU family, for which He initialization keeps the variance of activations at depth.</summary>
         public static bool IsRectifier(ActivationKind kind) => kind is ActivationKind.ReLU or ActivationKind.LeakyReLU or ActivationKind.ELU;
 
-        /// <summary>False for softmax, whose Jacobian couples a row: it cannot run on a GEMM tile.</summary>
-        public static bool IsElementWise(ActivationKind kind) => kind != ActivationKind.Softmax;
+        /// <summary>False for softmax and log-softmax, whose Jacobians couple a row: they cannot run on a GEMM tile.</summary>
+        public static bool IsElementWise(ActivationKind kind) => kind is not (ActivationKind.Softmax or ActivationKind.LogSoftmax);
     }
 }

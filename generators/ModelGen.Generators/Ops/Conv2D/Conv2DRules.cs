@@ -40,8 +40,8 @@ namespace ModelGen.Generators.Ops
                 problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kindName, "filters/kernel/activation", kindName + "(int filters, int kernel, Activation activation = Activation.Identity)"));
                 filters = 0;
             }
-            else if (activation == ActivationKind.Softmax)
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kindName, "activation", "an element-wise activation (not Softmax)"));
+            else if (!ActivationRules.IsElementWise(activation))
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, kindName, "activation", "an element-wise activation (not Softmax or LogSoftmax)"));
 
             var options = new UnitOptions();
             int kernelWidth = 0, stride = 1, dilation = 1, pad = 0;

@@ -33,8 +33,8 @@ namespace ModelGen.Generators.Ops
             var activation = ActivationKind.ReLU;
             if (attribute.AttributeConstructor is null
                 || (attribute.ConstructorArguments.Length > 0 && !TryReadEnum(attribute.ConstructorArguments[0], out activation))
-                || activation == ActivationKind.Softmax)
-                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "activation", "an element-wise activation (not Softmax)"));
+                || !ActivationRules.IsElementWise(activation))
+                problems.Add(Problem.AtLayer(DiagnosticIds.InvalidArgument, SiteKind.LayerAttribute, index, "Highway", "activation", "an element-wise activation (not Softmax or LogSoftmax)"));
             var options = new UnitOptions();
             float gateBias = -2f;
             foreach (KeyValuePair<string, TypedConstant> argument in attribute.NamedArguments)

@@ -1,3 +1,4 @@
+using System.Linq;
 using System.Collections.Generic;
 using System.Globalization;
 using ModelGen.Generators.Diagnostics;
@@ -16,13 +17,18 @@ namespace ModelGen.Generators.Ops
     {
         public static LossOp? For(LossDeclaration loss) => loss.Kind switch
         {
-            LossKind.SoftmaxCrossEntropy => loss.Smoothing > 0 ? new SoftmaxCrossEntropy(loss.Smoothing) : SoftmaxCrossEntropy.Plain,
+            LossKind.SoftmaxCrossEntropy => loss.Smoothing > 0 || loss.ClassWeights.Count > 0 ? new SoftmaxCrossEntropy(loss.Smoothing, loss.ClassWeights) : SoftmaxCrossEntropy.Plain,
             LossKind.MeanSquaredError => MeanSquaredError.Instance,
             LossKind.BinaryCrossEntropy => loss.FromLogits ? BinaryCrossEntropy.FromLogits : BinaryCrossEntropy.FromProbabilities,
             LossKind.MeanAbsoluteError => MeanAbsoluteError.Instance,
             LossKind.Huber => new Huber(loss.Delta),
+            LossKind.NegativeLogLikelihood => NegativeLogLikelihood.Instance,
+            LossKind.KLDivergence => KLDivergence.Instance,
             _ => null,
         };
+
+        /// <summary>Whether the device backends (ILGPU, shaders) have this loss's kernels; a model whose loss has none gets no device network.</summary>
+        public virtual bool HasDeviceKernels => true;
 
         /// <summary>How the loss reads in the generated class's documentation.</summary>
         public abstract string Name { get; }
@@ -90,19 +96,33 @@ namespace ModelGen.Generators.Ops
         /// label smoothing ε the target is q = (1 − ε)·onehot(y) + ε/C: loss = logsumexp(z) − (1 − ε)·z_y − (ε/C)·Σz,
         /// dz = (softmax(z) − q) / batch. Runtime: src/ModelGen/Ops/SoftmaxCrossEntropyOp.cs.
         /// </summary>
-        private sealed class SoftmaxCrossEntropy(float smoothing) : LossOp
+        private sealed class SoftmaxCrossEntropy(float smoothing, Helpers.EquatableArray<float> classWeights = default) : LossOp
         {
             public static readonly SoftmaxCrossEntropy Plain = new SoftmaxCrossEntropy(0);
 
-            public override string Name => smoothing > 0 ? $"softmax cross-entropy (fused, from logits; labels smoothed by {Helpers.CodeWriter.Literal(smoothing)})" : "softmax cross-entropy (fused, from logits)";
+            public override string Name => "softmax cross-entropy (fused, from logits"
+                + (smoothing > 0 ? $"; labels smoothed by {Helpers.CodeWriter.Literal(smoothing)}" : "")
+                + (classWeights.Count > 0 ? $"; classes weighted {string.Join(", ", classWeights.Select(Helpers.CodeWriter.Literal))}" : "") + ")";
 
-            /// <summary>The smoothing argument of the runtime calls, none when off (the calls without it are the unsmoothed ones).</summary>
-            private static string Smoothing(EmitContext context, float value) => value > 0 ? ", " + context.Constant("LabelSmoothing", value) : "";
+            /// <summary>
+            /// The extra arguments of the runtime calls: none when neither is on (the plain overloads), ε when smoothing,
+            /// ε (or 0) and the head's class-weight table when weighted.
+            /// </summary>
+            private string Options(EmitContext context, HeadShape head)
+            {
+                string epsilon = smoothing > 0 ? context.Constant("LabelSmoothing", smoothing) : "T.Zero";
+                if (classWeights.Count == 0)
+                    return smoothing > 0 ? ", " + epsilon : "";
+                return $", {epsilon}, {context.Table(head.Name + "ClassWeights", classWeights, $"Class weights of head {head.Name}, as declared.")}";
+            }
 
             public override void CheckOutput(LayerShape output, int index, List<Problem> problems)
             {
                 if (output.OutputShape.Size < 2)
                     problems.Add(Problem.AtLayer(DiagnosticIds.SoftmaxOverSingleUnit, SiteKind.LayerAttribute, index, output.Name, output.Units.ToString(CultureInfo.InvariantCulture)));
+                else if (classWeights.Count > 0 && classWeights.Count != output.OutputShape.Size)
+                    problems.Add(Problem.AtLayer(DiagnosticIds.ShapeMismatch, SiteKind.LayerAttribute, index, output.Name,
+                        $"its softmax cross-entropy declares {classWeights.Count} class weights for {output.OutputShape.Size} classes: give one weight per class"));
             }
 
             public override string TargetName => "labels";
@@ -122,12 +142,12 @@ namespace ModelGen.Generators.Ops
 
             // A per-step output is time-major with labels sample-major; the sequence kernels map one to the other and skip padded steps.
             public override string LossAndGradient(EmitContext context, HeadShape head) => PerStep(context, head)
-                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, {Gradient(context, head)}, batch, steps, {InputSteps(context)}, {Width(context, head)}{Smoothing(context, smoothing)})"
-                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)}{Smoothing(context, smoothing)})";
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, {Gradient(context, head)}, batch, steps, {InputSteps(context)}, {Width(context, head)}{Options(context, head)})"
+                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)}{Options(context, head)})";
 
             public override string LossOnly(EmitContext context, HeadShape head) => PerStep(context, head)
-                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, batch, steps, {InputSteps(context)}, {Width(context, head)}{Smoothing(context, smoothing)})"
-                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)}{Smoothing(context, smoothing)})";
+                ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, {context.Lengths}, batch, steps, {InputSteps(context)}, {Width(context, head)}{Options(context, head)})"
+                : $"global::ModelGen.Ops.SoftmaxCrossEntropyOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)}{Options(context, head)})";
 
             public override void EmitPredictOutput(EmitContext context, HeadShape head) => context.Writer.Wrapped(PerStep(context, head)
                 ? $"global::ModelGen.Ops.SequenceSoftmaxCrossEntropyOp.Probabilities<T>({Output(context, head)}, {head.Outputs}, {context.Lengths}, batch, steps, {InputSteps(context)}, {Width(context, head)});"
@@ -193,6 +213,70 @@ for (uint j = 0u; j < {classes}u; j++)
     Terms[start + j] *= inverse;");
                 return probabilities;
             }
+        }
+
+        /// <summary>
+        /// The losses on log-probabilities (a <c>LogSoftmax</c> output): NLL against labels, KL divergence against target
+        /// distributions. Predict writes the log-probabilities as they are. CPU networks only for now: the log-softmax
+        /// they follow has no device kernels either. Runtime: src/ModelGen/Ops/LogProbabilityLossOps.cs.
+        /// </summary>
+        private abstract class LogProbabilityLoss : LossOp
+        {
+            public override bool HasDeviceKernels => false;
+
+            public override string PredictDocumentation => "the log-probabilities (the output layer's values)";
+
+            public override void EmitPredictOutput(EmitContext context, HeadShape head)
+                => context.Writer.Line($"{Output(context, head)}.CopyTo({head.Outputs});");
+
+            public override void EmitShaderLoss(ShaderEmitContext context, HeadShape head)
+                => throw new System.InvalidOperationException($"{Name} has no shaders: DeviceEmitter.Unsupported keeps its models off the device backends.");
+        }
+
+        /// <summary>NLL: −(1/batch)·Σ x[i, yᵢ] (torch.nn.NLLLoss).</summary>
+        private sealed class NegativeLogLikelihood : LogProbabilityLoss
+        {
+            public static readonly NegativeLogLikelihood Instance = new NegativeLogLikelihood();
+
+            public override string Name => "negative log-likelihood (on log-probabilities)";
+
+            public override string TargetName => "labels";
+
+            public override string TargetType(string element) => "global::System.ReadOnlySpan<int>";
+
+            public override string TargetDocumentation => "One class index per sample, each in [0, width of the output).";
+
+            public override void EmitGuard(EmitContext context, HeadShape head, string entry)
+                => context.Writer.Wrapped($"global::ModelGen.InputGuard.Labels(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
+
+            public override string LossAndGradient(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.NegativeLogLikelihoodOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)})";
+
+            public override string LossOnly(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.NegativeLogLikelihoodOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)})";
+        }
+
+        /// <summary>KL divergence, batch mean: (1/batch)·Σ t·(log t − x) (torch.nn.KLDivLoss(reduction="batchmean")).</summary>
+        private sealed class KLDivergence : LogProbabilityLoss
+        {
+            public static readonly KLDivergence Instance = new KLDivergence();
+
+            public override string Name => "KL divergence (targets' distributions from the log-probabilities, batch mean)";
+
+            public override string TargetName => "targets";
+
+            public override string TargetType(string element) => $"global::System.ReadOnlySpan<{element}>";
+
+            public override string TargetDocumentation => "Target distributions, [batch × width of the output], each element in [0, 1] (each row should sum to 1).";
+
+            public override void EmitGuard(EmitContext context, HeadShape head, string entry)
+                => context.Writer.Wrapped($"global::ModelGen.InputGuard.ProbabilityTargets<T>(ModelName, {entry}, {head.Targets}, batch, {Width(context, head)}, \"{head.Name}\");");
+
+            public override string LossAndGradient(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.KLDivergenceOp.ForwardBackward<T>({Output(context, head)}, {head.Targets}, {Gradient(context, head)}, batch, {Width(context, head)})";
+
+            public override string LossOnly(EmitContext context, HeadShape head)
+                => $"global::ModelGen.Ops.KLDivergenceOp.Loss<T>({Output(context, head)}, {head.Targets}, batch, {Width(context, head)})";
         }
 
         /// <summary>
