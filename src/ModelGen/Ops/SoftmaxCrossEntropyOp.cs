@@ -180,23 +180,7 @@ public static class SequenceSoftmaxCrossEntropyOp
     public static T ForwardBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, Span<T> logitsGradient,
         int batch, int steps, int sequenceLength, int classes, T labelSmoothing)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        T inverseCount = T.One / T.CreateChecked(Tokens(lengths, batch));
-        T total = T.Zero;
-        for (int t = 0; t < steps; t++)
-            for (int n = 0; n < batch; n++)
-            {
-                int row = t * batch + n;
-                Span<T> g = logitsGradient.Slice(row * classes, classes);
-                if (t >= lengths[n])
-                {
-                    g.Clear();
-                    continue;
-                }
-                total += SoftmaxCrossEntropyOp.Row(logits.Slice(row * classes, classes), labels[n * sequenceLength + t], g, inverseCount, labelSmoothing);
-            }
-        return total * inverseCount;
-    }
+        => Sweep(logits, labels, lengths, logitsGradient, batch, steps, sequenceLength, classes, labelSmoothing, ReadOnlySpan<T>.Empty);
 
     /// <summary>Mean loss over real tokens, without a gradient.</summary>
     public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int classes)
@@ -207,17 +191,7 @@ public static class SequenceSoftmaxCrossEntropyOp
     public static T Loss<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int classes,
         T labelSmoothing)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
-        T total = T.Zero;
-        for (int t = 0; t < steps; t++)
-            for (int n = 0; n < batch; n++)
-            {
-                if (t >= lengths[n])
-                    continue;
-                total += SoftmaxCrossEntropyOp.Term(logits.Slice((t * batch + n) * classes, classes), labels[n * sequenceLength + t], labelSmoothing);
-            }
-        return total / T.CreateChecked(Tokens(lengths, batch));
-    }
+        => Sweep(logits, labels, lengths, Span<T>.Empty, batch, steps, sequenceLength, classes, labelSmoothing, ReadOnlySpan<T>.Empty);
 
     /// <summary>Probabilities sample-major, [batch × sequenceLength × classes] as callers hold them; padded steps are all 0.</summary>
     public static void Probabilities<T>(ReadOnlySpan<T> logits, Span<T> probabilities, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int classes)
@@ -242,20 +216,7 @@ public static class SequenceSoftmaxCrossEntropyOp
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         SoftmaxCrossEntropyOp.CheckWeights(classWeights, classes);
-        T scale = T.One / TokenWeights(labels, lengths, batch, sequenceLength, classWeights), total = T.Zero;
-        for (int t = 0; t < steps; t++)
-            for (int n = 0; n < batch; n++)
-            {
-                int row = t * batch + n;
-                Span<T> g = logitsGradient.Slice(row * classes, classes);
-                if (t >= lengths[n])
-                {
-                    g.Clear();
-                    continue;
-                }
-                total += SoftmaxCrossEntropyOp.WeightedRow(logits.Slice(row * classes, classes), labels[n * sequenceLength + t], g, scale, labelSmoothing, classWeights);
-            }
-        return total * scale;
+        return Sweep(logits, labels, lengths, logitsGradient, batch, steps, sequenceLength, classes, labelSmoothing, classWeights);
     }
 
     /// <summary>The class-weighted mean over real tokens, without a gradient.</summary>
@@ -264,30 +225,43 @@ public static class SequenceSoftmaxCrossEntropyOp
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         SoftmaxCrossEntropyOp.CheckWeights(classWeights, classes);
-        T total = T.Zero;
-        for (int t = 0; t < steps; t++)
-            for (int n = 0; n < batch; n++)
-                if (t < lengths[n])
-                    total += SoftmaxCrossEntropyOp.WeightedTerm(logits.Slice((t * batch + n) * classes, classes), labels[n * sequenceLength + t], labelSmoothing, classWeights);
-        return total / TokenWeights(labels, lengths, batch, sequenceLength, classWeights);
+        return Sweep(logits, labels, lengths, Span<T>.Empty, batch, steps, sequenceLength, classes, labelSmoothing, classWeights);
     }
 
-    /// <summary>Σ w[label] over the real tokens: the weighted mean's denominator.</summary>
-    private static T TokenWeights<T>(ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, int batch, int sequenceLength, ReadOnlySpan<T> classWeights)
+    /// <summary>
+    /// The mean over real tokens — weighted by their labels' class weights when <paramref name="classWeights"/> is not
+    /// empty — with the gradient when <paramref name="logitsGradient"/> is not empty (0 on padded steps).
+    /// </summary>
+    private static T Sweep<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, ReadOnlySpan<int> lengths, Span<T> logitsGradient,
+        int batch, int steps, int sequenceLength, int classes, T labelSmoothing, ReadOnlySpan<T> classWeights)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        T sum = T.Zero;
+        bool weighted = !classWeights.IsEmpty, gradient = !logitsGradient.IsEmpty;
+        T denominator = T.Zero;
         for (int n = 0; n < batch; n++)
             for (int t = 0; t < lengths[n]; t++)
-                sum += classWeights[labels[n * sequenceLength + t]];
-        return sum;
-    }
-
-    private static int Tokens(ReadOnlySpan<int> lengths, int batch)
-    {
-        int count = 0;
-        for (int n = 0; n < batch; n++)
-            count += lengths[n];
-        return count;
+                denominator += weighted ? classWeights[labels[n * sequenceLength + t]] : T.One;
+        T scale = T.One / denominator, total = T.Zero;
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+            {
+                int row = t * batch + n;
+                if (t >= lengths[n])
+                {
+                    if (gradient)
+                        logitsGradient.Slice(row * classes, classes).Clear();
+                    continue;
+                }
+                ReadOnlySpan<T> z = logits.Slice(row * classes, classes);
+                int label = labels[n * sequenceLength + t];
+                if (gradient)
+                {
+                    Span<T> g = logitsGradient.Slice(row * classes, classes);
+                    total += weighted ? SoftmaxCrossEntropyOp.WeightedRow(z, label, g, scale, labelSmoothing, classWeights) : SoftmaxCrossEntropyOp.Row(z, label, g, scale, labelSmoothing);
+                }
+                else
+                    total += weighted ? SoftmaxCrossEntropyOp.WeightedTerm(z, label, labelSmoothing, classWeights) : SoftmaxCrossEntropyOp.Term(z, label, labelSmoothing);
+            }
+        return total * scale;
     }
 }
