@@ -290,10 +290,7 @@ public abstract unsafe class VulkanNetwork : IDisposable
 
     /// <summary>Adam's bias-corrected step size and 1/√(1 − β₂ᵗ) at step <paramref name="step"/>, computed in float as the CPU path does.</summary>
     protected static (float StepSize, float InverseCorrection) AdamCorrections(float learningRate, float beta1, float beta2, long step)
-    {
-        float stepT = step;
-        return (learningRate / (1f - MathF.Pow(beta1, stepT)), 1f / MathF.Sqrt(1f - MathF.Pow(beta2, stepT)));
-    }
+        => (ModelGen.Optimizers.Adam.StepSize(learningRate, beta1, step), ModelGen.Optimizers.Adam.InverseCorrection2(beta2, step));
 
     /// <summary>
     /// Submits <paramref name="program"/> for <paramref name="batch"/> samples (recording it first when the batch size

@@ -33,7 +33,7 @@ namespace ModelGen.Generators.Emit
             => Unsupported(program, node => OpRegistry.For(node.Kind).HasDeviceKernels(node), "device kernels");
 
         /// <summary>
-        /// What a device backend cannot take yet (shared by the ILGPU and shader backends): several or weighted heads, class weights,
+        /// What a device backend cannot take yet (shared by the ILGPU and shader backends): several or weighted heads, losses without kernels (class weights, log-probability losses),
         /// sequences, [CheckFinite], no optimizer, fan-out, and ops without <paramref name="kernels"/> (<paramref name="hasKernels"/>).
         /// </summary>
         internal static string? Unsupported(TrainingProgram program, System.Func<OpNode, bool> hasKernels, string kernels)
@@ -44,8 +44,6 @@ namespace ModelGen.Generators.Emit
                 return "it has several heads";
             if (model.Heads[0].Loss.Weight != 1)
                 return "its loss is weighted";
-            if (model.Heads[0].Loss.ClassWeights.Count > 0)
-                return "its loss has class weights";
             if (LossOp.For(model.Heads[0].Loss) is { HasDeviceKernels: false } loss)
                 return $"its loss, {loss.Name}, has no {kernels} yet";
             if (declaration.RunsSequences || model.Nodes[model.Heads[0].Node].Shape.IsSequence)

@@ -171,7 +171,7 @@ namespace ModelGen.Generators.Emit
                 writer.Wrapped($"var (gradientStep, momentumStep) = global::ModelGen.Optimizers.NAdam.Coefficients({rate}, {CodeWriter.Float(optimizer.Beta1)}, {CodeWriter.Float(optimizer.MomentumDecay)}, Step);");
                 writer.Line($"SetScalar({Hlsl.StepSizeSlot}, (float)gradientStep); // lr(1 − μₜ) / (1 − Πμ₁…ₜ)");
                 writer.Line($"SetScalar({Hlsl.MomentumStepSlot}, (float)momentumStep); // lr·μₜ₊₁ / (1 − Πμ₁…ₜ₊₁)");
-                writer.Line($"SetScalar({Hlsl.CorrectionSlot}, 1f / global::System.MathF.Sqrt(1f - global::System.MathF.Pow({CodeWriter.Float(optimizer.Beta2)}, Step))); // 1 / √(1 − β₂ᵗ)");
+                writer.Line($"SetScalar({Hlsl.CorrectionSlot}, global::ModelGen.Optimizers.Adam.InverseCorrection2({CodeWriter.Float(optimizer.Beta2)}, Step)); // 1 / √(1 − β₂ᵗ)");
             }
             if (declaration.Regularization.WeightDecay is float lambda && declaration.Regularization.Decoupled)
                 writer.Line($"SetScalar({Hlsl.KeepSlot}, 1f - {rate} * {CodeWriter.Float(lambda)}); // decoupled decay: w ← w·(1 − lr·λ)");

@@ -100,6 +100,9 @@ namespace ModelGen.Generators.Ops
         {
             public static readonly SoftmaxCrossEntropy Plain = new SoftmaxCrossEntropy(0);
 
+            /// <summary>The device kernels take label smoothing but no class weights yet.</summary>
+            public override bool HasDeviceKernels => classWeights.Count == 0;
+
             public override string Name => "softmax cross-entropy (fused, from logits"
                 + (smoothing > 0 ? $"; labels smoothed by {Helpers.CodeWriter.Literal(smoothing)}" : "")
                 + (classWeights.Count > 0 ? $"; classes weighted {string.Join(", ", classWeights.Select(Helpers.CodeWriter.Literal))}" : "") + ")";
