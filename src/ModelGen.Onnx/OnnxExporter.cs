@@ -359,6 +359,30 @@ public static class OnnxExporter
                     AddInitializer("hard_tanh.max", [], [1f]);
                     Emit("Clip", [input, "hard_tanh.min", "hard_tanh.max"], output);
                     break;
+                case ModelGen.Activation.AbsoluteValue: Emit("Abs", [input], output); break;
+                case ModelGen.Activation.GELU:
+                    // x · ½(1 + erf(x/√2)); opset 17 has Erf but not Gelu (opset 20).
+                    AddInitializer("gelu.sqrt2", [], [MathF.Sqrt(2f)]);
+                    AddInitializer("gelu.one", [], [1f]);
+                    AddInitializer("gelu.half", [], [0.5f]);
+                    Emit("Div", [input, "gelu.sqrt2"], output + ".scaled");
+                    Emit("Erf", [output + ".scaled"], output + ".erf");
+                    Emit("Add", [output + ".erf", "gelu.one"], output + ".two_cdf");
+                    Emit("Mul", [output + ".two_cdf", "gelu.half"], output + ".cdf");
+                    Emit("Mul", [input, output + ".cdf"], output);
+                    break;
+                case ModelGen.Activation.GELUTanh:
+                    // x · σ(2√(2/π)(x + 0.044715x³)), the tanh form as ModelGen computes it.
+                    AddInitializer("gelu_tanh.cubic", [], [(float)ModelGen.Ops.GELUTanh.Cubic]);
+                    AddInitializer("gelu_tanh.scale", [], [(float)(2 * ModelGen.Ops.GELUTanh.SqrtTwoOverPi)]);
+                    Emit("Mul", [input, input], output + ".square");
+                    Emit("Mul", [output + ".square", input], output + ".cube");
+                    Emit("Mul", [output + ".cube", "gelu_tanh.cubic"], output + ".cubic");
+                    Emit("Add", [input, output + ".cubic"], output + ".inner");
+                    Emit("Mul", [output + ".inner", "gelu_tanh.scale"], output + ".gate_input");
+                    Emit("Sigmoid", [output + ".gate_input"], output + ".gate");
+                    Emit("Mul", [input, output + ".gate"], output);
+                    break;
                 default: throw Unsupported(node, $"the {node.Activation} activation");
             }
         }

@@ -130,6 +130,11 @@ public sealed class DeviceParityTests(DeviceFixture device)
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
+    public void Activations_that_keep_their_input_match_cpu() => Regression<DeviceGaussian, DeviceGaussian.Gpu>(
+        () => new DeviceGaussian(), m => m.ToGpu(device.Accelerator), DeviceGaussian.InputSize, DeviceGaussian.OutputSize, steps: 4,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
     public void Plain_sgd_with_l2_matches_cpu() => Regression<DevicePlainSgd, DevicePlainSgd.Gpu>(
         () => new DevicePlainSgd(), m => m.ToGpu(device.Accelerator), DevicePlainSgd.InputSize, DevicePlainSgd.OutputSize, steps: 5,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);

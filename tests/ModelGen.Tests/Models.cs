@@ -305,3 +305,20 @@ public partial class DistilledStudent
     [Dense(6, Activation.ReLU)] public partial Dense Hidden { get; }
     [Dense(3, Activation.LogSoftmax)] public partial Dense LogProbabilities { get; }
 }
+
+/// <summary>
+/// GELU (exact and tanh) and absolute-value units, whose derivatives read the pre-activation: on Dense layers, after
+/// batch norm (which would otherwise hand its successor its own buffer) and on a convolution (whose GEMM would
+/// otherwise run the activation in its epilogue).
+/// </summary>
+[Model(InputShape = new[] { 2, 5, 5 }, Seed = 61)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f)]
+public partial class GaussianZoo
+{
+    [Conv2D(4, 3, Activation.GELU, Padding = Padding.Same)] public partial Conv2D Features { get; }
+    [Dense(9, Activation.GELUTanh)] public partial Dense Smooth { get; }
+    [Dense(7)] public partial Dense Linear { get; }
+    [BatchNorm(Activation.AbsoluteValue)] public partial BatchNorm Rectified { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

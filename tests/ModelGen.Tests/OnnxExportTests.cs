@@ -96,6 +96,15 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void GeluAndAbsoluteValue()
+    {
+        var model = new GaussianZoo();
+        float[] inputs = Inputs(model, 6).Select(v => 2 * v).ToArray();
+        model.TrainStep(inputs, Targets(Batch * 2, 8));
+        AssertMatches(model, inputs, Predict(o => model.Predict(inputs, o), 2));
+    }
+
+    [Fact]
     public void ResidualsAndAProjection()
     {
         var model = new ResidualNet();

@@ -9,16 +9,21 @@ public class OpTests
     /// <summary>Every length 0…257 (all tails of every width) at every vector width.</summary>
     public static TheoryData<int, int> WidthsAndLengths() => Widths.Cross(Enumerable.Range(0, 258));
 
-    private static readonly (string Name, Func<double, double> F, Action<double[]> Forward, Action<double[], double[], double[]> Backward, Action<float[]> ForwardFloat)[] Activations =
+    /// <summary>Each activation: name, float64 reference, forward, backward (from what it keeps), float forward, and whether it keeps its input.</summary>
+    private static readonly (string Name, Func<double, double> F, Action<double[]> Forward, Action<double[], double[], double[]> Backward, Action<float[]> ForwardFloat, bool ReadsInput)[] Activations =
     [
-        ("ReLU", x => Math.Max(0, x), v => Activation<ReLU>.Forward<double>(v, 0), (y, dy, dx) => Activation<ReLU>.Backward<double>(y, dy, dx, 0), v => Activation<ReLU>.Forward<float>(v, 0)),
-        ("LeakyReLU", x => x > 0 ? x : 0.1 * x, v => Activation<LeakyReLU>.Forward<double>(v, 0.1), (y, dy, dx) => Activation<LeakyReLU>.Backward<double>(y, dy, dx, 0.1), v => Activation<LeakyReLU>.Forward<float>(v, 0.1f)),
-        ("Sigmoid", x => 1 / (1 + Math.Exp(-x)), v => Activation<Sigmoid>.Forward<double>(v, 0), (y, dy, dx) => Activation<Sigmoid>.Backward<double>(y, dy, dx, 0), v => Activation<Sigmoid>.Forward<float>(v, 0)),
-        ("Tanh", Math.Tanh, v => Activation<Tanh>.Forward<double>(v, 0), (y, dy, dx) => Activation<Tanh>.Backward<double>(y, dy, dx, 0), v => Activation<Tanh>.Forward<float>(v, 0)),
-        ("Softplus", x => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x))), v => Activation<Softplus>.Forward<double>(v, 0), (y, dy, dx) => Activation<Softplus>.Backward<double>(y, dy, dx, 0), v => Activation<Softplus>.Forward<float>(v, 0)),
-        ("SELU", x => SELU.Scale * (x > 0 ? x : SELU.Alpha * (Math.Exp(x) - 1)), v => Activation<SELU>.Forward<double>(v, 0), (y, dy, dx) => Activation<SELU>.Backward<double>(y, dy, dx, 0), v => Activation<SELU>.Forward<float>(v, 0)),
-        ("ELU", x => x > 0 ? x : Math.Exp(x) - 1, v => Activation<ELU>.Forward<double>(v, 0), (y, dy, dx) => Activation<ELU>.Backward<double>(y, dy, dx, 0), v => Activation<ELU>.Forward<float>(v, 0)),
-        ("HardTanh", x => Math.Clamp(x, -1, 1), v => Activation<HardTanh>.Forward<double>(v, 0), (y, dy, dx) => Activation<HardTanh>.Backward<double>(y, dy, dx, 0), v => Activation<HardTanh>.Forward<float>(v, 0)),
+        ("ReLU", x => Math.Max(0, x), v => Activation<ReLU>.Forward<double>(v, 0), (y, dy, dx) => Activation<ReLU>.Backward<double>(y, dy, dx, 0), v => Activation<ReLU>.Forward<float>(v, 0), false),
+        ("LeakyReLU", x => x > 0 ? x : 0.1 * x, v => Activation<LeakyReLU>.Forward<double>(v, 0.1), (y, dy, dx) => Activation<LeakyReLU>.Backward<double>(y, dy, dx, 0.1), v => Activation<LeakyReLU>.Forward<float>(v, 0.1f), false),
+        ("Sigmoid", x => 1 / (1 + Math.Exp(-x)), v => Activation<Sigmoid>.Forward<double>(v, 0), (y, dy, dx) => Activation<Sigmoid>.Backward<double>(y, dy, dx, 0), v => Activation<Sigmoid>.Forward<float>(v, 0), false),
+        ("Tanh", Math.Tanh, v => Activation<Tanh>.Forward<double>(v, 0), (y, dy, dx) => Activation<Tanh>.Backward<double>(y, dy, dx, 0), v => Activation<Tanh>.Forward<float>(v, 0), false),
+        ("Softplus", x => Math.Max(x, 0) + Math.Log(1 + Math.Exp(-Math.Abs(x))), v => Activation<Softplus>.Forward<double>(v, 0), (y, dy, dx) => Activation<Softplus>.Backward<double>(y, dy, dx, 0), v => Activation<Softplus>.Forward<float>(v, 0), false),
+        ("SELU", x => SELU.Scale * (x > 0 ? x : SELU.Alpha * (Math.Exp(x) - 1)), v => Activation<SELU>.Forward<double>(v, 0), (y, dy, dx) => Activation<SELU>.Backward<double>(y, dy, dx, 0), v => Activation<SELU>.Forward<float>(v, 0), false),
+        ("ELU", x => x > 0 ? x : Math.Exp(x) - 1, v => Activation<ELU>.Forward<double>(v, 0), (y, dy, dx) => Activation<ELU>.Backward<double>(y, dy, dx, 0), v => Activation<ELU>.Forward<float>(v, 0), false),
+        ("HardTanh", x => Math.Clamp(x, -1, 1), v => Activation<HardTanh>.Forward<double>(v, 0), (y, dy, dx) => Activation<HardTanh>.Backward<double>(y, dy, dx, 0), v => Activation<HardTanh>.Forward<float>(v, 0), false),
+        ("GELU", x => x * Gaussian.Cdf(x), v => Activation<GELU>.Forward<double>(v, 0), (z, dy, dx) => Activation<GELU>.Backward<double>(z, dy, dx, 0), v => Activation<GELU>.Forward<float>(v, 0), true),
+        ("GELUTanh", x => 0.5 * x * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (x + 0.044715 * x * x * x))), v => Activation<GELUTanh>.Forward<double>(v, 0),
+            (z, dy, dx) => Activation<GELUTanh>.Backward<double>(z, dy, dx, 0), v => Activation<GELUTanh>.Forward<float>(v, 0), true),
+        ("AbsoluteValue", Math.Abs, v => Activation<AbsoluteValue>.Forward<double>(v, 0), (z, dy, dx) => Activation<AbsoluteValue>.Backward<double>(z, dy, dx, 0), v => Activation<AbsoluteValue>.Forward<float>(v, 0), true),
     ];
 
     [Theory]
@@ -26,7 +31,7 @@ public class OpTests
     public void ActivationsMatchReferenceAndFiniteDifferences(int bits, int length)
     {
         using var width = Widths.Force(bits);
-        foreach (var (name, f, forward, backward, forwardFloat) in Activations)
+        foreach (var (name, f, forward, backward, forwardFloat, readsInput) in Activations)
         {
             // Keep inputs away from the kinks (ReLU's at 0, hard tanh's at ±1) so central differences are exact there.
             double[] z = Reference.Random(length, 17 + length, 3).Select(v => Math.Abs(v) < 1e-3 || Math.Abs(Math.Abs(v) - 1) < 1e-3 ? v + 0.01 : v).ToArray();
@@ -40,13 +45,84 @@ public class OpTests
 
             double[] dy = Reference.Random(length, 99 + length);
             double[] dx = new double[length];
-            backward(y, dy, dx);
+            double[] kept = readsInput ? z : y;
+            backward(kept, dy, dx);
             double[] numeric = z.Select((value, i) => dy[i] * (f(value + 1e-6) - f(value - 1e-6)) / 2e-6).ToArray();
             Reference.Close(numeric, dx, 1e-7, 1e-9, $"{name} backward, length {length}");
 
-            backward(y, dy, dy); // in place, as the fused program runs it
+            backward(kept, dy, dy); // in place, as the fused program runs it
             Reference.Close(dx, dy, 0, 0, $"{name} in-place backward, length {length}");
         }
+    }
+
+    [Fact]
+    public void ActivationsSayWhichValueTheirDerivativeReads()
+    {
+        Assert.False(ReadsInput<ReLU>());
+        Assert.False(ReadsInput<ELU>());
+        Assert.True(ReadsInput<GELU>());
+        Assert.True(ReadsInput<GELUTanh>());
+        Assert.True(ReadsInput<AbsoluteValue>());
+    }
+
+    private static bool ReadsInput<TActivation>() where TActivation : IActivation => TActivation.DerivativeReadsInput;
+
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void ErfcKeepsItsRelativePrecisionIntoTheTail(int bits)
+    {
+        using var width = Widths.Force(bits);
+        // z from 0 to 26 (erfc ≈ 6e-296, near double's floor) in steps that miss the grid of the fit.
+        double[] z = Enumerable.Range(0, 2601).Select(i => i * 0.01 + 0.0003).ToArray();
+        foreach (double value in z)
+        {
+            double expected = Gaussian.Erfc(value), actual = Erfc.Of(value);
+            // e^(−z²) turns z²'s rounding (½ ulp of z²) into a relative error of z²·2⁻⁵³ in both; beyond that, 4e-15.
+            Assert.True(Math.Abs(actual - expected) <= (4e-15 + 4.5e-16 * value * value) * expected, $"erfc({value:R}) = {actual:R}, expected {expected:R}");
+            Assert.True(Math.Abs(Erfc.Of(-value) - (2 - expected)) <= 4e-15, $"erfc({-value:R})");
+        }
+        // GELU's Φ in its far negative tail keeps its relative precision in float too (the textbook ½(1 + erf) gives 0).
+        float[] tail = [-5f, -8f, -10f, -12f]; // GELU(−12) ≈ −2e-32, still a normal float
+        float[] gelu = (float[])tail.Clone();
+        Activation<GELU>.Forward<float>(gelu, 0);
+        for (int i = 0; i < tail.Length; i++)
+        {
+            double expected = tail[i] * Gaussian.Cdf(tail[i]);
+            // Relative, as near 0: float's rounding of z²/2 inside e^(−z²/2) is the only loss (≈ 1.2e-7·z²).
+            Assert.True(Math.Abs(gelu[i] - expected) <= (1e-6 + 1.2e-7 * tail[i] * tail[i]) * Math.Abs(expected), $"GELU({tail[i]}) = {gelu[i]:R}, expected {expected:R}");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void GaussianActivationsStayFiniteAtExtremeInputs(int bits)
+    {
+        using var width = Widths.Force(bits);
+        float[] z = [-1e30f, -1e13f, -40f, -10.5f, 0f, 10.5f, 40f, 1e13f, 1e30f, 3f, 3f, 3f, 3f, 3f, 3f, 3f, 3f];
+        float[] ones = Enumerable.Repeat(1f, z.Length).ToArray();
+        foreach (var (name, forward, backward) in new (string, Action<float[]>, Action<float[], float[], float[]>)[]
+        {
+            ("GELU", v => Activation<GELU>.Forward<float>(v, 0), (k, dy, dx) => Activation<GELU>.Backward<float>(k, dy, dx, 0)),
+            ("GELUTanh", v => Activation<GELUTanh>.Forward<float>(v, 0), (k, dy, dx) => Activation<GELUTanh>.Backward<float>(k, dy, dx, 0)),
+        })
+        {
+            float[] y = (float[])z.Clone(), dz = new float[z.Length];
+            forward(y);
+            backward(z, ones, dz);
+            for (int i = 0; i < z.Length; i++)
+            {
+                Assert.True(float.IsFinite(y[i]) && float.IsFinite(dz[i]), $"{name} at {z[i]}: y = {y[i]}, f′ = {dz[i]}");
+                if (Math.Abs(z[i]) >= 10)
+                {
+                    // z itself above, a tiny negative value below (GELU(−10.5) = −4.5e-25, exact to float).
+                    Assert.True(z[i] > 0 ? y[i] == z[i] : y[i] <= 0 && y[i] > -1e-20f, $"{name}({z[i]}) = {y[i]}");
+                    Assert.True(Math.Abs(dz[i] - (z[i] > 0 ? 1f : 0f)) < 1e-20f, $"{name}′({z[i]}) = {dz[i]}");
+                }
+            }
+        }
+        float[] atZero = [0f], gradient = new float[1];
+        Activation<AbsoluteValue>.Backward<float>(atZero, [1f], gradient, 0);
+        Assert.Equal(0f, gradient[0]); // sign 0 at 0, as PyTorch's abs backward
     }
 
     [Fact]

@@ -68,6 +68,20 @@ public class RegularizedModelTests
         Assert.True(worstClean < 0.25, $"Huber fit is off the clean line by {worstClean}");
     }
 
+    [Theory]
+    [MemberData(nameof(Widths.Each), 2, 3, 8, MemberType = typeof(Widths))]
+    public void ActivationsThatReadTheirInputBackpropagateCorrectly(int bits, int batch)
+    {
+        using var width = Widths.Force(bits);
+        var net = new GaussianZoo.Network<double>(seed: 4);
+        // Spread 2 puts pre-activations on both sides of 0 (|z| flips the gradient's sign there, GELU dips below 0).
+        double[] inputs = Reference.Random(batch * 50, 90 + batch, 2), targets = Reference.Random(batch * 2, 91 + batch);
+        net.ComputeGradients(inputs, targets);
+        double[] analytic = net.Gradients.ToArray();
+        Assert.Contains(analytic, g => g != 0);
+        Reference.CheckGradients(net.Parameters.Span, analytic, () => net.ComputeTrainingLoss(inputs, targets), nameof(GaussianZoo));
+    }
+
     [Fact]
     public void EluDefaultsToHeAndHardTanhToGlorot()
     {

@@ -132,6 +132,11 @@ public sealed class VulkanParityTests(VulkanFixture device)
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
+    public void Activations_that_keep_their_input_match_cpu() => Regression<DeviceGaussian, DeviceGaussian.Vulkan>(
+        () => new DeviceGaussian(), m => m.ToVulkan(device.Device), DeviceGaussian.InputSize, DeviceGaussian.OutputSize, steps: 4,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
     public void Plain_sgd_with_l2_matches_cpu() => Regression<DevicePlainSgd, DevicePlainSgd.Vulkan>(
         () => new DevicePlainSgd(), m => m.ToVulkan(device.Device), DevicePlainSgd.InputSize, DevicePlainSgd.OutputSize, steps: 5,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);

@@ -169,3 +169,18 @@ public partial class CpuOnlyResidual
     [Dense(8, Activation.ReLU, Residual = nameof(Trunk))] public partial Dense Block { get; }
     [Dense(2)] public partial Dense Logits { get; }
 }
+
+/// <summary>
+/// The activations whose derivative reads the pre-activation (GELU both forms, |z|): each keeps its own output buffer
+/// and runs as its own kernel, one of them after batch norm (whose output it must not overwrite).
+/// </summary>
+[Model(InputSize = 9, Seed = 27)]
+[MeanSquaredError]
+[Adam(LearningRate = 1e-3f)]
+public partial class DeviceGaussian
+{
+    [Dense(12, Activation.GELU)] public partial Dense Smooth { get; }
+    [Dense(10, Activation.AbsoluteValue)] public partial Dense Rectified { get; }
+    [Dense(8, Activation.GELUTanh)] public partial Dense Approximate { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

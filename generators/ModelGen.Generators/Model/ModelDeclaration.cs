@@ -6,7 +6,8 @@ namespace ModelGen.Generators.Model
     // SyntaxNode, Location or Compilation may appear here; a reflection test enforces it.
 
     /// <summary>Mirrors ModelGen.Activation (runtime). A test checks names and values agree.</summary>
-    internal enum ActivationKind { Identity = 0, ReLU = 1, LeakyReLU = 2, Sigmoid = 3, Tanh = 4, Softplus = 5, SELU = 6, Softmax = 7, ELU = 8, HardTanh = 9, LogSoftmax = 10 }
+    internal enum ActivationKind { Identity = 0, ReLU = 1, LeakyReLU = 2, Sigmoid = 3, Tanh = 4, Softplus = 5, SELU = 6, Softmax = 7, ELU = 8, HardTanh = 9, LogSoftmax = 10,
+        GELU = 11, GELUTanh = 12, AbsoluteValue = 13 }
 
     /// <summary>Mirrors ModelGen.Initializer (runtime).</summary>
     internal enum InitializerKind { Default = 0, GlorotUniform = 1, GlorotNormal = 2, HeUniform = 3, HeNormal = 4, Zeros = 5, LeCunUniform = 6, LeCunNormal = 7, Orthogonal = 8,

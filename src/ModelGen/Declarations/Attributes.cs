@@ -398,6 +398,15 @@ public enum Activation
     /// (no log of an underflowed 0). The output for <see cref="NegativeLogLikelihoodAttribute"/> and <see cref="KLDivergenceAttribute"/>.
     /// </summary>
     LogSoftmax = 10,
+    /// <summary>
+    /// GELU (Hendrycks and Gimpel), exact: x·Φ(x), Φ the standard normal CDF (PyTorch's <c>GELU()</c>). The layer keeps
+    /// its pre-activation for backward (GELU is not monotonic), so it runs as its own pass, not inside the GEMM.
+    /// </summary>
+    GELU = 11,
+    /// <summary>GELU, tanh approximation: ½x(1 + tanh(√(2/π)(x + 0.044715x³))) (PyTorch's <c>GELU(approximate="tanh")</c>).</summary>
+    GELUTanh = 12,
+    /// <summary>Absolute-value rectification |x| (Jarrett et al.); gradient sign x, 0 at 0. Keeps its pre-activation like GELU.</summary>
+    AbsoluteValue = 13,
 }
 
 /// <summary>Weight initializers (biases start at <see cref="DenseAttribute.BiasInit"/>, 0 by default).</summary>

@@ -7,8 +7,11 @@ using ModelGen.Simd;
 namespace ModelGen.Ops;
 
 /// <summary>
-/// An element-wise nonlinearity: forward in place on a layer's pre-activation, and the derivative
-/// expressed through the forward <em>output</em> y, so backward needs no extra cached tensor.
+/// An element-wise nonlinearity: forward in place on a layer's pre-activation, and the derivative expressed through
+/// the forward <em>output</em> y where y determines it, so backward needs no extra cached tensor and the activation can
+/// run in place on its producer's buffer (or inside its GEMM). Where y does not determine f′ — GELU is not monotonic,
+/// |z| forgets the sign — the derivative reads the input z instead (<see cref="DerivativeReadsInput"/>), and the
+/// generator keeps z in its own buffer.
 /// </summary>
 public interface IActivation
 {
@@ -16,11 +19,15 @@ public interface IActivation
     static abstract void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
     /// <summary>
-    /// f′ in terms of the output y = f(z), written once for every vector width (and for one lane,
-    /// <see cref="ScalarOps{T}"/>), so the scalar tail and each width compute the same function.
+    /// f′ in terms of the kept value — the output y = f(z), or the input z where <see cref="DerivativeReadsInput"/> —
+    /// written once for every vector width (and for one lane, <see cref="ScalarOps{T}"/>), so the scalar tail and each
+    /// width compute the same function.
     /// </summary>
-    static abstract TVector Derivative<T, TVector, TOps>(TVector output, TVector negativeSlope)
+    static abstract TVector Derivative<T, TVector, TOps>(TVector kept, TVector negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>;
+
+    /// <summary>True when <see cref="Derivative"/> takes the input z rather than the output y.</summary>
+    static virtual bool DerivativeReadsInput => false;
 }
 
 /// <summary>Drivers shared by every activation: the gradient pass <c>dx = dy ⊙ f′(y)</c>, SIMD with a scalar tail.</summary>
@@ -34,16 +41,17 @@ public static class Activation<TActivation> where TActivation : IActivation
     }
 
     /// <summary>
-    /// inputGradient = outputGradient ⊙ f′(output), element-wise over equal-length spans. The two gradient spans
-    /// may be the same memory (the fused, in-place case).
+    /// inputGradient = outputGradient ⊙ f′, element-wise over equal-length spans, f′ read from <paramref name="kept"/>:
+    /// the forward output, or the forward input for an activation whose <see cref="IActivation.DerivativeReadsInput"/>.
+    /// The two gradient spans may be the same memory (the fused, in-place case).
     /// </summary>
-    public static void Backward<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient, T negativeSlope)
+    public static void Backward<T>(ReadOnlySpan<T> kept, ReadOnlySpan<T> outputGradient, Span<T> inputGradient, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (output.Length != outputGradient.Length || output.Length != inputGradient.Length)
-            throw new ArgumentException($"Activation backward needs equal lengths, got {output.Length}, {outputGradient.Length} and {inputGradient.Length}.");
-        var kernel = new BackwardKernel<T>(output, outputGradient, inputGradient, negativeSlope);
-        Vectorized.Run<T, BackwardKernel<T>>(ref kernel, output.Length);
+        if (kept.Length != outputGradient.Length || kept.Length != inputGradient.Length)
+            throw new ArgumentException($"Activation backward needs equal lengths, got {kept.Length}, {outputGradient.Length} and {inputGradient.Length}.");
+        var kernel = new BackwardKernel<T>(kept, outputGradient, inputGradient, negativeSlope);
+        Vectorized.Run<T, BackwardKernel<T>>(ref kernel, kept.Length);
     }
 
     private readonly ref struct BackwardKernel<T>(ReadOnlySpan<T> output, ReadOnlySpan<T> outputGradient, Span<T> inputGradient, T negativeSlope) : IVectorKernel<T>
@@ -229,6 +237,146 @@ public readonly struct HardTanh : IActivation
         where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
         => TOps.ConditionalSelect(TOps.GreaterThan(output, TOps.Subtract(TOps.Zero, TOps.One)),
             TOps.ConditionalSelect(TOps.GreaterThan(TOps.One, output), TOps.One, TOps.Zero), TOps.Zero);
+}
+
+/// <summary>
+/// GELU (Hendrycks and Gimpel), exact form (PyTorch's <c>GELU()</c>): z·Φ(z), Φ the standard normal CDF, computed as
+/// ½erfc(|z|/√2) below 0 and 1 − ½erfc(|z|/√2) above, so the negative tail keeps its relative precision (the textbook
+/// ½z(1 + erf(z/√2)) cancels there). f′ = Φ(z) + z·φ(z) needs z: GELU dips below 0 and comes back, so y does not
+/// determine z.
+/// </summary>
+public readonly struct GELU : IActivation, IVectorFunction
+{
+    /// <inheritdoc/>
+    public static bool DerivativeReadsInput => true;
+
+    /// <inheritdoc/>
+    public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => VectorMap.InPlace<T, GELU>(values);
+
+    /// <summary>z·Φ(z).</summary>
+    public static TVector Apply<T, TVector, TOps>(TVector z)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.Multiply(z, NormalCdf<T, TVector, TOps>(z));
+
+    /// <inheritdoc/>
+    public static TVector Derivative<T, TVector, TOps>(TVector kept, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        TVector density = TOps.Multiply(TOps.Broadcast(T.CreateChecked(InverseSqrtTwoPi)),
+            TOps.Exp(TOps.Multiply(TOps.Broadcast(T.CreateChecked(-0.5)), TOps.Multiply(kept, kept))));
+        return TOps.MultiplyAdd(kept, density, NormalCdf<T, TVector, TOps>(kept));
+    }
+
+    private static TVector NormalCdf<T, TVector, TOps>(TVector z)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        TVector halfTail = TOps.Multiply(TOps.Broadcast(T.CreateChecked(0.5)),
+            Erfc.OfNonNegative<T, TVector, TOps>(TOps.Multiply(TOps.Abs(z), TOps.Broadcast(T.CreateChecked(InverseSqrtTwo)))));
+        return TOps.ConditionalSelect(TOps.LessThan(z, TOps.Zero), halfTail, TOps.Subtract(TOps.One, halfTail));
+    }
+
+    private const double InverseSqrtTwo = 0.70710678118654752440084436210485;
+    private const double InverseSqrtTwoPi = 0.39894228040143267793994605993438;
+}
+
+/// <summary>
+/// GELU, tanh approximation (PyTorch's <c>GELU(approximate="tanh")</c>, BERT's and GPT-2's): ½z(1 + tanh u) with
+/// u = √(2/π)(z + 0.044715z³), computed as z·σ(2u), which cannot overflow. f′ = s + z·s(1 − s)·2u′ with s = σ(2u); beyond
+/// |z| = 10 it is 1 or 0 to every precision (1 − s &lt; e⁻⁸⁷), which also keeps z³ from overflowing into ∞·0.
+/// </summary>
+public readonly struct GELUTanh : IActivation, IVectorFunction
+{
+    /// <inheritdoc/>
+    public static bool DerivativeReadsInput => true;
+
+    /// <inheritdoc/>
+    public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => VectorMap.InPlace<T, GELUTanh>(values);
+
+    /// <summary>z·σ(2u).</summary>
+    public static TVector Apply<T, TVector, TOps>(TVector z)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.Multiply(z, Gate<T, TVector, TOps>(z));
+
+    /// <inheritdoc/>
+    public static TVector Derivative<T, TVector, TOps>(TVector kept, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        TVector s = Gate<T, TVector, TOps>(kept);
+        TVector slope = TOps.Multiply(TOps.Broadcast(T.CreateChecked(2 * SqrtTwoOverPi)),
+            TOps.MultiplyAdd(TOps.Broadcast(T.CreateChecked(3 * Cubic)), TOps.Multiply(kept, kept), TOps.One));
+        TVector inside = TOps.MultiplyAdd(TOps.Multiply(kept, TOps.Multiply(s, TOps.Subtract(TOps.One, s))), slope, s);
+        TVector ten = TOps.Broadcast(T.CreateChecked(10));
+        TVector saturated = TOps.ConditionalSelect(TOps.GreaterThan(kept, TOps.Zero), TOps.One, TOps.Zero);
+        return TOps.ConditionalSelect(TOps.GreaterThan(TOps.Abs(kept), ten), saturated, inside);
+    }
+
+    /// <summary>s = σ(2u) = 1/(1 + e^−2u).</summary>
+    private static TVector Gate<T, TVector, TOps>(TVector z)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        TVector u = TOps.Multiply(TOps.Broadcast(T.CreateChecked(SqrtTwoOverPi)),
+            TOps.MultiplyAdd(TOps.Multiply(TOps.Broadcast(T.CreateChecked(Cubic)), z), TOps.Multiply(z, z), z));
+        return TOps.Divide(TOps.One, TOps.Add(TOps.One, TOps.Exp(TOps.Multiply(TOps.Broadcast(T.CreateChecked(-2.0)), u))));
+    }
+
+    /// <summary>√(2/π).</summary>
+    public const double SqrtTwoOverPi = 0.79788456080286535587989211986876;
+    /// <summary>The cubic coefficient of the approximation.</summary>
+    public const double Cubic = 0.044715;
+}
+
+/// <summary>
+/// Absolute-value rectification |z| (Jarrett et al.; the notes' "absolute value rectification"): f′ = sign z, 0 at 0 as
+/// PyTorch takes it. |z| forgets the sign, so the derivative reads z.
+/// </summary>
+public readonly struct AbsoluteValue : IActivation
+{
+    /// <inheritdoc/>
+    public static bool DerivativeReadsInput => true;
+
+    /// <inheritdoc/>
+    public static void Forward<T>(Span<T> values, T negativeSlope) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => TensorPrimitives.Abs(values, values);
+
+    /// <inheritdoc/>
+    public static TVector Derivative<T, TVector, TOps>(TVector kept, TVector negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.ConditionalSelect(TOps.GreaterThan(kept, TOps.Zero), TOps.One,
+            TOps.ConditionalSelect(TOps.LessThan(kept, TOps.Zero), TOps.Subtract(TOps.Zero, TOps.One), TOps.Zero));
+}
+
+/// <summary>An element-wise function written once for every vector width, for <see cref="VectorMap"/>.</summary>
+public interface IVectorFunction
+{
+    /// <summary>f(x), lane by lane.</summary>
+    static abstract TVector Apply<T, TVector, TOps>(TVector x)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>;
+}
+
+/// <summary>x ← f(x) over a span at the current width, then the narrower ones, then lane by lane.</summary>
+internal static class VectorMap
+{
+    public static void InPlace<T, TFunction>(Span<T> values) where T : unmanaged, IBinaryFloatingPointIeee754<T> where TFunction : IVectorFunction
+    {
+        var kernel = new Kernel<T, TFunction>(values);
+        Vectorized.Run<T, Kernel<T, TFunction>>(ref kernel, values.Length);
+    }
+
+    private readonly ref struct Kernel<T, TFunction>(Span<T> values) : IVectorKernel<T>
+        where T : unmanaged, IBinaryFloatingPointIeee754<T> where TFunction : IVectorFunction
+    {
+        private readonly Span<T> _values = values;
+
+        public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        {
+            ref T x = ref MemoryMarshal.GetReference(_values);
+            for (; i + TOps.Count <= length; i += TOps.Count)
+                TOps.Store(TFunction.Apply<T, TVector, TOps>(TOps.Load(in Unsafe.Add(ref x, i))), ref Unsafe.Add(ref x, i));
+            return i;
+        }
+    }
 }
 
 /// <summary>Helpers for activations whose forward needs a scratch row.</summary>

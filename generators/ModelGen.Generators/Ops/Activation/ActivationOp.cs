@@ -6,8 +6,9 @@ namespace ModelGen.Generators.Ops
 {
     /// <summary>
     /// Activations, emission (element-wise structs in src/ModelGen/Ops/Activations.cs; row-wise softmax and log-softmax
-    /// in src/ModelGen/Ops/SoftmaxOp.cs). Every derivative reads the output y, never the pre-activation, which is what lets
-    /// an activation share its producer's buffer and run inside its GEMM.
+    /// in src/ModelGen/Ops/SoftmaxOp.cs). A derivative reads the output y where y determines it, which is what lets an
+    /// activation share its producer's buffer and run inside its GEMM; GELU and |z| read the pre-activation z instead
+    /// (<see cref="ActivationRules.DerivativeReadsInput"/>), so they keep their own output buffer and run as their own pass.
     /// </summary>
     internal sealed class ActivationOp : OpDefinition
     {
@@ -17,7 +18,12 @@ namespace ModelGen.Generators.Ops
 
         private static ActivationAttributes Of(OpNode node) => (ActivationAttributes)node.Attributes;
 
-        public override bool IsEpilogue(OpNode node) => ActivationRules.IsElementWise(Of(node).Activation);
+        public override bool IsEpilogue(OpNode node) => ActivationRules.IsElementWise(Of(node).Activation) && !ActivationRules.DerivativeReadsInput(Of(node).Activation);
+
+        /// <summary>The buffer the derivative reads: the node's input z, or its output y.</summary>
+        private static int Kept(OpNode node) => ActivationRules.DerivativeReadsInput(Of(node).Activation) ? node.Inputs[0] : node.Id;
+
+        private static string KeptName(OpNode node) => ActivationRules.DerivativeReadsInput(Of(node).Activation) ? "z" : "y";
 
         /// <summary>
         /// The activations the runtime monitors watch (ModelGen.Training.IMonitoredModel): ReLU for dead units, the
@@ -35,7 +41,7 @@ namespace ModelGen.Generators.Ops
             ActivationAttributes activation = Of(node);
             int input = node.Inputs[0];
             bool inPlace = context.SharesValue(node.Id, input);
-            context.Writer.Line($"// {node.Name}{(inPlace ? " (in place on the layer output)" : " into its own buffer: backward needs the layer output and this value")}");
+            context.Writer.Line($"// {node.Name}{(inPlace ? " (in place on the layer output)" : ActivationRules.DerivativeReadsInput(activation.Activation) ? " into its own buffer: backward reads its input z" : " into its own buffer: backward needs the layer output and this value")}");
             if (!inPlace)
                 context.Writer.Line($"{context.Value(input)}.CopyTo({context.Value(node.Id)});");
             if (activation.Activation == ActivationKind.Softmax)
@@ -62,9 +68,9 @@ namespace ModelGen.Generators.Ops
                 context.Writer.Call("global::ModelGen.Ops.SoftmaxOp.LogBackward<T>", context.Value(node.Id), context.Gradient(node.Id), target, context.Rows(node), Int(node.Width));
                 return;
             }
-            context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′(y){comment}");
+            context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′({KeptName(node)}){comment}");
             context.Writer.Call($"global::ModelGen.Ops.Activation<{RuntimeType(activation.Activation)}>.Backward<T>",
-                context.Value(node.Id), context.Gradient(node.Id), target, Slope(context, node));
+                context.Value(Kept(node)), context.Gradient(node.Id), target, Slope(context, node));
         }
 
         /// <summary>LeakyReLU's negative slope, a hoisted constant; the other activations ignore the argument.</summary>
@@ -88,8 +94,8 @@ namespace ModelGen.Generators.Ops
         public override void EmitDeviceInputGradient(DeviceEmitContext context, OpNode node, int slot, string target, bool accumulate, OpNode? epilogue)
         {
             ActivationAttributes activation = Of(node);
-            context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′(y)");
-            context.Writer.Call($"ActivationBackward<{DeviceEmitContext.ActivationType(activation.Activation.ToString())}>", context.Value(node.Id), context.Gradient(node.Id), target,
+            context.Writer.Line($"// {node.Name}: dz = dy ⊙ {activation.Activation}′({KeptName(node)})");
+            context.Writer.Call($"ActivationBackward<{DeviceEmitContext.ActivationType(activation.Activation.ToString())}>", context.Value(Kept(node)), context.Gradient(node.Id), target,
                 context.Slope(node));
         }
 
@@ -106,13 +112,16 @@ namespace ModelGen.Generators.Ops
 
         public override void EmitShaderInputGradient(ShaderEmitContext context, OpNode node, int slot, ShaderTensor target, bool accumulate, OpNode? epilogue)
         {
-            ShaderTensor y = context.Value(node.Id), dy = context.Gradient(node.Id);
-            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "Backward"), $"dz = dy ⊙ {Of(node).Activation}′(y), element-wise",
-                new[] { y.Description, dy.Description, "dz: " + target.Description }, $"Batch * {node.Width}u", $"batch * {node.Width}L",
-                $"{target.At("i")} = {dy.At("i")} * Derivative({y.At("i")});", ShaderFunctions(node));
+            ShaderTensor kept = context.Value(Kept(node)), dy = context.Gradient(node.Id);
+            Hlsl.Elements(context, ShaderEmitContext.ShaderName(node, "Backward"), $"dz = dy ⊙ {Of(node).Activation}′({KeptName(node)}), element-wise",
+                new[] { kept.Description, dy.Description, "dz: " + target.Description }, $"Batch * {node.Width}u", $"batch * {node.Width}L",
+                $"{target.At("i")} = {dy.At("i")} * Derivative({kept.At("i")});", ShaderFunctions(node));
         }
 
-        /// <summary><c>Activation(z)</c> and <c>Derivative(y)</c> of an element-wise activation node, as HLSL functions.</summary>
+        /// <summary>
+        /// <c>Activation(z)</c> and <c>Derivative(v)</c> of an element-wise activation node, as HLSL functions; v is the
+        /// output y, or the input z for the activations that read it.
+        /// </summary>
         public static string ShaderFunctions(OpNode activation)
         {
             ActivationAttributes attributes = Of(activation);
@@ -129,14 +138,51 @@ namespace ModelGen.Generators.Ops
                 ActivationKind.SELU => ($"z > 0.0f ? {scale} * z : {scaledAlpha} * (exp(z) - 1.0f)", $"y > 0.0f ? {scale} : y + {scaledAlpha}"),
                 ActivationKind.ELU => ("z > 0.0f ? z : exp(z) - 1.0f", "y > 0.0f ? 1.0f : y + 1.0f"),
                 ActivationKind.HardTanh => ("clamp(z, -1.0f, 1.0f)", "(y > -1.0f && y < 1.0f) ? 1.0f : 0.0f"),
+                ActivationKind.GELU => ("z * NormalCdf(z)", $"NormalCdf(z) + z * {Hlsl.Float((float)InverseSqrtTwoPi)} * exp(-0.5f * z * z)"),
+                // z·σ(2u), u = √(2/π)(z + 0.044715z³); f′ is 0 or 1 beyond |z| = 10, where z³ could overflow into ∞·0.
+                ActivationKind.GELUTanh => ("z * GeluGate(z)",
+                    $"abs(z) > 10.0f ? (z > 0.0f ? 1.0f : 0.0f) : GeluGate(z) + z * GeluGate(z) * (1.0f - GeluGate(z)) * {Hlsl.Float((float)(2 * SqrtTwoOverPi))} * (1.0f + {Hlsl.Float((float)(3 * GeluCubic))} * z * z)"),
+                ActivationKind.AbsoluteValue => ("abs(z)", "z > 0.0f ? 1.0f : (z < 0.0f ? -1.0f : 0.0f)"),
                 _ => ("z", "1.0f"),
             };
-            return $"// {attributes.Activation}, and its derivative through the output y.\nfloat Activation(float z)\n{{\n    return {apply};\n}}\n\n" +
-                $"float Derivative(float y)\n{{\n    return {derivative};\n}}\n\n";
+            string kept = ActivationRules.DerivativeReadsInput(attributes.Activation) ? "z" : "y";
+            return $"// {attributes.Activation}, and its derivative through the {(kept == "z" ? "input z" : "output y")}.\n{Helpers(attributes.Activation)}" +
+                $"float Activation(float z)\n{{\n    return {apply};\n}}\n\n" +
+                $"float Derivative(float {kept})\n{{\n    return {derivative};\n}}\n\n";
+        }
+
+        /// <summary>The functions GELU's two forms call: Φ through erfc, and the tanh form's gate σ(2u).</summary>
+        private static string Helpers(ActivationKind kind)
+        {
+            if (kind == ActivationKind.GELUTanh)
+                return $"float GeluGate(float z)\n{{\n    return 1.0f / (1.0f + exp(-2.0f * {Hlsl.Float((float)SqrtTwoOverPi)} * (z + {Hlsl.Float((float)GeluCubic)} * z * z * z)));\n}}\n\n";
+            if (kind != ActivationKind.GELU)
+                return "";
+            var clenshaw = new System.Text.StringBuilder();
+            for (int j = ErfcCoefficients.Length - 1; j > 0; j--)
+                clenshaw.Append($"    previous = d; d = ty * d - dd + {Hlsl.Float((float)ErfcCoefficients[j])}; dd = previous;\n");
+            return "// erfc(z) for z >= 0: t·exp(−z² + Chebyshev series in 2t − 1), t = 2/(2 + z) (ModelGen.Ops.Erfc, float's 13 terms).\n" +
+                "float ErfcNonNegative(float z)\n{\n    float t = 2.0f / (2.0f + z);\n    float ty = 4.0f * t - 2.0f;\n    float d = 0.0f, dd = 0.0f, previous;\n" +
+                clenshaw + $"    return t * exp(0.5f * ({Hlsl.Float((float)ErfcCoefficients[0])} + ty * d) - dd - z * z);\n}}\n\n" +
+                $"float NormalCdf(float z)\n{{\n    float halfTail = 0.5f * ErfcNonNegative(abs(z) * {Hlsl.Float((float)InverseSqrtTwo)});\n    return z < 0.0f ? halfTail : 1.0f - halfTail;\n}}\n\n";
         }
 
         // SELU's constants (Klambauer et al.), as ModelGen.Ops.SELU states them.
         private const double SeluScale = 1.0507009873554804934193349852946;
         private const double SeluAlpha = 1.6732632423543772848170429916717;
+
+        // GELU's constants as ModelGen.Ops.GELU, GELUTanh and Erfc state them (the generator cannot reference the runtime);
+        // the Vulkan parity tests hold the shaders to the CPU path.
+        private const double InverseSqrtTwo = 0.70710678118654752440084436210485;
+        private const double InverseSqrtTwoPi = 0.39894228040143267793994605993438;
+        private const double SqrtTwoOverPi = 0.79788456080286535587989211986876;
+        private const double GeluCubic = 0.044715;
+        private static readonly double[] ErfcCoefficients =
+        {
+            -1.30265371978170941e+00, 6.41969792356490210e-01, 1.94764732041859401e-02, -9.56151478680873634e-03,
+            -9.46595344481943567e-04, 3.66839497852648690e-04, 4.25233248070193333e-05, -2.02785781126331753e-05,
+            -1.62429000456953586e-06, 1.30365583548584253e-06, 1.56264418465937759e-08, -8.52380959972385431e-08,
+            6.52905448981956239e-09,
+        };
     }
 }
