@@ -29,7 +29,7 @@ namespace ModelGen.Analyzers
             PitfallDescriptors.BatchNormTinyBatch, PitfallDescriptors.BatchSizeNotPowerOfTwo, PitfallDescriptors.DiscouragedHiddenUnit, PitfallDescriptors.SigmoidOutputForMultiClass,
             PitfallDescriptors.ImplicitHyperParameters, PitfallDescriptors.CnnDesignSmell, PitfallDescriptors.HighwayGateOpen,
             PitfallDescriptors.LstmForgetBiasClosed, PitfallDescriptors.NoGpuNetwork, PitfallDescriptors.NoVulkanNetwork,
-            PitfallDescriptors.LogProbabilityLossWithoutLogSoftmax);
+            PitfallDescriptors.LogProbabilityLossWithoutLogSoftmax, PitfallDescriptors.MaxoutWithOnePiece);
 
         public override void Initialize(AnalysisContext context)
         {
@@ -106,6 +106,8 @@ namespace ModelGen.Analyzers
                     report.At(PitfallDescriptors.HighwayGateOpen, SiteKind.LayerAttribute, i, Property(FixProperties.GateBias, "-2f"), layer.Name, Format(highway.GateBias));
                 if (layer.Options is RecurrentOptions { Cell: CellKind.Lstm, ForgetBias: <= 0 } lstm)
                     report.At(PitfallDescriptors.LstmForgetBiasClosed, SiteKind.LayerAttribute, i, Property(FixProperties.ForgetBias, "1f"), layer.Name, Format(lstm.ForgetBias));
+                if (layer.Options is MaxoutOptions { Pieces: 1 })
+                    report.At(PitfallDescriptors.MaxoutWithOnePiece, SiteKind.LayerAttribute, i, null, layer.Name);
                 if (hidden && layer.Activation == ActivationKind.Softplus)
                     report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString());
             }

@@ -127,6 +127,10 @@ namespace ModelGen.Analyzers
             "Log-probability loss on an output that is not log-softmax",
             "{0} reads output layer '{1}' as log-probabilities, but '{1}' produces {2}; end it with Activation.LogSoftmax");
 
+        public static readonly DiagnosticDescriptor MaxoutWithOnePiece = Create("MG0035", "ModelGen.Architecture", DiagnosticSeverity.Warning,
+            "Maxout unit with one piece",
+            "Maxout layer '{0}' has one piece per unit, so each unit is the maximum of a single affine function: a linear layer with no nonlinearity; give it 2 or more pieces (Goodfellow et al. used 2–5)");
+
         public static readonly DiagnosticDescriptor UnstableSoftmax = Create("MG0101", "ModelGen.Numerics", DiagnosticSeverity.Warning,
             "Unstable softmax",
             "{0} does not subtract the maximum before exponentiating and returns NaN for inputs such as [1000, 1000, 999]; {1}");

@@ -89,6 +89,8 @@ public static class OnnxExporter
     {
         private const string Batch = "batch";
         private readonly List<(string Value, Layout Layout)> _values = new();
+        /// <summary>Elements per sample of each node's value, by node index.</summary>
+        private readonly List<int> _sizes = new();
         private readonly HashSet<string> _initializers = new(StringComparer.Ordinal);
         private int _temporaries;
         // With a padding id: each sample's length (int32 [batch]) and its real-step mask ([batch × steps × 1]).
@@ -154,12 +156,41 @@ public static class OnnxExporter
                         throw Unsupported(node, "a batch norm over a sequence");
                     Emit("BatchNormalization", [_values[inputs[0]].Value, .. node.Tensors.Select(Initializer)], output, Float("epsilon", node.Epsilon));
                     break;
+                case GraphOp.PReLU:
+                {
+                    layout = _values[inputs[0]].Layout;
+                    if (layout == Layout.Sequence)
+                        throw Unsupported(node, "a PReLU over a sequence");
+                    // PRelu broadcasts the slope from the right: a per-channel slope on [N, C, H, W] needs the shape [C, 1, 1].
+                    string slope = Initializer(node.Tensors[0]);
+                    ParameterInfo tensor = ParameterInfo.Find(manifest, node.Tensors[0], model);
+                    if (layout == Layout.Map && tensor.Length > 1)
+                    {
+                        string perChannel = slope + ".per_channel";
+                        AddInitializer(perChannel, [tensor.Length, 1, 1], parameters.AsSpan(tensor.Offset, tensor.Length).ToArray());
+                        slope = perChannel;
+                    }
+                    Emit("PRelu", [_values[inputs[0]].Value, slope], output);
+                    break;
+                }
                 case GraphOp.Activation:
                     layout = _values[inputs[0]].Layout;
                     if (layout == Layout.Map && node.Activation is ModelGen.Activation.Softmax or ModelGen.Activation.LogSoftmax)
                         layout = Layout.Flat;
                     Activation(node, layout == Layout.Flat ? Flat(inputs[0]) : _values[inputs[0]].Value, output);
                     break;
+                case GraphOp.Maxout:
+                {
+                    // [batch × pieces·units] piece-major → [batch × pieces × units] → max over the pieces.
+                    int units = node.Shape[0];
+                    string shape = output + ".pieces_shape", pieces = output + ".pieces";
+                    _initializers.Add(shape);
+                    Graph.Initializer.Add(new TensorProto { Name = shape, DataType = (int)TensorProto.Types.DataType.Int64, Dims = { 3 },
+                        Int64Data = { 0, _sizes[inputs[0]] / units, units } });
+                    Emit("Reshape", [Flat(inputs[0]), shape], pieces);
+                    Emit("ReduceMax", [pieces], output, Ints("axes", 1), Int("keepdims", 0));
+                    break;
+                }
                 case GraphOp.Dropout:
                     layout = _values[inputs[0]].Layout;
                     Emit("Identity", [_values[inputs[0]].Value], output);
@@ -221,6 +252,10 @@ public static class OnnxExporter
                     throw Unsupported(node, $"its {node.Op} op");
             }
             _values.Add((output, layout));
+            int size = 1;
+            foreach (int dimension in node.Shape)
+                size *= dimension;
+            _sizes.Add(size);
         }
 
         /// <summary>
@@ -488,6 +523,6 @@ public static class OnnxExporter
 
         private NotSupportedException Unsupported(GraphNode node, string what) => new(
             $"{model}: ONNX export does not cover layer '{node.Name}' yet ({what}). It exports Dense, BatchNorm, activations, dropout, "
-            + "residual, Concat, highway, Conv2D, pooling, embedding and recurrent (SimpleRnn, LSTM, GRU) layers; locally connected layers are not exported.");
+            + "residual, Concat, highway, maxout, PReLU, Conv2D, pooling, embedding and recurrent (SimpleRnn, LSTM, GRU) layers; locally connected layers are not exported.");
     }
 }

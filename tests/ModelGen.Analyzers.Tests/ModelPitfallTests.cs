@@ -157,6 +157,13 @@ public class ModelPitfallTests
         + Model(Hidden + "\n[Dense(3, Activation.LogSoftmax)] partial Dense LogProbabilities { get; }", name: "D", loss: "[KLDivergence]").Replace("using ModelGen;", ""));
 
     [Fact]
+    public Task MaxoutNeedsTwoPieces() => Check(Model("""
+        [{|MG0035:Maxout(8, 1)|}] partial Maxout Linear { get; }
+        [Maxout(8, 2, Dropout = 0.5f)] partial Maxout Piecewise { get; }
+        [Dense(3)] partial Dense Logits { get; }
+        """));
+
+    [Fact]
     public Task ClippedHighLearningRateIsFine() => Check(Model("""
         [Dense(8, Activation.ReLU)] partial Dense Hidden { get; }
         [Dense(3)] partial Dense Logits { get; }

@@ -322,3 +322,31 @@ public partial class GaussianZoo
     [BatchNorm(Activation.AbsoluteValue)] public partial BatchNorm Rectified { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>A maxout layer (3 pieces per unit, piece-major columns) into a softmax classifier.</summary>
+[Model(InputSize = 4, Seed = 62)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 3e-3f)]
+public partial class MaxoutNet
+{
+    [Maxout(5, 3)] public partial Maxout Hidden { get; }
+    [Dense(3)] public partial Dense Logits { get; }
+}
+
+/// <summary>
+/// PReLU three ways: a slope per channel on a feature map, a slope per feature on a flat layer, one shared slope;
+/// weight decay on the weights (not the slopes).
+/// </summary>
+[Model(InputShape = new[] { 2, 6, 6 }, Seed = 63)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.02f, Momentum = 0.9f), WeightDecay(1e-4f)]
+public partial class PReLUNet
+{
+    [Conv2D(3, 3)] public partial Conv2D Features { get; }
+    [PReLU] public partial PReLU MapSlopes { get; }
+    [Dense(7)] public partial Dense Hidden { get; }
+    [PReLU] public partial PReLU FeatureSlopes { get; }
+    [Dense(5)] public partial Dense Second { get; }
+    [PReLU(Shared = true, Init = 0.1f)] public partial PReLU SharedSlope { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

@@ -105,6 +105,24 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void Maxout()
+    {
+        var model = new MaxoutNet();
+        float[] inputs = Inputs(model, 9);
+        model.TrainStep(inputs, Enumerable.Range(0, Batch).Select(i => i % 3).ToArray());
+        AssertMatches(model, inputs, Predict(o => model.Predict(inputs, o), 3));
+    }
+
+    [Fact]
+    public void PReLUPerChannelPerFeatureAndShared()
+    {
+        var model = new PReLUNet();
+        float[] inputs = Inputs(model, 10).Select(v => 2 * v).ToArray();
+        model.TrainStep(inputs, Targets(Batch * 2, 9));
+        AssertMatches(model, inputs, Predict(o => model.Predict(inputs, o), 2));
+    }
+
+    [Fact]
     public void ResidualsAndAProjection()
     {
         var model = new ResidualNet();

@@ -398,6 +398,7 @@ namespace ModelGen.Generators.Emit
                     Conv2DAttributes conv => Names(conv.Weight, conv.Bias),
                     EmbeddingAttributes embedding => Names(embedding.Weight),
                     RecurrentAttributes recurrent => Names(recurrent.InputWeight, recurrent.HiddenWeight, recurrent.InputBias, recurrent.HiddenBias),
+                    PReLUAttributes prelu => Names(prelu.Slope),
                     _ => "",
                 };
                 string settings = node.Attributes switch

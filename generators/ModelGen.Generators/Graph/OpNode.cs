@@ -5,7 +5,7 @@ using ModelGen.Generators.Ops;
 namespace ModelGen.Generators.Graph
 {
     /// <summary>The op kinds of the graph; each has one definition in Ops/&lt;Kind&gt;/ and one line in OpRegistry.</summary>
-    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D, Embedding, Recurrent, TimeMajor }
+    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D, Embedding, Recurrent, TimeMajor, Maxout, PReLU }
 
     /// <summary>
     /// One op of the model's graph. <see cref="Inputs"/> are node ids (wiring is explicit: a residual add or a
@@ -58,6 +58,12 @@ namespace ModelGen.Generators.Graph
     {
         public int GateCount => Cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
     }
+
+    /// <summary>Maxout over <see cref="Pieces"/> piece-major slices of its input; the node's width is the unit count.</summary>
+    internal sealed record MaxoutAttributes(int Pieces) : OpAttributes;
+
+    /// <summary>Parametric ReLU: the slope tensor by manifest index, over [Channels × Spatial] per sample (Channels 1: shared).</summary>
+    internal sealed record PReLUAttributes(int Slope, int Channels, int Spatial) : OpAttributes;
 
     internal sealed record ActivationAttributes(ActivationKind Activation, float NegativeSlope) : OpAttributes;
 

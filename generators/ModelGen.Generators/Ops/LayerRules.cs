@@ -75,6 +75,8 @@ namespace ModelGen.Generators.Ops
             new LayerDefinition(RecurrentRules.SimpleRnnAttributeName, LayerKind.SimpleRnn, RecurrentRules.Read, RecurrentRules.Lower, RecurrentRules.View),
             new LayerDefinition(RecurrentRules.LstmAttributeName, LayerKind.Lstm, RecurrentRules.Read, RecurrentRules.Lower, RecurrentRules.View),
             new LayerDefinition(RecurrentRules.GruAttributeName, LayerKind.Gru, RecurrentRules.Read, RecurrentRules.Lower, RecurrentRules.View),
+            new LayerDefinition(MaxoutRules.AttributeName, LayerKind.Maxout, MaxoutRules.Read, MaxoutRules.Lower, MaxoutRules.View),
+            new LayerDefinition(PReLURules.AttributeName, LayerKind.PReLU, PReLURules.Read, PReLURules.Lower, PReLURules.View),
         };
 
         /// <summary>The definition of a layer attribute by its full name, or null for any other attribute.</summary>

@@ -135,6 +135,8 @@ namespace ModelGen.Generators.Ops
             EmbeddingOp.Instance,   // OpKind.Embedding
             RecurrentOp.Instance,   // OpKind.Recurrent
             TimeMajorOp.Instance,   // OpKind.TimeMajor
+            MaxoutOp.Instance,      // OpKind.Maxout
+            PReLUOp.Instance,       // OpKind.PReLU
         };
 
         public static OpDefinition For(OpKind kind) => Definitions[(int)kind];

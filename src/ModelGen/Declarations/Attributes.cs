@@ -150,6 +150,54 @@ public sealed class HighwayAttribute(Activation activation = Activation.ReLU) : 
 }
 
 /// <summary>
+/// Parametric ReLU (He et al., 2015) on the previous layer's output: y = x for x &gt; 0, a·x otherwise, with the slope a
+/// learned — one per feature (per channel on a [C × H × W] map, as PyTorch's <c>PReLU(num_parameters = C)</c>) or one
+/// for the whole layer (<see cref="Shared"/>, <c>PReLU()</c>). The slopes are <c>Name.weight</c>, start at
+/// <see cref="Init"/> and, like biases and γ/β, take weight decay only with IncludeBiases (the paper decays none).
+/// Property type: <see cref="ModelGen.PReLU"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class PReLUAttribute : LayerAttribute
+{
+    /// <summary>Initial slope of every unit (PyTorch's 0.25).</summary>
+    public float Init { get; set; } = 0.25f;
+
+    /// <summary>One slope for the whole layer instead of one per feature or channel.</summary>
+    public bool Shared { get; set; }
+
+    /// <summary>Inverted dropout on the layer's output while training (0: none).</summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
+/// Maxout units (Goodfellow et al., 2013): each of <c>units</c> outputs is the largest of <c>pieces</c> affine functions of
+/// the input, y_j = max_p (x · W + b)[p·units + j] — a learned convex piecewise-linear activation (two pieces can
+/// represent ReLU, leaky ReLU or |x|). W is [inputs × pieces·units], piece-major. One piece is a plain linear unit
+/// (MG0035). The gradient flows to the winning piece only. Property type: <see cref="ModelGen.Maxout"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class MaxoutAttribute(int units, int pieces) : LayerAttribute
+{
+    /// <summary>Output width of the layer.</summary>
+    public int Units { get; } = units;
+
+    /// <summary>Linear pieces per unit (k; 2–5 in the paper).</summary>
+    public int Pieces { get; } = pieces;
+
+    /// <summary>Weight initializer; <see cref="Initializer.Default"/> is Glorot uniform over the pieces' columns.</summary>
+    public Initializer Initializer { get; set; }
+
+    /// <summary>Initial value of every bias (default 0).</summary>
+    public float BiasInit { get; set; }
+
+    /// <summary>Whether each piece has a bias (default true).</summary>
+    public bool UseBias { get; set; } = true;
+
+    /// <summary>Inverted dropout on the layer's output while training (0: none); maxout was designed beside dropout.</summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
 /// The outputs of the named layers side by side, [a] ⊕ [b] → [a + b], in the order given (Layers.ModelInput names the
 /// model input). Property type: <see cref="ModelGen.Concat"/>.
 /// </summary>

@@ -35,6 +35,10 @@ public enum GraphOp
     Recurrent,
     /// <summary>A time series turned time-major.</summary>
     TimeMajor,
+    /// <summary>Maxout: the largest of each unit's pieces (the input holds pieces × units, piece-major).</summary>
+    Maxout,
+    /// <summary>Parametric ReLU with learned slopes (one per channel, or shared).</summary>
+    PReLU,
 }
 
 /// <summary>The cell of a recurrent node (PyTorch's gate equations and tensor layouts).</summary>

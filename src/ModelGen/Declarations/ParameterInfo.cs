@@ -15,6 +15,8 @@ public enum ParameterRole
     RunningMean = 4,
     /// <summary>Batch norm's running (unbiased) variance (state, not trained).</summary>
     RunningVariance = 5,
+    /// <summary>A PReLU layer's learned negative slopes (state_dict <c>weight</c>).</summary>
+    Slope = 6,
 }
 
 /// <summary>
