@@ -191,9 +191,14 @@ public static class OnnxExporter
                     Emit("ReduceMax", [pieces], output, Ints("axes", 1), Int("keepdims", 0));
                     break;
                 }
-                case GraphOp.Dropout:
+                case GraphOp.Dropout or GraphOp.GaussianNoise:
                     layout = _values[inputs[0]].Layout;
                     Emit("Identity", [_values[inputs[0]].Value], output);
+                    break;
+                case GraphOp.RReLU:
+                    // At inference RReLU is a leaky ReLU with the mean slope.
+                    layout = _values[inputs[0]].Layout;
+                    Emit("LeakyRelu", [_values[inputs[0]].Value], output, Float("alpha", node.NegativeSlope));
                     break;
                 case GraphOp.Add:
                     layout = Same(inputs);
@@ -523,6 +528,6 @@ public static class OnnxExporter
 
         private NotSupportedException Unsupported(GraphNode node, string what) => new(
             $"{model}: ONNX export does not cover layer '{node.Name}' yet ({what}). It exports Dense, BatchNorm, activations, dropout, "
-            + "residual, Concat, highway, maxout, PReLU, Conv2D, pooling, embedding and recurrent (SimpleRnn, LSTM, GRU) layers; locally connected layers are not exported.");
+            + "residual, Concat, highway, maxout, PReLU, RReLU, Gaussian noise, Conv2D, pooling, embedding and recurrent (SimpleRnn, LSTM, GRU) layers; locally connected layers are not exported.");
     }
 }

@@ -350,3 +350,16 @@ public partial class PReLUNet
     [PReLU(Shared = true, Init = 0.1f)] public partial PReLU SharedSlope { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>Gaussian noise on the input and on a hidden layer, and an RReLU hidden layer: the stochastic layers end to end.</summary>
+[Model(InputSize = 6, Seed = 64)]
+[MeanSquaredError]
+[Adam(LearningRate = 3e-3f)]
+public partial class NoisyNet
+{
+    [GaussianNoise(0.1f)] public partial GaussianNoise InputNoise { get; }
+    [Dense(10)] public partial Dense Hidden { get; }
+    [RReLU(Lower = 0.1f, Upper = 0.3f)] public partial RReLU Slopes { get; }
+    [GaussianNoise(0.05f)] public partial GaussianNoise HiddenNoise { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

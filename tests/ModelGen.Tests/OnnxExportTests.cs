@@ -123,6 +123,15 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void NoiseLayersAreTheirInferenceFunctions()
+    {
+        var model = new NoisyNet();
+        float[] inputs = Inputs(model, 11).Select(v => 2 * v).ToArray();
+        model.TrainStep(inputs, Targets(Batch * 2, 12));
+        AssertMatches(model, inputs, Predict(o => model.Predict(inputs, o), 2));
+    }
+
+    [Fact]
     public void ResidualsAndAProjection()
     {
         var model = new ResidualNet();

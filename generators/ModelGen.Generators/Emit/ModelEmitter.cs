@@ -413,6 +413,7 @@ namespace ModelGen.Generators.Emit
                     BatchNormAttributes norm => $", epsilon: {CodeWriter.Literal(norm.Epsilon)}f",
                     Conv2DAttributes conv => ", window: " + Window(conv.Geometry),
                     Pool2DAttributes pool => ", window: " + Window(pool.Geometry),
+                    RReLUAttributes rrelu => $", negativeSlope: {CodeWriter.Literal((rrelu.Lower + rrelu.Upper) / 2)}f",
                     _ => "",
                 };
                 if (node.Shape.IsSequence)

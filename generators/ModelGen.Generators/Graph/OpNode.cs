@@ -5,7 +5,7 @@ using ModelGen.Generators.Ops;
 namespace ModelGen.Generators.Graph
 {
     /// <summary>The op kinds of the graph; each has one definition in Ops/&lt;Kind&gt;/ and one line in OpRegistry.</summary>
-    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D, Embedding, Recurrent, TimeMajor, Maxout, PReLU }
+    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D, Embedding, Recurrent, TimeMajor, Maxout, PReLU, GaussianNoise, RReLU }
 
     /// <summary>
     /// One op of the model's graph. <see cref="Inputs"/> are node ids (wiring is explicit: a residual add or a
@@ -64,6 +64,12 @@ namespace ModelGen.Generators.Graph
 
     /// <summary>Parametric ReLU: the slope tensor by manifest index, over [Channels × Spatial] per sample (Channels 1: shared).</summary>
     internal sealed record PReLUAttributes(int Slope, int Channels, int Spatial) : OpAttributes;
+
+    /// <summary>Additive Gaussian noise of standard deviation <see cref="Deviation"/> while training; <see cref="Stream"/> as dropout's.</summary>
+    internal sealed record GaussianNoiseAttributes(float Deviation, int Stream) : OpAttributes;
+
+    /// <summary>Randomized leaky ReLU: slopes drawn from [Lower, Upper] while training, their mean at inference.</summary>
+    internal sealed record RReLUAttributes(float Lower, float Upper, int Stream) : OpAttributes;
 
     internal sealed record ActivationAttributes(ActivationKind Activation, float NegativeSlope) : OpAttributes;
 

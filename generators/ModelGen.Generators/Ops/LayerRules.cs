@@ -77,6 +77,8 @@ namespace ModelGen.Generators.Ops
             new LayerDefinition(RecurrentRules.GruAttributeName, LayerKind.Gru, RecurrentRules.Read, RecurrentRules.Lower, RecurrentRules.View),
             new LayerDefinition(MaxoutRules.AttributeName, LayerKind.Maxout, MaxoutRules.Read, MaxoutRules.Lower, MaxoutRules.View),
             new LayerDefinition(PReLURules.AttributeName, LayerKind.PReLU, PReLURules.Read, PReLURules.Lower, PReLURules.View),
+            new LayerDefinition(NoiseRules.GaussianNoiseAttributeName, LayerKind.GaussianNoise, NoiseRules.Read, NoiseRules.Lower, NoiseRules.View),
+            new LayerDefinition(NoiseRules.RReLUAttributeName, LayerKind.RReLU, NoiseRules.Read, NoiseRules.Lower, NoiseRules.View),
         };
 
         /// <summary>The definition of a layer attribute by its full name, or null for any other attribute.</summary>

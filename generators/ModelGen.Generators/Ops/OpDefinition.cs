@@ -137,6 +137,8 @@ namespace ModelGen.Generators.Ops
             TimeMajorOp.Instance,   // OpKind.TimeMajor
             MaxoutOp.Instance,      // OpKind.Maxout
             PReLUOp.Instance,       // OpKind.PReLU
+            GaussianNoiseOp.Instance, // OpKind.GaussianNoise
+            RReLUOp.Instance,       // OpKind.RReLU
         };
 
         public static OpDefinition For(OpKind kind) => Definitions[(int)kind];

@@ -170,6 +170,37 @@ public sealed class PReLUAttribute : LayerAttribute
 }
 
 /// <summary>
+/// Additive Gaussian noise on the previous layer's output (or, declared first, on the model input) while training:
+/// y = x + σ·n, n ~ N(0, 1) drawn per element from (seed, step, layer) like dropout's masks; the identity at inference
+/// (Keras <c>GaussianNoise</c>; the notes' noise injection as a regularizer). Property type: <see cref="ModelGen.GaussianNoise"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class GaussianNoiseAttribute(float standardDeviation) : LayerAttribute
+{
+    /// <summary>σ of the added noise, in the units of the layer's input.</summary>
+    public float StandardDeviation { get; } = standardDeviation;
+}
+
+/// <summary>
+/// Randomized leaky ReLU (Xu et al., 2015; PyTorch's <c>RReLU</c>) on the previous layer's output: while training each
+/// element's negative slope is drawn uniformly from [<see cref="Lower"/>, <see cref="Upper"/>] (per seed, step, layer
+/// and element, so backward and ComputeTrainingLoss see the same slopes); at inference the slope is their mean.
+/// Property type: <see cref="ModelGen.RReLU"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class RReLUAttribute : LayerAttribute
+{
+    /// <summary>Smallest training slope (PyTorch's 1/8).</summary>
+    public float Lower { get; set; } = 0.125f;
+
+    /// <summary>Largest training slope (PyTorch's 1/3).</summary>
+    public float Upper { get; set; } = 1f / 3;
+
+    /// <summary>Inverted dropout on the layer's output while training (0: none).</summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
 /// Maxout units (Goodfellow et al., 2013): each of <c>units</c> outputs is the largest of <c>pieces</c> affine functions of
 /// the input, y_j = max_p (x · W + b)[p·units + j] — a learned convex piecewise-linear activation (two pieces can
 /// represent ReLU, leaky ReLU or |x|). W is [inputs × pieces·units], piece-major. One piece is a plain linear unit

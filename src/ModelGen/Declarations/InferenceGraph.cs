@@ -39,6 +39,10 @@ public enum GraphOp
     Maxout,
     /// <summary>Parametric ReLU with learned slopes (one per channel, or shared).</summary>
     PReLU,
+    /// <summary>Additive Gaussian noise: the identity at inference.</summary>
+    GaussianNoise,
+    /// <summary>Randomized leaky ReLU: at inference a leaky ReLU whose slope is the mean of its range (<see cref="GraphNode.NegativeSlope"/>).</summary>
+    RReLU,
 }
 
 /// <summary>The cell of a recurrent node (PyTorch's gate equations and tensor layouts).</summary>

@@ -102,7 +102,7 @@ public static class DropoutOp
     private static uint Threshold(float rate) => (uint)Math.Min(uint.MaxValue, Math.Round((double)rate * 4294967296.0));
 
     /// <summary>One 32-bit key per (seed, step, stream) from SplitMix64's finalizer.</summary>
-    private static uint Key(int seed, long step, int stream)
+    internal static uint Key(int seed, long step, int stream)
     {
         ulong z = (ulong)(uint)seed * 0x9E3779B97F4A7C15UL ^ (ulong)step * 0xBF58476D1CE4E5B9UL ^ (ulong)(uint)stream * 0x94D049BB133111EBUL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
@@ -114,7 +114,7 @@ public static class DropoutOp
     private static uint Hash(uint key, uint index) => Hash<uint, ScalarOps<uint>>(key, index);
 
     /// <summary>MurmurHash3's 32-bit finalizer of key + index·φ per lane: full avalanche, so neighbouring elements are independent.</summary>
-    private static TIndices Hash<TIndices, TOps>(TIndices key, TIndices index) where TIndices : struct where TOps : IVectorOps<uint, TIndices>
+    internal static TIndices Hash<TIndices, TOps>(TIndices key, TIndices index) where TIndices : struct where TOps : IVectorOps<uint, TIndices>
     {
         TIndices h = TOps.Add(key, TOps.Multiply(index, TOps.Broadcast(0x9E3779B9u)));
         h = TOps.Multiply(TOps.Xor(h, TOps.ShiftRightLogical(h, 16)), TOps.Broadcast(0x85EBCA6Bu));
