@@ -109,13 +109,17 @@ namespace ModelGen.Analyzers
                 if (layer.Options is MaxoutOptions { Pieces: 1 })
                     report.At(PitfallDescriptors.MaxoutWithOnePiece, SiteKind.LayerAttribute, i, null, layer.Name);
                 if (hidden && layer.Activation == ActivationKind.Softplus)
-                    report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString());
+                    report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString(),
+                        "which is smooth but saturates on the negative side and trains slower than ReLU without working better");
+                if (hidden && layer.Kind == LayerKind.Rbf)
+                    report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, "RBF units",
+                        "which are ≈ 0 away from their centres, so their gradient vanishes for most inputs and they are hard to optimize");
             }
 
             // Normalization keeps pre-activations in the linear range, and a residual or highway path carries the gradient
             // around the unit: both are the cure this rule asks for, so only saturating layers without a bypass count.
             var saturating = model.Layers.Take(last).Select((l, i) => (Layer: l, Index: i))
-                .Where(l => ActivationRules.IsSaturating(l.Layer.Activation))
+                .Where(l => ActivationRules.IsSaturating(l.Layer.Activation) || l.Layer.Kind == LayerKind.Rbf)
                 .Where(l => l.Layer.Residual == -2 && l.Layer.Kind != LayerKind.Highway).ToList();
             if (saturating.Count >= 3 && !model.Layers.Any(l => l.Kind == LayerKind.BatchNorm))
                 report.At(PitfallDescriptors.SaturatingDeepStack, SiteKind.LayerAttribute, saturating[2].Index, null,

@@ -45,7 +45,7 @@ namespace ModelGen.Analyzers
 
         public static readonly DiagnosticDescriptor SaturatingDeepStack = Create("MG0012", "ModelGen.Architecture", DiagnosticSeverity.Warning,
             "Saturating activations in a deep stack",
-            "Model '{0}' stacks {1} saturating (sigmoid, tanh, hard tanh) hidden layers ({2}) with no normalization or residual path; gradients vanish through saturated units, prefer the ReLU family");
+            "Model '{0}' stacks {1} saturating (sigmoid, tanh, hard tanh, RBF) hidden layers ({2}) with no normalization or residual path; gradients vanish through saturated units, prefer the ReLU family");
 
         public static readonly DiagnosticDescriptor NoGradientClipping = Create("MG0013", "ModelGen.Optimization", DiagnosticSeverity.Warning,
             "No gradient clipping",
@@ -93,7 +93,7 @@ namespace ModelGen.Analyzers
 
         public static readonly DiagnosticDescriptor DiscouragedHiddenUnit = Create("MG0026", "ModelGen.Architecture", DiagnosticSeverity.Info,
             "Discouraged hidden unit",
-            "Hidden layer '{0}' uses {1}, which is smooth but saturates on the negative side and trains slower than ReLU without working better; use ReLU");
+            "Hidden layer '{0}' uses {1}, {2}; use ReLU");
 
         public static readonly DiagnosticDescriptor SigmoidOutputForMultiClass = Create("MG0027", "ModelGen.Loss", DiagnosticSeverity.Warning,
             "Sigmoid output for multi-class",

@@ -156,6 +156,36 @@ public static class OnnxExporter
                         throw Unsupported(node, "a batch norm over a sequence");
                     Emit("BatchNormalization", [_values[inputs[0]].Value, .. node.Tensors.Select(Initializer)], output, Float("epsilon", node.Epsilon));
                     break;
+                case GraphOp.Rbf:
+                {
+                    // d = ‖x‖² + ‖c_j‖² − 2·x·C (Relu against rounding below 0), h = exp(d · (−1/σ²)); the two per-unit
+                    // vectors are computed here from the parameters.
+                    ParameterInfo centres = ParameterInfo.Find(manifest, node.Tensors[0], model), logWidths = ParameterInfo.Find(manifest, node.Tensors[1], model);
+                    int inputCount = centres.Shape[0], units = centres.Shape[1];
+                    var centreNorms = new float[units];
+                    var negativeInverseVariance = new float[units];
+                    for (int i = 0; i < inputCount; i++)
+                        for (int j = 0; j < units; j++)
+                        {
+                            float c = parameters[centres.Offset + i * units + j];
+                            centreNorms[j] += c * c;
+                        }
+                    for (int j = 0; j < units; j++)
+                        negativeInverseVariance[j] = -MathF.Exp(-2 * parameters[logWidths.Offset + j]);
+                    AddInitializer(output + ".centre_norms", [units], centreNorms);
+                    AddInitializer(output + ".negative_inverse_variance", [units], negativeInverseVariance);
+                    AddInitializer("rbf.minus_two", [], [-2f]);
+                    string x = Flat(inputs[0]);
+                    Emit("ReduceSumSquare", [x], output + ".input_norms", Ints("axes", 1), Int("keepdims", 1));
+                    Emit("MatMul", [x, Initializer(node.Tensors[0])], output + ".products");
+                    Emit("Mul", [output + ".products", "rbf.minus_two"], output + ".cross");
+                    Emit("Add", [output + ".cross", output + ".centre_norms"], output + ".partial");
+                    Emit("Add", [output + ".partial", output + ".input_norms"], output + ".raw_distances");
+                    Emit("Relu", [output + ".raw_distances"], output + ".distances");
+                    Emit("Mul", [output + ".distances", output + ".negative_inverse_variance"], output + ".exponent");
+                    Emit("Exp", [output + ".exponent"], output);
+                    break;
+                }
                 case GraphOp.PReLU:
                 {
                     layout = _values[inputs[0]].Layout;
@@ -528,6 +558,6 @@ public static class OnnxExporter
 
         private NotSupportedException Unsupported(GraphNode node, string what) => new(
             $"{model}: ONNX export does not cover layer '{node.Name}' yet ({what}). It exports Dense, BatchNorm, activations, dropout, "
-            + "residual, Concat, highway, maxout, PReLU, RReLU, Gaussian noise, Conv2D, pooling, embedding and recurrent (SimpleRnn, LSTM, GRU) layers; locally connected layers are not exported.");
+            + "residual, Concat, highway, maxout, PReLU, RReLU, Gaussian noise, RBF, Conv2D, pooling, embedding and recurrent (SimpleRnn, LSTM, GRU) layers; locally connected layers are not exported.");
     }
 }

@@ -164,6 +164,14 @@ public class ModelPitfallTests
         """));
 
     [Fact]
+    public Task RbfUnitsAreDiscouragedHiddenAndSaturateInADeepStack() => Check(Model("""
+        [{|MG0026:Rbf(8)|}] partial Rbf A { get; }
+        [{|MG0026:Rbf(8)|}] partial Rbf B { get; }
+        [{|MG0012:Dense(8, Activation.Tanh)|}] partial Dense C { get; }
+        [Rbf(3)] partial Rbf Readout { get; }
+        """, loss: "[MeanSquaredError]"));
+
+    [Fact]
     public Task ClippedHighLearningRateIsFine() => Check(Model("""
         [Dense(8, Activation.ReLU)] partial Dense Hidden { get; }
         [Dense(3)] partial Dense Logits { get; }

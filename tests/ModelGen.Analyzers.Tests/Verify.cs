@@ -20,7 +20,7 @@ namespace ModelGen.Analyzers.Tests;
 /// </summary>
 internal static class Verify
 {
-    private static readonly string[] Declarations = ["Attributes.cs", "Dense.cs", "BatchNorm.cs", "Highway.cs", "Convolution.cs", "WindowShapes.cs", "Sequence.cs", "Maxout.cs", "PReLU.cs", "NoiseLayers.cs"];
+    private static readonly string[] Declarations = ["Attributes.cs", "Dense.cs", "BatchNorm.cs", "Highway.cs", "Convolution.cs", "WindowShapes.cs", "Sequence.cs", "Maxout.cs", "PReLU.cs", "NoiseLayers.cs", "Rbf.cs"];
 
     /// <summary>Stand-ins for System.Numerics.Tensors and ModelGen.StableMath, so tests need no package download.</summary>
     private const string NumericsStubs = """

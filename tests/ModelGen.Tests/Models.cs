@@ -363,3 +363,14 @@ public partial class NoisyNet
     [GaussianNoise(0.05f)] public partial GaussianNoise HiddenNoise { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>A Gaussian RBF layer (learned centres and log-widths) between two Dense layers, a regression head.</summary>
+[Model(InputSize = 3, Seed = 65)]
+[MeanSquaredError]
+[Adam(LearningRate = 1e-2f)]
+public partial class RbfNet
+{
+    [Dense(4, Activation.Tanh)] public partial Dense Embed { get; }
+    [Rbf(6, Width = 1.5f)] public partial Rbf Bumps { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

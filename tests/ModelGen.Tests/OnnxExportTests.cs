@@ -132,6 +132,15 @@ public class OnnxExportTests
     }
 
     [Fact]
+    public void RbfUnits()
+    {
+        var model = new RbfNet();
+        float[] inputs = Inputs(model, 13);
+        model.TrainStep(inputs, Targets(Batch * 2, 14));
+        AssertMatches(model, inputs, Predict(o => model.Predict(inputs, o), 2));
+    }
+
+    [Fact]
     public void ResidualsAndAProjection()
     {
         var model = new ResidualNet();

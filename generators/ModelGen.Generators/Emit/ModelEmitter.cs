@@ -399,6 +399,7 @@ namespace ModelGen.Generators.Emit
                     EmbeddingAttributes embedding => Names(embedding.Weight),
                     RecurrentAttributes recurrent => Names(recurrent.InputWeight, recurrent.HiddenWeight, recurrent.InputBias, recurrent.HiddenBias),
                     PReLUAttributes prelu => Names(prelu.Slope),
+                    RbfAttributes rbf => Names(rbf.Centres, rbf.LogWidths),
                     _ => "",
                 };
                 string settings = node.Attributes switch

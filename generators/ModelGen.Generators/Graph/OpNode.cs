@@ -5,7 +5,7 @@ using ModelGen.Generators.Ops;
 namespace ModelGen.Generators.Graph
 {
     /// <summary>The op kinds of the graph; each has one definition in Ops/&lt;Kind&gt;/ and one line in OpRegistry.</summary>
-    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D, Embedding, Recurrent, TimeMajor, Maxout, PReLU, GaussianNoise, RReLU }
+    internal enum OpKind { Input, Dense, BatchNorm, Activation, Dropout, Add, Concat, HighwayGate, Conv2D, MaxPool2D, AvgPool2D, LocallyConnected2D, Embedding, Recurrent, TimeMajor, Maxout, PReLU, GaussianNoise, RReLU, Rbf }
 
     /// <summary>
     /// One op of the model's graph. <see cref="Inputs"/> are node ids (wiring is explicit: a residual add or a
@@ -70,6 +70,9 @@ namespace ModelGen.Generators.Graph
 
     /// <summary>Randomized leaky ReLU: slopes drawn from [Lower, Upper] while training, their mean at inference.</summary>
     internal sealed record RReLUAttributes(float Lower, float Upper, int Stream) : OpAttributes;
+
+    /// <summary>Gaussian RBF units: the centres [inputs × units] and log-widths [units] by manifest index.</summary>
+    internal sealed record RbfAttributes(int Centres, int LogWidths) : OpAttributes;
 
     internal sealed record ActivationAttributes(ActivationKind Activation, float NegativeSlope) : OpAttributes;
 

@@ -3,7 +3,7 @@ using ModelGen.Generators.Model;
 namespace ModelGen.Generators.Graph
 {
     /// <summary>What a tensor of the manifest is to its layer; mirrors ModelGen.ParameterRole (runtime).</summary>
-    internal enum ParameterRole { Weight = 0, Bias = 1, Scale = 2, Shift = 3, RunningMean = 4, RunningVariance = 5, Slope = 6 }
+    internal enum ParameterRole { Weight = 0, Bias = 1, Scale = 2, Shift = 3, RunningMean = 4, RunningVariance = 5, Slope = 6, LogWidth = 7 }
 
     /// <summary>
     /// One entry of the parameter manifest: a named tensor (<c>Hidden1.weight</c>), its shape, and where it lives —

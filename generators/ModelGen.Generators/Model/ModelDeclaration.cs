@@ -14,7 +14,7 @@ namespace ModelGen.Generators.Model
         GlorotTruncatedNormal = 9, HeTruncatedNormal = 10, LeCunTruncatedNormal = 11 }
 
     /// <summary>The layer attributes a model property can carry; each lowers to one or more graph ops (Ops/*/).</summary>
-    internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool, LocallyConnected2D, Embedding, SimpleRnn, Lstm, Gru, Maxout, PReLU, GaussianNoise, RReLU }
+    internal enum LayerKind { Dense, BatchNorm, Highway, Concat, Conv2D, MaxPool2D, AvgPool2D, GlobalAvgPool, LocallyConnected2D, Embedding, SimpleRnn, Lstm, Gru, Maxout, PReLU, GaussianNoise, RReLU, Rbf }
 
     internal enum LossKind { None, SoftmaxCrossEntropy, MeanSquaredError, BinaryCrossEntropy, MeanAbsoluteError, Huber, NegativeLogLikelihood, KLDivergence }
 

@@ -79,6 +79,7 @@ namespace ModelGen.Generators.Ops
             new LayerDefinition(PReLURules.AttributeName, LayerKind.PReLU, PReLURules.Read, PReLURules.Lower, PReLURules.View),
             new LayerDefinition(NoiseRules.GaussianNoiseAttributeName, LayerKind.GaussianNoise, NoiseRules.Read, NoiseRules.Lower, NoiseRules.View),
             new LayerDefinition(NoiseRules.RReLUAttributeName, LayerKind.RReLU, NoiseRules.Read, NoiseRules.Lower, NoiseRules.View),
+            new LayerDefinition(RbfRules.AttributeName, LayerKind.Rbf, RbfRules.Read, RbfRules.Lower, RbfRules.View),
         };
 
         /// <summary>The definition of a layer attribute by its full name, or null for any other attribute.</summary>

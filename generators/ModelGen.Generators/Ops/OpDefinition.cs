@@ -139,6 +139,7 @@ namespace ModelGen.Generators.Ops
             PReLUOp.Instance,       // OpKind.PReLU
             GaussianNoiseOp.Instance, // OpKind.GaussianNoise
             RReLUOp.Instance,       // OpKind.RReLU
+            RbfOp.Instance,         // OpKind.Rbf
         };
 
         public static OpDefinition For(OpKind kind) => Definitions[(int)kind];

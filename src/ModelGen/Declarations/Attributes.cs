@@ -201,6 +201,29 @@ public sealed class RReLUAttribute : LayerAttribute
 }
 
 /// <summary>
+/// Gaussian radial basis function units: h_j = exp(−‖x − c_j‖² / σ_j²) with learned centres c_j (<c>Name.centers</c>,
+/// [inputs × units], a column per unit as a Dense weight is held) and learned widths (<c>Name.log_sigma</c>, log σ_j,
+/// starting at log <see cref="Width"/>). Each unit answers only near its centre and is ≈ 0 elsewhere, so its gradient
+/// vanishes for most inputs: useful as a readout or a similarity layer, hard to train deep (MG0026 in a hidden layer,
+/// MG0012 in a deep stack). Property type: <see cref="ModelGen.Rbf"/>.
+/// </summary>
+[AttributeUsage(AttributeTargets.Property, Inherited = false)]
+public sealed class RbfAttribute(int units) : LayerAttribute
+{
+    /// <summary>Number of RBF units (centres).</summary>
+    public int Units { get; } = units;
+
+    /// <summary>Initial σ of every unit, in the units of the layer's input (default 1).</summary>
+    public float Width { get; set; } = 1f;
+
+    /// <summary>Initializer of the centres; <see cref="Initializer.Default"/> is Glorot uniform.</summary>
+    public Initializer Initializer { get; set; }
+
+    /// <summary>Inverted dropout on the layer's output while training (0: none).</summary>
+    public float Dropout { get; set; }
+}
+
+/// <summary>
 /// Maxout units (Goodfellow et al., 2013): each of <c>units</c> outputs is the largest of <c>pieces</c> affine functions of
 /// the input, y_j = max_p (x · W + b)[p·units + j] — a learned convex piecewise-linear activation (two pieces can
 /// represent ReLU, leaky ReLU or |x|). W is [inputs × pieces·units], piece-major. One piece is a plain linear unit

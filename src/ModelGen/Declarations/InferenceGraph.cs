@@ -43,6 +43,8 @@ public enum GraphOp
     GaussianNoise,
     /// <summary>Randomized leaky ReLU: at inference a leaky ReLU whose slope is the mean of its range (<see cref="GraphNode.NegativeSlope"/>).</summary>
     RReLU,
+    /// <summary>Gaussian radial basis units: exp(−‖x − c_j‖²/σ_j²), centres [inputs × units] and log-widths [units].</summary>
+    Rbf,
 }
 
 /// <summary>The cell of a recurrent node (PyTorch's gate equations and tensor layouts).</summary>

@@ -17,6 +17,8 @@ public enum ParameterRole
     RunningVariance = 5,
     /// <summary>A PReLU layer's learned negative slopes (state_dict <c>weight</c>).</summary>
     Slope = 6,
+    /// <summary>An RBF layer's learned log-widths log σ_j (state_dict <c>log_sigma</c>).</summary>
+    LogWidth = 7,
 }
 
 /// <summary>
