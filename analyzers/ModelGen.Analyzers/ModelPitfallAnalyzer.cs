@@ -109,7 +109,7 @@ namespace ModelGen.Analyzers
                 if (layer.Options is MaxoutOptions { Pieces: 1 })
                     report.At(PitfallDescriptors.MaxoutWithOnePiece, SiteKind.LayerAttribute, i, null, layer.Name);
                 if (hidden && layer.Activation == ActivationKind.Softplus)
-                    report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, layer.Activation.ToString(),
+                    report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, Property(FixProperties.Activation, "ReLU"), layer.Name, layer.Activation.ToString(),
                         "which is smooth but saturates on the negative side and trains slower than ReLU without working better");
                 if (hidden && layer.Kind == LayerKind.Rbf)
                     report.At(PitfallDescriptors.DiscouragedHiddenUnit, SiteKind.LayerAttribute, i, null, layer.Name, "RBF units",

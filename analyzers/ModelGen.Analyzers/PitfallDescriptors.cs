@@ -157,5 +157,7 @@ namespace ModelGen.Analyzers
         public const string BatchSize = nameof(BatchSize);
         public const string Replacement = nameof(Replacement);
         public const string Decoupled = nameof(Decoupled);
+        /// <summary>The activation a one-edit fix switches to (MG0026 on a softplus layer; an RBF layer has no such edit).</summary>
+        public const string Activation = nameof(Activation);
     }
 }

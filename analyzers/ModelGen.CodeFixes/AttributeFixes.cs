@@ -67,6 +67,20 @@ namespace ModelGen.CodeFixes
             return attribute.WithArgumentList(list.WithArguments(list.Arguments.Insert(insertAt, replacement)));
         }
 
+        /// <summary>Replaces the positional argument at <paramref name="position"/> (or the one named <paramref name="name"/>:) with <paramref name="value"/>.</summary>
+        public static AttributeSyntax WithPositionalArgument(AttributeSyntax attribute, int position, string name, string value)
+        {
+            if (attribute.ArgumentList is not { } list)
+                return attribute;
+            var positional = list.Arguments.Where(a => a.NameEquals is null && a.NameColon is null).ToList();
+            AttributeArgumentSyntax? existing = list.Arguments.FirstOrDefault(a => a.NameColon?.Name.Identifier.Text == name)
+                ?? (positional.Count > position ? positional[position] : null);
+            if (existing is null)
+                return attribute;
+            AttributeArgumentSyntax replacement = existing.WithExpression(ParseExpression(value));
+            return attribute.WithArgumentList(list.ReplaceNode(existing, replacement));
+        }
+
         private static bool IsBatchNorm(AttributeSyntax attribute)
         {
             string name = attribute.Name is QualifiedNameSyntax qualified ? qualified.Right.Identifier.Text : attribute.Name.ToString();
@@ -107,14 +121,19 @@ namespace ModelGen.CodeFixes
                 : null;
     }
 
-    /// <summary>MG0005: give the linear layer a ReLU; MG0026: replace a discouraged hidden unit with ReLU.</summary>
+    /// <summary>
+    /// MG0005: give the linear layer a ReLU; MG0026: replace a discouraged hidden activation with ReLU (a hidden RBF layer
+    /// is a layer kind, not an activation: its diagnostic carries no Activation property and gets no fix).
+    /// </summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(InsertReluFix)), Shared]
     public sealed class InsertReluFix : AttributeFix
     {
         public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0005", "MG0026");
 
         protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
-            => (diagnostic.Id == "MG0005" ? "Add a ReLU activation" : "Use ReLU", AttributeEdits.WithActivation(attribute, "Activation.ReLU"));
+            => diagnostic.Id == "MG0005" ? ("Add a ReLU activation", AttributeEdits.WithActivation(attribute, "Activation.ReLU"))
+                : diagnostic.Properties.ContainsKey("Activation") ? ("Use ReLU", AttributeEdits.WithActivation(attribute, "Activation.ReLU"))
+                : null;
     }
 
     /// <summary>MG0008, MG0011, MG0027: make the logits linear; the fused loss applies the softmax or sigmoid.</summary>
@@ -125,6 +144,16 @@ namespace ModelGen.CodeFixes
 
         protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
             => ("Remove the activation from the logits", AttributeEdits.WithActivation(attribute, null));
+    }
+
+    /// <summary>MG0035: a maxout layer with one piece gets two, the fewest that make it nonlinear.</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(MaxoutPiecesFix)), Shared]
+    public sealed class MaxoutPiecesFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0035");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => ("Use two pieces per unit", AttributeEdits.WithPositionalArgument(attribute, 1, "pieces", "2"));
     }
 
     /// <summary>MG0021: Adam ε = 1e-8.</summary>

@@ -18,6 +18,11 @@ public class CodeFixTests
         """;
 
     [Fact]
+    public Task GivesAOnePieceMaxoutTwoPieces() => Verify.CodeFix<ModelPitfallAnalyzer, MaxoutPiecesFix>(
+        Model("[{|MG0035:Maxout(8, 1, Dropout = 0.2f)|}] partial Maxout Hidden { get; }\n    [Dense(3)] partial Dense Logits { get; }"),
+        Model("[Maxout(8, 2, Dropout = 0.2f)] partial Maxout Hidden { get; }\n    [Dense(3)] partial Dense Logits { get; }"));
+
+    [Fact]
     public Task SwitchesInitializer() => Verify.CodeFix<ModelPitfallAnalyzer, InitializerFix>(
         Model("[{|MG0002:Dense(8, Activation.ReLU, Initializer = Initializer.GlorotNormal)|}] partial Dense Hidden { get; }\n    [Dense(3)] partial Dense Logits { get; }"),
         Model("[Dense(8, Activation.ReLU, Initializer = Initializer.HeNormal)] partial Dense Hidden { get; }\n    [Dense(3)] partial Dense Logits { get; }"));

@@ -374,3 +374,13 @@ public partial class RbfNet
     [Rbf(6, Width = 1.5f)] public partial Rbf Bumps { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>Noise on the weights while training ([WeightNoise]), plain SGD so one step's update is exactly −lr·gradient.</summary>
+[Model(InputSize = 5, Seed = 66)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.05f), WeightNoise(0.1f)]
+public partial class NoisyWeightsNet
+{
+    [Dense(8, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

@@ -52,6 +52,8 @@ namespace ModelGen.Generators.Emit
                 return "[CheckFinite] would read every step back from the device";
             if (declaration.Optimizer.Kind == OptimizerKind.None)
                 return "it declares no optimizer";
+            if (declaration.Regularization.WeightNoise is not null)
+                return "[WeightNoise] has no " + kernels + " yet";
             OpNode? missing = model.Nodes.FirstOrDefault(node => !hasKernels(node));
             if (missing is not null)
                 return $"{(missing.Layer < 0 ? "its input" : $"layer '{model.Declaration.Layers[missing.Layer].Name}'")} needs {Describe(missing)}, which has no {kernels} yet";

@@ -518,7 +518,9 @@ namespace ModelGen.Generators.Emit
             var context = new EmitContext(writer, program, "w", constants);
             string[] optimizerState = OptimizerOp.StateBuffers(declaration.Optimizer);
             OpNode[] nodes = model.Nodes.ToArray();
-            bool hasDropout = nodes.Any(n => OpRegistry.For(n.Kind).UsesSeed);
+            // Weight noise draws from the seeded streams too, and makes the training loss differ from the inference loss.
+            bool weightNoise = declaration.Regularization.WeightNoise is not null;
+            bool hasDropout = nodes.Any(n => OpRegistry.For(n.Kind).UsesSeed) || weightNoise;
             OpNode[] normalizations = nodes.Where(n => OpRegistry.For(n.Kind).NeedsBatchStatistics).ToArray();
             // Dropout and batch norm behave differently while training: such models get a training flag on Forward.
             bool hasTrainingMode = nodes.Any(n => OpRegistry.For(n.Kind).HasTrainingMode);
@@ -564,6 +566,8 @@ namespace ModelGen.Generators.Emit
             foreach (string state in optimizerState)
                 writer.Line($"private readonly T[] {state} = new T[ParameterCount];");
             writer.Line("private long _step;");
+            if (weightNoise)
+                writer.Line("private readonly T[] _cleanParameters = new T[ParameterCount]; // the weights [WeightNoise] perturbs, kept for the update");
             if (hasDropout)
                 writer.Line("private int _seed; // with _step, selects the dropout masks (restored by LoadCheckpoint)");
             bool watches = nodes.Any(ActivationOp.IsWatched);
@@ -747,16 +751,42 @@ namespace ModelGen.Generators.Emit
             writer.Close();
             writer.Line();
 
+            // [WeightNoise]: the training passes run on w + σ·n (this step's draws), then the clean weights come back for the
+            // update — also when a pass throws, so bad input leaves the model as it was.
+            void EmitNoisyWeights(System.Action passes)
+            {
+                if (!weightNoise)
+                {
+                    passes();
+                    return;
+                }
+                string deviation = context.Constant("WeightNoiseDeviation", regularization.WeightNoise!.Value);
+                writer.Line("// [WeightNoise]: this step's noise on the weights; the clean weights are restored after the passes.");
+                writer.Line("_parameters.AsSpan().CopyTo(_cleanParameters);");
+                foreach (ParameterTensor tensor in model.Parameters.Where(p => p.Trainable && p.Role == ParameterRole.Weight))
+                    writer.Call("global::ModelGen.Ops.GaussianNoiseOp.Forward<T>", EmitContext.ViewName(tensor), EmitContext.ViewName(tensor), deviation, "_seed", "_step",
+                        $"stream: {CodeWriter.Int(Shapes.GraphBuilder.StreamOf(tensor.Name + ".WeightNoise"))}", "training: true");
+                writer.Open("try");
+                passes();
+                writer.Close();
+                writer.Open("finally");
+                writer.Line("_cleanParameters.AsSpan().CopyTo(_parameters);");
+                writer.Close();
+            }
+
             writer.Open($"private T ForwardBackward({inputType} inputs, {targets}, string entry)");
             EmitGuards(training, "entry", true, () => EmitTargetGuards(training, "entry"));
             writer.Line("_training.Ensure(batch, training: true);");
             EmitSteps("_training");
             if (watches)
                 writer.Line($"_trainedBatch = batch;{(declaration.RunsSequences ? " _trainedSteps = steps;" : "")}");
-            writer.Line(ForwardCall("_training", true));
-            EmitLoss(training, gradients: true, "T loss =");
-            writer.Line($"Backward(_training, inputs, batch{stepsArgument});");
-            writer.Line("return loss;");
+            EmitNoisyWeights(() =>
+            {
+                writer.Line(ForwardCall("_training", true));
+                EmitLoss(training, gradients: true, "T loss =");
+                writer.Line($"Backward(_training, inputs, batch{stepsArgument});");
+                writer.Line("return loss;");
+            });
             writer.Close();
             writer.Line();
 
@@ -786,17 +816,20 @@ namespace ModelGen.Generators.Emit
             EmitInference($"public T ComputeLoss({inputType} inputs, {targets})", "\"ComputeLoss\"",
                 () => EmitTargetGuards(training, "\"ComputeLoss\""), rented => EmitLoss(rented, gradients: false, "return"));
 
-            if (hasTrainingMode)
+            if (hasTrainingMode || weightNoise)
             {
-                writer.Line($"/// <summary>Mean loss in training mode ({(hasDropout ? "the dropout masks of the next step" : "")}{(hasDropout && normalizations.Length > 0 ? ", " : "")}{(normalizations.Length > 0 ? "batch statistics" : "")}), without changing the model: the function <see cref=\"ComputeGradients\"/> differentiates.</summary>");
+                writer.Line($"/// <summary>Mean loss in training mode ({(hasDropout ? weightNoise ? "the noise of the next step" : "the dropout masks of the next step" : "")}{(hasDropout && normalizations.Length > 0 ? ", " : "")}{(normalizations.Length > 0 ? "batch statistics" : "")}), without changing the model: the function <see cref=\"ComputeGradients\"/> differentiates.</summary>");
                 writer.Open($"public T ComputeTrainingLoss({inputType} inputs, {targets})");
                 writer.Line("_gate.EnterWrite();");
                 writer.Open("try");
                 EmitGuards(training, "\"ComputeTrainingLoss\"", true, () => EmitTargetGuards(training, "\"ComputeTrainingLoss\""));
                 writer.Line("_training.Ensure(batch, training: true);");
                 EmitSteps("_training");
-                writer.Line(ForwardCall("_training", true));
-                EmitLoss(training, gradients: false, "return");
+                EmitNoisyWeights(() =>
+                {
+                    writer.Line(ForwardCall("_training", true));
+                    EmitLoss(training, gradients: false, "return");
+                });
                 writer.Close();
                 writer.Open("finally");
                 writer.Line("_gate.ExitWrite();");

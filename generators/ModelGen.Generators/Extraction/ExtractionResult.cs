@@ -18,6 +18,7 @@ namespace ModelGen.Generators.Extraction
         public AttributeData? ClipValueAttribute { get; set; }
         public AttributeData? ClipTensorNormAttribute { get; set; }
         public AttributeData? MaxNormAttribute { get; set; }
+        public AttributeData? WeightNoiseAttribute { get; set; }
         public AttributeData? WeightDecayAttribute { get; set; }
         public AttributeData? L1PenaltyAttribute { get; set; }
         public AttributeData? ScheduleAttribute { get; set; }
@@ -54,6 +55,7 @@ namespace ModelGen.Generators.Extraction
                 SiteKind.ClipValueAttribute => Of(_sites.ClipValueAttribute),
                 SiteKind.ClipTensorNormAttribute => Of(_sites.ClipTensorNormAttribute),
                 SiteKind.MaxNormAttribute => Of(_sites.MaxNormAttribute),
+                SiteKind.WeightNoiseAttribute => Of(_sites.WeightNoiseAttribute),
                 SiteKind.WeightDecayAttribute => Of(_sites.WeightDecayAttribute),
                 SiteKind.L1PenaltyAttribute => Of(_sites.L1PenaltyAttribute),
                 SiteKind.ScheduleAttribute => Of(_sites.ScheduleAttribute),

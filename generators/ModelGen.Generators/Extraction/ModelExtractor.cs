@@ -74,7 +74,7 @@ namespace ModelGen.Generators.Extraction
             LossDeclaration loss = LossDeclaration.None;
             int lossCount = 0, optimizerCount = 0;
             OptimizerDeclaration optimizer = OptimizerDeclaration.None;
-            float? clipNorm = null, clipValue = null, clipTensorNorm = null, maxNorm = null, weightDecay = null, l1Penalty = null;
+            float? clipNorm = null, clipValue = null, clipTensorNorm = null, maxNorm = null, weightDecay = null, l1Penalty = null, weightNoise = null;
             ScheduleDeclaration? schedule = null;
             int warmupSteps = 0;
             bool decayBiases = false, decoupled = false, checkFinite = false;
@@ -209,6 +209,10 @@ namespace ModelGen.Generators.Extraction
                         sites.MaxNormAttribute = attribute;
                         maxNorm = ReadClipLimit(attribute, SiteKind.MaxNormAttribute, "MaxNorm", "maxNorm", problems);
                         break;
+                    case "ModelGen.WeightNoiseAttribute":
+                        sites.WeightNoiseAttribute = attribute;
+                        weightNoise = ReadClipLimit(attribute, SiteKind.WeightNoiseAttribute, "WeightNoise", "standardDeviation", problems);
+                        break;
                     case "ModelGen.ClipTensorNormAttribute":
                         sites.ClipTensorNormAttribute = attribute;
                         clipTensorNorm = ReadClipLimit(attribute, SiteKind.ClipTensorNormAttribute, "ClipTensorNorm", "maxNorm", problems);
@@ -278,7 +282,7 @@ namespace ModelGen.Generators.Extraction
                 clipNorm,
                 clipValue,
                 clipTensorNorm,
-                new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled, l1Penalty, maxNorm),
+                new RegularizationDeclaration(inputDropout, weightDecay, decayBiases, decoupled, l1Penalty, maxNorm, weightNoise),
                 checkFinite,
                 model.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() is "System.Diagnostics.DebuggerTypeProxyAttribute" or "System.Diagnostics.DebuggerDisplayAttribute"),
                 layers.ToEquatableArray(),

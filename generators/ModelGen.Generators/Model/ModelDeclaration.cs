@@ -115,7 +115,12 @@ namespace ModelGen.Generators.Model
     /// Class-level regularization: input dropout, L2 weight decay (null: none), coupled or decoupled, and the L1
     /// penalty (null: none), always coupled, on the same tensors.
     /// </summary>
-    internal sealed record RegularizationDeclaration(float InputDropout, float? WeightDecay, bool DecayBiases, bool Decoupled, float? L1Penalty = null, float? MaxNorm = null)
+    /// <summary>
+    /// <see cref="WeightNoise"/>: σ of the Gaussian noise added to the weights (the tensors weight decay covers) for each
+    /// training forward and backward pass, the update then applied to the clean weights.
+    /// </summary>
+    internal sealed record RegularizationDeclaration(float InputDropout, float? WeightDecay, bool DecayBiases, bool Decoupled, float? L1Penalty = null, float? MaxNorm = null,
+        float? WeightNoise = null)
     {
         public static readonly RegularizationDeclaration None = new RegularizationDeclaration(0, null, false, false);
 

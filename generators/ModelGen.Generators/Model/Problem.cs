@@ -3,7 +3,7 @@ using ModelGen.Generators.Helpers;
 namespace ModelGen.Generators.Model
 {
     /// <summary>Where in a model declaration a problem is; the analyzer turns it into a source location.</summary>
-    internal enum SiteKind { Class, ModelAttribute, LossAttribute, OptimizerAttribute, ClipAttribute, ClipValueAttribute, WeightDecayAttribute, ScheduleAttribute, LayerAttribute, LayerProperty, HeadLossAttribute, L1PenaltyAttribute, ClipTensorNormAttribute, MaxNormAttribute }
+    internal enum SiteKind { Class, ModelAttribute, LossAttribute, OptimizerAttribute, ClipAttribute, ClipValueAttribute, WeightDecayAttribute, ScheduleAttribute, LayerAttribute, LayerProperty, HeadLossAttribute, L1PenaltyAttribute, ClipTensorNormAttribute, MaxNormAttribute, WeightNoiseAttribute }
 
     /// <summary>
     /// A problem found by extraction or shape checking: a diagnostic ID, its message arguments and its site.

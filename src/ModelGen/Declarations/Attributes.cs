@@ -849,6 +849,20 @@ public sealed class ClipTensorNormAttribute(float maxNorm) : Attribute
 }
 
 /// <summary>
+/// Gaussian noise on the weights while training (Graves 2011; the notes' noise injection on weights, a stochastic
+/// regularizer akin to a Bayesian prior): every training forward and backward pass — TrainStep, ComputeGradients,
+/// ComputeTrainingLoss — runs on w + σ·n, n ~ N(0, 1) drawn per element from (seed, step, tensor) as dropout's masks
+/// are, and the update is applied to the clean weights, which Predict and ComputeLoss always use. It covers the tensors
+/// weight decay covers (weights; biases and γ/β are left clean). CPU networks.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class WeightNoiseAttribute(float standardDeviation) : Attribute
+{
+    /// <summary>σ of the noise, in the units of the weights.</summary>
+    public float StandardDeviation { get; } = standardDeviation;
+}
+
+/// <summary>
 /// The max-norm constraint (Srebro and Shraibman; Hinton et al. pair it with dropout): after every update each unit's
 /// incoming weight vector — a column of a Dense layer's [inputs × units] weights, a Conv2D filter — is rescaled to an
 /// L2 norm of at most <paramref name="maxNorm"/> when it grew past it (3–4 is usual). Other layers' weights and all
