@@ -47,11 +47,12 @@ public class WeightNoiseTests
         float[] before = model.Hidden.Weights.ToArray();
         Assert.ThrowsAny<ArgumentException>(() => model.TrainStep(new float[5 * 4], new float[3]));
         Assert.Equal(before, model.Hidden.Weights.ToArray());
-        float[] x = Enumerable.Range(0, 10).Select(i => 0.3f * i - 1).ToArray();
-        float[] first = new float[4], second = new float[4];
-        model.Predict(x, first);
-        model.ComputeTrainingLoss(x, new float[4]); // runs on noisy weights and puts the clean ones back
-        model.Predict(x, second);
+        var net = new NoisyWeightsNet.Network<double>(seed: 5);
+        double[] x = Enumerable.Range(0, 10).Select(i => 0.3 * i - 1).ToArray();
+        double[] first = new double[4], second = new double[4];
+        net.Predict(x, first);
+        net.ComputeTrainingLoss(x, new double[4]); // runs on noisy weights and puts the clean ones back
+        net.Predict(x, second);
         Assert.Equal(first, second); // inference never sees the noise
     }
 }
