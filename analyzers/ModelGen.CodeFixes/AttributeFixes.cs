@@ -156,6 +156,16 @@ namespace ModelGen.CodeFixes
             => ("Use two pieces per unit", AttributeEdits.WithPositionalArgument(attribute, 1, "pieces", "2"));
     }
 
+    /// <summary>MG0034: a log-probability loss reads log-softmax, so the output layer gets that activation.</summary>
+    [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(LogSoftmaxOutputFix)), Shared]
+    public sealed class LogSoftmaxOutputFix : AttributeFix
+    {
+        public override ImmutableArray<string> FixableDiagnosticIds => ImmutableArray.Create("MG0034");
+
+        protected override (string, AttributeSyntax)? Rewrite(AttributeSyntax attribute, Diagnostic diagnostic)
+            => ("End the output with Activation.LogSoftmax", AttributeEdits.WithActivation(attribute, "Activation.LogSoftmax"));
+    }
+
     /// <summary>MG0021: Adam ε = 1e-8.</summary>
     [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(AdamEpsilonFix)), Shared]
     public sealed class AdamEpsilonFix : AttributeFix

@@ -5,11 +5,11 @@ namespace ModelGen.Analyzers.Tests;
 /// <summary>Before and after for every code fix.</summary>
 public class CodeFixTests
 {
-    private static string Model(string layers, string attributes = "[Adam(LearningRate = 1e-3f)]", string name = "Net") => $$"""
+    private static string Model(string layers, string attributes = "[Adam(LearningRate = 1e-3f)]", string name = "Net", string loss = "[SoftmaxCrossEntropy]") => $$"""
         using ModelGen;
 
         [Model(InputSize = 4, Seed = 1)]
-        [SoftmaxCrossEntropy]
+        {{loss}}
         {{attributes}}
         public partial class {{name}}
         {
@@ -21,6 +21,11 @@ public class CodeFixTests
     public Task GivesAOnePieceMaxoutTwoPieces() => Verify.CodeFix<ModelPitfallAnalyzer, MaxoutPiecesFix>(
         Model("[{|MG0035:Maxout(8, 1, Dropout = 0.2f)|}] partial Maxout Hidden { get; }\n    [Dense(3)] partial Dense Logits { get; }"),
         Model("[Maxout(8, 2, Dropout = 0.2f)] partial Maxout Hidden { get; }\n    [Dense(3)] partial Dense Logits { get; }"));
+
+    [Fact]
+    public Task GivesANegativeLogLikelihoodOutputItsLogSoftmax() => Verify.CodeFix<ModelPitfallAnalyzer, LogSoftmaxOutputFix>(
+        Model("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [{|MG0034:Dense(3, Activation.Softmax)|}] partial Dense Probabilities { get; }", loss: "[NegativeLogLikelihood]"),
+        Model("[Dense(8, Activation.ReLU)] partial Dense Hidden { get; }\n    [Dense(3, Activation.LogSoftmax)] partial Dense Probabilities { get; }", loss: "[NegativeLogLikelihood]"));
 
     [Fact]
     public Task SwitchesInitializer() => Verify.CodeFix<ModelPitfallAnalyzer, InitializerFix>(
