@@ -1,7 +1,9 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis;
+using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Model;
 using ModelGen.Generators.Shapes;
 
@@ -101,6 +103,30 @@ namespace ModelGen.Generators.Ops
             if (inputs.Length == 1)
                 return inputs[0];
             builder.ShapeError(index, $"a {layer.Kind} layer reads one tensor, but {inputs.Length} are wired to it; join them first with [Concat]");
+            return -1;
+        }
+
+        /// <summary>
+        /// Shared by layers with a size (<paramref name="sizeName"/>: units, dimension): reports MG1003 when it is not
+        /// positive, then reads exactly one tensor (<see cref="SingleInput"/>); −1 when either fails.
+        /// </summary>
+        public static int SizedSingleInput(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs, string sizeName = "Units")
+        {
+            if (layer.Units <= 0)
+            {
+                builder.Problems.Add(Problem.AtLayer(DiagnosticIds.NonPositiveSize, SiteKind.LayerAttribute, index, sizeName, layer.Name, layer.Units.ToString(CultureInfo.InvariantCulture)));
+                return -1;
+            }
+            return SingleInput(builder, index, layer, inputs);
+        }
+
+        /// <summary>Shared by layers that read one [features] or [channels × height × width] tensor, never a sequence; reports MG0023 otherwise.</summary>
+        public static int SingleFeatureInput(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
+        {
+            int input = SizedSingleInput(builder, index, layer, inputs);
+            if (input < 0 || !builder.Node(input).Shape.IsSequence)
+                return input;
+            builder.ShapeError(index, $"a {layer.Kind} layer needs a flat [features] or [channels × height × width] input, but gets {builder.Node(input).Shape}");
             return -1;
         }
 

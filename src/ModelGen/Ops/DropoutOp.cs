@@ -64,23 +64,15 @@ public static class DropoutOp
             destination[i] = Hash(key, (uint)i) >= threshold ? source[i] * scale : T.Zero;
     }
 
-    private readonly ref struct MaskKernel(ReadOnlySpan<float> source, Span<float> destination, uint key, uint threshold, float scale) : IVectorKernel<float>
+    private readonly ref struct MaskKernel(ReadOnlySpan<float> source, Span<float> destination, uint key, uint threshold, float scale) : IVectorKernel<float>, IHashedKernel
     {
         private readonly ReadOnlySpan<float> _source = source;
         private readonly Span<float> _destination = destination;
 
         public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<float, TVector>
-        {
-            if (TOps.Count == 1)
-                return RunAt<TVector, TOps, uint, ScalarOps<uint>>(i, length);
-            if (TOps.Count == 4)
-                return RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector128<uint>, Vector128Ops<uint>>(i, length);
-            if (TOps.Count == 8)
-                return RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector256<uint>, Vector256Ops<uint>>(i, length);
-            return RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector512<uint>, Vector512Ops<uint>>(i, length);
-        }
+            => HashLanes.Run<MaskKernel, TVector, TOps>(in this, i, length);
 
-        private int RunAt<TVector, TOps, TIndices, TIndexOps>(int i, int length)
+        public int RunAt<TVector, TOps, TIndices, TIndexOps>(int i, int length)
             where TVector : struct where TOps : IVectorOps<float, TVector>
             where TIndices : struct where TIndexOps : IVectorOps<uint, TIndices>
         {
@@ -112,6 +104,28 @@ public static class DropoutOp
 
     /// <summary>One element's hash: the vector hash at one lane, so the scalar and vector masks cannot drift apart.</summary>
     private static uint Hash(uint key, uint index) => Hash<uint, ScalarOps<uint>>(key, index);
+
+    /// <summary>A float kernel that hashes element indices: one uint lane beside each float lane.</summary>
+    internal interface IHashedKernel
+    {
+        int RunAt<TVector, TOps, TIndices, TIndexOps>(int i, int length)
+            where TVector : struct where TOps : IVectorOps<float, TVector>
+            where TIndices : struct where TIndexOps : IVectorOps<uint, TIndices>;
+    }
+
+    /// <summary>Runs a hashed kernel at the uint width that matches its float width.</summary>
+    internal static class HashLanes
+    {
+        public static int Run<TKernel, TVector, TOps>(in TKernel kernel, int i, int length)
+            where TKernel : IHashedKernel, allows ref struct where TVector : struct where TOps : IVectorOps<float, TVector>
+            => TOps.Count switch
+            {
+                1 => kernel.RunAt<TVector, TOps, uint, ScalarOps<uint>>(i, length),
+                4 => kernel.RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector128<uint>, Vector128Ops<uint>>(i, length),
+                8 => kernel.RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector256<uint>, Vector256Ops<uint>>(i, length),
+                _ => kernel.RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector512<uint>, Vector512Ops<uint>>(i, length),
+            };
+    }
 
     /// <summary>MurmurHash3's 32-bit finalizer of key + index·φ per lane: full avalanche, so neighbouring elements are independent.</summary>
     internal static TIndices Hash<TIndices, TOps>(TIndices key, TIndices index) where TIndices : struct where TOps : IVectorOps<uint, TIndices>

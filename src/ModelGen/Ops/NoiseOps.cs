@@ -41,22 +41,14 @@ public static class CounterRandom
         TensorPrimitives.Multiply(destination, angle, destination);
     }
 
-    private readonly ref struct UniformKernel(Span<float> destination, uint key, uint start) : IVectorKernel<float>
+    private readonly ref struct UniformKernel(Span<float> destination, uint key, uint start) : IVectorKernel<float>, DropoutOp.IHashedKernel
     {
         private readonly Span<float> _destination = destination;
 
         public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<float, TVector>
-        {
-            if (TOps.Count == 1)
-                return RunAt<TVector, TOps, uint, ScalarOps<uint>>(i, length);
-            if (TOps.Count == 4)
-                return RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector128<uint>, Vector128Ops<uint>>(i, length);
-            if (TOps.Count == 8)
-                return RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector256<uint>, Vector256Ops<uint>>(i, length);
-            return RunAt<TVector, TOps, System.Runtime.Intrinsics.Vector512<uint>, Vector512Ops<uint>>(i, length);
-        }
+            => DropoutOp.HashLanes.Run<UniformKernel, TVector, TOps>(in this, i, length);
 
-        private int RunAt<TVector, TOps, TIndices, TIndexOps>(int i, int length)
+        public int RunAt<TVector, TOps, TIndices, TIndexOps>(int i, int length)
             where TVector : struct where TOps : IVectorOps<float, TVector>
             where TIndices : struct where TIndexOps : IVectorOps<uint, TIndices>
         {

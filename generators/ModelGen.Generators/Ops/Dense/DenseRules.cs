@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using Microsoft.CodeAnalysis;
 using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Graph;
@@ -43,13 +42,8 @@ namespace ModelGen.Generators.Ops
 
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
-            if (layer.Units <= 0)
-            {
-                builder.Problems.Add(Problem.AtLayer(DiagnosticIds.NonPositiveSize, SiteKind.LayerAttribute, index, "Units", layer.Name, layer.Units.ToString(CultureInfo.InvariantCulture)));
-                return Lowered.Failed;
-            }
             // A feature map is flattened implicitly: NCHW row-major per sample is already torch.flatten(x, 1)'s order.
-            int input = LayerRules.SingleInput(builder, index, layer, inputs);
+            int input = LayerRules.SizedSingleInput(builder, index, layer, inputs);
             if (input < 0)
                 return Lowered.Failed;
             int fanIn = builder.Node(input).Width;

@@ -53,12 +53,7 @@ namespace ModelGen.Generators.Ops
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
             var options = (EmbeddingOptions)layer.Options;
-            if (layer.Units <= 0)
-            {
-                builder.Problems.Add(Problem.AtLayer(DiagnosticIds.NonPositiveSize, SiteKind.LayerAttribute, index, "Dimension", layer.Name, layer.Units.ToString(CultureInfo.InvariantCulture)));
-                return Lowered.Failed;
-            }
-            int input = LayerRules.SingleInput(builder, index, layer, inputs);
+            int input = LayerRules.SizedSingleInput(builder, index, layer, inputs, "Dimension");
             if (input < 0)
                 return Lowered.Failed;
             if (!builder.Model.TakesTokens || builder.Node(input).Kind != OpKind.Input)

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using Microsoft.CodeAnalysis;
 using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Extraction;
@@ -50,19 +49,9 @@ namespace ModelGen.Generators.Ops
 
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
-            if (layer.Units <= 0)
-            {
-                builder.Problems.Add(Problem.AtLayer(DiagnosticIds.NonPositiveSize, SiteKind.LayerAttribute, index, "Units", layer.Name, layer.Units.ToString(CultureInfo.InvariantCulture)));
-                return Lowered.Failed;
-            }
-            int input = LayerRules.SingleInput(builder, index, layer, inputs);
+            int input = LayerRules.SingleFeatureInput(builder, index, layer, inputs);
             if (input < 0)
                 return Lowered.Failed;
-            if (builder.Node(input).Shape.IsSequence)
-            {
-                builder.ShapeError(index, $"a Maxout layer needs a flat [features] or [channels × height × width] input, but gets {builder.Node(input).Shape}");
-                return Lowered.Failed;
-            }
             int pieces = ((MaxoutOptions)layer.Options).Pieces;
             int fanIn = builder.Node(input).Width, columns = layer.Units * pieces;
             InitializerKind initializer = layer.Initializer == InitializerKind.Default ? InitializerKind.GlorotUniform : layer.Initializer;

@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using Microsoft.CodeAnalysis;
 using ModelGen.Generators.Diagnostics;
 using ModelGen.Generators.Graph;
@@ -77,12 +76,7 @@ namespace ModelGen.Generators.Ops
         public static Lowered Lower(GraphBuilder builder, int index, LayerDeclaration layer, int[] inputs)
         {
             var options = (RecurrentOptions)layer.Options;
-            if (layer.Units <= 0)
-            {
-                builder.Problems.Add(Problem.AtLayer(DiagnosticIds.NonPositiveSize, SiteKind.LayerAttribute, index, "Units", layer.Name, layer.Units.ToString(CultureInfo.InvariantCulture)));
-                return Lowered.Failed;
-            }
-            int input = LayerRules.SingleInput(builder, index, layer, inputs);
+            int input = LayerRules.SizedSingleInput(builder, index, layer, inputs);
             if (input < 0)
                 return Lowered.Failed;
             TensorShape inputShape = builder.Node(input).Shape;
