@@ -40,6 +40,9 @@ public class BrokenDeclarationTests
         "[Model(InputSize = 2)][Sgd] public partial class M { [Dense(3)][MeanSquaredError] partial Dense A { get; } [Dense(3)][MeanSquaredError(Weight = -1f)] partial Dense B { get; } }",
         "[Model(InputSize = 2)][HuberLoss(Delta = \"x\")][Sgd] public partial class M { [Dense(3)] partial Dense A { get; } }",
         "[Model(InputSize = 2)][Sgd] public partial class M { [Dense(3)][HuberLoss(Delta = float.NaN)] partial Dense A { get; } [Dense(3)][MeanAbsoluteError(Weight = 0f)] partial Dense B { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd, WeightNoise(\"x\")] public partial class M { [Maxout(3)] partial Maxout A { get; } [Maxout(\"x\", 2, Dropout = 2f)] partial Maxout B { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [PReLU(Init = float.NaN, Shared = 3)] partial PReLU P { get; } [Rbf(0, Width = -1f)] partial Rbf R { get; } }",
+        "[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M { [GaussianNoise] partial GaussianNoise N { get; } [RReLU(Lower = 0.5f, Upper = 0.1f)] partial RReLU R { get; } [Rbf] partial Rbf B { get; } }",
     };
 
     [Theory]
@@ -109,6 +112,28 @@ public class BrokenDeclarationTests
     {
         Harness.Run run = Harness.GenerateAndAnalyze($"using ModelGen;\n[Model(InputSize = 2)][MeanSquaredError][Sgd] public partial class M {{ {attribute} partial Dense A {{ get; }} }}");
         Assert.Contains(run.ModelGenDiagnostics, d => d.Id == id);
+    }
+
+    [Theory]
+    [InlineData("[Maxout(4, 0)] partial Maxout A { get; }", "MG1004", "pieces")]
+    [InlineData("[Maxout(0, 2)] partial Maxout A { get; }", "MG1003", "Units")]
+    [InlineData("[Rbf(4, Width = 0f)] partial Rbf A { get; }", "MG1004", "Width")]
+    [InlineData("[GaussianNoise(0f)] partial GaussianNoise A { get; }", "MG1004", "standardDeviation")]
+    [InlineData("[RReLU(Lower = 0.4f, Upper = 0.2f)] partial RReLU A { get; }", "MG1004", "Upper")]
+    [InlineData("[RReLU(Upper = 1.5f)] partial RReLU A { get; }", "MG1004", "Upper")]
+    [InlineData("[PReLU(Init = float.PositiveInfinity)] partial PReLU A { get; }", "MG1004", "Init")]
+    public void ToolboxLayerArgumentsAreChecked(string layer, string id, string argument)
+    {
+        Harness.Run run = Harness.GenerateAndAnalyze($"using ModelGen;\n[Model(InputSize = 3, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.01f)] public partial class M {{ {layer} [Dense(2)] partial Dense Out {{ get; }} }}");
+        Assert.Contains(run.ModelGenDiagnostics, d => d.Id == id && d.GetMessage().Contains(argument));
+        Assert.Empty(run.CompilerErrors); // skipped, the model still compiles, so `dotnet build` shows the MG error
+    }
+
+    [Fact]
+    public void WeightNoiseNeedsAPositiveDeviation()
+    {
+        Harness.Run run = Harness.GenerateAndAnalyze("using ModelGen;\n[Model(InputSize = 3, Seed = 1)][MeanSquaredError][Sgd(LearningRate = 0.01f), WeightNoise(-0.1f)] public partial class M { [Dense(2)] partial Dense Out { get; } }");
+        Assert.Contains(run.ModelGenDiagnostics, d => d.Id == "MG1004" && d.GetMessage().Contains("WeightNoise"));
     }
 
     [Theory]
