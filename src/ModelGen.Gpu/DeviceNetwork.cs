@@ -403,6 +403,18 @@ public abstract class DeviceNetwork : IDisposable
         where TActivation : struct, IDeviceActivation
         => Kernels.ActivationForward<TActivation>()((int)y.Length, x, y, negativeSlope);
 
+    /// <summary>PReLU forward over [rows × channels × spatial]: y = z &gt; 0 ? z : a_c·z.</summary>
+    protected void PReLUForward(ArrayView<float> input, ArrayView<float> output, ArrayView<float> slopes, int channels, int spatial)
+        => Kernels.PReLU((int)output.Length, input, input, output, slopes, channels, spatial, 0);
+
+    /// <summary>PReLU backward: da_c = Σ dy·min(z, 0) into <paramref name="slopeGradient"/>.</summary>
+    protected void PReLUSlopeGradient(ArrayView<float> input, ArrayView<float> outputGradient, ArrayView<float> slopeGradient, int rows, int channels, int spatial)
+        => Kernels.PReLUSlopeGradient(channels, input, outputGradient, slopeGradient, rows, channels, spatial);
+
+    /// <summary>PReLU backward: dz = dy ⊙ (z &gt; 0 ? 1 : a_c).</summary>
+    protected void PReLUInputGradient(ArrayView<float> input, ArrayView<float> outputGradient, ArrayView<float> inputGradient, ArrayView<float> slopes, int channels, int spatial)
+        => Kernels.PReLU((int)inputGradient.Length, input, outputGradient, inputGradient, slopes, channels, spatial, 1);
+
     /// <summary>dx = dy ⊙ f′(y).</summary>
     protected void ActivationBackward<TActivation>(ArrayView<float> y, ArrayView<float> outputGradient, ArrayView<float> inputGradient, float negativeSlope)
         where TActivation : struct, IDeviceActivation

@@ -184,3 +184,16 @@ public partial class DeviceGaussian
     [Dense(8, Activation.GELUTanh)] public partial Dense Approximate { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>PReLU per feature and shared: learned slopes, their gradients reduced on the device, weight decay left off them.</summary>
+[Model(InputSize = 7, Seed = 28)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f), WeightDecay(1e-3f)]
+public partial class DevicePReLU
+{
+    [Dense(11)] public partial Dense Hidden { get; }
+    [PReLU(Init = -0.2f)] public partial PReLU Slopes { get; }
+    [Dense(6)] public partial Dense Second { get; }
+    [PReLU(Shared = true)] public partial PReLU Shared { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

@@ -117,6 +117,32 @@ public static class LayerKernels
             weights[start + k * stride] *= factor;
     }
 
+    /// <summary>
+    /// PReLU over [rows × channels × spatial] (spatial 1 on a flat layer; channels 1 when the slope is shared), as
+    /// ModelGen.Ops.PReLUOp: <paramref name="pass"/> 0 writes y = z &gt; 0 ? z : a·z from <paramref name="source"/> = z;
+    /// 1 writes dz = dy ⊙ (z &gt; 0 ? 1 : a) from <paramref name="source"/> = dy.
+    /// </summary>
+    public static void PReLU(Index1D i, ArrayView<float> input, ArrayView<float> source, ArrayView<float> target, ArrayView<float> slopes, int channels, int spatial, int pass)
+    {
+        float z = input[i], slope = slopes[i / spatial % channels];
+        target[i] = pass == 0 ? (z > 0f ? z : slope * z) : source[i] * (z > 0f ? 1f : slope);
+    }
+
+    /// <summary>da_c = Σ over rows and positions of dy·min(z, 0): one thread per slope, rows and positions in order (as the CPU sums them).</summary>
+    public static void PReLUSlopeGradient(Index1D channel, ArrayView<float> input, ArrayView<float> outputGradient, ArrayView<float> slopeGradient, int rows, int channels, int spatial)
+    {
+        float sum = 0f;
+        for (int row = 0; row < rows; row++)
+            for (int p = 0; p < spatial; p++)
+            {
+                int index = (row * channels + channel) * spatial + p;
+                float z = input[index];
+                if (z <= 0f)
+                    sum += outputGradient[index] * z;
+            }
+        slopeGradient[channel] = sum;
+    }
+
     /// <summary>values ← values · scalars[slot] (a scale computed on the device, e.g. one tensor's clipping scale).</summary>
     public static void ScaleByScalar(Index1D i, ArrayView<float> values, ArrayView<float> scalars, int slot) => values[i] *= scalars[slot];
 
