@@ -37,6 +37,8 @@ internal sealed class DeviceKernels
         ClipByValue = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(LayerKernels.ClipByValue);
         ScaleByScalar = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(LayerKernels.ScaleByScalar);
         MaxNorm = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, int, int, float>(LayerKernels.MaxNorm);
+        MaxoutForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(LayerKernels.MaxoutForward);
+        MaxoutBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(LayerKernels.MaxoutBackward);
         PReLU = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerKernels.PReLU);
         PReLUSlopeGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerKernels.PReLUSlopeGradient);
         DecayGradient = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, float, float>(LayerKernels.DecayGradient);
@@ -72,6 +74,8 @@ internal sealed class DeviceKernels
     public Action<Index1D, ArrayView<float>, float> ClipByValue { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int> ScaleByScalar { get; }
     public Action<Index1D, ArrayView<float>, int, int, int, float> MaxNorm { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> MaxoutForward { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> MaxoutBackward { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> PReLU { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> PReLUSlopeGradient { get; }
     public Action<KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, float> BatchNormStatistics { get; }

@@ -403,6 +403,14 @@ public abstract class DeviceNetwork : IDisposable
         where TActivation : struct, IDeviceActivation
         => Kernels.ActivationForward<TActivation>()((int)y.Length, x, y, negativeSlope);
 
+    /// <summary>Maxout: each of <paramref name="units"/> outputs per row the largest of its <paramref name="pieceCount"/> piece-major pieces.</summary>
+    protected void MaxoutForward(ArrayView<float> pieces, ArrayView<float> output, int units, int pieceCount)
+        => Kernels.MaxoutForward((int)output.Length, pieces, output, units, pieceCount);
+
+    /// <summary>Maxout backward: dy to each unit's first winning piece.</summary>
+    protected void MaxoutBackward(ArrayView<float> pieces, ArrayView<float> output, ArrayView<float> outputGradient, ArrayView<float> pieceGradient, int units, int pieceCount)
+        => Kernels.MaxoutBackward((int)output.Length, pieces, output, outputGradient, pieceGradient, units, pieceCount);
+
     /// <summary>PReLU forward over [rows × channels × spatial]: y = z &gt; 0 ? z : a_c·z.</summary>
     protected void PReLUForward(ArrayView<float> input, ArrayView<float> output, ArrayView<float> slopes, int channels, int spatial)
         => Kernels.PReLU((int)output.Length, input, input, output, slopes, channels, spatial, 0);

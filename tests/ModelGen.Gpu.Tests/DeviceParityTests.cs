@@ -50,6 +50,22 @@ public sealed class DeviceParityTests(DeviceFixture device)
     }
 
     [Fact]
+    public void Maxout_matches_cpu()
+    {
+        var (inputs, labels) = Classification(Batch, DeviceMaxout.InputSize, DeviceMaxout.OutputSize, seed: 11);
+        var cpu = new DeviceMaxout();
+        using var gpu = new DeviceMaxout().ToGpu(device.Accelerator);
+        for (int step = 0; step < 4; step++)
+        {
+            float expected = cpu.TrainStep(inputs, labels);
+            gpu.TrainStep(inputs, labels);
+            Assert.Equal(expected, gpu.LastLoss, Tolerance(expected));
+            AssertClose(cpu.Parameters.ToArray(), gpu.ReadParameters(), $"parameters after step {step + 1}");
+        }
+        AssertPredictions(cpu.Predict, gpu.Predict, inputs, DeviceMaxout.InputSize, DeviceMaxout.OutputSize);
+    }
+
+    [Fact]
     public void Batch_norm_matches_cpu_in_training_and_inference()
     {
         var (inputs, labels) = Classification(Batch, DeviceNormalized.InputSize, DeviceNormalized.OutputSize, seed: 10);

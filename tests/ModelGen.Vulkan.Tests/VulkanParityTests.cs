@@ -52,6 +52,22 @@ public sealed class VulkanParityTests(VulkanFixture device)
     }
 
     [Fact]
+    public void Maxout_matches_cpu()
+    {
+        var (inputs, labels) = Classification(Batch, DeviceMaxout.InputSize, DeviceMaxout.OutputSize, seed: 11);
+        var cpu = new DeviceMaxout();
+        using var vk = new DeviceMaxout().ToVulkan(device.Device);
+        for (int step = 0; step < 4; step++)
+        {
+            float expected = cpu.TrainStep(inputs, labels);
+            vk.TrainStep(inputs, labels);
+            Assert.Equal(expected, vk.LastLoss, Tolerance(expected));
+            AssertClose(cpu.Parameters.ToArray(), vk.ReadParameters(), $"parameters after step {step + 1}");
+        }
+        AssertPredictions(cpu.Predict, vk.Predict, inputs, DeviceMaxout.InputSize, DeviceMaxout.OutputSize);
+    }
+
+    [Fact]
     public void Batch_norm_matches_cpu_in_training_and_inference()
     {
         var (inputs, labels) = Classification(Batch, DeviceNormalized.InputSize, DeviceNormalized.OutputSize, seed: 10);

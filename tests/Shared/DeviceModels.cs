@@ -197,3 +197,13 @@ public partial class DevicePReLU
     [PReLU(Shared = true)] public partial PReLU Shared { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>Maxout (three pieces per unit) into a softmax classifier: max forward, first-winner backward on the device.</summary>
+[Model(InputSize = 6, Seed = 29)]
+[SoftmaxCrossEntropy]
+[Adam(LearningRate = 2e-3f)]
+public partial class DeviceMaxout
+{
+    [Maxout(9, 3)] public partial Maxout Hidden { get; }
+    [Dense(4)] public partial Dense Logits { get; }
+}

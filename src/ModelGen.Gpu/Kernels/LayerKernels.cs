@@ -128,6 +128,30 @@ public static class LayerKernels
         target[i] = pass == 0 ? (z > 0f ? z : slope * z) : source[i] * (z > 0f ? 1f : slope);
     }
 
+    /// <summary>Maxout forward, one thread per output: y[r, j] = max over p of z[r, p·units + j] (piece-major, as ModelGen.Ops.MaxoutOp).</summary>
+    public static void MaxoutForward(Index1D i, ArrayView<float> pieces, ArrayView<float> output, int units, int pieceCount)
+    {
+        int row = i / units, unit = i - row * units, start = row * units * pieceCount + unit;
+        float max = pieces[start];
+        for (int p = 1; p < pieceCount; p++)
+            max = XMath.Max(max, pieces[start + p * units]);
+        output[i] = max;
+    }
+
+    /// <summary>Maxout backward, one thread per output: dy to the first piece equal to the maximum, 0 to the others.</summary>
+    public static void MaxoutBackward(Index1D i, ArrayView<float> pieces, ArrayView<float> output, ArrayView<float> outputGradient, ArrayView<float> pieceGradient,
+        int units, int pieceCount)
+    {
+        int row = i / units, unit = i - row * units, start = row * units * pieceCount + unit;
+        bool taken = false;
+        for (int p = 0; p < pieceCount; p++)
+        {
+            bool first = !taken && pieces[start + p * units] == output[i];
+            pieceGradient[start + p * units] = first ? outputGradient[i] : 0f;
+            taken |= first;
+        }
+    }
+
     /// <summary>da_c = Σ over rows and positions of dy·min(z, 0): one thread per slope, rows and positions in order (as the CPU sums them).</summary>
     public static void PReLUSlopeGradient(Index1D channel, ArrayView<float> input, ArrayView<float> outputGradient, ArrayView<float> slopeGradient, int rows, int channels, int spatial)
     {
