@@ -37,6 +37,8 @@ internal sealed class DeviceKernels
         ClipByValue = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, float>(LayerKernels.ClipByValue);
         ScaleByScalar = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(LayerKernels.ScaleByScalar);
         MaxNorm = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, int, int, int, float>(LayerKernels.MaxNorm);
+        GaussianNoise = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, uint, float, int>(LayerKernels.GaussianNoise);
+        RReLU = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, uint, float, float, int>(LayerKernels.RReLU);
         MaxoutForward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(LayerKernels.MaxoutForward);
         MaxoutBackward = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int>(LayerKernels.MaxoutBackward);
         PReLU = accelerator.LoadAutoGroupedStreamKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int>(LayerKernels.PReLU);
@@ -74,6 +76,8 @@ internal sealed class DeviceKernels
     public Action<Index1D, ArrayView<float>, float> ClipByValue { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int> ScaleByScalar { get; }
     public Action<Index1D, ArrayView<float>, int, int, int, float> MaxNorm { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, uint, float, int> GaussianNoise { get; }
+    public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, uint, float, float, int> RReLU { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, int, int> MaxoutForward { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int> MaxoutBackward { get; }
     public Action<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int, int, int> PReLU { get; }

@@ -403,6 +403,22 @@ public abstract class DeviceNetwork : IDisposable
         where TActivation : struct, IDeviceActivation
         => Kernels.ActivationForward<TActivation>()((int)y.Length, x, y, negativeSlope);
 
+    /// <summary>Gaussian noise while training (the CPU path's draws for this step and stream); a copy otherwise.</summary>
+    protected void GaussianNoiseForward(ArrayView<float> input, ArrayView<float> output, float deviation, int stream, bool training)
+        => Kernels.GaussianNoise((int)output.Length, input, output, ModelGen.Ops.DropoutOp.MaskKey(DropoutSeed, Step, stream), deviation, training ? 1 : 0);
+
+    /// <summary>Gaussian noise backward: dx = dy.</summary>
+    protected void GaussianNoiseBackward(ArrayView<float> outputGradient, ArrayView<float> inputGradient)
+        => Kernels.GaussianNoise((int)inputGradient.Length, outputGradient, inputGradient, 0u, 0f, 0);
+
+    /// <summary>RReLU forward: this step's slopes while training, their mean otherwise.</summary>
+    protected void RReLUForward(ArrayView<float> input, ArrayView<float> output, float lower, float upper, int stream, bool training)
+        => Kernels.RReLU((int)output.Length, input, input, output, ModelGen.Ops.DropoutOp.MaskKey(DropoutSeed, Step, stream), lower, upper - lower, training ? 1 : 0);
+
+    /// <summary>RReLU backward: dz = dy ⊙ (z &gt; 0 ? 1 : a), the forward pass's slopes drawn again.</summary>
+    protected void RReLUBackward(ArrayView<float> input, ArrayView<float> outputGradient, ArrayView<float> inputGradient, float lower, float upper, int stream)
+        => Kernels.RReLU((int)inputGradient.Length, input, outputGradient, inputGradient, ModelGen.Ops.DropoutOp.MaskKey(DropoutSeed, Step, stream), lower, upper - lower, 1);
+
     /// <summary>Maxout: each of <paramref name="units"/> outputs per row the largest of its <paramref name="pieceCount"/> piece-major pieces.</summary>
     protected void MaxoutForward(ArrayView<float> pieces, ArrayView<float> output, int units, int pieceCount)
         => Kernels.MaxoutForward((int)output.Length, pieces, output, units, pieceCount);

@@ -158,6 +158,11 @@ public sealed class VulkanParityTests(VulkanFixture device)
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
+    public void Noise_and_random_slopes_match_cpu() => Regression<DeviceNoisy, DeviceNoisy.Vulkan>(
+        () => new DeviceNoisy(), m => m.ToVulkan(device.Device), DeviceNoisy.InputSize, DeviceNoisy.OutputSize, steps: 5,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
     public void Plain_sgd_with_l2_matches_cpu() => Regression<DevicePlainSgd, DevicePlainSgd.Vulkan>(
         () => new DevicePlainSgd(), m => m.ToVulkan(device.Device), DevicePlainSgd.InputSize, DevicePlainSgd.OutputSize, steps: 5,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);

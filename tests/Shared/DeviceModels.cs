@@ -207,3 +207,18 @@ public partial class DeviceMaxout
     [Maxout(9, 3)] public partial Maxout Hidden { get; }
     [Dense(4)] public partial Dense Logits { get; }
 }
+
+/// <summary>
+/// Noise on the inputs, RReLU and dropout: three ops drawing from seeded streams in one step, each from its own key
+/// (on Vulkan each in its own scalar slot), the CPU path's draws on both backends.
+/// </summary>
+[Model(InputSize = 8, Seed = 30)]
+[MeanSquaredError]
+[Adam(LearningRate = 2e-3f)]
+public partial class DeviceNoisy
+{
+    [GaussianNoise(0.2f)] public partial GaussianNoise InputNoise { get; }
+    [Dense(12, Dropout = 0.25f)] public partial Dense Hidden { get; }
+    [RReLU] public partial RReLU Slopes { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

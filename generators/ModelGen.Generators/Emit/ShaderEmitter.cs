@@ -95,7 +95,7 @@ namespace ModelGen.Generators.Emit
             writer.Line("WriteInputs(inputs);");
             writer.Line(writeTargets);
             foreach (OpNode node in model.Nodes.Where(n => OpRegistry.For(n.Kind).UsesSeed))
-                writer.Line(DropoutOp.ShaderStepSetup(context, node) + " // " + node.Name);
+                writer.Line(OpRegistry.For(node.Kind).ShaderStepSetup(context, node) + " // " + node.Name);
             writer.Line("Step++;");
             EmitStepScalars(writer, declaration);
             writer.Line("Submit(global::ModelGen.Vulkan.NetworkProgram.Train, batch);");

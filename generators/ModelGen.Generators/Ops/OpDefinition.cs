@@ -107,6 +107,12 @@ namespace ModelGen.Generators.Ops
         {
         }
 
+        /// <summary>
+        /// The host call a training step makes before it submits, for an op that draws from the seeded streams
+        /// (<see cref="UsesSeed"/>): it writes this step's key (and what else the op reads) into the op's two scalar slots.
+        /// </summary>
+        public virtual string ShaderStepSetup(ShaderEmitContext context, OpNode node) => "";
+
         /// <summary>The shaders after the gradients of a real training step (batch norm's running statistics).</summary>
         public virtual void EmitShaderTrainingStepEnd(ShaderEmitContext context, OpNode node)
         {

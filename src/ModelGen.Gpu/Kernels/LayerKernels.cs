@@ -88,6 +88,43 @@ public static class LayerKernels
         destination[i] = h >= threshold ? source[i] * scale : 0f;
     }
 
+    /// <summary>The counter hash of element <paramref name="index"/> under <paramref name="key"/> (ModelGen.Ops.DropoutOp's, lane for lane).</summary>
+    private static uint Hash(uint key, int index)
+    {
+        uint h = key + (uint)index * 0x9E3779B9u;
+        h = (h ^ (h >> 16)) * 0x85EBCA6Bu;
+        h = (h ^ (h >> 13)) * 0xC2B2AE35u;
+        return h ^ (h >> 16);
+    }
+
+    /// <summary>The uniform in (0, 1) that ModelGen.Ops.CounterRandom draws for element <paramref name="index"/>: (top 24 bits + ½)·2⁻²⁴.</summary>
+    private static float Uniform(uint key, int index) => ((Hash(key, index) >> 8) + 0.5f) * (1f / 16777216f);
+
+    /// <summary>
+    /// Gaussian noise: destination = source + σ·n with n = √(−2 ln u₁)·cos 2πu₂ (the CPU's draws); <paramref name="apply"/>
+    /// 0 copies (inference, and backward, whose gradient passes through).
+    /// </summary>
+    public static void GaussianNoise(Index1D i, ArrayView<float> source, ArrayView<float> destination, uint key, float deviation, int apply)
+    {
+        if (apply == 0)
+        {
+            destination[i] = source[i];
+            return;
+        }
+        float radius = XMath.Sqrt(-2f * XMath.Log(Uniform(key, i)));
+        destination[i] = source[i] + deviation * radius * XMath.Cos(2f * XMath.PI * Uniform(key ^ 0x5BD1E995u, i));
+    }
+
+    /// <summary>
+    /// RReLU: target = z &gt; 0 ? source : a·source, a = lower + range·u (this step's draw) when <paramref name="training"/>,
+    /// else lower + range/2; forward passes source = z, backward source = dy (always the training slopes).
+    /// </summary>
+    public static void RReLU(Index1D i, ArrayView<float> input, ArrayView<float> source, ArrayView<float> target, uint key, float lower, float range, int training)
+    {
+        float slope = training != 0 ? lower + range * Uniform(key, i) : lower + range * 0.5f;
+        target[i] = input[i] > 0f ? source[i] : slope * source[i];
+    }
+
     /// <summary>g ← clamp(g, −maxValue, maxValue) (PyTorch's clip_grad_value_); NaN stays NaN.</summary>
     public static void ClipByValue(Index1D i, ArrayView<float> gradients, float maxValue)
     {

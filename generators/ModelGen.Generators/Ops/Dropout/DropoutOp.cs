@@ -94,7 +94,7 @@ namespace ModelGen.Generators.Ops
         }
 
         /// <summary>The per-step host call that sets the node's key and threshold.</summary>
-        public static string ShaderStepSetup(ShaderEmitContext context, OpNode node)
+        public override string ShaderStepSetup(ShaderEmitContext context, OpNode node)
             => $"SetDropout({context.DropoutSlot(node)}, {CodeWriter.Float(Of(node).Rate)}, stream: {Int(Of(node).Stream)});";
     }
 }
