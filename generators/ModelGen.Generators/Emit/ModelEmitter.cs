@@ -391,32 +391,9 @@ namespace ModelGen.Generators.Emit
             writer.Line("    {");
             foreach (OpNode node in model.Nodes)
             {
-                string tensors = node.Attributes switch
-                {
-                    DenseAttributes dense => Names(dense.Weight, dense.Bias),
-                    BatchNormAttributes norm => Names(norm.Scale, norm.Shift, norm.RunningMean, norm.RunningVariance),
-                    Conv2DAttributes conv => Names(conv.Weight, conv.Bias),
-                    EmbeddingAttributes embedding => Names(embedding.Weight),
-                    RecurrentAttributes recurrent => Names(recurrent.InputWeight, recurrent.HiddenWeight, recurrent.InputBias, recurrent.HiddenBias),
-                    PReLUAttributes prelu => Names(prelu.Slope),
-                    RbfAttributes rbf => Names(rbf.Centres, rbf.LogWidths),
-                    _ => "",
-                };
-                string settings = node.Attributes switch
-                {
-                    ActivationAttributes activation => $", activation: global::ModelGen.Activation.{activation.Activation}"
-                        + (activation.Activation == ActivationKind.LeakyReLU ? $", negativeSlope: {CodeWriter.Literal(activation.NegativeSlope)}f" : ""),
-                    RecurrentAttributes recurrent => $", cell: global::ModelGen.RecurrentCell.{recurrent.Cell}"
-                        + (recurrent.Cell == CellKind.SimpleRnn ? $", activation: global::ModelGen.Activation.{recurrent.Activation}" : "")
-                        + (recurrent.Activation == ActivationKind.LeakyReLU ? $", negativeSlope: {CodeWriter.Literal(recurrent.NegativeSlope)}f" : "")
-                        + $", reverse: {Bool(recurrent.Reverse)}, returnSequences: {Bool(recurrent.ReturnSequences)}",
-                    EmbeddingAttributes embedding when embedding.PaddingId >= 0 => $", paddingId: {embedding.PaddingId}",
-                    BatchNormAttributes norm => $", epsilon: {CodeWriter.Literal(norm.Epsilon)}f",
-                    Conv2DAttributes conv => ", window: " + Window(conv.Geometry),
-                    Pool2DAttributes pool => ", window: " + Window(pool.Geometry),
-                    RReLUAttributes rrelu => $", negativeSlope: {CodeWriter.Literal((rrelu.Lower + rrelu.Upper) / 2)}f",
-                    _ => "",
-                };
+                OpDefinition op = OpRegistry.For(node.Kind);
+                string tensors = Names(op.GraphTensors(node));
+                string settings = op.GraphSettings(node);
                 if (node.Shape.IsSequence)
                     settings += $", steps: {node.Shape.Steps}";
                 string inputs = node.Inputs.Count == 0 ? "new int[0]" : $"new[] {{ {string.Join(", ", node.Inputs)} }}";
@@ -461,14 +438,6 @@ namespace ModelGen.Generators.Emit
         }
 
         /// <summary>The runtime's window: kernel, strides, dilations, and the padding before and after each axis.</summary>
-        private static string Window(WindowGeometry window)
-        {
-            int padBottom = Math.Max(0, (window.OutputHeight - 1) * window.StrideY + window.DilationY * (window.KernelHeight - 1) + 1 - window.Height - window.PadTop);
-            int padRight = Math.Max(0, (window.OutputWidth - 1) * window.StrideX + window.DilationX * (window.KernelWidth - 1) + 1 - window.Width - window.PadLeft);
-            return $"new global::ModelGen.GraphWindow({window.KernelHeight}, {window.KernelWidth}, {window.StrideY}, {window.StrideX}, {window.DilationY}, {window.DilationX}, "
-                + $"{window.PadTop}, {window.PadLeft}, {padBottom}, {padRight})";
-        }
-
         /// <summary>The public manifest: every tensor by stable name, with its shape, place and initialization.</summary>
         private static void EmitManifest(CodeWriter writer, CheckedModel model)
         {

@@ -23,6 +23,12 @@ namespace ModelGen.Generators.Ops
         /// <summary>The trainable manifest entries the node owns; a node with any gets a ParameterGradient step.</summary>
         public virtual int[] Parameters(OpNode node) => new int[0];
 
+        /// <summary>The manifest tensors the node's entry in the inference graph names, in order (what exporters read): its parameters by default.</summary>
+        public virtual int[] GraphTensors(OpNode node) => Parameters(node);
+
+        /// <summary>The named arguments that follow the tensors in the node's <c>GraphNode</c> (", activation: …"), empty when it has none.</summary>
+        public virtual string GraphSettings(OpNode node) => "";
+
         /// <summary>Applies an element-wise epilogue to each finished output tile, forward and backward (a GEMM).</summary>
         public virtual bool TakesEpilogue => false;
 

@@ -15,7 +15,7 @@ namespace ModelGen.Generators.Ops
     /// A sliding window over NCHW maps, as inferred: [Channels × Height × Width] → [Filters × OutputHeight × OutputWidth],
     /// PadTop/PadLeft before the first pixel. Mirrors the runtime's Conv2DShape and Pool2DShape (Filters = Channels for pooling).
     /// </summary>
-    internal sealed record WindowGeometry(
+    internal sealed partial record WindowGeometry(
         int Channels, int Height, int Width, int Filters, int KernelHeight, int KernelWidth,
         int StrideY, int StrideX, int PadTop, int PadLeft, int DilationY, int DilationX, int OutputHeight, int OutputWidth)
     {
@@ -76,6 +76,18 @@ namespace ModelGen.Generators.Ops
                 return false;
             }
             return true;
+        }
+    }
+
+    internal sealed partial record WindowGeometry
+    {
+        /// <summary>The window as the inference graph's <c>GraphWindow</c> literal, with the padding after the map that the output needs.</summary>
+        public string GraphLiteral()
+        {
+            int padBottom = System.Math.Max(0, (OutputHeight - 1) * StrideY + DilationY * (KernelHeight - 1) + 1 - Height - PadTop);
+            int padRight = System.Math.Max(0, (OutputWidth - 1) * StrideX + DilationX * (KernelWidth - 1) + 1 - Width - PadLeft);
+            return $"new global::ModelGen.GraphWindow({KernelHeight}, {KernelWidth}, {StrideY}, {StrideX}, {DilationY}, {DilationX}, "
+                + $"{PadTop}, {PadLeft}, {padBottom}, {padRight})";
         }
     }
 }

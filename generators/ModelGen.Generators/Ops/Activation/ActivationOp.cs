@@ -1,5 +1,6 @@
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 
 namespace ModelGen.Generators.Ops
@@ -35,6 +36,9 @@ namespace ModelGen.Generators.Ops
         public static ActivationKind KindOf(OpNode node) => Of(node).Activation;
 
         public override string? Describe(OpNode node) => Of(node).Activation.ToString();
+
+        public override string GraphSettings(OpNode node) => $", activation: global::ModelGen.Activation.{Of(node).Activation}"
+            + (Of(node).Activation == ActivationKind.LeakyReLU ? $", negativeSlope: {CodeWriter.Literal(Of(node).NegativeSlope)}f" : "");
 
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
         {

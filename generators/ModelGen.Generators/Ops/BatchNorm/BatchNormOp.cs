@@ -1,6 +1,7 @@
 using System.Linq;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
 
 namespace ModelGen.Generators.Ops
 {
@@ -14,6 +15,10 @@ namespace ModelGen.Generators.Ops
         public static readonly BatchNormOp Instance = new BatchNormOp();
 
         public override int[] Parameters(OpNode node) => new[] { Of(node).Scale, Of(node).Shift };
+
+        public override int[] GraphTensors(OpNode node) => new[] { Of(node).Scale, Of(node).Shift, Of(node).RunningMean, Of(node).RunningVariance };
+
+        public override string GraphSettings(OpNode node) => $", epsilon: {CodeWriter.Literal(Of(node).Epsilon)}f";
 
         public override bool AllowsInPlaceSuccessor => true;
 

@@ -27,6 +27,8 @@ namespace ModelGen.Generators.Ops
 
         public override int[] Parameters(OpNode node) => Of(node).Bias < 0 ? new[] { Of(node).Weight } : new[] { Of(node).Weight, Of(node).Bias };
 
+        public override string GraphSettings(OpNode node) => ", window: " + Of(node).Geometry.GraphLiteral();
+
         public override bool TakesEpilogue => true;
 
         public override bool AccumulatesInputGradient => true;

@@ -14,6 +14,8 @@ namespace ModelGen.Generators.Ops
 
         public override int[] Parameters(OpNode node) => new[] { Of(node).Weight };
 
+        public override string GraphSettings(OpNode node) => Of(node).PaddingId >= 0 ? $", paddingId: {Of(node).PaddingId}" : "";
+
         public override string? Describe(OpNode node) => "embedding";
 
         private static EmbeddingAttributes Of(OpNode node) => (EmbeddingAttributes)node.Attributes;

@@ -89,6 +89,9 @@ namespace ModelGen.Generators.Ops
 
         public override string? Describe(OpNode node) => "RReLU";
 
+        /// <summary>At inference RReLU is a leaky ReLU with the mean slope: exporters read it from the graph.</summary>
+        public override string GraphSettings(OpNode node) => $", negativeSlope: {CodeWriter.Literal((Of(node).Lower + Of(node).Upper) / 2)}f";
+
         private static RReLUAttributes Of(OpNode node) => (RReLUAttributes)node.Attributes;
 
         private static string[] Range(EmitContext context, OpNode node)

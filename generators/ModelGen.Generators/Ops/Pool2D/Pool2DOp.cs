@@ -21,6 +21,8 @@ namespace ModelGen.Generators.Ops
 
         public override string? Describe(OpNode node) => _isMax ? "max pooling" : "mean pooling";
 
+        public override string GraphSettings(OpNode node) => ", window: " + Geometry(node).GraphLiteral();
+
         private static WindowGeometry Geometry(OpNode node) => ((Pool2DAttributes)node.Attributes).Geometry;
 
         /// <summary>The runtime's Pool2DShape for a geometry, positional in its declared order.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
 using ModelGen.Generators.Model;
 
 namespace ModelGen.Generators.Ops
@@ -18,6 +19,15 @@ namespace ModelGen.Generators.Ops
         public static readonly RecurrentOp Instance = new RecurrentOp();
 
         public override int[] Parameters(OpNode node) => new[] { Of(node).InputWeight, Of(node).HiddenWeight, Of(node).InputBias, Of(node).HiddenBias };
+
+        public override string GraphSettings(OpNode node)
+        {
+            RecurrentAttributes recurrent = Of(node);
+            return $", cell: global::ModelGen.RecurrentCell.{recurrent.Cell}"
+                + (recurrent.Cell == CellKind.SimpleRnn ? $", activation: global::ModelGen.Activation.{recurrent.Activation}" : "")
+                + (recurrent.Activation == ActivationKind.LeakyReLU ? $", negativeSlope: {CodeWriter.Literal(recurrent.NegativeSlope)}f" : "")
+                + $", reverse: {(recurrent.Reverse ? "true" : "false")}, returnSequences: {(recurrent.ReturnSequences ? "true" : "false")}";
+        }
 
         public override bool AccumulatesInputGradient => true;
 
