@@ -18,6 +18,8 @@ public abstract class DeviceNetwork : IDisposable
     private readonly int[] _bufferWidths;
     private readonly int _inputWidth, _targetWidth;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _parameters, _gradients, _state, _scalars, _partials;
+    /// <summary>[WeightNoise]: the clean parameters while a step runs on noisy ones (allocated by the first such step).</summary>
+    private MemoryBuffer1D<float, Stride1D.Dense>? _cleanParameters;
     private readonly MemoryBuffer1D<float, Stride1D.Dense>[] _optimizerState, _fixed;
     private MemoryBuffer1D<float, Stride1D.Dense>[] _buffers;
     private MemoryBuffer1D<float, Stride1D.Dense> _inputs, _targets, _terms;
@@ -122,6 +124,8 @@ public abstract class DeviceNetwork : IDisposable
                 return;
             _disposed = true;
             Release(_parameters);
+            if (_cleanParameters is not null)
+                Release(_cleanParameters);
             Release(_gradients);
             Release(_state);
             Release(_scalars);
@@ -418,6 +422,24 @@ public abstract class DeviceNetwork : IDisposable
     /// <summary>RReLU backward: dz = dy ⊙ (z &gt; 0 ? 1 : a), the forward pass's slopes drawn again.</summary>
     protected void RReLUBackward(ArrayView<float> input, ArrayView<float> outputGradient, ArrayView<float> inputGradient, float lower, float upper, int stream)
         => Kernels.RReLU((int)inputGradient.Length, input, outputGradient, inputGradient, ModelGen.Ops.DropoutOp.MaskKey(DropoutSeed, Step, stream), lower, upper - lower, 1);
+
+    /// <summary>[WeightNoise]: keeps the clean parameters before <see cref="PerturbWeights"/> adds this step's noise (a copy kernel).</summary>
+    protected void SaveCleanParameters()
+    {
+        _cleanParameters ??= Allocate<float>(_parameters.Length);
+        Kernels.GaussianNoise((int)_parameters.Length, _parameters.View, _cleanParameters.View, 0u, 0f, 0);
+    }
+
+    /// <summary>[WeightNoise]: w ← w + σ·n over one weight tensor, the CPU path's draws for this step and the tensor's stream.</summary>
+    protected void PerturbWeights(int offset, int length, float deviation, int stream)
+    {
+        ArrayView<float> weights = _parameters.View.SubView(offset, length);
+        Kernels.GaussianNoise(length, weights, weights, ModelGen.Ops.DropoutOp.MaskKey(DropoutSeed, Step, stream), deviation, 1);
+    }
+
+    /// <summary>[WeightNoise]: the clean parameters back, after backward and before the update.</summary>
+    protected void RestoreCleanParameters()
+        => Kernels.GaussianNoise((int)_parameters.Length, _cleanParameters!.View, _parameters.View, 0u, 0f, 0);
 
     /// <summary>Maxout: each of <paramref name="units"/> outputs per row the largest of its <paramref name="pieceCount"/> piece-major pieces.</summary>
     protected void MaxoutForward(ArrayView<float> pieces, ArrayView<float> output, int units, int pieceCount)

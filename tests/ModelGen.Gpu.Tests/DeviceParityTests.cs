@@ -161,6 +161,11 @@ public sealed class DeviceParityTests(DeviceFixture device)
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
 
     [Fact]
+    public void Weight_noise_matches_cpu() => Regression<DeviceWeightNoise, DeviceWeightNoise.Gpu>(
+        () => new DeviceWeightNoise(), m => m.ToGpu(device.Accelerator), DeviceWeightNoise.InputSize, DeviceWeightNoise.OutputSize, steps: 5,
+        (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);
+
+    [Fact]
     public void Plain_sgd_with_l2_matches_cpu() => Regression<DevicePlainSgd, DevicePlainSgd.Gpu>(
         () => new DevicePlainSgd(), m => m.ToGpu(device.Accelerator), DevicePlainSgd.InputSize, DevicePlainSgd.OutputSize, steps: 5,
         (m, x, t) => m.TrainStep(x, t), (g, x, t) => g.TrainStep(x, t), m => m.Parameters.ToArray(), (m, x, o) => m.Predict(x, o), (g, x, o) => g.Predict(x, o), probabilities: false);

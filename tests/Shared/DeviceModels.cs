@@ -222,3 +222,13 @@ public partial class DeviceNoisy
     [RReLU] public partial RReLU Slopes { get; }
     [Dense(2)] public partial Dense Output { get; }
 }
+
+/// <summary>[WeightNoise] on the GPU: each step's forward and backward on noisy weights (the CPU path's draws), the update on the clean ones. No shaders yet (MG0033).</summary>
+[Model(InputSize = 6, Seed = 31)]
+[MeanSquaredError]
+[Sgd(LearningRate = 0.05f, Momentum = 0.9f), WeightNoise(0.05f)]
+public partial class DeviceWeightNoise
+{
+    [Dense(10, Activation.Tanh)] public partial Dense Hidden { get; }
+    [Dense(2)] public partial Dense Output { get; }
+}

@@ -52,8 +52,6 @@ namespace ModelGen.Generators.Emit
                 return "[CheckFinite] would read every step back from the device";
             if (declaration.Optimizer.Kind == OptimizerKind.None)
                 return "it declares no optimizer";
-            if (declaration.Regularization.WeightNoise is not null)
-                return "[WeightNoise] has no " + kernels + " yet";
             OpNode? missing = model.Nodes.FirstOrDefault(node => !hasKernels(node));
             if (missing is not null)
                 return $"{(missing.Layer < 0 ? "its input" : $"layer '{model.Declaration.Layers[missing.Layer].Name}'")} needs {Describe(missing)}, which has no {kernels} yet";
@@ -142,9 +140,18 @@ namespace ModelGen.Generators.Emit
                 if (inputs != "inputs")
                     writer.Line($"{View} x = {inputs};");
                 string x = inputs == "inputs" ? "inputs" : "x";
+                if (model.Declaration.Regularization.WeightNoise is float deviation)
+                {
+                    writer.Line("// [WeightNoise]: this step's noise on the weights (the CPU path's draws); the clean weights return before the update.");
+                    writer.Line("SaveCleanParameters();");
+                    foreach (ParameterTensor tensor in model.Parameters.Where(p => p.Trainable && p.Role == ParameterRole.Weight))
+                        writer.Line($"PerturbWeights({tensor.Offset}, {tensor.Length}, {CodeWriter.Float(deviation)}, stream: {CodeWriter.Int(Shapes.GraphBuilder.StreamOf(tensor.Name + ".WeightNoise"))}); // {tensor.Name}");
+                }
                 writer.Line(Forward(program, x, training: true));
                 writer.Wrapped(LossCall(context.Gradient(output.Id), targets));
                 writer.Line($"Backward({x}, batch);");
+                if (model.Declaration.Regularization.WeightNoise is not null)
+                    writer.Line("RestoreCleanParameters();");
                 EmitTrainingStepEnd(writer, context);
                 writer.Line("Step++;");
                 writer.Line("UpdateParameters();");

@@ -25,7 +25,8 @@ namespace ModelGen.Generators.Emit
 
         /// <summary>Why the program gets no Vulkan network (the first reason found), or null when it gets one.</summary>
         public static string? Unsupported(TrainingProgram program)
-            => DeviceEmitter.Unsupported(program, node => OpRegistry.For(node.Kind).HasShaders(node), "shaders");
+            => program.Model.Declaration.Regularization.WeightNoise is not null ? "[WeightNoise] has no shaders yet"
+                : DeviceEmitter.Unsupported(program, node => OpRegistry.For(node.Kind).HasShaders(node), "shaders");
 
         public static GeneratedSource? Emit(TrainingProgram program)
         {
