@@ -29,6 +29,9 @@ public class Conv2DOpTests
         ["33 to 32 channels 2x2 same dilation 2 (dX as a convolution)"] = ConvReference.Shape(33, 6, 5, 32, 2, 2, 1, 2, same: true),
         ["32 to 32 channels 3x3 stride 2 pad 1 (unfolded while packing)"] = ConvReference.Shape(32, 9, 8, 32, 3, 3, 2, 1, same: false, pad: 1),
         ["32 to 32 channels 3x3 pad 3 (wider than the transposed kernel)"] = ConvReference.Shape(32, 4, 4, 32, 3, 3, 1, 1, same: false, pad: 3),
+        // dW reads the unfolded input transposed from padded copies: eight positions of one output row per register transpose.
+        ["8 to 64 channels 3x3 same on 16x24 maps (dW in eight-position blocks)"] = ConvReference.Shape(8, 16, 24, 64, 3, 3, 1, 1, same: true),
+        ["5 to 40 channels 2x2 same, padding on one side (dW blocks and a tap remainder)"] = ConvReference.Shape(5, 8, 13, 40, 2, 2, 1, 1, same: true),
         // 4 to 31 filters at stride 1: the direct kernel (forward; dX too with 4 channels or more), its tiles overlapping at every edge.
         ["LeNet conv2 (direct, dX direct)"] = ConvReference.Shape(6, 12, 12, 16, 5, 5, 1, 1, same: false),
         ["5 filters 3x3 same on an odd 11x13 map (direct)"] = ConvReference.Shape(2, 11, 13, 5, 3, 3, 1, 1, same: true),

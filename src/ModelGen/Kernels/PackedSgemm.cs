@@ -98,7 +98,8 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             float* packedA = t_packedA, packedB = t_packedB;
             if (packedA == null)
             {
-                t_packedA = packedA = (float*)NativeMemory.AlignedAlloc((nuint)(RowBlock * DepthBlock * sizeof(float)), 64);
+                // Eight floats to spare after the last A panel: the vector packing stores whole vectors past a panel's end.
+                t_packedA = packedA = (float*)NativeMemory.AlignedAlloc((nuint)((RowBlock * DepthBlock + 8) * sizeof(float)), 64);
                 t_packedB = packedB = (float*)NativeMemory.AlignedAlloc((nuint)(DepthBlock * ColumnBlock * sizeof(float)), 64);
             }
             // Equal blocks no larger than the cache-sized ones: k = 784 with KC = 384 runs 3 × 262, not 384 + 384 + 16,
@@ -197,7 +198,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                     blockedDepth = kc & ~7;
                     for (int j = 0; j < blockedColumns; j += 8)
                         for (int p = 0; p < blockedDepth; p += 8)
-                            Transpose8x8(_b + (long)(column + j) * _k + pc + p, _k, panel + p * columnTile + j, columnTile);
+                            Transpose8x8.Block(_b + (long)(column + j) * _k + pc + p, _k, panel + p * columnTile + j, columnTile);
                 }
                 for (int j = 0; j < columns; j++)
                 {
@@ -225,30 +226,6 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             }
         }
 
-        /// <summary>
-        /// Writes the transpose of the 8 × 8 block at <paramref name="source"/> (rows <paramref name="sourceStride"/> apart)
-        /// to <paramref name="target"/> (rows <paramref name="targetStride"/> apart): unpack pairs, shuffle quads, swap halves.
-        /// </summary>
-        private static void Transpose8x8(float* source, int sourceStride, float* target, int targetStride)
-        {
-            Vector256<float> r0 = Avx.LoadVector256(source), r1 = Avx.LoadVector256(source + sourceStride);
-            Vector256<float> r2 = Avx.LoadVector256(source + 2 * sourceStride), r3 = Avx.LoadVector256(source + 3 * sourceStride);
-            Vector256<float> r4 = Avx.LoadVector256(source + 4 * sourceStride), r5 = Avx.LoadVector256(source + 5 * sourceStride);
-            Vector256<float> r6 = Avx.LoadVector256(source + 6 * sourceStride), r7 = Avx.LoadVector256(source + 7 * sourceStride);
-            Vector256<float> t0 = Avx.UnpackLow(r0, r1), t1 = Avx.UnpackHigh(r0, r1), t2 = Avx.UnpackLow(r2, r3), t3 = Avx.UnpackHigh(r2, r3);
-            Vector256<float> t4 = Avx.UnpackLow(r4, r5), t5 = Avx.UnpackHigh(r4, r5), t6 = Avx.UnpackLow(r6, r7), t7 = Avx.UnpackHigh(r6, r7);
-            Vector256<float> q0 = Avx.Shuffle(t0, t2, 0x44), q1 = Avx.Shuffle(t0, t2, 0xEE), q2 = Avx.Shuffle(t1, t3, 0x44), q3 = Avx.Shuffle(t1, t3, 0xEE);
-            Vector256<float> q4 = Avx.Shuffle(t4, t6, 0x44), q5 = Avx.Shuffle(t4, t6, 0xEE), q6 = Avx.Shuffle(t5, t7, 0x44), q7 = Avx.Shuffle(t5, t7, 0xEE);
-            Avx.Store(target, Avx.Permute2x128(q0, q4, 0x20));
-            Avx.Store(target + targetStride, Avx.Permute2x128(q1, q5, 0x20));
-            Avx.Store(target + 2 * targetStride, Avx.Permute2x128(q2, q6, 0x20));
-            Avx.Store(target + 3 * targetStride, Avx.Permute2x128(q3, q7, 0x20));
-            Avx.Store(target + 4 * targetStride, Avx.Permute2x128(q0, q4, 0x31));
-            Avx.Store(target + 5 * targetStride, Avx.Permute2x128(q1, q5, 0x31));
-            Avx.Store(target + 6 * targetStride, Avx.Permute2x128(q2, q6, 0x31));
-            Avx.Store(target + 7 * targetStride, Avx.Permute2x128(q3, q7, 0x31));
-        }
-
         /// <summary>A(i, p) for i in [row, row+rows), p in [pc, pc+kc) into an MR-row panel, p-major, zero-padded.</summary>
         private void PackA(float* panel, int row, int rows, int pc, int kc)
         {
@@ -266,6 +243,15 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 }
                 return;
             }
+            int packed = 0;
+            if (rowTile == 6 && rows == 6 && Avx.IsSupported)
+            {
+                // Eight depths at a time through a register transpose (the panel buffer has the two floats it spills).
+                packed = kc & ~7;
+                float* source = _a + (long)row * _k + pc;
+                for (int p = 0; p < packed; p += 8)
+                    Transpose8x8.SixRows(source + p, _k, panel + p * 6);
+            }
             for (int r = 0; r < rowTile; r++)
             {
                 if (r >= rows)
@@ -274,7 +260,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                     continue;
                 }
                 float* source = _a + (long)(row + r) * _k + pc;
-                for (int p = 0; p < kc; p++)
+                for (int p = packed; p < kc; p++)
                     panel[p * rowTile + r] = source[p];
             }
         }

@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using ModelGen.Kernels;
 using ModelGen.Simd;
 
@@ -266,8 +267,11 @@ public static unsafe partial class Conv2DOp
                 // One sample's product is already laid out [F × P]: it goes straight to the output.
                 T* product = count == 1 ? y + (long)first * shape.OutputSize : chunks.Staged;
                 if (unfoldsWhilePacking)
-                    PackedSgemm.Multiply(GemmForm.AB, (float*)weights, new UnfoldedInput((float*)x + (long)first * shape.InputSize, shape), (float*)product,
+                {
+                    float* image = Padded((float*)x + (long)first * shape.InputSize, count, shape, out PaddedGeometry geometry);
+                    PackedSgemm.Multiply(GemmForm.AB, (float*)weights, new UnfoldedInput(image, shape, geometry), (float*)product,
                         shape.Filters, patch, width, accumulate: false, default(NoEpilogue));
+                }
                 else
                 {
                     chunks.Unfold(x, first, count, shape);
@@ -292,14 +296,20 @@ public static unsafe partial class Conv2DOp
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
             int patch = shape.Patch, positions = shape.Positions, filters = shape.Filters, weights = filters * patch;
-            bool transposed = filters >= 64 && patch >= 64;
-            var chunks = new Chunking<T>(shape, start, end);
             T* dw = columnStart == 0 ? weightGradient : partial;
             T* db = biasGradient == null ? null : columnStart == 0 ? biasGradient : partial + weights;
-            T* sum = transposed ? Scratch<T>.Transposed(weights) : dw;
-            new Span<T>(sum, weights).Clear();
             if (db != null)
                 new Span<T>(db, filters).Clear();
+            if (UnfoldsWhilePacking<T>(shape))
+            {
+                RunTransposedUnfolding((float*)dw, start, end);
+                SumBiasGradient(db, start, end);
+                return;
+            }
+            bool transposed = filters >= 64 && patch >= 64;
+            var chunks = new Chunking<T>(shape, start, end);
+            T* sum = transposed ? Scratch<T>.Transposed(weights) : dw;
+            new Span<T>(sum, weights).Clear();
             for (int first = start; first < end; first += chunks.Samples)
             {
                 int count = Math.Min(chunks.Samples, end - first), width = count * positions;
@@ -314,15 +324,41 @@ public static unsafe partial class Conv2DOp
                 else
                     Gemm.Multiply(GemmForm.ABt, new ReadOnlySpan<T>(chunks.Side(outputs, count, shape), filters * width), columns, new Span<T>(sum, weights),
                         filters, width, patch, accumulate: true);
-                if (db != null)
-                    for (int n = 0; n < count; n++)
-                        for (int f = 0; f < filters; f++)
-                            db[f] += TensorPrimitives.Sum(new ReadOnlySpan<T>(outputs + (long)n * shape.OutputSize + f * positions, positions));
             }
+            SumBiasGradient(db, start, end);
             if (transposed)
                 for (int f = 0; f < filters; f++)
                     for (int r = 0; r < patch; r++)
                         dw[f * patch + r] = sum[r * filters + f];
+        }
+
+        /// <summary>
+        /// dW [F × CKK] = Σ over chunks of dY [F × count·P] · colsᵀ, the packed GEMM reading colsᵀ from the (padded) images
+        /// of the chunk's samples (<see cref="TransposedUnfoldedInput"/>): no im2col written out, no transpose after.
+        /// </summary>
+        private void RunTransposedUnfolding(float* dw, int start, int end)
+        {
+            Conv2DShape s = shape;
+            var chunks = new Chunking<float>(s, start, end, unfolds: false);
+            new Span<float>(dw, s.Filters * s.Patch).Clear();
+            for (int first = start; first < end; first += chunks.Samples)
+            {
+                int count = Math.Min(chunks.Samples, end - first);
+                float* image = Padded((float*)x + (long)first * s.InputSize, count, s, out PaddedGeometry geometry);
+                float* outputs = chunks.Side((float*)dy + (long)first * s.OutputSize, count, s);
+                PackedSgemm.Multiply(GemmForm.AB, outputs, new TransposedUnfoldedInput(image, s, geometry), dw, s.Filters, count * s.Positions, s.Patch,
+                    accumulate: true, default(NoEpilogue));
+            }
+        }
+
+        /// <summary>db += Σ over samples [start, end) and positions of dY, per filter.</summary>
+        private void SumBiasGradient(T* db, int start, int end)
+        {
+            if (db == null)
+                return;
+            for (int n = start; n < end; n++)
+                for (int f = 0; f < shape.Filters; f++)
+                    db[f] += TensorPrimitives.Sum(new ReadOnlySpan<T>(dy + (long)n * shape.OutputSize + f * shape.Positions, shape.Positions));
         }
     }
 
@@ -430,7 +466,8 @@ public static unsafe partial class Conv2DOp
                 float* target = dx + (long)first * s.OutputSize;
                 // One sample's product is already laid out [C × H·W]: unless it adds to dX, it goes straight there.
                 float* product = count == 1 && !accumulate ? target : chunks.Staged;
-                PackedSgemm.Multiply(GemmForm.AB, flipped, new UnfoldedInput(dy + (long)first * s.InputSize, s), product, s.Filters, s.Patch, width,
+                float* image = Padded(dy + (long)first * s.InputSize, count, s, out PaddedGeometry geometry);
+                PackedSgemm.Multiply(GemmForm.AB, flipped, new UnfoldedInput(image, s, geometry), product, s.Filters, s.Patch, width,
                     accumulate: false, default(NoEpilogue));
                 Chunking<float>.Place(product, count, target, s, null, accumulate);
                 if (input != null)
@@ -443,20 +480,21 @@ public static unsafe partial class Conv2DOp
     }
 
     /// <summary>
-    /// The unfolded input of the samples from <paramref name="x"/> on, as the GEMM's B, read from the image while the
-    /// GEMM packs it: B(p, q) with p = (c, i, j) a kernel tap and q = n·P + position an output position of sample n —
-    /// what im2col would write, never written whole (a 64-channel 3×3 layer on 32×32 maps unfolds 2.4 MB per sample,
-    /// 4.6 times a 512 KB L2, which the GEMM would then read back to pack).
+    /// The unfolded input of the samples from <paramref name="image"/> on, as the GEMM's B, read from the (padded) images
+    /// while the GEMM packs it: B(p, q) with p = (c, i, j) a kernel tap and q = n·P + position an output position of
+    /// sample n — what im2col would write, never written whole (a 64-channel 3×3 layer on 32×32 maps unfolds 2.4 MB per
+    /// sample, 4.6 times a 512 KB L2, which the GEMM would then read back to pack). The images are padded
+    /// (<see cref="Padded"/>), so a panel row is, per run of positions along one output row, one copy with no bounds.
     /// </summary>
-    private readonly struct UnfoldedInput(float* x, Conv2DShape shape) : IPanelSource
+    private readonly struct UnfoldedInput(float* image, Conv2DShape shape, PaddedGeometry geometry) : IPanelSource
     {
         public static bool IsMatrix => false;
 
         public void Pack(float* panel, int panelWidth, int pc, int kc, int column, int columns)
         {
             Conv2DShape s = shape;
-            // The panel's columns as runs that stay within one output row of one sample, each with the input row and
-            // column its first position reads for tap (0, 0): per tap, a run is then one offset and a copy.
+            // The panel's columns as runs that stay within one output row of one sample, each with where its first
+            // position reads tap (0, 0) of channel 0: per tap, a run is then one offset and a copy.
             Span<Run> runs = stackalloc Run[Math.Max(columns, 1)];
             int count = 0;
             for (int q = column, end = column + columns; q < end;)
@@ -464,42 +502,23 @@ public static unsafe partial class Conv2DOp
                 int n = q / s.Positions, position = q - n * s.Positions;
                 int oy = position / s.OutputWidth, ox = position - oy * s.OutputWidth;
                 int length = Math.Min(end - q, s.OutputWidth - ox);
-                runs[count++] = new Run(q - column, (long)n * s.InputSize, oy * s.StrideY - s.PadTop, ox * s.StrideX - s.PadLeft, length);
+                runs[count++] = new Run(q - column, n * geometry.SampleSize + (long)oy * s.StrideY * geometry.Width + ox * s.StrideX, length);
                 q += length;
             }
-            int taps = s.KernelHeight * s.KernelWidth, plane = s.Height * s.Width;
+            int taps = s.KernelHeight * s.KernelWidth;
             int c = pc / taps, i = pc % taps / s.KernelWidth, j = pc % s.KernelWidth;
             for (int p = 0; p < kc; p++)
             {
                 float* target = panel + (long)p * panelWidth;
-                float* image = x + (long)c * plane;
+                float* tap = image + ((long)c * geometry.Height + i * s.DilationY) * geometry.Width + j * s.DilationX;
                 for (int r = 0; r < count; r++)
                 {
                     Run run = runs[r];
-                    float* to = target + run.Offset;
-                    int iy = run.Row + i * s.DilationY, ix = run.Column + j * s.DilationX;
-                    if ((uint)iy >= (uint)s.Height)
-                    {
-                        new Span<float>(to, run.Length).Clear();
-                        continue;
-                    }
-                    float* row = image + run.Sample + (long)iy * s.Width;
                     if (s.StrideX == 1)
-                    {
-                        // Positions [first, last) read inside the row; the rest read padding.
-                        int first = Math.Clamp(-ix, 0, run.Length), last = Math.Clamp(s.Width - ix, first, run.Length);
-                        for (int t = 0; t < first; t++)
-                            to[t] = 0f;
-                        Copy(row + ix + first, to + first, last - first);
-                        for (int t = last; t < run.Length; t++)
-                            to[t] = 0f;
-                    }
+                        Copy(tap + run.Start, target + run.Offset, run.Length);
                     else
                         for (int t = 0; t < run.Length; t++)
-                        {
-                            int at = ix + t * s.StrideX;
-                            to[t] = (uint)at < (uint)s.Width ? row[at] : 0f;
-                        }
+                            target[run.Offset + t] = tap[run.Start + (long)t * s.StrideX];
                 }
                 for (int t = columns; t < panelWidth; t++)
                     target[t] = 0f;
@@ -515,22 +534,131 @@ public static unsafe partial class Conv2DOp
             }
         }
 
-        /// <summary>A run is a panel row's worth of floats or less: copied in vectors inline, where a call to memmove would cost more than the copy.</summary>
+        /// <summary>
+        /// A run is a panel row's worth of floats or less: copied in the widest vectors inline, where a call to memmove
+        /// would cost more than the copy; a length that is no multiple of the vector ends with one vector overlapping
+        /// the last (source and target never overlap), not a scalar tail.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         private static void Copy(float* from, float* to, int length)
         {
-            int t = 0;
-            if (Vector256.IsHardwareAccelerated)
+            if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
+            {
+                int t = 0;
+                for (; t + Vector512<float>.Count <= length; t += Vector512<float>.Count)
+                    Vector512.Store(Vector512.Load(from + t), to + t);
+                if (t < length)
+                    Vector512.Store(Vector512.Load(from + length - Vector512<float>.Count), to + length - Vector512<float>.Count);
+            }
+            else if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
+            {
+                int t = 0;
                 for (; t + Vector256<float>.Count <= length; t += Vector256<float>.Count)
                     Vector256.Store(Vector256.Load(from + t), to + t);
-            for (; t + Vector128<float>.Count <= length; t += Vector128<float>.Count)
-                Vector128.Store(Vector128.Load(from + t), to + t);
-            for (; t < length; t++)
-                to[t] = from[t];
+                if (t < length)
+                    Vector256.Store(Vector256.Load(from + length - Vector256<float>.Count), to + length - Vector256<float>.Count);
+            }
+            else if (Vector128.IsHardwareAccelerated && length >= Vector128<float>.Count)
+            {
+                int t = 0;
+                for (; t + Vector128<float>.Count <= length; t += Vector128<float>.Count)
+                    Vector128.Store(Vector128.Load(from + t), to + t);
+                if (t < length)
+                    Vector128.Store(Vector128.Load(from + length - Vector128<float>.Count), to + length - Vector128<float>.Count);
+            }
+            else
+                for (int t = 0; t < length; t++)
+                    to[t] = from[t];
         }
 
-        /// <summary>Columns [Offset, Offset + Length) of a panel: one output row's positions of the sample Sample elements into the input.</summary>
-        private readonly record struct Run(int Offset, long Sample, int Row, int Column, int Length);
+        /// <summary>Columns [Offset, Offset + Length) of a panel: positions along one output row, the first reading tap (0, 0) of channel 0 at Start.</summary>
+        private readonly record struct Run(int Offset, long Start, int Length);
+    }
+
+    /// <summary>
+    /// The extent of a sample zero-padded so that every tap at every output position reads inside it:
+    /// (O − 1)·stride + d·(k − 1) + 1 rows and columns, the image at (PadTop, PadLeft) (<see cref="Pad(float*, in Conv2DShape, int, int, float*)"/>).
+    /// </summary>
+    private readonly record struct PaddedGeometry(int Height, int Width, long SampleSize)
+    {
+        public PaddedGeometry(in Conv2DShape s)
+            : this((s.OutputHeight - 1) * s.StrideY + (s.KernelHeight - 1) * s.DilationY + 1, (s.OutputWidth - 1) * s.StrideX + (s.KernelWidth - 1) * s.DilationX + 1, 0)
+            => SampleSize = (long)s.Channels * Height * Width;
+    }
+
+    /// <summary>
+    /// Samples [0, <paramref name="count"/>) from <paramref name="x"/> on as every tap reads them: the images themselves
+    /// when no tap reaches past an edge, else zero-padded copies in this thread's buffer.
+    /// </summary>
+    private static float* Padded(float* x, int count, in Conv2DShape s, out PaddedGeometry geometry)
+    {
+        var padded = new PaddedGeometry(s);
+        if (s.PadTop == 0 && s.PadLeft == 0 && padded.Height <= s.Height && padded.Width <= s.Width)
+        {
+            geometry = new PaddedGeometry(s.Height, s.Width, s.InputSize);
+            return x;
+        }
+        geometry = padded;
+        float* buffer = Scratch<float>.Padded((int)(count * padded.SampleSize));
+        for (int n = 0; n < count; n++)
+            Pad(x + (long)n * s.InputSize, s, padded.Height, padded.Width, buffer + n * padded.SampleSize);
+        return buffer;
+    }
+
+    /// <summary>
+    /// The unfolded input transposed, as the GEMM's B for dW = dY · colsᵀ: B(q, t) with q = n·P + position an output
+    /// position of sample n (the depth) and t = (c, i, j) a kernel tap (the column), read from the (padded) images
+    /// (<see cref="Padded"/>) so that no tap needs a bounds check. At stride 1, eight positions along one output row read eight
+    /// consecutive pixels for each tap: eight taps' runs are loaded and transposed in registers into eight panel rows,
+    /// where the im2col form wrote [CKK × positions] out (4.7 MB for two 32×32 samples of a 64-channel 3×3 layer) and
+    /// the GEMM then gathered it back an element at a time.
+    /// </summary>
+    private readonly struct TransposedUnfoldedInput(float* image, Conv2DShape shape, PaddedGeometry geometry) : IPanelSource
+    {
+        public static bool IsMatrix => false;
+
+        public void Pack(float* panel, int panelWidth, int pc, int kc, int column, int columns)
+        {
+            Conv2DShape s = shape;
+            int taps = s.KernelHeight * s.KernelWidth;
+            // Where each of the panel's taps reads, from its output position's first tap in the padded sample.
+            int* offsets = stackalloc int[Math.Max(columns, 1)];
+            for (int t = 0; t < columns; t++)
+            {
+                int tap = column + t, c = tap / taps, i = tap % taps / s.KernelWidth, j = tap % s.KernelWidth;
+                offsets[t] = (c * geometry.Height + i * s.DilationY) * geometry.Width + j * s.DilationX;
+            }
+            int blocked = Avx.IsSupported && s.StrideX == 1 ? columns & ~7 : 0;
+            for (int p = 0; p < kc;)
+            {
+                int q = pc + p, n = q / s.Positions, position = q - n * s.Positions;
+                int oy = position / s.OutputWidth, ox = position - oy * s.OutputWidth;
+                float* corner = image + n * geometry.SampleSize + (long)oy * s.StrideY * geometry.Width + ox * s.StrideX;
+                float* target = panel + (long)p * panelWidth;
+                if (blocked > 0 && p + 8 <= kc && ox + 8 <= s.OutputWidth)
+                {
+                    for (int t = 0; t < blocked; t += 8)
+                        Transpose8x8.Gather(corner, offsets + t, target + t, panelWidth);
+                    for (int r = 0; r < 8; r++)
+                    {
+                        float* row = target + (long)r * panelWidth;
+                        for (int t = blocked; t < columns; t++)
+                            row[t] = corner[offsets[t] + r];
+                        for (int t = columns; t < panelWidth; t++)
+                            row[t] = 0f;
+                    }
+                    p += 8;
+                }
+                else
+                {
+                    for (int t = 0; t < columns; t++)
+                        target[t] = corner[offsets[t]];
+                    for (int t = columns; t < panelWidth; t++)
+                        target[t] = 0f;
+                    p++;
+                }
+            }
+        }
     }
 
     /// <summary>[count × F × P] (NCHW) → [count·P × F]: one row of filter gradients per output position.</summary>
