@@ -39,8 +39,10 @@ public static unsafe partial class Conv2DOp
     /// The vector width at which the direct kernel runs <paramref name="s"/>, or <see cref="SimdWidth.Scalar"/> when it
     /// does not: float only, stride 1, fewer than <see cref="FiltersToPackWhileUnfolding"/> filters (wider layers keep
     /// the packed GEMM, which reaches its peak there), and a tile's worth of filters, rows and one vector of columns.
-    /// Among the widths whose vector fits in a row, the one that computes the fewest wasted lanes — a row's last vector
-    /// overlaps the one before it — and, at a tie, the widest: 24 columns run as three Vector256, not two Vector512.
+    /// Among the widths whose vector fits in a row, the one whose vectors per row (the last overlapping the one before)
+    /// cost the fewest FMA issue slots on this core (<see cref="FmaDatapath"/>), and at a tie the widest: 12 columns run
+    /// as two Vector256 where the FMA units are 256 bits wide (Zen 4: 2 slots, not 3 for three Vector128), as three
+    /// Vector128 on Zen 1 (3 slots, not 4); 24 columns as three Vector256 on Zen 4, two Vector512 on Intel.
     /// </summary>
     private static SimdWidth DirectWidth<T>(in Conv2DShape s)
     {
@@ -49,15 +51,15 @@ public static unsafe partial class Conv2DOp
             || s.Filters >= FiltersToPackWhileUnfolding || s.Filters < DirectTile.Tall.Filters || s.OutputHeight < DirectTile.Tall.Rows)
             return SimdWidth.Scalar;
         SimdWidth best = SimdWidth.Scalar;
-        int fewest = int.MaxValue;
+        int cheapest = int.MaxValue;
         for (SimdWidth width = current; width >= SimdWidth.Bits128; width = (SimdWidth)((int)width / 2))
         {
             int lanes = (int)width / 32;
             if (lanes > s.OutputWidth)
                 continue;
-            int computed = Covered(s.OutputWidth, lanes);
-            if (computed < fewest)
-                (best, fewest) = (width, computed);
+            int cost = Covered(s.OutputWidth, lanes) / lanes * FmaDatapath.Cost(width);
+            if (cost < cheapest)
+                (best, cheapest) = (width, cost);
         }
         return best;
     }
@@ -112,21 +114,23 @@ public static unsafe partial class Conv2DOp
     /// <summary>The sample's channels with the padding written out as zeros into <paramref name="padded"/>.</summary>
     private static float* Pad(float* x, in Conv2DShape s, int paddedHeight, int paddedWidth, float* padded)
     {
+        // Columns [first, last) of a padded row come from the image; the rest are padding.
+        int first = Math.Min(s.PadLeft, paddedWidth), last = Math.Clamp(s.PadLeft + s.Width, first, paddedWidth);
         for (int c = 0; c < s.Channels; c++)
             for (int py = 0; py < paddedHeight; py++)
             {
-                var row = new Span<float>(padded + ((long)c * paddedHeight + py) * paddedWidth, paddedWidth);
+                float* row = padded + ((long)c * paddedHeight + py) * paddedWidth;
                 int iy = py - s.PadTop;
                 if ((uint)iy >= (uint)s.Height)
                 {
-                    row.Clear();
+                    new Span<float>(row, paddedWidth).Clear();
                     continue;
                 }
-                // Columns [first, last) of the padded row come from the image; the rest are padding.
-                int first = Math.Min(s.PadLeft, paddedWidth), last = Math.Clamp(s.PadLeft + s.Width, first, paddedWidth);
-                row[..first].Clear();
-                new ReadOnlySpan<float>(x + ((long)c * s.Height + iy) * s.Width + (first - s.PadLeft), last - first).CopyTo(row[first..last]);
-                row[last..].Clear();
+                for (int t = 0; t < first; t++)
+                    row[t] = 0f;
+                CopyRun(x + ((long)c * s.Height + iy) * s.Width + (first - s.PadLeft), row + first, last - first);
+                for (int t = last; t < paddedWidth; t++)
+                    row[t] = 0f;
             }
         return padded;
     }

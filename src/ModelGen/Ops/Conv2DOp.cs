@@ -515,7 +515,7 @@ public static unsafe partial class Conv2DOp
                 {
                     Run run = runs[r];
                     if (s.StrideX == 1)
-                        Copy(tap + run.Start, target + run.Offset, run.Length);
+                        CopyRun(tap + run.Start, target + run.Offset, run.Length);
                     else
                         for (int t = 0; t < run.Length; t++)
                             target[run.Offset + t] = tap[run.Start + (long)t * s.StrideX];
@@ -534,45 +534,45 @@ public static unsafe partial class Conv2DOp
             }
         }
 
-        /// <summary>
-        /// A run is a panel row's worth of floats or less: copied in the widest vectors inline, where a call to memmove
-        /// would cost more than the copy; a length that is no multiple of the vector ends with one vector overlapping
-        /// the last (source and target never overlap), not a scalar tail.
-        /// </summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private static void Copy(float* from, float* to, int length)
-        {
-            if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
-            {
-                int t = 0;
-                for (; t + Vector512<float>.Count <= length; t += Vector512<float>.Count)
-                    Vector512.Store(Vector512.Load(from + t), to + t);
-                if (t < length)
-                    Vector512.Store(Vector512.Load(from + length - Vector512<float>.Count), to + length - Vector512<float>.Count);
-            }
-            else if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
-            {
-                int t = 0;
-                for (; t + Vector256<float>.Count <= length; t += Vector256<float>.Count)
-                    Vector256.Store(Vector256.Load(from + t), to + t);
-                if (t < length)
-                    Vector256.Store(Vector256.Load(from + length - Vector256<float>.Count), to + length - Vector256<float>.Count);
-            }
-            else if (Vector128.IsHardwareAccelerated && length >= Vector128<float>.Count)
-            {
-                int t = 0;
-                for (; t + Vector128<float>.Count <= length; t += Vector128<float>.Count)
-                    Vector128.Store(Vector128.Load(from + t), to + t);
-                if (t < length)
-                    Vector128.Store(Vector128.Load(from + length - Vector128<float>.Count), to + length - Vector128<float>.Count);
-            }
-            else
-                for (int t = 0; t < length; t++)
-                    to[t] = from[t];
-        }
-
         /// <summary>Columns [Offset, Offset + Length) of a panel: positions along one output row, the first reading tap (0, 0) of channel 0 at Start.</summary>
         private readonly record struct Run(int Offset, long Start, int Length);
+    }
+
+    /// <summary>
+    /// A run of a row (a panel row's positions, an image row) is a few vectors long: copied in the widest vectors
+    /// inline, where a call to memmove would cost more than the copy; a length that is no multiple of the vector ends
+    /// with one vector overlapping the last (source and target never overlap), not a scalar tail.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun(float* from, float* to, int length)
+    {
+        if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
+        {
+            int t = 0;
+            for (; t + Vector512<float>.Count <= length; t += Vector512<float>.Count)
+                Vector512.Store(Vector512.Load(from + t), to + t);
+            if (t < length)
+                Vector512.Store(Vector512.Load(from + length - Vector512<float>.Count), to + length - Vector512<float>.Count);
+        }
+        else if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
+        {
+            int t = 0;
+            for (; t + Vector256<float>.Count <= length; t += Vector256<float>.Count)
+                Vector256.Store(Vector256.Load(from + t), to + t);
+            if (t < length)
+                Vector256.Store(Vector256.Load(from + length - Vector256<float>.Count), to + length - Vector256<float>.Count);
+        }
+        else if (Vector128.IsHardwareAccelerated && length >= Vector128<float>.Count)
+        {
+            int t = 0;
+            for (; t + Vector128<float>.Count <= length; t += Vector128<float>.Count)
+                Vector128.Store(Vector128.Load(from + t), to + t);
+            if (t < length)
+                Vector128.Store(Vector128.Load(from + length - Vector128<float>.Count), to + length - Vector128<float>.Count);
+        }
+        else
+            for (int t = 0; t < length; t++)
+                to[t] = from[t];
     }
 
     /// <summary>
