@@ -20,5 +20,4 @@ public class FmaDatapathTests
     [InlineData(false, 0x06, 0x55, false, false, 128)] // SSE only (DOTNET_EnableAVX2=0)
     public void EstimatesTheDatapathFromTheSignature(bool amd, int family, int model, bool avx512, bool avx2, int bits)
         => Assert.Equal(bits, FmaDatapath.Estimate(amd, family, model, avx512, avx2));
-
 }
