@@ -32,6 +32,10 @@ public class Conv2DOpTests
         // dW reads the unfolded input transposed from padded copies: eight positions of one output row per register transpose.
         ["8 to 64 channels 3x3 same on 16x24 maps (dW in eight-position blocks)"] = ConvReference.Shape(8, 16, 24, 64, 3, 3, 1, 1, same: true),
         ["5 to 40 channels 2x2 same, padding on one side (dW blocks and a tap remainder)"] = ConvReference.Shape(5, 8, 13, 40, 2, 2, 1, 1, same: true),
+        // Few filters at stride 1 with dY rows of whole vectors: dX scattered into a padded copy, channel tiles of unequal sizes.
+        ["7 to 5 channels 5x5 same on 8x16 maps (dX scattered)"] = ConvReference.Shape(7, 8, 16, 5, 5, 5, 1, 1, same: true),
+        ["3 to 6 channels 3x3 dilation 2 pad 2 on 9x12 maps (dX scattered, dilated)"] = ConvReference.Shape(3, 9, 12, 6, 3, 3, 1, 2, same: false, pad: 2),
+        ["13 to 4 channels 2x5 valid, 6x12 maps (dX scattered, three channel tiles)"] = ConvReference.Shape(13, 6, 12, 4, 2, 5, 1, 1, same: false),
         // 4 to 31 filters at stride 1: the direct kernel (forward; dX too with 4 channels or more), its tiles overlapping at every edge.
         ["LeNet conv2 (direct, dX direct)"] = ConvReference.Shape(6, 12, 12, 16, 5, 5, 1, 1, same: false),
         ["5 filters 3x3 same on an odd 11x13 map (direct)"] = ConvReference.Shape(2, 11, 13, 5, 3, 3, 1, 1, same: true),

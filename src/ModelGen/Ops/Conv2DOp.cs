@@ -142,11 +142,19 @@ public static unsafe partial class Conv2DOp
             BackwardInput<T, TInputActivation>(pdy, pw, pdx, pin, batch, shape, accumulate: false, negativeSlope);
     }
 
-    /// <summary>dX (+)= the input gradient, ⊙ f′(input) when there is an input: as the transposed convolution where it applies, else col2im(Wᵀ · dY).</summary>
+    /// <summary>dX (+)= the input gradient, ⊙ f′(input) when there is an input: scattered, or as the transposed convolution, where they apply, else col2im(Wᵀ · dY).</summary>
     private static void BackwardInput<T, TInputActivation>(T* dy, T* weights, T* dx, T* input, int batch, in Conv2DShape shape, bool accumulate, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInputActivation : IActivation
     {
+        SimdWidth scatter = ScatterWidth<T>(shape);
+        if (scatter != SimdWidth.Scalar)
+        {
+            var scattered = new ScatterInputGradientJob<TInputActivation>((float*)dy, (float*)weights, (float*)dx, (float*)input, shape, scatter, accumulate,
+                float.CreateTruncating(negativeSlope));
+            RunSamples(ref scattered, batch, shape);
+            return;
+        }
         if (DirectTransposedConvolution<T>(shape, out Conv2DShape transposed, out SimdWidth width))
         {
             var direct = new DirectInputGradientJob<TInputActivation>((float*)dy, Flip((float*)weights, shape), (float*)dx, (float*)input, transposed, width, accumulate,
@@ -762,6 +770,7 @@ public static unsafe partial class Conv2DOp
         [ThreadStatic] private static T[]? t_flipped;
         [ThreadStatic] private static T[]? t_padded;
         [ThreadStatic] private static T[]? t_lanes;
+        [ThreadStatic] private static T[]? t_regrouped;
 
         public static T* Columns(int length) => Pin(ref t_columns, length);
 
@@ -776,6 +785,8 @@ public static unsafe partial class Conv2DOp
         public static T* Padded(int length) => Pin(ref t_padded, length);
 
         public static T* Lanes(int length) => Pin(ref t_lanes, length);
+
+        public static T* Regrouped(int length) => Pin(ref t_regrouped, length);
 
         /// <remarks>Pinned arrays on the pinned object heap: they never move, so a pointer stays valid.</remarks>
         private static T* Pin(ref T[]? buffer, int length)
