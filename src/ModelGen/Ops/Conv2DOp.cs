@@ -555,32 +555,25 @@ public static unsafe partial class Conv2DOp
     private static void CopyRun(float* from, float* to, int length)
     {
         if (Vector512.IsHardwareAccelerated && length >= Vector512<float>.Count)
-        {
-            int t = 0;
-            for (; t + Vector512<float>.Count <= length; t += Vector512<float>.Count)
-                Vector512.Store(Vector512.Load(from + t), to + t);
-            if (t < length)
-                Vector512.Store(Vector512.Load(from + length - Vector512<float>.Count), to + length - Vector512<float>.Count);
-        }
+            CopyRun<Vector512<float>, Vector512Ops<float>>(from, to, length);
         else if (Vector256.IsHardwareAccelerated && length >= Vector256<float>.Count)
-        {
-            int t = 0;
-            for (; t + Vector256<float>.Count <= length; t += Vector256<float>.Count)
-                Vector256.Store(Vector256.Load(from + t), to + t);
-            if (t < length)
-                Vector256.Store(Vector256.Load(from + length - Vector256<float>.Count), to + length - Vector256<float>.Count);
-        }
+            CopyRun<Vector256<float>, Vector256Ops<float>>(from, to, length);
         else if (Vector128.IsHardwareAccelerated && length >= Vector128<float>.Count)
-        {
-            int t = 0;
-            for (; t + Vector128<float>.Count <= length; t += Vector128<float>.Count)
-                Vector128.Store(Vector128.Load(from + t), to + t);
-            if (t < length)
-                Vector128.Store(Vector128.Load(from + length - Vector128<float>.Count), to + length - Vector128<float>.Count);
-        }
+            CopyRun<Vector128<float>, Vector128Ops<float>>(from, to, length);
         else
             for (int t = 0; t < length; t++)
                 to[t] = from[t];
+    }
+
+    /// <summary>A run of at least one vector: whole vectors, then one more ending at the run's end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CopyRun<TVector, TOps>(float* from, float* to, int length) where TVector : struct where TOps : IVectorOps<float, TVector>
+    {
+        int t = 0, lanes = TOps.Count;
+        for (; t + lanes <= length; t += lanes)
+            TOps.Store(TOps.Load(ref from[t]), ref to[t]);
+        if (t < length)
+            TOps.Store(TOps.Load(ref from[length - lanes]), ref to[length - lanes]);
     }
 
     /// <summary>
