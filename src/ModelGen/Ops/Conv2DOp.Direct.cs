@@ -1,6 +1,8 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
 using ModelGen.Kernels;
 using ModelGen.Simd;
 
@@ -304,22 +306,25 @@ public static unsafe partial class Conv2DOp
     /// The weight gradient's register tiles: accumulators for 4 filters × 3 horizontal taps, or 6 filters × 2 taps, each
     /// a vector of partial sums over output positions; per step one input row vector per tap and one output-gradient
     /// vector per filter. The last tile of each kind starts early enough to end at the edge and adds only what the
-    /// tile before it left.
+    /// tile before it left. With 32 vector registers, a 5-wide kernel's row fits one tile of 4 filters × 5 taps
+    /// (20 accumulators, 5 image and 1 gradient register): no tap computed twice, 9 loads per 20 multiply-adds.
     /// </summary>
     private readonly record struct GradientTile(int Filters, int Taps)
     {
-        public static readonly GradientTile Tall = new(4, 3), Wide = new(6, 2);
+        public static readonly GradientTile Tall = new(4, 3), Wide = new(6, 2), Broad = new(4, 5);
 
-        /// <summary>The tile that computes fewer unused sums, or none when the kernel is narrower than both tiles' taps.</summary>
+        /// <summary>The tile that computes fewer unused sums, or none when the kernel is narrower than every tile's taps.</summary>
         public static GradientTile? For(in Conv2DShape s)
         {
             if (s.KernelWidth < Wide.Taps)
                 return null;
             long tall = s.KernelWidth >= Tall.Taps ? Covered(s.Filters, Tall.Filters) * (long)Covered(s.KernelWidth, Tall.Taps) : long.MaxValue;
             long wide = s.Filters >= Wide.Filters ? Covered(s.Filters, Wide.Filters) * (long)Covered(s.KernelWidth, Wide.Taps) : long.MaxValue;
+            long broad = s.KernelWidth == Broad.Taps && (Avx512F.IsSupported || AdvSimd.IsSupported) ? Covered(s.Filters, Broad.Filters) * (long)Broad.Taps : long.MaxValue;
+            if (broad < wide && broad < tall)
+                return Broad;
             return wide < tall ? Wide : tall < long.MaxValue ? Tall : null;
         }
-
     }
 
     /// <summary>
@@ -351,8 +356,11 @@ public static unsafe partial class Conv2DOp
         int rowWidth = Covered(s.OutputWidth, lanes);
         int paddedHeight = s.OutputHeight + (s.KernelHeight - 1) * s.DilationY, paddedWidth = rowWidth + (s.KernelWidth - 1) * s.DilationX;
         int imageSize = s.Channels * paddedHeight * paddedWidth, gradientSize = s.Filters * s.OutputHeight * rowWidth;
-        // Samples in blocks that stay in L1 (about 24 KB staged), so each tile sums over several before adding to the sums.
-        int block = Math.Clamp(6144 / (imageSize + gradientSize), 1, Math.Max(end - start, 1));
+        // Samples in blocks that stay in L1 (about 24 KB staged), so each tile sums over several before adding to the sums
+        // — or, for small maps, in blocks of at least 64 vector steps per tile (up to about 96 KB, from L2): a tile call
+        // of 8×8 outputs per sample would otherwise spend as long entering, flushing and leaving as multiplying.
+        int perSample = imageSize + gradientSize, steps = s.OutputHeight * (rowWidth / lanes);
+        int block = Math.Clamp(Math.Max(6144 / perSample, (64 + steps - 1) / steps), 1, Math.Max(1, Math.Min(end - start, 24576 / perSample)));
         float* sums = Scratch<float>.Lanes(weights * lanes);
         float* images = Scratch<float>.Padded(block * imageSize);
         float* gradients = Scratch<float>.Staged(block * gradientSize);
@@ -406,12 +414,54 @@ public static unsafe partial class Conv2DOp
                             float* origin = image + (long)c * planeStride + (long)i * s.DilationY * paddedWidth + j0 * s.DilationX;
                             float* target = sums + ((long)(f0 * s.Channels + c) * taps + i * s.KernelWidth + j0) * TOps.Count;
                             float* outputs = gradient + (long)f0 * s.OutputHeight * rowWidth;
-                            if (tile == GradientTile.Wide)
+                            if (tile == GradientTile.Broad)
+                                FourByFive<TVector, TOps>(origin, imageSize, outputs, gradientSize, samples, target, filtersDone);
+                            else if (tile == GradientTile.Wide)
                                 SixByTwo<TVector, TOps>(origin, imageSize, outputs, gradientSize, samples, target, filtersDone, tapsDone);
                             else
                                 FourByThree<TVector, TOps>(origin, imageSize, outputs, gradientSize, samples, target, filtersDone, tapsDone);
                         }
             }
+        }
+
+        /// <summary>4 filters × the 5 taps of a kernel row: 20 accumulators, per step 5 image loads and 4 gradient loads.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void FourByFive<TVector, TOps>(float* origin, int imageSize, float* dy, int gradientSize, int samples, float* target, int filtersDone)
+            where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            TVector a00 = TOps.Zero, a01 = TOps.Zero, a02 = TOps.Zero, a03 = TOps.Zero, a04 = TOps.Zero;
+            TVector a10 = TOps.Zero, a11 = TOps.Zero, a12 = TOps.Zero, a13 = TOps.Zero, a14 = TOps.Zero;
+            TVector a20 = TOps.Zero, a21 = TOps.Zero, a22 = TOps.Zero, a23 = TOps.Zero, a24 = TOps.Zero;
+            TVector a30 = TOps.Zero, a31 = TOps.Zero, a32 = TOps.Zero, a33 = TOps.Zero, a34 = TOps.Zero;
+            int lanes = TOps.Count, dx = s.DilationX, plane = s.OutputHeight * rowWidth;
+            for (int n = 0; n < samples; n++)
+                for (int oy = 0; oy < s.OutputHeight; oy++)
+                {
+                    float* row = origin + (long)n * imageSize + (long)oy * paddedWidth;
+                    float* g = dy + (long)n * gradientSize + (long)oy * rowWidth;
+                    for (int ox = 0; ox < rowWidth; ox += lanes)
+                    {
+                        TVector x0 = TOps.Load(ref row[ox]), x1 = TOps.Load(ref row[ox + dx]), x2 = TOps.Load(ref row[ox + 2 * dx]);
+                        TVector x3 = TOps.Load(ref row[ox + 3 * dx]), x4 = TOps.Load(ref row[ox + 4 * dx]);
+                        TVector d = TOps.Load(ref g[ox]);
+                        a00 = TOps.MultiplyAdd(d, x0, a00); a01 = TOps.MultiplyAdd(d, x1, a01); a02 = TOps.MultiplyAdd(d, x2, a02); a03 = TOps.MultiplyAdd(d, x3, a03); a04 = TOps.MultiplyAdd(d, x4, a04);
+                        d = TOps.Load(ref g[plane + ox]);
+                        a10 = TOps.MultiplyAdd(d, x0, a10); a11 = TOps.MultiplyAdd(d, x1, a11); a12 = TOps.MultiplyAdd(d, x2, a12); a13 = TOps.MultiplyAdd(d, x3, a13); a14 = TOps.MultiplyAdd(d, x4, a14);
+                        d = TOps.Load(ref g[2 * plane + ox]);
+                        a20 = TOps.MultiplyAdd(d, x0, a20); a21 = TOps.MultiplyAdd(d, x1, a21); a22 = TOps.MultiplyAdd(d, x2, a22); a23 = TOps.MultiplyAdd(d, x3, a23); a24 = TOps.MultiplyAdd(d, x4, a24);
+                        d = TOps.Load(ref g[3 * plane + ox]);
+                        a30 = TOps.MultiplyAdd(d, x0, a30); a31 = TOps.MultiplyAdd(d, x1, a31); a32 = TOps.MultiplyAdd(d, x2, a32); a33 = TOps.MultiplyAdd(d, x3, a33); a34 = TOps.MultiplyAdd(d, x4, a34);
+                    }
+                }
+            long filter = (long)s.Patch * lanes;
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, 0, 0, a00, a01, a02);
+            Flush<TVector, TOps>(target + 3 * lanes, filter, lanes, filtersDone, 0, 0, a03, a04, a04, taps: 2);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, 0, 1, a10, a11, a12);
+            Flush<TVector, TOps>(target + 3 * lanes, filter, lanes, filtersDone, 0, 1, a13, a14, a14, taps: 2);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, 0, 2, a20, a21, a22);
+            Flush<TVector, TOps>(target + 3 * lanes, filter, lanes, filtersDone, 0, 2, a23, a24, a24, taps: 2);
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, 0, 3, a30, a31, a32);
+            Flush<TVector, TOps>(target + 3 * lanes, filter, lanes, filtersDone, 0, 3, a33, a34, a34, taps: 2);
         }
 
         /// <summary>4 filters × 3 taps: 12 accumulators, per step 3 image loads (one register) and 4 gradient loads.</summary>
