@@ -501,35 +501,12 @@ public static unsafe partial class Conv2DOp
         public void Pack(float* panel, int panelWidth, int pc, int kc, int column, int columns)
         {
             Conv2DShape s = shape;
-            // The panel's columns as runs that stay within one output row of one sample, each with where its first
-            // position reads tap (0, 0) of channel 0: per tap, a run is then one offset and a copy.
-            Span<Run> runs = stackalloc Run[Math.Max(columns, 1)];
-            int count = 0;
-            for (int q = column, end = column + columns; q < end;)
+            // Where each of the panel's taps reads in a (padded) sample, from the tap (0, 0) of channel 0.
+            long* taps = stackalloc long[Math.Max(kc, 1)];
+            int perChannel = s.KernelHeight * s.KernelWidth;
+            for (int p = 0, c = pc / perChannel, i = pc % perChannel / s.KernelWidth, j = pc % s.KernelWidth; p < kc; p++)
             {
-                int n = q / s.Positions, position = q - n * s.Positions;
-                int oy = position / s.OutputWidth, ox = position - oy * s.OutputWidth;
-                int length = Math.Min(end - q, s.OutputWidth - ox);
-                runs[count++] = new Run(q - column, n * geometry.SampleSize + (long)oy * s.StrideY * geometry.Width + ox * s.StrideX, length);
-                q += length;
-            }
-            int taps = s.KernelHeight * s.KernelWidth;
-            int c = pc / taps, i = pc % taps / s.KernelWidth, j = pc % s.KernelWidth;
-            for (int p = 0; p < kc; p++)
-            {
-                float* target = panel + (long)p * panelWidth;
-                float* tap = image + ((long)c * geometry.Height + i * s.DilationY) * geometry.Width + j * s.DilationX;
-                for (int r = 0; r < count; r++)
-                {
-                    Run run = runs[r];
-                    if (s.StrideX == 1)
-                        CopyRun(tap + run.Start, target + run.Offset, run.Length);
-                    else
-                        for (int t = 0; t < run.Length; t++)
-                            target[run.Offset + t] = tap[run.Start + (long)t * s.StrideX];
-                }
-                for (int t = columns; t < panelWidth; t++)
-                    target[t] = 0f;
+                taps[p] = ((long)c * geometry.Height + i * s.DilationY) * geometry.Width + j * s.DilationX;
                 if (++j == s.KernelWidth)
                 {
                     j = 0;
@@ -540,10 +517,28 @@ public static unsafe partial class Conv2DOp
                     }
                 }
             }
+            // The panel's columns as runs that stay within one output row of one sample: per tap, a run is one copy
+            // from where its first position reads that tap.
+            for (int q = column, end = column + columns; q < end;)
+            {
+                int n = q / s.Positions, position = q - n * s.Positions;
+                int oy = position / s.OutputWidth, ox = position - oy * s.OutputWidth;
+                int length = Math.Min(end - q, s.OutputWidth - ox);
+                float* source = image + n * geometry.SampleSize + (long)oy * s.StrideY * geometry.Width + ox * s.StrideX;
+                float* target = panel + (q - column);
+                if (s.StrideX == 1)
+                    for (int p = 0; p < kc; p++)
+                        CopyRun(source + taps[p], target + (long)p * panelWidth, length);
+                else
+                    for (int p = 0; p < kc; p++)
+                        for (int t = 0; t < length; t++)
+                            target[(long)p * panelWidth + t] = source[taps[p] + (long)t * s.StrideX];
+                q += length;
+            }
+            if (columns < panelWidth)
+                for (int p = 0; p < kc; p++)
+                    new Span<float>(panel + (long)p * panelWidth + columns, panelWidth - columns).Clear();
         }
-
-        /// <summary>Columns [Offset, Offset + Length) of a panel: positions along one output row, the first reading tap (0, 0) of channel 0 at Start.</summary>
-        private readonly record struct Run(int Offset, long Start, int Length);
     }
 
     /// <summary>
