@@ -44,6 +44,7 @@ public class Conv2DOpTests
         ["12 filters 5x5 same, 8 channels (direct, dX direct)"] = ConvReference.Shape(8, 9, 9, 12, 5, 5, 1, 1, same: true),
         ["8 filters 2x4, dW tiles overlapping by two taps (direct)"] = ConvReference.Shape(3, 6, 19, 8, 2, 4, 1, 1, same: false),
         ["5 filters 5x5 dilation 2 on 12x14 maps (direct, dW tiles of a whole kernel row overlapping by three filters)"] = ConvReference.Shape(2, 12, 14, 5, 5, 5, 1, 2, same: false),
+        ["6 filters 3x3 same on a 7x10 map (direct, 6-filter 4-row tiles overlapping by a row)"] = ConvReference.Shape(3, 7, 10, 6, 3, 3, 1, 1, same: true),
         ["4 filters on a 4x4 output (direct at 128 bits only)"] = ConvReference.Shape(3, 6, 6, 4, 3, 3, 1, 1, same: false),
     };
 
