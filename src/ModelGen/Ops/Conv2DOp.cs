@@ -297,9 +297,10 @@ public static unsafe partial class Conv2DOp
     {
         /// <remarks>
         /// The first half of a split batch (or the whole batch) sums into the gradients, the second into the partial buffer.
-        /// With 64 filters or more the product runs as dWᵀ [CKK × F] = cols · dYᵀ, the GEMM's fast row-major form, and is
-        /// transposed into dW once at the end; fewer filters leave too few columns for that, and dW = dY · colsᵀ runs as
-        /// long dot products instead.
+        /// Float layers the packed GEMM serves read colsᵀ from the images as they pack (<see cref="RunTransposedUnfolding"/>).
+        /// Otherwise (float64 for gradient checks, one lane, few filters) the input is unfolded: with 64 filters or more
+        /// the product runs as dWᵀ [CKK × F] = cols · dYᵀ and is transposed into dW once at the end; fewer filters leave
+        /// too few columns for that, and dW = dY · colsᵀ runs as long dot products instead.
         /// </remarks>
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
