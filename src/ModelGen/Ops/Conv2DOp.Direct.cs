@@ -369,11 +369,12 @@ public static unsafe partial class Conv2DOp
     /// a vector of partial sums over output positions; per step one input row vector per tap and one output-gradient
     /// vector per filter. The last tile of each kind starts early enough to end at the edge and adds only what the
     /// tile before it left. With 32 vector registers, a 5-wide kernel's row fits one tile of 4 filters × 5 taps
-    /// (20 accumulators, 5 image and 1 gradient register): no tap computed twice, 9 loads per 20 multiply-adds.
+    /// (20 accumulators, 5 image and 1 gradient register): no tap computed twice, 9 loads per 20 multiply-adds — or of
+    /// 3 filters × 5 taps where filters come in threes (LeNet's first layer: 6).
     /// </summary>
     private readonly record struct GradientTile(int Filters, int Taps)
     {
-        public static readonly GradientTile Tall = new(4, 3), Wide = new(6, 2), Broad = new(4, 5);
+        public static readonly GradientTile Tall = new(4, 3), Wide = new(6, 2), Broad = new(4, 5), Narrow = new(3, 5);
 
         /// <summary>The tile that computes fewer unused sums, or none when the kernel is narrower than every tile's taps.</summary>
         public static GradientTile? For(in Conv2DShape s)
@@ -382,7 +383,11 @@ public static unsafe partial class Conv2DOp
                 return null;
             long tall = s.KernelWidth >= Tall.Taps ? Covered(s.Filters, Tall.Filters) * (long)Covered(s.KernelWidth, Tall.Taps) : long.MaxValue;
             long wide = s.Filters >= Wide.Filters ? Covered(s.Filters, Wide.Filters) * (long)Covered(s.KernelWidth, Wide.Taps) : long.MaxValue;
-            long broad = s.KernelWidth == Broad.Taps && (Avx512F.IsSupported || AdvSimd.IsSupported) ? Covered(s.Filters, Broad.Filters) * (long)Broad.Taps : long.MaxValue;
+            bool rows = s.KernelWidth == Broad.Taps && (Avx512F.IsSupported || AdvSimd.IsSupported);
+            long broad = rows ? Covered(s.Filters, Broad.Filters) * (long)Broad.Taps : long.MaxValue;
+            long narrow = rows ? Covered(s.Filters, Narrow.Filters) * (long)Narrow.Taps : long.MaxValue;
+            if (narrow < broad && narrow < wide && narrow < tall)
+                return Narrow;
             if (broad < wide && broad < tall)
                 return Broad;
             return wide < tall ? Wide : tall < long.MaxValue ? Tall : null;
@@ -477,7 +482,9 @@ public static unsafe partial class Conv2DOp
                             float* target = sums + ((long)(f0 * s.Channels + c) * taps + i * s.KernelWidth + j0) * TOps.Count;
                             float* outputs = gradient + (long)f0 * s.OutputHeight * rowWidth;
                             if (tile == GradientTile.Broad)
-                                FourByFive<TVector, TOps>(origin, imageSize, outputs, gradientSize, samples, target, filtersDone);
+                                FiveTaps<TVector, TOps, Rows4>(origin, imageSize, outputs, gradientSize, samples, target, filtersDone);
+                            else if (tile == GradientTile.Narrow)
+                                FiveTaps<TVector, TOps, Rows3>(origin, imageSize, outputs, gradientSize, samples, target, filtersDone);
                             else if (tile == GradientTile.Wide)
                                 SixByTwo<TVector, TOps>(origin, imageSize, outputs, gradientSize, samples, target, filtersDone, tapsDone);
                             else
@@ -486,10 +493,13 @@ public static unsafe partial class Conv2DOp
             }
         }
 
-        /// <summary>4 filters × the 5 taps of a kernel row: 20 accumulators, per step 5 image loads and 4 gradient loads.</summary>
+        /// <summary>
+        /// 3 or 4 filters (<typeparamref name="TFilters"/>) × the 5 taps of a kernel row: 15 or 20 accumulators, per step
+        /// 5 image loads and one gradient load per filter.
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void FourByFive<TVector, TOps>(float* origin, int imageSize, float* dy, int gradientSize, int samples, float* target, int filtersDone)
-            where TVector : struct where TOps : IVectorOps<float, TVector>
+        private void FiveTaps<TVector, TOps, TFilters>(float* origin, int imageSize, float* dy, int gradientSize, int samples, float* target, int filtersDone)
+            where TVector : struct where TOps : IVectorOps<float, TVector> where TFilters : struct, IRowCount
         {
             TVector a00 = TOps.Zero, a01 = TOps.Zero, a02 = TOps.Zero, a03 = TOps.Zero, a04 = TOps.Zero;
             TVector a10 = TOps.Zero, a11 = TOps.Zero, a12 = TOps.Zero, a13 = TOps.Zero, a14 = TOps.Zero;
@@ -511,19 +521,28 @@ public static unsafe partial class Conv2DOp
                         a10 = TOps.MultiplyAdd(d, x0, a10); a11 = TOps.MultiplyAdd(d, x1, a11); a12 = TOps.MultiplyAdd(d, x2, a12); a13 = TOps.MultiplyAdd(d, x3, a13); a14 = TOps.MultiplyAdd(d, x4, a14);
                         d = TOps.Load(ref g[2 * plane + ox]);
                         a20 = TOps.MultiplyAdd(d, x0, a20); a21 = TOps.MultiplyAdd(d, x1, a21); a22 = TOps.MultiplyAdd(d, x2, a22); a23 = TOps.MultiplyAdd(d, x3, a23); a24 = TOps.MultiplyAdd(d, x4, a24);
-                        d = TOps.Load(ref g[3 * plane + ox]);
-                        a30 = TOps.MultiplyAdd(d, x0, a30); a31 = TOps.MultiplyAdd(d, x1, a31); a32 = TOps.MultiplyAdd(d, x2, a32); a33 = TOps.MultiplyAdd(d, x3, a33); a34 = TOps.MultiplyAdd(d, x4, a34);
+                        if (TFilters.Count > 3)
+                        {
+                            d = TOps.Load(ref g[3 * plane + ox]);
+                            a30 = TOps.MultiplyAdd(d, x0, a30); a31 = TOps.MultiplyAdd(d, x1, a31); a32 = TOps.MultiplyAdd(d, x2, a32); a33 = TOps.MultiplyAdd(d, x3, a33); a34 = TOps.MultiplyAdd(d, x4, a34);
+                        }
                     }
                 }
             long filter = (long)s.Patch * lanes;
-            Flush<TVector, TOps>(target, filter, lanes, filtersDone, 0, 0, a00, a01, a02);
-            Flush<TVector, TOps>(target + 3 * lanes, filter, lanes, filtersDone, 0, 0, a03, a04, a04, taps: 2);
-            Flush<TVector, TOps>(target, filter, lanes, filtersDone, 0, 1, a10, a11, a12);
-            Flush<TVector, TOps>(target + 3 * lanes, filter, lanes, filtersDone, 0, 1, a13, a14, a14, taps: 2);
-            Flush<TVector, TOps>(target, filter, lanes, filtersDone, 0, 2, a20, a21, a22);
-            Flush<TVector, TOps>(target + 3 * lanes, filter, lanes, filtersDone, 0, 2, a23, a24, a24, taps: 2);
-            Flush<TVector, TOps>(target, filter, lanes, filtersDone, 0, 3, a30, a31, a32);
-            Flush<TVector, TOps>(target + 3 * lanes, filter, lanes, filtersDone, 0, 3, a33, a34, a34, taps: 2);
+            FlushRow<TVector, TOps>(target, filter, lanes, filtersDone, 0, a00, a01, a02, a03, a04);
+            FlushRow<TVector, TOps>(target, filter, lanes, filtersDone, 1, a10, a11, a12, a13, a14);
+            FlushRow<TVector, TOps>(target, filter, lanes, filtersDone, 2, a20, a21, a22, a23, a24);
+            if (TFilters.Count > 3)
+                FlushRow<TVector, TOps>(target, filter, lanes, filtersDone, 3, a30, a31, a32, a33, a34);
+        }
+
+        /// <summary>Filter <paramref name="f"/>'s five tap sums added to its lane sums (unless an earlier tile did).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static void FlushRow<TVector, TOps>(float* target, long filter, int lanes, int filtersDone, int f, TVector t0, TVector t1, TVector t2, TVector t3, TVector t4)
+            where TVector : struct where TOps : IVectorOps<float, TVector>
+        {
+            Flush<TVector, TOps>(target, filter, lanes, filtersDone, 0, f, t0, t1, t2);
+            Flush<TVector, TOps>(target + 3 * lanes, filter, lanes, filtersDone, 0, f, t3, t4, t4, taps: 2);
         }
 
         /// <summary>4 filters × 3 taps: 12 accumulators, per step 3 image loads (one register) and 4 gradient loads.</summary>
