@@ -1,8 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 using ModelGen.Kernels;
 using ModelGen.Simd;
 
@@ -31,7 +29,7 @@ public static unsafe partial class Conv2DOp
         {
             long tall = Covered(s.Filters, Tall.Filters) * (long)Covered(s.OutputHeight, Tall.Rows);
             long wide = s.Filters >= Wide.Filters ? Covered(s.Filters, Wide.Filters) * (long)Covered(s.OutputHeight, Wide.Rows) : long.MaxValue;
-            long deep = s.Filters >= Deep.Filters && s.OutputHeight >= Deep.Rows && (Avx512F.IsSupported || AdvSimd.IsSupported)
+            long deep = s.Filters >= Deep.Filters && s.OutputHeight >= Deep.Rows && Vectorized.HasThirtyTwoRegisters
                 ? Covered(s.Filters, Deep.Filters) * (long)Covered(s.OutputHeight, Deep.Rows) : long.MaxValue;
             if (deep <= tall && deep <= wide)
                 return Deep;
@@ -57,14 +55,25 @@ public static unsafe partial class Conv2DOp
         if (typeof(T) != typeof(float) || current == SimdWidth.Scalar || s.StrideY != 1 || s.StrideX != 1
             || s.Filters >= FiltersToPackWhileUnfolding || s.Filters < DirectTile.Tall.Filters || s.OutputHeight < DirectTile.Tall.Rows)
             return SimdWidth.Scalar;
+        return CheapestWidth(current, s.OutputWidth, wholeVectors: false);
+    }
+
+    /// <summary>
+    /// The width, from <paramref name="current"/> down to 128 bits, whose vectors across a row of
+    /// <paramref name="columns"/> cost the fewest FMA issue slots on this core (<see cref="FmaDatapath"/>), the widest
+    /// at a tie; <see cref="SimdWidth.Scalar"/> when none fits. A row's last vector overlaps the one before it, unless
+    /// <paramref name="wholeVectors"/> asks for widths that divide the row.
+    /// </summary>
+    private static SimdWidth CheapestWidth(SimdWidth current, int columns, bool wholeVectors)
+    {
         SimdWidth best = SimdWidth.Scalar;
         int cheapest = int.MaxValue;
         for (SimdWidth width = current; width >= SimdWidth.Bits128; width = (SimdWidth)((int)width / 2))
         {
             int lanes = (int)width / 32;
-            if (lanes > s.OutputWidth)
+            if (lanes > columns || wholeVectors && columns % lanes != 0)
                 continue;
-            int cost = Covered(s.OutputWidth, lanes) / lanes * FmaDatapath.Cost(width);
+            int cost = Covered(columns, lanes) / lanes * FmaDatapath.Cost(width);
             if (cost < cheapest)
                 (best, cheapest) = (width, cost);
         }
@@ -91,15 +100,8 @@ public static unsafe partial class Conv2DOp
     /// <summary>One sample at the chosen width.</summary>
     private static void DirectSample(float* x, float* weights, float* bias, float* output, in Conv2DShape s, SimdWidth width)
     {
-        int paddedHeight = s.OutputHeight + (s.KernelHeight - 1) * s.DilationY, paddedWidth = s.OutputWidth + (s.KernelWidth - 1) * s.DilationX;
-        float* image = x;
-        int rowStride = s.Width, planeStride = s.Height * s.Width;
-        if (s.PadTop != 0 || s.PadLeft != 0 || paddedHeight > s.Height || paddedWidth > s.Width)
-        {
-            image = Pad(x, s, paddedHeight, paddedWidth);
-            (rowStride, planeStride) = (paddedWidth, paddedHeight * paddedWidth);
-        }
-        var geometry = new DirectGeometry(image, rowStride, planeStride, weights, bias, output, s);
+        float* image = Padded(x, 1, s, out PaddedGeometry padded);
+        var geometry = new DirectGeometry(image, padded.Width, padded.Height * padded.Width, weights, bias, output, s);
         switch (width)
         {
             case SimdWidth.Bits512:
@@ -113,10 +115,6 @@ public static unsafe partial class Conv2DOp
                 break;
         }
     }
-
-    /// <summary>The sample's channels with the padding written out as zeros, [C × paddedHeight × paddedWidth], in this thread's buffer.</summary>
-    private static float* Pad(float* x, in Conv2DShape s, int paddedHeight, int paddedWidth)
-        => Pad(x, s, paddedHeight, paddedWidth, Scratch<float>.Padded(s.Channels * paddedHeight * paddedWidth));
 
     /// <summary>The sample's channels with the padding written out as zeros into <paramref name="padded"/>.</summary>
     private static float* Pad(float* x, in Conv2DShape s, int paddedHeight, int paddedWidth, float* padded)
@@ -383,7 +381,7 @@ public static unsafe partial class Conv2DOp
                 return null;
             long tall = s.KernelWidth >= Tall.Taps ? Covered(s.Filters, Tall.Filters) * (long)Covered(s.KernelWidth, Tall.Taps) : long.MaxValue;
             long wide = s.Filters >= Wide.Filters ? Covered(s.Filters, Wide.Filters) * (long)Covered(s.KernelWidth, Wide.Taps) : long.MaxValue;
-            bool rows = s.KernelWidth == Broad.Taps && (Avx512F.IsSupported || AdvSimd.IsSupported);
+            bool rows = s.KernelWidth == Broad.Taps && Vectorized.HasThirtyTwoRegisters;
             long broad = rows ? Covered(s.Filters, Broad.Filters) * (long)Broad.Taps : long.MaxValue;
             long narrow = rows ? Covered(s.Filters, Narrow.Filters) * (long)Narrow.Taps : long.MaxValue;
             if (narrow < broad && narrow < wide && narrow < tall)
@@ -450,9 +448,7 @@ public static unsafe partial class Conv2DOp
                         new ReadOnlySpan<float>(outputs + (long)f * s.Positions + oy * s.OutputWidth, s.OutputWidth).CopyTo(row);
                         row[s.OutputWidth..].Clear();
                     }
-                if (db != null)
-                    for (int f = 0; f < s.Filters; f++)
-                        db[f] += TensorPrimitives.Sum(new ReadOnlySpan<float>(outputs + (long)f * s.Positions, s.Positions));
+                AddBiasGradient(dy, db, n, n + 1, s);
             }
             geometry.Block<TVector, TOps>(images, imageSize, gradients, gradientSize, count, tile);
         }

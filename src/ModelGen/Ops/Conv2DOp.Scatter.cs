@@ -1,7 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.Arm;
-using System.Runtime.Intrinsics.X86;
 using ModelGen.Kernels;
 using ModelGen.Simd;
 
@@ -27,13 +25,13 @@ public static unsafe partial class Conv2DOp
     /// Accumulators a tile may use: 28 with 32 vector registers (AVX-512's EVEX encoding at every width, ARM64), 12 with
     /// x64's 16 — leaving room for the dY vector and the broadcast weight.
     /// </summary>
-    private static int ScatterBudget => Avx512F.IsSupported || AdvSimd.IsSupported ? 28 : 12;
+    private static int ScatterBudget => Vectorized.HasThirtyTwoRegisters ? 28 : 12;
 
     /// <summary>
     /// The width at which the scatter runs dX of <paramref name="s"/>, or <see cref="SimdWidth.Scalar"/> when it does
     /// not: float, stride 1, few filters (wide layers take the packed GEMM), kernels at most <see cref="ScatterTaps"/>
     /// wide, and dY rows of whole vectors (a vector's adds cannot overlap the one before, as the direct kernel's
-    /// stores do). Among such widths, the one that costs the fewest FMA issue slots per row, and at a tie the widest.
+    /// stores do). Among such widths, the one that costs the fewest FMA issue slots per row (<see cref="CheapestWidth"/>).
     /// </summary>
     private static SimdWidth ScatterWidth<T>(in Conv2DShape s)
     {
@@ -41,38 +39,34 @@ public static unsafe partial class Conv2DOp
         if (typeof(T) != typeof(float) || current == SimdWidth.Scalar || s.StrideY != 1 || s.StrideX != 1
             || s.Filters >= FiltersToPackWhileUnfolding || s.KernelWidth > ScatterTaps)
             return SimdWidth.Scalar;
-        SimdWidth best = SimdWidth.Scalar;
-        int cheapest = int.MaxValue;
-        for (SimdWidth width = current; width >= SimdWidth.Bits128; width = (SimdWidth)((int)width / 2))
-        {
-            int lanes = (int)width / 32;
-            if (s.OutputWidth % lanes != 0)
-                continue;
-            int cost = s.OutputWidth / lanes * FmaDatapath.Cost(width);
-            if (cost < cheapest)
-                (best, cheapest) = (width, cost);
-        }
-        return best;
+        return CheapestWidth(current, s.OutputWidth, wholeVectors: true);
     }
 
     /// <summary>
-    /// dX (+)= the scatter of dY for samples [start, end), then ⊙ f′(x) for the input's activation. The weights are
-    /// regrouped [f][i][c][j] once per call, so a step's broadcasts are contiguous.
+    /// W regrouped [f][i][c][j] into this thread's buffer, so a scatter step's broadcasts (its tile's channels × kernel
+    /// columns for one filter and kernel row) are contiguous.
     /// </summary>
-    private readonly struct ScatterInputGradientJob<TInputActivation>(float* dy, float* weights, float* dx, float* input, Conv2DShape shape, SimdWidth width,
+    private static float* Regroup(float* weights, in Conv2DShape s)
+    {
+        int kh = s.KernelHeight, kw = s.KernelWidth, channels = s.Channels;
+        float* regrouped = Scratch<float>.Regrouped(s.Filters * s.Patch);
+        for (int f = 0; f < s.Filters; f++)
+            for (int c = 0; c < channels; c++)
+                for (int i = 0; i < kh; i++)
+                    for (int j = 0; j < kw; j++)
+                        regrouped[((f * kh + i) * channels + c) * kw + j] = weights[((f * channels + c) * kh + i) * kw + j];
+        return regrouped;
+    }
+
+    /// <summary>dX (+)= the scatter of dY for samples [start, end), then ⊙ f′(x) for the input's activation.</summary>
+    private readonly struct ScatterInputGradientJob<TInputActivation>(float* dy, float* regrouped, float* dx, float* input, Conv2DShape shape, SimdWidth width,
         bool accumulate, float negativeSlope) : IGemmJob
         where TInputActivation : IActivation
     {
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
             Conv2DShape s = shape;
-            int kh = s.KernelHeight, kw = s.KernelWidth, channels = s.Channels;
-            float* regrouped = Scratch<float>.Regrouped(s.Filters * s.Patch);
-            for (int f = 0; f < s.Filters; f++)
-                for (int c = 0; c < channels; c++)
-                    for (int i = 0; i < kh; i++)
-                        for (int j = 0; j < kw; j++)
-                            regrouped[((f * kh + i) * channels + c) * kw + j] = weights[((f * channels + c) * kh + i) * kw + j];
+            int channels = s.Channels;
             var padded = new PaddedGeometry(s);
             float* staged = Scratch<float>.Staged((int)padded.SampleSize);
             for (int n = start; n < end; n++)
@@ -232,39 +226,39 @@ public static unsafe partial class Conv2DOp
         // store just before it to an overlapping, shifted range (store-to-load forwarding fails on those).
         long plane = (long)padded.Height * padded.Width;
         int dx = s.DilationX;
-        Add<TVector, TOps>(target + 0 * plane + 0 * dx, a00);
-        if (TChannels.Count > 1) Add<TVector, TOps>(target + 1 * plane + 0 * dx, a10);
-        if (TChannels.Count > 2) Add<TVector, TOps>(target + 2 * plane + 0 * dx, a20);
-        if (TChannels.Count > 3) Add<TVector, TOps>(target + 3 * plane + 0 * dx, a30);
-        if (TChannels.Count > 4) Add<TVector, TOps>(target + 4 * plane + 0 * dx, a40);
-        if (TChannels.Count > 5) Add<TVector, TOps>(target + 5 * plane + 0 * dx, a50);
-        if (TTaps.Count > 1) Add<TVector, TOps>(target + 0 * plane + 1 * dx, a01);
-        if (TChannels.Count > 1 && TTaps.Count > 1) Add<TVector, TOps>(target + 1 * plane + 1 * dx, a11);
-        if (TChannels.Count > 2 && TTaps.Count > 1) Add<TVector, TOps>(target + 2 * plane + 1 * dx, a21);
-        if (TChannels.Count > 3 && TTaps.Count > 1) Add<TVector, TOps>(target + 3 * plane + 1 * dx, a31);
-        if (TChannels.Count > 4 && TTaps.Count > 1) Add<TVector, TOps>(target + 4 * plane + 1 * dx, a41);
-        if (TChannels.Count > 5 && TTaps.Count > 1) Add<TVector, TOps>(target + 5 * plane + 1 * dx, a51);
-        if (TTaps.Count > 2) Add<TVector, TOps>(target + 0 * plane + 2 * dx, a02);
-        if (TChannels.Count > 1 && TTaps.Count > 2) Add<TVector, TOps>(target + 1 * plane + 2 * dx, a12);
-        if (TChannels.Count > 2 && TTaps.Count > 2) Add<TVector, TOps>(target + 2 * plane + 2 * dx, a22);
-        if (TChannels.Count > 3 && TTaps.Count > 2) Add<TVector, TOps>(target + 3 * plane + 2 * dx, a32);
-        if (TChannels.Count > 4 && TTaps.Count > 2) Add<TVector, TOps>(target + 4 * plane + 2 * dx, a42);
-        if (TChannels.Count > 5 && TTaps.Count > 2) Add<TVector, TOps>(target + 5 * plane + 2 * dx, a52);
-        if (TTaps.Count > 3) Add<TVector, TOps>(target + 0 * plane + 3 * dx, a03);
-        if (TChannels.Count > 1 && TTaps.Count > 3) Add<TVector, TOps>(target + 1 * plane + 3 * dx, a13);
-        if (TChannels.Count > 2 && TTaps.Count > 3) Add<TVector, TOps>(target + 2 * plane + 3 * dx, a23);
-        if (TChannels.Count > 3 && TTaps.Count > 3) Add<TVector, TOps>(target + 3 * plane + 3 * dx, a33);
-        if (TChannels.Count > 4 && TTaps.Count > 3) Add<TVector, TOps>(target + 4 * plane + 3 * dx, a43);
-        if (TChannels.Count > 5 && TTaps.Count > 3) Add<TVector, TOps>(target + 5 * plane + 3 * dx, a53);
-        if (TTaps.Count > 4) Add<TVector, TOps>(target + 0 * plane + 4 * dx, a04);
-        if (TChannels.Count > 1 && TTaps.Count > 4) Add<TVector, TOps>(target + 1 * plane + 4 * dx, a14);
-        if (TChannels.Count > 2 && TTaps.Count > 4) Add<TVector, TOps>(target + 2 * plane + 4 * dx, a24);
-        if (TChannels.Count > 3 && TTaps.Count > 4) Add<TVector, TOps>(target + 3 * plane + 4 * dx, a34);
-        if (TChannels.Count > 4 && TTaps.Count > 4) Add<TVector, TOps>(target + 4 * plane + 4 * dx, a44);
-        if (TChannels.Count > 5 && TTaps.Count > 4) Add<TVector, TOps>(target + 5 * plane + 4 * dx, a54);
+        AddInto<TVector, TOps>(target + 0 * plane + 0 * dx, a00);
+        if (TChannels.Count > 1) AddInto<TVector, TOps>(target + 1 * plane + 0 * dx, a10);
+        if (TChannels.Count > 2) AddInto<TVector, TOps>(target + 2 * plane + 0 * dx, a20);
+        if (TChannels.Count > 3) AddInto<TVector, TOps>(target + 3 * plane + 0 * dx, a30);
+        if (TChannels.Count > 4) AddInto<TVector, TOps>(target + 4 * plane + 0 * dx, a40);
+        if (TChannels.Count > 5) AddInto<TVector, TOps>(target + 5 * plane + 0 * dx, a50);
+        if (TTaps.Count > 1) AddInto<TVector, TOps>(target + 0 * plane + 1 * dx, a01);
+        if (TChannels.Count > 1 && TTaps.Count > 1) AddInto<TVector, TOps>(target + 1 * plane + 1 * dx, a11);
+        if (TChannels.Count > 2 && TTaps.Count > 1) AddInto<TVector, TOps>(target + 2 * plane + 1 * dx, a21);
+        if (TChannels.Count > 3 && TTaps.Count > 1) AddInto<TVector, TOps>(target + 3 * plane + 1 * dx, a31);
+        if (TChannels.Count > 4 && TTaps.Count > 1) AddInto<TVector, TOps>(target + 4 * plane + 1 * dx, a41);
+        if (TChannels.Count > 5 && TTaps.Count > 1) AddInto<TVector, TOps>(target + 5 * plane + 1 * dx, a51);
+        if (TTaps.Count > 2) AddInto<TVector, TOps>(target + 0 * plane + 2 * dx, a02);
+        if (TChannels.Count > 1 && TTaps.Count > 2) AddInto<TVector, TOps>(target + 1 * plane + 2 * dx, a12);
+        if (TChannels.Count > 2 && TTaps.Count > 2) AddInto<TVector, TOps>(target + 2 * plane + 2 * dx, a22);
+        if (TChannels.Count > 3 && TTaps.Count > 2) AddInto<TVector, TOps>(target + 3 * plane + 2 * dx, a32);
+        if (TChannels.Count > 4 && TTaps.Count > 2) AddInto<TVector, TOps>(target + 4 * plane + 2 * dx, a42);
+        if (TChannels.Count > 5 && TTaps.Count > 2) AddInto<TVector, TOps>(target + 5 * plane + 2 * dx, a52);
+        if (TTaps.Count > 3) AddInto<TVector, TOps>(target + 0 * plane + 3 * dx, a03);
+        if (TChannels.Count > 1 && TTaps.Count > 3) AddInto<TVector, TOps>(target + 1 * plane + 3 * dx, a13);
+        if (TChannels.Count > 2 && TTaps.Count > 3) AddInto<TVector, TOps>(target + 2 * plane + 3 * dx, a23);
+        if (TChannels.Count > 3 && TTaps.Count > 3) AddInto<TVector, TOps>(target + 3 * plane + 3 * dx, a33);
+        if (TChannels.Count > 4 && TTaps.Count > 3) AddInto<TVector, TOps>(target + 4 * plane + 3 * dx, a43);
+        if (TChannels.Count > 5 && TTaps.Count > 3) AddInto<TVector, TOps>(target + 5 * plane + 3 * dx, a53);
+        if (TTaps.Count > 4) AddInto<TVector, TOps>(target + 0 * plane + 4 * dx, a04);
+        if (TChannels.Count > 1 && TTaps.Count > 4) AddInto<TVector, TOps>(target + 1 * plane + 4 * dx, a14);
+        if (TChannels.Count > 2 && TTaps.Count > 4) AddInto<TVector, TOps>(target + 2 * plane + 4 * dx, a24);
+        if (TChannels.Count > 3 && TTaps.Count > 4) AddInto<TVector, TOps>(target + 3 * plane + 4 * dx, a34);
+        if (TChannels.Count > 4 && TTaps.Count > 4) AddInto<TVector, TOps>(target + 4 * plane + 4 * dx, a44);
+        if (TChannels.Count > 5 && TTaps.Count > 4) AddInto<TVector, TOps>(target + 5 * plane + 4 * dx, a54);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Add<TVector, TOps>(float* target, TVector value) where TVector : struct where TOps : IVectorOps<float, TVector>
+    private static void AddInto<TVector, TOps>(float* target, TVector value) where TVector : struct where TOps : IVectorOps<float, TVector>
         => TOps.Store(TOps.Add(TOps.Load(ref *target), value), ref *target);
 }

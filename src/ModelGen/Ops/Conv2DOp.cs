@@ -150,7 +150,7 @@ public static unsafe partial class Conv2DOp
         SimdWidth scatter = ScatterWidth<T>(shape);
         if (scatter != SimdWidth.Scalar)
         {
-            var scattered = new ScatterInputGradientJob<TInputActivation>((float*)dy, (float*)weights, (float*)dx, (float*)input, shape, scatter, accumulate,
+            var scattered = new ScatterInputGradientJob<TInputActivation>((float*)dy, Regroup((float*)weights, shape), (float*)dx, (float*)input, shape, scatter, accumulate,
                 float.CreateTruncating(negativeSlope));
             RunSamples(ref scattered, batch, shape);
             return;
@@ -312,7 +312,7 @@ public static unsafe partial class Conv2DOp
             if (UnfoldsWhilePacking<T>(shape))
             {
                 RunTransposedUnfolding((float*)dw, start, end);
-                SumBiasGradient(db, start, end);
+                AddBiasGradient(dy, db, start, end, shape);
                 return;
             }
             bool transposed = filters >= 64 && patch >= 64;
@@ -334,7 +334,7 @@ public static unsafe partial class Conv2DOp
                     Gemm.Multiply(GemmForm.ABt, new ReadOnlySpan<T>(chunks.Side(outputs, count, shape), filters * width), columns, new Span<T>(sum, weights),
                         filters, width, patch, accumulate: true);
             }
-            SumBiasGradient(db, start, end);
+            AddBiasGradient(dy, db, start, end, shape);
             if (transposed)
                 for (int f = 0; f < filters; f++)
                     for (int r = 0; r < patch; r++)
@@ -360,15 +360,16 @@ public static unsafe partial class Conv2DOp
             }
         }
 
-        /// <summary>db += Σ over samples [start, end) and positions of dY, per filter.</summary>
-        private void SumBiasGradient(T* db, int start, int end)
-        {
-            if (db == null)
-                return;
-            for (int n = start; n < end; n++)
-                for (int f = 0; f < shape.Filters; f++)
-                    db[f] += TensorPrimitives.Sum(new ReadOnlySpan<T>(dy + (long)n * shape.OutputSize + f * shape.Positions, shape.Positions));
-        }
+    }
+
+    /// <summary>db += Σ over samples [start, end) and positions of dY, per filter (nothing without a bias).</summary>
+    private static void AddBiasGradient<T>(T* dy, T* db, int start, int end, in Conv2DShape s) where T : unmanaged, INumber<T>
+    {
+        if (db == null)
+            return;
+        for (int n = start; n < end; n++)
+            for (int f = 0; f < s.Filters; f++)
+                db[f] += TensorPrimitives.Sum(new ReadOnlySpan<T>(dy + (long)n * s.OutputSize + f * s.Positions, s.Positions));
     }
 
     private readonly struct InputGradientJob<T, TInputActivation>(T* dy, T* weights, T* dx, T* input, Conv2DShape shape, bool accumulate, T negativeSlope) : IGemmJob
@@ -502,22 +503,8 @@ public static unsafe partial class Conv2DOp
         public void Pack(float* panel, int panelWidth, int pc, int kc, int column, int columns)
         {
             Conv2DShape s = shape;
-            // Where each of the panel's taps reads in a (padded) sample, from the tap (0, 0) of channel 0.
-            long* taps = stackalloc long[Math.Max(kc, 1)];
-            int perChannel = s.KernelHeight * s.KernelWidth;
-            for (int p = 0, c = pc / perChannel, i = pc % perChannel / s.KernelWidth, j = pc % s.KernelWidth; p < kc; p++)
-            {
-                taps[p] = ((long)c * geometry.Height + i * s.DilationY) * geometry.Width + j * s.DilationX;
-                if (++j == s.KernelWidth)
-                {
-                    j = 0;
-                    if (++i == s.KernelHeight)
-                    {
-                        i = 0;
-                        c++;
-                    }
-                }
-            }
+            int* taps = stackalloc int[Math.Max(kc, 1)];
+            geometry.TapOffsets(pc, kc, s, taps);
             // The panel's columns as runs that stay within one output row of one sample: per tap, a run is one copy
             // from where its first position reads that tap.
             for (int q = column, end = column + columns; q < end;)
@@ -581,6 +568,28 @@ public static unsafe partial class Conv2DOp
         public PaddedGeometry(in Conv2DShape s)
             : this((s.OutputHeight - 1) * s.StrideY + (s.KernelHeight - 1) * s.DilationY + 1, (s.OutputWidth - 1) * s.StrideX + (s.KernelWidth - 1) * s.DilationX + 1, 0)
             => SampleSize = (long)s.Channels * Height * Width;
+
+        /// <summary>
+        /// Where kernel taps [first, first + count) read, each tap (c, i, j) from where tap (0, 0) of channel 0 does:
+        /// one division for the first, then stepping through (c, i, j) — a panel packs up to KC of them.
+        /// </summary>
+        public void TapOffsets(int first, int count, in Conv2DShape s, int* offsets)
+        {
+            int taps = s.KernelHeight * s.KernelWidth;
+            for (int t = 0, c = first / taps, i = first % taps / s.KernelWidth, j = first % s.KernelWidth; t < count; t++)
+            {
+                offsets[t] = (c * Height + i * s.DilationY) * Width + j * s.DilationX;
+                if (++j == s.KernelWidth)
+                {
+                    j = 0;
+                    if (++i == s.KernelHeight)
+                    {
+                        i = 0;
+                        c++;
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>
@@ -617,14 +626,8 @@ public static unsafe partial class Conv2DOp
         public void Pack(float* panel, int panelWidth, int pc, int kc, int column, int columns)
         {
             Conv2DShape s = shape;
-            int taps = s.KernelHeight * s.KernelWidth;
-            // Where each of the panel's taps reads, from its output position's first tap in the padded sample.
             int* offsets = stackalloc int[Math.Max(columns, 1)];
-            for (int t = 0; t < columns; t++)
-            {
-                int tap = column + t, c = tap / taps, i = tap % taps / s.KernelWidth, j = tap % s.KernelWidth;
-                offsets[t] = (c * geometry.Height + i * s.DilationY) * geometry.Width + j * s.DilationX;
-            }
+            geometry.TapOffsets(column, columns, s, offsets);
             int blocked = Avx.IsSupported && s.StrideX == 1 ? columns & ~7 : 0;
             for (int p = 0; p < kc;)
             {

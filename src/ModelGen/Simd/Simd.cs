@@ -39,6 +39,12 @@ internal static class Vectorized
         Vector256.IsHardwareAccelerated ? SimdWidth.Bits256 :
         Vector128.IsHardwareAccelerated ? SimdWidth.Bits128 : SimdWidth.Scalar;
 
+    /// <summary>
+    /// 32 vector registers at every width (x64 with AVX-512, whose EVEX encoding reaches xmm/ymm16–31 too; ARM64),
+    /// rather than x64's 16: register tiles may hold twice the accumulators.
+    /// </summary>
+    public static readonly bool HasThirtyTwoRegisters = System.Runtime.Intrinsics.X86.Avx512F.IsSupported || System.Runtime.Intrinsics.Arm.AdvSimd.IsSupported;
+
     [ThreadStatic] private static SimdWidth t_forced;
 
     /// <summary>The width kernels called from this thread run at.</summary>
