@@ -70,6 +70,48 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// Weight-gradient shapes, k ≥ 4·max(m, n) and big enough for two cores: the depth is summed in two halves (the
+    /// second apart, then added), with row and column edges, an odd depth and narrow tiles.
+    /// </summary>
+    public static TheoryData<int, int, int, int> WidthsAndDepthSplitShapes()
+        => Widths.Cross(new TheoryData<int, int, int> { { 64, 1100, 60 }, { 37, 4099, 29 }, { 8, 8192, 70 }, { 128, 2050, 33 }, { 100, 4000, 17 } });
+
+    [Theory]
+    [MemberData(nameof(WidthsAndDepthSplitShapes))]
+    public void DepthSplitProductsMatchFloat64AndRepeatBitForBitOnOneCoreOrTwo(int bits, int m, int k, int n)
+    {
+        AllFormsMatchFloat64Reference(bits, m, k, n); // accumulating into C
+        double[] a = Reference.Random(m * k, 7 + m), b = Reference.Random(k * n, 8 + n);
+        double[] expected = Reference.MatMul(a, b, m, k, n);
+        var cases = new (GemmForm Form, float[] A, float[] B)[]
+        {
+            (GemmForm.AB, Reference.ToFloat(a), Reference.ToFloat(b)),
+            (GemmForm.AtB, Reference.ToFloat(Reference.Transpose(a, m, k)), Reference.ToFloat(b)),
+            (GemmForm.ABt, Reference.ToFloat(a), Reference.ToFloat(Reference.Transpose(b, k, n))),
+        };
+        foreach (var (form, left, right) in cases)
+        {
+            float[] Product()
+            {
+                using var width = Widths.Force(bits);
+                float[] c = Enumerable.Repeat(float.NaN, m * n).ToArray(); // overwritten, never read
+                Gemm.Multiply<float>(form, left, right, c, m, k, n, accumulate: false);
+                return c;
+            }
+            float[] alone = Product();
+            Reference.Close(expected, alone, 1e-5, 2e-6 * Math.Sqrt(k + 1), $"float {form} {m}×{k}×{n}");
+            // Two products at once: one takes the helper core, the other sums both halves itself. Same bits.
+            float[]? other = null;
+            var thread = new Thread(() => other = Product());
+            thread.Start();
+            float[] mine = Product();
+            thread.Join();
+            Assert.Equal(alone, mine);
+            Assert.Equal(alone, other);
+        }
+    }
+
     [Fact]
     public void ShortSpansAreRejected()
     {
