@@ -259,6 +259,53 @@ public class OpTests
     }
 
     [Fact]
+    public void LargeSequenceCrossEntropyMatchesItsRowsOnOneCoreOrTwo()
+    {
+        // 9 steps × 48 samples × 227 classes: enough logits for the two halves of the steps to run on two cores.
+        const int batch = 48, steps = 9, classes = 227;
+        double[] logits = Reference.Random(steps * batch * classes, 63, 4);
+        var random = new Random(64);
+        int[] lengths = Enumerable.Range(0, batch).Select(n => n % 5 == 0 ? 1 + random.Next(steps) : steps).ToArray();
+        int[] labels = Enumerable.Range(0, batch * steps).Select(_ => random.Next(classes)).ToArray();
+        int tokens = lengths.Sum();
+        float[] logits32 = Reference.ToFloat(logits);
+        (float Loss, float[] Gradient) Run()
+        {
+            var gradient = Enumerable.Repeat(float.NaN, logits.Length).ToArray();
+            float loss = SequenceSoftmaxCrossEntropyOp.ForwardBackward<float>(logits32, labels, lengths, gradient, batch, steps, steps, classes);
+            return (loss, gradient);
+        }
+        var (loss, gradient) = Run();
+        double expected = 0;
+        var rowGradient = new double[classes];
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+            {
+                int row = t * batch + n;
+                if (t >= lengths[n])
+                {
+                    Assert.All(gradient.AsSpan(row * classes, classes).ToArray(), g => Assert.Equal(0f, g));
+                    continue;
+                }
+                expected += SoftmaxCrossEntropyOp.ForwardBackward<double>(logits.AsSpan(row * classes, classes), [labels[n * steps + t]], rowGradient, 1, classes);
+                Reference.Close(rowGradient.Select(g => g / tokens).ToArray(), gradient.AsSpan(row * classes, classes), 1e-5, 1e-9, $"step {t} sample {n}");
+            }
+        Assert.Equal(expected / tokens, loss, 1e-5);
+        Assert.Equal(loss, SequenceSoftmaxCrossEntropyOp.Loss<float>(logits32, labels, lengths, batch, steps, steps, classes));
+        // Two at once: one gets the helper core, the other sums both halves itself. Same bits.
+        (float, float[]) other = default;
+        var thread = new Thread(() => other = Run());
+        thread.Start();
+        var mine = Run();
+        thread.Join();
+        foreach (var (otherLoss, otherGradient) in new[] { mine, other })
+        {
+            Assert.Equal(loss, otherLoss);
+            Assert.Equal(gradient, otherGradient);
+        }
+    }
+
+    [Fact]
     public void SmoothedSequenceCrossEntropySkipsPaddedStepsAndMatchesItsRows()
     {
         // Time-major logits [steps × batch × classes], labels sample-major; sample 1 is one step shorter.
