@@ -253,7 +253,10 @@ public static unsafe class RecurrentOp
         ReadOnlySpan<T> hiddenSide = TCell.SeparateHiddenGateGradient ? hiddenGateGradient : inputGateGradient;
         Gemm.Multiply(GemmForm.AtB, inputGateGradient[..(rows * width)], x[..(rows * inputs)], inputWeightGradient, width, rows, inputs, accumulate: false);
         DenseOp.BiasGradient(inputGateGradient, inputBiasGradient, rows, width);
-        DenseOp.BiasGradient(hiddenSide, hiddenBiasGradient, rows, width);
+        if (TCell.SeparateHiddenGateGradient)
+            DenseOp.BiasGradient(hiddenSide, hiddenBiasGradient, rows, width);
+        else // b_ih and b_hh add into the same pre-activations: one gradient
+            inputBiasGradient[..width].CopyTo(hiddenBiasGradient);
         int pairs = batch * (steps - 1);
         if (pairs == 0)
         {
