@@ -46,9 +46,11 @@ public class ConcurrencyTests
                 net.ComputeLoss(inputs[t], labels[t]);
             }
             start.SignalAndWait();
-            // Three passes of 1,000 calls: the runtime may allocate once on a thread while the others are busy (tiering,
-            // its own lazily created state); a per-call allocation would show in every pass, so the last must be 0 B.
-            for (int pass = 0; pass < 3; pass++)
+            // Four passes of 1,000 calls: the runtime may allocate once on a thread while the others are busy (tiering,
+            // its own lazily created state — once seen in a third pass on a loaded CI machine); a per-call allocation would
+            // show in every pass, so some pass must be 0 B.
+            allocated[t] = long.MaxValue;
+            for (int pass = 0; pass < 4; pass++)
             {
                 long before = GC.GetAllocatedBytesForCurrentThread();
                 for (int call = 0; call < 1000; call++)
@@ -58,7 +60,7 @@ public class ConcurrencyTests
                     if (!outputs.AsSpan().SequenceEqual(expected[t]) || net.ComputeLoss(inputs[t], labels[t]) != expectedLoss[t])
                         Interlocked.Increment(ref mismatches);
                 }
-                allocated[t] = GC.GetAllocatedBytesForCurrentThread() - before;
+                allocated[t] = Math.Min(allocated[t], GC.GetAllocatedBytesForCurrentThread() - before);
             }
         })).ToArray();
         foreach (Thread thread in threads)

@@ -258,6 +258,47 @@ public class OpTests
         Assert.Equal(loss, SequenceSoftmaxCrossEntropyOp.Loss<double>(logits, labels, lengths, batch, steps, steps, classes, smoothing, weights), 1e-12);
     }
 
+    [Theory]
+    [InlineData(17, 5)] // one core
+    [InlineData(5003, 64)] // 320 K table elements: two halves of the vocabulary, on two cores when the helper is free
+    [InlineData(9001, 37)]
+    public void EmbeddingGradientSumsEachRealPositionIntoItsTokensRow(int vocabulary, int dimension)
+    {
+        const int batch = 7, sequenceLength = 9;
+        var random = new Random(67 + vocabulary);
+        int[] lengths = [9, 3, 9, 1, 8, 9, 5];
+        // Repeated tokens (a few hot ones) and tokens at both ends of the vocabulary and of its halves.
+        int[] hot = [0, vocabulary - 1, vocabulary / 2 - 1, vocabulary / 2, 3 % vocabulary];
+        int[] tokens = Enumerable.Range(0, batch * sequenceLength).Select(i => i % 3 == 0 ? hot[random.Next(hot.Length)] : random.Next(vocabulary)).ToArray();
+        double[] dy = Reference.Random(sequenceLength * batch * dimension, 68, 2);
+        var expected = new double[vocabulary * dimension];
+        for (int t = 0; t < sequenceLength; t++)
+            for (int n = 0; n < batch; n++)
+                if (t < lengths[n])
+                    for (int d = 0; d < dimension; d++)
+                        expected[tokens[n * sequenceLength + t] * dimension + d] += dy[(t * batch + n) * dimension + d];
+        var gradient64 = Enumerable.Repeat(double.NaN, expected.Length).ToArray(); // every element overwritten
+        EmbeddingOp.BackwardWeights<double>(tokens, dy, gradient64, lengths, batch, sequenceLength, sequenceLength, dimension);
+        Reference.Close(expected, gradient64, 1e-14, 1e-15, $"embedding gradient {vocabulary} × {dimension}");
+
+        float[] dy32 = Reference.ToFloat(dy);
+        float[] Gradient()
+        {
+            var g = Enumerable.Repeat(float.NaN, expected.Length).ToArray();
+            EmbeddingOp.BackwardWeights<float>(tokens, dy32, g, lengths, batch, sequenceLength, sequenceLength, dimension);
+            return g;
+        }
+        float[] alone = Gradient();
+        Reference.Close(expected, alone, 1e-6, 5e-6, $"float embedding gradient {vocabulary} × {dimension}");
+        float[]? other = null;
+        var thread = new Thread(() => other = Gradient());
+        thread.Start();
+        float[] mine = Gradient();
+        thread.Join();
+        Assert.Equal(alone, mine);
+        Assert.Equal(alone, other);
+    }
+
     [Fact]
     public void LargeSequenceCrossEntropyMatchesItsRowsOnOneCoreOrTwo()
     {
@@ -1044,6 +1085,45 @@ public class OpTests
         double[] g = [3, 4]; // norm 5
         Assert.Equal(1.0, GradientClipping.GlobalNormScale<double>(g, 10));
         Assert.Equal(2.0 / (5 + 1e-6), GradientClipping.GlobalNormScale<double>(g, 2), 15);
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndLengths))]
+    public void SumOfSquaresCoversEveryTail(int bits, int length)
+    {
+        using var width = Widths.Force(bits);
+        double[] g = Reference.Random(length, 65 + length, 3);
+        double expected = g.Sum(v => v * v);
+        Assert.Equal(expected, GradientClipping.SumOfSquares<double>(g), 1e-12 * Math.Max(1, expected));
+        float[] g32 = Reference.ToFloat(g);
+        double expected32 = g32.Sum(v => (double)v * v);
+        Assert.Equal(expected32, GradientClipping.SumOfSquares<float>(g32), 1e-6 * Math.Max(1, expected32));
+    }
+
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void SumOfSquaresOfAnEmbeddingSizedBufferIsTheSameOnOneCoreOrTwo(int bits)
+    {
+        // 300,007 floats, mostly zero as an embedding's gradient is: summed in two halves (on two cores when the helper is free).
+        float[] g = new float[300_007];
+        var random = new Random(66);
+        for (int i = 0; i < g.Length; i += 1 + random.Next(40))
+            g[i] = (float)(random.NextDouble() * 2 - 1);
+        double expected = g.Sum(v => (double)v * v);
+        double Sum()
+        {
+            using var width = Widths.Force(bits);
+            return GradientClipping.SumOfSquares<float>(g);
+        }
+        double alone = Sum();
+        Assert.Equal(expected, alone, 1e-6 * expected);
+        double other = 0;
+        var thread = new Thread(() => other = Sum());
+        thread.Start();
+        double mine = Sum();
+        thread.Join();
+        Assert.Equal(alone, mine);
+        Assert.Equal(alone, other);
     }
 }
 

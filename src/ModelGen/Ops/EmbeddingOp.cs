@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using ModelGen.Kernels;
 
 namespace ModelGen.Ops;
 
@@ -44,18 +45,47 @@ public static class EmbeddingOp
     }
 
     /// <summary>dE = Σ over real positions of dy, scattered to each position's token row (dE is overwritten).</summary>
-    public static void BackwardWeights<T>(ReadOnlySpan<int> tokens, ReadOnlySpan<T> dy, Span<T> tableGradient, ReadOnlySpan<int> lengths,
+    /// <remarks>
+    /// A large table is cleared and filled in two halves of the vocabulary, one per core: each core scans every position
+    /// and adds those whose token is in its half, in the same order as one core would, so the sums are the same bits.
+    /// Clearing a tagger's 28,800 × 64 table and adding 2,048 rows into it, where the optimizer's pass had just pushed the
+    /// table out of cache: 300 → 170 µs on two Zen 4 cores.
+    /// </remarks>
+    public static unsafe void BackwardWeights<T>(ReadOnlySpan<int> tokens, ReadOnlySpan<T> dy, Span<T> tableGradient, ReadOnlySpan<int> lengths,
         int batch, int steps, int sequenceLength, int dimension)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        tableGradient.Clear();
-        for (int t = 0; t < steps; t++)
-            for (int n = 0; n < batch; n++)
-            {
-                if (t >= lengths[n])
-                    continue;
-                Span<T> target = tableGradient.Slice(tokens[n * sequenceLength + t] * dimension, dimension);
-                TensorPrimitives.Add(target, dy.Slice((t * batch + n) * dimension, dimension), target);
-            }
+        int vocabulary = tableGradient.Length / dimension;
+        fixed (int* pTokens = tokens, pLengths = lengths)
+        fixed (T* pDy = dy, pTable = tableGradient)
+        {
+            var halves = new VocabularyRange<T>(pTokens, pDy, pTable, pLengths, batch, steps, sequenceLength, dimension);
+            if ((long)vocabulary * dimension >= SplitElements && GemmWorker.IsAvailable)
+                GemmWorker.RunPair(ref halves, 0, vocabulary / 2, 0, 0, vocabulary / 2, vocabulary, 0, 0, worthWaking: true);
+            else
+                halves.Run(0, vocabulary, 0, 0);
+        }
+    }
+
+    /// <summary>From this many table elements (1 MB of floats) the second core takes half of the vocabulary.</summary>
+    private const long SplitElements = 1L << 18;
+
+    /// <summary>Table rows [first, end): cleared, then every real position's dy added to its token's row if the row is here.</summary>
+    private readonly unsafe struct VocabularyRange<T>(int* tokens, T* dy, T* table, int* lengths, int batch, int steps, int sequenceLength, int dimension)
+        : IGemmJob where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public void Run(int first, int end, int unused0, int unused1)
+        {
+            new Span<T>(table + (long)first * dimension, (end - first) * dimension).Clear();
+            for (int t = 0; t < steps; t++)
+                for (int n = 0; n < batch; n++)
+                {
+                    int token = tokens[n * sequenceLength + t];
+                    if (t >= lengths[n] || token < first || token >= end)
+                        continue;
+                    var target = new Span<T>(table + (long)token * dimension, dimension);
+                    TensorPrimitives.Add(target, new ReadOnlySpan<T>(dy + (long)(t * batch + n) * dimension, dimension), target);
+                }
+        }
     }
 }
