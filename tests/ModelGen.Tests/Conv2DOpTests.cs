@@ -164,6 +164,29 @@ public class Conv2DOpTests
     }
 
     [Fact]
+    public void AWideLayersThreePassesAllocateNothingOnceWarm()
+    {
+        // 64 → 64 channels, 3×3 Same: the packed-GEMM passes with padded copies and panels packed from the images.
+        Conv2DShape s = ConvReference.Shape(64, 12, 12, 64, 3, 3, 1, 1, same: true);
+        const int batch = 8;
+        float[] x = Reference.ToFloat(Reference.Random(batch * s.InputSize, 91)), weights = Reference.ToFloat(Reference.Random(s.Filters * s.Patch, 92));
+        float[] bias = new float[s.Filters], y = new float[batch * s.OutputSize], dy = Reference.ToFloat(Reference.Random(batch * s.OutputSize, 93));
+        float[] dx = new float[x.Length], dw = new float[weights.Length], db = new float[s.Filters];
+        void Passes()
+        {
+            Conv2DOp.Forward<float>(x, weights, bias, y, batch, s);
+            Conv2DOp.BackwardParameters<float>(x, dy, dw, db, batch, s);
+            Conv2DOp.BackwardInput<float>(dy, weights, dx, batch, s);
+        }
+        for (int i = 0; i < 40; i++) // buffers, and the tiered JIT's call counting
+            Passes();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 10; i++)
+            Passes();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    [Fact]
     public void WrongSpanLengthsAreRejectedWithTheShape()
     {
         Conv2DShape s = Shapes["3x3 same, non-square"];
