@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using ModelGen.Kernels;
 
 namespace ModelGen.Tests;
@@ -40,12 +41,21 @@ public class GemmWorkerTests
         Assert.Equal(aloneB, togetherB);
     }
 
-    private readonly unsafe struct ThrowOffThread(int callerThread) : IGemmEpilogue
+    /// <summary>
+    /// Throws on the helper. The caller's half waits (up to 5 s) until the helper has started its own, which it would
+    /// otherwise take back and run itself if the helper were slow to start.
+    /// </summary>
+    private readonly unsafe struct ThrowOffThread(int callerThread, StrongBox<int> helperStarted) : IGemmEpilogue
     {
         public void Apply(float* c, int row, int column, int count)
         {
             if (Environment.CurrentManagedThreadId != callerThread)
+            {
+                Volatile.Write(ref helperStarted.Value, 1);
                 throw new InvalidOperationException("planted failure on the helper thread");
+            }
+            StrongBox<int> started = helperStarted;
+            SpinWait.SpinUntil(() => Volatile.Read(ref started.Value) == 1, 5000);
         }
     }
 
@@ -58,6 +68,38 @@ public class GemmWorkerTests
         }
     }
 
+    /// <summary>Records which thread ran each of its two ranges.</summary>
+    private readonly struct WhoRuns(int[] threads) : IGemmJob
+    {
+        public void Run(int rowStart, int rowEnd, int columnStart, int columnEnd) => threads[rowStart] = Environment.CurrentManagedThreadId;
+    }
+
+    [Fact]
+    public void AHalfTheSleepingHelperHasNotStartedRunsOnTheCaller()
+    {
+        if (!GemmWorker.IsAvailable)
+            return;
+        var warm = new WhoRuns(new int[2]);
+        GemmWorker.RunPair(ref warm, 0, 1, 0, 0, 1, 2, 0, 0, worthWaking: true); // the helper exists
+        int me = Environment.CurrentManagedThreadId, takenBack = 0;
+        for (int attempt = 0; attempt < 5 && takenBack == 0; attempt++)
+        {
+            Thread.Sleep(20); // the helper spins 1 ms after a job, then sleeps
+            var threads = new int[2];
+            var job = new WhoRuns(threads);
+            // Waking takes the helper microseconds; the caller's half takes nanoseconds, then takes the other half back.
+            GemmWorker.RunPair(ref job, 0, 1, 0, 0, 1, 2, 0, 0, worthWaking: true);
+            Assert.Equal(me, threads[0]);
+            Assert.NotEqual(0, threads[1]);
+            if (threads[1] == me)
+                takenBack++;
+        }
+        Assert.True(takenBack > 0, "in five calls the caller never ran the half a sleeping helper had not started");
+        // The helper, woken for nothing, still serves the next product.
+        var next = new WhoRuns(new int[2]);
+        GemmWorker.RunPair(ref next, 0, 1, 0, 0, 1, 2, 0, 0, worthWaking: true);
+    }
+
     [Fact]
     public void AFailingJobOnEitherThreadSurfacesAndLaterProductsStayExact()
     {
@@ -68,7 +110,7 @@ public class GemmWorkerTests
         int me = Environment.CurrentManagedThreadId;
         if (GemmWorker.IsAvailable)
         {
-            var helperFailure = Assert.Throws<AggregateException>(() => Gemm.MultiplyPacked(GemmForm.AB, af, bf, c, m, k, n, false, new ThrowOffThread(me)));
+            var helperFailure = Assert.Throws<AggregateException>(() => Gemm.MultiplyPacked(GemmForm.AB, af, bf, c, m, k, n, false, new ThrowOffThread(me, new StrongBox<int>())));
             Assert.Contains("helper thread", helperFailure.InnerExceptions.Single().Message);
         }
         // Split, the caller's failure waits for the helper to finish reading the job on the caller's stack, then surfaces.

@@ -15,11 +15,13 @@ internal interface IGemmJob
 /// other half itself; no allocation, no thread-pool queueing. The helper spins for 1 ms after each job (training
 /// issues GEMMs back to back) and then sleeps. A call that finds it asleep wakes it for the calls that follow but
 /// does its own work alone: waiting out a wake-up (tens to hundreds of µs on a VM) costs more than the split saves.
-/// Calls from several threads at once simply run single-threaded.
+/// A half the helper has not started by the time the caller finishes its own is taken back and run by the caller: a
+/// helper still waking, or whose core another process holds, never makes the caller wait. Calls from several threads at
+/// once simply run single-threaded.
 /// </summary>
 internal static unsafe class GemmWorker
 {
-    private const int Idle = 0, Pending = 1, Done = 2;
+    private const int Idle = 0, Pending = 1, Running = 2, Done = 3;
     private static readonly long SpinTicks = Stopwatch.Frequency / 1000; // 1 ms, as OpenMP runtimes spin
 
     private static readonly ManualResetEventSlim Wake = new(false);
@@ -75,13 +77,33 @@ internal static unsafe class GemmWorker
                 mine = e; // the helper still reads the job on this stack: wait for it before leaving
             }
 
-            var spinner = new SpinWait();
-            while (Volatile.Read(ref s_state) != Done)
-                spinner.SpinOnce(sleep1Threshold: -1);
-            Volatile.Write(ref s_state, Idle);
-            s_job = null;
-            Exception? helper = s_failure;
-            s_failure = null;
+            Exception? helper = null;
+            if (Interlocked.CompareExchange(ref s_state, Idle, Pending) == Pending)
+            {
+                // Not started: the half is the caller's again (unless the caller's own half failed; it throws below).
+                s_job = null;
+                if (mine is null)
+                {
+                    try
+                    {
+                        job.Run(rowStart1, rowEnd1, columnStart1, columnEnd1);
+                    }
+                    catch (Exception e)
+                    {
+                        mine = e;
+                    }
+                }
+            }
+            else
+            {
+                var spinner = new SpinWait();
+                while (Volatile.Read(ref s_state) != Done)
+                    spinner.SpinOnce(sleep1Threshold: -1);
+                Volatile.Write(ref s_state, Idle);
+                s_job = null;
+                helper = s_failure;
+                s_failure = null;
+            }
             if (mine is not null || helper is not null)
                 throw new AggregateException("GEMM job failed", new[] { mine, helper }.OfType<Exception>());
         }
@@ -104,33 +126,36 @@ internal static unsafe class GemmWorker
 
     private static void Loop()
     {
+        long deadline = Stopwatch.GetTimestamp() + SpinTicks;
         while (true)
         {
-            long deadline = Stopwatch.GetTimestamp() + SpinTicks;
-            while (Volatile.Read(ref s_state) != Pending)
+            // Claimed, not just seen: the caller may take a pending half back until the helper starts it.
+            if (Volatile.Read(ref s_state) == Pending && Interlocked.CompareExchange(ref s_state, Running, Pending) == Pending)
             {
-                if (Stopwatch.GetTimestamp() < deadline)
+                try
                 {
-                    Thread.SpinWait(32);
-                    continue;
+                    using var width = Vectorized.Force(s_width);
+                    s_run(s_job, s_rowStart, s_rowEnd, s_columnStart, s_columnEnd);
                 }
-                Interlocked.Exchange(ref s_sleeping, 1);
-                if (Volatile.Read(ref s_state) != Pending) // re-check after announcing sleep: no lost wake-up
-                    Wake.Wait();
-                Wake.Reset();
-                Interlocked.Exchange(ref s_sleeping, 0);
+                catch (Exception e)
+                {
+                    s_failure = e;
+                }
+                Volatile.Write(ref s_state, Done);
                 deadline = Stopwatch.GetTimestamp() + SpinTicks;
+                continue;
             }
-            try
+            if (Stopwatch.GetTimestamp() < deadline)
             {
-                using var width = Vectorized.Force(s_width);
-                s_run(s_job, s_rowStart, s_rowEnd, s_columnStart, s_columnEnd);
+                Thread.SpinWait(32);
+                continue;
             }
-            catch (Exception e)
-            {
-                s_failure = e;
-            }
-            Volatile.Write(ref s_state, Done);
+            Interlocked.Exchange(ref s_sleeping, 1);
+            if (Volatile.Read(ref s_state) != Pending) // re-check after announcing sleep: no lost wake-up
+                Wake.Wait();
+            Wake.Reset();
+            Interlocked.Exchange(ref s_sleeping, 0);
+            deadline = Stopwatch.GetTimestamp() + SpinTicks;
         }
     }
 }
