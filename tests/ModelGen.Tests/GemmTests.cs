@@ -101,14 +101,7 @@ public class GemmTests
             }
             float[] alone = Product();
             Reference.Close(expected, alone, 1e-5, 2e-6 * Math.Sqrt(k + 1), $"float {form} {m}×{k}×{n}");
-            // Two products at once: one takes the helper core, the other sums both halves itself. Same bits.
-            float[]? other = null;
-            var thread = new Thread(() => other = Product());
-            thread.Start();
-            float[] mine = Product();
-            thread.Join();
-            Assert.Equal(alone, mine);
-            Assert.Equal(alone, other);
+            Reference.SameWhenRunTwiceAtOnce(alone, Product, (x, y) => Assert.Equal(x, y));
         }
     }
 

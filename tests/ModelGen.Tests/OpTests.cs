@@ -290,13 +290,7 @@ public class OpTests
         }
         float[] alone = Gradient();
         Reference.Close(expected, alone, 1e-6, 5e-6, $"float embedding gradient {vocabulary} × {dimension}");
-        float[]? other = null;
-        var thread = new Thread(() => other = Gradient());
-        thread.Start();
-        float[] mine = Gradient();
-        thread.Join();
-        Assert.Equal(alone, mine);
-        Assert.Equal(alone, other);
+        Reference.SameWhenRunTwiceAtOnce(alone, Gradient, (x, y) => Assert.Equal(x, y));
     }
 
     [Fact]
@@ -333,17 +327,11 @@ public class OpTests
             }
         Assert.Equal(expected / tokens, loss, 1e-5);
         Assert.Equal(loss, SequenceSoftmaxCrossEntropyOp.Loss<float>(logits32, labels, lengths, batch, steps, steps, classes));
-        // Two at once: one gets the helper core, the other sums both halves itself. Same bits.
-        (float, float[]) other = default;
-        var thread = new Thread(() => other = Run());
-        thread.Start();
-        var mine = Run();
-        thread.Join();
-        foreach (var (otherLoss, otherGradient) in new[] { mine, other })
+        Reference.SameWhenRunTwiceAtOnce((loss, gradient), Run, (x, y) =>
         {
-            Assert.Equal(loss, otherLoss);
-            Assert.Equal(gradient, otherGradient);
-        }
+            Assert.Equal(x.Item1, y.Item1);
+            Assert.Equal(x.Item2, y.Item2);
+        });
     }
 
     [Fact]
@@ -1117,13 +1105,7 @@ public class OpTests
         }
         double alone = Sum();
         Assert.Equal(expected, alone, 1e-6 * expected);
-        double other = 0;
-        var thread = new Thread(() => other = Sum());
-        thread.Start();
-        double mine = Sum();
-        thread.Join();
-        Assert.Equal(alone, mine);
-        Assert.Equal(alone, other);
+        Reference.SameWhenRunTwiceAtOnce(alone, Sum, (x, y) => Assert.Equal(x, y));
     }
 }
 

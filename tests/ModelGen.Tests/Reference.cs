@@ -26,6 +26,21 @@ internal static class Reference
         return t;
     }
 
+    /// <summary>
+    /// Runs <paramref name="compute"/> twice at once from two threads — one gets the two-core helper, the other computes
+    /// both halves itself — and asserts each result equals <paramref name="alone"/> (computed before, alone) bit for bit.
+    /// </summary>
+    public static void SameWhenRunTwiceAtOnce<T>(T alone, Func<T> compute, Action<T, T> assertEqual)
+    {
+        T? other = default;
+        var thread = new Thread(() => other = compute());
+        thread.Start();
+        T mine = compute();
+        thread.Join();
+        assertEqual(alone, mine);
+        assertEqual(alone, other!);
+    }
+
     public static double[] Random(int count, int seed, double scale = 1)
     {
         var random = new ModelGen.Initialization.SeededRandom(seed);
