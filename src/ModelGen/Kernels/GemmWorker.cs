@@ -38,11 +38,20 @@ internal static unsafe class GemmWorker
     /// <summary>Two cores or more, unless MODELGEN_THREADS=1 asks for one (as OMP_NUM_THREADS does for libtorch).</summary>
     public static readonly bool IsAvailable = Environment.ProcessorCount > 1 && Environment.GetEnvironmentVariable("MODELGEN_THREADS") != "1";
 
-    /// <summary>Runs the first range on this thread and the second on the helper; returns when both are done.</summary>
+    /// <summary>
+    /// Runs the first range on this thread and the second on the helper; returns when both are done. With one core (or
+    /// MODELGEN_THREADS=1) both ranges run here, one after the other: a job split for two cores gives the same result on one.
+    /// </summary>
     /// <remarks><c>worthWaking</c>: the job is long enough that waiting for a sleeping helper to wake pays off.</remarks>
     public static void RunPair<TJob>(ref TJob job, int rowStart0, int rowEnd0, int columnStart0, int columnEnd0, int rowStart1, int rowEnd1, int columnStart1, int columnEnd1, bool worthWaking)
         where TJob : struct, IGemmJob
     {
+        if (!IsAvailable)
+        {
+            job.Run(rowStart0, rowEnd0, columnStart0, columnEnd0);
+            job.Run(rowStart1, rowEnd1, columnStart1, columnEnd1);
+            return;
+        }
         if (!worthWaking && s_thread is not null && Volatile.Read(ref s_sleeping) == 1)
         {
             Wake.Set();

@@ -108,28 +108,16 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         int middle = k / 2 / 8 * 8;
         var halves = new DepthHalves(
             new Job<NoEpilogue, MatrixPanels>(form, a, b, default, c, m, k, n, 0, middle, accumulate, default),
-            new Job<NoEpilogue, MatrixPanels>(form, a, b, default, partial, m, k, n, middle, k, false, default));
-        if (GemmWorker.IsAvailable)
-            GemmWorker.RunPair(ref halves, 0, m, 0, n, m, 2 * m, 0, n, (long)m * n * k >= WakeThreshold);
-        else
-        {
-            halves.Run(0, m, 0, n);
-            halves.Run(m, 2 * m, 0, n);
-        }
+            new Job<NoEpilogue, MatrixPanels>(form, a, b, default, partial, m, k, n, middle, k, false, default), m, n);
+        GemmWorker.RunPair(ref halves, 0, 0, 0, 0, 0, 0, 1, 0, (long)m * n * k >= WakeThreshold);
         var sums = new Span<float>(c, (int)length);
         System.Numerics.Tensors.TensorPrimitives.Add(sums, new ReadOnlySpan<float>(partial, (int)length), sums);
     }
 
-    /// <summary>The two depth halves as one job: rows [0, m) run the first, rows [m, 2m) the second.</summary>
-    private readonly struct DepthHalves(Job<NoEpilogue, MatrixPanels> first, Job<NoEpilogue, MatrixPanels> second) : IGemmJob
+    /// <summary>The two depth halves as one job, each the whole of C; the third number of a range says which half.</summary>
+    private readonly struct DepthHalves(Job<NoEpilogue, MatrixPanels> first, Job<NoEpilogue, MatrixPanels> second, int m, int n) : IGemmJob
     {
-        public void Run(int rowStart, int rowEnd, int columnStart, int columnEnd)
-        {
-            if (rowStart == 0)
-                first.Run(rowStart, rowEnd, columnStart, columnEnd);
-            else
-                second.Run(0, rowEnd - rowStart, columnStart, columnEnd);
-        }
+        public void Run(int unused0, int unused1, int half, int unused2) => (half == 0 ? first : second).Run(0, m, 0, n);
     }
 
     internal readonly struct Job<TEpilogue, TSource> : IGemmJob where TEpilogue : struct, IGemmEpilogue where TSource : struct, IPanelSource

@@ -251,7 +251,7 @@ public static class SequenceSoftmaxCrossEntropyOp
             var halves = new SweepHalves<T>(pLogits, pLabels, pLengths, logitsGradient.IsEmpty ? null : pGradient, weighted ? pWeights : null, totals,
                 batch, sequenceLength, classes, T.One / denominator, labelSmoothing);
             long elements = (long)batch * steps * classes;
-            if (elements >= ParallelElements && GemmWorker.IsAvailable)
+            if (elements >= ParallelElements)
                 GemmWorker.RunPair(ref halves, 0, middle, 0, 0, middle, steps, 1, 0, worthWaking: elements >= WakeElements);
             else
             {

@@ -58,13 +58,7 @@ public static class GradientClipping
         {
             var halves = new Halves<T>(start, totals);
             int half = values.Length / 2 / 64 * 64;
-            if (Kernels.GemmWorker.IsAvailable)
-                Kernels.GemmWorker.RunPair(ref halves, 0, half, 0, 0, half, values.Length, 1, 0, worthWaking: true);
-            else
-            {
-                halves.Run(0, half, 0, 0);
-                halves.Run(half, values.Length, 1, 0);
-            }
+            Kernels.GemmWorker.RunPair(ref halves, 0, half, 0, 0, half, values.Length, 1, 0, worthWaking: true);
         }
         return totals[0] + totals[1];
     }

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using ModelGen.Optimizers;
 
 namespace ModelGen.Training;
 
@@ -154,7 +155,7 @@ internal sealed class MonitorState<TInput, TTarget>
             ParameterInfo tensor = _manifest[t];
             if (!tensor.IsTrainable || tensor.Role != ParameterRole.Weight)
                 continue;
-            double squares = TensorPrimitives.SumOfSquares(gradients.Slice(tensor.Offset, tensor.Length));
+            double squares = GradientClipping.SumOfSquares(gradients.Slice(tensor.Offset, tensor.Length)); // the norm clipping sees
             double norm = Math.Sqrt(squares), rms = Math.Sqrt(squares / tensor.Length);
             if (_firstGradientNorms[t] == 0)
                 _firstGradientNorms[t] = norm; // the first sampled step with a gradient is the reference
