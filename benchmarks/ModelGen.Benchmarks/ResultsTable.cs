@@ -180,7 +180,11 @@ internal static class ResultsTable
         string model = File.Exists("/proc/cpuinfo") ? CpuName(File.ReadLines("/proc/cpuinfo").TakeWhile(l => l.Length > 0).ToList()) : RuntimeInformation.ProcessArchitecture.ToString();
         string knobs = string.Join(" ", new[] { "DOTNET_EnableAVX512", "DOTNET_EnableAVX2", "DOTNET_EnableHWIntrinsic" }
             .Where(k => Environment.GetEnvironmentVariable(k) == "0").Select(k => k + "=0"));
-        return $"{model}, {Environment.ProcessorCount} cores{(knobs.Length > 0 ? ", " + knobs : "")}";
+        // The knobs that hold libtorch to a narrower ISA: ATen's own kernels, oneDNN's, and MKL's (statically linked
+        // into libtorch_cpu, it serves libtorch's SGEMM).
+        string peerKnobs = string.Join(" ", new[] { "ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "MKL_ENABLE_INSTRUCTIONS" }
+            .Where(k => Environment.GetEnvironmentVariable(k) is { Length: > 0 }).Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}"));
+        return $"{model}, {Environment.ProcessorCount} cores{(knobs.Length > 0 ? ", " + knobs : "")}{(peerKnobs.Length > 0 ? " (libtorch: " + peerKnobs + ")" : "")}";
     }
 
     /// <summary>
@@ -191,9 +195,24 @@ internal static class ResultsTable
     {
         string Field(string name) => firstCore.FirstOrDefault(l => l.StartsWith(name, StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "";
         string model = Field("model name") is { Length: > 0 } named ? named : "unknown CPU";
-        if (!Field("vendor_id").Contains("AMD", StringComparison.Ordinal) || !int.TryParse(Field("cpu family"), out int family) || !int.TryParse(Field("model"), out int number))
+        if (!int.TryParse(Field("cpu family"), out int family) || !int.TryParse(Field("model"), out int number))
             return model;
-        string? generation = (family, number) switch
+        bool amd = Field("vendor_id").Contains("AMD", StringComparison.Ordinal);
+        if (!amd && !Field("vendor_id").Contains("Intel", StringComparison.Ordinal))
+            return model;
+        // Intel VMs report "Intel(R) Xeon(R) Processor" for every server generation; the model number tells them apart.
+        string? generation = amd ? null : (family, number) switch
+        {
+            (6, 85) => "Skylake-SP / Cascade Lake",
+            (6, 106) => "Ice Lake-SP",
+            (6, 143) => "Sapphire Rapids",
+            (6, 207) => "Emerald Rapids",
+            (6, 173) => "Granite Rapids",
+            _ => null,
+        };
+        if (!amd)
+            return generation is null ? $"{model} (family {family} model {number})" : $"{model} ({generation}, family {family} model {number})";
+        generation = (family, number) switch
         {
             (23, < 0x30) => "Zen 1",
             (23, _) => "Zen 2",
