@@ -483,6 +483,39 @@ public class OpTests
         Assert.All(p, x => Assert.True(float.IsFinite(x)));
     }
 
+    public static TheoryData<int, int> WidthsAndTails() => Widths.Cross([1, 16, 37]);
+
+    [Theory]
+    [MemberData(nameof(WidthsAndTails))]
+    public void DecayingOptimizerStatesAreFlushedToZeroBelowTheNormalRange(int bits, int length)
+    {
+        // A dead unit's weights: zero gradients, every state at the bottom of the normal range. One step at decay ½
+        // takes each state subnormal, where it would stay (½ · the smallest subnormal rounds back to it) and slow every
+        // later step on Intel cores; it must become exactly 0, in the vector body and the scalar tail alike.
+        using var width = Widths.Force(bits);
+        float[] States() => Enumerable.Repeat(2e-38f, length).ToArray();
+        void AllZero(float[] state, string what) => Assert.All(state, x => Assert.True(x == 0f, $"{what}: {x:E} is not 0"));
+
+        float[] p = new float[length], g = new float[length], velocity = States();
+        Sgd.Update<float>(p, g, velocity, 1e-2f, 0.5f, nesterov: false, 1f);
+        AllZero(velocity, "SGD velocity");
+        velocity = States();
+        Sgd.Update<float>(p, g, velocity, 1e-2f, 0.5f, nesterov: true, 1f);
+        AllZero(velocity, "SGD Nesterov velocity");
+
+        float[] square = States(), rmsVelocity = States(), average = States();
+        RmsProp.Update<float>(p, g, square, rmsVelocity, average, 1e-3f, 0.5f, 1e-8f, 0.5f, nesterov: false, 1f, 1f);
+        AllZero(square, "RMSProp square average");
+        AllZero(rmsVelocity, "RMSProp velocity");
+        AllZero(average, "RMSProp gradient average");
+        Assert.All(p, x => Assert.Equal(0f, x));
+
+        // A state still in the normal range after the step is kept as it is.
+        velocity = Enumerable.Repeat(4e-38f, length).ToArray();
+        Sgd.Update<float>(p, g, velocity, 1e-2f, 0.5f, nesterov: false, 1f);
+        Assert.All(velocity, x => Assert.Equal(2e-38f, x));
+    }
+
     [Theory]
     [MemberData(nameof(WidthsAndLengths))]
     public void SgdMatchesScalarReference(int bits, int length)

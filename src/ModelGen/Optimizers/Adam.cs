@@ -7,9 +7,8 @@ namespace ModelGen.Optimizers;
 /// Adam (Kingma and Ba) with bias correction, matching <c>torch.optim.Adam</c>:
 /// m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − (lr/(1−β₁ᵗ)) · m / (√v/√(1−β₂ᵗ) + ε).
 /// One pass over parameters, gradients and both moments; the gradient scale carries clipping.
-/// Moments that decay below the smallest normal number are flushed to zero: near convergence they would
-/// otherwise sit in the subnormal range, where every arithmetic operation costs ~100× more on x86, and a
-/// subnormal m or v changes no update (the step is bounded by m / ε, and √v ≪ ε).
+/// Moments that decay below the smallest normal number are flushed to zero (<see cref="ElementwiseUpdate.FlushSubnormal"/>):
+/// a subnormal m or v changes no update (the step is bounded by m / ε, and √v ≪ ε).
 /// </summary>
 public static class Adam
 {
@@ -47,16 +46,6 @@ public static class Adam
     public static T InverseCorrection2<T>(T beta2, long step) where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => T.One / T.Sqrt(T.One - T.Pow(beta2, T.CreateChecked(step)));
 
-    /// <summary>
-    /// Below 2⁻¹²⁶ (float) or 2⁻¹⁰²² (double) a moment is flushed to zero: see the class remarks.
-    /// </summary>
-    internal static TVector FlushSubnormal<T, TVector, TOps>(TVector moment) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        where TVector : struct where TOps : IVectorOps<T, TVector>
-        => TOps.ConditionalSelect(TOps.LessThan(TOps.Abs(moment), TOps.Broadcast(SmallestNormal<T>())), TOps.Zero, moment);
-
-    private static T SmallestNormal<T>() where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => typeof(T) == typeof(float) ? T.CreateTruncating(1.17549435E-38f) : T.CreateTruncating(2.2250738585072014E-308); // 2^-126, 2^-1022
-
     /// <summary>The Adam step; with <typeparamref name="TAmsGrad"/> the denominator reads max(v̂, v), kept in state 3.</summary>
     private readonly struct Rule<T, TAmsGrad>(T scale, T beta1, T beta2, T epsilon, T keep, T stepSize, T inverseCorrection2) : IUpdateRule<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -67,8 +56,8 @@ public static class Adam
         public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector m, ref TVector v, ref TVector maxV) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
             TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
-            m = FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta1), m), TOps.Multiply(TOps.Broadcast(T.One - beta1), grad)));
-            v = FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta2), v), TOps.Multiply(TOps.Multiply(TOps.Broadcast(T.One - beta2), grad), grad)));
+            m = ElementwiseUpdate.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta1), m), TOps.Multiply(TOps.Broadcast(T.One - beta1), grad)));
+            v = ElementwiseUpdate.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta2), v), TOps.Multiply(TOps.Multiply(TOps.Broadcast(T.One - beta2), grad), grad)));
             TVector second = v;
             if (TAmsGrad.Value)
                 second = maxV = TOps.ConditionalSelect(TOps.GreaterThan(v, maxV), v, maxV);

@@ -72,6 +72,20 @@ internal static unsafe class ElementwiseUpdate
         }
     }
 
+    /// <summary>
+    /// A state value below 2⁻¹²⁶ (float) or 2⁻¹⁰²² (double) becomes 0. A state that only decays (a momentum or moment
+    /// whose gradient is 0, as for a dead ReLU's weights) otherwise sinks into the subnormal range and stays there —
+    /// 0.9 × the smallest subnormal rounds back to it — and every operation on a subnormal costs ~100× more on Intel
+    /// cores: LeNet-5's batch-1 SGD-with-momentum step took 310 µs instead of 45 on a Xeon. What the state adds to a
+    /// parameter is then below 2⁻¹²⁶ · lr, lost in the parameter's own rounding.
+    /// </summary>
+    internal static TVector FlushSubnormal<T, TVector, TOps>(TVector state) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TVector : struct where TOps : IVectorOps<T, TVector>
+        => TOps.ConditionalSelect(TOps.LessThan(TOps.Abs(state), TOps.Broadcast(SmallestNormal<T>())), TOps.Zero, state);
+
+    private static T SmallestNormal<T>() where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => typeof(T) == typeof(float) ? T.CreateTruncating(1.17549435E-38f) : T.CreateTruncating(2.2250738585072014E-308); // 2^-126, 2^-1022
+
     private readonly ref struct Kernel<T, TRule>(Span<T> parameters, ReadOnlySpan<T> gradients, Span<T> state1, Span<T> state2, Span<T> state3, TRule rule) : IVectorKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TRule : struct, IUpdateRule<T>

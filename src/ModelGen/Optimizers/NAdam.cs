@@ -53,8 +53,8 @@ public static class NAdam
         public TVector Apply<TVector, TOps>(TVector p, TVector g, ref TVector m, ref TVector v, ref TVector unused3) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
             TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
-            m = Adam.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta1), m), TOps.Multiply(TOps.Broadcast(T.One - beta1), grad)));
-            v = Adam.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta2), v), TOps.Multiply(TOps.Multiply(TOps.Broadcast(T.One - beta2), grad), grad)));
+            m = ElementwiseUpdate.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta1), m), TOps.Multiply(TOps.Broadcast(T.One - beta1), grad)));
+            v = ElementwiseUpdate.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(beta2), v), TOps.Multiply(TOps.Multiply(TOps.Broadcast(T.One - beta2), grad), grad)));
             TVector denominator = TOps.Add(TOps.Multiply(TOps.Sqrt(v), TOps.Broadcast(inverseCorrection2)), TOps.Broadcast(epsilon));
             TVector step = TOps.Add(TOps.Multiply(TOps.Broadcast(gradientStep), grad), TOps.Multiply(TOps.Broadcast(momentumStep), m));
             return TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), TOps.Divide(step, denominator));

@@ -8,7 +8,8 @@ namespace ModelGen.Optimizers;
 /// Centred (Graves): also a running mean of the gradients, a ← ρa + (1 − ρ)g, and the denominator √(v − a²) + ε, the
 /// gradients' running standard deviation rather than their root mean square. With momentum μ: b ← μb + g / denominator
 /// and p ← p − lr·b, or, with Nesterov, p ← p − lr·(g / denominator + μb) — the look-ahead form <see cref="Sgd"/> uses
-/// (Goodfellow et al., algorithm 8.7; PyTorch's RMSprop has no Nesterov switch).
+/// (Goodfellow et al., algorithm 8.7; PyTorch's RMSprop has no Nesterov switch). Decaying states are flushed to 0 below
+/// the normal range (<see cref="ElementwiseUpdate.FlushSubnormal"/>).
 /// </summary>
 public static class RmsProp
 {
@@ -72,12 +73,12 @@ public static class RmsProp
         {
             TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
             TVector oneMinusRho = TOps.Broadcast(T.One - rho);
-            average = TOps.Add(TOps.Multiply(TOps.Broadcast(rho), average), TOps.Multiply(TOps.Multiply(oneMinusRho, grad), grad));
+            average = ElementwiseUpdate.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(rho), average), TOps.Multiply(TOps.Multiply(oneMinusRho, grad), grad)));
             TVector variance = average;
             if (TCentred.Value)
             {
                 ref TVector gradientAverage = ref TMomentum.Value ? ref state3 : ref state2;
-                gradientAverage = TOps.Add(TOps.Multiply(TOps.Broadcast(rho), gradientAverage), TOps.Multiply(oneMinusRho, grad));
+                gradientAverage = ElementwiseUpdate.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(TOps.Broadcast(rho), gradientAverage), TOps.Multiply(oneMinusRho, grad)));
                 // v − a² ≥ 0 in exact arithmetic (both are averages with the same weights); rounding can dip below 0
                 // when the gradient barely varies, where the root would be NaN.
                 TVector centred = TOps.Subtract(average, TOps.Multiply(gradientAverage, gradientAverage));
@@ -89,7 +90,7 @@ public static class RmsProp
                 return TOps.Subtract(kept, TOps.Divide(TOps.Multiply(TOps.Broadcast(rate), grad), denominator));
             TVector normalized = TOps.Divide(grad, denominator);
             TVector mu = TOps.Broadcast(momentum);
-            state2 = TOps.Add(TOps.Multiply(mu, state2), normalized);
+            state2 = ElementwiseUpdate.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(mu, state2), normalized));
             TVector direction = TNesterov.Value ? TOps.Add(normalized, TOps.Multiply(mu, state2)) : state2;
             return TOps.Subtract(kept, TOps.Multiply(TOps.Broadcast(rate), direction));
         }

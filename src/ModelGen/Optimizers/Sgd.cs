@@ -44,7 +44,7 @@ public static class Sgd
             => TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), TOps.Multiply(TOps.Broadcast(step), g));
     }
 
-    /// <summary>b ← μb + g·scale; p ← keep·p − lr·(Nesterov ? g·scale + μb : b). Nesterov is a type so the choice is compiled in.</summary>
+    /// <summary>b ← μb + g·scale (flushed to 0 below the normal range); p ← keep·p − lr·(Nesterov ? g·scale + μb : b). Nesterov is a type so the choice is compiled in.</summary>
     private readonly struct Momentum<T, TNesterov>(T scale, T rate, T momentum, T keep) : IUpdateRule<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TNesterov : struct, IFlag
@@ -55,7 +55,7 @@ public static class Sgd
         {
             TVector grad = TOps.Multiply(g, TOps.Broadcast(scale));
             TVector mu = TOps.Broadcast(momentum);
-            velocity = TOps.Add(TOps.Multiply(mu, velocity), grad);
+            velocity = ElementwiseUpdate.FlushSubnormal<T, TVector, TOps>(TOps.Add(TOps.Multiply(mu, velocity), grad));
             TVector direction = TNesterov.Value ? TOps.Add(grad, TOps.Multiply(mu, velocity)) : velocity;
             return TOps.Subtract(TOps.Multiply(TOps.Broadcast(keep), p), TOps.Multiply(TOps.Broadcast(rate), direction));
         }
