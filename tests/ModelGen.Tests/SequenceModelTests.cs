@@ -421,6 +421,71 @@ public class SequenceModelTests
             }
     }
 
+    public static TheoryData<int, int, int> WidthsAndSweepShapes()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (int bits in Widths.Bits)
+            foreach (var (batch, units) in new[] { (1, 7), (3, 19), (16, 96), (13, 40), (7, 150) })
+                data.Add(bits, batch, units);
+        return data;
+    }
+
+    /// <summary>
+    /// The float sweeps (W_hh packed once into the GEMM's panels at a vector width) against the float64 ones (checked by
+    /// finite differences): one sample (the row-major matrix-vector steps); 3 samples on one core; 16 × 96 units split across two, every step's rows a 6-row tile and an
+    /// edge, backward's 384-deep product in several depth blocks; 13 × 40: 160 gate columns, a 64-wide panel's edge;
+    /// 7 × 150: forward's own product (C overwritten, not added to) in two depth blocks.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WidthsAndSweepShapes))]
+    public void FloatSweepsMatchTheFloat64OnesForwardAndThroughTime(int bits, int batch, int units)
+    {
+        using var width = Widths.Force(bits);
+        const int steps = 9, inputs = 5;
+        int[] lengths = Enumerable.Range(0, batch).Select(n => n % 4 == 1 ? 1 + n % steps : steps).ToArray();
+        foreach (string cell in new[] { "lstm", "gru", "rnn" })
+            foreach (bool reverse in new[] { false, true })
+            {
+                int gates = (cell == "lstm" ? 4 : cell == "gru" ? 3 : 1) * units;
+                double[] x = Reference.Random(steps * batch * inputs, 21 + units);
+                double[] wih = Reference.Random(gates * inputs, 22, 0.4), whh = Reference.Random(gates * units, 23, 2.0 / Math.Sqrt(units));
+                double[] bih = Reference.Random(gates, 24, 0.2), bhh = Reference.Random(gates, 25, 0.2);
+                double[] dy = Reference.Random(steps * batch * units, 26);
+                var hidden = new double[steps * batch * units];
+                var gateBuffer = new double[steps * batch * gates];
+                var cells = new double[steps * batch * units];
+                var dGates = new double[steps * batch * gates];
+                var dHidden = new double[steps * batch * gates];
+                double[] dh = (double[])dy.Clone();
+                var hiddenF = new float[hidden.Length];
+                var gateBufferF = new float[gateBuffer.Length];
+                var cellsF = new float[cells.Length];
+                var dGatesF = new float[dGates.Length];
+                var dHiddenF = new float[dHidden.Length];
+                float[] dhF = Reference.ToFloat(dy);
+                void Both<TCell>(bool separate, bool carries) where TCell : IRecurrentCell
+                {
+                    RecurrentOp.Forward<double, TCell>(x, wih, whh, bih, bhh, hidden, gateBuffer, cells, new double[batch * gates], lengths,
+                        batch, steps, inputs, units, reverse, 0);
+                    RecurrentOp.BackwardThroughTime<double, TCell>(dh, whh, hidden, gateBuffer, cells, dGates, separate ? dHidden : default,
+                        carries ? new double[batch * units] : default, lengths, batch, steps, units, reverse, 0);
+                    RecurrentOp.Forward<float, TCell>(Reference.ToFloat(x), Reference.ToFloat(wih), Reference.ToFloat(whh), Reference.ToFloat(bih),
+                        Reference.ToFloat(bhh), hiddenF, gateBufferF, cellsF, new float[batch * gates], lengths, batch, steps, inputs, units, reverse, 0f);
+                    RecurrentOp.BackwardThroughTime<float, TCell>(dhF, Reference.ToFloat(whh), hiddenF, gateBufferF, cellsF, dGatesF,
+                        separate ? dHiddenF : default, carries ? new float[batch * units] : default, lengths, batch, steps, units, reverse, 0f);
+                }
+                if (cell == "lstm") Both<LstmCell>(separate: false, carries: true);
+                else if (cell == "gru") Both<GruCell>(separate: true, carries: false);
+                else Both<SimpleRnnCell<Tanh>>(separate: false, carries: false);
+                string what = $"{cell} {(reverse ? "reverse" : "forward")} {batch}×{units}";
+                Reference.Close(hidden, hiddenF, 1e-4, 1e-5, $"{what} h");
+                Reference.Close(dh, dhF, 1e-4, 1e-4, $"{what} ∂loss/∂h with the recurrent terms");
+                Reference.Close(dGates, dGatesF, 1e-4, 1e-4, $"{what} gate gradients");
+                if (cell == "gru")
+                    Reference.Close(dHidden, dHiddenF, 1e-4, 1e-4, $"{what} h-side gate gradients");
+            }
+    }
+
     [Fact]
     public void FloatGateNonlinearitiesStayWithinAFewRoundingsOfTheTrueValues()
     {

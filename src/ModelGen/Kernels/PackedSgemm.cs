@@ -87,6 +87,76 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         }
     }
 
+    /// <summary>Floats <see cref="PackPanels"/> writes for a B of <paramref name="k"/> × <paramref name="n"/>: every NR-column panel, k deep.</summary>
+    public static int PanelsLength(int k, int n) => k * ((n + ColumnTile - 1) / ColumnTile * ColumnTile);
+
+    /// <summary>
+    /// B [k × n] (the AB form's row-major B, or the ABt form's [n × k]) into NR-column panels of the full depth, panel j
+    /// at j·k: a depth block [pc, pc + kc) of a panel is then one contiguous run, NR floats per depth.
+    /// </summary>
+    public static void PackPanels(GemmForm form, float* b, int k, int n, float* panels)
+    {
+        var job = new Job<NoEpilogue, MatrixPanels>(form, null, b, default, null, 0, k, n, 0, k, false, default);
+        for (int jr = 0; jr < n; jr += ColumnTile)
+            job.PackB(panels + (long)jr * k, 0, k, jr, Math.Min(ColumnTile, n - jr));
+    }
+
+    [ThreadStatic] private static float* t_stepRows;
+    [ThreadStatic] private static int t_stepRowsLength;
+
+    /// <summary>
+    /// C [m × n] (+)= A [m × k] (row-major) · B, with B already in panels (<see cref="PackPanels"/>, at this width), on this
+    /// thread. A recurrent sweep multiplies the same W_hh at every step: packed once per sweep, it is read contiguously from
+    /// L1 by every step's tiles, where read in place (rows n floats apart) its panel rows fell into a few cache sets.
+    /// </summary>
+    public static void MultiplyPrepacked(float* a, float* panels, float* c, int m, int k, int n, bool accumulate)
+    {
+        int rowTile = TTile.Rows, columnTile = ColumnTile;
+        int rowPanels = (m + rowTile - 1) / rowTile;
+        // Eight floats to spare: the 6-row packing stores whole vectors past a panel's end.
+        int needed = rowPanels * rowTile * k + 8;
+        if (t_stepRowsLength < needed)
+        {
+            NativeMemory.AlignedFree(t_stepRows);
+            t_stepRows = (float*)NativeMemory.AlignedAlloc((nuint)needed * sizeof(float), 64);
+            t_stepRowsLength = needed;
+        }
+        float* packedA = t_stepRows;
+        var job = new Job<NoEpilogue, MatrixPanels>(GemmForm.AB, a, null, default, c, m, k, n, 0, k, accumulate, default);
+        for (int ir = 0; ir < m; ir += rowTile)
+            job.PackA(packedA + (long)ir * k, ir, Math.Min(rowTile, m - ir), 0, k);
+        int depthBlock = Job<NoEpilogue, MatrixPanels>.Balanced(k, DepthBlock, 8);
+        float* edge = stackalloc float[rowTile * columnTile];
+        for (int pc = 0; pc < k; pc += depthBlock)
+        {
+            int kc = Math.Min(depthBlock, k - pc);
+            bool add = accumulate || pc > 0;
+            for (int jr = 0; jr < n; jr += columnTile)
+            {
+                int columns = Math.Min(columnTile, n - jr);
+                float* panelB = panels + (long)jr * k + pc * columnTile;
+                for (int ir = 0; ir < m; ir += rowTile)
+                {
+                    int rows = Math.Min(rowTile, m - ir);
+                    float* panelA = packedA + (long)ir * k + pc * rowTile;
+                    float* tile = c + (long)ir * n + jr;
+                    if (columns == columnTile)
+                    {
+                        MicroTile(rows, panelA, panelB, columnTile, kc, tile, n, add);
+                        continue;
+                    }
+                    MicroTile(rows, panelA, panelB, columnTile, kc, edge, columnTile, add: false);
+                    for (int r = 0; r < rows; r++)
+                    {
+                        float* source = edge + r * columnTile, target = tile + (long)r * n;
+                        for (int j = 0; j < columns; j++)
+                            target[j] = add ? target[j] + source[j] : source[j];
+                    }
+                }
+            }
+        }
+    }
+
     /// <summary>
     /// A weight gradient sums over every sample (and step): k far beyond m and n. Splitting C's rows or columns would
     /// have each core pack the whole of one operand; halves of the depth pack half of each, and cost one m × n sum.
@@ -209,7 +279,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         }
 
         /// <summary>The size of ⌈length / limit⌉ equal blocks covering length, rounded up to a multiple of <paramref name="multiple"/>, at most <paramref name="limit"/>.</summary>
-        private static int Balanced(int length, int limit, int multiple)
+        internal static int Balanced(int length, int limit, int multiple)
         {
             int blocks = Math.Max(1, (length + limit - 1) / limit);
             int size = (length + blocks - 1) / blocks;
@@ -223,7 +293,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         private bool ReadsBDirectly(int rows, int columns) => TSource.IsMatrix && _form == GemmForm.AB && columns == ColumnTile && rows <= DirectBRows;
 
         /// <summary>B(p, j) for p in [pc, pc+kc), j in [column, column+columns) into an NR-wide panel, zero-padded.</summary>
-        private void PackB(float* panel, int pc, int kc, int column, int columns)
+        internal void PackB(float* panel, int pc, int kc, int column, int columns)
         {
             int columnTile = ColumnTile;
             if (!TSource.IsMatrix)
@@ -273,7 +343,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         }
 
         /// <summary>A(i, p) for i in [row, row+rows), p in [pc, pc+kc) into an MR-row panel, p-major, zero-padded.</summary>
-        private void PackA(float* panel, int row, int rows, int pc, int kc)
+        internal void PackA(float* panel, int row, int rows, int pc, int kc)
         {
             int rowTile = TTile.Rows;
             if (_form == GemmForm.AtB)
@@ -509,6 +579,53 @@ internal static unsafe class PackedSgemm
         where TEpilogue : struct, IGemmEpilogue
         where TSource : struct, IPanelSource
         => Multiply(form, a, null, source, c, m, k, n, accumulate, epilogue);
+
+    /// <summary>Floats <see cref="PackPanels"/> writes for B [k × n] at the current width.</summary>
+    public static int PanelsLength(int k, int n) => Vectorized.Current switch
+    {
+        SimdWidth.Bits512 when n <= 32 => PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x2>.PanelsLength(k, n),
+        SimdWidth.Bits512 => PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x4>.PanelsLength(k, n),
+        SimdWidth.Bits256 => PackedSgemm<Vector256<float>, Vector256Ops<float>, Tile6x2>.PanelsLength(k, n),
+        _ when RuntimeInformation.ProcessArchitecture == Architecture.Arm64 => PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile8x3>.PanelsLength(k, n),
+        _ => PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile6x2>.PanelsLength(k, n),
+    };
+
+    /// <summary>
+    /// B [k × n] into the current width's panels, for <see cref="MultiplyPrepacked"/> at the same width and the same n (the
+    /// tile follows both); <paramref name="panels"/> holds <see cref="PanelsLength"/> floats.
+    /// </summary>
+    public static void PackPanels(GemmForm form, float* b, int k, int n, float* panels)
+    {
+        switch (Vectorized.Current)
+        {
+            case SimdWidth.Bits512 when n <= 32: PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x2>.PackPanels(form, b, k, n, panels); break;
+            case SimdWidth.Bits512: PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x4>.PackPanels(form, b, k, n, panels); break;
+            case SimdWidth.Bits256: PackedSgemm<Vector256<float>, Vector256Ops<float>, Tile6x2>.PackPanels(form, b, k, n, panels); break;
+            default:
+                if (RuntimeInformation.ProcessArchitecture == Architecture.Arm64)
+                    PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile8x3>.PackPanels(form, b, k, n, panels);
+                else
+                    PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile6x2>.PackPanels(form, b, k, n, panels);
+                break;
+        }
+    }
+
+    /// <summary>C [m × n] (+)= A [m × k] · B from <see cref="PackPanels"/>, on this thread, at the current width.</summary>
+    public static void MultiplyPrepacked(float* a, float* panels, float* c, int m, int k, int n, bool accumulate)
+    {
+        switch (Vectorized.Current)
+        {
+            case SimdWidth.Bits512 when n <= 32: PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x2>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate); break;
+            case SimdWidth.Bits512: PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x4>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate); break;
+            case SimdWidth.Bits256: PackedSgemm<Vector256<float>, Vector256Ops<float>, Tile6x2>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate); break;
+            default:
+                if (RuntimeInformation.ProcessArchitecture == Architecture.Arm64)
+                    PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile8x3>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate);
+                else
+                    PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile6x2>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate);
+                break;
+        }
+    }
 
     private static void Multiply<TEpilogue, TSource>(GemmForm form, float* a, float* b, TSource source, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue

@@ -67,16 +67,15 @@ public static unsafe class RecurrentOp
         int width = TCell.GateCount * units;
         int rows = batch * steps;
         Gemm.Multiply(GemmForm.ABt, x[..(rows * inputs)], inputWeights, gates[..(rows * width)], rows, inputs, width, accumulate: false);
-        // W_hh transposed once, so every step's product is the AB form, whose B the GEMM reads in place for small batches,
-        // instead of the ABt form, which would transpose W_hh into its packing buffer at every step.
-        Span<T> transposed = TransposeScratch<T>.Get(width * units);
-        for (int g = 0; g < width; g++)
-            for (int j = 0; j < units; j++)
-                transposed[j * width + g] = hiddenWeights[g * units + j];
-        fixed (T* pTransposed = transposed, pInputBias = inputBias, pHiddenBias = hiddenBias, pHidden = hidden, pGates = gates, pCells = cells, pRecurrent = recurrent)
+        // W_hh prepared once for the product every step repeats: packed into the GEMM's panels (float), or transposed so
+        // each step is the AB form (double, or no vectors).
+        StepWeights<T> stepWeights = StepWeights<T>.Prepare(GemmForm.ABt, hiddenWeights, units, width, batch);
+        fixed (T* pTransposed = stepWeights.Transposed)
+        fixed (float* pPanels = stepWeights.Panels)
+        fixed (T* pInputBias = inputBias, pHiddenBias = hiddenBias, pHidden = hidden, pGates = gates, pCells = cells, pRecurrent = recurrent)
         fixed (int* pLengths = lengths)
         {
-            var sweep = new ForwardSweep<T, TCell>(pTransposed, pInputBias, pHiddenBias, pHidden, pGates, pCells, pRecurrent, pLengths,
+            var sweep = new ForwardSweep<T, TCell>(new StepMatrix<T>(pTransposed, pPanels), pInputBias, pHiddenBias, pHidden, pGates, pCells, pRecurrent, pLengths,
                 batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
@@ -94,14 +93,55 @@ public static unsafe class RecurrentOp
             sweep.Run(0, batch, 0, 0);
     }
 
-    /// <summary>One step's product C (+)= A·B: unpacked while it is small, since a sweep repeats it at every step.</summary>
-    private static void StepProduct<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int k, int n, bool accumulate)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    /// <summary>
+    /// The B [k × n] of the product a sweep repeats at every step (W_hhᵀ forward, W_hh backward), prepared once per sweep:
+    /// float at a vector width packs it into the GEMM's panels, read from L1 by every step's tiles (the tagger's LSTM step,
+    /// 32 rows × 64 × 256, one Xeon core: 10.6 µs unpacked → 7.0); otherwise a row-major copy for the unpacked product,
+    /// which also serves one-row steps (a batch of one), where its matrix-vector loop is faster (0.96 µs against 1.16).
+    /// </summary>
+    private readonly ref struct StepWeights<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        if (m <= 64 && k <= 256)
-            Gemm.MultiplyUnpacked(a, b, c, m, k, n, accumulate);
-        else
-            Gemm.Multiply(GemmForm.AB, a, b, c, m, k, n, accumulate);
+        public readonly Span<T> Transposed;
+        public readonly Span<float> Panels;
+
+        private StepWeights(Span<T> transposed, Span<float> panels) { Transposed = transposed; Panels = panels; }
+
+        /// <summary>
+        /// B from <paramref name="weights"/>: for <see cref="GemmForm.ABt"/> stored [n × k], for <see cref="GemmForm.AB"/> [k × n];
+        /// a step's rows are the batch (or its halves, at least 4, on two cores).
+        /// </summary>
+        public static StepWeights<T> Prepare(GemmForm form, ReadOnlySpan<T> weights, int k, int n, int batch)
+        {
+            if (typeof(T) == typeof(float) && Vectorized.Current != SimdWidth.Scalar && batch > 1)
+            {
+                Span<float> panels = TransposeScratch<float>.Get(PackedSgemm.PanelsLength(k, n));
+                fixed (T* b = weights)
+                fixed (float* target = panels)
+                    PackedSgemm.PackPanels(form, (float*)b, k, n, target);
+                return new StepWeights<T>(default, panels);
+            }
+            Span<T> matrix = TransposeScratch<T>.Get(k * n);
+            if (form == GemmForm.AB)
+                weights[..(k * n)].CopyTo(matrix);
+            else
+                for (int j = 0; j < n; j++)
+                    for (int p = 0; p < k; p++)
+                        matrix[p * n + j] = weights[j * k + p];
+            return new StepWeights<T>(matrix, default);
+        }
+    }
+
+    /// <summary><see cref="StepWeights{T}"/> as the sweeps hold it (pinned): panels, or else the row-major matrix.</summary>
+    private readonly unsafe struct StepMatrix<T>(T* matrix, float* panels) where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        /// <summary>C [m × n] (+)= A [m × k] · B.</summary>
+        public void Multiply(T* a, T* c, int m, int k, int n, bool accumulate)
+        {
+            if (panels != null)
+                PackedSgemm.MultiplyPrepacked((float*)a, panels, (float*)c, m, k, n, accumulate);
+            else
+                Gemm.MultiplyUnpacked(new ReadOnlySpan<T>(a, m * k), new ReadOnlySpan<T>(matrix, k * n), new Span<T>(c, m * n), m, k, n, accumulate);
+        }
     }
 
     /// <summary>Below this many multiply-adds per sweep (a few tens of µs) the second core is not worth a hand-off.</summary>
@@ -111,7 +151,7 @@ public static unsafe class RecurrentOp
     private const long WakeThreshold = 1L << 23;
 
     /// <summary>The forward time loop for samples [first, end): per step h_{t−1}·W_hhᵀ for those rows, then the cell.</summary>
-    private readonly unsafe struct ForwardSweep<T, TCell>(T* transposedHiddenWeights, T* inputBias, T* hiddenBias, T* hidden, T* gates, T* cells,
+    private readonly unsafe struct ForwardSweep<T, TCell>(StepMatrix<T> hiddenWeights, T* inputBias, T* hiddenBias, T* hidden, T* gates, T* cells,
         T* recurrent, int* lengths, int batch, int steps, int units, bool reverse, T negativeSlope) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : IRecurrentCell
@@ -119,7 +159,6 @@ public static unsafe class RecurrentOp
         public void Run(int firstSample, int endSample, int unused0, int unused1)
         {
             int width = TCell.GateCount * units, count = endSample - firstSample;
-            var weights = new ReadOnlySpan<T>(transposedHiddenWeights, units * width);
             var inputBiasSpan = new ReadOnlySpan<T>(inputBias, width);
             var hiddenBiasSpan = new ReadOnlySpan<T>(hiddenBias, width);
             var hiddenSpan = new Span<T>(hidden, batch * steps * units);
@@ -132,8 +171,8 @@ public static unsafe class RecurrentOp
                 int previous = reverse ? t + 1 : t - 1;
                 bool first = s == 0;
                 if (!first)
-                    StepProduct(hiddenSpan.Slice((previous * batch + firstSample) * units, count * units), weights,
-                        recurrentSpan.Slice(firstSample * width, count * width), count, units, width, accumulate: false);
+                    hiddenWeights.Multiply(hidden + (long)(previous * batch + firstSample) * units, recurrent + (long)firstSample * width,
+                        count, units, width, accumulate: false);
                 for (int n = firstSample; n < endSample; n++)
                 {
                     int row = t * batch + n;
@@ -174,18 +213,21 @@ public static unsafe class RecurrentOp
         Span<T> hiddenSide = TCell.SeparateHiddenGateGradient ? hiddenGateGradient : inputGateGradient;
         if (!cellCarry.IsEmpty) // only the LSTM carries ∂loss/∂c between steps
             cellCarry[..(batch * units)].Clear();
-        fixed (T* pHiddenGradient = hiddenGradient, pHiddenWeights = hiddenWeights, pHidden = hidden, pGates = gates, pCells = cells,
+        StepWeights<T> stepWeights = StepWeights<T>.Prepare(GemmForm.AB, hiddenWeights, width, units, batch);
+        fixed (T* pMatrix = stepWeights.Transposed)
+        fixed (float* pPanels = stepWeights.Panels)
+        fixed (T* pHiddenGradient = hiddenGradient, pHidden = hidden, pGates = gates, pCells = cells,
             pInputGateGradient = inputGateGradient, pHiddenSide = hiddenSide, pCellCarry = cellCarry)
         fixed (int* pLengths = lengths)
         {
-            var sweep = new BackwardSweep<T, TCell>(pHiddenGradient, pHiddenWeights, pHidden, pGates, pCells, pInputGateGradient, pHiddenSide,
+            var sweep = new BackwardSweep<T, TCell>(pHiddenGradient, new StepMatrix<T>(pMatrix, pPanels), pHidden, pGates, pCells, pInputGateGradient, pHiddenSide,
                 cellCarry.IsEmpty ? null : pCellCarry, pLengths, batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
     }
 
     /// <summary>The backward time loop for samples [first, end): per step the cell's gradients, then dh_{t−1} += dGₕ·W_hh for those rows.</summary>
-    private readonly unsafe struct BackwardSweep<T, TCell>(T* hiddenGradient, T* hiddenWeights, T* hidden, T* gates, T* cells, T* inputGateGradient,
+    private readonly unsafe struct BackwardSweep<T, TCell>(T* hiddenGradient, StepMatrix<T> hiddenWeights, T* hidden, T* gates, T* cells, T* inputGateGradient,
         T* hiddenGateGradient, T* cellCarry, int* lengths, int batch, int steps, int units, bool reverse, T negativeSlope) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : IRecurrentCell
@@ -194,7 +236,6 @@ public static unsafe class RecurrentOp
         {
             int width = TCell.GateCount * units, count = endSample - firstSample;
             var hiddenGradientSpan = new Span<T>(hiddenGradient, batch * steps * units);
-            var weights = new ReadOnlySpan<T>(hiddenWeights, width * units);
             var hiddenSpan = new ReadOnlySpan<T>(hidden, batch * steps * units);
             var gatesSpan = new ReadOnlySpan<T>(gates, batch * steps * width);
             var cellsSpan = TCell.KeepsCell ? new ReadOnlySpan<T>(cells, batch * steps * units) : default;
@@ -232,8 +273,8 @@ public static unsafe class RecurrentOp
                         units, negativeSlope);
                 }
                 if (!first) // ∂loss/∂h_{t−1} += ∂loss/∂(h-side gates) · W_hh
-                    StepProduct(hiddenSide.Slice((t * batch + firstSample) * width, count * width), weights,
-                        hiddenGradientSpan.Slice((previous * batch + firstSample) * units, count * units), count, width, units, accumulate: true);
+                    hiddenWeights.Multiply(hiddenGateGradient + (long)(t * batch + firstSample) * width,
+                        hiddenGradient + (long)(previous * batch + firstSample) * units, count, width, units, accumulate: true);
             }
         }
     }
