@@ -142,10 +142,10 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                     float* tile = c + (long)ir * n + jr;
                     if (columns == columnTile)
                     {
-                        MicroTile(rows, panelA, panelB, columnTile, kc, tile, n, add);
+                        MicroTile(rows, panelA, rowTile, panelB, columnTile, kc, tile, n, add);
                         continue;
                     }
-                    MicroTile(rows, panelA, panelB, columnTile, kc, edge, columnTile, add: false);
+                    MicroTile(rows, panelA, rowTile, panelB, columnTile, kc, edge, columnTile, add: false);
                     for (int r = 0; r < rows; r++)
                     {
                         float* source = edge + r * columnTile, target = tile + (long)r * n;
@@ -224,6 +224,13 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             int rowBlock = Balanced(rowEnd - rowStart, RowBlock, rowTile);
             int columnBlock = Balanced(columnEnd - columnStart, ColumnBlock, columnTile);
             float* edge = stackalloc float[rowTile * columnTile];
+            // Where one column panel is all there is to multiply, each A element would be copied to be used once: the
+            // micro-kernel reads A in place instead — the AtB form's A [k × m] as panels m apart (each depth's rows side by
+            // side), the other forms' A [m × k] by its rows. A recurrent layer's dW_ih and dX over 32 inputs (256 × 2048 × 32,
+            // 2048 × 256 × 32), two Xeon cores: 550 → 150 µs and 230 → 154 µs.
+            bool aInPlace = columnEnd - columnStart <= columnTile;
+            bool aRowMajor = aInPlace && _form != GemmForm.AtB;
+            int aStride = !aInPlace ? rowTile : aRowMajor ? _k : _m;
             for (int jc = columnStart; jc < columnEnd; jc += columnBlock)
             {
                 int nc = Math.Min(columnBlock, columnEnd - jc);
@@ -238,8 +245,9 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                     for (int ic = rowStart; ic < rowEnd; ic += rowBlock)
                     {
                         int mc = Math.Min(rowBlock, rowEnd - ic);
-                        for (int ir = 0; ir < mc; ir += rowTile)
-                            PackA(packedA + (long)ir * kc, ic + ir, Math.Min(rowTile, mc - ir), pc, kc);
+                        if (!aInPlace)
+                            for (int ir = 0; ir < mc; ir += rowTile)
+                                PackA(packedA + (long)ir * kc, ic + ir, Math.Min(rowTile, mc - ir), pc, kc);
                         // One B micro-panel (kc × NR) stays in L1 while every A micro-panel of the block streams past it.
                         for (int jr = 0; jr < nc; jr += columnTile)
                         {
@@ -252,15 +260,21 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                                 int rows = Math.Min(rowTile, mc - ir);
                                 int row = ic + ir;
                                 float* tile = _c + (long)row * _n + jc + jr;
-                                float* panelA = packedA + (long)ir * kc;
+                                float* panelA = !aInPlace ? packedA + (long)ir * kc : aRowMajor ? _a + (long)row * _k + pc : _a + (long)pc * _m + row;
                                 if (columns == columnTile)
                                 {
-                                    MicroTile(rows, panelA, panelB, panelStride, kc, tile, _n, add);
+                                    if (aRowMajor)
+                                        MicroTile<RowMajorRows>(rows, panelA, aStride, panelB, panelStride, kc, tile, _n, add);
+                                    else
+                                        MicroTile(rows, panelA, aStride, panelB, panelStride, kc, tile, _n, add);
                                 }
                                 else
                                 {
                                     // Column edge: compute the tile's rows into scratch, keep the columns that exist.
-                                    MicroTile(rows, panelA, panelB, panelStride, kc, edge, columnTile, add: false);
+                                    if (aRowMajor)
+                                        MicroTile<RowMajorRows>(rows, panelA, aStride, panelB, panelStride, kc, edge, columnTile, add: false);
+                                    else
+                                        MicroTile(rows, panelA, aStride, panelB, panelStride, kc, edge, columnTile, add: false);
                                     for (int r = 0; r < rows; r++)
                                     {
                                         float* source = edge + r * columnTile, target = tile + (long)r * _n;
@@ -402,18 +416,22 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
     }
 
     /// <summary>Runs the micro-kernel compiled for this row count: row edges waste no rows and need no scratch copy.</summary>
-    private static void MicroTile(int rows, float* a, float* b, int ldb, int depth, float* c, int ldc, bool add)
+    /// <remarks>A's row i at depth p is at a + i + p·<paramref name="lda"/> (a packed panel, lda = MR, or the AtB form in place).</remarks>
+    private static void MicroTile(int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
+        => MicroTile<PanelRows>(rows, a, lda, b, ldb, depth, c, ldc, add);
+
+    private static void MicroTile<TLayout>(int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add) where TLayout : struct, IRowLayout
     {
         switch (rows)
         {
-            case 8: Kernel<Rows8>(a, b, ldb, depth, c, ldc, add); break;
-            case 7: Kernel<Rows7>(a, b, ldb, depth, c, ldc, add); break;
-            case 6: Kernel<Rows6>(a, b, ldb, depth, c, ldc, add); break;
-            case 5: Kernel<Rows5>(a, b, ldb, depth, c, ldc, add); break;
-            case 4: Kernel<Rows4>(a, b, ldb, depth, c, ldc, add); break;
-            case 3: Kernel<Rows3>(a, b, ldb, depth, c, ldc, add); break;
-            case 2: Kernel<Rows2>(a, b, ldb, depth, c, ldc, add); break;
-            default: Kernel<Rows1>(a, b, ldb, depth, c, ldc, add); break;
+            case 8: Kernel<Rows8, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 7: Kernel<Rows7, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 6: Kernel<Rows6, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 5: Kernel<Rows5, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 4: Kernel<Rows4, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 3: Kernel<Rows3, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 2: Kernel<Rows2, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
+            default: Kernel<Rows1, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
         }
     }
 
@@ -428,9 +446,14 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
     /// The unrolled blocks are one per row pair on purpose: every accumulator must be its own local to stay in a register.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel<TRows>(float* a, float* b, int ldb, int depth, float* c, int ldc, bool add) where TRows : struct, IRowCount
+    private static void Kernel<TRows, TLayout>(float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
+        where TRows : struct, IRowCount where TLayout : struct, IRowLayout
     {
         int w = TOps.Count;
+        // Panel rows: row i at a + i, the next depth lda on. Matrix rows: row i at a + i·lda, the next depth one on. Constants
+        // for the panel layout, so its kernel is the one it always was.
+        nint r1 = TLayout.MatrixRows ? lda : 1, r2 = 2 * r1, r3 = 3 * r1, r4 = 4 * r1, r5 = 5 * r1, r6 = 6 * r1, r7 = 7 * r1;
+        nint step = TLayout.MatrixRows ? 1 : lda;
         TVector c00 = TOps.Zero, c01 = TOps.Zero, c02 = TOps.Zero, c03 = TOps.Zero;
         TVector c10 = TOps.Zero, c11 = TOps.Zero, c12 = TOps.Zero, c13 = TOps.Zero;
         TVector c20 = TOps.Zero, c21 = TOps.Zero, c22 = TOps.Zero, c23 = TOps.Zero;
@@ -448,7 +471,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             if (TRows.Count > 0)
             {
                 TVector x0 = TOps.Broadcast(a[0]);
-                TVector x1 = TRows.Count > 1 ? TOps.Broadcast(a[1]) : TOps.Zero;
+                TVector x1 = TRows.Count > 1 ? TOps.Broadcast(a[r1]) : TOps.Zero;
                 c00 = TOps.MultiplyAdd(b0, x0, c00);
                 if (TRows.Count > 1) c10 = TOps.MultiplyAdd(b0, x1, c10);
                 if (TTile.ColumnVectors > 1)
@@ -469,8 +492,8 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             }
             if (TRows.Count > 2)
             {
-                TVector x2 = TOps.Broadcast(a[2]);
-                TVector x3 = TRows.Count > 3 ? TOps.Broadcast(a[3]) : TOps.Zero;
+                TVector x2 = TOps.Broadcast(a[r2]);
+                TVector x3 = TRows.Count > 3 ? TOps.Broadcast(a[r3]) : TOps.Zero;
                 c20 = TOps.MultiplyAdd(b0, x2, c20);
                 if (TRows.Count > 3) c30 = TOps.MultiplyAdd(b0, x3, c30);
                 if (TTile.ColumnVectors > 1)
@@ -491,8 +514,8 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             }
             if (TRows.Count > 4)
             {
-                TVector x4 = TOps.Broadcast(a[4]);
-                TVector x5 = TRows.Count > 5 ? TOps.Broadcast(a[5]) : TOps.Zero;
+                TVector x4 = TOps.Broadcast(a[r4]);
+                TVector x5 = TRows.Count > 5 ? TOps.Broadcast(a[r5]) : TOps.Zero;
                 c40 = TOps.MultiplyAdd(b0, x4, c40);
                 if (TRows.Count > 5) c50 = TOps.MultiplyAdd(b0, x5, c50);
                 if (TTile.ColumnVectors > 1)
@@ -513,8 +536,8 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             }
             if (TRows.Count > 6)
             {
-                TVector x6 = TOps.Broadcast(a[6]);
-                TVector x7 = TRows.Count > 7 ? TOps.Broadcast(a[7]) : TOps.Zero;
+                TVector x6 = TOps.Broadcast(a[r6]);
+                TVector x7 = TRows.Count > 7 ? TOps.Broadcast(a[r7]) : TOps.Zero;
                 c60 = TOps.MultiplyAdd(b0, x6, c60);
                 if (TRows.Count > 7) c70 = TOps.MultiplyAdd(b0, x7, c70);
                 if (TTile.ColumnVectors > 1)
@@ -533,7 +556,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                     if (TRows.Count > 7) c73 = TOps.MultiplyAdd(b3, x7, c73);
                 }
             }
-            a += TTile.Rows;
+            a += step;
             b += ldb;
         }
         if (TRows.Count > 0) StoreRow(c + 0 * ldc, c00, c01, c02, c03, add);
@@ -692,6 +715,18 @@ internal interface IMicroTile
 internal readonly struct Tile6x4 : IMicroTile { public static int Rows => 6; public static int ColumnVectors => 4; }
 internal readonly struct Tile6x2 : IMicroTile { public static int Rows => 6; public static int ColumnVectors => 2; }
 internal readonly struct Tile8x3 : IMicroTile { public static int Rows => 8; public static int ColumnVectors => 3; }
+
+/// <summary>Where a micro-kernel finds A's rows: side by side at each depth (<see cref="PanelRows"/>) or a row-major matrix's rows (<see cref="RowMajorRows"/>).</summary>
+internal interface IRowLayout
+{
+    static abstract bool MatrixRows { get; }
+}
+
+/// <summary>Row i of depth p at a + i + p·lda: a packed panel (lda = MR) or the AtB form's A [k × m] in place (lda = m).</summary>
+internal readonly struct PanelRows : IRowLayout { public static bool MatrixRows => false; }
+
+/// <summary>Row i of depth p at a + i·lda + p: the AB and ABt forms' A [m × k] in place (lda = k).</summary>
+internal readonly struct RowMajorRows : IRowLayout { public static bool MatrixRows => true; }
 
 /// <summary>A micro-kernel's row count as a type, so each count gets its own compiled kernel.</summary>
 internal interface IRowCount
