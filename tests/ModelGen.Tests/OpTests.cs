@@ -293,6 +293,74 @@ public class OpTests
         Reference.SameWhenRunTwiceAtOnce(alone, Gradient, (x, y) => Assert.Equal(x, y));
     }
 
+    [Theory]
+    [InlineData(5, 3, 4, 1)] // one core
+    [InlineData(2049, 64, 128, 64)] // 131 K elements: half of the rows on each core
+    [InlineData(1500, 70, 77, 0)]
+    public void ConcatCopiesRowsIntoTheirColumnsAndBackOnOneCoreOrTwo(int batch, int inputWidth, int outputWidth, int offset)
+    {
+        double[] input = Reference.Random(batch * inputWidth, 71);
+        double[] other = Reference.Random(batch * outputWidth, 72);
+        var expected = (double[])other.Clone();
+        for (int row = 0; row < batch; row++)
+            for (int j = 0; j < inputWidth; j++)
+                expected[row * outputWidth + offset + j] = input[row * inputWidth + j];
+        float[] Forward()
+        {
+            float[] output = Reference.ToFloat(other);
+            ConcatOp.Forward<float>(Reference.ToFloat(input), inputWidth, output, outputWidth, offset, batch);
+            return output;
+        }
+        float[] forward = Forward();
+        Assert.Equal(Reference.ToFloat(expected), forward); // copies: exact, the other columns untouched
+        Reference.SameWhenRunTwiceAtOnce(forward, Forward, (x, y) => Assert.Equal(x, y));
+
+        // Backward: dx = dy's columns, or dx += them.
+        double[] dy = Reference.Random(batch * outputWidth, 73), dx = Reference.Random(batch * inputWidth, 74);
+        var slice = new double[batch * inputWidth];
+        for (int row = 0; row < batch; row++)
+            for (int j = 0; j < inputWidth; j++)
+                slice[row * inputWidth + j] = dy[row * outputWidth + offset + j];
+        float[] copied = Enumerable.Repeat(float.NaN, slice.Length).ToArray();
+        ConcatOp.Backward<float>(Reference.ToFloat(dy), outputWidth, offset, copied, inputWidth, batch, accumulate: false);
+        Assert.Equal(Reference.ToFloat(slice), copied);
+        float[] added = Reference.ToFloat(dx);
+        ConcatOp.Backward<float>(Reference.ToFloat(dy), outputWidth, offset, added, inputWidth, batch, accumulate: true);
+        Assert.Equal(dx.Select((v, i) => (float)v + (float)slice[i]).ToArray(), added);
+    }
+
+    [Theory]
+    [InlineData(3, 4, 5)] // one core
+    [InlineData(64, 32, 64)] // 131 K elements: half of the steps on each core
+    [InlineData(33, 31, 37)]
+    public void EmbeddingLookupCopiesEachRealPositionsRowOnOneCoreOrTwo(int batch, int sequenceLength, int dimension)
+    {
+        const int vocabulary = 1000;
+        var random = new Random(75 + batch);
+        int[] lengths = Enumerable.Range(0, batch).Select(n => n % 4 == 1 ? 1 + random.Next(sequenceLength) : sequenceLength).ToArray();
+        int[] tokens = Enumerable.Range(0, batch * sequenceLength).Select(_ => random.Next(vocabulary)).ToArray();
+        float[] table = Reference.ToFloat(Reference.Random(vocabulary * dimension, 76));
+        var expected = new float[sequenceLength * batch * dimension];
+        for (int t = 0; t < sequenceLength; t++)
+            for (int n = 0; n < batch; n++)
+                if (t < lengths[n])
+                    Array.Copy(table, tokens[n * sequenceLength + t] * dimension, expected, (t * batch + n) * dimension, dimension);
+        float[] Lookup()
+        {
+            var y = Enumerable.Repeat(float.NaN, expected.Length).ToArray(); // padding rows must be cleared
+            EmbeddingOp.Forward<float>(tokens, table, y, lengths, batch, sequenceLength, sequenceLength, dimension);
+            return y;
+        }
+        float[] y = Lookup();
+        Assert.Equal(expected, y);
+        Reference.SameWhenRunTwiceAtOnce(y, Lookup, (a, b) => Assert.Equal(a, b));
+
+        tokens[^1] = vocabulary; // the last sample's last token, on the second core when the steps split
+        lengths[^1] = sequenceLength;
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => EmbeddingOp.Forward<float>(tokens, table, new float[expected.Length], lengths, batch, sequenceLength, sequenceLength, dimension));
+        Assert.Contains($"Token {vocabulary}", error.Message);
+    }
+
     [Fact]
     public void LargeSequenceCrossEntropyMatchesItsRowsOnOneCoreOrTwo()
     {

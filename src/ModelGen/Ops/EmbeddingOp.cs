@@ -29,19 +29,49 @@ public static class EmbeddingOp
     }
 
     /// <summary>y[t·batch + n] = E[token(n, t)] for t &lt; length(n), 0 after.</summary>
-    public static void Forward<T>(ReadOnlySpan<int> tokens, ReadOnlySpan<T> table, Span<T> y, ReadOnlySpan<int> lengths,
+    /// <remarks>
+    /// A large lookup runs half of the steps on each core: its rows come from all over a table far larger than a core's
+    /// cache, and two cores keep twice the misses in flight (a tagger's 2048 rows of 64 from 28,800: 100 µs on one Xeon core).
+    /// </remarks>
+    public static unsafe void Forward<T>(ReadOnlySpan<int> tokens, ReadOnlySpan<T> table, Span<T> y, ReadOnlySpan<int> lengths,
         int batch, int steps, int sequenceLength, int dimension)
         where T : unmanaged
     {
-        for (int t = 0; t < steps; t++)
-            for (int n = 0; n < batch; n++)
-            {
-                Span<T> row = y.Slice((t * batch + n) * dimension, dimension);
-                if (t < lengths[n])
-                    table.Slice(tokens[n * sequenceLength + t] * dimension, dimension).CopyTo(row);
-                else
-                    row.Clear();
-            }
+        int vocabulary = table.Length / dimension;
+        for (int n = 0; n < batch; n++)
+            for (int t = 0; t < Math.Min(steps, lengths[n]); t++)
+                if ((uint)tokens[n * sequenceLength + t] >= (uint)vocabulary)
+                    throw new ArgumentOutOfRangeException(nameof(tokens),
+                        $"Token {tokens[n * sequenceLength + t]} at step {t} of sample {n} is outside the vocabulary of {vocabulary}.");
+        if (y.Length < (long)batch * steps * dimension)
+            throw new ArgumentException($"Embedding output of [{steps} × {batch} × {dimension}] got a span of {y.Length} elements.", nameof(y));
+        fixed (int* pTokens = tokens, pLengths = lengths)
+        fixed (T* pTable = table, pY = y)
+        {
+            var lookup = new StepRange<T>(pTokens, pTable, pY, pLengths, batch, sequenceLength, dimension);
+            if ((long)batch * steps * dimension >= SplitElements / 4 && steps >= 2 && GemmWorker.IsAvailable)
+                GemmWorker.RunPair(ref lookup, 0, steps / 2, 0, 0, steps / 2, steps, 0, 0, worthWaking: false);
+            else
+                lookup.Run(0, steps, 0, 0);
+        }
+    }
+
+    /// <summary>Steps [first, end) of the lookup (tokens checked against the table before the split).</summary>
+    private readonly unsafe struct StepRange<T>(int* tokens, T* table, T* y, int* lengths, int batch, int sequenceLength, int dimension) : IGemmJob
+        where T : unmanaged
+    {
+        public void Run(int first, int end, int unused0, int unused1)
+        {
+            for (int t = first; t < end; t++)
+                for (int n = 0; n < batch; n++)
+                {
+                    var row = new Span<T>(y + (long)(t * batch + n) * dimension, dimension);
+                    if (t < lengths[n])
+                        new ReadOnlySpan<T>(table + (long)tokens[n * sequenceLength + t] * dimension, dimension).CopyTo(row);
+                    else
+                        row.Clear();
+                }
+        }
     }
 
     /// <summary>dE = Σ over real positions of dy, scattered to each position's token row (dE is overwritten).</summary>
