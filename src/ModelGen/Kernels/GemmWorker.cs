@@ -122,6 +122,19 @@ internal static unsafe class GemmWorker
         }
     }
 
+    /// <summary>
+    /// Items [0, <paramref name="count"/>) of a job split by its first range: two halves (<see cref="RunPair"/>) when
+    /// <paramref name="split"/>, else all at once here — the recurrent sweeps' samples, a concatenation's rows, an
+    /// embedding's steps or vocabulary.
+    /// </summary>
+    public static void RunHalves<TJob>(ref TJob job, int count, bool split, bool worthWaking) where TJob : struct, IGemmJob
+    {
+        if (split && count >= 2)
+            RunPair(ref job, 0, count / 2, 0, 0, count / 2, count, 0, 0, worthWaking);
+        else
+            job.Run(0, count, 0, 0);
+    }
+
     private static void RunJob<TJob>(void* job, int rowStart, int rowEnd, int columnStart, int columnEnd) where TJob : struct, IGemmJob
         => Unsafe.AsRef<TJob>(job).Run(rowStart, rowEnd, columnStart, columnEnd);
 

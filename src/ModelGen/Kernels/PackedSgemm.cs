@@ -46,8 +46,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
 
     [ThreadStatic] private static float* t_packedA;
     [ThreadStatic] private static float* t_packedB;
-    [ThreadStatic] private static float* t_partialSums;
-    [ThreadStatic] private static int t_partialSumsLength;
+    [ThreadStatic] private static float[]? t_partialSums;
 
     /// <summary>C (+)= op(A)·op(B), then the epilogue on every element of C. Pointers must stay pinned for the call.</summary>
     public static void Multiply<TEpilogue>(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
@@ -87,9 +86,6 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         }
     }
 
-    /// <summary>Floats <see cref="PackPanels"/> writes for a B of <paramref name="k"/> × <paramref name="n"/>: every NR-column panel, k deep.</summary>
-    public static int PanelsLength(int k, int n) => k * ((n + ColumnTile - 1) / ColumnTile * ColumnTile);
-
     /// <summary>
     /// B [k × n] (the AB form's row-major B, or the ABt form's [n × k]) into NR-column panels of the full depth, panel j
     /// at j·k: a depth block [pc, pc + kc) of a panel is then one contiguous run, NR floats per depth.
@@ -101,8 +97,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             job.PackB(panels + (long)jr * k, 0, k, jr, Math.Min(ColumnTile, n - jr));
     }
 
-    [ThreadStatic] private static float* t_stepRows;
-    [ThreadStatic] private static int t_stepRowsLength;
+    [ThreadStatic] private static float[]? t_stepRows;
 
     /// <summary>
     /// C [m × n] (+)= A [m × k] (row-major) · B, with B already in panels (<see cref="PackPanels"/>, at this width), on this
@@ -114,14 +109,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         int rowTile = TTile.Rows, columnTile = ColumnTile;
         int rowPanels = (m + rowTile - 1) / rowTile;
         // Eight floats to spare: the 6-row packing stores whole vectors past a panel's end.
-        int needed = rowPanels * rowTile * k + 8;
-        if (t_stepRowsLength < needed)
-        {
-            NativeMemory.AlignedFree(t_stepRows);
-            t_stepRows = (float*)NativeMemory.AlignedAlloc((nuint)needed * sizeof(float), 64);
-            t_stepRowsLength = needed;
-        }
-        float* packedA = t_stepRows;
+        float* packedA = PinnedScratch.Get(ref t_stepRows, rowPanels * rowTile * k + 8);
         var job = new Job<NoEpilogue, MatrixPanels>(GemmForm.AB, a, null, default, c, m, k, n, 0, k, accumulate, default);
         for (int ir = 0; ir < m; ir += rowTile)
             job.PackA(packedA + (long)ir * k, ir, Math.Min(rowTile, m - ir), 0, k);
@@ -168,13 +156,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
     private static void MultiplySplitDepth(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate)
     {
         long length = (long)m * n;
-        if (t_partialSumsLength < length)
-        {
-            NativeMemory.AlignedFree(t_partialSums);
-            t_partialSums = (float*)NativeMemory.AlignedAlloc((nuint)(length * sizeof(float)), 64);
-            t_partialSumsLength = (int)length;
-        }
-        float* partial = t_partialSums;
+        float* partial = PinnedScratch.Get(ref t_partialSums, (int)length);
         int middle = k / 2 / 8 * 8;
         var halves = new DepthHalves(
             new Job<NoEpilogue, MatrixPanels>(form, a, b, default, c, m, k, n, 0, middle, accumulate, default),
@@ -603,15 +585,11 @@ internal static unsafe class PackedSgemm
         where TSource : struct, IPanelSource
         => Multiply(form, a, null, source, c, m, k, n, accumulate, epilogue);
 
-    /// <summary>Floats <see cref="PackPanels"/> writes for B [k × n] at the current width.</summary>
-    public static int PanelsLength(int k, int n) => Vectorized.Current switch
-    {
-        SimdWidth.Bits512 when n <= 32 => PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x2>.PanelsLength(k, n),
-        SimdWidth.Bits512 => PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x4>.PanelsLength(k, n),
-        SimdWidth.Bits256 => PackedSgemm<Vector256<float>, Vector256Ops<float>, Tile6x2>.PanelsLength(k, n),
-        _ when RuntimeInformation.ProcessArchitecture == Architecture.Arm64 => PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile8x3>.PanelsLength(k, n),
-        _ => PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile6x2>.PanelsLength(k, n),
-    };
+    /// <summary>
+    /// Floats <see cref="PackPanels"/> may write for B [k × n] at any width: every tile's NR (8 to 64) rounds n up by less
+    /// than 64.
+    /// </summary>
+    public static int PanelsLength(int k, int n) => k * (n + 64);
 
     /// <summary>
     /// B [k × n] into the current width's panels, for <see cref="MultiplyPrepacked"/> at the same width and the same n (the
@@ -619,65 +597,77 @@ internal static unsafe class PackedSgemm
     /// </summary>
     public static void PackPanels(GemmForm form, float* b, int k, int n, float* panels)
     {
-        switch (Vectorized.Current)
-        {
-            case SimdWidth.Bits512 when n <= 32: PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x2>.PackPanels(form, b, k, n, panels); break;
-            case SimdWidth.Bits512: PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x4>.PackPanels(form, b, k, n, panels); break;
-            case SimdWidth.Bits256: PackedSgemm<Vector256<float>, Vector256Ops<float>, Tile6x2>.PackPanels(form, b, k, n, panels); break;
-            default:
-                if (RuntimeInformation.ProcessArchitecture == Architecture.Arm64)
-                    PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile8x3>.PackPanels(form, b, k, n, panels);
-                else
-                    PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile6x2>.PackPanels(form, b, k, n, panels);
-                break;
-        }
+        var pack = new PackPanelsCall(form, b, k, n, panels);
+        WithTile(ref pack, n);
     }
 
     /// <summary>C [m × n] (+)= A [m × k] · B from <see cref="PackPanels"/>, on this thread, at the current width.</summary>
     public static void MultiplyPrepacked(float* a, float* panels, float* c, int m, int k, int n, bool accumulate)
     {
-        switch (Vectorized.Current)
-        {
-            case SimdWidth.Bits512 when n <= 32: PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x2>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate); break;
-            case SimdWidth.Bits512: PackedSgemm<Vector512<float>, Vector512Ops<float>, Tile6x4>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate); break;
-            case SimdWidth.Bits256: PackedSgemm<Vector256<float>, Vector256Ops<float>, Tile6x2>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate); break;
-            default:
-                if (RuntimeInformation.ProcessArchitecture == Architecture.Arm64)
-                    PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile8x3>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate);
-                else
-                    PackedSgemm<Vector128<float>, Vector128Ops<float>, Tile6x2>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate);
-                break;
-        }
+        var multiply = new MultiplyPrepackedCall(a, panels, c, m, k, n, accumulate);
+        WithTile(ref multiply, n);
     }
 
     private static void Multiply<TEpilogue, TSource>(GemmForm form, float* a, float* b, TSource source, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue
         where TSource : struct, IPanelSource
     {
+        var multiply = new MultiplyCall<TEpilogue, TSource>(form, a, b, source, c, m, k, n, accumulate, epilogue);
+        WithTile(ref multiply, n);
+    }
+
+    /// <summary>Runs <paramref name="call"/> with the micro-tile this width and a product n columns wide use.</summary>
+    private static void WithTile<TCall>(ref TCall call, int n) where TCall : struct, ITileCall
+    {
         switch (Vectorized.Current)
         {
             case SimdWidth.Bits512 when n <= 32:
                 // 6×32 for narrow products (a recurrent layer's dX and dW_ih, a Dense layer into 32 units): a 64-wide tile would
                 // run half empty through the edge path.
-                PackedSgemm<System.Runtime.Intrinsics.Vector512<float>, Vector512Ops<float>, Tile6x2>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
+                call.Run<Vector512<float>, Vector512Ops<float>, Tile6x2>();
                 break;
             case SimdWidth.Bits512:
                 // 6×64: 24 zmm accumulators + 4 B vectors + 1 broadcast of AVX-512's 32 registers.
-                PackedSgemm<System.Runtime.Intrinsics.Vector512<float>, Vector512Ops<float>, Tile6x4>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
+                call.Run<Vector512<float>, Vector512Ops<float>, Tile6x4>();
                 break;
             case SimdWidth.Bits256:
                 // 6×16: 12 ymm accumulators + 2 B vectors + 1 broadcast of AVX2's 16 registers.
-                PackedSgemm<System.Runtime.Intrinsics.Vector256<float>, Vector256Ops<float>, Tile6x2>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
+                call.Run<Vector256<float>, Vector256Ops<float>, Tile6x2>();
                 break;
             default:
                 if (RuntimeInformation.ProcessArchitecture == Architecture.Arm64)
                     // 8×12: 24 of ARM64's 32 vector registers.
-                    PackedSgemm<System.Runtime.Intrinsics.Vector128<float>, Vector128Ops<float>, Tile8x3>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
+                    call.Run<Vector128<float>, Vector128Ops<float>, Tile8x3>();
                 else
                     // 6×8: 12 xmm accumulators of x64's 16.
-                    PackedSgemm<System.Runtime.Intrinsics.Vector128<float>, Vector128Ops<float>, Tile6x2>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
+                    call.Run<Vector128<float>, Vector128Ops<float>, Tile6x2>();
                 break;
         }
+    }
+
+    /// <summary>An entry point of <see cref="PackedSgemm{TVector, TOps, TTile}"/> with its arguments, run at the tile <see cref="WithTile"/> picks.</summary>
+    private interface ITileCall
+    {
+        void Run<TVector, TOps, TTile>() where TVector : struct where TOps : IVectorOps<float, TVector> where TTile : struct, IMicroTile;
+    }
+
+    private readonly struct MultiplyCall<TEpilogue, TSource>(GemmForm form, float* a, float* b, TSource source, float* c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
+        : ITileCall where TEpilogue : struct, IGemmEpilogue where TSource : struct, IPanelSource
+    {
+        public void Run<TVector, TOps, TTile>() where TVector : struct where TOps : IVectorOps<float, TVector> where TTile : struct, IMicroTile
+            => PackedSgemm<TVector, TOps, TTile>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
+    }
+
+    private readonly struct PackPanelsCall(GemmForm form, float* b, int k, int n, float* panels) : ITileCall
+    {
+        public void Run<TVector, TOps, TTile>() where TVector : struct where TOps : IVectorOps<float, TVector> where TTile : struct, IMicroTile
+            => PackedSgemm<TVector, TOps, TTile>.PackPanels(form, b, k, n, panels);
+    }
+
+    private readonly struct MultiplyPrepackedCall(float* a, float* panels, float* c, int m, int k, int n, bool accumulate) : ITileCall
+    {
+        public void Run<TVector, TOps, TTile>() where TVector : struct where TOps : IVectorOps<float, TVector> where TTile : struct, IMicroTile
+            => PackedSgemm<TVector, TOps, TTile>.MultiplyPrepacked(a, panels, c, m, k, n, accumulate);
     }
 }
 

@@ -780,12 +780,6 @@ public static unsafe partial class Conv2DOp
 
         public static T* Regrouped(int length) => Pin(ref t_regrouped, length);
 
-        /// <remarks>Pinned arrays on the pinned object heap: they never move, so a pointer stays valid.</remarks>
-        private static T* Pin(ref T[]? buffer, int length)
-        {
-            if (buffer is null || buffer.Length < length)
-                buffer = GC.AllocateUninitializedArray<T>(Math.Max(length, 1), pinned: true);
-            return (T*)Unsafe.AsPointer(ref buffer[0]);
-        }
+        private static T* Pin(ref T[]? buffer, int length) => PinnedScratch.Get(ref buffer, length);
     }
 }

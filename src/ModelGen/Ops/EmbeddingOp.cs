@@ -49,10 +49,7 @@ public static class EmbeddingOp
         fixed (T* pTable = table, pY = y)
         {
             var lookup = new StepRange<T>(pTokens, pTable, pY, pLengths, batch, sequenceLength, dimension);
-            if ((long)batch * steps * dimension >= SplitElements / 4 && steps >= 2 && GemmWorker.IsAvailable)
-                GemmWorker.RunPair(ref lookup, 0, steps / 2, 0, 0, steps / 2, steps, 0, 0, worthWaking: false);
-            else
-                lookup.Run(0, steps, 0, 0);
+            GemmWorker.RunHalves(ref lookup, steps, split: (long)batch * steps * dimension >= SplitElements / 4, worthWaking: false);
         }
     }
 
@@ -90,10 +87,7 @@ public static class EmbeddingOp
         fixed (T* pDy = dy, pTable = tableGradient)
         {
             var halves = new VocabularyRange<T>(pTokens, pDy, pTable, pLengths, batch, steps, sequenceLength, dimension);
-            if ((long)vocabulary * dimension >= SplitElements && GemmWorker.IsAvailable)
-                GemmWorker.RunPair(ref halves, 0, vocabulary / 2, 0, 0, vocabulary / 2, vocabulary, 0, 0, worthWaking: true);
-            else
-                halves.Run(0, vocabulary, 0, 0);
+            GemmWorker.RunHalves(ref halves, vocabulary, split: (long)vocabulary * dimension >= SplitElements, worthWaking: true);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using ModelGen.Kernels;
 
 namespace ModelGen.Ops;
 
@@ -200,12 +201,7 @@ public static unsafe class LocallyConnected2DOp
 
     /// <summary>This thread's unfolded-rows buffer, grown on demand and then reused (0 B per call).</summary>
     private static Span<T> Rows<T>(int length) where T : unmanaged
-    {
-        ref T[]? buffer = ref Scratch<T>.Rows;
-        if (buffer is null || buffer.Length < length)
-            buffer = GC.AllocateUninitializedArray<T>(Math.Max(length, 1), pinned: true);
-        return buffer.AsSpan(0, length);
-    }
+        => new(PinnedScratch.Get(ref Scratch<T>.Rows, length), length);
 
     private static class Scratch<T>
     {

@@ -67,15 +67,11 @@ public static unsafe class RecurrentOp
         int width = TCell.GateCount * units;
         int rows = batch * steps;
         Gemm.Multiply(GemmForm.ABt, x[..(rows * inputs)], inputWeights, gates[..(rows * width)], rows, inputs, width, accumulate: false);
-        // W_hh prepared once for the product every step repeats: packed into the GEMM's panels (float), or transposed so
-        // each step is the AB form (double, or no vectors).
-        StepWeights<T> stepWeights = StepWeights<T>.Prepare(GemmForm.ABt, hiddenWeights, units, width, batch);
-        fixed (T* pTransposed = stepWeights.Transposed)
-        fixed (float* pPanels = stepWeights.Panels)
-        fixed (T* pInputBias = inputBias, pHiddenBias = hiddenBias, pHidden = hidden, pGates = gates, pCells = cells, pRecurrent = recurrent)
+        fixed (T* pHiddenWeights = hiddenWeights, pInputBias = inputBias, pHiddenBias = hiddenBias, pHidden = hidden, pGates = gates, pCells = cells,
+            pRecurrent = recurrent)
         fixed (int* pLengths = lengths)
         {
-            var sweep = new ForwardSweep<T, TCell>(new StepMatrix<T>(pTransposed, pPanels), pInputBias, pHiddenBias, pHidden, pGates, pCells, pRecurrent, pLengths,
+            var sweep = new ForwardSweep<T, TCell>(StepMatrix<T>.Prepare(GemmForm.ABt, pHiddenWeights, units, width, batch), pInputBias, pHiddenBias, pHidden, pGates, pCells, pRecurrent, pLengths,
                 batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
@@ -87,60 +83,52 @@ public static unsafe class RecurrentOp
     /// </summary>
     private static void Split<TSweep>(ref TSweep sweep, int batch, long multiplyAdds) where TSweep : struct, IGemmJob
     {
-        if (batch >= 8 && multiplyAdds >= SplitThreshold && GemmWorker.IsAvailable)
-            GemmWorker.RunPair(ref sweep, 0, batch / 2, 0, 0, batch / 2, batch, 0, 0, worthWaking: multiplyAdds >= WakeThreshold);
-        else
-            sweep.Run(0, batch, 0, 0);
+        // On one core the batch stays whole: each step's product then runs on all of its rows at once.
+        GemmWorker.RunHalves(ref sweep, batch, split: batch >= 8 && multiplyAdds >= SplitThreshold && GemmWorker.IsAvailable,
+            worthWaking: multiplyAdds >= WakeThreshold);
     }
 
     /// <summary>
     /// The B [k × n] of the product a sweep repeats at every step (W_hhᵀ forward, W_hh backward), prepared once per sweep:
     /// float at a vector width packs it into the GEMM's panels, read from L1 by every step's tiles (the tagger's LSTM step,
-    /// 32 rows × 64 × 256, one Xeon core: 10.6 µs unpacked → 7.0); otherwise a row-major copy for the unpacked product,
+    /// 32 rows × 64 × 256, one Xeon core: 10.6 µs unpacked → 7.0); otherwise the unpacked product reads it row-major,
     /// which also serves one-row steps (a batch of one), where its matrix-vector loop is faster (0.96 µs against 1.16).
     /// </summary>
-    private readonly ref struct StepWeights<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    private readonly unsafe struct StepMatrix<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        public readonly Span<T> Transposed;
-        public readonly Span<float> Panels;
+        private readonly T* _matrix;
+        private readonly float* _panels;
 
-        private StepWeights(Span<T> transposed, Span<float> panels) { Transposed = transposed; Panels = panels; }
+        private StepMatrix(T* matrix, float* panels) { _matrix = matrix; _panels = panels; }
 
         /// <summary>
-        /// B from <paramref name="weights"/>: for <see cref="GemmForm.ABt"/> stored [n × k], for <see cref="GemmForm.AB"/> [k × n];
-        /// a step's rows are the batch (or its halves, at least 4, on two cores).
+        /// B from <paramref name="weights"/> (pinned for the sweep): for <see cref="GemmForm.ABt"/> stored [n × k], for
+        /// <see cref="GemmForm.AB"/> [k × n]; a step's rows are the batch, or its halves (at least 4) on two cores.
         /// </summary>
-        public static StepWeights<T> Prepare(GemmForm form, ReadOnlySpan<T> weights, int k, int n, int batch)
+        public static StepMatrix<T> Prepare(GemmForm form, T* weights, int k, int n, int batch)
         {
             if (typeof(T) == typeof(float) && Vectorized.Current != SimdWidth.Scalar && batch > 1)
             {
-                Span<float> panels = TransposeScratch<float>.Get(PackedSgemm.PanelsLength(k, n));
-                fixed (T* b = weights)
-                fixed (float* target = panels)
-                    PackedSgemm.PackPanels(form, (float*)b, k, n, target);
-                return new StepWeights<T>(default, panels);
+                float* panels = PinnedScratch.Get(ref SweepScratch<float>.Weights, PackedSgemm.PanelsLength(k, n));
+                PackedSgemm.PackPanels(form, (float*)weights, k, n, panels);
+                return new StepMatrix<T>(null, panels);
             }
-            Span<T> matrix = TransposeScratch<T>.Get(k * n);
             if (form == GemmForm.AB)
-                weights[..(k * n)].CopyTo(matrix);
-            else
-                for (int j = 0; j < n; j++)
-                    for (int p = 0; p < k; p++)
-                        matrix[p * n + j] = weights[j * k + p];
-            return new StepWeights<T>(matrix, default);
+                return new StepMatrix<T>(weights, null);
+            T* matrix = PinnedScratch.Get(ref SweepScratch<T>.Weights, k * n);
+            for (int j = 0; j < n; j++)
+                for (int p = 0; p < k; p++)
+                    matrix[p * n + j] = weights[j * k + p];
+            return new StepMatrix<T>(matrix, null);
         }
-    }
 
-    /// <summary><see cref="StepWeights{T}"/> as the sweeps hold it (pinned): panels, or else the row-major matrix.</summary>
-    private readonly unsafe struct StepMatrix<T>(T* matrix, float* panels) where T : unmanaged, IBinaryFloatingPointIeee754<T>
-    {
         /// <summary>C [m × n] (+)= A [m × k] · B.</summary>
         public void Multiply(T* a, T* c, int m, int k, int n, bool accumulate)
         {
-            if (panels != null)
-                PackedSgemm.MultiplyPrepacked((float*)a, panels, (float*)c, m, k, n, accumulate);
+            if (_panels != null)
+                PackedSgemm.MultiplyPrepacked((float*)a, _panels, (float*)c, m, k, n, accumulate);
             else
-                Gemm.MultiplyUnpacked(new ReadOnlySpan<T>(a, m * k), new ReadOnlySpan<T>(matrix, k * n), new Span<T>(c, m * n), m, k, n, accumulate);
+                Gemm.MultiplyUnpacked(new ReadOnlySpan<T>(a, m * k), new ReadOnlySpan<T>(_matrix, k * n), new Span<T>(c, m * n), m, k, n, accumulate);
         }
     }
 
@@ -213,14 +201,11 @@ public static unsafe class RecurrentOp
         Span<T> hiddenSide = TCell.SeparateHiddenGateGradient ? hiddenGateGradient : inputGateGradient;
         if (!cellCarry.IsEmpty) // only the LSTM carries ∂loss/∂c between steps
             cellCarry[..(batch * units)].Clear();
-        StepWeights<T> stepWeights = StepWeights<T>.Prepare(GemmForm.AB, hiddenWeights, width, units, batch);
-        fixed (T* pMatrix = stepWeights.Transposed)
-        fixed (float* pPanels = stepWeights.Panels)
-        fixed (T* pHiddenGradient = hiddenGradient, pHidden = hidden, pGates = gates, pCells = cells,
+        fixed (T* pHiddenGradient = hiddenGradient, pHiddenWeights = hiddenWeights, pHidden = hidden, pGates = gates, pCells = cells,
             pInputGateGradient = inputGateGradient, pHiddenSide = hiddenSide, pCellCarry = cellCarry)
         fixed (int* pLengths = lengths)
         {
-            var sweep = new BackwardSweep<T, TCell>(pHiddenGradient, new StepMatrix<T>(pMatrix, pPanels), pHidden, pGates, pCells, pInputGateGradient, pHiddenSide,
+            var sweep = new BackwardSweep<T, TCell>(pHiddenGradient, StepMatrix<T>.Prepare(GemmForm.AB, pHiddenWeights, width, units, batch), pHidden, pGates, pCells, pInputGateGradient, pHiddenSide,
                 cellCarry.IsEmpty ? null : pCellCarry, pLengths, batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
@@ -422,15 +407,8 @@ public static unsafe class RecurrentOp
         => TOps.Store(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
 }
 
-/// <summary>A per-thread buffer for a transposed weight matrix, grown once: the recurrent forward pass allocates nothing per call.</summary>
-internal static class TransposeScratch<T> where T : unmanaged
+/// <summary>This thread's buffer for a sweep's prepared W_hh (pinned: the sweep's two cores hold a pointer to it).</summary>
+internal static class SweepScratch<T> where T : unmanaged
 {
-    [ThreadStatic] private static T[]? t_buffer;
-
-    public static Span<T> Get(int length)
-    {
-        if (t_buffer is null || t_buffer.Length < length)
-            t_buffer = new T[length];
-        return t_buffer.AsSpan(0, length);
-    }
+    [ThreadStatic] public static T[]? Weights;
 }
