@@ -163,6 +163,67 @@ public class Conv2DOpTests
         Reference.Close(expected.Select(Math.Tanh).ToArray(), yf, 1e-4, 1e-5 * Math.Sqrt(s.Patch), name + " fused tanh (float32)");
     }
 
+    /// <summary>
+    /// Batches large enough (16 M multiply-adds or more) that the two cores claim a few samples at a time, the last claim
+    /// short: forward, dW (one partial sum per claim, added in order) and dX against the definition, and every pass
+    /// gives the same bits when repeated — which core ran which claim must not change the result.
+    /// </summary>
+    public static TheoryData<int, string, int> LargeBatches()
+    {
+        var rows = new TheoryData<int, string, int>();
+        foreach (int bits in Widths.Bits)
+        {
+            rows.Add(bits, "16 to 32 channels (packed GEMM, two cores)", 47); // 20-sample claims: 20, 20, 7
+            rows.Add(bits, "LeNet conv2 (direct, dX direct)", 110); // 32-sample claims: 32, 32, 32, 14
+            rows.Add(bits, "32 to 33 channels 3x3 same, odd map (unfolded while packing)", 37); // 28-sample claims: 28, 9
+        }
+        return rows;
+    }
+
+    [Theory]
+    [MemberData(nameof(LargeBatches))]
+    public void LargeBatchesClaimedByBothCoresMatchTheDefinitionAndRepeatExactly(int bits, string name, int batch)
+    {
+        using var width = Widths.Force(bits);
+        Conv2DShape s = Shapes[name];
+        Assert.True((long)batch * s.Filters * s.Patch * s.Positions >= 1 << 24, "the case must be large enough for claims");
+        double[] x = Reference.Random(batch * s.InputSize, 61), w = Reference.Random(s.Filters * s.Patch, 62), b = Reference.Random(s.Filters, 63);
+        double[] dy = Reference.Random(batch * s.OutputSize, 64);
+        double[] expected = ConvReference.Forward(x, w, b, batch, s);
+        (double[] dw, double[] db, double[] dx) = ConvReference.Backward(x, w, dy, batch, s);
+
+        var weightGradient = new double[dw.Length];
+        var biasGradient = new double[db.Length];
+        Array.Fill(weightGradient, 7.0);
+        Conv2DOp.BackwardParameters<double>(x, dy, weightGradient, biasGradient, batch, s);
+        Reference.Close(dw, weightGradient, 1e-11, 1e-11, $"{name} × {batch} dW (float64)");
+        Reference.Close(db, biasGradient, 1e-11, 1e-11, $"{name} × {batch} db (float64)");
+
+        float[] xf = Reference.ToFloat(x), wf = Reference.ToFloat(w), bf = Reference.ToFloat(b), dyf = Reference.ToFloat(dy);
+        (float[] y, float[] dW, float[] dB, float[] dX) Passes()
+        {
+            float[] yf = new float[expected.Length], dwf = new float[dw.Length], dbf = new float[db.Length], dxf = new float[dx.Length];
+            Conv2DOp.Forward<float>(xf, wf, bf, yf, batch, s);
+            Conv2DOp.BackwardParameters<float>(xf, dyf, dwf, dbf, batch, s);
+            Conv2DOp.BackwardInput<float>(dyf, wf, dxf, batch, s);
+            return (yf, dwf, dbf, dxf);
+        }
+        var first = Passes();
+        double scale = Math.Sqrt(s.Patch * batch * s.Positions);
+        Reference.Close(expected, first.y, 1e-4, 1e-5 * scale, $"{name} × {batch} forward (float32)");
+        Reference.Close(dw, first.dW, 1e-4, 1e-5 * scale, $"{name} × {batch} dW (float32)");
+        Reference.Close(db, first.dB, 1e-4, 1e-5 * scale, $"{name} × {batch} db (float32)");
+        Reference.Close(dx, first.dX, 1e-4, 1e-5 * scale, $"{name} × {batch} dx (float32)");
+        for (int repeat = 0; repeat < 5; repeat++)
+        {
+            var again = Passes();
+            Assert.Equal(first.y, again.y);
+            Assert.Equal(first.dW, again.dW);
+            Assert.Equal(first.dB, again.dB);
+            Assert.Equal(first.dX, again.dX);
+        }
+    }
+
     [Fact]
     public void AWideLayersThreePassesAllocateNothingOnceWarm()
     {

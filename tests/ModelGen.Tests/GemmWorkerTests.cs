@@ -100,6 +100,41 @@ public class GemmWorkerTests
         GemmWorker.RunPair(ref next, 0, 1, 0, 0, 1, 2, 0, 0, worthWaking: true);
     }
 
+    /// <summary>Records, per item, the claim it ran in and the thread that ran it; the calling thread's claims are slow.</summary>
+    private readonly struct ClaimRecorder(int[] claims, int[] threads, int callerThread) : IGemmJob
+    {
+        public void Run(int rowStart, int rowEnd, int columnStart, int columnEnd)
+        {
+            for (int i = rowStart; i < rowEnd; i++)
+            {
+                claims[i] = columnStart;
+                threads[i] = Environment.CurrentManagedThreadId;
+            }
+            if (Environment.CurrentManagedThreadId == callerThread)
+                Thread.Sleep(2); // a core the machine's other work slows down
+        }
+    }
+
+    [Fact]
+    public void SharedClaimsCoverEveryItemOnceAndTheFasterCoreTakesMore()
+    {
+        const int count = 61, grain = 3; // 21 claims, the last one item
+        int me = Environment.CurrentManagedThreadId;
+        int[] claims = new int[count], threads = new int[count];
+        var job = new ClaimRecorder(claims, threads, me);
+        GemmWorker.RunShared(ref job, count, grain, worthWaking: true);
+        for (int i = 0; i < count; i++)
+        {
+            Assert.Equal(i / grain, claims[i]);
+            Assert.NotEqual(0, threads[i]);
+            Assert.Equal(threads[i / grain * grain], threads[i]); // a claim runs whole on one thread
+        }
+        if (!GemmWorker.IsAvailable)
+            return;
+        int byCaller = threads.Count(t => t == me), byHelper = count - byCaller;
+        Assert.True(byHelper > byCaller, $"the helper ran {byHelper} items and the slowed caller {byCaller}: claims should go to the core that is free");
+    }
+
     [Fact]
     public void AFailingJobOnEitherThreadSurfacesAndLaterProductsStayExact()
     {

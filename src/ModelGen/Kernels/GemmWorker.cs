@@ -135,6 +135,32 @@ internal static unsafe class GemmWorker
             job.Run(0, count, 0, 0);
     }
 
+    /// <summary>
+    /// Items [0, <paramref name="count"/>) of a job claimed <paramref name="grain"/> at a time by this thread and the
+    /// helper, each claim run as <c>Run(start, end, claim, 0)</c> with claim = start / grain: a core that another process
+    /// slows (a VM's neighbour, a JIT or GC thread) takes fewer claims instead of holding the other core waiting at the
+    /// end of a static half. Which core runs a claim varies from call to call; what a claim computes does not, so a job
+    /// that sums into one buffer per claim and adds those in claim order gives the same result every call.
+    /// </summary>
+    public static void RunShared<TJob>(ref TJob job, int count, int grain, bool worthWaking) where TJob : struct, IGemmJob
+    {
+        int next = 0;
+        var shared = new SharedJob<TJob>(Unsafe.AsPointer(ref job), &next, count, grain);
+        // Both "halves" are the same claiming loop; the helper's, if it never starts, finds nothing left to claim.
+        RunPair(ref shared, 0, 0, 0, 0, 0, 0, 0, 0, worthWaking);
+    }
+
+    /// <summary>The claiming loop <see cref="RunShared"/> runs on each core (job and counter live on the caller's stack).</summary>
+    private readonly struct SharedJob<TJob>(void* job, int* next, int count, int grain) : IGemmJob where TJob : struct, IGemmJob
+    {
+        public void Run(int rowStart, int rowEnd, int columnStart, int columnEnd)
+        {
+            ref TJob inner = ref Unsafe.AsRef<TJob>(job);
+            for (int start = Interlocked.Add(ref *next, grain) - grain; start < count; start = Interlocked.Add(ref *next, grain) - grain)
+                inner.Run(start, Math.Min(start + grain, count), start / grain, 0);
+        }
+    }
+
     private static void RunJob<TJob>(void* job, int rowStart, int rowEnd, int columnStart, int columnEnd) where TJob : struct, IGemmJob
         => Unsafe.AsRef<TJob>(job).Run(rowStart, rowEnd, columnStart, columnEnd);
 

@@ -631,15 +631,15 @@ public static unsafe partial class Conv2DOp
         }
     }
 
-    /// <summary>The first half of a split batch (or the whole batch) sums into the gradients, the second into the partial buffer.</summary>
+    /// <summary>The first part of a split batch (or the whole batch) sums into the gradients, part i > 0 into partial buffer i − 1.</summary>
     private readonly struct DirectWeightGradientJob(float* x, float* dy, float* weightGradient, float* biasGradient, float* partial, Conv2DShape shape,
         SimdWidth width, GradientTile tile) : IGemmJob
     {
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
             int weights = shape.Filters * shape.Patch;
-            float* dw = columnStart == 0 ? weightGradient : partial;
-            float* db = biasGradient == null ? null : columnStart == 0 ? biasGradient : partial + weights;
+            float* dw = columnStart == 0 ? weightGradient : partial + (long)(columnStart - 1) * (weights + shape.Filters);
+            float* db = biasGradient == null ? null : columnStart == 0 ? biasGradient : dw + weights;
             DirectWeightGradient(x, dy, dw, db, shape, start, end, width, tile);
         }
     }

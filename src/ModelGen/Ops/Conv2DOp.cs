@@ -94,32 +94,38 @@ public static unsafe partial class Conv2DOp
     {
         Check(x.Length, weightGradient.Length, dy.Length, batch, shape);
         int weights = shape.Filters * shape.Patch, length = weights + shape.Filters;
-        // The second half of the batch sums into its own buffer, added at the end: the two cores never share a sum.
-        T* partial = Scratch<T>.Partial(length);
+        // Each part of a split batch after the first sums into its own buffer, added in order at the end: the two cores
+        // never share a sum, and the sum's rounding does not depend on which core ran which part.
+        T* partial = Scratch<T>.Partial((WeightGradientClaims - 1) * length);
         fixed (T* px = x, pdy = dy, pdw = weightGradient)
         {
             SimdWidth direct = DirectWidth<T>(shape);
-            bool split;
+            int parts;
             if (direct != SimdWidth.Scalar && GradientTile.For(shape) is { } tile)
             {
                 var job = new DirectWeightGradientJob((float*)px, (float*)pdy, (float*)pdw, (float*)biasGradient, (float*)partial, shape, direct, tile);
-                split = RunSamples(ref job, batch, shape);
+                parts = RunSamples(ref job, batch, shape, WeightGradientClaims);
             }
             else
             {
                 var job = new WeightGradientJob<T>(px, pdy, pdw, biasGradient, partial, shape);
-                split = RunSamples(ref job, batch, shape);
+                parts = RunSamples(ref job, batch, shape, WeightGradientClaims);
             }
-            if (!split)
-                return;
-            TensorPrimitives.Add(weightGradient[..weights], new ReadOnlySpan<T>(partial, weights), weightGradient);
-            if (biasGradient != null)
+            for (int part = 1; part < parts; part++)
             {
-                var db = new Span<T>(biasGradient, shape.Filters);
-                TensorPrimitives.Add(db, new ReadOnlySpan<T>(partial + weights, shape.Filters), db);
+                T* sum = partial + (long)(part - 1) * length;
+                TensorPrimitives.Add(weightGradient[..weights], new ReadOnlySpan<T>(sum, weights), weightGradient);
+                if (biasGradient != null)
+                {
+                    var db = new Span<T>(biasGradient, shape.Filters);
+                    TensorPrimitives.Add(db, new ReadOnlySpan<T>(sum + weights, shape.Filters), db);
+                }
             }
         }
     }
+
+    /// <summary>A large batch's dW is summed in at most this many parts, one buffer each (<see cref="RunSamples"/>).</summary>
+    private const int WeightGradientClaims = 8;
 
     /// <summary>dX = col2im(Wᵀ · dY), or dX += … when <paramref name="accumulate"/> (the input fans out).</summary>
     public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weights, Span<T> dx, int batch, in Conv2DShape shape, bool accumulate = false)
@@ -180,19 +186,44 @@ public static unsafe partial class Conv2DOp
             throw new ArgumentException($"Conv2D {shape} over a batch of {batch} got spans of {input}, {weights} and {output} elements.");
     }
 
-    /// <summary>Runs the job over every sample, split between two cores when the batch is worth it; true when split.</summary>
-    private static bool RunSamples<TJob>(ref TJob job, int batch, in Conv2DShape shape) where TJob : struct, IGemmJob
+    /// <summary>
+    /// Runs the job over every sample, split between two cores when the batch is worth it, and returns how many parts it
+    /// ran as: 1 (whole, on this core), 2 (two halves, for batches just worth splitting) or, for large ones, claims of a
+    /// few samples that the two cores take as they finish the last (<see cref="GemmWorker.RunShared"/>), so a core slowed
+    /// by the machine's other work does not leave the other idle at the end. Part <c>i</c> of <c>parts</c> runs as
+    /// <c>Run(start, end, i, 0)</c>: a job summing over samples (dW) keeps one sum per part.
+    /// </summary>
+    /// <remarks><paramref name="claims"/>: how many parts a large batch is cut into, at most — more balance the cores
+    /// better, fewer mean fewer partial sums to add.</remarks>
+    private static int RunSamples<TJob>(ref TJob job, int batch, in Conv2DShape shape, int claims = 16) where TJob : struct, IGemmJob
     {
         long work = (long)batch * shape.Filters * shape.Patch * shape.Positions;
         if (batch < 2 || work < ParallelThreshold || !GemmWorker.IsAvailable)
         {
             job.Run(0, batch, 0, 0);
-            return false;
+            return 1;
         }
-        int half = batch / 2;
-        GemmWorker.RunPair(ref job, 0, half, 0, 0, half, batch, 1, 1, worthWaking: work >= WakeThreshold);
-        return true;
+        if (work < WakeThreshold)
+        {
+            int half = batch / 2;
+            GemmWorker.RunPair(ref job, 0, half, 0, 0, half, batch, 1, 1, worthWaking: false);
+            return 2;
+        }
+        int grain = Grain(batch, shape, claims);
+        GemmWorker.RunShared(ref job, batch, grain, worthWaking: true);
+        return (batch + grain - 1) / grain;
     }
+
+    /// <summary>Samples per claim of a large batch: whole GEMM chunks (<see cref="Chunking{T}"/>), at most <paramref name="claims"/> claims.</summary>
+    private static int Grain(int batch, in Conv2DShape shape, int claims)
+    {
+        int chunk = ChunkSamples(shape), perClaim = (batch + claims - 1) / claims;
+        return Math.Max(chunk, (perClaim + chunk - 1) / chunk * chunk);
+    }
+
+    /// <summary>How many samples of <paramref name="shape"/> one GEMM of a job covers (<see cref="Chunking{T}"/>).</summary>
+    private static int ChunkSamples(in Conv2DShape shape)
+        => Math.Clamp(2048 / Math.Max(shape.Positions, 1), 1, Math.Max(1, (1 << 19) / Math.Max(shape.Patch * shape.Positions, 1)));
 
     /// <summary>
     /// How a job walks its samples: chunks of up to <see cref="Samples"/>, unfolded side by side into this thread's
@@ -204,7 +235,7 @@ public static unsafe partial class Conv2DOp
     {
         public Chunking(in Conv2DShape shape, int start, int end, bool unfolds = true)
         {
-            Samples = Math.Clamp(2048 / Math.Max(shape.Positions, 1), 1, Math.Max(1, (1 << 19) / Math.Max(shape.Patch * shape.Positions, 1)));
+            Samples = ChunkSamples(shape);
             int most = Math.Min(Samples, Math.Max(end - start, 1));
             Columns = unfolds ? Scratch<T>.Columns(shape.Patch * shape.Positions * most) : null;
             Staged = Scratch<T>.Staged(shape.Filters * shape.Positions * most);
@@ -296,7 +327,7 @@ public static unsafe partial class Conv2DOp
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         /// <remarks>
-        /// The first half of a split batch (or the whole batch) sums into the gradients, the second into the partial buffer.
+        /// The first part of a split batch (or the whole batch) sums into the gradients, part i > 0 into partial buffer i − 1.
         /// Float layers the packed GEMM serves read colsᵀ from the images as they pack (<see cref="RunTransposedUnfolding"/>).
         /// Otherwise (float64 for gradient checks, one lane, few filters) the input is unfolded: with 64 filters or more
         /// the product runs as dWᵀ [CKK × F] = cols · dYᵀ and is transposed into dW once at the end; fewer filters leave
@@ -305,8 +336,8 @@ public static unsafe partial class Conv2DOp
         public void Run(int start, int end, int columnStart, int columnEnd)
         {
             int patch = shape.Patch, positions = shape.Positions, filters = shape.Filters, weights = filters * patch;
-            T* dw = columnStart == 0 ? weightGradient : partial;
-            T* db = biasGradient == null ? null : columnStart == 0 ? biasGradient : partial + weights;
+            T* dw = columnStart == 0 ? weightGradient : partial + (long)(columnStart - 1) * (weights + filters);
+            T* db = biasGradient == null ? null : columnStart == 0 ? biasGradient : dw + weights;
             if (db != null)
                 new Span<T>(db, filters).Clear();
             if (UnfoldsWhilePacking<T>(shape))
