@@ -425,7 +425,7 @@ public class SequenceModelTests
     {
         var data = new TheoryData<int, int, int>();
         foreach (int bits in Widths.Bits)
-            foreach (var (batch, units) in new[] { (1, 7), (3, 19), (16, 96), (13, 40), (7, 150) })
+            foreach (var (batch, units) in new[] { (1, 7), (3, 19), (16, 96), (13, 40), (7, 150), (61, 32) })
                 data.Add(bits, batch, units);
         return data;
     }
@@ -434,7 +434,9 @@ public class SequenceModelTests
     /// The float sweeps (W_hh packed once into the GEMM's panels at a vector width) against the float64 ones (checked by
     /// finite differences): one sample (the row-major matrix-vector steps); 3 samples on one core; 16 × 96 units split across two, every step's rows a 6-row tile and an
     /// edge, backward's 384-deep product in several depth blocks; 13 × 40: 160 gate columns, a 64-wide panel's edge;
-    /// 7 × 150: forward's own product (C overwritten, not added to) in two depth blocks.
+    /// 7 × 150: forward's own product (C overwritten, not added to) in two depth blocks; 61 × 32: halves of 30 and 31
+    /// samples. Then the parameter gradients from those: split across two cores (16 and 61 samples), each core sums its
+    /// own samples in blocks of steps (8 steps of 30 or 31 samples, then one), the second core's sums added at the end.
     /// </summary>
     [Theory]
     [MemberData(nameof(WidthsAndSweepShapes))]
@@ -463,6 +465,8 @@ public class SequenceModelTests
                 var dGatesF = new float[dGates.Length];
                 var dHiddenF = new float[dHidden.Length];
                 float[] dhF = Reference.ToFloat(dy);
+                double[] dWih = new double[gates * inputs], dWhh = new double[gates * units], dbih = new double[gates], dbhh = new double[gates];
+                float[] dWihF = new float[dWih.Length], dWhhF = new float[dWhh.Length], dbihF = new float[gates], dbhhF = new float[gates];
                 void Both<TCell>(bool separate, bool carries) where TCell : IRecurrentCell
                 {
                     RecurrentOp.Forward<double, TCell>(x, wih, whh, bih, bhh, hidden, gateBuffer, cells, new double[batch * gates], lengths,
@@ -473,6 +477,12 @@ public class SequenceModelTests
                         Reference.ToFloat(bhh), hiddenF, gateBufferF, cellsF, new float[batch * gates], lengths, batch, steps, inputs, units, reverse, 0f);
                     RecurrentOp.BackwardThroughTime<float, TCell>(dhF, Reference.ToFloat(whh), hiddenF, gateBufferF, cellsF, dGatesF,
                         separate ? dHiddenF : default, carries ? new float[batch * units] : default, lengths, batch, steps, units, reverse, 0f);
+                    RecurrentOp.BackwardParameters<double, TCell>(x, hidden, dGates, separate ? dHidden : default, dWih, dWhh, dbih, dbhh,
+                        batch, steps, inputs, units, reverse);
+                    Array.Fill(dWihF, 7f); // overwritten, never added to
+                    Array.Fill(dbhhF, 7f);
+                    RecurrentOp.BackwardParameters<float, TCell>(Reference.ToFloat(x), hiddenF, dGatesF, separate ? dHiddenF : default, dWihF, dWhhF, dbihF, dbhhF,
+                        batch, steps, inputs, units, reverse);
                 }
                 if (cell == "lstm") Both<LstmCell>(separate: false, carries: true);
                 else if (cell == "gru") Both<GruCell>(separate: true, carries: false);
@@ -483,6 +493,11 @@ public class SequenceModelTests
                 Reference.Close(dGates, dGatesF, 1e-4, 1e-4, $"{what} gate gradients");
                 if (cell == "gru")
                     Reference.Close(dHidden, dHiddenF, 1e-4, 1e-4, $"{what} h-side gate gradients");
+                double sums = 1e-4 * Math.Sqrt(batch * steps);
+                Reference.Close(dWih, dWihF, 1e-4, sums, $"{what} dW_ih");
+                Reference.Close(dWhh, dWhhF, 1e-4, sums, $"{what} dW_hh");
+                Reference.Close(dbih, dbihF, 1e-4, sums, $"{what} db_ih");
+                Reference.Close(dbhh, dbhhF, 1e-4, sums, $"{what} db_hh");
             }
     }
 

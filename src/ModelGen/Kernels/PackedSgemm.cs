@@ -97,6 +97,10 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             job.PackB(panels + (long)jr * k, 0, k, jr, Math.Min(ColumnTile, n - jr));
     }
 
+    /// <summary>C (+)= op(A)·op(B) on this thread, never split: for a product that is itself one core's part of a split job.</summary>
+    public static void MultiplyOnThisThread(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate)
+        => new Job<NoEpilogue, MatrixPanels>(form, a, b, default, c, m, k, n, 0, k, accumulate, default).Run(0, m, 0, n);
+
     [ThreadStatic] private static float[]? t_stepRows;
 
     /// <summary>
@@ -601,6 +605,13 @@ internal static unsafe class PackedSgemm
         WithTile(ref pack, n);
     }
 
+    /// <summary>C (+)= op(A)·op(B) on this thread at the current width, never split across cores.</summary>
+    public static void MultiplyOnThisThread(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate)
+    {
+        var multiply = new MultiplyOnThisThreadCall(form, a, b, c, m, k, n, accumulate);
+        WithTile(ref multiply, n);
+    }
+
     /// <summary>C [m × n] (+)= A [m × k] · B from <see cref="PackPanels"/>, on this thread, at the current width.</summary>
     public static void MultiplyPrepacked(float* a, float* panels, float* c, int m, int k, int n, bool accumulate)
     {
@@ -656,6 +667,12 @@ internal static unsafe class PackedSgemm
     {
         public void Run<TVector, TOps, TTile>() where TVector : struct where TOps : IVectorOps<float, TVector> where TTile : struct, IMicroTile
             => PackedSgemm<TVector, TOps, TTile>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
+    }
+
+    private readonly struct MultiplyOnThisThreadCall(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate) : ITileCall
+    {
+        public void Run<TVector, TOps, TTile>() where TVector : struct where TOps : IVectorOps<float, TVector> where TTile : struct, IMicroTile
+            => PackedSgemm<TVector, TOps, TTile>.MultiplyOnThisThread(form, a, b, c, m, k, n, accumulate);
     }
 
     private readonly struct PackPanelsCall(GemmForm form, float* b, int k, int n, float* panels) : ITileCall
