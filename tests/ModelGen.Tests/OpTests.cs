@@ -499,8 +499,11 @@ public class OpTests
         Reference.Close(gradient, floatGradient, 1e-6, 1e-7, "Huber float gradient");
     }
 
+    /// <summary>Every vector tail, and lengths the pass splits between two cores (above 32 K) and waits for the second to wake (above 256 K).</summary>
+    public static TheoryData<int, int> WidthsAndOptimizerLengths() => Widths.Cross(Enumerable.Range(0, 258).Concat([40_001, 300_007]));
+
     [Theory]
-    [MemberData(nameof(WidthsAndLengths))]
+    [MemberData(nameof(WidthsAndOptimizerLengths))]
     public void AdamMatchesScalarReference(int bits, int length)
     {
         using var width = Widths.Force(bits);

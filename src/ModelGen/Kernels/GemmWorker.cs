@@ -39,6 +39,12 @@ internal static unsafe class GemmWorker
     public static readonly bool IsAvailable = Environment.ProcessorCount > 1 && Environment.GetEnvironmentVariable("MODELGEN_THREADS") != "1";
 
     /// <summary>
+    /// The helper is running or spinning for work (recent products keep it so), not asleep: a short job can be split
+    /// without waking it, which a call that would not otherwise split (a batch-1 model's) should not pay for.
+    /// </summary>
+    public static bool IsAwake => s_thread is not null && Volatile.Read(ref s_sleeping) == 0;
+
+    /// <summary>
     /// Runs the first range on this thread and the second on the helper; returns when both are done. With one core (or
     /// MODELGEN_THREADS=1) both ranges run here, one after the other: a job split for two cores gives the same result on one.
     /// </summary>
