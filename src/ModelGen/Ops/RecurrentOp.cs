@@ -331,7 +331,7 @@ public static unsafe class RecurrentOp
 
         /// <summary>The second half's sums: dW_ih, dW_hh, db_ih, db_hh, side by side (this thread's, pinned).</summary>
         public static float* Partial(int width, int inputs, int units)
-            => PinnedScratch.Get(ref SweepScratch<float>.Partial, width * (inputs + units + 2));
+            => PinnedScratch.Get(ref BlockScratch.Partial, width * (inputs + units + 2));
 
         /// <summary>Adds the second half's sums (<see cref="Partial"/>) into the gradients, once both halves ran.</summary>
         public void AddSecondHalf()
@@ -398,9 +398,10 @@ public static unsafe class RecurrentOp
         }
     }
 
-    /// <summary>This thread's gathered block for <see cref="SampleParameterGradients"/>.</summary>
+    /// <summary>This thread's buffers for <see cref="SampleParameterGradients"/>: its gathered block, and the second half's sums.</summary>
     private static class BlockScratch
     {
+        [ThreadStatic] public static float[]? Partial;
         [ThreadStatic] public static float[]? Gates;
         [ThreadStatic] public static float[]? Inputs;
         [ThreadStatic] public static float[]? Previous;
@@ -521,7 +522,4 @@ public static unsafe class RecurrentOp
 internal static class SweepScratch<T> where T : unmanaged
 {
     [ThreadStatic] public static T[]? Weights;
-
-    /// <summary>The second core's parameter-gradient sums (<c>RecurrentOp.SampleParameterGradients</c>).</summary>
-    [ThreadStatic] public static T[]? Partial;
 }
