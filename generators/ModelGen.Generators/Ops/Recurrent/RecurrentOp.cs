@@ -135,7 +135,7 @@ namespace ModelGen.Generators.Ops
                 context.Saved(node, Gates(node)), cells,
                 context.Saved(node, GateGradient(node)), hiddenGates, recurrent.Cell == CellKind.Lstm ? context.Saved(node, CellCarry(node)) : "global::System.Span<T>.Empty", context.Lengths, "batch", "steps",
                 Int(recurrent.Units), Direction(node), Slope(context, node));
-            context.Writer.Line($"// {node.Name}: dW_ih = dGᵀ·X, dW_hh = dG_tᵀ·h_{{t−1}}, db = Σ dG, one GEMM each over every step");
+            context.Writer.Line($"// {node.Name}: dW_ih = dGᵀ·X, dW_hh = dG_tᵀ·h_{{t−1}}, db = Σ dG, per core over its own samples");
             context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardParameters<T, {CellType(node)}>",
                 context.Value(input.Id), HiddenSequence(context, node), context.Saved(node, GateGradient(node)), hiddenGates,
                 context.ParameterGradient(recurrent.InputWeight), context.ParameterGradient(recurrent.HiddenWeight),
