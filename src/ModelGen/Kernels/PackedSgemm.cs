@@ -248,19 +248,11 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                                 float* tile = _c + (long)row * _n + jc + jr;
                                 float* panelA = !aInPlace ? packedA + (long)ir * kc : aRowMajor ? _a + (long)row * _k + pc : _a + (long)pc * _m + row;
                                 if (columns == columnTile)
-                                {
-                                    if (aRowMajor)
-                                        MicroTile<RowMajorRows>(rows, panelA, aStride, panelB, panelStride, kc, tile, _n, add);
-                                    else
-                                        MicroTile(rows, panelA, aStride, panelB, panelStride, kc, tile, _n, add);
-                                }
+                                    MicroTile(aRowMajor, rows, panelA, aStride, panelB, panelStride, kc, tile, _n, add);
                                 else
                                 {
                                     // Column edge: compute the tile's rows into scratch, keep the columns that exist.
-                                    if (aRowMajor)
-                                        MicroTile<RowMajorRows>(rows, panelA, aStride, panelB, panelStride, kc, edge, columnTile, add: false);
-                                    else
-                                        MicroTile(rows, panelA, aStride, panelB, panelStride, kc, edge, columnTile, add: false);
+                                    MicroTile(aRowMajor, rows, panelA, aStride, panelB, panelStride, kc, edge, columnTile, add: false);
                                     for (int r = 0; r < rows; r++)
                                     {
                                         float* source = edge + r * columnTile, target = tile + (long)r * _n;
@@ -405,6 +397,15 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
     /// <remarks>A's row i at depth p is at a + i + p·<paramref name="lda"/> (a packed panel, lda = MR, or the AtB form in place).</remarks>
     private static void MicroTile(int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
         => MicroTile<PanelRows>(rows, a, lda, b, ldb, depth, c, ldc, add);
+
+    /// <summary>As above, or with A's rows read in place from a row-major matrix (lda = k) when <paramref name="rowMajor"/>.</summary>
+    private static void MicroTile(bool rowMajor, int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
+    {
+        if (rowMajor)
+            MicroTile<RowMajorRows>(rows, a, lda, b, ldb, depth, c, ldc, add);
+        else
+            MicroTile<PanelRows>(rows, a, lda, b, ldb, depth, c, ldc, add);
+    }
 
     private static void MicroTile<TLayout>(int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add) where TLayout : struct, IRowLayout
     {

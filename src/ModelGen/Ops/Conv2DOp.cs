@@ -124,7 +124,10 @@ public static unsafe partial class Conv2DOp
         }
     }
 
-    /// <summary>A large batch's dW is summed in at most this many parts, one buffer each (<see cref="RunSamples"/>).</summary>
+    /// <summary>A large batch runs as at most this many claims (<see cref="RunSamples"/>), each whole GEMM chunks: enough that a slowed core takes fewer.</summary>
+    private const int Claims = 16;
+
+    /// <summary>A large batch's dW is summed in at most this many parts, one buffer each: fewer partial sums to add.</summary>
     private const int WeightGradientClaims = 8;
 
     /// <summary>dX = col2im(Wᵀ · dY), or dX += … when <paramref name="accumulate"/> (the input fans out).</summary>
@@ -195,7 +198,7 @@ public static unsafe partial class Conv2DOp
     /// </summary>
     /// <remarks><paramref name="claims"/>: how many parts a large batch is cut into, at most — more balance the cores
     /// better, fewer mean fewer partial sums to add.</remarks>
-    private static int RunSamples<TJob>(ref TJob job, int batch, in Conv2DShape shape, int claims = 16) where TJob : struct, IGemmJob
+    private static int RunSamples<TJob>(ref TJob job, int batch, in Conv2DShape shape, int claims = Claims) where TJob : struct, IGemmJob
     {
         long work = (long)batch * shape.Filters * shape.Patch * shape.Positions;
         if (batch < 2 || work < ParallelThreshold || !GemmWorker.IsAvailable)

@@ -381,20 +381,22 @@ public static unsafe class RecurrentOp
                 bool accumulate = t0 > 0;
                 PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, gates, inputRows, dWih, width, depth, inputs, accumulate);
                 PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, hiddenGates, previousRows, dWhh, width, depth, units, accumulate);
-                var inputBias = new Span<float>(dbih, width);
-                for (int r = 0; r < depth; r++)
-                    System.Numerics.Tensors.TensorPrimitives.Add(inputBias, new ReadOnlySpan<float>(gates + (long)r * width, width), inputBias);
+                AddRows(gates, depth, width, dbih);
                 if (separateHiddenSide)
-                {
-                    var hiddenBias = new Span<float>(dbhh, width);
-                    for (int r = 0; r < depth; r++)
-                        System.Numerics.Tensors.TensorPrimitives.Add(hiddenBias, new ReadOnlySpan<float>(hiddenGates + (long)r * width, width), hiddenBias);
-                }
+                    AddRows(hiddenGates, depth, width, dbhh);
             }
             if (!separateHiddenSide) // b_ih and b_hh add into the same pre-activations: one gradient
                 new Span<float>(dbih, width).CopyTo(new Span<float>(dbhh, width));
 
             static void Copy(float* from, float* to, int count) => new ReadOnlySpan<float>(from, count).CopyTo(new Span<float>(to, count));
+
+            // sum += each of the block's rows (the bias gradient, while the gathered rows are in cache)
+            static void AddRows(float* rows, int count, int width, float* sum)
+            {
+                var target = new Span<float>(sum, width);
+                for (int r = 0; r < count; r++)
+                    System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<float>(rows + (long)r * width, width), target);
+            }
         }
     }
 
