@@ -101,22 +101,16 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
     public static void MultiplyOnThisThread(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate)
         => new Job<NoEpilogue, MatrixPanels>(form, a, b, default, c, m, k, n, 0, k, accumulate, default).Run(0, m, 0, n);
 
-    [ThreadStatic] private static float[]? t_stepRows;
-
     /// <summary>
     /// C [m × n] (+)= A [m × k] (row-major) · B, with B already in panels (<see cref="PackPanels"/>, at this width), on this
     /// thread. A recurrent sweep multiplies the same W_hh at every step: packed once per sweep, it is read contiguously from
     /// L1 by every step's tiles, where read in place (rows n floats apart) its panel rows fell into a few cache sets.
+    /// A step's few rows are read in place too: packing them cost more than the product saved (an LSTM's backward sweep,
+    /// 16 rows × 256 × 64 per step on each of two Xeon cores: 470 µs with A packed per step, 366 read in place).
     /// </summary>
     public static void MultiplyPrepacked(float* a, float* panels, float* c, int m, int k, int n, bool accumulate)
     {
         int rowTile = TTile.Rows, columnTile = ColumnTile;
-        int rowPanels = (m + rowTile - 1) / rowTile;
-        // Eight floats to spare: the 6-row packing stores whole vectors past a panel's end.
-        float* packedA = PinnedScratch.Get(ref t_stepRows, rowPanels * rowTile * k + 8);
-        var job = new Job<NoEpilogue, MatrixPanels>(GemmForm.AB, a, null, default, c, m, k, n, 0, k, accumulate, default);
-        for (int ir = 0; ir < m; ir += rowTile)
-            job.PackA(packedA + (long)ir * k, ir, Math.Min(rowTile, m - ir), 0, k);
         int depthBlock = Job<NoEpilogue, MatrixPanels>.Balanced(k, DepthBlock, 8);
         float* edge = stackalloc float[rowTile * columnTile];
         for (int pc = 0; pc < k; pc += depthBlock)
@@ -130,14 +124,14 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 for (int ir = 0; ir < m; ir += rowTile)
                 {
                     int rows = Math.Min(rowTile, m - ir);
-                    float* panelA = packedA + (long)ir * k + pc * rowTile;
+                    float* rowsA = a + (long)ir * k + pc;
                     float* tile = c + (long)ir * n + jr;
                     if (columns == columnTile)
                     {
-                        MicroTile(rows, panelA, rowTile, panelB, columnTile, kc, tile, n, add);
+                        MicroTile<RowMajorRows>(rows, rowsA, k, panelB, columnTile, kc, tile, n, add);
                         continue;
                     }
-                    MicroTile(rows, panelA, rowTile, panelB, columnTile, kc, edge, columnTile, add: false);
+                    MicroTile<RowMajorRows>(rows, rowsA, k, panelB, columnTile, kc, edge, columnTile, add: false);
                     for (int r = 0; r < rows; r++)
                     {
                         float* source = edge + r * columnTile, target = tile + (long)r * n;
