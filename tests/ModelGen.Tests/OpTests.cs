@@ -258,12 +258,16 @@ public class OpTests
         Assert.Equal(loss, SequenceSoftmaxCrossEntropyOp.Loss<double>(logits, labels, lengths, batch, steps, steps, classes, smoothing, weights), 1e-12);
     }
 
+    // (vocabulary, dimension): one core; 320 K table elements, two halves of the vocabulary on two cores when the helper
+    // is free; rows of 37 (every width's tail)
+    public static TheoryData<int, (int, int)> WidthsAndTables() => Widths.Cross([(17, 5), (5003, 64), (9001, 37)]);
+
     [Theory]
-    [InlineData(17, 5)] // one core
-    [InlineData(5003, 64)] // 320 K table elements: two halves of the vocabulary, on two cores when the helper is free
-    [InlineData(9001, 37)]
-    public void EmbeddingGradientSumsEachRealPositionIntoItsTokensRow(int vocabulary, int dimension)
+    [MemberData(nameof(WidthsAndTables))]
+    public void EmbeddingGradientSumsEachRealPositionIntoItsTokensRow(int bits, (int, int) table)
     {
+        using var width = Widths.Force(bits);
+        (int vocabulary, int dimension) = table;
         const int batch = 7, sequenceLength = 9;
         var random = new Random(67 + vocabulary);
         int[] lengths = [9, 3, 9, 1, 8, 9, 5];
@@ -329,12 +333,15 @@ public class OpTests
         Assert.Equal(dx.Select((v, i) => (float)v + (float)slice[i]).ToArray(), added);
     }
 
+    // (batch, sequence length, dimension): one core; 131 K elements, half of the steps on each core; rows of 37
+    public static TheoryData<int, (int, int, int)> WidthsAndLookups() => Widths.Cross([(3, 4, 5), (64, 32, 64), (33, 31, 37)]);
+
     [Theory]
-    [InlineData(3, 4, 5)] // one core
-    [InlineData(64, 32, 64)] // 131 K elements: half of the steps on each core
-    [InlineData(33, 31, 37)]
-    public void EmbeddingLookupCopiesEachRealPositionsRowOnOneCoreOrTwo(int batch, int sequenceLength, int dimension)
+    [MemberData(nameof(WidthsAndLookups))]
+    public void EmbeddingLookupCopiesEachRealPositionsRowOnOneCoreOrTwo(int bits, (int, int, int) shape)
     {
+        using var width = Widths.Force(bits);
+        (int batch, int sequenceLength, int dimension) = shape;
         const int vocabulary = 1000;
         var random = new Random(75 + batch);
         int[] lengths = Enumerable.Range(0, batch).Select(n => n % 4 == 1 ? 1 + random.Next(sequenceLength) : sequenceLength).ToArray();
