@@ -22,25 +22,25 @@ public readonly struct LstmCell : IRecurrentCell
 
     /// <inheritdoc/>
     public static void Forward<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
-        ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int rows, int units, T negativeSlope)
+        ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var kernel = new ForwardKernel<T>(gates, recurrent, inputBias, hiddenBias, previousCell, cell, hidden, rows, units);
+        var kernel = new ForwardKernel<T>(gates, recurrent, inputBias, hiddenBias, previousCell, cell, hidden, units);
         Vectorized.Run<T, ForwardKernel<T>>(ref kernel, units);
     }
 
     /// <inheritdoc/>
     public static void Backward<T>(ReadOnlySpan<T> hiddenGradient, ReadOnlySpan<T> gates, ReadOnlySpan<T> cell, ReadOnlySpan<T> previousCell,
         ReadOnlySpan<T> previousHidden, ReadOnlySpan<T> hidden, Span<T> inputGateGradient, Span<T> hiddenGateGradient, Span<T> cellCarry,
-        Span<T> previousHiddenGradient, int rows, int units, T negativeSlope)
+        Span<T> previousHiddenGradient, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var kernel = new BackwardKernel<T>(hiddenGradient, gates, cell, previousCell, inputGateGradient, cellCarry, rows, units);
+        var kernel = new BackwardKernel<T>(hiddenGradient, gates, cell, previousCell, inputGateGradient, cellCarry, units);
         Vectorized.Run<T, BackwardKernel<T>>(ref kernel, units);
     }
 
     private readonly ref struct ForwardKernel<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
-        ReadOnlySpan<T> previousCell, Span<T> cell, Span<T> hidden, int rows, int units) : IVectorKernel<T>
+        ReadOnlySpan<T> previousCell, Span<T> cell, Span<T> hidden, int units) : IVectorKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         private readonly Span<T> _gates = gates, _cell = cell, _hidden = hidden;
@@ -48,78 +48,61 @@ public readonly struct LstmCell : IRecurrentCell
 
         // Compiled on its own for each width: inlined into Vectorized.Run beside its other three widths, the kernel used up
         // the JIT's inlining budget and its σ and tanh stayed calls, passing vectors through the stack (an LSTM forward
-        // sweep, batch 32, 64 steps, two Zen 4 cores: 690 → 500 µs). Every row of the run goes through one call.
+        // sweep, batch 32, 64 steps, two Zen 4 cores: 690 → 500 µs).
         [MethodImpl(MethodImplOptions.NoInlining)]
-        public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        public int Run<TVector, TOps>(int j, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            int end = start;
-            for (int r = 0; r < rows; r++)
+            for (; j + TOps.Count <= length; j += TOps.Count)
             {
-                int gateRow = r * 4 * units, unitRow = r * units;
-                int j = start;
-                for (; j + TOps.Count <= length; j += TOps.Count)
-                {
-                    int k = gateRow + j;
-                    TVector i = Sigmoid<T, TVector, TOps>(PreActivation<TVector, TOps>(k, j));
-                    TVector f = Sigmoid<T, TVector, TOps>(PreActivation<TVector, TOps>(k + units, units + j));
-                    TVector g = Tanh<T, TVector, TOps>(PreActivation<TVector, TOps>(k + 2 * units, 2 * units + j));
-                    TVector o = Sigmoid<T, TVector, TOps>(PreActivation<TVector, TOps>(k + 3 * units, 3 * units + j));
-                    TVector c = TOps.MultiplyAdd(f, LoadOrZero<T, TVector, TOps>(_previousCell, unitRow + j), TOps.Multiply(i, g));
-                    Store<T, TVector, TOps>(i, _gates, k);
-                    Store<T, TVector, TOps>(f, _gates, k + units);
-                    Store<T, TVector, TOps>(g, _gates, k + 2 * units);
-                    Store<T, TVector, TOps>(o, _gates, k + 3 * units);
-                    Store<T, TVector, TOps>(c, _cell, unitRow + j);
-                    Store<T, TVector, TOps>(TOps.Multiply(o, Tanh<T, TVector, TOps>(c)), _hidden, unitRow + j);
-                }
-                end = j;
+                TVector i = Sigmoid<T, TVector, TOps>(PreActivation<TVector, TOps>(j));
+                TVector f = Sigmoid<T, TVector, TOps>(PreActivation<TVector, TOps>(units + j));
+                TVector g = Tanh<T, TVector, TOps>(PreActivation<TVector, TOps>(2 * units + j));
+                TVector o = Sigmoid<T, TVector, TOps>(PreActivation<TVector, TOps>(3 * units + j));
+                TVector c = TOps.MultiplyAdd(f, LoadOrZero<T, TVector, TOps>(_previousCell, j), TOps.Multiply(i, g));
+                Store<T, TVector, TOps>(i, _gates, j);
+                Store<T, TVector, TOps>(f, _gates, units + j);
+                Store<T, TVector, TOps>(g, _gates, 2 * units + j);
+                Store<T, TVector, TOps>(o, _gates, 3 * units + j);
+                Store<T, TVector, TOps>(c, _cell, j);
+                Store<T, TVector, TOps>(TOps.Multiply(o, Tanh<T, TVector, TOps>(c)), _hidden, j);
             }
-            return end;
+            return j;
         }
 
-        // the gate pre-activation at element k of the run's gate rows, whose bias element is b
-        private TVector PreActivation<TVector, TOps>(int k, int b) where TVector : struct where TOps : IVectorOps<T, TVector>
+        private TVector PreActivation<TVector, TOps>(int k) where TVector : struct where TOps : IVectorOps<T, TVector>
             => TOps.Add(TOps.Add(Load<T, TVector, TOps>(_gates, k), LoadOrZero<T, TVector, TOps>(_recurrent, k)),
-                TOps.Add(Load<T, TVector, TOps>(_inputBias, b), Load<T, TVector, TOps>(_hiddenBias, b)));
+                TOps.Add(Load<T, TVector, TOps>(_inputBias, k), Load<T, TVector, TOps>(_hiddenBias, k)));
     }
 
     // dc = carry + dh ⊙ o ⊙ (1 − tanh²c);  do = dh ⊙ tanh c;  di = dc ⊙ g;  dg = dc ⊙ i;  df = dc ⊙ c_{t−1};  carry ← dc ⊙ f;
     // then through the gate nonlinearities: σ′ = y(1 − y), tanh′ = 1 − y².
     private readonly ref struct BackwardKernel<T>(ReadOnlySpan<T> hiddenGradient, ReadOnlySpan<T> gates, ReadOnlySpan<T> cell,
-        ReadOnlySpan<T> previousCell, Span<T> gateGradient, Span<T> cellCarry, int rows, int units) : IVectorKernel<T>
+        ReadOnlySpan<T> previousCell, Span<T> gateGradient, Span<T> cellCarry, int units) : IVectorKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         private readonly ReadOnlySpan<T> _hiddenGradient = hiddenGradient, _gates = gates, _cell = cell, _previousCell = previousCell;
         private readonly Span<T> _gateGradient = gateGradient, _cellCarry = cellCarry;
 
         [MethodImpl(MethodImplOptions.NoInlining)] // see LstmCell.ForwardKernel.Run
-        public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        public int Run<TVector, TOps>(int j, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            int end = start;
-            for (int r = 0; r < rows; r++)
+            for (; j + TOps.Count <= length; j += TOps.Count)
             {
-                int gateRow = r * 4 * units, unitRow = r * units;
-                int j = start;
-                for (; j + TOps.Count <= length; j += TOps.Count)
-                {
-                    int k = gateRow + j, u = unitRow + j;
-                    TVector dh = Load<T, TVector, TOps>(_hiddenGradient, u);
-                    TVector i = Load<T, TVector, TOps>(_gates, k);
-                    TVector f = Load<T, TVector, TOps>(_gates, k + units);
-                    TVector g = Load<T, TVector, TOps>(_gates, k + 2 * units);
-                    TVector o = Load<T, TVector, TOps>(_gates, k + 3 * units);
-                    TVector tanhC = Tanh<T, TVector, TOps>(Load<T, TVector, TOps>(_cell, u));
-                    TVector dc = TOps.MultiplyAdd(TOps.Multiply(dh, o), TOps.Subtract(TOps.One, TOps.Multiply(tanhC, tanhC)), Load<T, TVector, TOps>(_cellCarry, u));
-                    TVector dOut = TOps.Multiply(dh, tanhC);
-                    Store<T, TVector, TOps>(TOps.Multiply(TOps.Multiply(dc, g), TOps.Multiply(i, TOps.Subtract(TOps.One, i))), _gateGradient, k);
-                    Store<T, TVector, TOps>(TOps.Multiply(TOps.Multiply(dc, LoadOrZero<T, TVector, TOps>(_previousCell, u)), TOps.Multiply(f, TOps.Subtract(TOps.One, f))), _gateGradient, k + units);
-                    Store<T, TVector, TOps>(TOps.Multiply(TOps.Multiply(dc, i), TOps.Subtract(TOps.One, TOps.Multiply(g, g))), _gateGradient, k + 2 * units);
-                    Store<T, TVector, TOps>(TOps.Multiply(dOut, TOps.Multiply(o, TOps.Subtract(TOps.One, o))), _gateGradient, k + 3 * units);
-                    Store<T, TVector, TOps>(TOps.Multiply(dc, f), _cellCarry, u);
-                }
-                end = j;
+                TVector dh = Load<T, TVector, TOps>(_hiddenGradient, j);
+                TVector i = Load<T, TVector, TOps>(_gates, j);
+                TVector f = Load<T, TVector, TOps>(_gates, units + j);
+                TVector g = Load<T, TVector, TOps>(_gates, 2 * units + j);
+                TVector o = Load<T, TVector, TOps>(_gates, 3 * units + j);
+                TVector tanhC = Tanh<T, TVector, TOps>(Load<T, TVector, TOps>(_cell, j));
+                TVector dc = TOps.MultiplyAdd(TOps.Multiply(dh, o), TOps.Subtract(TOps.One, TOps.Multiply(tanhC, tanhC)), Load<T, TVector, TOps>(_cellCarry, j));
+                TVector dOut = TOps.Multiply(dh, tanhC);
+                Store<T, TVector, TOps>(TOps.Multiply(TOps.Multiply(dc, g), TOps.Multiply(i, TOps.Subtract(TOps.One, i))), _gateGradient, j);
+                Store<T, TVector, TOps>(TOps.Multiply(TOps.Multiply(dc, LoadOrZero<T, TVector, TOps>(_previousCell, j)), TOps.Multiply(f, TOps.Subtract(TOps.One, f))), _gateGradient, units + j);
+                Store<T, TVector, TOps>(TOps.Multiply(TOps.Multiply(dc, i), TOps.Subtract(TOps.One, TOps.Multiply(g, g))), _gateGradient, 2 * units + j);
+                Store<T, TVector, TOps>(TOps.Multiply(dOut, TOps.Multiply(o, TOps.Subtract(TOps.One, o))), _gateGradient, 3 * units + j);
+                Store<T, TVector, TOps>(TOps.Multiply(dc, f), _cellCarry, j);
             }
-            return end;
+            return j;
         }
     }
 }
@@ -141,106 +124,89 @@ public readonly struct GruCell : IRecurrentCell
 
     /// <inheritdoc/>
     public static void Forward<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
-        ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int rows, int units, T negativeSlope)
+        ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var kernel = new ForwardKernel<T>(gates, recurrent, inputBias, hiddenBias, cell, previousHidden, hidden, rows, units);
+        var kernel = new ForwardKernel<T>(gates, recurrent, inputBias, hiddenBias, cell, previousHidden, hidden, units);
         Vectorized.Run<T, ForwardKernel<T>>(ref kernel, units);
     }
 
     /// <inheritdoc/>
     public static void Backward<T>(ReadOnlySpan<T> hiddenGradient, ReadOnlySpan<T> gates, ReadOnlySpan<T> cell, ReadOnlySpan<T> previousCell,
         ReadOnlySpan<T> previousHidden, ReadOnlySpan<T> hidden, Span<T> inputGateGradient, Span<T> hiddenGateGradient, Span<T> cellCarry,
-        Span<T> previousHiddenGradient, int rows, int units, T negativeSlope)
+        Span<T> previousHiddenGradient, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var kernel = new BackwardKernel<T>(hiddenGradient, gates, cell, previousHidden, inputGateGradient, hiddenGateGradient, previousHiddenGradient, rows, units);
+        var kernel = new BackwardKernel<T>(hiddenGradient, gates, cell, previousHidden, inputGateGradient, hiddenGateGradient, previousHiddenGradient, units);
         Vectorized.Run<T, BackwardKernel<T>>(ref kernel, units);
     }
 
     // cell keeps hn = h·W_hnᵀ + b_hn, the reset gate's operand, for backward.
     private readonly ref struct ForwardKernel<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
-        Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int rows, int units) : IVectorKernel<T>
+        Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units) : IVectorKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         private readonly Span<T> _gates = gates, _cell = cell, _hidden = hidden;
         private readonly ReadOnlySpan<T> _recurrent = recurrent, _inputBias = inputBias, _hiddenBias = hiddenBias, _previousHidden = previousHidden;
 
         [MethodImpl(MethodImplOptions.NoInlining)] // see LstmCell.ForwardKernel.Run
-        public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        public int Run<TVector, TOps>(int j, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            int end = start;
-            for (int row = 0; row < rows; row++)
+            for (; j + TOps.Count <= length; j += TOps.Count)
             {
-                int gateRow = row * 3 * units, unitRow = row * units;
-                int j = start;
-                for (; j + TOps.Count <= length; j += TOps.Count)
-                {
-                    int k = gateRow + j, u = unitRow + j;
-                    TVector r = Sigmoid<T, TVector, TOps>(TOps.Add(InputSide<TVector, TOps>(k, j), HiddenSide<TVector, TOps>(k, j)));
-                    TVector z = Sigmoid<T, TVector, TOps>(TOps.Add(InputSide<TVector, TOps>(k + units, units + j), HiddenSide<TVector, TOps>(k + units, units + j)));
-                    TVector hn = HiddenSide<TVector, TOps>(k + 2 * units, 2 * units + j);
-                    TVector n = Tanh<T, TVector, TOps>(TOps.MultiplyAdd(r, hn, InputSide<TVector, TOps>(k + 2 * units, 2 * units + j)));
-                    TVector previous = LoadOrZero<T, TVector, TOps>(_previousHidden, u);
-                    Store<T, TVector, TOps>(r, _gates, k);
-                    Store<T, TVector, TOps>(z, _gates, k + units);
-                    Store<T, TVector, TOps>(n, _gates, k + 2 * units);
-                    Store<T, TVector, TOps>(hn, _cell, u);
-                    Store<T, TVector, TOps>(TOps.MultiplyAdd(z, TOps.Subtract(previous, n), n), _hidden, u);
-                }
-                end = j;
+                TVector r = Sigmoid<T, TVector, TOps>(TOps.Add(InputSide<TVector, TOps>(j), HiddenSide<TVector, TOps>(j)));
+                TVector z = Sigmoid<T, TVector, TOps>(TOps.Add(InputSide<TVector, TOps>(units + j), HiddenSide<TVector, TOps>(units + j)));
+                TVector hn = HiddenSide<TVector, TOps>(2 * units + j);
+                TVector n = Tanh<T, TVector, TOps>(TOps.MultiplyAdd(r, hn, InputSide<TVector, TOps>(2 * units + j)));
+                TVector previous = LoadOrZero<T, TVector, TOps>(_previousHidden, j);
+                Store<T, TVector, TOps>(r, _gates, j);
+                Store<T, TVector, TOps>(z, _gates, units + j);
+                Store<T, TVector, TOps>(n, _gates, 2 * units + j);
+                Store<T, TVector, TOps>(hn, _cell, j);
+                Store<T, TVector, TOps>(TOps.MultiplyAdd(z, TOps.Subtract(previous, n), n), _hidden, j);
             }
-            return end;
+            return j;
         }
 
-        // element k of the run's gate rows, whose bias element is b
-        private TVector InputSide<TVector, TOps>(int k, int b) where TVector : struct where TOps : IVectorOps<T, TVector>
-            => TOps.Add(Load<T, TVector, TOps>(_gates, k), Load<T, TVector, TOps>(_inputBias, b));
+        private TVector InputSide<TVector, TOps>(int k) where TVector : struct where TOps : IVectorOps<T, TVector>
+            => TOps.Add(Load<T, TVector, TOps>(_gates, k), Load<T, TVector, TOps>(_inputBias, k));
 
-        private TVector HiddenSide<TVector, TOps>(int k, int b) where TVector : struct where TOps : IVectorOps<T, TVector>
-            => TOps.Add(LoadOrZero<T, TVector, TOps>(_recurrent, k), Load<T, TVector, TOps>(_hiddenBias, b));
+        private TVector HiddenSide<TVector, TOps>(int k) where TVector : struct where TOps : IVectorOps<T, TVector>
+            => TOps.Add(LoadOrZero<T, TVector, TOps>(_recurrent, k), Load<T, TVector, TOps>(_hiddenBias, k));
     }
 
     // dn = dh ⊙ (1 − z);  dz = dh ⊙ (h_{t−1} − n);  da_n = dn ⊙ (1 − n²);  dr = da_n ⊙ hn;  dh_{t−1} += dh ⊙ z (direct path);
     // x-side gradients (da_r, da_z, da_n), h-side (da_r, da_z, da_n ⊙ r).
     private readonly ref struct BackwardKernel<T>(ReadOnlySpan<T> hiddenGradient, ReadOnlySpan<T> gates, ReadOnlySpan<T> cell,
-        ReadOnlySpan<T> previousHidden, Span<T> inputGateGradient, Span<T> hiddenGateGradient, Span<T> previousHiddenGradient, int rows, int units) : IVectorKernel<T>
+        ReadOnlySpan<T> previousHidden, Span<T> inputGateGradient, Span<T> hiddenGateGradient, Span<T> previousHiddenGradient, int units) : IVectorKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         private readonly ReadOnlySpan<T> _hiddenGradient = hiddenGradient, _gates = gates, _cell = cell, _previousHidden = previousHidden;
         private readonly Span<T> _inputGateGradient = inputGateGradient, _hiddenGateGradient = hiddenGateGradient, _previousHiddenGradient = previousHiddenGradient;
 
         [MethodImpl(MethodImplOptions.NoInlining)] // see LstmCell.ForwardKernel.Run
-        public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        public int Run<TVector, TOps>(int j, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            int end = start;
-            for (int row = 0; row < rows; row++)
+            for (; j + TOps.Count <= length; j += TOps.Count)
             {
-                int gateRow = row * 3 * units, unitRow = row * units;
-                int j = start;
-                for (; j + TOps.Count <= length; j += TOps.Count)
-                {
-                    int k = gateRow + j, u = unitRow + j;
-                    TVector dh = Load<T, TVector, TOps>(_hiddenGradient, u);
-                    TVector r = Load<T, TVector, TOps>(_gates, k);
-                    TVector z = Load<T, TVector, TOps>(_gates, k + units);
-                    TVector n = Load<T, TVector, TOps>(_gates, k + 2 * units);
-                    TVector previous = LoadOrZero<T, TVector, TOps>(_previousHidden, u);
-                    TVector dan = TOps.Multiply(TOps.Multiply(dh, TOps.Subtract(TOps.One, z)), TOps.Subtract(TOps.One, TOps.Multiply(n, n)));
-                    TVector dar = TOps.Multiply(TOps.Multiply(dan, Load<T, TVector, TOps>(_cell, u)), TOps.Multiply(r, TOps.Subtract(TOps.One, r)));
-                    TVector daz = TOps.Multiply(TOps.Multiply(dh, TOps.Subtract(previous, n)), TOps.Multiply(z, TOps.Subtract(TOps.One, z)));
-                    Store<T, TVector, TOps>(dar, _inputGateGradient, k);
-                    Store<T, TVector, TOps>(daz, _inputGateGradient, k + units);
-                    Store<T, TVector, TOps>(dan, _inputGateGradient, k + 2 * units);
-                    Store<T, TVector, TOps>(dar, _hiddenGateGradient, k);
-                    Store<T, TVector, TOps>(daz, _hiddenGateGradient, k + units);
-                    Store<T, TVector, TOps>(TOps.Multiply(dan, r), _hiddenGateGradient, k + 2 * units);
-                    if (!_previousHiddenGradient.IsEmpty)
-                        Store<T, TVector, TOps>(TOps.MultiplyAdd(dh, z, Load<T, TVector, TOps>(_previousHiddenGradient, u)), _previousHiddenGradient, u);
-                }
-                end = j;
+                TVector dh = Load<T, TVector, TOps>(_hiddenGradient, j);
+                TVector r = Load<T, TVector, TOps>(_gates, j);
+                TVector z = Load<T, TVector, TOps>(_gates, units + j);
+                TVector n = Load<T, TVector, TOps>(_gates, 2 * units + j);
+                TVector previous = LoadOrZero<T, TVector, TOps>(_previousHidden, j);
+                TVector dan = TOps.Multiply(TOps.Multiply(dh, TOps.Subtract(TOps.One, z)), TOps.Subtract(TOps.One, TOps.Multiply(n, n)));
+                TVector dar = TOps.Multiply(TOps.Multiply(dan, Load<T, TVector, TOps>(_cell, j)), TOps.Multiply(r, TOps.Subtract(TOps.One, r)));
+                TVector daz = TOps.Multiply(TOps.Multiply(dh, TOps.Subtract(previous, n)), TOps.Multiply(z, TOps.Subtract(TOps.One, z)));
+                Store<T, TVector, TOps>(dar, _inputGateGradient, j);
+                Store<T, TVector, TOps>(daz, _inputGateGradient, units + j);
+                Store<T, TVector, TOps>(dan, _inputGateGradient, 2 * units + j);
+                Store<T, TVector, TOps>(dar, _hiddenGateGradient, j);
+                Store<T, TVector, TOps>(daz, _hiddenGateGradient, units + j);
+                Store<T, TVector, TOps>(TOps.Multiply(dan, r), _hiddenGateGradient, 2 * units + j);
+                if (!_previousHiddenGradient.IsEmpty)
+                    Store<T, TVector, TOps>(TOps.MultiplyAdd(dh, z, Load<T, TVector, TOps>(_previousHiddenGradient, j)), _previousHiddenGradient, j);
             }
-            return end;
+            return j;
         }
     }
 }
@@ -261,40 +227,34 @@ public readonly struct SimpleRnnCell<TActivation> : IRecurrentCell where TActiva
 
     /// <inheritdoc/>
     public static void Forward<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
-        ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int rows, int units, T negativeSlope)
+        ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var kernel = new PreActivationKernel<T>(gates, recurrent, inputBias, hiddenBias, hidden, rows);
+        var kernel = new PreActivationKernel<T>(gates, recurrent, inputBias, hiddenBias, hidden);
         Vectorized.Run<T, PreActivationKernel<T>>(ref kernel, units);
-        Activation<TActivation>.Forward(hidden[..(rows * units)], negativeSlope);
+        Activation<TActivation>.Forward(hidden[..units], negativeSlope);
     }
 
     /// <inheritdoc/>
     public static void Backward<T>(ReadOnlySpan<T> hiddenGradient, ReadOnlySpan<T> gates, ReadOnlySpan<T> cell, ReadOnlySpan<T> previousCell,
         ReadOnlySpan<T> previousHidden, ReadOnlySpan<T> hidden, Span<T> inputGateGradient, Span<T> hiddenGateGradient, Span<T> cellCarry,
-        Span<T> previousHiddenGradient, int rows, int units, T negativeSlope)
+        Span<T> previousHiddenGradient, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => Activation<TActivation>.Backward(hidden[..(rows * units)], hiddenGradient[..(rows * units)], inputGateGradient[..(rows * units)], negativeSlope);
+        => Activation<TActivation>.Backward(hidden[..units], hiddenGradient[..units], inputGateGradient[..units], negativeSlope);
 
     private readonly ref struct PreActivationKernel<T>(ReadOnlySpan<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias,
-        ReadOnlySpan<T> hiddenBias, Span<T> hidden, int rows) : IVectorKernel<T>
+        ReadOnlySpan<T> hiddenBias, Span<T> hidden) : IVectorKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         private readonly ReadOnlySpan<T> _gates = gates, _recurrent = recurrent, _inputBias = inputBias, _hiddenBias = hiddenBias;
         private readonly Span<T> _hidden = hidden;
 
-        public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        public int Run<TVector, TOps>(int j, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
-            int end = start;
-            for (int row = 0; row < rows; row++)
-            {
-                int j = start, offset = row * length; // one gate block: gate and unit rows are both `length` wide
-                for (; j + TOps.Count <= length; j += TOps.Count)
-                    Store<T, TVector, TOps>(TOps.Add(TOps.Add(Load<T, TVector, TOps>(_gates, offset + j), LoadOrZero<T, TVector, TOps>(_recurrent, offset + j)),
-                        TOps.Add(Load<T, TVector, TOps>(_inputBias, j), Load<T, TVector, TOps>(_hiddenBias, j))), _hidden, offset + j);
-                end = j;
-            }
-            return end;
+            for (; j + TOps.Count <= length; j += TOps.Count)
+                Store<T, TVector, TOps>(TOps.Add(TOps.Add(Load<T, TVector, TOps>(_gates, j), LoadOrZero<T, TVector, TOps>(_recurrent, j)),
+                    TOps.Add(Load<T, TVector, TOps>(_inputBias, j), Load<T, TVector, TOps>(_hiddenBias, j))), _hidden, j);
+            return j;
         }
     }
 }

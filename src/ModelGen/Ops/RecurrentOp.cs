@@ -7,24 +7,23 @@ using ModelGen.Simd;
 namespace ModelGen.Ops;
 
 /// <summary>
-/// One recurrent cell's element-wise step (PyTorch's gate equations), for a run of consecutive samples at one time
-/// step, written once over <see cref="IVectorOps{T, TVector}"/>: the driver (<see cref="RecurrentOp"/>) does the GEMMs,
-/// the cell does everything between them while the step's rows are in cache.
+/// One recurrent cell's element-wise step (PyTorch's gate equations), for one sample at one time step, written once
+/// over <see cref="IVectorOps{T, TVector}"/>: the driver (<see cref="RecurrentOp"/>) does the GEMMs, the cell does
+/// everything between them while the step's rows are in cache.
 /// </summary>
 /// <remarks>
-/// Spans hold <c>rows</c> rows side by side: <c>gates</c> [rows × G·H] arrives as x·W_ihᵀ and leaves as what backward
-/// reads (the activated gates); <c>recurrent</c> [rows × G·H] is h_{t−1}·W_hhᵀ (empty on the first step, whose state is
-/// zero); <c>cell</c> [rows × H] is the LSTM's c_t or the GRU's W_hn·h_{t−1} + b_hn; previous spans are empty on the
-/// first step; the biases are one row [G·H].
+/// Row spans: <c>gates</c> [G·H] arrives as x·W_ihᵀ and leaves as what backward reads (the activated gates);
+/// <c>recurrent</c> [G·H] is h_{t−1}·W_hhᵀ (empty on the first step, whose state is zero); <c>cell</c> [H] is the
+/// LSTM's c_t or the GRU's W_hn·h_{t−1} + b_hn; previous spans are empty on the first step.
 /// </remarks>
 public interface IRecurrentCell
 {
     /// <summary>Gate blocks of H units in W_ih's rows: 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n), 1 (simple RNN).</summary>
     static abstract int GateCount { get; }
 
-    /// <summary>Writes h_t (and what backward needs) for <paramref name="rows"/> samples; <paramref name="negativeSlope"/> serves a leaky activation.</summary>
+    /// <summary>Writes h_t (and what backward needs) for one sample; <paramref name="negativeSlope"/> serves a leaky activation.</summary>
     static abstract void Forward<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
-        ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int rows, int units, T negativeSlope)
+        ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
     /// <summary>
@@ -35,7 +34,7 @@ public interface IRecurrentCell
     /// </summary>
     static abstract void Backward<T>(ReadOnlySpan<T> hiddenGradient, ReadOnlySpan<T> gates, ReadOnlySpan<T> cell, ReadOnlySpan<T> previousCell,
         ReadOnlySpan<T> previousHidden, ReadOnlySpan<T> hidden, Span<T> inputGateGradient, Span<T> hiddenGateGradient, Span<T> cellCarry,
-        Span<T> previousHiddenGradient, int rows, int units, T negativeSlope)
+        Span<T> previousHiddenGradient, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
     /// <summary>The GRU's h-side gradient differs from its x-side one in the candidate block; others share one buffer.</summary>
@@ -161,43 +160,28 @@ public static unsafe class RecurrentOp
                 if (!first)
                     hiddenWeights.Multiply(hidden + (long)(previous * batch + firstSample) * units, recurrent + (long)firstSample * width,
                         count, units, width, accumulate: false);
-                for (int n = firstSample; n < endSample;)
+                for (int n = firstSample; n < endSample; n++)
                 {
                     int row = t * batch + n;
+                    Span<T> h = hiddenSpan.Slice(row * units, units);
+                    Span<T> c = TCell.KeepsCell ? cellsSpan.Slice(row * units, units) : default;
                     if (t >= lengths[n])
                     {
-                        hiddenSpan.Slice(row * units, units).Clear();
-                        if (TCell.KeepsCell)
-                            cellsSpan.Slice(row * units, units).Clear();
-                        n++;
+                        h.Clear();
+                        c.Clear();
                         continue;
                     }
-                    int run = ActiveRun(lengths, t, n, endSample);
                     int previousRow = previous * batch + n;
                     TCell.Forward(
-                        gatesSpan.Slice(row * width, run * width),
-                        first ? default : recurrentSpan.Slice(n * width, run * width),
+                        gatesSpan.Slice(row * width, width),
+                        first ? default : recurrentSpan.Slice(n * width, width),
                         inputBiasSpan, hiddenBiasSpan,
-                        first || !TCell.KeepsCell ? default : cellsSpan.Slice(previousRow * units, run * units),
-                        TCell.KeepsCell ? cellsSpan.Slice(row * units, run * units) : default,
-                        first ? default : hiddenSpan.Slice(previousRow * units, run * units), hiddenSpan.Slice(row * units, run * units),
-                        run, units, negativeSlope);
-                    n += run;
+                        first || !TCell.KeepsCell ? default : cellsSpan.Slice(previousRow * units, units), c,
+                        first ? default : hiddenSpan.Slice(previousRow * units, units), h,
+                        units, negativeSlope);
                 }
             }
         }
-    }
-
-    /// <summary>
-    /// How many samples from <paramref name="first"/> on (before <paramref name="end"/>) are still inside their sequence
-    /// at step <paramref name="t"/>: their rows are consecutive, so the cell runs over all of them in one call.
-    /// </summary>
-    private static int ActiveRun(int* lengths, int t, int first, int end)
-    {
-        int last = first + 1;
-        while (last < end && t < lengths[last])
-            last++;
-        return last - first;
     }
 
     /// <summary>
@@ -247,32 +231,30 @@ public static unsafe class RecurrentOp
                 int t = reverse ? steps - 1 - s : s;
                 int previous = reverse ? t + 1 : t - 1;
                 bool first = s == 0;
-                for (int n = firstSample; n < endSample;)
+                for (int n = firstSample; n < endSample; n++)
                 {
                     int row = t * batch + n;
+                    Span<T> dGatesInput = inputSide.Slice(row * width, width);
+                    Span<T> dGatesHidden = hiddenSide.Slice(row * width, width);
+                    Span<T> carry = carrySpan.IsEmpty ? default : carrySpan.Slice(n * units, units);
                     if (t >= lengths[n])
                     {
-                        inputSide.Slice(row * width, width).Clear();
-                        hiddenSide.Slice(row * width, width).Clear();
-                        if (!carrySpan.IsEmpty)
-                            carrySpan.Slice(n * units, units).Clear();
-                        n++;
+                        dGatesInput.Clear();
+                        dGatesHidden.Clear();
+                        carry.Clear();
                         continue;
                     }
-                    int run = ActiveRun(lengths, t, n, endSample);
                     int previousRow = previous * batch + n;
                     TCell.Backward(
-                        hiddenGradientSpan.Slice(row * units, run * units),
-                        gatesSpan.Slice(row * width, run * width),
-                        TCell.KeepsCell ? cellsSpan.Slice(row * units, run * units) : default,
-                        first || !TCell.KeepsCell ? default : cellsSpan.Slice(previousRow * units, run * units),
-                        first ? default : hiddenSpan.Slice(previousRow * units, run * units),
-                        hiddenSpan.Slice(row * units, run * units),
-                        inputSide.Slice(row * width, run * width), hiddenSide.Slice(row * width, run * width),
-                        carrySpan.IsEmpty ? default : carrySpan.Slice(n * units, run * units),
-                        first ? default : hiddenGradientSpan.Slice(previousRow * units, run * units),
-                        run, units, negativeSlope);
-                    n += run;
+                        hiddenGradientSpan.Slice(row * units, units),
+                        gatesSpan.Slice(row * width, width),
+                        TCell.KeepsCell ? cellsSpan.Slice(row * units, units) : default,
+                        first || !TCell.KeepsCell ? default : cellsSpan.Slice(previousRow * units, units),
+                        first ? default : hiddenSpan.Slice(previousRow * units, units),
+                        hiddenSpan.Slice(row * units, units),
+                        dGatesInput, dGatesHidden, carry,
+                        first ? default : hiddenGradientSpan.Slice(previousRow * units, units),
+                        units, negativeSlope);
                 }
                 if (!first) // ∂loss/∂h_{t−1} += ∂loss/∂(h-side gates) · W_hh
                     hiddenWeights.Multiply(hiddenGateGradient + (long)(t * batch + firstSample) * width,
