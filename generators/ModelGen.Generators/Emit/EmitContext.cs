@@ -75,7 +75,7 @@ namespace ModelGen.Generators.Emit
         public string Saved(OpNode node, SavedBuffer buffer)
         {
             string field = $"{Workspace}.{SavedField(node, buffer)}";
-            return buffer.PerSample ? $"new global::System.Span<T>({field}, 0, {RowsOf(buffer.Steps)} * {buffer.Width})" : field;
+            return buffer.PerSample ? $"{field}.Slice(0, {RowsOf(buffer.Steps)} * {buffer.Width})" : $"{field}.Span";
         }
 
         /// <summary>
@@ -95,7 +95,7 @@ namespace ModelGen.Generators.Emit
         public string Local(int buffer)
         {
             if (_inline)
-                return $"new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, {RowsOf(Program.Buffers[buffer].Steps)} * {Program.Buffers[buffer].Width})";
+                return $"{Workspace}.{Program.Buffers[buffer].Name}.Slice(0, {RowsOf(Program.Buffers[buffer].Steps)} * {Program.Buffers[buffer].Width})";
             return LocalName(Program.Buffers[buffer].Name, Reserved);
         }
 
@@ -114,7 +114,7 @@ namespace ModelGen.Generators.Emit
         /// <summary>Declarations of the buffer locals that <paramref name="body"/> mentions, in buffer order.</summary>
         public IEnumerable<string> UsedLocals(string body)
             => UsedBuffers(Program, Local, body).Select(buffer =>
-                $"var {Local(buffer)} = new global::System.Span<T>({Workspace}.{Program.Buffers[buffer].Name}, 0, {RowsOf(Program.Buffers[buffer].Steps)} * {Program.Buffers[buffer].Width});");
+                $"var {Local(buffer)} = {Workspace}.{Program.Buffers[buffer].Name}.Slice(0, {RowsOf(Program.Buffers[buffer].Steps)} * {Program.Buffers[buffer].Width});");
 
         /// <summary>A value as T, converted from its declared float value.</summary>
         public static string T(float value) => $"T.CreateChecked({CodeWriter.Float(value)})";

@@ -297,7 +297,7 @@ namespace ModelGen.Generators.Emit
             for (int i = 0; i < watched.Length; i++)
             {
                 string rows = watched[i].Shape.IsSequence ? "_trainedBatch * _trainedSteps" : "_trainedBatch";
-                writer.Line($"{i} => new global::System.ReadOnlySpan<T>(_training.{program.Buffers[program.ValueBuffer[watched[i].Id]].Name}, 0, {rows} * {watched[i].Width}),");
+                writer.Line($"{i} => _training.{program.Buffers[program.ValueBuffer[watched[i].Id]].Name}.Slice(0, {rows} * {watched[i].Width}),");
             }
             writer.Line($"_ => throw new global::System.ArgumentOutOfRangeException(nameof(index), index, \"{program.Model.Declaration.ClassName} watches {watched.Length} activation{(watched.Length == 1 ? "" : "s")}.\"),");
             writer.Close(";");
@@ -882,6 +882,9 @@ namespace ModelGen.Generators.Emit
             writer.Line();
         }
 
+        /// <summary>A workspace buffer's allocation: pinned, its first element on a 64-byte boundary.</summary>
+        private const string Allocate = "global::ModelGen.AlignedBuffer<T>.Allocate";
+
         /// <summary>The buffer plan: values for inference; gradients, partial gradients and saved buffers only for training.</summary>
         private static void EmitWorkspace(CodeWriter writer, TrainingProgram program)
         {
@@ -897,9 +900,9 @@ namespace ModelGen.Generators.Emit
             if (tokens)
                 writer.Line("public int[] Lengths = global::System.Array.Empty<int>(); // [batch] real steps of each sample");
             foreach (BufferSpec buffer in program.Buffers)
-                writer.Line($"public T[] {buffer.Name} = global::System.Array.Empty<T>(); // [{Rows(buffer.Steps)} × {buffer.Width}] {buffer.Description}{(buffer.Training ? " (training)" : "")}");
+                writer.Line($"public global::ModelGen.AlignedBuffer<T> {buffer.Name}; // [{Rows(buffer.Steps)} × {buffer.Width}] {buffer.Description}{(buffer.Training ? " (training)" : "")}");
             foreach (var (node, buffer) in saved)
-                writer.Line($"public T[] {EmitContext.SavedField(node, buffer)} = global::System.Array.Empty<T>(); // [{(buffer.PerSample ? Rows(buffer.Steps) + " × " : "")}{buffer.Width}] {buffer.Description}{(buffer.Inference ? "" : " (training)")}");
+                writer.Line($"public global::ModelGen.AlignedBuffer<T> {EmitContext.SavedField(node, buffer)}; // [{(buffer.PerSample ? Rows(buffer.Steps) + " × " : "")}{buffer.Width}] {buffer.Description}{(buffer.Inference ? "" : " (training)")}");
             writer.Line();
             writer.Open("public void Ensure(int batch, bool training)");
             writer.Open("if (batch > _rows)");
@@ -907,11 +910,11 @@ namespace ModelGen.Generators.Emit
             if (tokens)
                 writer.Line("Lengths = new int[batch];");
             foreach (var (node, buffer) in saved.Where(s => s.Buffer.Inference))
-                writer.Line($"{EmitContext.SavedField(node, buffer)} = new T[{(buffer.PerSample ? "batch * " : "")}{buffer.Capacity}];");
+                writer.Line($"{EmitContext.SavedField(node, buffer)} = {Allocate}({(buffer.PerSample ? "batch * " : "")}{buffer.Capacity});");
             writer.Open("if (training)");
             writer.Line("// Training keeps every value: backward reads them.");
             foreach (BufferSpec buffer in program.Buffers.Where(b => !b.Training))
-                writer.Line($"{buffer.Name} = new T[batch * {buffer.Capacity}];");
+                writer.Line($"{buffer.Name} = {Allocate}(batch * {buffer.Capacity});");
             writer.Close();
             writer.Open("else");
             writer.Line("// Inference: values that are never needed at the same time share an array.");
@@ -921,10 +924,10 @@ namespace ModelGen.Generators.Emit
                 int width = shared[group].Max(b => program.Buffers[b].Capacity);
                 if (shared[group].Count == 1)
                 {
-                    writer.Line($"{program.Buffers[shared[group][0]].Name} = new T[batch * {width}];");
+                    writer.Line($"{program.Buffers[shared[group][0]].Name} = {Allocate}(batch * {width});");
                     continue;
                 }
-                writer.Line($"var shared{group} = new T[batch * {width}];");
+                writer.Line($"var shared{group} = {Allocate}(batch * {width});");
                 writer.Line(string.Join(" ", shared[group].Select(b => $"{program.Buffers[b].Name} = shared{group};")));
             }
             writer.Close();
@@ -932,9 +935,9 @@ namespace ModelGen.Generators.Emit
             writer.Line("if (!training || batch <= _trainingRows)");
             writer.Line("    return;");
             foreach (BufferSpec buffer in program.Buffers.Where(b => b.Training))
-                writer.Line($"{buffer.Name} = new T[batch * {buffer.Capacity}];");
+                writer.Line($"{buffer.Name} = {Allocate}(batch * {buffer.Capacity});");
             foreach (var (node, buffer) in saved.Where(s => !s.Buffer.Inference))
-                writer.Line($"{EmitContext.SavedField(node, buffer)} = new T[{(buffer.PerSample ? "batch * " : "")}{buffer.Capacity}];");
+                writer.Line($"{EmitContext.SavedField(node, buffer)} = {Allocate}({(buffer.PerSample ? "batch * " : "")}{buffer.Capacity});");
             writer.Line("_trainingRows = batch;");
             writer.Close();
             writer.Close();

@@ -156,6 +156,15 @@ public sealed class MonitorTests
         Assert.Equal(5 * 6 * 16, monitored.ActivationValues(0).Length);
         Assert.Equal(5 * 8, monitored.ActivationValues(1).Length);
         Assert.All(monitored.ActivationValues(1).ToArray(), y => Assert.InRange(y, 0f, 1f));
+        // The workspace's buffers start on a cache line (AlignedBuffer): full-width vectors never straddle two.
+        unsafe
+        {
+            fixed (float* features = monitored.ActivationValues(0), squash = monitored.ActivationValues(1))
+            {
+                Assert.Equal(0u, (nuint)features % 64);
+                Assert.Equal(0u, (nuint)squash % 64);
+            }
+        }
         Assert.Equal(SquashedConvClassifier.ParameterCount, monitored.Gradients.Length);
         Assert.Contains(monitored.Gradients.ToArray(), g => g != 0);
         Assert.Throws<ArgumentOutOfRangeException>(() => monitored.ActivationValues(2).Length);
