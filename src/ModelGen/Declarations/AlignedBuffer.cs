@@ -1,18 +1,14 @@
-using System.Runtime.CompilerServices;
+using ModelGen.Kernels;
 
 namespace ModelGen;
 
 /// <summary>
-/// A generated workspace's buffer: a pinned array whose first element sits on a 64-byte boundary, so that rows of a
-/// multiple of 64 bytes (16 floats) start on a cache line. A vector load that straddles two lines costs two, and on an
-/// array where it does, every 512-bit load does: an LSTM's forward and backward sweeps, two Xeon cores, 520 / 325 µs on
-/// aligned buffers against 555 / 357 on buffers 16 bytes off a line (the GC places an array's elements anywhere on 8 bytes).
-/// Pinned (the pinned-object heap), so the alignment holds for the buffer's life. Created by generated code only.
+/// A generated workspace's buffer: a pinned array whose first used element sits on a 64-byte boundary, so that rows of a
+/// multiple of 64 bytes (16 floats) start on a cache line and no full-width vector straddles two (<see cref="PinnedScratch"/>
+/// says what that costs). Created by generated code only.
 /// </summary>
 public readonly struct AlignedBuffer<T> where T : unmanaged
 {
-    private const int Alignment = 64;
-
     private readonly T[]? _array;
     private readonly int _start;
 
@@ -27,13 +23,9 @@ public readonly struct AlignedBuffer<T> where T : unmanaged
     public int Length { get; }
 
     /// <summary>A buffer of <paramref name="length"/> zeroed elements, the first on a 64-byte boundary.</summary>
-    public static unsafe AlignedBuffer<T> Allocate(int length)
+    public static AlignedBuffer<T> Allocate(int length)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(length);
-        int slack = Alignment / sizeof(T);
-        T[] array = GC.AllocateArray<T>(length + slack, pinned: true);
-        nuint address = (nuint)Unsafe.AsPointer(ref array[0]);
-        int start = (int)((Alignment - address % Alignment) % Alignment) / sizeof(T);
+        T[] array = PinnedScratch.Allocate<T>(length, out int start);
         return new AlignedBuffer<T>(array, start, length);
     }
 

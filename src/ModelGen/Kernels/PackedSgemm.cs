@@ -388,11 +388,10 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
     }
 
     /// <summary>Runs the micro-kernel compiled for this row count: row edges waste no rows and need no scratch copy.</summary>
-    /// <remarks>A's row i at depth p is at a + i + p·<paramref name="lda"/> (a packed panel, lda = MR, or the AtB form in place).</remarks>
-    private static void MicroTile(int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
-        => MicroTile<PanelRows>(rows, a, lda, b, ldb, depth, c, ldc, add);
-
-    /// <summary>As above, or with A's rows read in place from a row-major matrix (lda = k) when <paramref name="rowMajor"/>.</summary>
+    /// <remarks>
+    /// A's row i at depth p is at a + i + p·<paramref name="lda"/> (a packed panel, lda = MR, or the AtB form in place), or
+    /// at a + i·lda + p when <paramref name="rowMajor"/> (a row-major matrix read in place, lda = k).
+    /// </remarks>
     private static void MicroTile(bool rowMajor, int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
     {
         if (rowMajor)
