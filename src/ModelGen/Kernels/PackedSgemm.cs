@@ -124,20 +124,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 for (int ir = 0; ir < m; ir += rowTile)
                 {
                     int rows = Math.Min(rowTile, m - ir);
-                    float* rowsA = a + (long)ir * k + pc;
-                    float* tile = c + (long)ir * n + jr;
-                    if (columns == columnTile)
-                    {
-                        MicroTile<RowMajorRows>(rows, rowsA, k, panelB, columnTile, kc, tile, n, add);
-                        continue;
-                    }
-                    MicroTile<RowMajorRows>(rows, rowsA, k, panelB, columnTile, kc, edge, columnTile, add: false);
-                    for (int r = 0; r < rows; r++)
-                    {
-                        float* source = edge + r * columnTile, target = tile + (long)r * n;
-                        for (int j = 0; j < columns; j++)
-                            target[j] = add ? target[j] + source[j] : source[j];
-                    }
+                    Tile(rowMajor: true, rows, columns, a + (long)ir * k + pc, k, panelB, columnTile, kc, c + (long)ir * n + jr, n, add, edge);
                 }
             }
         }
@@ -241,19 +228,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                                 int row = ic + ir;
                                 float* tile = _c + (long)row * _n + jc + jr;
                                 float* panelA = !aInPlace ? packedA + (long)ir * kc : aRowMajor ? _a + (long)row * _k + pc : _a + (long)pc * _m + row;
-                                if (columns == columnTile)
-                                    MicroTile(aRowMajor, rows, panelA, aStride, panelB, panelStride, kc, tile, _n, add);
-                                else
-                                {
-                                    // Column edge: compute the tile's rows into scratch, keep the columns that exist.
-                                    MicroTile(aRowMajor, rows, panelA, aStride, panelB, panelStride, kc, edge, columnTile, add: false);
-                                    for (int r = 0; r < rows; r++)
-                                    {
-                                        float* source = edge + r * columnTile, target = tile + (long)r * _n;
-                                        for (int j = 0; j < columns; j++)
-                                            target[j] = add ? target[j] + source[j] : source[j];
-                                    }
-                                }
+                                Tile(aRowMajor, rows, columns, panelA, aStride, panelB, panelStride, kc, tile, _n, add, edge);
                                 if (last)
                                     for (int r = 0; r < rows; r++)
                                         _epilogue.Apply(tile + (long)r * _n, row + r, jc + jr, columns);
@@ -384,6 +359,26 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 for (int p = packed; p < kc; p++)
                     panel[p * rowTile + r] = source[p];
             }
+        }
+    }
+
+    /// <summary>
+    /// C's tile [rows × columns] (+)= A's rows · one B panel. A full panel's tile is the micro-kernel's; a column edge is
+    /// computed whole into <paramref name="edge"/> [MR × NR] scratch and only the columns that exist are kept.
+    /// </summary>
+    private static void Tile(bool rowMajor, int rows, int columns, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add, float* edge)
+    {
+        if (columns == ColumnTile)
+        {
+            MicroTile(rowMajor, rows, a, lda, b, ldb, depth, c, ldc, add);
+            return;
+        }
+        MicroTile(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false);
+        for (int r = 0; r < rows; r++)
+        {
+            float* source = edge + r * ColumnTile, target = c + (long)r * ldc;
+            for (int j = 0; j < columns; j++)
+                target[j] = add ? target[j] + source[j] : source[j];
         }
     }
 
