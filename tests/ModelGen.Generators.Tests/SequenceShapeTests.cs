@@ -72,6 +72,31 @@ public class SequenceShapeTests
         Assert.Contains("public const int SequenceLength = 12;", run.Generated);
     }
 
+    /// <summary>
+    /// An embedding read only by recurrent layers (both directions of a bidirectional one) is folded into them: the lookup
+    /// writes the batch's distinct-token rows and the layers project, differentiate and scatter over those. Behind dropout,
+    /// or read by anything else as well, it stays a lookup per position.
+    /// </summary>
+    [Theory]
+    [InlineData("[Embedding(100, 16)] partial Embedding Words { get; } [Lstm(8, Bidirectional = true)] partial Lstm Summary { get; }", 2)]
+    [InlineData("[Embedding(100, 16, PaddingId = 0)] partial Embedding Words { get; } [Gru(8, ReturnSequences = true)] partial Gru Lower { get; } [SimpleRnn(4)] partial SimpleRnn Upper { get; }", 1)]
+    [InlineData("[Embedding(100, 16, Dropout = 0.2f)] partial Embedding Words { get; } [Lstm(8)] partial Lstm Summary { get; }", 0)]
+    [InlineData("[Embedding(100, 8)] partial Embedding Words { get; } [Gru(8, ReturnSequences = true)] partial Gru Context { get; } [Concat(nameof(Words), nameof(Context))] partial Concat Both { get; } [Lstm(4)] partial Lstm Summary { get; }", 0)]
+    public void AnEmbeddingReadOnlyByRecurrentLayersIsFoldedIntoThem(string layers, int foldedLayers)
+    {
+        Harness.Run run = Harness.GenerateAndAnalyze(Model("SequenceLength = 12", layers + " [Dense(3)] partial Dense Logits { get; }"));
+        Assert.Empty(run.CompilerErrors);
+        Assert.DoesNotContain(run.ModelGenDiagnostics, d => d.Severity == DiagnosticSeverity.Error);
+        int Calls(string method) => System.Text.RegularExpressions.Regex.Matches(run.Generated, System.Text.RegularExpressions.Regex.Escape(method) + "[<(]").Count;
+        Assert.Equal(foldedLayers > 0 ? 1 : 0, Calls("EmbeddingOp.ForwardDistinct"));
+        Assert.Equal(foldedLayers > 0 ? 1 : 0, Calls("EmbeddingOp.BackwardDistinct"));
+        Assert.Equal(foldedLayers > 0 ? 0 : 1, Calls("EmbeddingOp.Forward"));
+        Assert.Equal(foldedLayers, Calls("RecurrentOp.ForwardDistinct"));
+        Assert.Equal(foldedLayers, Calls("RecurrentOp.BackwardParametersDistinct"));
+        Assert.Equal(foldedLayers, Calls("RecurrentOp.BackwardInputDistinct"));
+        Assert.Equal(foldedLayers > 0, run.Generated.Contains("public readonly global::ModelGen.Ops.DistinctTokens WordsTokens = new();"));
+    }
+
     [Fact]
     public void TimeSeriesInputsNeedNoEmbedding()
     {

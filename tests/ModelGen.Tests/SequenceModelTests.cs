@@ -501,6 +501,127 @@ public class SequenceModelTests
             }
     }
 
+    /// <summary>Batches and units for the fold: 48 × 64 runs the sweeps, parameter gradients and token sums on two cores.</summary>
+    public static TheoryData<int, int, int> WidthsBatchesAndUnits()
+    {
+        var data = new TheoryData<int, int, int>();
+        foreach (int bits in Widths.Bits)
+            foreach (var (batch, units) in new[] { (1, 7), (4, 19), (13, 16), (48, 64) })
+                data.Add(bits, batch, units);
+        return data;
+    }
+
+    /// <summary>
+    /// An embedding folded into the recurrent layers that read it (the distinct-token projection): both directions of a
+    /// bidirectional layer over one embedding, every cell, padded samples and repeated tokens — the hidden states, every
+    /// parameter gradient and the embedding's gradient equal the unfolded layers' in float64 to rounding, and the float
+    /// fold stays within float rounding of them.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WidthsBatchesAndUnits))]
+    public void DistinctTokenFoldMatchesTheUnfoldedLayersThroughTheEmbedding(int bits, int batch, int units)
+    {
+        using var width = Widths.Force(bits);
+        const int steps = 7, inputs = 5;
+        // A vocabulary of 11 repeats tokens (folded); one of 1,000 hardly does, and the batch runs per position.
+        foreach (int vocabulary in new[] { 11, 1000 })
+        foreach (string cell in new[] { "lstm", "gru", "rnn" })
+        {
+            int padding = vocabulary - 1;
+            int[] tokens = PaddedTokens(batch, steps, vocabulary, padding, seed: batch + units);
+            int[] lengths = new int[batch];
+            EmbeddingOp.Lengths(tokens, lengths, batch, steps, padding);
+            double[] table = Reference.Random(vocabulary * inputs, 60 + units);
+            int gates = (cell == "lstm" ? 4 : cell == "gru" ? 3 : 1) * units;
+            var parameters = new[] { false, true }.Select(reverse => (
+                Wih: Reference.Random(gates * inputs, reverse ? 61 : 62, 0.4), Whh: Reference.Random(gates * units, reverse ? 63 : 64, 2.0 / Math.Sqrt(units)),
+                Bih: Reference.Random(gates, reverse ? 65 : 66, 0.2), Bhh: Reference.Random(gates, reverse ? 67 : 68, 0.2),
+                Dy: Reference.Random(steps * batch * units, reverse ? 69 : 70))).ToArray();
+            var expected = Layers<double>(cell, folded: false, tokens, lengths, table, parameters, batch, steps, inputs, units, gates, vocabulary);
+            var folded = Layers<double>(cell, folded: true, tokens, lengths, table, parameters, batch, steps, inputs, units, gates, vocabulary);
+            var floatFolded = Layers<float>(cell, folded: true, tokens, lengths, table, parameters, batch, steps, inputs, units, gates, vocabulary);
+            for (int k = 0; k < expected.Length; k++)
+            {
+                string what = $"{cell} {batch}×{units}, vocabulary {vocabulary}, {expected[k].Name}";
+                Reference.Close(expected[k].Values, folded[k].Values, 1e-12, 1e-12, what + " (float64 fold)");
+                Reference.Close(expected[k].Values, floatFolded[k].Values, 1e-4, 1e-4 * Math.Sqrt(batch * steps), what + " (float fold)");
+            }
+            double[] tableGradient = folded[^1].Values;
+            for (int token = 0; token < vocabulary; token++)
+                if (!Enumerable.Range(0, batch).Any(n => Enumerable.Range(0, lengths[n]).Any(t => tokens[n * steps + t] == token)))
+                    Assert.All(tableGradient.Skip(token * inputs).Take(inputs), g => Assert.Equal(0, g));
+        }
+    }
+
+    /// <summary>
+    /// One embedding read by a forward and a reverse layer of <paramref name="cell"/>s: forward, backward from each layer's
+    /// dy, and every result (h of both, each layer's four parameter gradients, dE) as float64 — unfolded (lookup, x·W_ihᵀ
+    /// per position, dX, scatter) or folded over the batch's distinct tokens.
+    /// </summary>
+    private static (string Name, double[] Values)[] Layers<T>(string cell, bool folded, int[] tokens, int[] lengths, double[] table,
+        (double[] Wih, double[] Whh, double[] Bih, double[] Bhh, double[] Dy)[] parameters, int batch, int steps, int inputs, int units, int gates, int vocabulary)
+        where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T>
+    {
+        static T[] Of(double[] values) => values.Select(T.CreateChecked).ToArray();
+        var results = new List<(string, double[])>();
+        T[] x = new T[steps * batch * inputs], dx = new T[x.Length], tableGradient = Enumerable.Repeat(T.CreateChecked(7), vocabulary * inputs).ToArray();
+        var distinct = new DistinctTokens();
+        if (folded)
+        {
+            EmbeddingOp.ForwardDistinct(tokens, Of(table), distinct, x, lengths, batch, steps, steps, inputs);
+            int[] real = Enumerable.Range(0, batch).SelectMany(n => tokens.Skip(n * steps).Take(lengths[n])).ToArray();
+            int different = real.Distinct().Count();
+            Assert.Equal(4 * different > 3 * real.Length, distinct.PerPosition);
+            Assert.Equal(distinct.PerPosition ? batch * steps : different, distinct.Count);
+        }
+        else
+            EmbeddingOp.Forward(tokens, Of(table), x, lengths, batch, steps, steps, inputs);
+        for (int direction = 0; direction < 2; direction++)
+        {
+            bool reverse = direction == 1;
+            var (wih, whh, bih, bhh, dy) = (Of(parameters[direction].Wih), Of(parameters[direction].Whh), Of(parameters[direction].Bih), Of(parameters[direction].Bhh), Of(parameters[direction].Dy));
+            T[] hidden = new T[steps * batch * units], gateBuffer = new T[steps * batch * gates], cells = new T[steps * batch * units], projection = new T[steps * batch * gates];
+            T[] dGates = new T[gateBuffer.Length], dHidden = new T[gateBuffer.Length];
+            T[] dWih = new T[gates * inputs], dWhh = new T[gates * units], dbih = new T[gates], dbhh = new T[gates];
+            void Run<TCell>(bool separate, bool carries) where TCell : IRecurrentCell
+            {
+                if (folded)
+                    RecurrentOp.ForwardDistinct<T, TCell>(distinct, x, wih, whh, bih, bhh, hidden, gateBuffer, cells, new T[batch * gates], projection, lengths,
+                        batch, steps, inputs, units, reverse, T.Zero);
+                else
+                    RecurrentOp.Forward<T, TCell>(x, wih, whh, bih, bhh, hidden, gateBuffer, cells, new T[batch * gates], lengths, batch, steps, inputs, units, reverse, T.Zero);
+                RecurrentOp.BackwardThroughTime<T, TCell>(dy, whh, hidden, gateBuffer, cells, dGates, separate ? dHidden : default,
+                    carries ? new T[batch * units] : default, lengths, batch, steps, units, reverse, T.Zero);
+                if (folded)
+                {
+                    RecurrentOp.BackwardParametersDistinct<T, TCell>(distinct, x, hidden, dGates, separate ? dHidden : default, projection, dWih, dWhh, dbih, dbhh,
+                        batch, steps, inputs, units, reverse);
+                    RecurrentOp.BackwardInputDistinct<T, TCell>(distinct, dGates, projection, wih, dx, inputs, units, accumulate: reverse);
+                }
+                else
+                {
+                    RecurrentOp.BackwardParameters<T, TCell>(x, hidden, dGates, separate ? dHidden : default, dWih, dWhh, dbih, dbhh, batch, steps, inputs, units, reverse);
+                    RecurrentOp.BackwardInput<T, TCell>(dGates, wih, dx, batch, steps, inputs, units, accumulate: reverse);
+                }
+            }
+            if (cell == "lstm") Run<LstmCell>(separate: false, carries: true);
+            else if (cell == "gru") Run<GruCell>(separate: true, carries: false);
+            else Run<SimpleRnnCell<Tanh>>(separate: false, carries: false);
+            string name = reverse ? "reverse " : "forward ";
+            results.Add((name + "h", hidden.Select(double.CreateChecked).ToArray()));
+            results.Add((name + "dW_ih", dWih.Select(double.CreateChecked).ToArray()));
+            results.Add((name + "dW_hh", dWhh.Select(double.CreateChecked).ToArray()));
+            results.Add((name + "db_ih", dbih.Select(double.CreateChecked).ToArray()));
+            results.Add((name + "db_hh", dbhh.Select(double.CreateChecked).ToArray()));
+        }
+        if (folded)
+            EmbeddingOp.BackwardDistinct(distinct, dx, tableGradient, inputs);
+        else
+            EmbeddingOp.BackwardWeights(tokens, dx, tableGradient, lengths, batch, steps, steps, inputs);
+        results.Add(("dE", tableGradient.Select(double.CreateChecked).ToArray()));
+        return results.ToArray();
+    }
+
     [Fact]
     public void FloatGateNonlinearitiesStayWithinAFewRoundingsOfTheTrueValues()
     {

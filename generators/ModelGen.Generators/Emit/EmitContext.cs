@@ -75,6 +75,8 @@ namespace ModelGen.Generators.Emit
         public string Saved(OpNode node, SavedBuffer buffer)
         {
             string field = $"{Workspace}.{SavedField(node, buffer)}";
+            if (buffer.Tokens)
+                return field;
             return buffer.PerSample ? $"{field}.Slice(0, {RowsOf(buffer.Steps)} * {buffer.Width})" : $"{field}.Span";
         }
 

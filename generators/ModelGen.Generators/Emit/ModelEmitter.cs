@@ -902,7 +902,10 @@ namespace ModelGen.Generators.Emit
             foreach (BufferSpec buffer in program.Buffers)
                 writer.Line($"public global::ModelGen.AlignedBuffer<T> {buffer.Name}; // [{Rows(buffer.Steps)} × {buffer.Width}] {buffer.Description}{(buffer.Training ? " (training)" : "")}");
             foreach (var (node, buffer) in saved)
-                writer.Line($"public global::ModelGen.AlignedBuffer<T> {EmitContext.SavedField(node, buffer)}; // [{(buffer.PerSample ? Rows(buffer.Steps) + " × " : "")}{buffer.Width}] {buffer.Description}{(buffer.Inference ? "" : " (training)")}");
+                writer.Line(buffer.Tokens
+                    ? $"public readonly global::ModelGen.Ops.DistinctTokens {EmitContext.SavedField(node, buffer)} = new(); // {buffer.Description}"
+                    : $"public global::ModelGen.AlignedBuffer<T> {EmitContext.SavedField(node, buffer)}; // [{(buffer.PerSample ? Rows(buffer.Steps) + " × " : "")}{buffer.Width}] {buffer.Description}{(buffer.Inference ? "" : " (training)")}");
+            saved = saved.Where(s => !s.Buffer.Tokens).ToArray(); // grown by the op that fills it
             writer.Line();
             writer.Open("public void Ensure(int batch, bool training)");
             writer.Open("if (batch > _rows)");

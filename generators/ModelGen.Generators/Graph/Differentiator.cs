@@ -12,7 +12,8 @@ namespace ModelGen.Generators.Graph
     /// themselves depend on parameters (the model input needs none, so the first layer never computes ∂loss/∂x).
     /// A tensor read by several ops gets one gradient contribution from each: the first (in backward order) writes,
     /// the rest add — in their own kernel when the op can (<see cref="OpDefinition.AccumulatesInputGradient"/>),
-    /// otherwise through a partial buffer and an AddPartial step. Every node gets its own buffers here;
+    /// otherwise through a partial buffer and an AddPartial step. An embedding read only by recurrent layers is first folded
+    /// into them (<see cref="TokenProjectionFolder"/>). Every node gets its own buffers here;
     /// <see cref="Fuser"/> decides what may share memory.
     /// </summary>
     internal static class Differentiator
@@ -21,6 +22,7 @@ namespace ModelGen.Generators.Graph
         {
             if (model.HasErrors || model.Nodes.Count == 0)
                 return TrainingProgram.Invalid(model);
+            model = TokenProjectionFolder.Fold(model);
 
             var buffers = new List<BufferSpec>();
             // Workspace fields must not clash: saved buffers first (named by their op), then values and gradients.

@@ -42,8 +42,12 @@ namespace ModelGen.Generators.Graph
     /// <summary>Max or mean pooling (by op kind) over NCHW maps.</summary>
     internal sealed record Pool2DAttributes(WindowGeometry Geometry) : OpAttributes;
 
-    /// <summary>Token lookup from the model's token input. <see cref="PaddingId"/> is −1 without padding.</summary>
-    internal sealed record EmbeddingAttributes(int Weight, int Vocabulary, int PaddingId) : OpAttributes;
+    /// <summary>
+    /// Token lookup from the model's token input. <see cref="PaddingId"/> is −1 without padding. <see cref="Distinct"/>: folded
+    /// into the recurrent layers that read it (<see cref="TokenProjectionFolder"/>), its value holds the rows of the batch's
+    /// distinct tokens, not one row per position.
+    /// </summary>
+    internal sealed record EmbeddingAttributes(int Weight, int Vocabulary, int PaddingId, bool Distinct = false) : OpAttributes;
 
     /// <summary>The recurrent cells; each is a runtime struct (src/ModelGen/Ops/RecurrentCells.cs).</summary>
     internal enum CellKind { SimpleRnn, Lstm, Gru }
@@ -51,10 +55,11 @@ namespace ModelGen.Generators.Graph
     /// <summary>
     /// One direction of a recurrent layer over a time-major sequence. The four tensors are PyTorch's W_ih, W_hh, b_ih, b_hh
     /// by manifest index. <see cref="ReturnSequences"/> false: the node's value is the last real step's state.
-    /// <see cref="SequenceLength"/> is the declared length its step buffers hold.
+    /// <see cref="SequenceLength"/> is the declared length its step buffers hold. <see cref="DistinctTokenInput"/>: its input
+    /// is a folded embedding's distinct-token rows, projected once per token (<see cref="TokenProjectionFolder"/>).
     /// </summary>
     internal sealed record RecurrentAttributes(CellKind Cell, ActivationKind Activation, float NegativeSlope, int Units, int SequenceLength, bool Reverse, bool ReturnSequences,
-        int InputWeight, int HiddenWeight, int InputBias, int HiddenBias) : OpAttributes
+        int InputWeight, int HiddenWeight, int InputBias, int HiddenBias, bool DistinctTokenInput = false) : OpAttributes
     {
         public int GateCount => Cell switch { CellKind.Lstm => 4, CellKind.Gru => 3, _ => 1 };
     }

@@ -7,9 +7,10 @@ namespace ModelGen.Generators.Ops
     /// <summary>
     /// A buffer an op keeps for its backward pass: per sample ([batch × Width]; [Steps × batch × Width] for a sequence) or
     /// fixed ([Width]). Training only, unless <see cref="Inference"/>: scratch the forward pass itself needs (a recurrent
-    /// layer's gates and states).
+    /// layer's gates and states). <see cref="Tokens"/>: not T elements but a <c>DistinctTokens</c> (a folded embedding's
+    /// batch of distinct tokens, which its recurrent layers read forward and backward).
     /// </summary>
-    internal sealed record SavedBuffer(string Suffix, int Width, bool PerSample, string Description, int Steps = 0, bool Inference = false)
+    internal sealed record SavedBuffer(string Suffix, int Width, bool PerSample, string Description, int Steps = 0, bool Inference = false, bool Tokens = false)
     {
         public int Capacity => Width * System.Math.Max(Steps, 1);
     }

@@ -38,12 +38,7 @@ public static class EmbeddingOp
         int batch, int steps, int sequenceLength, int dimension)
         where T : unmanaged, INumber<T>
     {
-        int vocabulary = table.Length / dimension;
-        for (int n = 0; n < batch; n++)
-            for (int t = 0; t < Math.Min(steps, lengths[n]); t++)
-                if ((uint)tokens[n * sequenceLength + t] >= (uint)vocabulary)
-                    throw new ArgumentOutOfRangeException(nameof(tokens),
-                        $"Token {tokens[n * sequenceLength + t]} at step {t} of sample {n} is outside the vocabulary of {vocabulary}.");
+        CheckTokens(tokens, lengths, batch, steps, sequenceLength, table.Length / dimension);
         if (y.Length < (long)batch * steps * dimension)
             throw new ArgumentException($"Embedding output of [{steps} × {batch} × {dimension}] got a span of {y.Length} elements.", nameof(y));
         fixed (int* pTokens = tokens, pLengths = lengths)
@@ -51,6 +46,114 @@ public static class EmbeddingOp
         {
             var lookup = new StepRange<T>(pTokens, pTable, pY, pLengths, batch, sequenceLength, dimension);
             GemmWorker.RunHalves(ref lookup, steps, split: (long)batch * steps * dimension >= SplitElements / 4, worthWaking: false);
+        }
+    }
+
+    private static void CheckTokens(ReadOnlySpan<int> tokens, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int vocabulary)
+    {
+        for (int n = 0; n < batch; n++)
+            for (int t = 0; t < Math.Min(steps, lengths[n]); t++)
+                if ((uint)tokens[n * sequenceLength + t] >= (uint)vocabulary)
+                    throw new ArgumentOutOfRangeException(nameof(tokens),
+                        $"Token {tokens[n * sequenceLength + t]} at step {t} of sample {n} is outside the vocabulary of {vocabulary}.");
+    }
+
+    /// <summary>
+    /// The folded lookup (see <see cref="DistinctTokens"/>): collects the batch's distinct tokens into
+    /// <paramref name="distinct"/> and writes row u of <paramref name="rows"/> = E[token of slot u], u &lt; distinct.Count.
+    /// </summary>
+    public static unsafe void ForwardDistinct<T>(ReadOnlySpan<int> tokens, ReadOnlySpan<T> table, DistinctTokens distinct, Span<T> rows,
+        ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int dimension)
+        where T : unmanaged, INumber<T>
+    {
+        int vocabulary = table.Length / dimension;
+        CheckTokens(tokens, lengths, batch, steps, sequenceLength, vocabulary);
+        if (rows.Length < (long)batch * steps * dimension)
+            throw new ArgumentException($"Embedding rows of [{steps} × {batch} × {dimension}] got a span of {rows.Length} elements.", nameof(rows));
+        distinct.Collect(tokens, lengths, batch, steps, sequenceLength, vocabulary);
+        fixed (int* pTokens = distinct.Tokens)
+        fixed (T* pTable = table, pRows = rows)
+        {
+            var gather = new GatherJob<T>(pTable, pTokens, pRows, dimension);
+            GemmWorker.RunHalves(ref gather, distinct.Count, split: (long)distinct.Count * dimension >= SplitElements / 4, worthWaking: false);
+        }
+    }
+
+    /// <summary>
+    /// The folded gradient: dE is cleared, then row u of <paramref name="rowGradient"/> (u &lt; distinct.Count) is added to
+    /// the row of slot u's token — once per token when the layers summed each token's positions, once per position when
+    /// the batch ran <see cref="DistinctTokens.PerPosition"/>. A large table is cleared and written in two halves of the
+    /// vocabulary, one per core (as <see cref="BackwardWeights"/>), each half's rows in slot order.
+    /// </summary>
+    public static unsafe void BackwardDistinct<T>(DistinctTokens distinct, ReadOnlySpan<T> rowGradient, Span<T> tableGradient, int dimension)
+        where T : unmanaged, INumber<T>
+    {
+        int vocabulary = tableGradient.Length / dimension;
+        fixed (int* pTokens = distinct.Tokens)
+        fixed (T* pRows = rowGradient, pTable = tableGradient)
+        {
+            var scatter = new VocabularyCopy<T>(pRows, pTokens, pTable, distinct.Count, dimension);
+            GemmWorker.RunHalves(ref scatter, vocabulary, split: (long)vocabulary * dimension >= SplitElements, worthWaking: true);
+        }
+    }
+
+    /// <summary>Table rows [first, end) of <see cref="BackwardDistinct"/>: cleared, then the slots' rows whose token is here added.</summary>
+    private readonly unsafe struct VocabularyCopy<T>(T* rows, int* tokens, T* table, int count, int dimension) : IGemmJob
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(int first, int end, int unused0, int unused1)
+        {
+            new Span<T>(table + (long)first * dimension, (end - first) * dimension).Clear();
+            var copy = new CopyRows<T>(rows, null, table, tokens, 0, count, first, end, add: true);
+            Vectorized.Run<T, CopyRows<T>>(ref copy, dimension);
+        }
+    }
+
+    /// <summary>Rows [first, end) of the folded lookup: row u ← E[token of slot u] (0 for a padded position's slot).</summary>
+    private readonly unsafe struct GatherJob<T>(T* table, int* tokens, T* rows, int dimension) : IGemmJob
+        where T : unmanaged, INumber<T>
+    {
+        public void Run(int first, int end, int unused0, int unused1)
+        {
+            var copy = new CopyRows<T>(table, tokens, rows, null, first, end, 0, int.MaxValue, add: false);
+            Vectorized.Run<T, CopyRows<T>>(ref copy, dimension);
+        }
+    }
+
+    /// <summary>
+    /// Rows i ∈ [first, end): row <c>toRows[i]</c> (or i when null) ← row <c>fromRows[i]</c> (or i) — zeros where that is −1 —,
+    /// or += it when <paramref name="add"/>; rows whose target is outside [low, high) (a vocabulary half's; −1) are skipped.
+    /// With inline vectors, as <see cref="LookupRows{T}"/>.
+    /// </summary>
+    private readonly unsafe struct CopyRows<T>(T* from, int* fromRows, T* to, int* toRows, int first, int end, int low, int high, bool add) : IVectorKernel<T>
+        where T : unmanaged
+    {
+        public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        {
+            if (start + TOps.Count > length)
+                return start;
+            int stop = start;
+            for (int i = first; i < end; i++)
+            {
+                int target = toRows is null ? i : toRows[i];
+                if (target < low || target >= high)
+                    continue;
+                int source = fromRows is null ? i : fromRows[i];
+                T* sourceRow = from + (long)source * length;
+                T* row = to + (long)target * length;
+                int j = start;
+                if (source < 0)
+                    for (; j + TOps.Count <= length; j += TOps.Count)
+                        TOps.Store(TOps.Zero, ref row[j]);
+                else if (add)
+                    for (; j + TOps.Count <= length; j += TOps.Count)
+                        TOps.Store(TOps.Add(TOps.Load(in row[j]), TOps.Load(in sourceRow[j])), ref row[j]);
+                else
+                    for (; j + TOps.Count <= length; j += TOps.Count)
+                        TOps.Store(TOps.Load(in sourceRow[j]), ref row[j]);
+                stop = j;
+            }
+            return stop;
         }
     }
 

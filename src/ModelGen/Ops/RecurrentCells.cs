@@ -21,11 +21,11 @@ public readonly struct LstmCell : IRecurrentCell
     public static bool KeepsCell => true;
 
     /// <inheritdoc/>
-    public static void Forward<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
+    public static void Forward<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
         ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var kernel = new ForwardKernel<T>(gates, recurrent, inputBias, hiddenBias, previousCell, cell, hidden, units);
+        var kernel = new ForwardKernel<T>(input, gates, recurrent, inputBias, hiddenBias, previousCell, cell, hidden, units);
         Vectorized.Run<T, ForwardKernel<T>>(ref kernel, units);
     }
 
@@ -39,12 +39,12 @@ public readonly struct LstmCell : IRecurrentCell
         Vectorized.Run<T, BackwardKernel<T>>(ref kernel, units);
     }
 
-    private readonly ref struct ForwardKernel<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
+    private readonly ref struct ForwardKernel<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
         ReadOnlySpan<T> previousCell, Span<T> cell, Span<T> hidden, int units) : IVectorKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         private readonly Span<T> _gates = gates, _cell = cell, _hidden = hidden;
-        private readonly ReadOnlySpan<T> _recurrent = recurrent, _inputBias = inputBias, _hiddenBias = hiddenBias, _previousCell = previousCell;
+        private readonly ReadOnlySpan<T> _input = input, _recurrent = recurrent, _inputBias = inputBias, _hiddenBias = hiddenBias, _previousCell = previousCell;
 
         // Compiled on its own for each width: inlined into Vectorized.Run beside its other three widths, the kernel used up
         // the JIT's inlining budget and its σ and tanh stayed calls, passing vectors through the stack (an LSTM forward
@@ -70,7 +70,7 @@ public readonly struct LstmCell : IRecurrentCell
         }
 
         private TVector PreActivation<TVector, TOps>(int k) where TVector : struct where TOps : IVectorOps<T, TVector>
-            => TOps.Add(TOps.Add(Load<T, TVector, TOps>(_gates, k), LoadOrZero<T, TVector, TOps>(_recurrent, k)),
+            => TOps.Add(TOps.Add(Load<T, TVector, TOps>(_input, k), LoadOrZero<T, TVector, TOps>(_recurrent, k)),
                 TOps.Add(Load<T, TVector, TOps>(_inputBias, k), Load<T, TVector, TOps>(_hiddenBias, k)));
     }
 
@@ -123,11 +123,11 @@ public readonly struct GruCell : IRecurrentCell
     public static bool KeepsCell => true;
 
     /// <inheritdoc/>
-    public static void Forward<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
+    public static void Forward<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
         ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var kernel = new ForwardKernel<T>(gates, recurrent, inputBias, hiddenBias, cell, previousHidden, hidden, units);
+        var kernel = new ForwardKernel<T>(input, gates, recurrent, inputBias, hiddenBias, cell, previousHidden, hidden, units);
         Vectorized.Run<T, ForwardKernel<T>>(ref kernel, units);
     }
 
@@ -142,12 +142,12 @@ public readonly struct GruCell : IRecurrentCell
     }
 
     // cell keeps hn = h·W_hnᵀ + b_hn, the reset gate's operand, for backward.
-    private readonly ref struct ForwardKernel<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
+    private readonly ref struct ForwardKernel<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
         Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units) : IVectorKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         private readonly Span<T> _gates = gates, _cell = cell, _hidden = hidden;
-        private readonly ReadOnlySpan<T> _recurrent = recurrent, _inputBias = inputBias, _hiddenBias = hiddenBias, _previousHidden = previousHidden;
+        private readonly ReadOnlySpan<T> _input = input, _recurrent = recurrent, _inputBias = inputBias, _hiddenBias = hiddenBias, _previousHidden = previousHidden;
 
         [MethodImpl(MethodImplOptions.NoInlining)] // see LstmCell.ForwardKernel.Run
         public int Run<TVector, TOps>(int j, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
@@ -169,7 +169,7 @@ public readonly struct GruCell : IRecurrentCell
         }
 
         private TVector InputSide<TVector, TOps>(int k) where TVector : struct where TOps : IVectorOps<T, TVector>
-            => TOps.Add(Load<T, TVector, TOps>(_gates, k), Load<T, TVector, TOps>(_inputBias, k));
+            => TOps.Add(Load<T, TVector, TOps>(_input, k), Load<T, TVector, TOps>(_inputBias, k));
 
         private TVector HiddenSide<TVector, TOps>(int k) where TVector : struct where TOps : IVectorOps<T, TVector>
             => TOps.Add(LoadOrZero<T, TVector, TOps>(_recurrent, k), Load<T, TVector, TOps>(_hiddenBias, k));
@@ -226,11 +226,11 @@ public readonly struct SimpleRnnCell<TActivation> : IRecurrentCell where TActiva
     public static bool KeepsCell => false;
 
     /// <inheritdoc/>
-    public static void Forward<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
+    public static void Forward<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
         ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        var kernel = new PreActivationKernel<T>(gates, recurrent, inputBias, hiddenBias, hidden);
+        var kernel = new PreActivationKernel<T>(input, recurrent, inputBias, hiddenBias, hidden);
         Vectorized.Run<T, PreActivationKernel<T>>(ref kernel, units);
         Activation<TActivation>.Forward(hidden[..units], negativeSlope);
     }
@@ -242,17 +242,17 @@ public readonly struct SimpleRnnCell<TActivation> : IRecurrentCell where TActiva
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         => Activation<TActivation>.Backward(hidden[..units], hiddenGradient[..units], inputGateGradient[..units], negativeSlope);
 
-    private readonly ref struct PreActivationKernel<T>(ReadOnlySpan<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias,
+    private readonly ref struct PreActivationKernel<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias,
         ReadOnlySpan<T> hiddenBias, Span<T> hidden) : IVectorKernel<T>
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
-        private readonly ReadOnlySpan<T> _gates = gates, _recurrent = recurrent, _inputBias = inputBias, _hiddenBias = hiddenBias;
+        private readonly ReadOnlySpan<T> _input = input, _recurrent = recurrent, _inputBias = inputBias, _hiddenBias = hiddenBias;
         private readonly Span<T> _hidden = hidden;
 
         public int Run<TVector, TOps>(int j, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
             for (; j + TOps.Count <= length; j += TOps.Count)
-                Store<T, TVector, TOps>(TOps.Add(TOps.Add(Load<T, TVector, TOps>(_gates, j), LoadOrZero<T, TVector, TOps>(_recurrent, j)),
+                Store<T, TVector, TOps>(TOps.Add(TOps.Add(Load<T, TVector, TOps>(_input, j), LoadOrZero<T, TVector, TOps>(_recurrent, j)),
                     TOps.Add(Load<T, TVector, TOps>(_inputBias, j), Load<T, TVector, TOps>(_hiddenBias, j))), _hidden, j);
             return j;
         }

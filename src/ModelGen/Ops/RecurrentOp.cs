@@ -12,7 +12,8 @@ namespace ModelGen.Ops;
 /// everything between them while the step's rows are in cache.
 /// </summary>
 /// <remarks>
-/// Row spans: <c>gates</c> [G·H] arrives as x·W_ihᵀ and leaves as what backward reads (the activated gates);
+/// Row spans: <c>input</c> [G·H] is x·W_ihᵀ, read before <c>gates</c> [G·H] is written with what backward reads (the
+/// activated gates) — the same row, or a distinct token's projection that several rows share;
 /// <c>recurrent</c> [G·H] is h_{t−1}·W_hhᵀ (empty on the first step, whose state is zero); <c>cell</c> [H] is the
 /// LSTM's c_t or the GRU's W_hn·h_{t−1} + b_hn; previous spans are empty on the first step.
 /// </remarks>
@@ -22,7 +23,7 @@ public interface IRecurrentCell
     static abstract int GateCount { get; }
 
     /// <summary>Writes h_t (and what backward needs) for one sample; <paramref name="negativeSlope"/> serves a leaky activation.</summary>
-    static abstract void Forward<T>(Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
+    static abstract void Forward<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
         ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
@@ -67,12 +68,43 @@ public static unsafe class RecurrentOp
         int width = TCell.GateCount * units;
         int rows = batch * steps;
         Gemm.Multiply(GemmForm.ABt, x[..(rows * inputs)], inputWeights, gates[..(rows * width)], rows, inputs, width, accumulate: false);
-        fixed (T* pHiddenWeights = hiddenWeights, pInputBias = inputBias, pHiddenBias = hiddenBias, pHidden = hidden, pGates = gates, pCells = cells,
+        Sweep<T, TCell>(gates, default, hiddenWeights, inputBias, hiddenBias, hidden, gates, cells, recurrent, lengths, batch, steps, units, reverse, negativeSlope);
+    }
+
+    /// <summary>
+    /// Forward from an embedding's distinct-token rows (<see cref="DistinctTokens"/>, <see cref="EmbeddingOp.ForwardDistinct"/>):
+    /// <paramref name="projection"/> ← rows·W_ihᵀ once per distinct token (one GEMM), then the steps as <see cref="Forward"/>,
+    /// each position's cell reading its token's projection.
+    /// </summary>
+    public static void ForwardDistinct<T, TCell>(DistinctTokens tokens, ReadOnlySpan<T> tokenRows, ReadOnlySpan<T> inputWeights, ReadOnlySpan<T> hiddenWeights,
+        ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> hidden, Span<T> gates, Span<T> cells, Span<T> recurrent, Span<T> projection,
+        ReadOnlySpan<int> lengths, int batch, int steps, int inputs, int units, bool reverse, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        int count = tokens.Count;
+        if (tokens.Slots.Length < batch * steps || projection.Length < batch * steps * width)
+            throw new ArgumentException($"A recurrent layer over the distinct tokens of {batch} samples × {steps} steps, {width} gate rows, got {tokens.Slots.Length} slots "
+                + $"and a projection of {projection.Length} elements.");
+        Gemm.Multiply(GemmForm.ABt, tokenRows[..(count * inputs)], inputWeights, projection[..(count * width)], count, inputs, width, accumulate: false);
+        Sweep<T, TCell>(projection, tokens.Slots, hiddenWeights, inputBias, hiddenBias, hidden, gates, cells, recurrent, lengths, batch, steps, units, reverse, negativeSlope);
+    }
+
+    /// <summary>The time loop of both forwards: the input row of position r is row <c>inputRows[r]</c> of <paramref name="input"/>, or row r when <paramref name="inputRows"/> is empty.</summary>
+    private static void Sweep<T, TCell>(ReadOnlySpan<T> input, ReadOnlySpan<int> inputRows, ReadOnlySpan<T> hiddenWeights, ReadOnlySpan<T> inputBias,
+        ReadOnlySpan<T> hiddenBias, Span<T> hidden, Span<T> gates, Span<T> cells, Span<T> recurrent, ReadOnlySpan<int> lengths,
+        int batch, int steps, int units, bool reverse, T negativeSlope)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        fixed (T* pInput = input, pHiddenWeights = hiddenWeights, pInputBias = inputBias, pHiddenBias = hiddenBias, pHidden = hidden, pGates = gates, pCells = cells,
             pRecurrent = recurrent)
-        fixed (int* pLengths = lengths)
+        fixed (int* pInputRows = inputRows, pLengths = lengths)
         {
-            var sweep = new ForwardSweep<T, TCell>(StepMatrix<T>.Prepare(GemmForm.ABt, pHiddenWeights, units, width, batch), pInputBias, pHiddenBias, pHidden, pGates, pCells, pRecurrent, pLengths,
-                batch, steps, units, reverse, negativeSlope);
+            var sweep = new ForwardSweep<T, TCell>(StepMatrix<T>.Prepare(GemmForm.ABt, pHiddenWeights, units, width, batch), pInput, pInputRows, pInputBias, pHiddenBias,
+                pHidden, pGates, pCells, pRecurrent, pLengths, batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
     }
@@ -138,7 +170,7 @@ public static unsafe class RecurrentOp
     private const long WakeThreshold = 1L << 23;
 
     /// <summary>The forward time loop for samples [first, end): per step h_{t−1}·W_hhᵀ for those rows, then the cell.</summary>
-    private readonly unsafe struct ForwardSweep<T, TCell>(StepMatrix<T> hiddenWeights, T* inputBias, T* hiddenBias, T* hidden, T* gates, T* cells,
+    private readonly unsafe struct ForwardSweep<T, TCell>(StepMatrix<T> hiddenWeights, T* input, int* inputRows, T* inputBias, T* hiddenBias, T* hidden, T* gates, T* cells,
         T* recurrent, int* lengths, int batch, int steps, int units, bool reverse, T negativeSlope) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : IRecurrentCell
@@ -152,6 +184,7 @@ public static unsafe class RecurrentOp
             var gatesSpan = new Span<T>(gates, batch * steps * width);
             var cellsSpan = TCell.KeepsCell ? new Span<T>(cells, batch * steps * units) : default;
             var recurrentSpan = new Span<T>(recurrent, batch * width);
+            var inputSpan = new ReadOnlySpan<T>(input, batch * steps * width);
             for (int s = 0; s < steps; s++)
             {
                 int t = reverse ? steps - 1 - s : s;
@@ -173,6 +206,7 @@ public static unsafe class RecurrentOp
                     }
                     int previousRow = previous * batch + n;
                     TCell.Forward(
+                        inputSpan.Slice((inputRows is null ? row : inputRows[row]) * width, width),
                         gatesSpan.Slice(row * width, width),
                         first ? default : recurrentSpan.Slice(n * width, width),
                         inputBiasSpan, hiddenBiasSpan,
@@ -275,11 +309,107 @@ public static unsafe class RecurrentOp
     {
         int width = TCell.GateCount * units;
         int rows = batch * steps;
+        if (x.Length < rows * inputs || inputWeightGradient.Length < width * inputs)
+            throw new ArgumentException($"Recurrent parameter gradients over {batch} samples × {steps} steps, {inputs} inputs, {width} gate rows got spans of "
+                + $"{x.Length} and {inputWeightGradient.Length} elements for x and dW_ih.");
+        HiddenAndBiasGradients<T, TCell>(x, inputs, hidden, inputGateGradient, hiddenGateGradient, inputWeightGradient, hiddenWeightGradient,
+            inputBiasGradient, hiddenBiasGradient, batch, steps, units, reverse);
+    }
+
+    /// <summary>
+    /// The parameter gradients of a layer fed by an embedding's distinct-token rows (<see cref="DistinctTokens"/>): dW_hh and
+    /// the biases as above; the x-side gate gradients of each token's positions summed into <paramref name="tokenGateGradient"/>
+    /// [distinct × G·H] (Σ over positions of dGᵢᵀ·x = Σ over tokens of (Σ dGᵢ)ᵀ·E[token]), then dW_ih = that sumᵀ·rows, one
+    /// GEMM over the distinct tokens. <see cref="BackwardInputDistinct"/> reads the sums. A batch run
+    /// <see cref="DistinctTokens.PerPosition"/> has no sums: dW_ih = dGᵢᵀ·x over its positions.
+    /// </summary>
+    public static void BackwardParametersDistinct<T, TCell>(DistinctTokens tokens, ReadOnlySpan<T> tokenRows, ReadOnlySpan<T> hidden, ReadOnlySpan<T> inputGateGradient,
+        ReadOnlySpan<T> hiddenGateGradient, Span<T> tokenGateGradient, Span<T> inputWeightGradient, Span<T> hiddenWeightGradient, Span<T> inputBiasGradient,
+        Span<T> hiddenBiasGradient, int batch, int steps, int inputs, int units, bool reverse)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        int rows = batch * steps, count = tokens.Count;
+        if (tokens.Slots.Length < rows || tokenRows.Length < count * inputs || tokenGateGradient.Length < count * width || inputGateGradient.Length < rows * width
+            || inputWeightGradient.Length < width * inputs)
+            throw new ArgumentException($"Recurrent parameter gradients over the {count} distinct tokens of {batch} samples × {steps} steps, {inputs} inputs, {width} gate rows "
+                + $"got {tokens.Slots.Length} slots and spans of {tokenRows.Length}, {tokenGateGradient.Length}, {inputGateGradient.Length} and {inputWeightGradient.Length} elements.");
+        if (tokens.PerPosition) // row r of tokenRows is position r's x: the unfolded gradients
+        {
+            HiddenAndBiasGradients<T, TCell>(tokenRows, inputs, hidden, inputGateGradient, hiddenGateGradient, inputWeightGradient, hiddenWeightGradient,
+                inputBiasGradient, hiddenBiasGradient, batch, steps, units, reverse);
+            return;
+        }
+        HiddenAndBiasGradients<T, TCell>(default, 0, hidden, inputGateGradient, hiddenGateGradient, default, hiddenWeightGradient,
+            inputBiasGradient, hiddenBiasGradient, batch, steps, units, reverse);
+        fixed (int* pSlots = tokens.Slots)
+        fixed (T* pGradient = inputGateGradient, pSums = tokenGateGradient)
+        {
+            var sums = new TokenSums<T>(pSlots, pGradient, pSums, rows, width);
+            GemmWorker.RunHalves(ref sums, count, split: (long)rows * width >= 1 << 16 && GemmWorker.IsAvailable, worthWaking: true);
+        }
+        Gemm.Multiply(GemmForm.AtB, tokenGateGradient[..(count * width)], tokenRows[..(count * inputs)], inputWeightGradient, width, count, inputs, accumulate: false);
+    }
+
+    /// <summary>
+    /// Slots [first, end) of <see cref="BackwardParametersDistinct"/>'s
+    /// sums: cleared, then every position's dG row added to its token's in position order — the same sums in the same order
+    /// whichever core runs a slot.
+    /// </summary>
+    private readonly unsafe struct TokenSums<T>(int* slots, T* gradient, T* sums, int rows, int width) : IGemmJob
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        public void Run(int first, int end, int unused0, int unused1)
+        {
+            new Span<T>(sums + (long)first * width, (end - first) * width).Clear();
+            var add = new AddRowsBySlot<T>(slots, gradient, sums, rows, first, end);
+            Vectorized.Run<T, AddRowsBySlot<T>>(ref add, width);
+        }
+    }
+
+    /// <summary>sums[slots[r]] += gradient[r] for the rows r whose slot is in [first, end) (−1: a padded position, skipped).</summary>
+    private readonly unsafe struct AddRowsBySlot<T>(int* slots, T* gradient, T* sums, int rows, int first, int end) : IVectorKernel<T>
+        where T : unmanaged
+    {
+        public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+        {
+            if (start + TOps.Count > length)
+                return start;
+            int stop = start;
+            for (int r = 0; r < rows; r++)
+            {
+                int slot = slots[r];
+                if (slot < first || slot >= end)
+                    continue;
+                T* source = gradient + (long)r * length;
+                T* target = sums + (long)slot * length;
+                int j = start;
+                for (; j + TOps.Count <= length; j += TOps.Count)
+                    TOps.Store(TOps.Add(TOps.Load(in target[j]), TOps.Load(in source[j])), ref target[j]);
+                stop = j;
+            }
+            return stop;
+        }
+    }
+
+    /// <summary>
+    /// dW_hh, both bias gradients and, with <paramref name="inputs"/> &gt; 0, dW_ih = Σ dGᵢᵀ·x (a layer fed by distinct-token
+    /// rows passes 0 and sums dW_ih over the tokens).
+    /// </summary>
+    private static void HiddenAndBiasGradients<T, TCell>(ReadOnlySpan<T> x, int inputs, ReadOnlySpan<T> hidden, ReadOnlySpan<T> inputGateGradient,
+        ReadOnlySpan<T> hiddenGateGradient, Span<T> inputWeightGradient, Span<T> hiddenWeightGradient, Span<T> inputBiasGradient,
+        Span<T> hiddenBiasGradient, int batch, int steps, int units, bool reverse)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        int rows = batch * steps;
         ReadOnlySpan<T> hiddenSide = TCell.SeparateHiddenGateGradient ? hiddenGateGradient : inputGateGradient;
-        if (x.Length < rows * inputs || hidden.Length < rows * units || inputGateGradient.Length < rows * width || hiddenSide.Length < rows * width
-            || inputWeightGradient.Length < width * inputs || hiddenWeightGradient.Length < width * units || inputBiasGradient.Length < width || hiddenBiasGradient.Length < width)
-            throw new ArgumentException($"Recurrent parameter gradients over {batch} samples × {steps} steps, {inputs} inputs, {units} units, {width} gate rows got spans of "
-                + $"{x.Length}, {hidden.Length}, {inputGateGradient.Length}, {hiddenSide.Length}, {inputWeightGradient.Length}, {hiddenWeightGradient.Length}, "
+        if (hidden.Length < rows * units || inputGateGradient.Length < rows * width || hiddenSide.Length < rows * width
+            || hiddenWeightGradient.Length < width * units || inputBiasGradient.Length < width || hiddenBiasGradient.Length < width)
+            throw new ArgumentException($"Recurrent parameter gradients over {batch} samples × {steps} steps, {units} units, {width} gate rows got spans of "
+                + $"{hidden.Length}, {inputGateGradient.Length}, {hiddenSide.Length}, {hiddenWeightGradient.Length}, "
                 + $"{inputBiasGradient.Length} and {hiddenBiasGradient.Length} elements.");
         if (typeof(T) == typeof(float) && Vectorized.Current != SimdWidth.Scalar && SplitsSweep(batch, (long)batch * steps * width * units))
         {
@@ -294,7 +424,8 @@ public static unsafe class RecurrentOp
             }
             return;
         }
-        Gemm.Multiply(GemmForm.AtB, inputGateGradient[..(rows * width)], x[..(rows * inputs)], inputWeightGradient, width, rows, inputs, accumulate: false);
+        if (inputs > 0)
+            Gemm.Multiply(GemmForm.AtB, inputGateGradient[..(rows * width)], x[..(rows * inputs)], inputWeightGradient, width, rows, inputs, accumulate: false);
         DenseOp.BiasGradient(inputGateGradient, inputBiasGradient, rows, width);
         if (TCell.SeparateHiddenGateGradient)
             DenseOp.BiasGradient(hiddenSide, hiddenBiasGradient, rows, width);
@@ -371,7 +502,8 @@ public static unsafe class RecurrentOp
                     Copy(inputSide + row * width, gates + (long)s * count * width, count * width);
                     if (separateHiddenSide)
                         Copy(hiddenSide + row * width, hiddenGates + (long)s * count * width, count * width);
-                    Copy(x + row * inputs, inputRows + (long)s * count * inputs, count * inputs);
+                    if (inputs > 0)
+                        Copy(x + row * inputs, inputRows + (long)s * count * inputs, count * inputs);
                     float* h = previousRows + (long)s * count * units;
                     if (predecessor >= 0 && predecessor < steps) // the first step of a direction has no h_{t−1}: its term is 0
                         Copy(hidden + ((long)predecessor * batch + firstSample) * units, h, count * units);
@@ -379,7 +511,8 @@ public static unsafe class RecurrentOp
                         new Span<float>(h, count * units).Clear();
                 }
                 bool accumulate = t0 > 0;
-                PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, gates, inputRows, dWih, width, depth, inputs, accumulate);
+                if (inputs > 0)
+                    PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, gates, inputRows, dWih, width, depth, inputs, accumulate);
                 PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, hiddenGates, previousRows, dWhh, width, depth, units, accumulate);
                 AddRows(gates, depth, width, dbih);
                 if (separateHiddenSide)
@@ -418,6 +551,23 @@ public static unsafe class RecurrentOp
         int width = TCell.GateCount * units;
         int rows = batch * steps;
         Gemm.Multiply(GemmForm.AB, inputGateGradient[..(rows * width)], inputWeights, dx[..(rows * inputs)], rows, width, inputs, accumulate);
+    }
+
+    /// <summary>
+    /// The gradient of an embedding's distinct-token rows: d(row u) = (Σ dGᵢ over token u's positions) · W_ih, the sums
+    /// <see cref="BackwardParametersDistinct"/> left in <paramref name="tokenGateGradient"/>, or dGᵢ of position u itself
+    /// (<paramref name="inputGateGradient"/>) for a batch run <see cref="DistinctTokens.PerPosition"/>; += for the second
+    /// direction of a bidirectional layer.
+    /// </summary>
+    public static void BackwardInputDistinct<T, TCell>(DistinctTokens tokens, ReadOnlySpan<T> inputGateGradient, ReadOnlySpan<T> tokenGateGradient,
+        ReadOnlySpan<T> inputWeights, Span<T> tokenRowGradient, int inputs, int units, bool accumulate)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        int count = tokens.Count;
+        ReadOnlySpan<T> gradient = tokens.PerPosition ? inputGateGradient : tokenGateGradient;
+        Gemm.Multiply(GemmForm.AB, gradient[..(count * width)], inputWeights, tokenRowGradient[..(count * inputs)], count, width, inputs, accumulate);
     }
 
     /// <summary>

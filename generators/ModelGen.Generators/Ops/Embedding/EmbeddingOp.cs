@@ -7,6 +7,8 @@ namespace ModelGen.Generators.Ops
     /// Embedding, emission (rules: EmbeddingRules.cs; runtime: src/ModelGen/Ops/EmbeddingOp.cs).
     ///   forward   y[t·batch + n] = E[token(n, t)] on real steps, 0 on padded ones (time-major)
     ///   backward  dE[k] = Σ over the positions holding token k of dy (a scatter-add); token ids have no gradient
+    /// Folded into the recurrent layers that read it (Graph/TokenProjectionFolder.cs): forward writes row u = E[distinct token u]
+    /// of the batch's distinct tokens, backward writes dE[distinct token u] = the layers' gradient of row u.
     /// </summary>
     internal sealed class EmbeddingOp : OpDefinition
     {
@@ -20,8 +22,22 @@ namespace ModelGen.Generators.Ops
 
         private static EmbeddingAttributes Of(OpNode node) => (EmbeddingAttributes)node.Attributes;
 
+        private static readonly SavedBuffer DistinctTokensBuffer = new SavedBuffer("Tokens", 0, false, "the batch's distinct tokens", Inference: true, Tokens: true);
+
+        public override SavedBuffer[] SavedBuffers(OpNode node) => Of(node).Distinct ? new[] { DistinctTokensBuffer } : new SavedBuffer[0];
+
+        /// <summary>A folded embedding's distinct tokens, which its recurrent layers read.</summary>
+        public static string DistinctTokens(EmitContext context, OpNode embedding) => context.Saved(embedding, DistinctTokensBuffer);
+
         public override void EmitForward(EmitContext context, OpNode node, OpNode? epilogue)
         {
+            if (Of(node).Distinct)
+            {
+                context.Writer.Line($"// {node.Name}: row u = E[distinct token u] of the batch's distinct tokens (its recurrent layers project each once)");
+                context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.ForwardDistinct<T>", context.Value(node.Inputs[0]), context.Parameter(Of(node).Weight),
+                    DistinctTokens(context, node), context.Value(node.Id), context.Lengths, "batch", "steps", Int(node.Shape.Steps), Int(node.Width));
+                return;
+            }
             context.Writer.Line($"// {node.Name}: row t·batch + n = E[token (n, t)], [batch × {node.Shape.Steps}] ids → {node.Shape} time-major; 0 past each sample's length");
             context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.Forward<T>", context.Value(node.Inputs[0]), context.Parameter(Of(node).Weight), context.Value(node.Id),
                 context.Lengths, "batch", "steps", Int(node.Shape.Steps), Int(node.Width));
@@ -29,6 +45,13 @@ namespace ModelGen.Generators.Ops
 
         public override void EmitParameterGradient(EmitContext context, OpNode node)
         {
+            if (Of(node).Distinct)
+            {
+                context.Writer.Line($"// {node.Name}: dE[distinct token u] = dy of row u (the layers summed each token's positions), 0 for the rest");
+                context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.BackwardDistinct<T>", DistinctTokens(context, node), context.Gradient(node.Id),
+                    context.ParameterGradient(Of(node).Weight), Int(node.Width));
+                return;
+            }
             context.Writer.Line($"// {node.Name}: dE[k] = Σ dy over the real positions holding token k");
             context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.BackwardWeights<T>", context.Value(node.Inputs[0]), context.Gradient(node.Id),
                 context.ParameterGradient(Of(node).Weight), context.Lengths, "batch", "steps", Int(node.Shape.Steps), Int(node.Width));

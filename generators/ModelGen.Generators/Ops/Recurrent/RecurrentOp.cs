@@ -13,6 +13,9 @@ namespace ModelGen.Generators.Ops
     ///   backward  BPTT from the last step to the first: the cell's gate gradients dG_t, dh_{t−1} += dG_t·W_hh per step;
     ///             then dW_ih = dGᵀ·X, dW_hh = dG_{t}ᵀ·h_{t−1} and dX = dG·W_ih, each one GEMM over every step
     /// Without ReturnSequences the node's value is the last real step's state, read from the kept sequence.
+    /// Fed by a folded embedding (DistinctTokenInput; Graph/TokenProjectionFolder.cs) the input is the batch's distinct-token
+    /// rows: G is projected once per token and each position's cell reads its token's row; backward sums dG per token, then
+    /// dW_ih and the rows' gradient are GEMMs over the distinct tokens.
     /// </summary>
     internal sealed class RecurrentOp : OpDefinition
     {
@@ -58,6 +61,10 @@ namespace ModelGen.Generators.Ops
         private static SavedBuffer SequenceGradient(OpNode node)
             => new SavedBuffer("SequenceGradient", Of(node).Units, true, "∂loss/∂h at every step of " + node.Name, Of(node).SequenceLength);
 
+        private static SavedBuffer Projection(OpNode node)
+            => new SavedBuffer("Projection", Of(node).GateCount * Of(node).Units, true, "x·W_ihᵀ of each distinct token, then Σ dG per token, of " + node.Name,
+                Of(node).SequenceLength, Inference: true);
+
         private static SavedBuffer CellCarry(OpNode node)
             => new SavedBuffer("CellCarry", Of(node).Units, true, "∂loss/∂c carried between steps of " + node.Name);
 
@@ -68,6 +75,8 @@ namespace ModelGen.Generators.Ops
             if (recurrent.Cell != CellKind.SimpleRnn)
                 buffers.Add(Cells(node));
             buffers.Add(Recurrent(node));
+            if (recurrent.DistinctTokenInput)
+                buffers.Add(Projection(node));
             if (!recurrent.ReturnSequences)
                 buffers.Add(Sequence(node));
             buffers.Add(GateGradient(node));
@@ -101,12 +110,19 @@ namespace ModelGen.Generators.Ops
             OpNode input = context.Node(node.Inputs[0]);
             context.Writer.Line($"// {node.Name}: {recurrent.Cell}{(recurrent.Cell == CellKind.SimpleRnn ? $"({recurrent.Activation})" : "")} over {input.Shape}, "
                 + $"{(recurrent.Reverse ? "last step to first" : "first step to last")}; G = X·W_ihᵀ in one GEMM, then per step h_{{t−1}}·W_hhᵀ and the fused gate math");
-            context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.Forward<T, {CellType(node)}>",
-                context.Value(input.Id), context.Parameter(recurrent.InputWeight), context.Parameter(recurrent.HiddenWeight),
-                context.Parameter(recurrent.InputBias), context.Parameter(recurrent.HiddenBias), HiddenSequence(context, node),
-                context.Saved(node, Gates(node)),
-                recurrent.Cell == CellKind.SimpleRnn ? "global::System.Span<T>.Empty" : context.Saved(node, Cells(node)),
-                context.Saved(node, Recurrent(node)), context.Lengths, "batch", "steps", Int(input.Width), Int(recurrent.Units), Direction(node), Slope(context, node));
+            string cells = recurrent.Cell == CellKind.SimpleRnn ? "global::System.Span<T>.Empty" : context.Saved(node, Cells(node));
+            if (recurrent.DistinctTokenInput)
+                context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.ForwardDistinct<T, {CellType(node)}>",
+                    EmbeddingOp.DistinctTokens(context, input), context.Value(input.Id), context.Parameter(recurrent.InputWeight), context.Parameter(recurrent.HiddenWeight),
+                    context.Parameter(recurrent.InputBias), context.Parameter(recurrent.HiddenBias), HiddenSequence(context, node),
+                    context.Saved(node, Gates(node)), cells, context.Saved(node, Recurrent(node)), context.Saved(node, Projection(node)),
+                    context.Lengths, "batch", "steps", Int(input.Width), Int(recurrent.Units), Direction(node), Slope(context, node));
+            else
+                context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.Forward<T, {CellType(node)}>",
+                    context.Value(input.Id), context.Parameter(recurrent.InputWeight), context.Parameter(recurrent.HiddenWeight),
+                    context.Parameter(recurrent.InputBias), context.Parameter(recurrent.HiddenBias), HiddenSequence(context, node),
+                    context.Saved(node, Gates(node)), cells,
+                    context.Saved(node, Recurrent(node)), context.Lengths, "batch", "steps", Int(input.Width), Int(recurrent.Units), Direction(node), Slope(context, node));
             if (!recurrent.ReturnSequences)
             {
                 context.Writer.Line($"// {node.Name}: the state after each sample's {(recurrent.Reverse ? "first step (where the reverse sweep ends)" : "last real step")}");
@@ -135,6 +151,16 @@ namespace ModelGen.Generators.Ops
                 context.Saved(node, Gates(node)), cells,
                 context.Saved(node, GateGradient(node)), hiddenGates, recurrent.Cell == CellKind.Lstm ? context.Saved(node, CellCarry(node)) : "global::System.Span<T>.Empty", context.Lengths, "batch", "steps",
                 Int(recurrent.Units), Direction(node), Slope(context, node));
+            if (recurrent.DistinctTokenInput)
+            {
+                context.Writer.Line($"// {node.Name}: dW_hh = dG_tᵀ·h_{{t−1}}, db = Σ dG; dG summed per distinct token, dW_ih = (Σ dG)ᵀ·E[token]");
+                context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardParametersDistinct<T, {CellType(node)}>",
+                    EmbeddingOp.DistinctTokens(context, input), context.Value(input.Id), HiddenSequence(context, node), context.Saved(node, GateGradient(node)), hiddenGates,
+                    context.Saved(node, Projection(node)), context.ParameterGradient(recurrent.InputWeight), context.ParameterGradient(recurrent.HiddenWeight),
+                    context.ParameterGradient(recurrent.InputBias), context.ParameterGradient(recurrent.HiddenBias),
+                    "batch", "steps", Int(input.Width), Int(recurrent.Units), Direction(node));
+                return;
+            }
             context.Writer.Line($"// {node.Name}: dW_ih = dGᵀ·X, dW_hh = dG_tᵀ·h_{{t−1}}, db = Σ dG, per core over its own samples");
             context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardParameters<T, {CellType(node)}>",
                 context.Value(input.Id), HiddenSequence(context, node), context.Saved(node, GateGradient(node)), hiddenGates,
@@ -147,6 +173,15 @@ namespace ModelGen.Generators.Ops
         {
             RecurrentAttributes recurrent = Of(node);
             OpNode input = context.Node(node.Inputs[0]);
+            if (recurrent.DistinctTokenInput)
+            {
+                context.Writer.Line($"// {node.Name}: d(row of token u) {(accumulate ? "+=" : "=")} (Σ dG over its positions)·W_ih for every distinct token at once");
+                context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardInputDistinct<T, {CellType(node)}>",
+                    EmbeddingOp.DistinctTokens(context, input), context.Saved(node, GateGradient(node)), context.Saved(node, Projection(node)),
+                    context.Parameter(recurrent.InputWeight), target,
+                    Int(input.Width), Int(recurrent.Units), accumulate ? "accumulate: true" : "accumulate: false");
+                return;
+            }
             context.Writer.Line($"// {node.Name}: dX {(accumulate ? "+=" : "=")} dG·W_ih for every step at once");
             context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardInput<T, {CellType(node)}>",
                 context.Saved(node, GateGradient(node)), context.Parameter(recurrent.InputWeight), target, "batch", "steps",

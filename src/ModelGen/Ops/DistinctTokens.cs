@@ -1,0 +1,95 @@
+namespace ModelGen.Ops;
+
+/// <summary>
+/// The distinct tokens of one batch, for an embedding whose only consumers are recurrent layers. A recurrent layer's input
+/// projection x·W_ihᵀ is a function of the token, so the layer projects each distinct token's row once and every position
+/// reads its token's projection (the "precomputation trick", Chen &amp; Manning 2014); backward sums the gate gradients of
+/// each token's positions first, so dW_ih and the embedding's gradient are products over the distinct tokens too. A
+/// batch of 2,048 positions drawn from a vocabulary of 1,000 holds ~870 distinct tokens; running text repeats its words
+/// far more. The generator folds the embedding this way (Graph/TokenProjectionFolder.cs).
+/// </summary>
+/// <remarks>
+/// Summing a position's gate gradients (a row of 4·H for an LSTM) costs about a quarter of the products it spares (an
+/// LSTM classifier of 32 inputs; the tagger's 64 inputs: an eighth), so a batch that repeats few tokens — more than
+/// three quarters of its positions distinct — is not folded: every real position gets its own slot
+/// (<see cref="PerPosition"/>), and the layers run the lookup, projection and gradients per position, as unfolded
+/// layers do. Grown when a larger batch or vocabulary arrives, never per call; one instance serves one workspace.
+/// </remarks>
+public sealed class DistinctTokens
+{
+    private int[] _slotOfToken = [];
+    private int[] _seenIn = [];
+    private int _batchNumber;
+
+    /// <summary>[rows] the slot (index into <see cref="Tokens"/>) of row t·batch + n; −1 past the sample's length.</summary>
+    public int[] Slots { get; private set; } = [];
+
+    /// <summary>[rows] the batch's distinct tokens in the order of their first real position (time-major); the first <see cref="Count"/> are used.</summary>
+    public int[] Tokens { get; private set; } = [];
+
+    /// <summary>How many slots the last collected batch uses: its distinct tokens, or its positions when <see cref="PerPosition"/>.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>
+    /// The batch repeats too few tokens to fold: slot r is row r (−1 where padded), <see cref="Tokens"/> holds each
+    /// position's token (−1 where padded), and a token may fill several slots.
+    /// </summary>
+    public bool PerPosition { get; private set; }
+
+    /// <summary>
+    /// Numbers the distinct tokens of the real positions of <paramref name="tokens"/> ([batch × sequenceLength], sample-major)
+    /// over the first <paramref name="steps"/> steps. The tokens were checked against the vocabulary.
+    /// </summary>
+    internal void Collect(ReadOnlySpan<int> tokens, ReadOnlySpan<int> lengths, int batch, int steps, int sequenceLength, int vocabulary)
+    {
+        int rows = batch * steps;
+        if (Slots.Length < rows)
+        {
+            Slots = new int[rows];
+            Tokens = new int[rows];
+        }
+        if (_seenIn.Length < vocabulary)
+        {
+            _slotOfToken = new int[vocabulary];
+            _seenIn = new int[vocabulary];
+            _batchNumber = 0;
+        }
+        if (++_batchNumber == int.MaxValue) // a stamp per batch spares clearing the vocabulary-sized table each call
+        {
+            Array.Clear(_seenIn);
+            _batchNumber = 1;
+        }
+        int count = 0, real = 0;
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+            {
+                if (t >= lengths[n])
+                {
+                    Slots[t * batch + n] = -1;
+                    continue;
+                }
+                real++;
+                int token = tokens[n * sequenceLength + t];
+                if (_seenIn[token] != _batchNumber)
+                {
+                    _seenIn[token] = _batchNumber;
+                    _slotOfToken[token] = count;
+                    Tokens[count++] = token;
+                }
+                Slots[t * batch + n] = _slotOfToken[token];
+            }
+        Count = count;
+        PerPosition = 4L * count > 3L * real;
+        if (!PerPosition)
+            return;
+        Count = rows;
+        for (int t = 0; t < steps; t++)
+            for (int n = 0; n < batch; n++)
+            {
+                int row = t * batch + n;
+                bool padded = Slots[row] < 0;
+                Slots[row] = padded ? -1 : row;
+                Tokens[row] = padded ? -1 : tokens[n * sequenceLength + t];
+            }
+    }
+}
