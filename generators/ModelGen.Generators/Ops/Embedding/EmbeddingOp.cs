@@ -7,8 +7,9 @@ namespace ModelGen.Generators.Ops
     /// Embedding, emission (rules: EmbeddingRules.cs; runtime: src/ModelGen/Ops/EmbeddingOp.cs).
     ///   forward   y[t·batch + n] = E[token(n, t)] on real steps, 0 on padded ones (time-major)
     ///   backward  dE[k] = Σ over the positions holding token k of dy (a scatter-add); token ids have no gradient
-    /// Folded into the recurrent layers that read it (Graph/TokenProjectionFolder.cs): forward writes row u = E[distinct token u]
-    /// of the batch's distinct tokens, backward writes dE[distinct token u] = the layers' gradient of row u.
+    /// Folded into the recurrent layers that read it (Graph/TokenProjectionFolder.cs): forward writes row u = E[token of slot u]
+    /// for the batch's distinct tokens (or its positions, when it repeats few: DistinctTokens.PerPosition), backward adds the
+    /// layers' gradient of row u into dE[token of slot u].
     /// </summary>
     internal sealed class EmbeddingOp : OpDefinition
     {
@@ -33,7 +34,7 @@ namespace ModelGen.Generators.Ops
         {
             if (Of(node).Distinct)
             {
-                context.Writer.Line($"// {node.Name}: row u = E[distinct token u] of the batch's distinct tokens (its recurrent layers project each once)");
+                context.Writer.Line($"// {node.Name}: row u = E[token of slot u] over the batch's distinct tokens (its recurrent layers project each once)");
                 context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.ForwardDistinct<T>", context.Value(node.Inputs[0]), context.Parameter(Of(node).Weight),
                     DistinctTokens(context, node), context.Value(node.Id), context.Lengths, "batch", "steps", Int(node.Shape.Steps), Int(node.Width));
                 return;
@@ -47,7 +48,7 @@ namespace ModelGen.Generators.Ops
         {
             if (Of(node).Distinct)
             {
-                context.Writer.Line($"// {node.Name}: dE[distinct token u] = dy of row u (the layers summed each token's positions), 0 for the rest");
+                context.Writer.Line($"// {node.Name}: dE[token of slot u] += dy of row u (the layers summed each token's positions), 0 for the rest");
                 context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.BackwardDistinct<T>", DistinctTokens(context, node), context.Gradient(node.Id),
                     context.ParameterGradient(Of(node).Weight), Int(node.Width));
                 return;

@@ -135,22 +135,21 @@ namespace ModelGen.Generators.Ops
         {
             RecurrentAttributes recurrent = Of(node);
             OpNode input = context.Node(node.Inputs[0]);
-            string hiddenGradient = context.Gradient(node.Id);
-            if (!recurrent.ReturnSequences)
-            {
-                hiddenGradient = context.Saved(node, SequenceGradient(node));
-                context.Writer.Line($"// {node.Name}: ∂loss/∂h is the last state's gradient at the step it was read from, 0 elsewhere");
-                context.Writer.Call("global::ModelGen.Ops.RecurrentOp.LastStateBackward<T>", context.Gradient(node.Id), hiddenGradient, context.Lengths, "batch", "steps",
-                    Int(recurrent.Units), Direction(node));
-            }
+            // Without ReturnSequences ∂loss/∂h comes from the last state alone: the sweep sets each step's rows as it reaches them.
+            string hiddenGradient = recurrent.ReturnSequences ? context.Gradient(node.Id) : context.Saved(node, SequenceGradient(node));
             string hiddenGates = recurrent.Cell == CellKind.Gru ? context.Saved(node, HiddenGateGradient(node)) : "global::System.Span<T>.Empty";
             string cells = recurrent.Cell == CellKind.SimpleRnn ? "global::System.Span<T>.Empty" : context.Saved(node, Cells(node));
-            context.Writer.Line($"// {node.Name}: backpropagation through time, {(recurrent.Reverse ? "first step to last" : "last step to first")}: gate gradients dG_t, dh_{{t−1}} += dG_t·W_hh");
-            context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardThroughTime<T, {CellType(node)}>",
-                hiddenGradient, context.Parameter(recurrent.HiddenWeight), HiddenSequence(context, node),
-                context.Saved(node, Gates(node)), cells,
-                context.Saved(node, GateGradient(node)), hiddenGates, recurrent.Cell == CellKind.Lstm ? context.Saved(node, CellCarry(node)) : "global::System.Span<T>.Empty", context.Lengths, "batch", "steps",
-                Int(recurrent.Units), Direction(node), Slope(context, node));
+            context.Writer.Line($"// {node.Name}: backpropagation through time{(recurrent.ReturnSequences ? "" : " from the last state's gradient")}, "
+                + $"{(recurrent.Reverse ? "first step to last" : "last step to first")}: gate gradients dG_t, dh_{{t−1}} += dG_t·W_hh");
+            var arguments = new List<string>
+            {
+                hiddenGradient, context.Parameter(recurrent.HiddenWeight), HiddenSequence(context, node), context.Saved(node, Gates(node)), cells,
+                context.Saved(node, GateGradient(node)), hiddenGates, recurrent.Cell == CellKind.Lstm ? context.Saved(node, CellCarry(node)) : "global::System.Span<T>.Empty",
+                context.Lengths, "batch", "steps", Int(recurrent.Units), Direction(node), Slope(context, node),
+            };
+            if (!recurrent.ReturnSequences)
+                arguments.Add("lastStateGradient: " + context.Gradient(node.Id));
+            context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardThroughTime<T, {CellType(node)}>", arguments.ToArray());
             if (recurrent.DistinctTokenInput)
             {
                 context.Writer.Line($"// {node.Name}: dW_hh = dG_tᵀ·h_{{t−1}}, db = Σ dG; dG summed per distinct token, dW_ih = (Σ dG)ᵀ·E[token]");
