@@ -421,11 +421,14 @@ public class SequenceModelTests
             }
     }
 
-    public static TheoryData<int, int, int> WidthsAndSweepShapes()
+    public static TheoryData<int, int, int> WidthsAndSweepShapes() => WidthsAnd((1, 7), (3, 19), (16, 96), (13, 40), (7, 150), (61, 32));
+
+    /// <summary>Each (batch, units) once per width, the width first.</summary>
+    private static TheoryData<int, int, int> WidthsAnd(params (int Batch, int Units)[] shapes)
     {
         var data = new TheoryData<int, int, int>();
         foreach (int bits in Widths.Bits)
-            foreach (var (batch, units) in new[] { (1, 7), (3, 19), (16, 96), (13, 40), (7, 150), (61, 32) })
+            foreach (var (batch, units) in shapes)
                 data.Add(bits, batch, units);
         return data;
     }
@@ -502,14 +505,7 @@ public class SequenceModelTests
     }
 
     /// <summary>Batches and units for the fold: 48 × 64 runs the sweeps, parameter gradients and token sums on two cores.</summary>
-    public static TheoryData<int, int, int> WidthsBatchesAndUnits()
-    {
-        var data = new TheoryData<int, int, int>();
-        foreach (int bits in Widths.Bits)
-            foreach (var (batch, units) in new[] { (1, 7), (4, 19), (13, 16), (48, 64) })
-                data.Add(bits, batch, units);
-        return data;
-    }
+    public static TheoryData<int, int, int> WidthsBatchesAndUnits() => WidthsAnd((1, 7), (4, 19), (13, 16), (48, 64));
 
     /// <summary>
     /// An embedding folded into the recurrent layers that read it (the distinct-token projection): both directions of a
