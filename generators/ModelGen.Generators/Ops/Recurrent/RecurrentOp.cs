@@ -109,7 +109,9 @@ namespace ModelGen.Generators.Ops
             RecurrentAttributes recurrent = Of(node);
             OpNode input = context.Node(node.Inputs[0]);
             context.Writer.Line($"// {node.Name}: {recurrent.Cell}{(recurrent.Cell == CellKind.SimpleRnn ? $"({recurrent.Activation})" : "")} over {input.Shape}, "
-                + $"{(recurrent.Reverse ? "last step to first" : "first step to last")}; G = X·W_ihᵀ in one GEMM, then per step h_{{t−1}}·W_hhᵀ and the fused gate math");
+                + $"{(recurrent.Reverse ? "last step to first" : "first step to last")}; "
+                + (recurrent.DistinctTokenInput ? "G = E[token]·W_ihᵀ once per distinct token (one GEMM), each position reading its token's row" : "G = X·W_ihᵀ in one GEMM")
+                + ", then per step h_{t−1}·W_hhᵀ and the fused gate math");
             string cells = recurrent.Cell == CellKind.SimpleRnn ? "global::System.Span<T>.Empty" : context.Saved(node, Cells(node));
             if (recurrent.DistinctTokenInput)
                 context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.ForwardDistinct<T, {CellType(node)}>",
