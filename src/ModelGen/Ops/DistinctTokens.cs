@@ -1,3 +1,5 @@
+using ModelGen.Simd;
+
 namespace ModelGen.Ops;
 
 /// <summary>
@@ -91,5 +93,62 @@ public sealed class DistinctTokens
                 Slots[row] = padded ? -1 : row;
                 Tokens[row] = padded ? -1 : tokens[n * sequenceLength + t];
             }
+    }
+}
+
+/// <summary>
+/// The fold's scatter, shared by the embedding's gradient (slot rows into their tokens' table rows) and the recurrent
+/// layers' per-token sums (position rows into their slots' rows): target row <c>index[i]</c> += row i of
+/// <c>rows</c>, for i in order, where the index is in [low, high) — a core's half — and never −1 (a padded position).
+/// </summary>
+internal readonly unsafe struct ScatterAddRows<T>(T* rows, int* index, int count, T* target, int low, int high) : IVectorKernel<T>
+    where T : unmanaged
+{
+    public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        if (start + TOps.Count > length)
+            return start; // nothing for this width: skip the pass over the rows
+        int stop = start;
+        for (int i = 0; i < count; i++)
+        {
+            int row = index[i];
+            if (row < low || row >= high)
+                continue;
+            T* source = rows + (long)i * length;
+            T* destination = target + (long)row * length;
+            int j = start;
+            for (; j + TOps.Count <= length; j += TOps.Count)
+                TOps.Store(TOps.Add(TOps.Load(in destination[j]), TOps.Load(in source[j])), ref destination[j]);
+            stop = j;
+        }
+        return stop;
+    }
+}
+
+/// <summary>The fold's gather: row i of <c>target</c> ← row <c>index[i]</c> of <c>table</c> for i in [first, end), zeros where the index is −1.</summary>
+internal readonly unsafe struct GatherRows<T>(T* table, int* index, T* target, int first, int end) : IVectorKernel<T>
+    where T : unmanaged
+{
+    public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        if (start + TOps.Count > length)
+            return start;
+        int stop = start;
+        for (int i = first; i < end; i++)
+        {
+            T* destination = target + (long)i * length;
+            int j = start;
+            if (index[i] < 0)
+                for (; j + TOps.Count <= length; j += TOps.Count)
+                    TOps.Store(TOps.Zero, ref destination[j]);
+            else
+            {
+                T* source = table + (long)index[i] * length;
+                for (; j + TOps.Count <= length; j += TOps.Count)
+                    TOps.Store(TOps.Load(in source[j]), ref destination[j]);
+            }
+            stop = j;
+        }
+        return stop;
     }
 }

@@ -104,8 +104,8 @@ public static class EmbeddingOp
         public void Run(int first, int end, int unused0, int unused1)
         {
             new Span<T>(table + (long)first * dimension, (end - first) * dimension).Clear();
-            var copy = new CopyRows<T>(rows, null, table, tokens, 0, count, first, end, add: true);
-            Vectorized.Run<T, CopyRows<T>>(ref copy, dimension);
+            var scatter = new ScatterAddRows<T>(rows, tokens, count, table, first, end);
+            Vectorized.Run<T, ScatterAddRows<T>>(ref scatter, dimension);
         }
     }
 
@@ -115,45 +115,8 @@ public static class EmbeddingOp
     {
         public void Run(int first, int end, int unused0, int unused1)
         {
-            var copy = new CopyRows<T>(table, tokens, rows, null, first, end, 0, int.MaxValue, add: false);
-            Vectorized.Run<T, CopyRows<T>>(ref copy, dimension);
-        }
-    }
-
-    /// <summary>
-    /// Rows i ∈ [first, end): row <c>toRows[i]</c> (or i when null) ← row <c>fromRows[i]</c> (or i) — zeros where that is −1 —,
-    /// or += it when <paramref name="add"/>; rows whose target is outside [low, high) (a vocabulary half's; −1) are skipped.
-    /// With inline vectors, as <see cref="LookupRows{T}"/>.
-    /// </summary>
-    private readonly unsafe struct CopyRows<T>(T* from, int* fromRows, T* to, int* toRows, int first, int end, int low, int high, bool add) : IVectorKernel<T>
-        where T : unmanaged
-    {
-        public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
-        {
-            if (start + TOps.Count > length)
-                return start;
-            int stop = start;
-            for (int i = first; i < end; i++)
-            {
-                int target = toRows is null ? i : toRows[i];
-                if (target < low || target >= high)
-                    continue;
-                int source = fromRows is null ? i : fromRows[i];
-                T* sourceRow = from + (long)source * length;
-                T* row = to + (long)target * length;
-                int j = start;
-                if (source < 0)
-                    for (; j + TOps.Count <= length; j += TOps.Count)
-                        TOps.Store(TOps.Zero, ref row[j]);
-                else if (add)
-                    for (; j + TOps.Count <= length; j += TOps.Count)
-                        TOps.Store(TOps.Add(TOps.Load(in row[j]), TOps.Load(in sourceRow[j])), ref row[j]);
-                else
-                    for (; j + TOps.Count <= length; j += TOps.Count)
-                        TOps.Store(TOps.Load(in sourceRow[j]), ref row[j]);
-                stop = j;
-            }
-            return stop;
+            var gather = new GatherRows<T>(table, tokens, rows, first, end);
+            Vectorized.Run<T, GatherRows<T>>(ref gather, dimension);
         }
     }
 

@@ -374,12 +374,11 @@ public static unsafe class RecurrentOp
         fixed (int* pSlots = tokens.Slots)
         fixed (T* pGradient = inputGateGradient, pSums = tokenGateGradient, pRows = tokenRows, pWeightGradient = inputWeightGradient)
         {
-            float* partial = halves && split ? PinnedScratch.Get(ref BlockScratch.TokenPartial, width * inputs) : null;
-            var sums = new TokenSums<T>(pSlots, pGradient, pSums, rows, width, halves ? (float*)pRows : null, (float*)pWeightGradient, partial, inputs);
+            T* partial = halves && split ? (T*)PinnedScratch.Get(ref BlockScratch.TokenPartial, width * inputs) : null;
+            var sums = new TokenSums<T>(pSlots, pGradient, pSums, rows, width, halves ? pRows : null, pWeightGradient, partial, inputs);
             GemmWorker.RunHalves(ref sums, count, split, worthWaking: true);
             if (partial != null)
-                System.Numerics.Tensors.TensorPrimitives.Add(new ReadOnlySpan<float>(pWeightGradient, width * inputs), new ReadOnlySpan<float>(partial, width * inputs),
-                    new Span<float>(pWeightGradient, width * inputs));
+                System.Numerics.Tensors.TensorPrimitives.Add(inputWeightGradient[..(width * inputs)], new ReadOnlySpan<T>(partial, width * inputs), inputWeightGradient);
         }
         if (!halves)
             Gemm.Multiply(GemmForm.AtB, tokenGateGradient[..(count * width)], tokenRows[..(count * inputs)], inputWeightGradient, width, count, inputs, accumulate: false);
@@ -387,51 +386,26 @@ public static unsafe class RecurrentOp
 
     /// <summary>
     /// Slots [first, end) of <see cref="BackwardParametersDistinct"/>'s sums: cleared, then every position's dG row added
-    /// to its token's in position order — the same sums in the same order whichever core runs a slot. With float
-    /// <paramref name="tokenRows"/>, then this half's dW_ih = sumsᵀ·rows (the first half into the gradient, the second
-    /// into <paramref name="partial"/>).
+    /// to its token's in position order — the same sums in the same order whichever core runs a slot. With
+    /// <paramref name="tokenRows"/> (float only), then this half's dW_ih = sumsᵀ·rows (the first half into the gradient,
+    /// the second into <paramref name="partial"/>).
     /// </summary>
-    private readonly unsafe struct TokenSums<T>(int* slots, T* gradient, T* sums, int rows, int width, float* tokenRows, float* inputWeightGradient,
-        float* partial, int inputs) : IGemmJob
+    private readonly unsafe struct TokenSums<T>(int* slots, T* gradient, T* sums, int rows, int width, T* tokenRows, T* inputWeightGradient,
+        T* partial, int inputs) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         public void Run(int first, int end, int unused0, int unused1)
         {
             new Span<T>(sums + (long)first * width, (end - first) * width).Clear();
-            var add = new AddRowsBySlot<T>(slots, gradient, sums, rows, first, end);
-            Vectorized.Run<T, AddRowsBySlot<T>>(ref add, width);
+            var add = new ScatterAddRows<T>(gradient, slots, rows, sums, first, end);
+            Vectorized.Run<T, ScatterAddRows<T>>(ref add, width);
             if (tokenRows == null)
                 return;
-            float* target = first == 0 ? inputWeightGradient : partial;
-            if (end == first) // a batch of padding only
+            var target = (float*)(first == 0 ? inputWeightGradient : partial);
+            if (end == first) // no tokens (a direct call over padding only)
                 new Span<float>(target, width * inputs).Clear();
             else
-                PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, (float*)(sums + (long)first * width), tokenRows + (long)first * inputs, target, width, end - first, inputs, accumulate: false);
-        }
-    }
-
-    /// <summary>sums[slots[r]] += gradient[r] for the rows r whose slot is in [first, end) (−1: a padded position, skipped).</summary>
-    private readonly unsafe struct AddRowsBySlot<T>(int* slots, T* gradient, T* sums, int rows, int first, int end) : IVectorKernel<T>
-        where T : unmanaged
-    {
-        public int Run<TVector, TOps>(int start, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
-        {
-            if (start + TOps.Count > length)
-                return start;
-            int stop = start;
-            for (int r = 0; r < rows; r++)
-            {
-                int slot = slots[r];
-                if (slot < first || slot >= end)
-                    continue;
-                T* source = gradient + (long)r * length;
-                T* target = sums + (long)slot * length;
-                int j = start;
-                for (; j + TOps.Count <= length; j += TOps.Count)
-                    TOps.Store(TOps.Add(TOps.Load(in target[j]), TOps.Load(in source[j])), ref target[j]);
-                stop = j;
-            }
-            return stop;
+                PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, (float*)(sums + (long)first * width), (float*)(tokenRows + (long)first * inputs), target, width, end - first, inputs, accumulate: false);
         }
     }
 
