@@ -13,7 +13,7 @@ public class SequenceModelTests
 {
     public static TheoryData<int, int> WidthsAndBatches() => Widths.Cross([1, 3]);
 
-    public static TheoryData<int, int> WidthsAndUnits() => Widths.Cross([1, 7, 19]);
+    public static TheoryData<int, int> WidthsAndUnits() => Widths.Cross([1, 7, 19, 53]); // 53: an odd count of vectors at 512 and 128 bits
 
     /// <summary>Token rows with lengths 6, 3, 5, 1, …: every sample ends in padding but the first.</summary>
     private static int[] PaddedTokens(int batch, int sequenceLength, int vocabulary, int padding, int seed)

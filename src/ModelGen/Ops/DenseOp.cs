@@ -2,6 +2,7 @@ using System.Numerics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 using ModelGen.Kernels;
+using ModelGen.Simd;
 
 namespace ModelGen.Ops;
 
@@ -113,13 +114,16 @@ public static class DenseOp
     }
 
     /// <summary>db = Σ_rows dy (overwritten): the gradient of a bias added to every row. Recurrent layers use it for b_ih and b_hh.</summary>
-    public static void BiasGradient<T>(ReadOnlySpan<T> dy, Span<T> biasGradient, int rows, int outputs)
+    public static unsafe void BiasGradient<T>(ReadOnlySpan<T> dy, Span<T> biasGradient, int rows, int outputs)
         where T : unmanaged, INumber<T>
     {
-        Span<T> db = biasGradient[..outputs];
-        dy[..outputs].CopyTo(db);
-        for (int row = 1; row < rows; row++)
-            TensorPrimitives.Add(db, dy.Slice(row * outputs, outputs), db);
+        if (dy.Length < rows * outputs || biasGradient.Length < outputs)
+            throw new ArgumentException($"A bias gradient over {rows} rows × {outputs} outputs got spans of {dy.Length} and {biasGradient.Length} elements.");
+        fixed (T* pdy = dy, pdb = biasGradient)
+        {
+            var sums = new ColumnSums<T>(pdy, rows, 1, 0, pdb, accumulate: false);
+            Vectorized.Run<T, ColumnSums<T>>(ref sums, outputs);
+        }
     }
 
     /// <summary>dW = xᵀ · dy (overwritten), for a layer without a bias.</summary>
@@ -131,4 +135,50 @@ public static class DenseOp
     public static void BackwardInput<T>(ReadOnlySpan<T> dy, ReadOnlySpan<T> weights, Span<T> dx, int batch, int inputs, int outputs, bool accumulate = false)
         where T : unmanaged, INumber<T>
         => Gemm.Multiply(GemmForm.ABt, dy, weights, dx, batch, outputs, inputs, accumulate);
+}
+
+/// <summary>
+/// sums (+)= the sum of <c>slabs</c> × <c>slabRows</c> rows of the kernel's length — slab s's rows contiguous from
+/// rows + s·<c>slabStride</c> —, each column added in row order in registers, a few vectors of columns at a time
+/// (a vector add per row storing every partial sum cost ~100 cycles a 1 KB row on a Xeon, this ~10).
+/// </summary>
+internal readonly unsafe struct ColumnSums<T>(T* rows, int slabRows, int slabs, long slabStride, T* sums, bool accumulate) : IVectorKernel<T>
+    where T : unmanaged, INumber<T>
+{
+    public int Run<TVector, TOps>(int j, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
+    {
+        int w = TOps.Count;
+        for (; j + 4 * w <= length; j += 4 * w)
+        {
+            TVector s0 = accumulate ? TOps.Load(in sums[j]) : TOps.Zero, s1 = accumulate ? TOps.Load(in sums[j + w]) : TOps.Zero;
+            TVector s2 = accumulate ? TOps.Load(in sums[j + 2 * w]) : TOps.Zero, s3 = accumulate ? TOps.Load(in sums[j + 3 * w]) : TOps.Zero;
+            for (int s = 0; s < slabs; s++)
+            {
+                T* row = rows + s * slabStride + j;
+                for (int r = 0; r < slabRows; r++, row += length)
+                {
+                    s0 = TOps.Add(s0, TOps.Load(in row[0]));
+                    s1 = TOps.Add(s1, TOps.Load(in row[w]));
+                    s2 = TOps.Add(s2, TOps.Load(in row[2 * w]));
+                    s3 = TOps.Add(s3, TOps.Load(in row[3 * w]));
+                }
+            }
+            TOps.Store(s0, ref sums[j]);
+            TOps.Store(s1, ref sums[j + w]);
+            TOps.Store(s2, ref sums[j + 2 * w]);
+            TOps.Store(s3, ref sums[j + 3 * w]);
+        }
+        for (; j + w <= length; j += w)
+        {
+            TVector s0 = accumulate ? TOps.Load(in sums[j]) : TOps.Zero;
+            for (int s = 0; s < slabs; s++)
+            {
+                T* row = rows + s * slabStride + j;
+                for (int r = 0; r < slabRows; r++, row += length)
+                    s0 = TOps.Add(s0, TOps.Load(in row[0]));
+            }
+            TOps.Store(s0, ref sums[j]);
+        }
+        return j;
+    }
 }

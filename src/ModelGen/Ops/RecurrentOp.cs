@@ -22,8 +22,19 @@ public interface IRecurrentCell
     /// <summary>Gate blocks of H units in W_ih's rows: 4 (LSTM: i, f, g, o), 3 (GRU: r, z, n), 1 (simple RNN).</summary>
     static abstract int GateCount { get; }
 
-    /// <summary>Writes h_t (and what backward needs) for one sample; <paramref name="negativeSlope"/> serves a leaky activation.</summary>
-    static abstract void Forward<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias,
+    /// <summary>
+    /// The bias every row of the input projection gets (<paramref name="bias"/> [G·H]): the parts of b_ih and b_hh that add
+    /// straight into the pre-activations, added once per projected row instead of twice per cell and step.
+    /// </summary>
+    static abstract void StepBias<T>(ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> bias, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// Writes h_t (and what backward needs) for one sample from <paramref name="input"/>, its row of x·W_ihᵀ +
+    /// <see cref="StepBias"/>; <paramref name="hiddenBias"/> is b_hh for a cell that needs it apart (the GRU's candidate);
+    /// <paramref name="negativeSlope"/> serves a leaky activation.
+    /// </summary>
+    static abstract void Forward<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> hiddenBias,
         ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>;
 
@@ -56,8 +67,8 @@ public interface IRecurrentCell
 public static unsafe class RecurrentOp
 {
     /// <summary>
-    /// Forward over every step: gates ← x·W_ihᵀ for all steps (one GEMM), then per step recurrent ← h_{t−1}·W_hhᵀ
-    /// (one GEMM) and the cell's fused step. <paramref name="recurrent"/> is [batch × G·H] scratch.
+    /// Forward over every step: gates ← x·W_ihᵀ + the step bias for all steps (one GEMM), then per step recurrent ←
+    /// h_{t−1}·W_hhᵀ (one GEMM) and the cell's fused step. <paramref name="recurrent"/> is [batch × G·H] scratch.
     /// </summary>
     public static void Forward<T, TCell>(ReadOnlySpan<T> x, ReadOnlySpan<T> inputWeights, ReadOnlySpan<T> hiddenWeights,
         ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> hidden, Span<T> gates, Span<T> cells, Span<T> recurrent,
@@ -67,8 +78,8 @@ public static unsafe class RecurrentOp
     {
         int width = TCell.GateCount * units;
         int rows = batch * steps;
-        Gemm.Multiply(GemmForm.ABt, x[..(rows * inputs)], inputWeights, gates[..(rows * width)], rows, inputs, width, accumulate: false);
-        Sweep<T, TCell>(gates, default, hiddenWeights, inputBias, hiddenBias, hidden, gates, cells, recurrent, lengths, batch, steps, units, reverse, negativeSlope);
+        Project<T, TCell>(x[..(rows * inputs)], inputWeights, inputBias, hiddenBias, gates[..(rows * width)], rows, inputs, units);
+        Sweep<T, TCell>(gates, default, hiddenWeights, hiddenBias, hidden, gates, cells, recurrent, lengths, batch, steps, units, reverse, negativeSlope);
     }
 
     /// <summary>
@@ -87,23 +98,49 @@ public static unsafe class RecurrentOp
         if (tokens.Slots.Length < batch * steps || projection.Length < batch * steps * width)
             throw new ArgumentException($"A recurrent layer over the distinct tokens of {batch} samples × {steps} steps, {width} gate rows, got {tokens.Slots.Length} slots "
                 + $"and a projection of {projection.Length} elements.");
-        Gemm.Multiply(GemmForm.ABt, tokenRows[..(count * inputs)], inputWeights, projection[..(count * width)], count, inputs, width, accumulate: false);
-        Sweep<T, TCell>(projection, tokens.Slots, hiddenWeights, inputBias, hiddenBias, hidden, gates, cells, recurrent, lengths, batch, steps, units, reverse, negativeSlope);
+        Project<T, TCell>(tokenRows[..(count * inputs)], inputWeights, inputBias, hiddenBias, projection[..(count * width)], count, inputs, units);
+        Sweep<T, TCell>(projection, tokens.Slots, hiddenWeights, hiddenBias, hidden, gates, cells, recurrent, lengths, batch, steps, units, reverse, negativeSlope);
+    }
+
+    /// <summary>projection [rows × G·H] ← x·W_ihᵀ + the cell's <see cref="IRecurrentCell.StepBias"/> (float: added to each tile of the GEMM while it is in cache).</summary>
+    private static void Project<T, TCell>(ReadOnlySpan<T> x, ReadOnlySpan<T> inputWeights, ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> projection,
+        int rows, int inputs, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        where TCell : IRecurrentCell
+    {
+        int width = TCell.GateCount * units;
+        if (inputBias.Length < width || hiddenBias.Length < width)
+            throw new ArgumentException($"A recurrent layer of {width} gate rows got biases of {inputBias.Length} and {hiddenBias.Length} elements.");
+        Span<T> bias = new(PinnedScratch.Get(ref SweepScratch<T>.Bias, width), width);
+        TCell.StepBias(inputBias, hiddenBias, bias, units);
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(rows, inputs, width))
+        {
+            fixed (T* pBias = bias)
+                Gemm.MultiplyPacked(GemmForm.ABt, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(inputWeights), MemoryMarshal.Cast<T, float>(projection),
+                    rows, inputs, width, accumulate: false, new BiasEpilogue((float*)pBias));
+            return;
+        }
+        Gemm.Multiply(GemmForm.ABt, x, inputWeights, projection, rows, inputs, width, accumulate: false);
+        for (int row = 0; row < rows; row++)
+        {
+            Span<T> target = projection.Slice(row * width, width);
+            System.Numerics.Tensors.TensorPrimitives.Add(target, bias, target);
+        }
     }
 
     /// <summary>The time loop of both forwards: the input row of position r is row <c>inputRows[r]</c> of <paramref name="input"/>, or row r when <paramref name="inputRows"/> is empty.</summary>
-    private static void Sweep<T, TCell>(ReadOnlySpan<T> input, ReadOnlySpan<int> inputRows, ReadOnlySpan<T> hiddenWeights, ReadOnlySpan<T> inputBias,
-        ReadOnlySpan<T> hiddenBias, Span<T> hidden, Span<T> gates, Span<T> cells, Span<T> recurrent, ReadOnlySpan<int> lengths,
+    private static void Sweep<T, TCell>(ReadOnlySpan<T> input, ReadOnlySpan<int> inputRows, ReadOnlySpan<T> hiddenWeights, ReadOnlySpan<T> hiddenBias,
+        Span<T> hidden, Span<T> gates, Span<T> cells, Span<T> recurrent, ReadOnlySpan<int> lengths,
         int batch, int steps, int units, bool reverse, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : IRecurrentCell
     {
         int width = TCell.GateCount * units;
-        fixed (T* pInput = input, pHiddenWeights = hiddenWeights, pInputBias = inputBias, pHiddenBias = hiddenBias, pHidden = hidden, pGates = gates, pCells = cells,
+        fixed (T* pInput = input, pHiddenWeights = hiddenWeights, pHiddenBias = hiddenBias, pHidden = hidden, pGates = gates, pCells = cells,
             pRecurrent = recurrent)
         fixed (int* pInputRows = inputRows, pLengths = lengths)
         {
-            var sweep = new ForwardSweep<T, TCell>(StepMatrix<T>.Prepare(GemmForm.ABt, pHiddenWeights, units, width, batch), pInput, pInputRows, pInputBias, pHiddenBias,
+            var sweep = new ForwardSweep<T, TCell>(StepMatrix<T>.Prepare(GemmForm.ABt, pHiddenWeights, units, width, batch), pInput, pInputRows, pHiddenBias,
                 pHidden, pGates, pCells, pRecurrent, pLengths, batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
@@ -170,7 +207,7 @@ public static unsafe class RecurrentOp
     private const long WakeThreshold = 1L << 23;
 
     /// <summary>The forward time loop for samples [first, end): per step h_{t−1}·W_hhᵀ for those rows, then the cell.</summary>
-    private readonly unsafe struct ForwardSweep<T, TCell>(StepMatrix<T> hiddenWeights, T* input, int* inputRows, T* inputBias, T* hiddenBias, T* hidden, T* gates, T* cells,
+    private readonly unsafe struct ForwardSweep<T, TCell>(StepMatrix<T> hiddenWeights, T* input, int* inputRows, T* hiddenBias, T* hidden, T* gates, T* cells,
         T* recurrent, int* lengths, int batch, int steps, int units, bool reverse, T negativeSlope) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : IRecurrentCell
@@ -178,7 +215,6 @@ public static unsafe class RecurrentOp
         public void Run(int firstSample, int endSample, int unused0, int unused1)
         {
             int width = TCell.GateCount * units, count = endSample - firstSample;
-            var inputBiasSpan = new ReadOnlySpan<T>(inputBias, width);
             var hiddenBiasSpan = new ReadOnlySpan<T>(hiddenBias, width);
             var hiddenSpan = new Span<T>(hidden, batch * steps * units);
             var gatesSpan = new Span<T>(gates, batch * steps * width);
@@ -209,7 +245,7 @@ public static unsafe class RecurrentOp
                         inputSpan.Slice((inputRows is null ? row : inputRows[row]) * width, width),
                         gatesSpan.Slice(row * width, width),
                         first ? default : recurrentSpan.Slice(n * width, width),
-                        inputBiasSpan, hiddenBiasSpan,
+                        hiddenBiasSpan,
                         first || !TCell.KeepsCell ? default : cellsSpan.Slice(previousRow * units, units), c,
                         first ? default : hiddenSpan.Slice(previousRow * units, units), h,
                         units, negativeSlope);
@@ -222,7 +258,9 @@ public static unsafe class RecurrentOp
     /// Backpropagation through time. <paramref name="hiddenGradient"/> [steps × batch × units] is ∂loss/∂h from the
     /// layer's consumers and receives the recurrent terms in place as the sweep passes; the gate gradients
     /// (<paramref name="inputGateGradient"/>, and <paramref name="hiddenGateGradient"/> where the cell separates them)
-    /// are kept for <see cref="BackwardParameters"/> and <see cref="BackwardInput"/>. <paramref name="cellCarry"/> is [batch × units] scratch.
+    /// are kept for <see cref="BackwardParameters"/> and <see cref="BackwardInput"/>; <paramref name="inputGateGradient"/> may be
+    /// <paramref name="gates"/> itself (the generated models pass one buffer): each row's gates are read before its gradients
+    /// are written over them. <paramref name="cellCarry"/> is [batch × units] scratch.
     /// A layer whose consumers read only its last state (<see cref="LastState"/>) passes that state's gradient
     /// [batch × units] as <paramref name="lastStateGradient"/>: <paramref name="hiddenGradient"/> is then scratch, each step's
     /// rows set as the sweep reaches them (the gradient at the step the state was read from, 0 elsewhere) — clearing
@@ -506,8 +544,6 @@ public static unsafe class RecurrentOp
             float* hiddenGates = separateHiddenSide ? gates + blockRows * width : gates;
             float* inputRows = PinnedScratch.Get(ref BlockScratch.Inputs, blockRows * inputs);
             float* previousRows = PinnedScratch.Get(ref BlockScratch.Previous, blockRows * units);
-            new Span<float>(dbih, width).Clear();
-            new Span<float>(dbhh, width).Clear();
             for (int t0 = 0; t0 < steps; t0 += blockSteps)
             {
                 int stepsHere = Math.Min(blockSteps, steps - t0), depth = stepsHere * count;
@@ -530,21 +566,20 @@ public static unsafe class RecurrentOp
                 if (inputs > 0)
                     PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, gates, inputRows, dWih, width, depth, inputs, accumulate);
                 PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, hiddenGates, previousRows, dWhh, width, depth, units, accumulate);
-                AddRows(gates, depth, width, dbih);
+                SumRows(gates, depth, width, dbih, accumulate);
                 if (separateHiddenSide)
-                    AddRows(hiddenGates, depth, width, dbhh);
+                    SumRows(hiddenGates, depth, width, dbhh, accumulate);
             }
             if (!separateHiddenSide) // b_ih and b_hh add into the same pre-activations: one gradient
                 new Span<float>(dbih, width).CopyTo(new Span<float>(dbhh, width));
 
             static void Copy(float* from, float* to, int count) => new ReadOnlySpan<float>(from, count).CopyTo(new Span<float>(to, count));
 
-            // sum += each of the block's rows (the bias gradient, while the gathered rows are in cache)
-            static void AddRows(float* rows, int count, int width, float* sum)
+            // sum (+)= the block's rows (the bias gradient, while the gathered rows are in cache)
+            static void SumRows(float* rows, int count, int width, float* sum, bool add)
             {
-                var target = new Span<float>(sum, width);
-                for (int r = 0; r < count; r++)
-                    System.Numerics.Tensors.TensorPrimitives.Add(target, new ReadOnlySpan<float>(rows + (long)r * width, width), target);
+                var sums = new ColumnSums<float>(rows, count, 1, 0, sum, add);
+                Vectorized.Run<float, ColumnSums<float>>(ref sums, width);
             }
         }
     }
@@ -675,8 +710,9 @@ public static unsafe class RecurrentOp
         => TOps.Store(value, ref Unsafe.Add(ref MemoryMarshal.GetReference(span), i));
 }
 
-/// <summary>This thread's buffer for a sweep's prepared W_hh (pinned: the sweep's two cores hold a pointer to it).</summary>
+/// <summary>This thread's buffers for a sweep: its prepared W_hh (pinned: the sweep's two cores hold a pointer to it) and its input projection's step bias.</summary>
 internal static class SweepScratch<T> where T : unmanaged
 {
     [ThreadStatic] public static T[]? Weights;
+    [ThreadStatic] public static T[]? Bias;
 }

@@ -39,8 +39,11 @@ namespace ModelGen.Generators.Ops
         private static RecurrentAttributes Of(OpNode node) => (RecurrentAttributes)node.Attributes;
 
         // Step buffers hold the declared length; each call uses the prefix its longest sample needs.
+        // Backpropagation through time writes each row's gate gradients over the gates it has just read (the cells read a
+        // row's gates before they write its gradients, and nothing reads the gates after): a second [steps × batch × G·H]
+        // buffer would be one more to bring in from memory (LSTM classifier step, two Xeon cores: ~45 µs).
         private static SavedBuffer Gates(OpNode node)
-            => new SavedBuffer("Gates", Of(node).GateCount * Of(node).Units, true, "gates of " + node.Name, Of(node).SequenceLength, Inference: true);
+            => new SavedBuffer("Gates", Of(node).GateCount * Of(node).Units, true, "gates of " + node.Name + ", then ∂loss/∂gates", Of(node).SequenceLength, Inference: true);
 
         private static SavedBuffer Cells(OpNode node)
             => new SavedBuffer("Cells", Of(node).Units, true, (Of(node).Cell == CellKind.Lstm ? "cell states c_t of " : "h·W_hnᵀ + b_hn of ") + node.Name,
@@ -51,9 +54,6 @@ namespace ModelGen.Generators.Ops
 
         private static SavedBuffer Sequence(OpNode node)
             => new SavedBuffer("Sequence", Of(node).Units, true, "hidden state at every step of " + node.Name, Of(node).SequenceLength, Inference: true);
-
-        private static SavedBuffer GateGradient(OpNode node)
-            => new SavedBuffer("GateGradient", Of(node).GateCount * Of(node).Units, true, "∂loss/∂gates of " + node.Name, Of(node).SequenceLength);
 
         private static SavedBuffer HiddenGateGradient(OpNode node)
             => new SavedBuffer("HiddenGateGradient", Of(node).GateCount * Of(node).Units, true, "∂loss/∂(h-side gates) of " + node.Name, Of(node).SequenceLength);
@@ -79,7 +79,6 @@ namespace ModelGen.Generators.Ops
                 buffers.Add(Projection(node));
             if (!recurrent.ReturnSequences)
                 buffers.Add(Sequence(node));
-            buffers.Add(GateGradient(node));
             if (recurrent.Cell == CellKind.Gru)
                 buffers.Add(HiddenGateGradient(node));
             if (recurrent.Cell == CellKind.Lstm)
@@ -146,7 +145,7 @@ namespace ModelGen.Generators.Ops
             var arguments = new List<string>
             {
                 hiddenGradient, context.Parameter(recurrent.HiddenWeight), HiddenSequence(context, node), context.Saved(node, Gates(node)), cells,
-                context.Saved(node, GateGradient(node)), hiddenGates, recurrent.Cell == CellKind.Lstm ? context.Saved(node, CellCarry(node)) : "global::System.Span<T>.Empty",
+                context.Saved(node, Gates(node)), hiddenGates, recurrent.Cell == CellKind.Lstm ? context.Saved(node, CellCarry(node)) : "global::System.Span<T>.Empty",
                 context.Lengths, "batch", "steps", Int(recurrent.Units), Direction(node), Slope(context, node),
             };
             if (!recurrent.ReturnSequences)
@@ -156,7 +155,7 @@ namespace ModelGen.Generators.Ops
             {
                 context.Writer.Line($"// {node.Name}: dW_hh = dG_tᵀ·h_{{t−1}}, db = Σ dG; dG summed per distinct token, dW_ih = (Σ dG)ᵀ·E[token]");
                 context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardParametersDistinct<T, {CellType(node)}>",
-                    EmbeddingOp.DistinctTokens(context, input), context.Value(input.Id), HiddenSequence(context, node), context.Saved(node, GateGradient(node)), hiddenGates,
+                    EmbeddingOp.DistinctTokens(context, input), context.Value(input.Id), HiddenSequence(context, node), context.Saved(node, Gates(node)), hiddenGates,
                     context.Saved(node, Projection(node)), context.ParameterGradient(recurrent.InputWeight), context.ParameterGradient(recurrent.HiddenWeight),
                     context.ParameterGradient(recurrent.InputBias), context.ParameterGradient(recurrent.HiddenBias),
                     "batch", "steps", Int(input.Width), Int(recurrent.Units), Direction(node));
@@ -164,7 +163,7 @@ namespace ModelGen.Generators.Ops
             }
             context.Writer.Line($"// {node.Name}: dW_ih = dGᵀ·X, dW_hh = dG_tᵀ·h_{{t−1}}, db = Σ dG, per core over its own samples");
             context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardParameters<T, {CellType(node)}>",
-                context.Value(input.Id), HiddenSequence(context, node), context.Saved(node, GateGradient(node)), hiddenGates,
+                context.Value(input.Id), HiddenSequence(context, node), context.Saved(node, Gates(node)), hiddenGates,
                 context.ParameterGradient(recurrent.InputWeight), context.ParameterGradient(recurrent.HiddenWeight),
                 context.ParameterGradient(recurrent.InputBias), context.ParameterGradient(recurrent.HiddenBias),
                 "batch", "steps", Int(input.Width), Int(recurrent.Units), Direction(node));
@@ -178,14 +177,14 @@ namespace ModelGen.Generators.Ops
             {
                 context.Writer.Line($"// {node.Name}: d(row of token u) {(accumulate ? "+=" : "=")} (Σ dG over its positions)·W_ih for every distinct token at once");
                 context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardInputDistinct<T, {CellType(node)}>",
-                    EmbeddingOp.DistinctTokens(context, input), context.Saved(node, GateGradient(node)), context.Saved(node, Projection(node)),
+                    EmbeddingOp.DistinctTokens(context, input), context.Saved(node, Gates(node)), context.Saved(node, Projection(node)),
                     context.Parameter(recurrent.InputWeight), target,
                     Int(input.Width), Int(recurrent.Units), accumulate ? "accumulate: true" : "accumulate: false");
                 return;
             }
             context.Writer.Line($"// {node.Name}: dX {(accumulate ? "+=" : "=")} dG·W_ih for every step at once");
             context.Writer.Call($"global::ModelGen.Ops.RecurrentOp.BackwardInput<T, {CellType(node)}>",
-                context.Saved(node, GateGradient(node)), context.Parameter(recurrent.InputWeight), target, "batch", "steps",
+                context.Saved(node, Gates(node)), context.Parameter(recurrent.InputWeight), target, "batch", "steps",
                 Int(input.Width), Int(recurrent.Units), accumulate ? "accumulate: true" : "accumulate: false");
         }
     }
