@@ -141,7 +141,7 @@ namespace ModelGen.Generators.Ops
             string hiddenGates = recurrent.Cell == CellKind.Gru ? context.Saved(node, HiddenGateGradient(node)) : "global::System.Span<T>.Empty";
             string cells = recurrent.Cell == CellKind.SimpleRnn ? "global::System.Span<T>.Empty" : context.Saved(node, Cells(node));
             context.Writer.Line($"// {node.Name}: backpropagation through time{(recurrent.ReturnSequences ? "" : " from the last state's gradient")}, "
-                + $"{(recurrent.Reverse ? "first step to last" : "last step to first")}: gate gradients dG_t, dh_{{t−1}} += dG_t·W_hh");
+                + $"{(recurrent.Reverse ? "first step to last" : "last step to first")}: gate gradients dG_t over the gates, dh_{{t−1}} += dG_t·W_hh");
             var arguments = new List<string>
             {
                 hiddenGradient, context.Parameter(recurrent.HiddenWeight), HiddenSequence(context, node), context.Saved(node, Gates(node)), cells,
