@@ -120,7 +120,7 @@ public static class DenseOp
             throw new ArgumentException($"A bias gradient over {rows} rows × {outputs} outputs got spans of {dy.Length} and {biasGradient.Length} elements.");
         fixed (T* pdy = dy, pdb = biasGradient)
         {
-            var sums = new ColumnSums<T>(pdy, rows, 1, 0, pdb, accumulate: false);
+            var sums = new ColumnSums<T>(pdy, rows, pdb, accumulate: false);
             Vectorized.Run<T, ColumnSums<T>>(ref sums, outputs);
         }
     }
@@ -137,11 +137,11 @@ public static class DenseOp
 }
 
 /// <summary>
-/// sums (+)= the sum of <c>slabs</c> × <c>slabRows</c> rows of the kernel's length — slab s's rows contiguous from
-/// rows + s·<c>slabStride</c> —, each column added in row order in registers, a few vectors of columns at a time
-/// (a vector add per row, storing every partial sum, cost ~100 cycles a 1 KB row on a Xeon; this ~25).
+/// sums (+)= the sum of <c>count</c> rows of the kernel's length, each column added in row order in registers, a few
+/// vectors of columns at a time (a vector add per row, storing every partial sum, cost ~100 cycles a 1 KB row on a Xeon;
+/// this ~25).
 /// </summary>
-internal readonly unsafe struct ColumnSums<T>(T* rows, int slabRows, int slabs, long slabStride, T* sums, bool accumulate) : IVectorKernel<T>
+internal readonly unsafe struct ColumnSums<T>(T* rows, int count, T* sums, bool accumulate) : IVectorKernel<T>
     where T : unmanaged, INumber<T>
 {
     public int Run<TVector, TOps>(int j, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
@@ -151,16 +151,13 @@ internal readonly unsafe struct ColumnSums<T>(T* rows, int slabRows, int slabs, 
         {
             TVector s0 = accumulate ? TOps.Load(in sums[j]) : TOps.Zero, s1 = accumulate ? TOps.Load(in sums[j + w]) : TOps.Zero;
             TVector s2 = accumulate ? TOps.Load(in sums[j + 2 * w]) : TOps.Zero, s3 = accumulate ? TOps.Load(in sums[j + 3 * w]) : TOps.Zero;
-            for (int s = 0; s < slabs; s++)
+            T* row = rows + j;
+            for (int r = 0; r < count; r++, row += length)
             {
-                T* row = rows + s * slabStride + j;
-                for (int r = 0; r < slabRows; r++, row += length)
-                {
-                    s0 = TOps.Add(s0, TOps.Load(in row[0]));
-                    s1 = TOps.Add(s1, TOps.Load(in row[w]));
-                    s2 = TOps.Add(s2, TOps.Load(in row[2 * w]));
-                    s3 = TOps.Add(s3, TOps.Load(in row[3 * w]));
-                }
+                s0 = TOps.Add(s0, TOps.Load(in row[0]));
+                s1 = TOps.Add(s1, TOps.Load(in row[w]));
+                s2 = TOps.Add(s2, TOps.Load(in row[2 * w]));
+                s3 = TOps.Add(s3, TOps.Load(in row[3 * w]));
             }
             TOps.Store(s0, ref sums[j]);
             TOps.Store(s1, ref sums[j + w]);
@@ -170,12 +167,9 @@ internal readonly unsafe struct ColumnSums<T>(T* rows, int slabRows, int slabs, 
         for (; j + w <= length; j += w)
         {
             TVector s0 = accumulate ? TOps.Load(in sums[j]) : TOps.Zero;
-            for (int s = 0; s < slabs; s++)
-            {
-                T* row = rows + s * slabStride + j;
-                for (int r = 0; r < slabRows; r++, row += length)
-                    s0 = TOps.Add(s0, TOps.Load(in row[0]));
-            }
+            T* row = rows + j;
+            for (int r = 0; r < count; r++, row += length)
+                s0 = TOps.Add(s0, TOps.Load(in row[0]));
             TOps.Store(s0, ref sums[j]);
         }
         return j;

@@ -21,11 +21,6 @@ public readonly struct LstmCell : IRecurrentCell
     public static bool KeepsCell => true;
 
     /// <inheritdoc/>
-    public static void StepBias<T>(ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> bias, int units)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => System.Numerics.Tensors.TensorPrimitives.Add(inputBias[..(4 * units)], hiddenBias[..(4 * units)], bias);
-
-    /// <inheritdoc/>
     public static void Forward<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> hiddenBias,
         ReadOnlySpan<T> previousCell, Span<T> cell, ReadOnlySpan<T> previousHidden, Span<T> hidden, int units, T negativeSlope)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
@@ -143,8 +138,7 @@ public readonly struct GruCell : IRecurrentCell
     /// <inheritdoc/>
     public static bool KeepsCell => true;
 
-    /// <inheritdoc/>
-    /// <remarks>b_ih + b_hh for r and z; b_in alone for the candidate, whose b_hn the reset gate multiplies.</remarks>
+    /// <summary>b_ih + b_hh for r and z; b_in alone for the candidate, whose b_hn the reset gate multiplies.</summary>
     public static void StepBias<T>(ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> bias, int units)
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
@@ -249,11 +243,6 @@ public readonly struct SimpleRnnCell<TActivation> : IRecurrentCell where TActiva
     public static bool SeparateHiddenGateGradient => false;
     /// <inheritdoc/>
     public static bool KeepsCell => false;
-
-    /// <inheritdoc/>
-    public static void StepBias<T>(ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> bias, int units)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>
-        => System.Numerics.Tensors.TensorPrimitives.Add(inputBias[..units], hiddenBias[..units], bias);
 
     /// <inheritdoc/>
     public static void Forward<T>(ReadOnlySpan<T> input, Span<T> gates, ReadOnlySpan<T> recurrent, ReadOnlySpan<T> hiddenBias,

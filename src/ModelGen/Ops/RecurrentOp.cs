@@ -24,10 +24,12 @@ public interface IRecurrentCell
 
     /// <summary>
     /// The bias every row of the input projection gets (<paramref name="bias"/> [G·H]): the parts of b_ih and b_hh that add
-    /// straight into the pre-activations, added once per projected row instead of twice per cell and step.
+    /// straight into the pre-activations, added once per projected row instead of twice per cell and step — all of both,
+    /// unless a cell keeps part of b_hh apart.
     /// </summary>
-    static abstract void StepBias<T>(ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> bias, int units)
-        where T : unmanaged, IBinaryFloatingPointIeee754<T>;
+    static virtual void StepBias<T>(ReadOnlySpan<T> inputBias, ReadOnlySpan<T> hiddenBias, Span<T> bias, int units)
+        where T : unmanaged, IBinaryFloatingPointIeee754<T>
+        => System.Numerics.Tensors.TensorPrimitives.Add(inputBias[..bias.Length], hiddenBias[..bias.Length], bias);
 
     /// <summary>
     /// Writes h_t (and what backward needs) for one sample from <paramref name="input"/>, its row of x·W_ihᵀ +
@@ -120,12 +122,9 @@ public static unsafe class RecurrentOp
                     rows, inputs, width, accumulate: false, new BiasEpilogue((float*)pBias));
             return;
         }
-        Gemm.Multiply(GemmForm.ABt, x, inputWeights, projection, rows, inputs, width, accumulate: false);
         for (int row = 0; row < rows; row++)
-        {
-            Span<T> target = projection.Slice(row * width, width);
-            System.Numerics.Tensors.TensorPrimitives.Add(target, bias, target);
-        }
+            bias.CopyTo(projection.Slice(row * width, width));
+        Gemm.Multiply(GemmForm.ABt, x, inputWeights, projection, rows, inputs, width, accumulate: true);
     }
 
     /// <summary>The time loop of both forwards: the input row of position r is row <c>inputRows[r]</c> of <paramref name="input"/>, or row r when <paramref name="inputRows"/> is empty.</summary>
@@ -578,7 +577,7 @@ public static unsafe class RecurrentOp
             // sum (+)= the block's rows (the bias gradient, while the gathered rows are in cache)
             static void SumRows(float* rows, int count, int width, float* sum, bool add)
             {
-                var sums = new ColumnSums<float>(rows, count, 1, 0, sum, add);
+                var sums = new ColumnSums<float>(rows, count, sum, add);
                 Vectorized.Run<float, ColumnSums<float>>(ref sums, width);
             }
         }
