@@ -504,6 +504,68 @@ public class SequenceModelTests
             }
     }
 
+    /// <summary>
+    /// Backpropagation from the last states (the sweep keeps ∂loss/∂h of two steps in its own scratch) gives the gate
+    /// gradients of the same sweep over a ∂loss/∂h sequence that is each state's gradient at the step it was read from
+    /// (the last real step forward, step 0 reversed) and 0 elsewhere: bit for bit, in float and float64, on one core
+    /// (3 samples) and split across two (16 × 96), with padded samples, every cell, both directions.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WidthsAndLastStateShapes))]
+    public void LastStateGradientEqualsItsSequenceOfZeros(int bits, int batch, int units)
+    {
+        using var width = Widths.Force(bits);
+        const int steps = 11, inputs = 6;
+        int[] lengths = Enumerable.Range(0, batch).Select(n => n % 3 == 2 ? 1 + n % steps : steps).ToArray();
+        foreach (string cell in new[] { "lstm", "gru", "rnn" })
+            foreach (bool reverse in new[] { false, true })
+            {
+                int gates = (cell == "lstm" ? 4 : cell == "gru" ? 3 : 1) * units;
+                double[] lastState = Reference.Random(batch * units, 31);
+                var sequence = new double[steps * batch * units];
+                for (int n = 0; n < batch; n++)
+                    lastState.AsSpan(n * units, units).CopyTo(sequence.AsSpan(((reverse ? 0 : lengths[n] - 1) * batch + n) * units));
+                var x = Reference.Random(steps * batch * inputs, 32);
+                double[] wih = Reference.Random(gates * inputs, 33, 0.4), whh = Reference.Random(gates * units, 34, 2.0 / Math.Sqrt(units));
+                double[] bih = Reference.Random(gates, 35, 0.2), bhh = Reference.Random(gates, 36, 0.2);
+                string what = $"{cell} {(reverse ? "reverse" : "forward")} {batch}×{units}";
+                if (cell == "lstm") Compare<LstmCell>(separate: false, carries: true);
+                else if (cell == "gru") Compare<GruCell>(separate: true, carries: false);
+                else Compare<SimpleRnnCell<Tanh>>(separate: false, carries: false);
+
+                void Compare<TCell>(bool separate, bool carries) where TCell : IRecurrentCell
+                {
+                    var (fromState, fromSequence) = (Sweep<double, TCell>(x, wih, whh, bih, bhh, lastState, separate, carries, fromLastState: true),
+                        Sweep<double, TCell>(x, wih, whh, bih, bhh, sequence, separate, carries, fromLastState: false));
+                    Assert.True(fromState.SequenceEqual(fromSequence), $"{what}: float64 gate gradients differ");
+                    var (fromStateF, fromSequenceF) = (Sweep<float, TCell>(Reference.ToFloat(x), Reference.ToFloat(wih), Reference.ToFloat(whh), Reference.ToFloat(bih),
+                        Reference.ToFloat(bhh), Reference.ToFloat(lastState), separate, carries, fromLastState: true),
+                        Sweep<float, TCell>(Reference.ToFloat(x), Reference.ToFloat(wih), Reference.ToFloat(whh), Reference.ToFloat(bih), Reference.ToFloat(bhh),
+                            Reference.ToFloat(sequence), separate, carries, fromLastState: false));
+                    Assert.True(fromStateF.SequenceEqual(fromSequenceF), $"{what}: float gate gradients differ");
+                    Assert.Contains(fromStateF, g => g != 0);
+                }
+
+                // Forward, then backward from the last states or from the sequence; the gate gradients, both sides side by side.
+                T[] Sweep<T, TCell>(T[] input, T[] inputWeights, T[] hiddenWeights, T[] inputBias, T[] hiddenBias, T[] gradient, bool separate, bool carries,
+                    bool fromLastState) where T : unmanaged, System.Numerics.IBinaryFloatingPointIeee754<T> where TCell : IRecurrentCell
+                {
+                    var hidden = new T[steps * batch * units];
+                    var gateBuffer = new T[steps * batch * gates];
+                    var cells = new T[steps * batch * units];
+                    var dHidden = new T[steps * batch * gates];
+                    RecurrentOp.Forward<T, TCell>(input, inputWeights, hiddenWeights, inputBias, hiddenBias, hidden, gateBuffer, cells, new T[batch * gates], lengths,
+                        batch, steps, inputs, units, reverse, T.Zero);
+                    RecurrentOp.BackwardThroughTime<T, TCell>(fromLastState ? default : (T[])gradient.Clone(), hiddenWeights, hidden, gateBuffer, cells, gateBuffer,
+                        separate ? dHidden : default, carries ? new T[batch * units] : default, lengths, batch, steps, units, reverse, T.Zero,
+                        lastStateGradient: fromLastState ? gradient : default);
+                    return [.. gateBuffer, .. dHidden];
+                }
+            }
+    }
+
+    public static TheoryData<int, int, int> WidthsAndLastStateShapes() => WidthsAnd((3, 19), (16, 96));
+
     /// <summary>Batches and units for the fold: 48 × 64 runs the sweeps, parameter gradients and token sums on two cores.</summary>
     public static TheoryData<int, int, int> WidthsBatchesAndUnits() => WidthsAnd((1, 7), (4, 19), (13, 16), (48, 64));
 

@@ -261,9 +261,11 @@ public static unsafe class RecurrentOp
     /// <paramref name="gates"/> itself (the generated models pass one buffer): each row's gates are read before its gradients
     /// are written over them. <paramref name="cellCarry"/> is [batch × units] scratch.
     /// A layer whose consumers read only its last state (<see cref="LastState"/>) passes that state's gradient
-    /// [batch × units] as <paramref name="lastStateGradient"/>: <paramref name="hiddenGradient"/> is then scratch, each step's
-    /// rows set as the sweep reaches them (the gradient at the step the state was read from, 0 elsewhere) — clearing
-    /// the whole buffer first cost 25 µs of an LSTM classifier's step on two Xeon cores.
+    /// [batch × units] as <paramref name="lastStateGradient"/> and an empty <paramref name="hiddenGradient"/>: ∂loss/∂h is
+    /// then needed for two steps at a time only, and each core keeps its samples' rows of those two steps in scratch of its
+    /// own that stays in L1 (set as the sweep reaches a step: the gradient where the state was read, 0 elsewhere). A
+    /// [steps × batch × units] buffer set row by row had its lines come in from L3 for every step (LSTM classifier, two
+    /// Xeon cores: ~25 µs of the sweep).
     /// </summary>
     public static void BackwardThroughTime<T, TCell>(Span<T> hiddenGradient, ReadOnlySpan<T> hiddenWeights, ReadOnlySpan<T> hidden,
         ReadOnlySpan<T> gates, ReadOnlySpan<T> cells, Span<T> inputGateGradient, Span<T> hiddenGateGradient, Span<T> cellCarry,
@@ -272,9 +274,11 @@ public static unsafe class RecurrentOp
         where TCell : IRecurrentCell
     {
         int width = TCell.GateCount * units;
-        if (!lastStateGradient.IsEmpty && (lastStateGradient.Length < batch * units || hiddenGradient.Length < batch * steps * units))
-            throw new ArgumentException($"Backpropagation through time from the last states of {batch} samples × {units} units over {steps} steps got spans of "
-                + $"{lastStateGradient.Length} and {hiddenGradient.Length} elements.");
+        if (!lastStateGradient.IsEmpty && (lastStateGradient.Length < batch * units || !hiddenGradient.IsEmpty))
+            throw new ArgumentException($"Backpropagation through time from the last states of {batch} samples × {units} units takes a last-state gradient of "
+                + $"{batch * units} elements and no ∂loss/∂h sequence, got spans of {lastStateGradient.Length} and {hiddenGradient.Length} elements.");
+        if (lastStateGradient.IsEmpty && hiddenGradient.Length < batch * steps * units)
+            throw new ArgumentException($"Backpropagation through time over {batch} samples × {steps} steps × {units} units got a ∂loss/∂h of {hiddenGradient.Length} elements.");
         Span<T> hiddenSide = TCell.SeparateHiddenGateGradient ? hiddenGateGradient : inputGateGradient;
         if (!cellCarry.IsEmpty) // only the LSTM carries ∂loss/∂c between steps
             cellCarry[..(batch * units)].Clear();
@@ -297,22 +301,25 @@ public static unsafe class RecurrentOp
         public void Run(int firstSample, int endSample, int unused0, int unused1)
         {
             int width = TCell.GateCount * units, count = endSample - firstSample;
-            var hiddenGradientSpan = new Span<T>(hiddenGradient, batch * steps * units);
             var hiddenSpan = new ReadOnlySpan<T>(hidden, batch * steps * units);
             var gatesSpan = new ReadOnlySpan<T>(gates, batch * steps * width);
             var cellsSpan = TCell.KeepsCell ? new ReadOnlySpan<T>(cells, batch * steps * units) : default;
             var inputSide = new Span<T>(inputGateGradient, batch * steps * width);
             var hiddenSide = new Span<T>(hiddenGateGradient, batch * steps * width);
             var carrySpan = cellCarry is null ? default : new Span<T>(cellCarry, batch * units);
+            // From the last state: this core's rows of ∂loss/∂h for steps of each parity, count rows apiece.
+            T* twoStepRows = lastStateGradient != null ? PinnedScratch.Get(ref SweepScratch<T>.HiddenGradient, 2 * count * units) : null;
             if (lastStateGradient != null)
-                SetFromLastState(reverse ? 0 : steps - 1, firstSample, endSample);
+                SetFromLastState(reverse ? 0 : steps - 1, firstSample, endSample, GradientRows(twoStepRows, reverse ? 0 : steps - 1, firstSample, count));
             for (int s = steps - 1; s >= 0; s--)
             {
                 int t = reverse ? steps - 1 - s : s;
                 int previous = reverse ? t + 1 : t - 1;
                 bool first = s == 0;
+                T* rows = GradientRows(twoStepRows, t, firstSample, count);
+                T* previousRows = first ? null : GradientRows(twoStepRows, previous, firstSample, count);
                 if (lastStateGradient != null && !first) // the rows this step's cells and product add into
-                    SetFromLastState(previous, firstSample, endSample);
+                    SetFromLastState(previous, firstSample, endSample, previousRows);
                 for (int n = firstSample; n < endSample; n++)
                 {
                     int row = t * batch + n;
@@ -328,28 +335,31 @@ public static unsafe class RecurrentOp
                     }
                     int previousRow = previous * batch + n;
                     TCell.Backward(
-                        hiddenGradientSpan.Slice(row * units, units),
+                        new ReadOnlySpan<T>(rows + (long)(n - firstSample) * units, units),
                         gatesSpan.Slice(row * width, width),
                         TCell.KeepsCell ? cellsSpan.Slice(row * units, units) : default,
                         first || !TCell.KeepsCell ? default : cellsSpan.Slice(previousRow * units, units),
                         first ? default : hiddenSpan.Slice(previousRow * units, units),
                         hiddenSpan.Slice(row * units, units),
                         dGatesInput, dGatesHidden, carry,
-                        first ? default : hiddenGradientSpan.Slice(previousRow * units, units),
+                        first ? default : new Span<T>(previousRows + (long)(n - firstSample) * units, units),
                         units, negativeSlope);
                 }
                 if (!first) // ∂loss/∂h_{t−1} += ∂loss/∂(h-side gates) · W_hh
-                    hiddenWeights.Multiply(hiddenGateGradient + (long)(t * batch + firstSample) * width,
-                        hiddenGradient + (long)(previous * batch + firstSample) * units, count, width, units, accumulate: true);
+                    hiddenWeights.Multiply(hiddenGateGradient + (long)(t * batch + firstSample) * width, previousRows, count, width, units, accumulate: true);
             }
         }
 
-        /// <summary>∂loss/∂h rows of step <paramref name="t"/> for samples [first, end): the last state's gradient where that state was read, else 0.</summary>
-        private void SetFromLastState(int t, int first, int end)
+        /// <summary>The ∂loss/∂h row of sample <paramref name="firstSample"/> at step <paramref name="t"/>, this core's other samples after it: in the sequence, or in <paramref name="twoStepRows"/> (from the last state).</summary>
+        private T* GradientRows(T* twoStepRows, int t, int firstSample, int count)
+            => twoStepRows != null ? twoStepRows + (long)(t & 1) * count * units : hiddenGradient + (long)(t * batch + firstSample) * units;
+
+        /// <summary>∂loss/∂h rows of step <paramref name="t"/> for samples [first, end) at <paramref name="rows"/>: the last state's gradient where that state was read, else 0.</summary>
+        private void SetFromLastState(int t, int first, int end, T* rows)
         {
             for (int n = first; n < end; n++)
             {
-                var row = new Span<T>(hiddenGradient + (long)(t * batch + n) * units, units);
+                var row = new Span<T>(rows + (long)(n - first) * units, units);
                 if (t == (reverse ? 0 : lengths[n] - 1))
                     new ReadOnlySpan<T>(lastStateGradient + (long)n * units, units).CopyTo(row);
                 else
@@ -714,4 +724,5 @@ internal static class SweepScratch<T> where T : unmanaged
 {
     [ThreadStatic] public static T[]? Weights;
     [ThreadStatic] public static T[]? Bias;
+    [ThreadStatic] public static T[]? HiddenGradient;
 }

@@ -58,9 +58,6 @@ namespace ModelGen.Generators.Ops
         private static SavedBuffer HiddenGateGradient(OpNode node)
             => new SavedBuffer("HiddenGateGradient", Of(node).GateCount * Of(node).Units, true, "∂loss/∂(h-side gates) of " + node.Name, Of(node).SequenceLength);
 
-        private static SavedBuffer SequenceGradient(OpNode node)
-            => new SavedBuffer("SequenceGradient", Of(node).Units, true, "∂loss/∂h at every step of " + node.Name, Of(node).SequenceLength);
-
         private static SavedBuffer Projection(OpNode node)
             => new SavedBuffer("Projection", Of(node).GateCount * Of(node).Units, true, "x·W_ihᵀ of each distinct token, then Σ dG per token, of " + node.Name,
                 Of(node).SequenceLength, Inference: true);
@@ -83,8 +80,6 @@ namespace ModelGen.Generators.Ops
                 buffers.Add(HiddenGateGradient(node));
             if (recurrent.Cell == CellKind.Lstm)
                 buffers.Add(CellCarry(node));
-            if (!recurrent.ReturnSequences)
-                buffers.Add(SequenceGradient(node));
             return buffers.ToArray();
         }
 
@@ -136,8 +131,8 @@ namespace ModelGen.Generators.Ops
         {
             RecurrentAttributes recurrent = Of(node);
             OpNode input = context.Node(node.Inputs[0]);
-            // Without ReturnSequences ∂loss/∂h comes from the last state alone: the sweep sets each step's rows as it reaches them.
-            string hiddenGradient = recurrent.ReturnSequences ? context.Gradient(node.Id) : context.Saved(node, SequenceGradient(node));
+            // Without ReturnSequences ∂loss/∂h comes from the last state alone: the sweep keeps it for the two steps it is between.
+            string hiddenGradient = recurrent.ReturnSequences ? context.Gradient(node.Id) : "global::System.Span<T>.Empty";
             string hiddenGates = recurrent.Cell == CellKind.Gru ? context.Saved(node, HiddenGateGradient(node)) : "global::System.Span<T>.Empty";
             string cells = recurrent.Cell == CellKind.SimpleRnn ? "global::System.Span<T>.Empty" : context.Saved(node, Cells(node));
             context.Writer.Line($"// {node.Name}: backpropagation through time{(recurrent.ReturnSequences ? "" : " from the last state's gradient")}, "
