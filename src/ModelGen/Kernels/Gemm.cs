@@ -138,7 +138,7 @@ public static class Gemm
     /// Packing B costs k·n copies, repaid over m/6 micro-kernel rows: below 8 rows (batch-1 and small-batch
     /// products) the direct register-tiled kernels below are faster.
     /// </summary>
-    internal static bool UsePacked(int m, int k, int n) => Vectorized.Current != SimdWidth.Scalar && m >= 8 && n >= 16 && k >= 8;
+    internal static bool UsePacked(int m, int k, int n) => Vectorized.Current != SimdWidth.Scalar && m >= 8 && k >= 8;
 
     internal static unsafe void MultiplyPacked<TEpilogue>(GemmForm form, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue

@@ -364,16 +364,23 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
 
     /// <summary>
     /// C's tile [rows × columns] (+)= A's rows · one B panel. A full panel's tile is the micro-kernel's; a column edge is
-    /// computed whole into <paramref name="edge"/> [MR × NR] scratch and only the columns that exist are kept.
+    /// computed into <paramref name="edge"/> [MR × NR] scratch by the kernel with only the vectors the edge's columns reach
+    /// (a 227-wide layer's last 35 columns: 3 of a 64-wide tile's 4), and only the columns that exist are kept.
     /// </summary>
     private static void Tile(bool rowMajor, int rows, int columns, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add, float* edge)
     {
         if (columns == ColumnTile)
         {
-            MicroTile(rowMajor, rows, a, lda, b, ldb, depth, c, ldc, add);
+            MicroTile<Vectors4>(rowMajor, rows, a, lda, b, ldb, depth, c, ldc, add);
             return;
         }
-        MicroTile(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false);
+        switch ((columns + TOps.Count - 1) / TOps.Count)
+        {
+            case 1: MicroTile<Vectors1>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false); break;
+            case 2: MicroTile<Vectors2>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false); break;
+            case 3: MicroTile<Vectors3>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false); break;
+            default: MicroTile<Vectors4>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false); break;
+        }
         for (int r = 0; r < rows; r++)
         {
             float* source = edge + r * ColumnTile, target = c + (long)r * ldc;
@@ -382,38 +389,41 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         }
     }
 
-    /// <summary>Runs the micro-kernel compiled for this row count: row edges waste no rows and need no scratch copy.</summary>
+    /// <summary>Runs the micro-kernel compiled for this row count and at most <typeparamref name="TVectors"/> column vectors: row edges waste no rows and need no scratch copy.</summary>
     /// <remarks>
     /// A's row i at depth p is at a + i + p·<paramref name="lda"/> (a packed panel, lda = MR, or the AtB form in place), or
     /// at a + i·lda + p when <paramref name="rowMajor"/> (a row-major matrix read in place, lda = k).
     /// </remarks>
-    private static void MicroTile(bool rowMajor, int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
+    private static void MicroTile<TVectors>(bool rowMajor, int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
+        where TVectors : struct, IVectorCount
     {
         if (rowMajor)
-            MicroTile<RowMajorRows>(rows, a, lda, b, ldb, depth, c, ldc, add);
+            MicroTile<RowMajorRows, TVectors>(rows, a, lda, b, ldb, depth, c, ldc, add);
         else
-            MicroTile<PanelRows>(rows, a, lda, b, ldb, depth, c, ldc, add);
+            MicroTile<PanelRows, TVectors>(rows, a, lda, b, ldb, depth, c, ldc, add);
     }
 
-    private static void MicroTile<TLayout>(int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add) where TLayout : struct, IRowLayout
+    private static void MicroTile<TLayout, TVectors>(int rows, float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
+        where TLayout : struct, IRowLayout where TVectors : struct, IVectorCount
     {
         switch (rows)
         {
-            case 8: Kernel<Rows8, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
-            case 7: Kernel<Rows7, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
-            case 6: Kernel<Rows6, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
-            case 5: Kernel<Rows5, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
-            case 4: Kernel<Rows4, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
-            case 3: Kernel<Rows3, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
-            case 2: Kernel<Rows2, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
-            default: Kernel<Rows1, TLayout>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 8: Kernel<Rows8, TLayout, TVectors>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 7: Kernel<Rows7, TLayout, TVectors>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 6: Kernel<Rows6, TLayout, TVectors>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 5: Kernel<Rows5, TLayout, TVectors>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 4: Kernel<Rows4, TLayout, TVectors>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 3: Kernel<Rows3, TLayout, TVectors>(a, lda, b, ldb, depth, c, ldc, add); break;
+            case 2: Kernel<Rows2, TLayout, TVectors>(a, lda, b, ldb, depth, c, ldc, add); break;
+            default: Kernel<Rows1, TLayout, TVectors>(a, lda, b, ldb, depth, c, ldc, add); break;
         }
     }
 
     /// <summary>
     /// C[rows × NR] (+)= A panel [depth × MR] · B panel [depth × NR] with rows = <typeparamref name="TRows"/> (MR for
-    /// full tiles): the JIT compiles one kernel per row count and drops the accumulators a tile shape does not use
-    /// (6×4 vectors: 24 zmm of 32; 6×2: 12 ymm of 16; 8×3: 24 of ARM64's 32).
+    /// full tiles) and the first <typeparamref name="TVectors"/> column vectors (all of them for full panels): the JIT compiles
+    /// one kernel per row and vector count and drops the accumulators a tile shape does not use (6×4 vectors: 24 zmm of
+    /// 32; 6×2: 12 ymm of 16; 8×3: 24 of ARM64's 32).
     /// B rows are <paramref name="ldb"/> floats apart. Rows go in pairs, both broadcasts loaded before their
     /// multiply-adds, each written MultiplyAdd(b, x, c) so the JIT emits vfmadd231ps c, x, b: on Zen 1 (128-bit FMA
     /// units) the loop with one broadcast consumed at once and the broadcast as the last operand ran at 17 of 37
@@ -421,8 +431,8 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
     /// The unrolled blocks are one per row pair on purpose: every accumulator must be its own local to stay in a register.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Kernel<TRows, TLayout>(float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
-        where TRows : struct, IRowCount where TLayout : struct, IRowLayout
+    private static void Kernel<TRows, TLayout, TVectors>(float* a, int lda, float* b, int ldb, int depth, float* c, int ldc, bool add)
+        where TRows : struct, IRowCount where TLayout : struct, IRowLayout where TVectors : struct, IVectorCount
     {
         int w = TOps.Count;
         // Panel rows: row i at a + i, the next depth lda on. Matrix rows: row i at a + i·lda, the next depth one on. Constants
@@ -440,26 +450,26 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         for (int p = 0; p < depth; p++)
         {
             TVector b0 = TOps.Load(in b[0]);
-            TVector b1 = TTile.ColumnVectors > 1 ? TOps.Load(in b[1 * w]) : TOps.Zero;
-            TVector b2 = TTile.ColumnVectors > 2 ? TOps.Load(in b[2 * w]) : TOps.Zero;
-            TVector b3 = TTile.ColumnVectors > 3 ? TOps.Load(in b[3 * w]) : TOps.Zero;
+            TVector b1 = TTile.ColumnVectors > 1 && TVectors.Count > 1 ? TOps.Load(in b[1 * w]) : TOps.Zero;
+            TVector b2 = TTile.ColumnVectors > 2 && TVectors.Count > 2 ? TOps.Load(in b[2 * w]) : TOps.Zero;
+            TVector b3 = TTile.ColumnVectors > 3 && TVectors.Count > 3 ? TOps.Load(in b[3 * w]) : TOps.Zero;
             if (TRows.Count > 0)
             {
                 TVector x0 = TOps.Broadcast(a[0]);
                 TVector x1 = TRows.Count > 1 ? TOps.Broadcast(a[r1]) : TOps.Zero;
                 c00 = TOps.MultiplyAdd(b0, x0, c00);
                 if (TRows.Count > 1) c10 = TOps.MultiplyAdd(b0, x1, c10);
-                if (TTile.ColumnVectors > 1)
+                if (TTile.ColumnVectors > 1 && TVectors.Count > 1)
                 {
                     c01 = TOps.MultiplyAdd(b1, x0, c01);
                     if (TRows.Count > 1) c11 = TOps.MultiplyAdd(b1, x1, c11);
                 }
-                if (TTile.ColumnVectors > 2)
+                if (TTile.ColumnVectors > 2 && TVectors.Count > 2)
                 {
                     c02 = TOps.MultiplyAdd(b2, x0, c02);
                     if (TRows.Count > 1) c12 = TOps.MultiplyAdd(b2, x1, c12);
                 }
-                if (TTile.ColumnVectors > 3)
+                if (TTile.ColumnVectors > 3 && TVectors.Count > 3)
                 {
                     c03 = TOps.MultiplyAdd(b3, x0, c03);
                     if (TRows.Count > 1) c13 = TOps.MultiplyAdd(b3, x1, c13);
@@ -471,17 +481,17 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 TVector x3 = TRows.Count > 3 ? TOps.Broadcast(a[r3]) : TOps.Zero;
                 c20 = TOps.MultiplyAdd(b0, x2, c20);
                 if (TRows.Count > 3) c30 = TOps.MultiplyAdd(b0, x3, c30);
-                if (TTile.ColumnVectors > 1)
+                if (TTile.ColumnVectors > 1 && TVectors.Count > 1)
                 {
                     c21 = TOps.MultiplyAdd(b1, x2, c21);
                     if (TRows.Count > 3) c31 = TOps.MultiplyAdd(b1, x3, c31);
                 }
-                if (TTile.ColumnVectors > 2)
+                if (TTile.ColumnVectors > 2 && TVectors.Count > 2)
                 {
                     c22 = TOps.MultiplyAdd(b2, x2, c22);
                     if (TRows.Count > 3) c32 = TOps.MultiplyAdd(b2, x3, c32);
                 }
-                if (TTile.ColumnVectors > 3)
+                if (TTile.ColumnVectors > 3 && TVectors.Count > 3)
                 {
                     c23 = TOps.MultiplyAdd(b3, x2, c23);
                     if (TRows.Count > 3) c33 = TOps.MultiplyAdd(b3, x3, c33);
@@ -493,17 +503,17 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 TVector x5 = TRows.Count > 5 ? TOps.Broadcast(a[r5]) : TOps.Zero;
                 c40 = TOps.MultiplyAdd(b0, x4, c40);
                 if (TRows.Count > 5) c50 = TOps.MultiplyAdd(b0, x5, c50);
-                if (TTile.ColumnVectors > 1)
+                if (TTile.ColumnVectors > 1 && TVectors.Count > 1)
                 {
                     c41 = TOps.MultiplyAdd(b1, x4, c41);
                     if (TRows.Count > 5) c51 = TOps.MultiplyAdd(b1, x5, c51);
                 }
-                if (TTile.ColumnVectors > 2)
+                if (TTile.ColumnVectors > 2 && TVectors.Count > 2)
                 {
                     c42 = TOps.MultiplyAdd(b2, x4, c42);
                     if (TRows.Count > 5) c52 = TOps.MultiplyAdd(b2, x5, c52);
                 }
-                if (TTile.ColumnVectors > 3)
+                if (TTile.ColumnVectors > 3 && TVectors.Count > 3)
                 {
                     c43 = TOps.MultiplyAdd(b3, x4, c43);
                     if (TRows.Count > 5) c53 = TOps.MultiplyAdd(b3, x5, c53);
@@ -515,17 +525,17 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 TVector x7 = TRows.Count > 7 ? TOps.Broadcast(a[r7]) : TOps.Zero;
                 c60 = TOps.MultiplyAdd(b0, x6, c60);
                 if (TRows.Count > 7) c70 = TOps.MultiplyAdd(b0, x7, c70);
-                if (TTile.ColumnVectors > 1)
+                if (TTile.ColumnVectors > 1 && TVectors.Count > 1)
                 {
                     c61 = TOps.MultiplyAdd(b1, x6, c61);
                     if (TRows.Count > 7) c71 = TOps.MultiplyAdd(b1, x7, c71);
                 }
-                if (TTile.ColumnVectors > 2)
+                if (TTile.ColumnVectors > 2 && TVectors.Count > 2)
                 {
                     c62 = TOps.MultiplyAdd(b2, x6, c62);
                     if (TRows.Count > 7) c72 = TOps.MultiplyAdd(b2, x7, c72);
                 }
-                if (TTile.ColumnVectors > 3)
+                if (TTile.ColumnVectors > 3 && TVectors.Count > 3)
                 {
                     c63 = TOps.MultiplyAdd(b3, x6, c63);
                     if (TRows.Count > 7) c73 = TOps.MultiplyAdd(b3, x7, c73);
@@ -534,31 +544,31 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             a += step;
             b += ldb;
         }
-        if (TRows.Count > 0) StoreRow(c + 0 * ldc, c00, c01, c02, c03, add);
-        if (TRows.Count > 1) StoreRow(c + 1 * ldc, c10, c11, c12, c13, add);
-        if (TRows.Count > 2) StoreRow(c + 2 * ldc, c20, c21, c22, c23, add);
-        if (TRows.Count > 3) StoreRow(c + 3 * ldc, c30, c31, c32, c33, add);
-        if (TRows.Count > 4) StoreRow(c + 4 * ldc, c40, c41, c42, c43, add);
-        if (TRows.Count > 5) StoreRow(c + 5 * ldc, c50, c51, c52, c53, add);
-        if (TRows.Count > 6) StoreRow(c + 6 * ldc, c60, c61, c62, c63, add);
-        if (TRows.Count > 7) StoreRow(c + 7 * ldc, c70, c71, c72, c73, add);
+        if (TRows.Count > 0) StoreRow<TVectors>(c + 0 * ldc, c00, c01, c02, c03, add);
+        if (TRows.Count > 1) StoreRow<TVectors>(c + 1 * ldc, c10, c11, c12, c13, add);
+        if (TRows.Count > 2) StoreRow<TVectors>(c + 2 * ldc, c20, c21, c22, c23, add);
+        if (TRows.Count > 3) StoreRow<TVectors>(c + 3 * ldc, c30, c31, c32, c33, add);
+        if (TRows.Count > 4) StoreRow<TVectors>(c + 4 * ldc, c40, c41, c42, c43, add);
+        if (TRows.Count > 5) StoreRow<TVectors>(c + 5 * ldc, c50, c51, c52, c53, add);
+        if (TRows.Count > 6) StoreRow<TVectors>(c + 6 * ldc, c60, c61, c62, c63, add);
+        if (TRows.Count > 7) StoreRow<TVectors>(c + 7 * ldc, c70, c71, c72, c73, add);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(float* c, TVector s0, TVector s1, TVector s2, TVector s3, bool add)
+    private static void StoreRow<TVectors>(float* c, TVector s0, TVector s1, TVector s2, TVector s3, bool add) where TVectors : struct, IVectorCount
     {
         int w = TOps.Count;
         if (add)
         {
             s0 = TOps.Add(s0, TOps.Load(in c[0]));
-            if (TTile.ColumnVectors > 1) s1 = TOps.Add(s1, TOps.Load(in c[w]));
-            if (TTile.ColumnVectors > 2) s2 = TOps.Add(s2, TOps.Load(in c[2 * w]));
-            if (TTile.ColumnVectors > 3) s3 = TOps.Add(s3, TOps.Load(in c[3 * w]));
+            if (TTile.ColumnVectors > 1 && TVectors.Count > 1) s1 = TOps.Add(s1, TOps.Load(in c[w]));
+            if (TTile.ColumnVectors > 2 && TVectors.Count > 2) s2 = TOps.Add(s2, TOps.Load(in c[2 * w]));
+            if (TTile.ColumnVectors > 3 && TVectors.Count > 3) s3 = TOps.Add(s3, TOps.Load(in c[3 * w]));
         }
         TOps.Store(s0, ref c[0]);
-        if (TTile.ColumnVectors > 1) TOps.Store(s1, ref c[w]);
-        if (TTile.ColumnVectors > 2) TOps.Store(s2, ref c[2 * w]);
-        if (TTile.ColumnVectors > 3) TOps.Store(s3, ref c[3 * w]);
+        if (TTile.ColumnVectors > 1 && TVectors.Count > 1) TOps.Store(s1, ref c[w]);
+        if (TTile.ColumnVectors > 2 && TVectors.Count > 2) TOps.Store(s2, ref c[2 * w]);
+        if (TTile.ColumnVectors > 3 && TVectors.Count > 3) TOps.Store(s3, ref c[3 * w]);
     }
 }
 
@@ -729,6 +739,17 @@ internal interface IRowCount
 {
     static abstract int Count { get; }
 }
+
+/// <summary>How many of a micro-tile's column vectors a kernel computes: all (<see cref="Vectors4"/> covers every tile) or an edge panel's first few.</summary>
+internal interface IVectorCount
+{
+    static abstract int Count { get; }
+}
+
+internal readonly struct Vectors1 : IVectorCount { public static int Count => 1; }
+internal readonly struct Vectors2 : IVectorCount { public static int Count => 2; }
+internal readonly struct Vectors3 : IVectorCount { public static int Count => 3; }
+internal readonly struct Vectors4 : IVectorCount { public static int Count => 4; }
 
 internal readonly struct Rows1 : IRowCount { public static int Count => 1; }
 internal readonly struct Rows2 : IRowCount { public static int Count => 2; }
