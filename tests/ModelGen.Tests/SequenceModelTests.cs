@@ -566,6 +566,24 @@ public class SequenceModelTests
 
     public static TheoryData<int, int, int> WidthsAndLastStateShapes() => WidthsAnd((3, 19), (16, 96));
 
+    [Fact]
+    public void BackwardThroughTimeNamesTheGradientItWasGivenWrong()
+    {
+        const int batch = 2, steps = 3, units = 4, gates = 4 * units;
+        var hidden = new float[steps * batch * units];
+        var gateBuffer = Enumerable.Repeat(0.5f, steps * batch * gates).ToArray(); // a sweep would write gradients over them
+        var cells = new float[steps * batch * units];
+        var whh = new float[gates * units];
+        int[] lengths = [steps, steps];
+        var both = Assert.Throws<ArgumentException>(() => RecurrentOp.BackwardThroughTime<float, LstmCell>(new float[steps * batch * units], whh, hidden, gateBuffer,
+            cells, gateBuffer, default, new float[batch * units], lengths, batch, steps, units, reverse: false, 0f, lastStateGradient: new float[batch * units]));
+        Assert.Contains("no ∂loss/∂h sequence", both.Message);
+        var shortSequence = Assert.Throws<ArgumentException>(() => RecurrentOp.BackwardThroughTime<float, LstmCell>(new float[steps * batch * units - 1], whh, hidden,
+            gateBuffer, cells, gateBuffer, default, new float[batch * units], lengths, batch, steps, units, reverse: false, 0f));
+        Assert.Contains($"{batch} samples × {steps} steps × {units} units", shortSequence.Message);
+        Assert.All(gateBuffer, g => Assert.Equal(0.5f, g)); // rejected before anything was written
+    }
+
     /// <summary>Batches and units for the fold: 48 × 64 runs the sweeps, parameter gradients and token sums on two cores.</summary>
     public static TheoryData<int, int, int> WidthsBatchesAndUnits() => WidthsAnd((1, 7), (4, 19), (13, 16), (48, 64));
 
