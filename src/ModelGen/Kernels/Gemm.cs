@@ -45,7 +45,7 @@ public static class Gemm
             return;
         }
 
-        if (typeof(T) == typeof(float) && UsePacked(m, k, n))
+        if (typeof(T) == typeof(float) && UsePacked(m, k))
         {
             MultiplyPacked(form, MemoryMarshal.Cast<T, float>(a), MemoryMarshal.Cast<T, float>(b), MemoryMarshal.Cast<T, float>(c), m, k, n, accumulate, default(NoEpilogue));
             return;
@@ -140,7 +140,7 @@ public static class Gemm
     /// path too, whose edge panel computes only the vectors its columns reach: the direct kernels sum the columns past
     /// the last whole vector in scalar dependency chains (256 × 128 × 10, two Xeon cores: 65 µs against 12).
     /// </summary>
-    internal static bool UsePacked(int m, int k, int n) => Vectorized.Current != SimdWidth.Scalar && m >= 8 && k >= 8;
+    internal static bool UsePacked(int m, int k) => Vectorized.Current != SimdWidth.Scalar && m >= 8 && k >= 8;
 
     internal static unsafe void MultiplyPacked<TEpilogue>(GemmForm form, ReadOnlySpan<float> a, ReadOnlySpan<float> b, Span<float> c, int m, int k, int n, bool accumulate, TEpilogue epilogue)
         where TEpilogue : struct, IGemmEpilogue

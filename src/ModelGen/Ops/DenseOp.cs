@@ -15,7 +15,7 @@ public static class DenseOp
     public static void Forward<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> weights, ReadOnlySpan<T> bias, Span<T> y, int batch, int inputs, int outputs)
         where T : unmanaged, INumber<T>
     {
-        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs, outputs))
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs))
         {
             ForwardBiasPacked(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(weights), MemoryMarshal.Cast<T, float>(bias), MemoryMarshal.Cast<T, float>(y), batch, inputs, outputs);
             return;
@@ -30,7 +30,7 @@ public static class DenseOp
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TActivation : IActivation
     {
-        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs, outputs))
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs))
         {
             ForwardPacked<TActivation>(MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(weights), MemoryMarshal.Cast<T, float>(bias), MemoryMarshal.Cast<T, float>(y), batch, inputs, outputs, float.CreateTruncating(negativeSlope));
             return;
@@ -49,7 +49,7 @@ public static class DenseOp
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TActivation : IActivation
     {
-        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs, outputs))
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, inputs))
         {
             Gemm.MultiplyPacked(GemmForm.AB, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(weights), MemoryMarshal.Cast<T, float>(y), batch, inputs, outputs,
                 accumulate: false, new ActivationEpilogue<TActivation>(float.CreateTruncating(negativeSlope)));
@@ -64,7 +64,7 @@ public static class DenseOp
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TInputActivation : IActivation
     {
-        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, outputs, inputs))
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(batch, outputs))
         {
             BackwardInputPacked<TInputActivation>(MemoryMarshal.Cast<T, float>(dy), MemoryMarshal.Cast<T, float>(weights), MemoryMarshal.Cast<T, float>(dx), MemoryMarshal.Cast<T, float>(input), batch, inputs, outputs, float.CreateTruncating(negativeSlope));
             return;

@@ -115,7 +115,7 @@ public static unsafe class RecurrentOp
             throw new ArgumentException($"A recurrent layer of {width} gate rows got biases of {inputBias.Length} and {hiddenBias.Length} elements.");
         Span<T> bias = new(PinnedScratch.Get(ref SweepScratch<T>.Bias, width), width);
         TCell.StepBias(inputBias, hiddenBias, bias, units);
-        if (typeof(T) == typeof(float) && Gemm.UsePacked(rows, inputs, width))
+        if (typeof(T) == typeof(float) && Gemm.UsePacked(rows, inputs))
         {
             fixed (T* pBias = bias)
                 Gemm.MultiplyPacked(GemmForm.ABt, MemoryMarshal.Cast<T, float>(x), MemoryMarshal.Cast<T, float>(inputWeights), MemoryMarshal.Cast<T, float>(projection),
@@ -309,8 +309,6 @@ public static unsafe class RecurrentOp
             var carrySpan = cellCarry is null ? default : new Span<T>(cellCarry, batch * units);
             // From the last state: this core's rows of ∂loss/∂h for steps of each parity, count rows apiece.
             T* twoStepRows = lastStateGradient != null ? PinnedScratch.Get(ref SweepScratch<T>.HiddenGradient, 2 * count * units) : null;
-            if (lastStateGradient != null)
-                SetFromLastState(reverse ? 0 : steps - 1, firstSample, endSample, GradientRows(twoStepRows, reverse ? 0 : steps - 1, firstSample, count));
             for (int s = steps - 1; s >= 0; s--)
             {
                 int t = reverse ? steps - 1 - s : s;
@@ -318,6 +316,8 @@ public static unsafe class RecurrentOp
                 bool first = s == 0;
                 T* rows = GradientRows(twoStepRows, t, firstSample, count);
                 T* previousRows = first ? null : GradientRows(twoStepRows, previous, firstSample, count);
+                if (lastStateGradient != null && s == steps - 1) // the rows the sweep's first cells read
+                    SetFromLastState(t, firstSample, endSample, rows);
                 if (lastStateGradient != null && !first) // the rows this step's cells and product add into
                     SetFromLastState(previous, firstSample, endSample, previousRows);
                 for (int n = firstSample; n < endSample; n++)
