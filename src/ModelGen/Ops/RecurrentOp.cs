@@ -139,7 +139,7 @@ public static unsafe class RecurrentOp
             pRecurrent = recurrent)
         fixed (int* pInputRows = inputRows, pLengths = lengths)
         {
-            var sweep = new ForwardSweep<T, TCell>(StepMatrix<T>.Prepare(GemmForm.ABt, pHiddenWeights, units, width, batch), pInput, pInputRows, pHiddenBias,
+            var sweep = new ForwardSweep<T, TCell>(new StepMatrix<T>(GemmForm.ABt, pHiddenWeights, units, width), pInput, pInputRows, pHiddenBias,
                 pHidden, pGates, pCells, pRecurrent, pLengths, batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
@@ -156,38 +156,70 @@ public static unsafe class RecurrentOp
     private static bool SplitsSweep(int batch, long multiplyAdds) => batch >= 8 && multiplyAdds >= SplitThreshold && GemmWorker.IsAvailable;
 
     /// <summary>
-    /// The B [k × n] of the product a sweep repeats at every step (W_hhᵀ forward, W_hh backward), prepared once per sweep:
-    /// float at a vector width packs it into the GEMM's panels, read from L1 by every step's tiles (the tagger's LSTM step,
-    /// 32 rows × 64 × 256, one Xeon core: 10.6 µs unpacked → 7.0); otherwise the unpacked product reads it row-major,
-    /// which also serves one-row steps (a batch of one), where its matrix-vector loop is faster (0.96 µs against 1.16).
+    /// The B [k × n] of the product a sweep repeats at every step (W_hhᵀ forward, W_hh backward), prepared by each core
+    /// for the rows it runs: float at a vector width packs it into the GEMM's panels, read from L1 by every step's tiles
+    /// (the tagger's LSTM step, 32 rows × 64 × 256, one Xeon core: 10.6 µs unpacked → 7.0); otherwise the unpacked product
+    /// reads it row-major, which also serves one-row steps (a batch of one), where its matrix-vector loop is faster (0.96
+    /// µs against 1.16). Each core packs its own copy into its own scratch: panels packed by the caller reached the
+    /// helper's steps from the caller's cache, and the packing ran alone before the halves (LSTM classifier, two Xeon
+    /// cores: 9 + 5.6 µs a train step); a core that runs both halves of a sweep packs once.
     /// </summary>
     private readonly unsafe struct StepMatrix<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
+    {
+        private static long s_sweeps;
+
+        private readonly GemmForm _form;
+        private readonly T* _weights;
+        private readonly int _k, _n;
+        private readonly long _sweep;
+
+        /// <summary>
+        /// B from <paramref name="weights"/> (pinned for the sweep): for <see cref="GemmForm.ABt"/> stored [n × k], for
+        /// <see cref="GemmForm.AB"/> [k × n].
+        /// </summary>
+        public StepMatrix(GemmForm form, T* weights, int k, int n)
+        {
+            _form = form;
+            _weights = weights;
+            _k = k;
+            _n = n;
+            _sweep = Interlocked.Increment(ref s_sweeps);
+        }
+
+        /// <summary>B as this core's steps of <paramref name="rows"/> rows read it, prepared here unless this core already did for this sweep.</summary>
+        public StepProduct<T> OnThisCore(int rows)
+        {
+            if (typeof(T) == typeof(float) && Vectorized.Current != SimdWidth.Scalar && rows > 1)
+            {
+                float* panels = PinnedScratch.Get(ref SweepScratch<float>.Weights, PackedSgemm.PanelsLength(_k, _n));
+                if (SweepScratch<float>.WeightsOfSweep != 2 * _sweep + 1)
+                {
+                    PackedSgemm.PackPanels(_form, (float*)_weights, _k, _n, panels);
+                    SweepScratch<float>.WeightsOfSweep = 2 * _sweep + 1;
+                }
+                return new StepProduct<T>(null, panels);
+            }
+            if (_form == GemmForm.AB)
+                return new StepProduct<T>(_weights, null);
+            T* matrix = PinnedScratch.Get(ref SweepScratch<T>.Weights, _k * _n);
+            if (SweepScratch<T>.WeightsOfSweep != 2 * _sweep)
+            {
+                for (int j = 0; j < _n; j++)
+                    for (int p = 0; p < _k; p++)
+                        matrix[p * _n + j] = _weights[j * _k + p];
+                SweepScratch<T>.WeightsOfSweep = 2 * _sweep;
+            }
+            return new StepProduct<T>(matrix, null);
+        }
+    }
+
+    /// <summary>A <see cref="StepMatrix{T}"/> as one core prepared it: packed panels, or a row-major B.</summary>
+    private readonly unsafe struct StepProduct<T> where T : unmanaged, IBinaryFloatingPointIeee754<T>
     {
         private readonly T* _matrix;
         private readonly float* _panels;
 
-        private StepMatrix(T* matrix, float* panels) { _matrix = matrix; _panels = panels; }
-
-        /// <summary>
-        /// B from <paramref name="weights"/> (pinned for the sweep): for <see cref="GemmForm.ABt"/> stored [n × k], for
-        /// <see cref="GemmForm.AB"/> [k × n]; a step's rows are the batch, or its halves (at least 4) on two cores.
-        /// </summary>
-        public static StepMatrix<T> Prepare(GemmForm form, T* weights, int k, int n, int batch)
-        {
-            if (typeof(T) == typeof(float) && Vectorized.Current != SimdWidth.Scalar && batch > 1)
-            {
-                float* panels = PinnedScratch.Get(ref SweepScratch<float>.Weights, PackedSgemm.PanelsLength(k, n));
-                PackedSgemm.PackPanels(form, (float*)weights, k, n, panels);
-                return new StepMatrix<T>(null, panels);
-            }
-            if (form == GemmForm.AB)
-                return new StepMatrix<T>(weights, null);
-            T* matrix = PinnedScratch.Get(ref SweepScratch<T>.Weights, k * n);
-            for (int j = 0; j < n; j++)
-                for (int p = 0; p < k; p++)
-                    matrix[p * n + j] = weights[j * k + p];
-            return new StepMatrix<T>(matrix, null);
-        }
+        public StepProduct(T* matrix, float* panels) { _matrix = matrix; _panels = panels; }
 
         /// <summary>C [m × n] (+)= A [m × k] · B.</summary>
         public void Multiply(T* a, T* c, int m, int k, int n, bool accumulate)
@@ -206,7 +238,7 @@ public static unsafe class RecurrentOp
     private const long WakeThreshold = 1L << 23;
 
     /// <summary>The forward time loop for samples [first, end): per step h_{t−1}·W_hhᵀ for those rows, then the cell.</summary>
-    private readonly unsafe struct ForwardSweep<T, TCell>(StepMatrix<T> hiddenWeights, T* input, int* inputRows, T* hiddenBias, T* hidden, T* gates, T* cells,
+    private readonly unsafe struct ForwardSweep<T, TCell>(StepMatrix<T> stepMatrix, T* input, int* inputRows, T* hiddenBias, T* hidden, T* gates, T* cells,
         T* recurrent, int* lengths, int batch, int steps, int units, bool reverse, T negativeSlope) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : IRecurrentCell
@@ -214,6 +246,7 @@ public static unsafe class RecurrentOp
         public void Run(int firstSample, int endSample, int unused0, int unused1)
         {
             int width = TCell.GateCount * units, count = endSample - firstSample;
+            StepProduct<T> hiddenWeights = stepMatrix.OnThisCore(count);
             var hiddenBiasSpan = new ReadOnlySpan<T>(hiddenBias, width);
             var hiddenSpan = new Span<T>(hidden, batch * steps * units);
             var gatesSpan = new Span<T>(gates, batch * steps * width);
@@ -286,14 +319,14 @@ public static unsafe class RecurrentOp
             pInputGateGradient = inputGateGradient, pHiddenSide = hiddenSide, pCellCarry = cellCarry, pLastState = lastStateGradient)
         fixed (int* pLengths = lengths)
         {
-            var sweep = new BackwardSweep<T, TCell>(pHiddenGradient, pLastState, StepMatrix<T>.Prepare(GemmForm.AB, pHiddenWeights, width, units, batch), pHidden, pGates, pCells,
+            var sweep = new BackwardSweep<T, TCell>(pHiddenGradient, pLastState, new StepMatrix<T>(GemmForm.AB, pHiddenWeights, width, units), pHidden, pGates, pCells,
                 pInputGateGradient, pHiddenSide, cellCarry.IsEmpty ? null : pCellCarry, pLengths, batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
     }
 
     /// <summary>The backward time loop for samples [first, end): per step the cell's gradients, then dh_{t−1} += dGₕ·W_hh for those rows.</summary>
-    private readonly unsafe struct BackwardSweep<T, TCell>(T* hiddenGradient, T* lastStateGradient, StepMatrix<T> hiddenWeights, T* hidden, T* gates, T* cells, T* inputGateGradient,
+    private readonly unsafe struct BackwardSweep<T, TCell>(T* hiddenGradient, T* lastStateGradient, StepMatrix<T> stepMatrix, T* hidden, T* gates, T* cells, T* inputGateGradient,
         T* hiddenGateGradient, T* cellCarry, int* lengths, int batch, int steps, int units, bool reverse, T negativeSlope) : IGemmJob
         where T : unmanaged, IBinaryFloatingPointIeee754<T>
         where TCell : IRecurrentCell
@@ -301,6 +334,7 @@ public static unsafe class RecurrentOp
         public void Run(int firstSample, int endSample, int unused0, int unused1)
         {
             int width = TCell.GateCount * units, count = endSample - firstSample;
+            StepProduct<T> hiddenWeights = stepMatrix.OnThisCore(count);
             var hiddenSpan = new ReadOnlySpan<T>(hidden, batch * steps * units);
             var gatesSpan = new ReadOnlySpan<T>(gates, batch * steps * width);
             var cellsSpan = TCell.KeepsCell ? new ReadOnlySpan<T>(cells, batch * steps * units) : default;
@@ -723,6 +757,8 @@ public static unsafe class RecurrentOp
 internal static class SweepScratch<T> where T : unmanaged
 {
     [ThreadStatic] public static T[]? Weights;
+    /// <summary>The sweep (<see cref="RecurrentOp"/>'s StepMatrix) whose W_hh <see cref="Weights"/> holds, and how: 2·sweep + 1 packed, 2·sweep row-major.</summary>
+    [ThreadStatic] public static long WeightsOfSweep;
     [ThreadStatic] public static T[]? Bias;
     [ThreadStatic] public static T[]? HiddenGradient;
 }

@@ -80,12 +80,18 @@ internal static class Vectorized
         {
             case SimdWidth.Bits512:
                 i = kernel.Run<Vector512<T>, Vector512Ops<T>>(i, length);
+                if (i == length)
+                    return;
                 goto case SimdWidth.Bits256;
             case SimdWidth.Bits256:
                 i = kernel.Run<Vector256<T>, Vector256Ops<T>>(i, length);
+                if (i == length)
+                    return;
                 goto case SimdWidth.Bits128;
             case SimdWidth.Bits128:
                 i = kernel.Run<Vector128<T>, Vector128Ops<T>>(i, length);
+                if (i == length)
+                    return;
                 break;
         }
         kernel.Run<T, ScalarOps<T>>(i, length);
