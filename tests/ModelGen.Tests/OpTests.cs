@@ -144,6 +144,97 @@ public class OpTests
         Assert.Equal(loss, SoftmaxCrossEntropyOp.Loss<double>(logits, [2], 1, 3), 12);
     }
 
+    /// <summary>
+    /// The float softmax's exponentials (cross-entropy rows, probabilities): each within 2 ulp of e^(z − max), 0 where
+    /// z − max &lt; −87, and their sum — at every width and every tail, logits spread over 100 below the maximum.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WidthsAndLengths))]
+    public void ShiftedExponentialsMatchExpAndTheirSum(int bits, int length)
+    {
+        using var width = Widths.Force(bits);
+        var random = new Random(length * 7 + bits);
+        var z = new float[length];
+        for (int i = 0; i < length; i++)
+            z[i] = (float)(random.NextDouble() * 100 - 95);
+        float max = length == 0 ? 0f : z.Max();
+        var e = new float[length];
+        float sum = SoftmaxCrossEntropyOp.ShiftedExponentials<float>(z, max, e);
+        double expectedSum = 0;
+        for (int i = 0; i < length; i++)
+        {
+            float x = z[i] - max;
+            if (x < -87f)
+                Assert.Equal(0f, e[i]);
+            else
+                Assert.True(Math.Abs(e[i] - Math.Exp(x)) <= 2.4e-7 * Math.Exp(x), $"e^{x} = {Math.Exp(x)}, got {e[i]} ({bits} bits, length {length}, element {i})");
+            expectedSum += e[i];
+        }
+        Assert.True(Math.Abs(sum - expectedSum) <= 1e-6 * Math.Max(1, expectedSum), $"sum {sum}, expected {expectedSum} ({bits} bits, length {length})");
+    }
+
+    /// <summary>e^x on a grid of 1/64 over [−87, 0] within 2 ulp at every width; e^0 exactly 1; 0 below −87 and at −∞; NaN kept.</summary>
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void ShiftedExponentialsHoldTheirRangeAndSpecialValues(int bits)
+    {
+        using var width = Widths.Force(bits);
+        float[] x = Enumerable.Range(0, 87 * 64 + 1).Select(i => -i / 64f).ToArray();
+        var e = new float[x.Length];
+        SoftmaxCrossEntropyOp.ShiftedExponentials<float>(x, 0f, e);
+        for (int i = 0; i < x.Length; i++)
+            Assert.True(Math.Abs(e[i] - Math.Exp(x[i])) <= 2.4e-7 * Math.Exp(x[i]), $"e^{x[i]} = {Math.Exp(x[i])}, got {e[i]} ({bits} bits)");
+        Assert.Equal(1f, e[0]);
+        float[] special = [-87.01f, -100f, float.NegativeInfinity, float.NaN, 0f, -1f, -2f, -3f, -4f, -5f, -6f, -7f, -8f, -9f, -10f, -11f, -12f];
+        var result = new float[special.Length];
+        float sum = SoftmaxCrossEntropyOp.ShiftedExponentials<float>(special, 0f, result);
+        Assert.Equal([0f, 0f, 0f], result[..3]);
+        Assert.True(float.IsNaN(result[3]) && float.IsNaN(sum), $"e^NaN gave {result[3]}, sum {sum} ({bits} bits)");
+        Assert.Equal(1f, result[4]);
+    }
+
+    /// <summary>Float softmax cross-entropy (plain, smoothed, class-weighted) against the same logits in float64, at every width and across vector tails.</summary>
+    [Theory]
+    [MemberData(nameof(FloatCrossEntropyCases))]
+    public void FloatSoftmaxCrossEntropyMatchesFloat64(int bits, int classes)
+    {
+        using var width = Widths.Force(bits);
+        const int Batch = 3;
+        double[] logits = Reference.Random(Batch * classes, classes, 6);
+        float[] floatLogits = logits.Select(v => (float)v).ToArray();
+        double[] exact = floatLogits.Select(v => (double)v).ToArray();
+        int[] labels = Enumerable.Range(0, Batch).Select(i => (i * 5 + 1) % classes).ToArray();
+        double[] weights = Enumerable.Range(0, classes).Select(c => 0.5 + c % 3).ToArray();
+        float[] floatWeights = weights.Select(v => (float)v).ToArray();
+        foreach (double smoothing in new[] { 0.0, 0.1 })
+            foreach (bool weighted in new[] { false, true })
+            {
+                var gradient = new double[exact.Length];
+                var floatGradient = new float[exact.Length];
+                double loss = weighted ? SoftmaxCrossEntropyOp.ForwardBackward<double>(exact, labels, gradient, Batch, classes, smoothing, weights)
+                    : SoftmaxCrossEntropyOp.ForwardBackward<double>(exact, labels, gradient, Batch, classes, smoothing);
+                float floatLoss = weighted ? SoftmaxCrossEntropyOp.ForwardBackward<float>(floatLogits, labels, floatGradient, Batch, classes, (float)smoothing, floatWeights)
+                    : SoftmaxCrossEntropyOp.ForwardBackward<float>(floatLogits, labels, floatGradient, Batch, classes, (float)smoothing);
+                string what = $"{classes} classes, smoothing {smoothing}, weighted {weighted}, {bits} bits";
+                Assert.True(Math.Abs(floatLoss - loss) <= 1e-5 * Math.Max(1, Math.Abs(loss)), $"loss {floatLoss}, expected {loss} ({what})");
+                Reference.Close(gradient, floatGradient.Select(v => (double)v).ToArray(), 1e-5, 1e-7, $"gradient ({what})");
+                var probabilities = new float[exact.Length];
+                SoftmaxCrossEntropyOp.Probabilities<float>(floatLogits, probabilities, Batch, classes);
+                for (int row = 0; row < Batch; row++)
+                {
+                    double rowMax = exact.Skip(row * classes).Take(classes).Max();
+                    double total = exact.Skip(row * classes).Take(classes).Sum(v => Math.Exp(v - rowMax));
+                    for (int c = 0; c < classes; c++)
+                    {
+                        double p = Math.Exp(exact[row * classes + c] - rowMax) / total;
+                        Assert.True(Math.Abs(probabilities[row * classes + c] - p) <= 1e-6 * p + 1e-12, $"p = {p}, got {probabilities[row * classes + c]} ({what})");
+                    }
+                }
+            }
+    }
+
+    public static TheoryData<int, int> FloatCrossEntropyCases() => Widths.Cross([1, 2, 3, 15, 16, 17, 31, 33, 64, 227]);
+
     [Theory]
     [InlineData(1, 2, 0.0)]
     [InlineData(3, 10, 0.0)]

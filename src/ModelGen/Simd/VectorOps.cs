@@ -50,6 +50,10 @@ public interface IVectorOps<T, TVector>
     static abstract TVector Abs(TVector a);
     /// <summary>e^a (float and double).</summary>
     static abstract TVector Exp(TVector a);
+    /// <summary>a rounded to the nearest whole number, ties to even (float and double).</summary>
+    static abstract TVector Round(TVector a);
+    /// <summary>2^n, exact, for lanes holding whole numbers n of the normal exponent range (float −126…127, double −1022…1023): n + bias in the exponent bits.</summary>
+    static abstract TVector PowerOfTwo(TVector n);
     /// <summary>Mask of a &gt; b.</summary>
     static abstract TVector GreaterThan(TVector a, TVector b);
     /// <summary>Mask of a ≥ b (unsigned for unsigned lanes).</summary>
@@ -120,6 +124,22 @@ public readonly struct Vector512Ops<T> : IVectorOps<T, Vector512<T>> where T : u
         if (typeof(T) == typeof(float)) return Vector512.Exp(a.AsSingle()).As<float, T>();
         if (typeof(T) == typeof(double)) return Vector512.Exp(a.AsDouble()).As<double, T>();
         throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Round(Vector512<T> a)
+    {
+        if (typeof(T) == typeof(float)) return Vector512.Round(a.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector512.Round(a.AsDouble()).As<double, T>();
+        throw new NotSupportedException($"Vector rounding is defined for float and double, not {typeof(T).Name}.");
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> PowerOfTwo(Vector512<T> n)
+    {
+        if (typeof(T) == typeof(float)) return ((Vector512.ConvertToInt32(n.AsSingle()) + Vector512.Create(127)) << 23).As<int, T>();
+        if (typeof(T) == typeof(double)) return ((Vector512.ConvertToInt64(n.AsDouble()) + Vector512.Create(1023L)) << 52).As<long, T>();
+        throw new NotSupportedException($"Powers of two are defined for float and double, not {typeof(T).Name}.");
     }
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<T> GreaterThan(Vector512<T> a, Vector512<T> b) => Vector512.GreaterThan(a, b);
@@ -193,6 +213,22 @@ public readonly struct Vector256Ops<T> : IVectorOps<T, Vector256<T>> where T : u
         throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
     }
     /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Round(Vector256<T> a)
+    {
+        if (typeof(T) == typeof(float)) return Vector256.Round(a.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector256.Round(a.AsDouble()).As<double, T>();
+        throw new NotSupportedException($"Vector rounding is defined for float and double, not {typeof(T).Name}.");
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> PowerOfTwo(Vector256<T> n)
+    {
+        if (typeof(T) == typeof(float)) return ((Vector256.ConvertToInt32(n.AsSingle()) + Vector256.Create(127)) << 23).As<int, T>();
+        if (typeof(T) == typeof(double)) return ((Vector256.ConvertToInt64(n.AsDouble()) + Vector256.Create(1023L)) << 52).As<long, T>();
+        throw new NotSupportedException($"Powers of two are defined for float and double, not {typeof(T).Name}.");
+    }
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> GreaterThan(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThan(a, b);
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<T> GreaterThanOrEqual(Vector256<T> a, Vector256<T> b) => Vector256.GreaterThanOrEqual(a, b);
@@ -262,6 +298,22 @@ public readonly struct Vector128Ops<T> : IVectorOps<T, Vector128<T>> where T : u
         if (typeof(T) == typeof(float)) return Vector128.Exp(a.AsSingle()).As<float, T>();
         if (typeof(T) == typeof(double)) return Vector128.Exp(a.AsDouble()).As<double, T>();
         throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Round(Vector128<T> a)
+    {
+        if (typeof(T) == typeof(float)) return Vector128.Round(a.AsSingle()).As<float, T>();
+        if (typeof(T) == typeof(double)) return Vector128.Round(a.AsDouble()).As<double, T>();
+        throw new NotSupportedException($"Vector rounding is defined for float and double, not {typeof(T).Name}.");
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> PowerOfTwo(Vector128<T> n)
+    {
+        if (typeof(T) == typeof(float)) return ((Vector128.ConvertToInt32(n.AsSingle()) + Vector128.Create(127)) << 23).As<int, T>();
+        if (typeof(T) == typeof(double)) return ((Vector128.ConvertToInt64(n.AsDouble()) + Vector128.Create(1023L)) << 52).As<long, T>();
+        throw new NotSupportedException($"Powers of two are defined for float and double, not {typeof(T).Name}.");
     }
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<T> GreaterThan(Vector128<T> a, Vector128<T> b) => Vector128.GreaterThan(a, b);
@@ -342,6 +394,22 @@ public readonly struct ScalarOps<T> : IVectorOps<T, T> where T : unmanaged, INum
         if (typeof(T) == typeof(float)) return Unsafe.BitCast<float, T>(MathF.Exp(Unsafe.BitCast<T, float>(a)));
         if (typeof(T) == typeof(double)) return Unsafe.BitCast<double, T>(Math.Exp(Unsafe.BitCast<T, double>(a)));
         throw new NotSupportedException($"Exp is defined for float and double, not {typeof(T).Name}.");
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Round(T a)
+    {
+        if (typeof(T) == typeof(float)) return Unsafe.BitCast<float, T>(MathF.Round(Unsafe.BitCast<T, float>(a)));
+        if (typeof(T) == typeof(double)) return Unsafe.BitCast<double, T>(Math.Round(Unsafe.BitCast<T, double>(a)));
+        throw new NotSupportedException($"Rounding is defined for float and double, not {typeof(T).Name}.");
+    }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T PowerOfTwo(T n)
+    {
+        if (typeof(T) == typeof(float)) return Unsafe.BitCast<int, T>(((int)Unsafe.BitCast<T, float>(n) + 127) << 23);
+        if (typeof(T) == typeof(double)) return Unsafe.BitCast<long, T>(((long)Unsafe.BitCast<T, double>(n) + 1023) << 52);
+        throw new NotSupportedException($"Powers of two are defined for float and double, not {typeof(T).Name}.");
     }
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static T GreaterThan(T a, T b) => Mask(a > b);
