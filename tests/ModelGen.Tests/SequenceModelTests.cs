@@ -718,8 +718,18 @@ public class SequenceModelTests
         }
         Assert.True(worstTanh < 1e-6, $"tanh is off by {worstTanh}");
         Assert.True(worstSigmoid < 1e-6, $"σ is off by {worstSigmoid}");
-        Assert.True(float.IsNaN(RecurrentOp.Tanh<float, float, ModelGen.Simd.ScalarOps<float>>(float.NaN)));
-        Assert.True(float.IsNaN(RecurrentOp.Sigmoid<float, float, ModelGen.Simd.ScalarOps<float>>(float.NaN)));
+        // NaN stays NaN at every width (the clamp's native min and max must keep it), infinities saturate.
+        foreach (float special in new[] { float.NaN, float.PositiveInfinity, float.NegativeInfinity })
+        {
+            float[] tanh = [Tanh<System.Runtime.Intrinsics.Vector512<float>, ModelGen.Simd.Vector512Ops<float>>(special), Tanh<System.Runtime.Intrinsics.Vector256<float>, ModelGen.Simd.Vector256Ops<float>>(special),
+                Tanh<System.Runtime.Intrinsics.Vector128<float>, ModelGen.Simd.Vector128Ops<float>>(special), RecurrentOp.Tanh<float, float, ModelGen.Simd.ScalarOps<float>>(special)];
+            float[] sigmoid = [Sigmoid<System.Runtime.Intrinsics.Vector512<float>, ModelGen.Simd.Vector512Ops<float>>(special), Sigmoid<System.Runtime.Intrinsics.Vector256<float>, ModelGen.Simd.Vector256Ops<float>>(special),
+                Sigmoid<System.Runtime.Intrinsics.Vector128<float>, ModelGen.Simd.Vector128Ops<float>>(special), RecurrentOp.Sigmoid<float, float, ModelGen.Simd.ScalarOps<float>>(special)];
+            foreach (float t in tanh)
+                Assert.True(float.IsNaN(special) ? float.IsNaN(t) : Math.Abs(t - MathF.Sign(special)) <= 1e-6, $"tanh({special}) = {t}");
+            foreach (float v in sigmoid)
+                Assert.True(float.IsNaN(special) ? float.IsNaN(v) : Math.Abs(v - (special > 0 ? 1 : 0)) <= 1e-6, $"σ({special}) = {v}");
+        }
 
         static float Tanh<TVector, TOps>(float x) where TVector : struct where TOps : ModelGen.Simd.IVectorOps<float, TVector>
             => First<TVector, TOps>(RecurrentOp.Tanh<float, TVector, TOps>(TOps.Broadcast(x)));

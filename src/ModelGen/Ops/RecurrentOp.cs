@@ -719,7 +719,7 @@ public static unsafe class RecurrentOp
         where T : unmanaged, IBinaryFloatingPointIeee754<T> where TVector : struct where TOps : IVectorOps<T, TVector>
     {
         TVector clamp = C(7.90531110763549805f), negativeClamp = C(-7.90531110763549805f);
-        TVector x = TOps.ConditionalSelect(TOps.GreaterThan(a, clamp), clamp, TOps.ConditionalSelect(TOps.LessThan(a, negativeClamp), negativeClamp, a));
+        TVector x = TOps.Clamp(a, negativeClamp, clamp);
         TVector x2 = TOps.Multiply(x, x);
         TVector p = TOps.MultiplyAdd(x2, C(-2.76076847742355e-16f), C(2.00018790482477e-13f));
         p = TOps.MultiplyAdd(x2, p, C(-8.60467152213735e-11f));

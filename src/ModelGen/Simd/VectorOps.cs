@@ -50,6 +50,8 @@ public interface IVectorOps<T, TVector>
     static abstract TVector Abs(TVector a);
     /// <summary>e^a (float and double).</summary>
     static abstract TVector Exp(TVector a);
+    /// <summary>a clamped to [low, high] (low ≤ high, neither NaN), a NaN lane staying NaN.</summary>
+    static abstract TVector Clamp(TVector a, TVector low, TVector high);
     /// <summary>a rounded to the nearest whole number, ties to even (float and double).</summary>
     static abstract TVector Round(TVector a);
     /// <summary>2^n, exact, for lanes holding whole numbers n of the normal exponent range (float −126…127, double −1022…1023): n + bias in the exponent bits.</summary>
@@ -125,6 +127,15 @@ public readonly struct Vector512Ops<T> : IVectorOps<T, Vector512<T>> where T : u
         if (typeof(T) == typeof(double)) return Vector512.Exp(a.AsDouble()).As<double, T>();
         throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
     }
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The native min and max, one instruction each: x86's return their second operand where either is NaN, ARM's
+    /// return NaN, so a NaN in <paramref name="a"/>, always the second operand, comes through either way. (The IEEE
+    /// Min and Max order NaN and signed zeros with extra instructions: the LSTM cell's five clamps per unit cost 14% of
+    /// its forward at 512 bits, 26% at 256.)
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<T> Clamp(Vector512<T> a, Vector512<T> low, Vector512<T> high) => Vector512.MinNative(high, Vector512.MaxNative(low, a));
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Round(Vector512<T> a)
@@ -213,6 +224,15 @@ public readonly struct Vector256Ops<T> : IVectorOps<T, Vector256<T>> where T : u
         throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
     }
     /// <inheritdoc/>
+    /// <remarks>
+    /// The native min and max, one instruction each: x86's return their second operand where either is NaN, ARM's
+    /// return NaN, so a NaN in <paramref name="a"/>, always the second operand, comes through either way. (The IEEE
+    /// Min and Max order NaN and signed zeros with extra instructions: the LSTM cell's five clamps per unit cost 14% of
+    /// its forward at 512 bits, 26% at 256.)
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<T> Clamp(Vector256<T> a, Vector256<T> low, Vector256<T> high) => Vector256.MinNative(high, Vector256.MaxNative(low, a));
+    /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Round(Vector256<T> a)
     {
@@ -299,6 +319,15 @@ public readonly struct Vector128Ops<T> : IVectorOps<T, Vector128<T>> where T : u
         if (typeof(T) == typeof(double)) return Vector128.Exp(a.AsDouble()).As<double, T>();
         throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
     }
+    /// <inheritdoc/>
+    /// <remarks>
+    /// The native min and max, one instruction each: x86's return their second operand where either is NaN, ARM's
+    /// return NaN, so a NaN in <paramref name="a"/>, always the second operand, comes through either way. (The IEEE
+    /// Min and Max order NaN and signed zeros with extra instructions: the LSTM cell's five clamps per unit cost 14% of
+    /// its forward at 512 bits, 26% at 256.)
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector128<T> Clamp(Vector128<T> a, Vector128<T> low, Vector128<T> high) => Vector128.MinNative(high, Vector128.MaxNative(low, a));
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Round(Vector128<T> a)
@@ -395,6 +424,9 @@ public readonly struct ScalarOps<T> : IVectorOps<T, T> where T : unmanaged, INum
         if (typeof(T) == typeof(double)) return Unsafe.BitCast<double, T>(Math.Exp(Unsafe.BitCast<T, double>(a)));
         throw new NotSupportedException($"Exp is defined for float and double, not {typeof(T).Name}.");
     }
+    /// <inheritdoc/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Clamp(T a, T low, T high) => a < low ? low : a > high ? high : a;
     /// <inheritdoc/>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Round(T a)
