@@ -195,7 +195,7 @@ public static class SoftmaxCrossEntropyOp
     }
 
     /// <summary>
-    /// e^x for float x ≤ 0 (a logit less the row's maximum), within about 1 ulp: e^x = 2^n·e^r with n = round(x·log₂e) and
+    /// e^x for float x ≤ 0 (a logit less the row's maximum), within 2 ulp: e^x = 2^n·e^r with n = round(x·log₂e) and
     /// r = x − n·ln 2 ∈ [−½ ln 2, ½ ln 2] (ln 2 in two parts, so r keeps float precision), e^r by Cephes' expf polynomial,
     /// 2^n written into the exponent bits. Below x = −87, where e^x would leave float's normal range (a term that no sum
     /// with the maximum's 1 can hold), it returns 0; NaN stays NaN. The same operations at every width and in the scalar

@@ -51,6 +51,12 @@ public interface IVectorOps<T, TVector>
     /// <summary>e^a (float and double).</summary>
     static abstract TVector Exp(TVector a);
     /// <summary>a clamped to [low, high] (low ≤ high, neither NaN), a NaN lane staying NaN.</summary>
+    /// <remarks>
+    /// The vector widths use the native min and max, one instruction each: x86's return their second operand where
+    /// either is NaN, ARM's return NaN, so <c>a</c>, always the second operand, keeps its NaN on both. Two compares and two
+    /// selects (the recurrent cells' clamp before) cost 1,024 LSTM forward cells 110 µs against 102 at 512 bits and 178
+    /// against 147 at 256; the IEEE Min and Max order NaN and signed zeros with extra instructions.
+    /// </remarks>
     static abstract TVector Clamp(TVector a, TVector low, TVector high);
     /// <summary>a rounded to the nearest whole number, ties to even (float and double).</summary>
     static abstract TVector Round(TVector a);
@@ -128,12 +134,6 @@ public readonly struct Vector512Ops<T> : IVectorOps<T, Vector512<T>> where T : u
         throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
     }
     /// <inheritdoc/>
-    /// <remarks>
-    /// The native min and max, one instruction each: x86's return their second operand where either is NaN, ARM's
-    /// return NaN, so a NaN in <paramref name="a"/>, always the second operand, comes through either way. (The IEEE
-    /// Min and Max order NaN and signed zeros with extra instructions: the LSTM cell's five clamps per unit cost 14% of
-    /// its forward at 512 bits, 26% at 256.)
-    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<T> Clamp(Vector512<T> a, Vector512<T> low, Vector512<T> high) => Vector512.MinNative(high, Vector512.MaxNative(low, a));
     /// <inheritdoc/>
@@ -224,12 +224,6 @@ public readonly struct Vector256Ops<T> : IVectorOps<T, Vector256<T>> where T : u
         throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
     }
     /// <inheritdoc/>
-    /// <remarks>
-    /// The native min and max, one instruction each: x86's return their second operand where either is NaN, ARM's
-    /// return NaN, so a NaN in <paramref name="a"/>, always the second operand, comes through either way. (The IEEE
-    /// Min and Max order NaN and signed zeros with extra instructions: the LSTM cell's five clamps per unit cost 14% of
-    /// its forward at 512 bits, 26% at 256.)
-    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<T> Clamp(Vector256<T> a, Vector256<T> low, Vector256<T> high) => Vector256.MinNative(high, Vector256.MaxNative(low, a));
     /// <inheritdoc/>
@@ -320,12 +314,6 @@ public readonly struct Vector128Ops<T> : IVectorOps<T, Vector128<T>> where T : u
         throw new NotSupportedException($"Vector exp is defined for float and double, not {typeof(T).Name}.");
     }
     /// <inheritdoc/>
-    /// <remarks>
-    /// The native min and max, one instruction each: x86's return their second operand where either is NaN, ARM's
-    /// return NaN, so a NaN in <paramref name="a"/>, always the second operand, comes through either way. (The IEEE
-    /// Min and Max order NaN and signed zeros with extra instructions: the LSTM cell's five clamps per unit cost 14% of
-    /// its forward at 512 bits, 26% at 256.)
-    /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector128<T> Clamp(Vector128<T> a, Vector128<T> low, Vector128<T> high) => Vector128.MinNative(high, Vector128.MaxNative(low, a));
     /// <inheritdoc/>
