@@ -381,16 +381,18 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
     {
         if (columns == ColumnTile)
         {
-            MicroTile<Vectors4>(rowMajor, rows, a, lda, b, ldb, depth, c, ldc, add);
+            MicroTile<AllVectors<TTile>>(rowMajor, rows, a, lda, b, ldb, depth, c, ldc, add);
             return;
         }
-        switch ((columns + TOps.Count - 1) / TOps.Count)
-        {
-            case 1: MicroTile<Vectors1>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false); break;
-            case 2: MicroTile<Vectors2>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false); break;
-            case 3: MicroTile<Vectors3>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false); break;
-            default: MicroTile<Vectors4>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false); break;
-        }
+        int vectors = (columns + TOps.Count - 1) / TOps.Count; // an edge may reach all of the tile's vectors, its last one partly
+        if (vectors == TTile.ColumnVectors)
+            MicroTile<AllVectors<TTile>>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false);
+        else if (vectors == 1)
+            MicroTile<Vectors1>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false);
+        else if (vectors == 2)
+            MicroTile<Vectors2>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false);
+        else
+            MicroTile<Vectors3>(rowMajor, rows, a, lda, b, ldb, depth, edge, ColumnTile, add: false);
         for (int r = 0; r < rows; r++)
         {
             float* source = edge + r * ColumnTile, target = c + (long)r * ldc;
@@ -460,26 +462,26 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         for (int p = 0; p < depth; p++)
         {
             TVector b0 = TOps.Load(in b[0]);
-            TVector b1 = TTile.ColumnVectors > 1 && TVectors.Count > 1 ? TOps.Load(in b[1 * w]) : TOps.Zero;
-            TVector b2 = TTile.ColumnVectors > 2 && TVectors.Count > 2 ? TOps.Load(in b[2 * w]) : TOps.Zero;
-            TVector b3 = TTile.ColumnVectors > 3 && TVectors.Count > 3 ? TOps.Load(in b[3 * w]) : TOps.Zero;
+            TVector b1 = TVectors.Count > 1 ? TOps.Load(in b[1 * w]) : TOps.Zero;
+            TVector b2 = TVectors.Count > 2 ? TOps.Load(in b[2 * w]) : TOps.Zero;
+            TVector b3 = TVectors.Count > 3 ? TOps.Load(in b[3 * w]) : TOps.Zero;
             if (TRows.Count > 0)
             {
                 TVector x0 = TOps.Broadcast(a[0]);
                 TVector x1 = TRows.Count > 1 ? TOps.Broadcast(a[r1]) : TOps.Zero;
                 c00 = TOps.MultiplyAdd(b0, x0, c00);
                 if (TRows.Count > 1) c10 = TOps.MultiplyAdd(b0, x1, c10);
-                if (TTile.ColumnVectors > 1 && TVectors.Count > 1)
+                if (TVectors.Count > 1)
                 {
                     c01 = TOps.MultiplyAdd(b1, x0, c01);
                     if (TRows.Count > 1) c11 = TOps.MultiplyAdd(b1, x1, c11);
                 }
-                if (TTile.ColumnVectors > 2 && TVectors.Count > 2)
+                if (TVectors.Count > 2)
                 {
                     c02 = TOps.MultiplyAdd(b2, x0, c02);
                     if (TRows.Count > 1) c12 = TOps.MultiplyAdd(b2, x1, c12);
                 }
-                if (TTile.ColumnVectors > 3 && TVectors.Count > 3)
+                if (TVectors.Count > 3)
                 {
                     c03 = TOps.MultiplyAdd(b3, x0, c03);
                     if (TRows.Count > 1) c13 = TOps.MultiplyAdd(b3, x1, c13);
@@ -491,17 +493,17 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 TVector x3 = TRows.Count > 3 ? TOps.Broadcast(a[r3]) : TOps.Zero;
                 c20 = TOps.MultiplyAdd(b0, x2, c20);
                 if (TRows.Count > 3) c30 = TOps.MultiplyAdd(b0, x3, c30);
-                if (TTile.ColumnVectors > 1 && TVectors.Count > 1)
+                if (TVectors.Count > 1)
                 {
                     c21 = TOps.MultiplyAdd(b1, x2, c21);
                     if (TRows.Count > 3) c31 = TOps.MultiplyAdd(b1, x3, c31);
                 }
-                if (TTile.ColumnVectors > 2 && TVectors.Count > 2)
+                if (TVectors.Count > 2)
                 {
                     c22 = TOps.MultiplyAdd(b2, x2, c22);
                     if (TRows.Count > 3) c32 = TOps.MultiplyAdd(b2, x3, c32);
                 }
-                if (TTile.ColumnVectors > 3 && TVectors.Count > 3)
+                if (TVectors.Count > 3)
                 {
                     c23 = TOps.MultiplyAdd(b3, x2, c23);
                     if (TRows.Count > 3) c33 = TOps.MultiplyAdd(b3, x3, c33);
@@ -513,17 +515,17 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 TVector x5 = TRows.Count > 5 ? TOps.Broadcast(a[r5]) : TOps.Zero;
                 c40 = TOps.MultiplyAdd(b0, x4, c40);
                 if (TRows.Count > 5) c50 = TOps.MultiplyAdd(b0, x5, c50);
-                if (TTile.ColumnVectors > 1 && TVectors.Count > 1)
+                if (TVectors.Count > 1)
                 {
                     c41 = TOps.MultiplyAdd(b1, x4, c41);
                     if (TRows.Count > 5) c51 = TOps.MultiplyAdd(b1, x5, c51);
                 }
-                if (TTile.ColumnVectors > 2 && TVectors.Count > 2)
+                if (TVectors.Count > 2)
                 {
                     c42 = TOps.MultiplyAdd(b2, x4, c42);
                     if (TRows.Count > 5) c52 = TOps.MultiplyAdd(b2, x5, c52);
                 }
-                if (TTile.ColumnVectors > 3 && TVectors.Count > 3)
+                if (TVectors.Count > 3)
                 {
                     c43 = TOps.MultiplyAdd(b3, x4, c43);
                     if (TRows.Count > 5) c53 = TOps.MultiplyAdd(b3, x5, c53);
@@ -535,17 +537,17 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 TVector x7 = TRows.Count > 7 ? TOps.Broadcast(a[r7]) : TOps.Zero;
                 c60 = TOps.MultiplyAdd(b0, x6, c60);
                 if (TRows.Count > 7) c70 = TOps.MultiplyAdd(b0, x7, c70);
-                if (TTile.ColumnVectors > 1 && TVectors.Count > 1)
+                if (TVectors.Count > 1)
                 {
                     c61 = TOps.MultiplyAdd(b1, x6, c61);
                     if (TRows.Count > 7) c71 = TOps.MultiplyAdd(b1, x7, c71);
                 }
-                if (TTile.ColumnVectors > 2 && TVectors.Count > 2)
+                if (TVectors.Count > 2)
                 {
                     c62 = TOps.MultiplyAdd(b2, x6, c62);
                     if (TRows.Count > 7) c72 = TOps.MultiplyAdd(b2, x7, c72);
                 }
-                if (TTile.ColumnVectors > 3 && TVectors.Count > 3)
+                if (TVectors.Count > 3)
                 {
                     c63 = TOps.MultiplyAdd(b3, x6, c63);
                     if (TRows.Count > 7) c73 = TOps.MultiplyAdd(b3, x7, c73);
@@ -571,14 +573,14 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         if (add)
         {
             s0 = TOps.Add(s0, TOps.Load(in c[0]));
-            if (TTile.ColumnVectors > 1 && TVectors.Count > 1) s1 = TOps.Add(s1, TOps.Load(in c[w]));
-            if (TTile.ColumnVectors > 2 && TVectors.Count > 2) s2 = TOps.Add(s2, TOps.Load(in c[2 * w]));
-            if (TTile.ColumnVectors > 3 && TVectors.Count > 3) s3 = TOps.Add(s3, TOps.Load(in c[3 * w]));
+            if (TVectors.Count > 1) s1 = TOps.Add(s1, TOps.Load(in c[w]));
+            if (TVectors.Count > 2) s2 = TOps.Add(s2, TOps.Load(in c[2 * w]));
+            if (TVectors.Count > 3) s3 = TOps.Add(s3, TOps.Load(in c[3 * w]));
         }
         TOps.Store(s0, ref c[0]);
-        if (TTile.ColumnVectors > 1 && TVectors.Count > 1) TOps.Store(s1, ref c[w]);
-        if (TTile.ColumnVectors > 2 && TVectors.Count > 2) TOps.Store(s2, ref c[2 * w]);
-        if (TTile.ColumnVectors > 3 && TVectors.Count > 3) TOps.Store(s3, ref c[3 * w]);
+        if (TVectors.Count > 1) TOps.Store(s1, ref c[w]);
+        if (TVectors.Count > 2) TOps.Store(s2, ref c[2 * w]);
+        if (TVectors.Count > 3) TOps.Store(s3, ref c[3 * w]);
     }
 }
 
@@ -750,16 +752,16 @@ internal interface IRowCount
     static abstract int Count { get; }
 }
 
-/// <summary>How many of a micro-tile's column vectors a kernel computes: all (<see cref="Vectors4"/> covers every tile) or an edge panel's first few.</summary>
+/// <summary>How many of a micro-tile's column vectors a kernel computes, never more than the tile has: all of them (<see cref="AllVectors{TTile}"/>) or an edge panel's first few.</summary>
 internal interface IVectorCount
 {
     static abstract int Count { get; }
 }
 
+internal readonly struct AllVectors<TTile> : IVectorCount where TTile : IMicroTile { public static int Count => TTile.ColumnVectors; }
 internal readonly struct Vectors1 : IVectorCount { public static int Count => 1; }
 internal readonly struct Vectors2 : IVectorCount { public static int Count => 2; }
 internal readonly struct Vectors3 : IVectorCount { public static int Count => 3; }
-internal readonly struct Vectors4 : IVectorCount { public static int Count => 4; }
 
 internal readonly struct Rows1 : IRowCount { public static int Count => 1; }
 internal readonly struct Rows2 : IRowCount { public static int Count => 2; }

@@ -139,7 +139,7 @@ public static unsafe class RecurrentOp
             pRecurrent = recurrent)
         fixed (int* pInputRows = inputRows, pLengths = lengths)
         {
-            var sweep = new ForwardSweep<T, TCell>(new StepMatrix<T>(GemmForm.ABt, pHiddenWeights, units, width), pInput, pInputRows, pHiddenBias,
+            var sweep = new ForwardSweep<T, TCell>(new StepMatrix<T>(GemmForm.ABt, pHiddenWeights, units, width, batch), pInput, pInputRows, pHiddenBias,
                 pHidden, pGates, pCells, pRecurrent, pLengths, batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
@@ -171,44 +171,42 @@ public static unsafe class RecurrentOp
         private readonly GemmForm _form;
         private readonly T* _weights;
         private readonly int _k, _n;
+        private readonly bool _packed;
         private readonly long _sweep;
 
         /// <summary>
         /// B from <paramref name="weights"/> (pinned for the sweep): for <see cref="GemmForm.ABt"/> stored [n × k], for
-        /// <see cref="GemmForm.AB"/> [k × n].
+        /// <see cref="GemmForm.AB"/> [k × n]; a step's rows are the batch, or its halves (at least 4) on two cores.
         /// </summary>
-        public StepMatrix(GemmForm form, T* weights, int k, int n)
+        public StepMatrix(GemmForm form, T* weights, int k, int n, int batch)
         {
             _form = form;
             _weights = weights;
             _k = k;
             _n = n;
+            _packed = typeof(T) == typeof(float) && Vectorized.Current != SimdWidth.Scalar && batch > 1;
             _sweep = Interlocked.Increment(ref s_sweeps);
         }
 
-        /// <summary>B as this core's steps of <paramref name="rows"/> rows read it, prepared here unless this core already did for this sweep.</summary>
-        public StepProduct<T> OnThisCore(int rows)
+        /// <summary>B as this core's steps read it, prepared here unless this core already did for this sweep.</summary>
+        public StepProduct<T> OnThisCore()
         {
-            if (typeof(T) == typeof(float) && Vectorized.Current != SimdWidth.Scalar && rows > 1)
+            if (!_packed && _form == GemmForm.AB)
+                return new StepProduct<T>(_weights, null);
+            bool prepared = SweepScratch<T>.WeightsOfSweep == _sweep;
+            SweepScratch<T>.WeightsOfSweep = _sweep;
+            if (_packed)
             {
-                float* panels = PinnedScratch.Get(ref SweepScratch<float>.Weights, PackedSgemm.PanelsLength(_k, _n));
-                if (SweepScratch<float>.WeightsOfSweep != 2 * _sweep + 1)
-                {
+                float* panels = (float*)PinnedScratch.Get(ref SweepScratch<T>.Weights, PackedSgemm.PanelsLength(_k, _n));
+                if (!prepared)
                     PackedSgemm.PackPanels(_form, (float*)_weights, _k, _n, panels);
-                    SweepScratch<float>.WeightsOfSweep = 2 * _sweep + 1;
-                }
                 return new StepProduct<T>(null, panels);
             }
-            if (_form == GemmForm.AB)
-                return new StepProduct<T>(_weights, null);
             T* matrix = PinnedScratch.Get(ref SweepScratch<T>.Weights, _k * _n);
-            if (SweepScratch<T>.WeightsOfSweep != 2 * _sweep)
-            {
+            if (!prepared)
                 for (int j = 0; j < _n; j++)
                     for (int p = 0; p < _k; p++)
                         matrix[p * _n + j] = _weights[j * _k + p];
-                SweepScratch<T>.WeightsOfSweep = 2 * _sweep;
-            }
             return new StepProduct<T>(matrix, null);
         }
     }
@@ -246,7 +244,7 @@ public static unsafe class RecurrentOp
         public void Run(int firstSample, int endSample, int unused0, int unused1)
         {
             int width = TCell.GateCount * units, count = endSample - firstSample;
-            StepProduct<T> hiddenWeights = stepMatrix.OnThisCore(count);
+            StepProduct<T> hiddenWeights = stepMatrix.OnThisCore();
             var hiddenBiasSpan = new ReadOnlySpan<T>(hiddenBias, width);
             var hiddenSpan = new Span<T>(hidden, batch * steps * units);
             var gatesSpan = new Span<T>(gates, batch * steps * width);
@@ -319,7 +317,7 @@ public static unsafe class RecurrentOp
             pInputGateGradient = inputGateGradient, pHiddenSide = hiddenSide, pCellCarry = cellCarry, pLastState = lastStateGradient)
         fixed (int* pLengths = lengths)
         {
-            var sweep = new BackwardSweep<T, TCell>(pHiddenGradient, pLastState, new StepMatrix<T>(GemmForm.AB, pHiddenWeights, width, units), pHidden, pGates, pCells,
+            var sweep = new BackwardSweep<T, TCell>(pHiddenGradient, pLastState, new StepMatrix<T>(GemmForm.AB, pHiddenWeights, width, units, batch), pHidden, pGates, pCells,
                 pInputGateGradient, pHiddenSide, cellCarry.IsEmpty ? null : pCellCarry, pLengths, batch, steps, units, reverse, negativeSlope);
             Split(ref sweep, batch, (long)batch * steps * width * units);
         }
@@ -334,7 +332,7 @@ public static unsafe class RecurrentOp
         public void Run(int firstSample, int endSample, int unused0, int unused1)
         {
             int width = TCell.GateCount * units, count = endSample - firstSample;
-            StepProduct<T> hiddenWeights = stepMatrix.OnThisCore(count);
+            StepProduct<T> hiddenWeights = stepMatrix.OnThisCore();
             var hiddenSpan = new ReadOnlySpan<T>(hidden, batch * steps * units);
             var gatesSpan = new ReadOnlySpan<T>(gates, batch * steps * width);
             var cellsSpan = TCell.KeepsCell ? new ReadOnlySpan<T>(cells, batch * steps * units) : default;
@@ -757,7 +755,7 @@ public static unsafe class RecurrentOp
 internal static class SweepScratch<T> where T : unmanaged
 {
     [ThreadStatic] public static T[]? Weights;
-    /// <summary>The sweep (<see cref="RecurrentOp"/>'s StepMatrix) whose W_hh <see cref="Weights"/> holds, and how: 2·sweep + 1 packed, 2·sweep row-major.</summary>
+    /// <summary>The sweep (<see cref="RecurrentOp"/>'s StepMatrix) whose prepared W_hh <see cref="Weights"/> holds.</summary>
     [ThreadStatic] public static long WeightsOfSweep;
     [ThreadStatic] public static T[]? Bias;
     [ThreadStatic] public static T[]? HiddenGradient;
