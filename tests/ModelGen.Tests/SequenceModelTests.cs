@@ -649,6 +649,8 @@ public class SequenceModelTests
             int different = real.Distinct().Count();
             Assert.Equal(4 * different > 3 * real.Length, distinct.PerPosition);
             Assert.Equal(distinct.PerPosition ? batch * steps : different, distinct.Count);
+            for (int slot = 0; slot < distinct.Count; slot++) // how many real positions hold each slot's token (a padded slot none)
+                Assert.Equal(distinct.PerPosition ? (distinct.Tokens[slot] < 0 ? 0 : 1) : real.Count(token => token == distinct.Tokens[slot]), distinct.Occurrences[slot]);
         }
         else
             EmbeddingOp.Forward(tokens, Of(table), x, lengths, batch, steps, steps, inputs);

@@ -455,7 +455,13 @@ public static unsafe class RecurrentOp
         {
             T* partial = halves && split ? (T*)PinnedScratch.Get(ref BlockScratch.TokenPartial, width * inputs) : null;
             var sums = new TokenSums<T>(pSlots, pGradient, pSums, rows, width, halves ? pRows : null, pWeightGradient, partial, inputs);
-            GemmWorker.RunHalves(ref sums, count, split, worthWaking: true);
+            if (split)
+            {
+                int firstHalfEnd = EvenSplit(tokens.Occurrences.AsSpan(0, count), inputs);
+                GemmWorker.RunPair(ref sums, 0, firstHalfEnd, 0, 0, firstHalfEnd, count, 0, 0, worthWaking: true);
+            }
+            else
+                sums.Run(0, count, 0, 0);
             if (partial != null)
                 System.Numerics.Tensors.TensorPrimitives.Add(inputWeightGradient[..(width * inputs)], new ReadOnlySpan<T>(partial, width * inputs), inputWeightGradient);
         }
@@ -464,8 +470,30 @@ public static unsafe class RecurrentOp
     }
 
     /// <summary>
-    /// Slots [first, end) of <see cref="BackwardParametersDistinct"/>'s sums: cleared, then every position's dG row added
-    /// to its token's in position order — the same sums in the same order whichever core runs a slot. With
+    /// Where the token sums' slots split between two cores so both take as long: a slot costs its positions' row additions
+    /// and its share of dW_ih, which costs about what inputs / 24 additions do (LSTM classifier, two Xeon cores: ~70 ns an
+    /// addition, ~90 ns a slot's 256 × 32 products). Slots are numbered by first position, so the frequent tokens come
+    /// first: halves of the slots left the first core 1,200 of 2,048 positions, ~30 µs more than the second. The split
+    /// follows the batch alone, so the sums do not depend on timing.
+    /// </summary>
+    private static int EvenSplit(ReadOnlySpan<int> occurrences, int inputs)
+    {
+        long total = 0;
+        foreach (int positions in occurrences)
+            total += 24L * positions + inputs;
+        long firstHalf = 0;
+        for (int slot = 0; slot < occurrences.Length - 1; slot++)
+        {
+            firstHalf += 24L * occurrences[slot] + inputs;
+            if (2 * firstHalf >= total)
+                return slot + 1;
+        }
+        return occurrences.Length - 1;
+    }
+
+    /// <summary>
+    /// Slots [first, end) of <see cref="BackwardParametersDistinct"/>'s sums: every position's dG row summed into its
+    /// token's in position order (<see cref="SumRowsBySlot{T}"/>) — the same sums in the same order whichever core runs a slot. With
     /// <paramref name="tokenRows"/> (float only), then this half's dW_ih = sumsᵀ·rows (the first half into the gradient,
     /// the second into <paramref name="partial"/>).
     /// </summary>
@@ -475,9 +503,8 @@ public static unsafe class RecurrentOp
     {
         public void Run(int first, int end, int unused0, int unused1)
         {
-            new Span<T>(sums + (long)first * width, (end - first) * width).Clear();
-            var add = new ScatterAddRows<T>(gradient, slots, rows, sums, first, end);
-            Vectorized.Run<T, ScatterAddRows<T>>(ref add, width);
+            var add = new SumRowsBySlot<T>(gradient, slots, rows, sums, first, end);
+            Vectorized.Run<T, SumRowsBySlot<T>>(ref add, width);
             if (tokenRows == null)
                 return;
             var target = (float*)(first == 0 ? inputWeightGradient : partial);
