@@ -138,7 +138,7 @@ internal readonly unsafe struct ScatterAddRows<T>(T* rows, int* index, int count
 /// position order, for the slots in [low, high) — a core's half; −1 (a padded position) is skipped. Slots are numbered in
 /// the order of their first position (<see cref="DistinctTokens.Collect"/>), so a slot's first position is the one where
 /// it equals the count of slots seen before: that row is stored and the rest added, and the target is never cleared first
-/// (clearing the sums, 870 KB for an LSTM classifier's batch, cost two Xeon cores ~20 µs of a ~150 µs pass).
+/// (an LSTM classifier's 870 KB of sums, two Xeon cores: the pass 146 → 138 µs).
 /// </summary>
 internal readonly unsafe struct SumRowsBySlot<T>(T* rows, int* slots, int count, T* target, int low, int high) : IVectorKernel<T>
     where T : unmanaged
