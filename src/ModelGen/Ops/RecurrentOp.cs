@@ -264,7 +264,7 @@ public static unsafe class RecurrentOp
                 {
                     int row = t * batch + n;
                     if (inputRows is not null)
-                        PrefetchInputRow(n + 1 < endSample ? row + 1 : nextStepRow);
+                        PrefetchInputRow(n + 1 < endSample ? row + 1 : nextStepRow, width);
                     Span<T> h = hiddenSpan.Slice(row * units, units);
                     Span<T> c = TCell.KeepsCell ? cellsSpan.Slice(row * units, units) : default;
                     if (t >= lengths[n])
@@ -292,13 +292,12 @@ public static unsafe class RecurrentOp
         /// hardware prefetchers cannot follow (LSTM classifier, two Xeon cores: forward sweep 387 → 369 µs).
         /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void PrefetchInputRow(int position)
+        private void PrefetchInputRow(int position, int width)
         {
             if (!System.Runtime.Intrinsics.X86.Sse.IsSupported || position < 0 || inputRows[position] < 0)
                 return;
-            int bytes = TCell.GateCount * units * sizeof(T);
-            byte* row = (byte*)(input + (long)inputRows[position] * TCell.GateCount * units);
-            for (int offset = 0; offset < bytes; offset += 64)
+            byte* row = (byte*)(input + (long)inputRows[position] * width);
+            for (int offset = 0; offset < width * sizeof(T); offset += 64)
                 System.Runtime.Intrinsics.X86.Sse.Prefetch0(row + offset);
         }
     }
