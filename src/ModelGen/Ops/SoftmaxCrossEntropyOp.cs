@@ -176,6 +176,10 @@ public static class SoftmaxCrossEntropyOp
         private readonly Span<T> _e = e;
         public T Sum;
 
+        // Compiled on its own for each width. Inlined into whatever job calls it, it ran out of the JIT's inlining budget on
+        // the second core, whose root (GemmWorker's RunJob) is a few bytes of IL: ExpOfNonPositive stayed a call passing
+        // vectors through the stack (the tagger's loss, two Zen 3 cores: the helper's half 395 µs, the caller's 230).
+        [MethodImpl(MethodImplOptions.NoInlining)]
         public int Run<TVector, TOps>(int i, int length) where TVector : struct where TOps : IVectorOps<T, TVector>
         {
             if (i + TOps.Count > length)
