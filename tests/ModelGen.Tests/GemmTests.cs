@@ -105,6 +105,51 @@ public class GemmTests
         }
     }
 
+    /// <summary>
+    /// A recurrent layer's weight gradient sums one core's samples of every step: depth p is row p / run · stride + p % run
+    /// of A (AtB) and B (AB, AtB). Depths cross packing blocks mid-run; every row between runs is NaN, so a wrong row
+    /// cannot go unnoticed.
+    /// </summary>
+    public static TheoryData<int, int, int, int, int, int> WidthsAndDepthRunShapes()
+    {
+        var data = new TheoryData<int, int, int, int, int, int>();
+        foreach (int bits in Widths.Bits.Where(b => b > 1))
+            foreach (var (m, n, k, run, stride) in new[] { (256, 64, 1008, 16, 32), (37, 29, 901, 7, 11), (13, 70, 100, 3, 3), (64, 16, 1, 5, 9), (5, 33, 2, 4, 8) })
+                data.Add(bits, m, n, k, run, stride);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(WidthsAndDepthRunShapes))]
+    public unsafe void DepthRowsReadRunsOfRowsAStrideApart(int bits, int m, int n, int k, int run, int stride)
+    {
+        using var width = Widths.Force(bits);
+        int sourceRows = k == 0 ? 1 : (k - 1) / run * stride + (k - 1) % run + 1;
+        double[] a = Reference.Random(k * m, 11 + m), b = Reference.Random(k * n, 12 + n);
+        float[] aRows = Enumerable.Repeat(float.NaN, sourceRows * m).ToArray(), bRows = Enumerable.Repeat(float.NaN, sourceRows * n).ToArray();
+        for (int p = 0; p < k; p++)
+        {
+            int row = p / run * stride + p % run;
+            for (int i = 0; i < m; i++) aRows[row * m + i] = (float)a[p * m + i];
+            for (int j = 0; j < n; j++) bRows[row * n + j] = (float)b[p * n + j];
+        }
+        double[] aT = Reference.Transpose(a, k, m);
+        double[] expected = Reference.MatMul(aT, b, m, k, n);
+        fixed (float* pa = aRows, pb = bRows, paMatrix = Reference.ToFloat(aT))
+        {
+            var c = Enumerable.Repeat(float.NaN, m * n).ToArray();
+            fixed (float* pc = c)
+                PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, pa, pb, pc, m, k, n, accumulate: false, new DepthRows(run, stride));
+            Reference.Close(expected, c, 1e-5, 2e-6 * Math.Sqrt(k + 1), $"AtB {m}×{k}×{n}, runs of {run} every {stride}");
+
+            var accumulated = Reference.ToFloat(Reference.Random(m * n, 13));
+            double[] expectedAccumulated = expected.Select((v, i) => v + accumulated[i]).ToArray();
+            fixed (float* pc = accumulated)
+                PackedSgemm.MultiplyOnThisThread(GemmForm.AB, paMatrix, pb, pc, m, k, n, accumulate: true, new DepthRows(run, stride));
+            Reference.Close(expectedAccumulated, accumulated, 1e-5, 2e-6 * Math.Sqrt(k + 1), $"AB {m}×{k}×{n} accumulate, runs of {run} every {stride}");
+        }
+    }
+
     [Fact]
     public void ShortSpansAreRejected()
     {

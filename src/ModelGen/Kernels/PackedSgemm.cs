@@ -105,9 +105,12 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             job.PackB(panels + (long)jr * k, 0, k, jr, Math.Min(ColumnTile, n - jr));
     }
 
-    /// <summary>C (+)= op(A)·op(B) on this thread, never split: for a product that is itself one core's part of a split job.</summary>
-    public static void MultiplyOnThisThread(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate)
-        => new Job<NoEpilogue, MatrixPanels>(form, a, b, default, c, m, k, n, 0, k, accumulate, default).Run(0, m, 0, n);
+    /// <summary>
+    /// C (+)= op(A)·op(B) on this thread, never split: for a product that is itself one core's part of a split job. The AB
+    /// and AtB forms' depth index p reads row <paramref name="depthRows"/>.From(p) of A [k × m] (AtB) and B [k × n].
+    /// </summary>
+    public static void MultiplyOnThisThread(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate, DepthRows depthRows = default)
+        => new Job<NoEpilogue, MatrixPanels>(form, a, b, default, c, m, k, n, 0, k, accumulate, default, depthRows).Run(0, m, 0, n);
 
     /// <summary>
     /// C [m × n] (+)= A [m × k] (row-major) · B, with B already in panels (<see cref="PackPanels"/>, at this width), on this
@@ -174,12 +177,14 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         private readonly int _depthStart, _depthEnd;
         private readonly bool _accumulate;
         private readonly TEpilogue _epilogue;
+        private readonly DepthRows _depthRows;
 
         /// <summary>C (+)= the sum over depths [<paramref name="depthStart"/>, <paramref name="depthEnd"/>) of the product's k.</summary>
-        public Job(GemmForm form, float* a, float* b, TSource source, float* c, int m, int k, int n, int depthStart, int depthEnd, bool accumulate, TEpilogue epilogue)
+        public Job(GemmForm form, float* a, float* b, TSource source, float* c, int m, int k, int n, int depthStart, int depthEnd, bool accumulate, TEpilogue epilogue,
+            DepthRows depthRows = default)
         {
             _form = form; _a = a; _b = b; _source = source; _c = c; _m = m; _k = k; _n = n; _depthStart = depthStart; _depthEnd = depthEnd;
-            _accumulate = accumulate; _epilogue = epilogue;
+            _accumulate = accumulate; _epilogue = epilogue; _depthRows = depthRows;
         }
 
         /// <summary>Computes rows [rowStart, rowEnd) × columns [columnStart, columnEnd) of C.</summary>
@@ -205,7 +210,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
             // cores: a recurrent layer's dW_ih and dX over 32 inputs (256 × 2048 × 32, 2048 × 256 × 32) 550 → 150 µs and
             // 230 → 154 µs with one panel; with two, an MLP's first layer (256 × 784 × 256, each core 128 columns) 421 → 389
             // µs, 32 × 784 × 256 59 → 49, and held to AVX2 (16-column panels) 1024 × 1024 × 32 500 → 400.
-            bool aInPlace = columnEnd - columnStart <= 2 * columnTile;
+            bool aInPlace = columnEnd - columnStart <= 2 * columnTile && !_depthRows.IsMapped;
             bool aRowMajor = aInPlace && _form != GemmForm.AtB;
             int aStride = !aInPlace ? rowTile : aRowMajor ? _k : _m;
             for (int jc = columnStart; jc < columnEnd; jc += columnBlock)
@@ -261,7 +266,7 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
         /// Few rows reuse each B panel only a few times, too few to repay copying it: a full panel of a row-major B
         /// (the AB form) is then read in place, row stride n, instead of packed.
         /// </summary>
-        private bool ReadsBDirectly(int rows, int columns) => TSource.IsMatrix && _form == GemmForm.AB && columns == ColumnTile && rows <= DirectBRows;
+        private bool ReadsBDirectly(int rows, int columns) => TSource.IsMatrix && _form == GemmForm.AB && columns == ColumnTile && rows <= DirectBRows && !_depthRows.IsMapped;
 
         /// <summary>B(p, j) for p in [pc, pc+kc), j in [column, column+columns) into an NR-wide panel, zero-padded.</summary>
         internal void PackB(float* panel, int pc, int kc, int column, int columns)
@@ -295,9 +300,10 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 }
                 return;
             }
-            for (int p = 0; p < kc; p++)
+            var depthRow = _depthRows.From(pc);
+            for (int p = 0; p < kc; p++, depthRow.Next())
             {
-                float* source = _b + (long)(pc + p) * _n + column;
+                float* source = _b + depthRow.Row * _n + column;
                 float* target = panel + p * columnTile;
                 if (columns == columnTile)
                 {
@@ -323,11 +329,12 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 // depth. Six rows move as eight floats, the two extra landing where the next depth's (or next panel's, packed
                 // after this one, or the spare floats after the last) go: a weight gradient's packing, elementwise, had cost a
                 // fifth of its GEMM.
+                var depthRow = _depthRows.From(pc);
                 if (rows == rowTile && rowTile == 8)
                 {
-                    for (int p = 0; p < kc; p++)
+                    for (int p = 0; p < kc; p++, depthRow.Next())
                     {
-                        float* source = _a + (long)(pc + p) * _m + row;
+                        float* source = _a + depthRow.Row * _m + row;
                         Vector128.Store(Vector128.Load(source), panel + p * 8);
                         Vector128.Store(Vector128.Load(source + 4), panel + p * 8 + 4);
                     }
@@ -335,13 +342,13 @@ internal static unsafe class PackedSgemm<TVector, TOps, TTile>
                 }
                 if (rows == rowTile && rowTile == 6 && row + 8 <= _m && Vector256.IsHardwareAccelerated)
                 {
-                    for (int p = 0; p < kc; p++)
-                        Vector256.Store(Vector256.Load(_a + (long)(pc + p) * _m + row), panel + p * 6);
+                    for (int p = 0; p < kc; p++, depthRow.Next())
+                        Vector256.Store(Vector256.Load(_a + depthRow.Row * _m + row), panel + p * 6);
                     return;
                 }
-                for (int p = 0; p < kc; p++)
+                for (int p = 0; p < kc; p++, depthRow.Next())
                 {
-                    float* source = _a + (long)(pc + p) * _m + row;
+                    float* source = _a + depthRow.Row * _m + row;
                     float* target = panel + p * rowTile;
                     int r = 0;
                     for (; r < rows; r++) target[r] = source[r];
@@ -616,10 +623,10 @@ internal static unsafe class PackedSgemm
         WithTile(ref pack, n);
     }
 
-    /// <summary>C (+)= op(A)·op(B) on this thread at the current width, never split across cores.</summary>
-    public static void MultiplyOnThisThread(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate)
+    /// <summary>C (+)= op(A)·op(B) on this thread at the current width, never split across cores; depth p at row <paramref name="depthRows"/>.From(p) of the AB and AtB forms' depth-major operands.</summary>
+    public static void MultiplyOnThisThread(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate, DepthRows depthRows = default)
     {
-        var multiply = new MultiplyOnThisThreadCall(form, a, b, c, m, k, n, accumulate);
+        var multiply = new MultiplyOnThisThreadCall(form, a, b, c, m, k, n, accumulate, depthRows);
         WithTile(ref multiply, n);
     }
 
@@ -680,10 +687,10 @@ internal static unsafe class PackedSgemm
             => PackedSgemm<TVector, TOps, TTile>.Multiply(form, a, b, source, c, m, k, n, accumulate, epilogue);
     }
 
-    private readonly struct MultiplyOnThisThreadCall(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate) : ITileCall
+    private readonly struct MultiplyOnThisThreadCall(GemmForm form, float* a, float* b, float* c, int m, int k, int n, bool accumulate, DepthRows depthRows) : ITileCall
     {
         public void Run<TVector, TOps, TTile>() where TVector : struct where TOps : IVectorOps<float, TVector> where TTile : struct, IMicroTile
-            => PackedSgemm<TVector, TOps, TTile>.MultiplyOnThisThread(form, a, b, c, m, k, n, accumulate);
+            => PackedSgemm<TVector, TOps, TTile>.MultiplyOnThisThread(form, a, b, c, m, k, n, accumulate, depthRows);
     }
 
     private readonly struct PackPanelsCall(GemmForm form, float* b, int k, int n, float* panels) : ITileCall
@@ -711,6 +718,36 @@ internal unsafe interface IPanelSource
 
     /// <summary>B(p, j) for p in [pc, pc + kc), j in [column, column + columns) into rows <paramref name="panelWidth"/> apart, zero from column <paramref name="columns"/> on.</summary>
     void Pack(float* panel, int panelWidth, int pc, int kc, int column, int columns);
+}
+
+/// <summary>
+/// Which row of the AB and AtB forms' depth-major operands (A [k × m] of AtB, B [k × n]) holds depth p: row p itself
+/// (the default), or runs of <c>run</c> consecutive rows <c>stride</c> rows apart — one core's samples of every step of a
+/// recurrent layer (rows t·batch + n), whose weight gradients then pack their operands from the layer's own buffers
+/// instead of from a gathered copy.
+/// </summary>
+internal readonly struct DepthRows(int run, int stride)
+{
+    public bool IsMapped => run > 0;
+
+    /// <summary>The rows from depth <paramref name="p"/> on, one <see cref="Cursor.Next"/> per depth.</summary>
+    public Cursor From(int p) => run > 0 ? new Cursor((long)(p / run) * stride + p % run, p % run, run, stride - run) : new Cursor(p, 0, 0, 0);
+
+    public struct Cursor(long row, int withinRun, int run, int skip)
+    {
+        public long Row = row;
+        private int _withinRun = withinRun;
+
+        public void Next()
+        {
+            Row++;
+            if (++_withinRun == run) // never for an unmapped cursor, whose run is 0 and count starts at 0
+            {
+                _withinRun = 0;
+                Row += skip;
+            }
+        }
+    }
 }
 
 /// <summary>B is the matrix the GEMM was given; the GEMM packs it itself (all three forms share one panel layout).</summary>

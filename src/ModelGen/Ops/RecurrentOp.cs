@@ -589,16 +589,17 @@ public static unsafe class RecurrentOp
     /// The parameter gradients where the sweeps ran on two cores: each core sums the gradients of the samples its
     /// backward sweep had (the halves of <see cref="Split"/>), whose gate gradients are in its own cache — a split of
     /// the GEMMs' depth by time would read half of them from the other core's (LSTM classifier, two Xeon cores: ~700 µs
-    /// after the sweep against ~370 alone). A block of steps at a time, the core gathers its samples' rows of dG, x and
-    /// h_{t−1} side by side (depth ≈ 256), then runs dW_ih += dGᵀ·x, dW_hh += dGₕᵀ·h_{t−1} and the bias sums while the
-    /// block is in L1/L2. The second half sums apart and is added at the end: the split follows the batch, so the result
-    /// does not depend on timing.
+    /// after the sweep against ~370 alone). A block of steps at a time (depth ≈ 256), the core runs dW_ih += dGᵀ·x,
+    /// dW_hh += dGₕᵀ·h_{t−1} and the bias sums while the block's rows are in L2, the GEMMs packing its samples' rows straight
+    /// from the layer's buffers (<see cref="DepthRows"/>: runs of a half batch, a batch apart) — gathering them side by side
+    /// first copied 1.25 MB per core and step of an LSTM classifier. The second half sums apart and is added at the end:
+    /// the split follows the batch, so the result does not depend on timing.
     /// </summary>
     private readonly unsafe struct SampleParameterGradients(float* x, float* hidden, float* inputSide, float* hiddenSide, bool separateHiddenSide,
         float* inputWeightGradient, float* hiddenWeightGradient, float* inputBiasGradient, float* hiddenBiasGradient, float* partial,
         int batch, int steps, int inputs, int units, int width, bool reverse) : IGemmJob
     {
-        /// <summary>Rows of one gathered block: a 256-deep product, whose dG rows (1 KB each for an LSTM of 64 units) stay in L2.</summary>
+        /// <summary>Rows of one block: a 256-deep product, whose dG rows (1 KB each for an LSTM of 64 units) stay in L2 for the next product and the bias sums.</summary>
         private const int BlockDepth = 256;
 
         /// <summary>The second half's sums: dW_ih, dW_hh, db_ih, db_hh, side by side (this thread's, pinned).</summary>
@@ -626,43 +627,41 @@ public static unsafe class RecurrentOp
             float* dbih = own ? inputBiasGradient : partial + width * (inputs + units);
             float* dbhh = own ? hiddenBiasGradient : partial + width * (inputs + units + 1);
             int blockSteps = Math.Max(1, BlockDepth / count);
-            int blockRows = blockSteps * count;
-            float* gates = PinnedScratch.Get(ref BlockScratch.Gates, blockRows * width * (separateHiddenSide ? 2 : 1));
-            float* hiddenGates = separateHiddenSide ? gates + blockRows * width : gates;
-            float* inputRows = PinnedScratch.Get(ref BlockScratch.Inputs, blockRows * inputs);
-            float* previousRows = PinnedScratch.Get(ref BlockScratch.Previous, blockRows * units);
+            // Depth p of a block is sample firstSample + p % count at step t0 + p / count: runs of count rows, batch rows apart.
+            var depthRows = new DepthRows(count, batch);
+            // The first step of a direction has no h_{t−1}: dW_hh sums over the others.
+            int firstPaired = reverse ? 0 : 1, endPaired = reverse ? steps - 1 : steps, previousOffset = reverse ? 1 : -1;
+            bool hiddenSummed = false;
             for (int t0 = 0; t0 < steps; t0 += blockSteps)
             {
-                int stepsHere = Math.Min(blockSteps, steps - t0), depth = stepsHere * count;
-                for (int s = 0; s < stepsHere; s++)
-                {
-                    int t = t0 + s, predecessor = reverse ? t + 1 : t - 1;
-                    long row = (long)t * batch + firstSample;
-                    Copy(inputSide + row * width, gates + (long)s * count * width, count * width);
-                    if (separateHiddenSide)
-                        Copy(hiddenSide + row * width, hiddenGates + (long)s * count * width, count * width);
-                    if (inputs > 0)
-                        Copy(x + row * inputs, inputRows + (long)s * count * inputs, count * inputs);
-                    float* h = previousRows + (long)s * count * units;
-                    if (predecessor >= 0 && predecessor < steps) // the first step of a direction has no h_{t−1}: its term is 0
-                        Copy(hidden + ((long)predecessor * batch + firstSample) * units, h, count * units);
-                    else
-                        new Span<float>(h, count * units).Clear();
-                }
+                int stepsHere = Math.Min(blockSteps, steps - t0);
+                long firstRow = (long)t0 * batch + firstSample;
                 bool accumulate = t0 > 0;
                 if (inputs > 0)
-                    PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, gates, inputRows, dWih, width, depth, inputs, accumulate);
-                PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, hiddenGates, previousRows, dWhh, width, depth, units, accumulate);
-                SumRows(gates, depth, width, dbih, accumulate);
-                if (separateHiddenSide)
-                    SumRows(hiddenGates, depth, width, dbhh, accumulate);
+                    PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, inputSide + firstRow * width, x + firstRow * inputs, dWih, width, stepsHere * count, inputs,
+                        accumulate, depthRows);
+                int pairedStart = Math.Max(t0, firstPaired), pairedEnd = Math.Min(t0 + stepsHere, endPaired);
+                if (pairedStart < pairedEnd)
+                {
+                    long pairedRow = (long)pairedStart * batch + firstSample;
+                    PackedSgemm.MultiplyOnThisThread(GemmForm.AtB, hiddenSide + pairedRow * width, hidden + (pairedRow + (long)previousOffset * batch) * units, dWhh,
+                        width, (pairedEnd - pairedStart) * count, units, hiddenSummed, depthRows);
+                    hiddenSummed = true;
+                }
+                for (int t = t0; t < t0 + stepsHere; t++)
+                {
+                    long row = (long)t * batch + firstSample;
+                    SumRows(inputSide + row * width, count, width, dbih, t > 0);
+                    if (separateHiddenSide)
+                        SumRows(hiddenSide + row * width, count, width, dbhh, t > 0);
+                }
             }
+            if (!hiddenSummed) // one step: no pairs
+                new Span<float>(dWhh, width * units).Clear();
             if (!separateHiddenSide) // b_ih and b_hh add into the same pre-activations: one gradient
                 new Span<float>(dbih, width).CopyTo(new Span<float>(dbhh, width));
 
-            static void Copy(float* from, float* to, int count) => new ReadOnlySpan<float>(from, count).CopyTo(new Span<float>(to, count));
-
-            // sum (+)= the block's rows (the bias gradient, while the gathered rows are in cache)
+            // sum (+)= a step's rows (the bias gradient, while the block's rows are in cache)
             static void SumRows(float* rows, int count, int width, float* sum, bool add)
             {
                 var sums = new ColumnSums<float>(rows, count, sum, add);
@@ -671,13 +670,10 @@ public static unsafe class RecurrentOp
         }
     }
 
-    /// <summary>This thread's buffers for <see cref="SampleParameterGradients"/>: its gathered block, and the second half's sums.</summary>
+    /// <summary>This thread's buffers for the second half's sums of <see cref="SampleParameterGradients"/> and <see cref="TokenSums{T}"/>.</summary>
     private static class BlockScratch
     {
         [ThreadStatic] public static float[]? Partial;
-        [ThreadStatic] public static float[]? Gates;
-        [ThreadStatic] public static float[]? Inputs;
-        [ThreadStatic] public static float[]? Previous;
         [ThreadStatic] public static float[]? TokenPartial;
     }
 
