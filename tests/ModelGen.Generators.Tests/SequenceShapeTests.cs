@@ -97,6 +97,31 @@ public class SequenceShapeTests
         Assert.Equal(foldedLayers > 0, run.Generated.Contains("public readonly global::ModelGen.Ops.DistinctTokens WordsTokens = new();"));
     }
 
+    /// <summary>
+    /// A folded embedding's backward clears only the gradient rows it wrote last, which holds while nothing else writes
+    /// that gradient: weight decay (or an L1 penalty) writes every row, so a decayed embedding clears its whole table.
+    /// </summary>
+    [Theory]
+    [InlineData("", true)]
+    [InlineData("[WeightDecay(1e-4f)]", false)]
+    [InlineData("[WeightDecay(1e-4f, Decoupled = true)]", true)]
+    public void FoldedEmbeddingsTrackTheRowsTheyWroteUnlessAPenaltyWritesThemAll(string regularization, bool tracked)
+    {
+        Harness.Run run = Harness.GenerateAndAnalyze($$"""
+            using ModelGen;
+            [Model(SequenceLength = 8, Seed = 1)][SoftmaxCrossEntropy][Adam(LearningRate = 1e-3f)][ClipGlobalNorm(5f)]{{regularization}}
+            public partial class Net
+            {
+                [Embedding(5000, 16)] partial Embedding Words { get; }
+                [Lstm(8)] partial Lstm Summary { get; }
+                [Dense(3)] partial Dense Logits { get; }
+            }
+            """);
+        Assert.Empty(run.CompilerErrors);
+        Assert.Contains("EmbeddingOp.BackwardDistinct<T>", run.Generated);
+        Assert.Equal(tracked, run.Generated.Contains("WordsTokens, wordsGradient, WordsWeightGradient, 16, _wordsWrittenRows"));
+    }
+
     [Fact]
     public void TimeSeriesInputsNeedNoEmbedding()
     {

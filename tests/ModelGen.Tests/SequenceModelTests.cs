@@ -55,6 +55,28 @@ public class SequenceModelTests
         Assert.All(net.Gradients.Slice(0, 5).ToArray(), g => Assert.Equal(0, g));
     }
 
+    /// <summary>
+    /// A vocabulary large beside a batch: the folded embedding's backward clears only the rows the last one wrote, so a
+    /// batch's gradients must not depend on the batch before it.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Widths.All), MemberType = typeof(Widths))]
+    public void GradientsDoNotDependOnTheBatchBefore(int bits)
+    {
+        using var width = Widths.Force(bits);
+        var random = new Random(41);
+        int[] Batch(int samples) => Enumerable.Range(0, samples * WideVocabularyTagger.SequenceLength).Select(_ => random.Next(400)).ToArray();
+        int[] first = Batch(4), second = Batch(3);
+        int[] firstLabels = Labels(first.Length, 3, 1), secondLabels = Labels(second.Length, 3, 2);
+        var net = new WideVocabularyTagger.Network<float>(seed: 9);
+        net.ComputeGradients(first, firstLabels);
+        net.ComputeGradients(second, secondLabels);
+        var fresh = new WideVocabularyTagger.Network<float>(seed: 9);
+        fresh.ComputeGradients(second, secondLabels);
+        Assert.Equal(fresh.Gradients.ToArray(), net.Gradients.ToArray());
+        Assert.Contains(net.Gradients.Slice(0, 400 * 4).ToArray(), g => g != 0);
+    }
+
     [Theory]
     [MemberData(nameof(WidthsAndBatches))]
     public void StackedGruGradientsMatchFiniteDifferences(int bits, int batch)
@@ -698,6 +720,35 @@ public class SequenceModelTests
             EmbeddingOp.BackwardWeights(tokens, dx, tableGradient, lengths, batch, steps, steps, inputs);
         results.Add(("dE", tableGradient.Select(double.CreateChecked).ToArray()));
         return results.ToArray();
+    }
+
+    /// <summary>
+    /// A folded embedding's gradient with the rows its last backward wrote (<see cref="WrittenRows"/>) equals a whole-table
+    /// clear bit for bit, over batches that repeat few tokens (per position) and many, with padding, the tracked table
+    /// starting as NaN (the first call clears it whole), and a batch of more distinct tokens than a quarter of the
+    /// vocabulary between (cleared whole, then tracked again); dimensions 5 and 16 for the vector tails.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(WidthsAndUnits))]
+    public void EmbeddingGradientClearsOnlyTheRowsItWroteLast(int bits, int dimension)
+    {
+        using var width = Widths.Force(bits);
+        const int vocabulary = 1000;
+        var tracked = Enumerable.Repeat(float.NaN, vocabulary * dimension).ToArray();
+        var written = new WrittenRows();
+        var random = new Random(dimension);
+        foreach (var (batch, steps, range) in new[] { (4, 6, 1000), (3, 5, 20), (16, 20, 1000), (2, 7, 1000), (5, 4, 3) })
+        {
+            var distinct = new DistinctTokens();
+            int[] tokens = Enumerable.Range(0, batch * steps).Select(_ => random.Next(range)).ToArray();
+            int[] lengths = Enumerable.Range(0, batch).Select(n => n == 1 ? steps / 2 : steps).ToArray(); // sample 1 padded
+            distinct.Collect(tokens, lengths, batch, steps, steps, vocabulary);
+            float[] rows = Reference.ToFloat(Reference.Random(distinct.Count * dimension, batch + steps));
+            var whole = Enumerable.Repeat(float.NaN, vocabulary * dimension).ToArray();
+            EmbeddingOp.BackwardDistinct<float>(distinct, rows, whole, dimension);
+            EmbeddingOp.BackwardDistinct<float>(distinct, rows, tracked, dimension, written);
+            Assert.Equal(whole, tracked);
+        }
     }
 
     [Fact]

@@ -12,6 +12,16 @@ public partial class TinyTagger
     [Dense(4)] public partial Dense Tags { get; }
 }
 
+/// <summary>A tagger whose vocabulary dwarfs a batch: its folded embedding's backward clears only the rows it wrote last.</summary>
+[Model(SequenceLength = 5, Seed = 10)]
+[SoftmaxCrossEntropy, Adam(LearningRate = 0.01f), ClipGlobalNorm(5f)]
+public partial class WideVocabularyTagger
+{
+    [Embedding(400, 4)] public partial Embedding Words { get; }
+    [Lstm(6, ReturnSequences = true)] public partial Lstm Encoder { get; }
+    [Dense(3)] public partial Dense Tags { get; }
+}
+
 /// <summary>Stacked GRUs, the second returning the last state, into a sequence classifier; no padding.</summary>
 [Model(SequenceLength = 5, Seed = 4)]
 [SoftmaxCrossEntropy, Sgd(LearningRate = 0.1f), ClipGlobalNorm(5f)]

@@ -535,6 +535,9 @@ namespace ModelGen.Generators.Emit
             foreach (string state in optimizerState)
                 writer.Line($"private readonly T[] {state} = new T[ParameterCount];");
             writer.Line("private long _step;");
+            foreach (OpNode node in nodes)
+                if (global::ModelGen.Generators.Ops.EmbeddingOp.WrittenRowsField(model, node) is string written)
+                    writer.Line($"private readonly global::ModelGen.Ops.WrittenRows {written} = new(); // the rows of ∂{node.Name} its last backward wrote, the rest 0");
             if (weightNoise)
                 writer.Line("private readonly T[] _cleanParameters = new T[ParameterCount]; // the weights [WeightNoise] perturbs, kept for the update");
             if (hasDropout)

@@ -1,5 +1,7 @@
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Graph;
+using ModelGen.Generators.Helpers;
+using ModelGen.Generators.Shapes;
 
 namespace ModelGen.Generators.Ops
 {
@@ -27,6 +29,20 @@ namespace ModelGen.Generators.Ops
 
         public override SavedBuffer[] SavedBuffers(OpNode node) => Of(node).Distinct ? new[] { DistinctTokensBuffer } : new SavedBuffer[0];
 
+        /// <summary>
+        /// The network's field recording which rows of a folded embedding's table gradient its last backward wrote (the next
+        /// clears only those), or null: unfolded, or weight decay or an L1 penalty writes the whole gradient tensor.
+        /// </summary>
+        public static string? WrittenRowsField(CheckedModel model, OpNode node)
+        {
+            if (node.Kind != OpKind.Embedding || !Of(node).Distinct)
+                return null;
+            var (l2, l1) = model.Declaration.Regularization.GradientPenalties;
+            if (model.Parameters[Of(node).Weight].Decayed && (l2 > 0 || l1 > 0))
+                return null;
+            return "_" + CodeWriter.Camel(CodeWriter.Pascal(node.Name)) + "WrittenRows";
+        }
+
         /// <summary>A folded embedding's distinct tokens, which its recurrent layers read.</summary>
         public static string DistinctTokens(EmitContext context, OpNode embedding) => context.Saved(embedding, DistinctTokensBuffer);
 
@@ -48,9 +64,15 @@ namespace ModelGen.Generators.Ops
         {
             if (Of(node).Distinct)
             {
-                context.Writer.Line($"// {node.Name}: dE[token of slot u] += dy of row u (the layers summed each token's positions), 0 for the rest");
-                context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.BackwardDistinct<T>", DistinctTokens(context, node), context.Gradient(node.Id),
-                    context.ParameterGradient(Of(node).Weight), Int(node.Width));
+                string? written = WrittenRowsField(context.Model, node);
+                context.Writer.Line($"// {node.Name}: dE[token of slot u] += dy of row u (the layers summed each token's positions), 0 for the rest"
+                    + (written is null ? "" : " (clearing only the rows the last backward wrote)"));
+                if (written is null)
+                    context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.BackwardDistinct<T>", DistinctTokens(context, node), context.Gradient(node.Id),
+                        context.ParameterGradient(Of(node).Weight), Int(node.Width));
+                else
+                    context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.BackwardDistinct<T>", DistinctTokens(context, node), context.Gradient(node.Id),
+                        context.ParameterGradient(Of(node).Weight), Int(node.Width), written);
                 return;
             }
             context.Writer.Line($"// {node.Name}: dE[k] = Σ dy over the real positions holding token k");
