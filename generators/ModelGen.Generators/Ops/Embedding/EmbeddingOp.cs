@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using ModelGen.Generators.Emit;
 using ModelGen.Generators.Graph;
 using ModelGen.Generators.Helpers;
@@ -67,12 +68,11 @@ namespace ModelGen.Generators.Ops
                 string? written = WrittenRowsField(context.Model, node);
                 context.Writer.Line($"// {node.Name}: dE[token of slot u] += dy of row u (the layers summed each token's positions), 0 for the rest"
                     + (written is null ? "" : " (clearing only the rows the last backward wrote)"));
-                if (written is null)
-                    context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.BackwardDistinct<T>", DistinctTokens(context, node), context.Gradient(node.Id),
-                        context.ParameterGradient(Of(node).Weight), Int(node.Width));
-                else
-                    context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.BackwardDistinct<T>", DistinctTokens(context, node), context.Gradient(node.Id),
-                        context.ParameterGradient(Of(node).Weight), Int(node.Width), written);
+                var arguments = new List<string>
+                    { DistinctTokens(context, node), context.Gradient(node.Id), context.ParameterGradient(Of(node).Weight), Int(node.Width) };
+                if (written is not null)
+                    arguments.Add(written);
+                context.Writer.Call("global::ModelGen.Ops.EmbeddingOp.BackwardDistinct<T>", arguments.ToArray());
                 return;
             }
             context.Writer.Line($"// {node.Name}: dE[k] = Σ dy over the real positions holding token k");
