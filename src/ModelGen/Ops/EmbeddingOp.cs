@@ -93,44 +93,29 @@ public static class EmbeddingOp
         where T : unmanaged, INumber<T>
     {
         int vocabulary = tableGradient.Length / dimension;
-        fixed (int* pTokens = distinct.Tokens)
+        // Rows the last call wrote are few beside a large vocabulary: clear those; otherwise (or before a first call) all.
+        bool sparse = written is { Count: >= 0 } && written.Count <= vocabulary / 4;
+        fixed (int* pTokens = distinct.Tokens, pWritten = sparse ? written!.Rows : null)
         fixed (T* pRows = rowGradient, pTable = tableGradient)
         {
-            if (written is { Count: >= 0 } && written.Count <= vocabulary / 4)
-            {
-                fixed (int* pWritten = written.Rows)
-                {
-                    var rewrite = new WrittenRowsCopy<T>(pRows, pTokens, pTable, distinct.Count, pWritten, written.Count, dimension);
-                    GemmWorker.RunHalves(ref rewrite, vocabulary, split: (long)(distinct.Count + written.Count) * dimension >= SplitElements / 8, worthWaking: false);
-                }
-            }
-            else
-            {
-                var copy = new VocabularyCopy<T>(pRows, pTokens, pTable, distinct.Count, dimension);
-                GemmWorker.RunHalves(ref copy, vocabulary, split: (long)vocabulary * dimension >= SplitElements, worthWaking: true);
-            }
+            var copy = new VocabularyCopy<T>(pRows, pTokens, pTable, distinct.Count, pWritten, sparse ? written!.Count : 0, dimension);
+            long elements = sparse ? (long)(distinct.Count + written!.Count) * dimension * 8 : (long)vocabulary * dimension;
+            GemmWorker.RunHalves(ref copy, vocabulary, split: elements >= SplitElements, worthWaking: !sparse);
         }
         written?.Record(distinct.Tokens.AsSpan(0, distinct.Count));
     }
 
-    /// <summary>Table rows [first, end) of <see cref="BackwardDistinct"/>: cleared, then the slots' rows whose token is here added.</summary>
-    private readonly unsafe struct VocabularyCopy<T>(T* rows, int* tokens, T* table, int count, int dimension) : IGemmJob
+    /// <summary>
+    /// Table rows [first, end) of <see cref="BackwardDistinct"/>: cleared — only the listed rows that lie here when
+    /// <paramref name="written"/> is given, else all of them — then the slots' rows whose token is here added.
+    /// </summary>
+    private readonly unsafe struct VocabularyCopy<T>(T* rows, int* tokens, T* table, int count, int* written, int writtenCount, int dimension) : IGemmJob
         where T : unmanaged, INumber<T>
     {
         public void Run(int first, int end, int unused0, int unused1)
         {
-            new Span<T>(table + (long)first * dimension, (end - first) * dimension).Clear();
-            var scatter = new ScatterAddRows<T>(rows, tokens, count, table, first, end);
-            Vectorized.Run<T, ScatterAddRows<T>>(ref scatter, dimension);
-        }
-    }
-
-    /// <summary>Table rows [first, end) of <see cref="BackwardDistinct"/> with the rows the last call wrote: those cleared, then the slots' rows added.</summary>
-    private readonly unsafe struct WrittenRowsCopy<T>(T* rows, int* tokens, T* table, int count, int* written, int writtenCount, int dimension) : IGemmJob
-        where T : unmanaged, INumber<T>
-    {
-        public void Run(int first, int end, int unused0, int unused1)
-        {
+            if (written == null)
+                new Span<T>(table + (long)first * dimension, (end - first) * dimension).Clear();
             for (int i = 0; i < writtenCount; i++)
                 if (written[i] >= first && written[i] < end)
                     new Span<T>(table + (long)written[i] * dimension, dimension).Clear();
